@@ -1,0 +1,82 @@
+/**
+ * The check contract, after ESLint's `{ meta, create }`: metadata that can be listed without scanning
+ * anything, a JSON Schema for the parameters (thresholds are parameters, never names), and a pure
+ * `evaluate(facts, params, ctx)` that returns findings. Checks import fact types only.
+ */
+import type { SchoolFacts } from '../devices/facts.ts';
+import type { SchoolDeclaration } from '../inventory/types.ts';
+
+export type Status = 'pass' | 'fail' | 'error' | 'not_applicable' | 'waived';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** Which fact sets a check reads; the engine collects only what the selected checks need. */
+export type FactNeed = 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'declaration';
+
+export interface Evidence {
+  /** Device or data source: `core-router`, `directory`, `register`, `roster`. */
+  source: string;
+  /** The object judged: a rule id, an SSID, an account, a VLAN, a serial. */
+  object?: string;
+  expected?: string;
+  actual?: string;
+}
+
+/** What a check returns; the engine adds clause ids, references, waivers and the run id. */
+export interface CheckResult {
+  status: Exclude<Status, 'waived'>;
+  /** One sentence a technician can read without the code. */
+  reason: string;
+  evidence: Evidence[];
+  /** For account findings: the person is a pupil (the report shows counts, not names, to heads). */
+  personal?: 'pupil' | 'staff' | 'other';
+}
+
+export interface CheckMeta {
+  /** kebab-case `<domain>-<subject>-<assertion>`; equals the folder / file stem. */
+  id: string;
+  title: string;
+  /** Control ids from `checks/catalog/controls.json` this check evidences. */
+  controls: string[];
+  needs: FactNeed[];
+  /** JSON Schema of the parameters; defaults live here, schools override them through clauses. */
+  params: {
+    type: 'object';
+    properties: Record<string, unknown>;
+    additionalProperties: false;
+    required?: string[];
+  };
+  defaults: Record<string, unknown>;
+}
+
+export interface CheckContext {
+  decl: SchoolDeclaration;
+  /** The run's notion of "now" (ISO); checks never read the clock. */
+  now: string;
+}
+
+export interface Check<P extends Record<string, unknown> = Record<string, unknown>> {
+  meta: CheckMeta;
+  evaluate(facts: SchoolFacts, params: P, ctx: CheckContext): CheckResult[];
+}
+
+/** A finding as stored and reported. */
+export interface Finding extends CheckResult {
+  checkId: string;
+  /** Stable across runs for trends: checkId + source + object. */
+  key: string;
+  status: Status;
+  severity: Severity;
+  controls: string[];
+  /** That school's clause ids (`<school>:<section>`). */
+  clauses: string[];
+  /** External references, e.g. `CE-UAC`, `DfE:CS-4`, `KCSIE:141`. */
+  references: string[];
+  params: Record<string, unknown>;
+  waiver?: {
+    id: string;
+    reason: string;
+    approver: string;
+    granted: string;
+    expires: string;
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * The school declaration (`inventory/schools/<school>/school.yaml`), as the rest of the code sees it
+ * after validation against `inventory/schema/school.schema.json`. The schema is the authority; these
+ * types mirror it field for field. The declaration is the source of truth for both `pulumi up` and
+ * the audits.
+ */
+
+/** A secret is never written inline: `env:NAME` reads an environment variable, `file:PATH` a file
+ * (relative paths resolve against the declaration's folder). */
+export type SecretRef = `env:${string}` | `file:${string}`;
+
+export type Jurisdiction = 'england' | 'wales' | 'independent';
+/** External frameworks a school is judged against; ids match `checks/catalog/frameworks/<id>.json`. */
+export type FrameworkId = 'dfe' | 'cyber-essentials' | 'kcsie' | 'uksic' | 'wales-kls';
+export type NetworkRole = 'pupils' | 'staff' | 'guests' | 'byod' | 'servers' | 'management';
+export type WifiSecurity = 'wpa2-eap' | 'wpa3-eap' | 'wpa2-psk' | 'open';
+
+export interface Contact {
+  /** A role title or a fictional name; never a real person's name from the seed policies. */
+  name: string;
+  email: string;
+  role: 'head' | 'dsl' | 'provider' | 'governor' | 'technician';
+}
+
+export interface SchoolIdentity {
+  /** Slug, equal to the school's folder name; used as the Pulumi stack name and in clause ids. */
+  id: string;
+  name: string;
+  /** England: six-digit URN. */
+  urn?: string;
+  /** Wales: seven-digit school number (LA code + establishment number). */
+  welshSchoolNumber?: string;
+  jurisdiction: Jurisdiction;
+  standards: FrameworkId[];
+  address?: string;
+  contacts?: Contact[];
+}
+
+export interface Network {
+  role: NetworkRole;
+  /** RouterOS interface and VLAN name, e.g. `PUPILS`. */
+  name: string;
+  vlan: number;
+  /** CIDR, e.g. `10.20.0.0/22`. */
+  subnet: string;
+  gateway: string;
+  /** Resolvers handed out by DHCP: the filtering service for this role. */
+  dns: string[];
+  /** Filtering profile name at the provider (pupil, staff, guest). */
+  filteringProfile?: string;
+  dhcp?: { pool: string };
+}
+
+export interface RadiusServer {
+  name: string;
+  host: string;
+  authPort?: number;
+  acctPort?: number;
+  secret: SecretRef;
+}
+
+export interface Ssid {
+  ssid: string;
+  security: WifiSecurity;
+  /** Name of a network in `networks` (its `name`). */
+  network: string;
+  /** Names of entries in `radius`. Required for *-eap. */
+  radius?: string[];
+  eapMethods?: ('peap' | 'eap-tls' | 'eap-ttls')[];
+  pmf: 'required' | 'optional' | 'disabled';
+  /** PSK reference, only for wpa2-psk. */
+  passphrase?: SecretRef;
+  hidden?: boolean;
+}
+
+export type ZoneName = NetworkRole | 'internet' | 'router';
+
+export interface ZoneRule {
+  from: ZoneName;
+  to: ZoneName | ZoneName[];
+  action: 'allow' | 'deny';
+  /** Optional service restriction, e.g. `tcp/443`, `udp/53`. */
+  services?: string[];
+  comment?: string;
+}
+
+export interface ZonePolicy {
+  /** Everything not allowed is dropped; this field records that intent explicitly. */
+  default: 'deny';
+  rules: ZoneRule[];
+}
+
+export interface PasswordPolicy {
+  minLength: number;
+  /** AD complexity (3 of 4 classes); for OpenLDAP, pwdCheckQuality. */
+  complexity: boolean;
+  requireUpper?: boolean;
+  requireDigit?: boolean;
+  historyLength: number;
+  /** 0 means passwords do not expire. */
+  maxAgeDays: number;
+  minAgeDays?: number;
+  lockoutThreshold: number;
+  lockoutDurationMinutes: number;
+  lockoutWindowMinutes?: number;
+}
+
+export interface FineGrainedPolicy extends PasswordPolicy {
+  name: string;
+  precedence: number;
+  /** Group CNs or DNs the policy applies to. */
+  appliesTo: string[];
+}
+
+export interface Directory {
+  kind: 'ad' | 'openldap';
+  /** ldaps://host:636 or ldap://host:389 with startTls. */
+  url: string;
+  startTls?: boolean;
+  tls?: { ca?: string; servername?: string };
+  baseDn: string;
+  bind: { dn: string; password: SecretRef };
+  ous: { staff: string; pupils: string; leavers: string; computers?: string };
+  /** Groups whose members are administrators (CNs or DNs). */
+  adminGroups: string[];
+  /** Group each role's accounts join (joiners). */
+  roleGroups?: Partial<Record<'staff' | 'pupils', string>>;
+  passwordPolicy: PasswordPolicy;
+  fineGrainedPolicies?: FineGrainedPolicy[];
+  /** Accounts expected to exist but not tied to a person (break-glass admin). */
+  breakGlassAccounts?: string[];
+}
+
+export interface RosterColumns {
+  /** Stable id column: employee number, UPN or email. */
+  id: string;
+  idKind: 'employee' | 'upn' | 'email' | 'uid';
+  givenName: string;
+  surname: string;
+  role: string;
+  startDate?: string;
+  leavingDate: string;
+  aupSigned?: string;
+}
+
+export interface Lifecycle {
+  roster: {
+    /** MIS export, relative to the declaration's folder. */
+    file: string;
+    columns: RosterColumns;
+    dateFormat: 'uk' | 'iso' | 'auto';
+  };
+  /** Joiners stay disabled until the acceptable-use agreement date is recorded. */
+  requireAup: boolean;
+  leavers: { action: 'disable' | 'disable-and-move'; graceDays: number };
+  /** Enabled accounts not logged on for this many days are stale. */
+  staleAfterDays: number;
+}
+
+export type DeviceKind = 'router' | 'switch' | 'ap';
+export type DeviceDriver = 'routeros' | 'snmp' | 'ssh-cli';
+
+export interface SnmpSettings {
+  version: '2c' | '3';
+  community?: SecretRef;
+  user?: string;
+  authProtocol?: 'sha' | 'sha256' | 'md5';
+  authKey?: SecretRef;
+  privProtocol?: 'aes' | 'aes256b' | 'des';
+  privKey?: SecretRef;
+  /** SNMPv3 context (snmpsim selects the data file by it). */
+  context?: string;
+  port?: number;
+}
+
+export interface SwitchPortDecl {
+  /** 1-based port number (ifIndex on the testbed switch). */
+  port: number | string;
+  mode: 'access' | 'trunk';
+  /** Network name for access ports (its VLAN is the PVID). */
+  network?: string;
+  /** Network names tagged on trunk ports. */
+  tagged?: string[];
+}
+
+export interface Device {
+  name: string;
+  kind: DeviceKind;
+  driver: DeviceDriver;
+  host: string;
+  port?: number;
+  /** RouterOS: `api` (8728) or `api-ssl` (8729). */
+  tls?: { enabled: boolean; ca?: string; fingerprint?: string; servername?: string };
+  credentials?: { user: string; password?: SecretRef; privateKey?: SecretRef };
+  /** Mandatory for ssh-cli: `SHA256:...` as printed by `ssh-keygen -lf`. */
+  sshHostKey?: string;
+  snmp?: SnmpSettings;
+  /** Lowest acceptable firmware / RouterOS version, e.g. `7.14`. */
+  minFirmware?: string;
+  /** RouterOS: `wifi` (7.13+ package) or `wireless` (legacy security profiles). */
+  wifiPackage?: 'wifi' | 'wireless';
+  /** RouterOS: bridge and uplink names. */
+  bridge?: string;
+  wan?: string;
+  /** Addresses allowed to reach management services. */
+  managementAllowFrom?: string[];
+  ports?: SwitchPortDecl[];
+  timeoutMs?: number;
+}
+
+export interface Schedule {
+  cron: string;
+  timezone: string;
+}
+
+export interface Delivery {
+  email?: {
+    /** Roles from `school.contacts`, or addresses. */
+    to: string[];
+    when: 'always' | 'changed';
+    smtp: { host: string; port: number; secure: boolean; user?: string; password?: SecretRef; from: string };
+    attachPdf: boolean;
+    includeTechnicalDetail: boolean;
+  };
+  webhook?: { url: string; secret?: SecretRef; when: 'always' | 'changed' };
+}
+
+export interface InventoryDecl {
+  /** Register files relative to the school folder (YAML, CSV or XLSX). */
+  assets?: string;
+  software?: string;
+  licences?: string;
+  installs?: string;
+  notSeenAfterDays: number;
+  licenceExpiryWarningDays: number;
+}
+
+export interface SchoolDeclaration {
+  apiVersion: 'schoolnet/v1';
+  school: SchoolIdentity;
+  /** Clause map (policy.yaml) relative to the school folder, and when the school's policy was last reviewed. */
+  policy: { file: string; reviewed: string; reviewEveryMonths: number };
+  waivers?: string;
+  networks: Network[];
+  radius?: RadiusServer[];
+  wifi: Ssid[];
+  zones: ZonePolicy;
+  directory?: Directory;
+  lifecycle?: Lifecycle;
+  devices: Device[];
+  inventory?: InventoryDecl;
+  schedule?: Schedule;
+  delivery?: Delivery;
+}
+
+/** A declaration with where it came from, as the loader hands it out. */
+export interface LoadedSchool {
+  file: string;
+  dir: string;
+  decl: SchoolDeclaration;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set-up for a fresh Debian machine (idempotent): the testbed's Debian packages where missing,
+# Node.js 24 where the machine's Node is older, and the npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind ldb-tools slapd ldap-utils snmpd snmp snmpsim
+  openssh-server freeradius eapoltest nftables iputils-ping iproute2 chromium poppler-utils python3-librouteros)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  # No daemon may start on 0.0.0.0 as a side effect of installing it.
+  [ -x /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d; }
+  echo "installing Debian packages: ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 24 ] && [ ! -x "$HOME/.node24/bin/node" ]; then
+  echo "installing Node.js 24 into ~/.node24 (the machine has $(node --version 2>/dev/null || echo none))"
+  npm i -g --prefix "$HOME/.node24" node@24 >/dev/null
+fi
+export PATH="$HOME/.node24/bin:$PATH"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
