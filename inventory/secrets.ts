@@ -5,12 +5,12 @@ import { isAbsolute, resolve } from 'node:path';
 export const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
 
 export class SecretError extends Error {
-  constructor(
-    readonly ref: string,
-    message: string,
-  ) {
+  readonly ref: string;
+
+  constructor(ref: string, message: string) {
     super(message);
     this.name = 'SecretError';
+    this.ref = ref;
   }
 }
 

@@ -120,7 +120,8 @@ export interface Directory {
   tls?: { ca?: string; servername?: string };
   baseDn: string;
   bind: { dn: string; password: SecretRef };
-  ous: { staff: string; pupils: string; leavers: string; computers?: string };
+  /** `guests` holds temporary visitor accounts where the school's policy allows them (they must expire). */
+  ous: { staff: string; pupils: string; leavers: string; computers?: string; guests?: string };
   /** Groups whose members are administrators (CNs or DNs). */
   adminGroups: string[];
   /** Group each role's accounts join (joiners). */
@@ -129,6 +130,9 @@ export interface Directory {
   fineGrainedPolicies?: FineGrainedPolicy[];
   /** Accounts expected to exist but not tied to a person (break-glass admin). */
   breakGlassAccounts?: string[];
+  /** Shared (class or group) logins the school's policy explicitly allows, e.g. nursery class logins;
+   * reported as accepted exceptions instead of unnamed accounts. */
+  sharedAccounts?: string[];
 }
 
 export interface RosterColumns {

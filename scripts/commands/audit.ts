@@ -1,12 +1,205 @@
+/**
+ * `schoolnet audit FILE... | --all DIR`: audit schools read-only, keep each run in the results store,
+ * and print a summary (or the run in a machine format). Exit codes (the CLI contract): 0 no failures,
+ * 1 failures, 2 errors or an incomplete run, 3 usage or configuration error. With several schools the
+ * worst code wins; one school's failure never stops the others.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { auditSchool, isConfigError } from '../../checks/engine/index.ts';
+import { pool } from '../../checks/engine/collect.ts';
+import { exitCodeOf } from '../../checks/engine/run.ts';
+import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import type { ResultsStore } from '../../checks/engine/store.ts';
+import { summarise } from '../../checks/engine/summary.ts';
+import type { AuditRun } from '../../checks/engine/types.ts';
+import { DeclarationError, formatProblem, loadSchool, loadSchoolsDir } from '../../inventory/load.ts';
+import type { LoadedSchool } from '../../inventory/types.ts';
 
-// Placeholder until its issue lands: the command is listed so the CLI contract's names are fixed.
+export type Format = 'summary' | 'json' | 'junit' | 'csv' | 'html';
+const EXT: Record<Exclude<Format, 'summary'>, string> = { json: 'json', junit: 'xml', csv: 'csv', html: 'html' };
+
+export interface AuditCliOptions {
+  all?: string;
+  format: Format;
+  out?: string;
+  store?: string;
+  now?: Date;
+  concurrency: number;
+  schools: number;
+  timeout?: number;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+type Renderer = (
+  run: AuditRun,
+  format: string,
+  opts?: { store?: ResultsStore },
+) => string | Uint8Array | Promise<string | Uint8Array>;
+
+/** The reports module renders the formats other than JSON; it may not be built yet. */
+async function findRenderer(): Promise<Renderer | undefined> {
+  for (const name of ['index.ts', 'index.js']) {
+    const file = fileURLToPath(new URL(`../../reports/${name}`, import.meta.url));
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: Renderer };
+    if (typeof mod.renderRun === 'function') return mod.renderRun;
+  }
+  return undefined;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+};
+
+const isoTime = (v: string): Date => {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('must be an ISO date or date-time, e.g. 2025-11-24T01:30:00Z');
+  return new Date(t);
+};
+
+/** Audits the files and/or every school under `all`; returns the exit code. */
+export async function runAuditCommand(files: string[], opts: AuditCliOptions, io: Io = stdio): Promise<number> {
+  if (files.length === 0 && opts.all === undefined) {
+    io.err('schoolnet audit: name a declaration (school.yaml) or --all DIR');
+    return 3;
+  }
+  let render: Renderer | undefined;
+  if (opts.format !== 'summary' && opts.format !== 'json') {
+    render = await findRenderer();
+    if (render === undefined) {
+      io.err(`schoolnet audit: --format ${opts.format} is not available yet (the reports module is not built); use json`);
+      return 3;
+    }
+  }
+  const codes: number[] = [];
+  const schools: LoadedSchool[] = [];
+  for (const f of files) {
+    try {
+      schools.push(await loadSchool(f));
+    } catch (e) {
+      codes.push(3);
+      io.err(e instanceof DeclarationError ? e.message : `${f}: ${(e as Error).message}`);
+    }
+  }
+  if (opts.all !== undefined) {
+    try {
+      const dir = await loadSchoolsDir(opts.all);
+      schools.push(...dir.schools);
+      for (const e of dir.errors) {
+        codes.push(3);
+        io.err(`${e.file}: not audited:\n${e.problems.map(formatProblem).join('\n')}`);
+      }
+    } catch (e) {
+      io.err(`schoolnet audit: cannot read --all ${opts.all}: ${(e as Error).message}`);
+      return 3;
+    }
+  }
+  const storePath = resolve(opts.store ?? defaultStorePath());
+  let store: ResultsStore;
+  try {
+    store = openStore(storePath);
+  } catch (e) {
+    io.err(`schoolnet audit: ${(e as Error).message}`);
+    return 3;
+  }
+  const runs: AuditRun[] = [];
+  try {
+    const results = await pool(
+      schools.map((s) => async (): Promise<AuditRun | undefined> => {
+        try {
+          const run = await auditSchool(s, {
+            store,
+            concurrency: opts.concurrency,
+            ...(opts.now === undefined ? {} : { now: opts.now }),
+            ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout }),
+          });
+          codes.push(exitCodeOf(run));
+          if (opts.format === 'summary') io.out(summarise(run, { storePath }));
+          return run;
+        } catch (e) {
+          codes.push(isConfigError(e) ? 3 : 2);
+          io.err(`${s.file}: not audited: ${(e as Error).message}`);
+          return undefined;
+        }
+      }),
+      opts.schools,
+    );
+    for (const r of results) if (r !== undefined) runs.push(r);
+    if (opts.format !== 'summary') await emit(runs, opts, render, store, io);
+  } finally {
+    store.close();
+  }
+  return Math.max(0, ...codes);
+}
+
+async function emit(
+  runs: AuditRun[],
+  opts: AuditCliOptions,
+  render: Renderer | undefined,
+  store: ResultsStore,
+  io: Io,
+): Promise<void> {
+  const format = opts.format as Exclude<Format, 'summary'>;
+  const body = async (run: AuditRun): Promise<string | Uint8Array> =>
+    render === undefined ? `${JSON.stringify(run, null, 2)}\n` : render(run, format, { store });
+  if (opts.out !== undefined) {
+    await mkdir(opts.out, { recursive: true });
+    for (const run of runs) {
+      const file = join(opts.out, `${run.school.id}.${EXT[format]}`);
+      await writeFile(file, await body(run));
+      io.out(file);
+    }
+    return;
+  }
+  if (format === 'json') {
+    io.out(JSON.stringify(runs.length === 1 ? runs[0] : runs, null, 2));
+    return;
+  }
+  for (const run of runs) {
+    const b = await body(run);
+    io.out(typeof b === 'string' ? b : Buffer.from(b).toString('utf8'));
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('audit')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('schoolnet audit is not built yet');
+    .description('Audit schools read-only against their own policy; store and summarise each run.')
+    .argument('[files...]', 'school declarations (inventory/schools/<school>/school.yaml)')
+    .option('--all <dir>', 'audit every <dir>/<school>/school.yaml')
+    .addOption(
+      new Option('--format <format>', 'output: a summary, or the run as json / junit / csv / html')
+        .choices(['summary', 'json', 'junit', 'csv', 'html'])
+        .default('summary'),
+    )
+    .option('--out <dir>', 'write each school\'s output to <dir>/<school>.<ext> instead of stdout')
+    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--now <iso>', 'judge as of this time (stale accounts, expiries), e.g. 2025-11-24T01:30:00Z', isoTime)
+    .option('--concurrency <n>', 'devices collected at once per school', positiveInt, 4)
+    .option('--schools <n>', 'schools audited at once', positiveInt, 2)
+    .option('--timeout <ms>', 'per-device time budget when a device declares none', positiveInt)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 no failures, 1 failures, 2 errors or incomplete, 3 usage or configuration error.\n' +
+        'JSON output: docs/audit-result.schema.json (one object, or an array for several schools).',
+    )
+    .action(async (files: string[], o: AuditCliOptions) => {
+      process.exitCode = await runAuditCommand(files, o);
     });
 }

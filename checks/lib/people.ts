@@ -1,0 +1,78 @@
+/**
+ * Accounts and people: which roster person an account belongs to, and whether a finding is about a
+ * pupil (reports show heads counts, not pupils' names).
+ */
+import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
+import type { RosterColumns } from '../../inventory/types.ts';
+import type { CheckContext, CheckResult } from '../types.ts';
+
+export type Personal = NonNullable<CheckResult['personal']>;
+
+export function accountPersonal(a: DirectoryAccount): Personal {
+  return a.ou === 'pupils' ? 'pupil' : a.ou === 'staff' ? 'staff' : 'other';
+}
+
+export function rolePersonal(role: string): Personal {
+  return /pupil|student|learner|child/i.test(role) ? 'pupil' : 'staff';
+}
+
+/** The account attribute that carries the roster's id, per the declared roster id kind. */
+function keysOf(a: DirectoryAccount, kind: RosterColumns['idKind'] | undefined): string[] {
+  const all: Record<RosterColumns['idKind'], string | undefined> = {
+    employee: a.employeeId,
+    upn: a.upn,
+    email: a.mail,
+    uid: a.username,
+  };
+  const values = kind === undefined ? Object.values(all) : [all[kind]];
+  return values.filter((v): v is string => v !== undefined && v !== '').map((v) => v.toLowerCase());
+}
+
+/** Matches accounts to roster people by the declared id kind (any id attribute if none is declared). */
+export function rosterMatcher(
+  people: readonly RosterPerson[],
+  ctx: CheckContext,
+): { personOf(a: DirectoryAccount): RosterPerson | undefined; accountsOf(p: RosterPerson, accounts: readonly DirectoryAccount[]): DirectoryAccount[] } {
+  const kind = ctx.decl.lifecycle?.roster.columns.idKind;
+  const byId = new Map<string, RosterPerson>();
+  for (const p of people) byId.set(p.id.trim().toLowerCase(), p);
+  return {
+    personOf(a) {
+      for (const k of keysOf(a, kind)) {
+        const p = byId.get(k);
+        if (p !== undefined) return p;
+      }
+      return undefined;
+    },
+    accountsOf(p, accounts) {
+      const id = p.id.trim().toLowerCase();
+      return accounts.filter((a) => keysOf(a, kind).includes(id));
+    },
+  };
+}
+
+/** Accounts the declaration says exist without a person behind them (break-glass admins). */
+export function isBreakGlass(ctx: CheckContext, a: DirectoryAccount): boolean {
+  const names = (ctx.decl.directory?.breakGlassAccounts ?? []).map((n) => n.toLowerCase());
+  return names.includes(a.username.toLowerCase()) || names.includes(a.dn.toLowerCase());
+}
+
+/** Compiles a case-insensitive pattern list from params (invalid patterns were rejected by the schema). */
+export function patterns(list: readonly string[]): RegExp[] {
+  return list.map((p) => new RegExp(p, 'i'));
+}
+
+/** Administrators: flagged by the collector, or listed (by username or DN) in a declared admin group. */
+export function isAdmin(a: DirectoryAccount, adminGroups: Readonly<Record<string, readonly string[]>>): boolean {
+  if (a.isAdmin) return true;
+  const keys = [a.username.toLowerCase(), a.dn.toLowerCase()];
+  return Object.values(adminGroups).some((members) => members.some((m) => keys.includes(m.toLowerCase())));
+}
+
+/** Whether the account is in the declared role group (`staff` / `pupils`), matched by CN. */
+export function inRoleGroup(a: DirectoryAccount, ctx: CheckContext, role: 'staff' | 'pupils'): boolean {
+  const group = ctx.decl.directory?.roleGroups?.[role];
+  if (group === undefined) return false;
+  const cn = (s: string): string => (/^cn=([^,]+)/i.exec(s)?.[1] ?? s).toLowerCase();
+  return a.groups.some((g) => cn(g) === cn(group));
+}

@@ -1,0 +1,263 @@
+/**
+ * The LDAP client (ldapts underneath): LDAPS or StartTLS with the certificate verified against a
+ * declared CA, paged searches, filters only from ./filter.ts, and every failure a DeviceError.
+ *
+ * Two faces: `openDirectoryReader` gives search only (what the audit gets: it cannot write even by
+ * mistake), `openDirectoryWriter` adds add/modify/rename/delete for the Pulumi providers and the seed.
+ */
+import { isIP } from 'node:net';
+import { Attribute, Change, Client } from 'ldapts';
+import { DeviceError } from '../errors.ts';
+import { toDeviceError } from './errors.ts';
+import type { LdapFilter } from './filter.ts';
+import { anyEntry } from './filter.ts';
+import type { RawEntry } from './values.ts';
+
+export interface DirectoryConnection {
+  /** Name used in errors (the directory's URL or the device name). */
+  name: string;
+  /** `ldaps://host:636`, or `ldap://host:389` with `startTls`. */
+  url: string;
+  startTls?: boolean;
+  /** PEM text of the CA (or CAs) that signed the server certificate. */
+  ca?: string | Buffer;
+  /** The name on the server certificate when it differs from the URL's host (Samba: DC1.school.test). */
+  servername?: string;
+  bindDn: string;
+  password: string;
+  /** Budget for connecting and for each operation. */
+  timeoutMs: number;
+}
+
+export type Scope = 'base' | 'one' | 'sub';
+
+export interface SearchRequest {
+  base: string;
+  scope?: Scope;
+  filter?: LdapFilter;
+  /** Request only what is needed; operational attributes (pwdAccountLockedTime) must be named. */
+  attributes: string[];
+  /** Page size for the paged-results control; 0 = no paging (small base-scope reads). */
+  pageSize?: number;
+  /** Attributes to keep as Buffers (binary syntax). */
+  binary?: string[];
+}
+
+export interface DirectoryReader {
+  readonly name: string;
+  /** All entries, read page by page. */
+  search(req: SearchRequest): Promise<RawEntry[]>;
+  /** Entries one page at a time, for callers that process as they go. */
+  pages(req: SearchRequest): AsyncGenerator<RawEntry[]>;
+  close(): Promise<void>;
+}
+
+export interface Modification {
+  op: 'add' | 'delete' | 'replace';
+  attribute: string;
+  values: (string | Buffer)[];
+}
+
+export interface DirectoryWriter extends DirectoryReader {
+  add(dn: string, attributes: Record<string, string | string[] | Buffer | Buffer[]>): Promise<void>;
+  modify(dn: string, changes: Modification[]): Promise<void>;
+  /** Move or rename: `newDn` is the full new DN. */
+  rename(dn: string, newDn: string): Promise<void>;
+  remove(dn: string): Promise<void>;
+}
+
+const DEFAULT_PAGE = 1000;
+
+function parseUrl(conn: DirectoryConnection): URL {
+  let u: URL;
+  try {
+    u = new URL(conn.url);
+  } catch {
+    throw new DeviceError('E-CONFIG', conn.name, `not a valid LDAP URL: ${conn.url}`, {
+      hint: 'Use ldaps://host:636, or ldap://host:389 with startTls: true.',
+    });
+  }
+  if (u.protocol !== 'ldaps:' && u.protocol !== 'ldap:')
+    throw new DeviceError('E-CONFIG', conn.name, `not an LDAP URL: ${conn.url}`, {
+      hint: 'Use ldaps://host:636, or ldap://host:389 with startTls: true.',
+    });
+  // A simple bind over plain LDAP sends the password in clear: never do it.
+  if (u.protocol === 'ldap:' && !conn.startTls)
+    throw new DeviceError('E-CONFIG', conn.name, `${conn.url} is unencrypted and startTls is off`, {
+      hint: 'Use an ldaps:// URL or set startTls: true; the bind password must never cross the network in clear.',
+    });
+  return u;
+}
+
+function hostOf(u: URL): string {
+  return u.hostname.replace(/^\[|\]$/g, '');
+}
+
+/** TLS options: verification is always on; the CA is the declared one when given, else the system store. */
+function tlsOptions(conn: DirectoryConnection, host: string) {
+  const opts: { ca?: (string | Buffer)[]; servername?: string; host: string; minVersion: 'TLSv1.2' } = {
+    host,
+    minVersion: 'TLSv1.2',
+  };
+  if (conn.ca !== undefined) opts.ca = [conn.ca];
+  // SNI must not be an IP address (RFC 6066); the identity check then uses `host`.
+  const sni = conn.servername ?? (isIP(host) ? undefined : host);
+  if (sni !== undefined) opts.servername = sni;
+  return opts;
+}
+
+/** Reject after `ms` with E-TIMEOUT, calling `onTimeout` (to drop the socket) first. */
+function deadline<T>(p: Promise<T>, ms: number, device: string, doing: string, onTimeout: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(
+        new DeviceError('E-TIMEOUT', device, `no answer within ${ms} ms while ${doing}`, {
+          hint: 'Check the directory is reachable from the audit host and not overloaded.',
+        }),
+      );
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+class Session {
+  readonly name: string;
+  private readonly client: Client;
+  private readonly timeoutMs: number;
+
+  constructor(client: Client, conn: DirectoryConnection) {
+    this.client = client;
+    this.name = conn.name;
+    this.timeoutMs = conn.timeoutMs;
+  }
+
+  /** Drop the connection without waiting for the server (used on timeouts). */
+  abort(): void {
+    void this.client.unbind().catch(() => undefined);
+  }
+
+  async run<T>(doing: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await deadline(op(), this.timeoutMs, this.name, doing, () => this.abort());
+    } catch (e) {
+      throw toDeviceError(e, this.name, doing);
+    }
+  }
+
+  async *pages(req: SearchRequest): AsyncGenerator<RawEntry[]> {
+    const doing = `searching ${req.base}${req.filter ? ` for ${req.filter.text}` : ''}`;
+    const pageSize = req.pageSize ?? DEFAULT_PAGE;
+    const options = {
+      scope: req.scope ?? 'sub',
+      filter: (req.filter ?? anyEntry).wire,
+      attributes: req.attributes,
+      explicitBufferAttributes: req.binary ?? [],
+    };
+    if (pageSize === 0) {
+      const r = await this.run(doing, () => this.client.search(req.base, options));
+      yield r.searchEntries as RawEntry[];
+      return;
+    }
+    const it = this.client.searchPaginated(req.base, { ...options, paged: { pageSize } });
+    for (;;) {
+      // Each page gets the full operation budget: a large directory is slow in total, not per page.
+      const next = await this.run(doing, () => it.next());
+      if (next.done) return;
+      yield next.value.searchEntries as RawEntry[];
+    }
+  }
+
+  async search(req: SearchRequest): Promise<RawEntry[]> {
+    const out: RawEntry[] = [];
+    for await (const page of this.pages(req)) for (const e of page) out.push(e);
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.client.unbind().catch(() => undefined);
+  }
+
+  add(dn: string, attributes: Record<string, string | string[] | Buffer | Buffer[]>): Promise<void> {
+    const attrs = Object.entries(attributes).map(
+      ([type, v]) => new Attribute({ type, values: (Array.isArray(v) ? v : [v]) as string[] | Buffer[] }),
+    );
+    return this.run(`adding ${dn}`, () => this.client.add(dn, attrs));
+  }
+
+  modify(dn: string, changes: Modification[]): Promise<void> {
+    const list = changes.map(
+      (c) =>
+        new Change({
+          operation: c.op,
+          modification: new Attribute({ type: c.attribute, values: c.values as string[] | Buffer[] }),
+        }),
+    );
+    return this.run(`modifying ${dn}`, () => this.client.modify(dn, list));
+  }
+
+  rename(dn: string, newDn: string): Promise<void> {
+    return this.run(`moving ${dn} to ${newDn}`, () => this.client.modifyDN(dn, newDn));
+  }
+
+  remove(dn: string): Promise<void> {
+    return this.run(`deleting ${dn}`, () => this.client.del(dn));
+  }
+}
+
+async function connect(conn: DirectoryConnection): Promise<Session> {
+  const u = parseUrl(conn);
+  const host = hostOf(u);
+  const tls = tlsOptions(conn, host);
+  const client = new Client({
+    url: `${u.protocol}//${u.host}`,
+    timeout: conn.timeoutMs,
+    connectTimeout: conn.timeoutMs,
+    tlsOptions: tls,
+    strictDN: false,
+  });
+  const session = new Session(client, conn);
+  try {
+    if (u.protocol === 'ldap:') await session.run('starting TLS', () => client.startTLS(tls));
+    await session.run(`binding as ${conn.bindDn}`, () => client.bind(conn.bindDn, conn.password));
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+  return session;
+}
+
+/** A read-only session: search and close, nothing else. */
+export async function openDirectoryReader(conn: DirectoryConnection): Promise<DirectoryReader> {
+  const s = await connect(conn);
+  return Object.freeze({
+    name: s.name,
+    search: (req: SearchRequest) => s.search(req),
+    pages: (req: SearchRequest) => s.pages(req),
+    close: () => s.close(),
+  });
+}
+
+/** A session that can also write (providers, the testbed seed). */
+export async function openDirectoryWriter(conn: DirectoryConnection): Promise<DirectoryWriter> {
+  const s = await connect(conn);
+  return Object.freeze({
+    name: s.name,
+    search: (req: SearchRequest) => s.search(req),
+    pages: (req: SearchRequest) => s.pages(req),
+    close: () => s.close(),
+    add: (dn: string, a: Record<string, string | string[] | Buffer | Buffer[]>) => s.add(dn, a),
+    modify: (dn: string, c: Modification[]) => s.modify(dn, c),
+    rename: (dn: string, n: string) => s.rename(dn, n),
+    remove: (dn: string) => s.remove(dn),
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * snmpsim serving three switches on one UDP port; the v2c community and the v3 context name are the data
+ * file's name: `switch48` (generated, see switch48.ts), `switch48-bad` (its faulty variant) and
+ * `cisco_16_switch` (snmpsim's shipped Catalyst 3750 walk). v3 user `auditor`, SHA/AES, the same keys as
+ * snmpd (secrets snmp-auth / snmp-priv).
+ *
+ * snmpsim refuses to run as root, so it drops to nobody, which must be able to traverse every parent of
+ * its data dir: when the run dir's parents are not world-traversable the data goes to a private 0755 temp
+ * dir instead, removed on stop.
+ */
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { ServiceContext, StartedService } from './context.ts';
+import { snmpGet } from './probes.ts';
+import { run } from './process.ts';
+import { renderSnmprec, SWITCH48, SWITCH48_BAD } from './switch48.ts';
+import { waitUntil } from './wait.ts';
+
+export const SNMPSIM = {
+  fixedPort: 11162,
+  user: 'auditor',
+  contexts: ['switch48', 'switch48-bad', 'cisco_16_switch'],
+} as const;
+
+const CISCO = '/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz';
+
+/** True when every directory from `dir` up to `/` is traversable by others (o+x). */
+async function traversableByOthers(dir: string): Promise<boolean> {
+  for (let d = dir; ; d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+async function nobodyIds(): Promise<{ uid: number; gid: number }> {
+  const { stdout } = await run('id', ['nobody']);
+  const uid = /uid=(\d+)/.exec(stdout)?.[1];
+  const gid = /gid=(\d+)/.exec(stdout)?.[1];
+  if (!uid || !gid) throw new Error(`snmpsim: cannot read the ids of user nobody from "${stdout.trim()}"`);
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+export async function start(ctx: ServiceContext): Promise<StartedService> {
+  const host = '127.0.0.1';
+  const port = await ctx.port(host, SNMPSIM.fixedPort, ['udp']);
+  const authKey = await ctx.secret('snmp-auth', 16);
+  const privKey = await ctx.secret('snmp-priv', 16);
+  await access(CISCO, constants.R_OK).catch(() => {
+    throw new Error(`snmpsim: ${CISCO} is missing (install the Debian package snmpsim)`);
+  });
+
+  let base = ctx.dir;
+  if (!(await traversableByOthers(ctx.dir))) {
+    base = await mkdtemp(join(tmpdir(), 'schoolnet-snmpsim-'));
+    await chmod(base, 0o755);
+    ctx.onStop(() => rm(base, { recursive: true, force: true }));
+  }
+  const data = join(base, 'data');
+  const cache = join(base, 'cache');
+  await mkdir(data, { recursive: true });
+  await mkdir(cache, { recursive: true });
+  const nobody = await nobodyIds();
+  await chown(cache, nobody.uid, nobody.gid);
+  await writeFile(join(data, 'switch48.snmprec'), renderSnmprec(SWITCH48));
+  await writeFile(join(data, 'switch48-bad.snmprec'), renderSnmprec(SWITCH48_BAD));
+  await pipeline(createReadStream(CISCO), createGunzip(), createWriteStream(join(data, 'cisco_16_switch.snmprec')));
+
+  // prettier-ignore
+  const daemon = ctx.spawn('snmpsimd', '/usr/bin/snmpsimd', [
+    '--process-user=nobody', '--process-group=nogroup', `--data-dir=${data}`, `--cache-dir=${cache}`,
+    `--agent-udpv4-endpoint=${host}:${port}`, `--v3-user=${SNMPSIM.user}`,
+    `--v3-auth-key=${authKey}`, '--v3-auth-proto=SHA', `--v3-priv-key=${privKey}`, '--v3-priv-proto=AES',
+    '--logging-method=stderr',
+  ]);
+  const v3 = { user: SNMPSIM.user, authKey, privKey };
+  await waitUntil(
+    async () => {
+      for (const community of SNMPSIM.contexts) await snmpGet({ host, port, community });
+      await snmpGet({ host, port, v3: { ...v3, context: 'switch48' } });
+    },
+    {
+      what: `snmpsim v2c and v3 get on ${host}:${port}/udp`,
+      daemon,
+      listening: [{ host, port, proto: 'udp' }],
+      timeoutMs: 30_000,
+    },
+  );
+  return {
+    endpoints: [{ host, port, proto: 'udp' }],
+    info: {
+      host,
+      port,
+      user: SNMPSIM.user,
+      extra: {
+        contexts: SNMPSIM.contexts.join(','),
+        context: 'switch48',
+        community: 'switch48',
+        authProtocol: 'SHA',
+        authKey,
+        privProtocol: 'AES',
+        privKey,
+        dataDir: data,
+      },
+    },
+  };
+}
