@@ -60,7 +60,7 @@ export interface Check<P extends Record<string, unknown> = Record<string, unknow
 }
 
 /** A finding as stored and reported. */
-export interface Finding extends CheckResult {
+export interface Finding extends Omit<CheckResult, 'status'> {
   checkId: string;
   /** Stable across runs for trends: checkId + source + object. */
   key: string;

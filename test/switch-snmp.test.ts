@@ -24,6 +24,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 function service(name: TestbedService): ServiceInfo {
   const s = tb.services[name];
   if (!s) throw new Error(`testbed service ${name} is not running: ${tb.skipped?.[name] ?? 'not started'}`);
@@ -73,15 +77,30 @@ async function rejection(p: Promise<unknown>): Promise<DeviceError> {
   throw new Error('expected a DeviceError, but the call succeeded');
 }
 
-const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+/** Open UDP sockets, counted once pending closes have run (a dgram socket closes on a later tick). */
+async function udpSockets(): Promise<number> {
+  await new Promise((r) => setTimeout(r, 20));
+  return process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+}
 
 describe('SNMP client against snmpd (real agent)', () => {
-  const target2c: SnmpTarget = { host: snmpd.host, port: snmpd.port, version: '2c', community: extra(snmpd, 'community') };
+  const target2c: SnmpTarget = {
+    host: snmpd.host,
+    port: snmpd.port,
+    version: '2c',
+    community: extra(snmpd, 'community'),
+  };
   const target3: SnmpTarget = {
     host: snmpd.host,
     port: snmpd.port,
     version: '3',
-    v3: { user: snmpd.user ?? 'auditor', authProtocol: 'sha', authKey: extra(snmpd, 'authKey'), privProtocol: 'aes', privKey: extra(snmpd, 'privKey') },
+    v3: {
+      user: snmpd.user ?? 'auditor',
+      authProtocol: 'sha',
+      authKey: extra(snmpd, 'authKey'),
+      privProtocol: 'aes',
+      privKey: extra(snmpd, 'privKey'),
+    },
   };
 
   it('walks with GetBulk over v2c and over v3 authPriv (SHA/AES), with the same answers', async () => {
@@ -97,36 +116,85 @@ describe('SNMP client against snmpd (real agent)', () => {
     expect(b).toEqual(a);
   });
 
+  it('speaks v3 with SHA-256 auth and AES-256 (Blumenthal) privacy, from a declaration', async () => {
+    const facts = await collectSwitchFacts(
+      device('snmpd', snmpd, {
+        version: '3',
+        user: extra(snmpd, 'user256'),
+        authProtocol: 'sha256',
+        authKey: 'env:SNMPD_AUTH',
+        privProtocol: 'aes256b',
+        privKey: 'env:SNMPD_PRIV',
+      }),
+      { resolveSecret, timeoutMs: 5000 },
+    );
+    expect(facts).toMatchObject({ sysName: extra(snmpd, 'sysName'), snmpVersion: '3', vlans: [] });
+    // The same user with the wrong protocol pair is refused, so the protocols really were used.
+    const err = await rejection(
+      collectSwitchFacts(
+        device('snmpd', snmpd, {
+          version: '3',
+          user: extra(snmpd, 'user256'),
+          authProtocol: 'sha',
+          authKey: 'env:SNMPD_AUTH',
+          privProtocol: 'aes',
+          privKey: 'env:SNMPD_PRIV',
+        }),
+        { resolveSecret, timeoutMs: 1500 },
+      ),
+    );
+    expect(err.code).toBe('E-AUTH');
+  });
+
   it('walks a large subtree completely and in order', async () => {
-    const vbs = await withSnmpSession('snmpd', target2c, { timeoutMs: 10_000, maxRepetitions: 25 }, (s) => s.walk('1.3.6.1.2.1'));
+    const vbs = await withSnmpSession('snmpd', target2c, { timeoutMs: 10_000, maxRepetitions: 25 }, (s) =>
+      s.walk('1.3.6.1.2.1'),
+    );
     expect(vbs.length).toBeGreaterThan(500);
     expect(vbs.every((vb) => vb.oid.startsWith('1.3.6.1.2.1.'))).toBe(true);
     // The same walk with a different max-repetitions gets the same OIDs (no gaps at page edges).
-    const again = await withSnmpSession('snmpd', target2c, { timeoutMs: 10_000, maxRepetitions: 7 }, (s) => s.walk('1.3.6.1.2.1.2'));
-    expect(again.map((vb) => vb.oid)).toEqual(vbs.filter((vb) => vb.oid.startsWith('1.3.6.1.2.1.2.')).map((vb) => vb.oid));
+    const again = await withSnmpSession('snmpd', target2c, { timeoutMs: 10_000, maxRepetitions: 7 }, (s) =>
+      s.walk('1.3.6.1.2.1.2'),
+    );
+    expect(again.map((vb) => vb.oid)).toEqual(
+      vbs.filter((vb) => vb.oid.startsWith('1.3.6.1.2.1.2.')).map((vb) => vb.oid),
+    );
   });
 
   it('a wrong community is a timeout, says so, ends within the budget and leaves no socket open', async () => {
-    const before = udpSockets();
+    const before = await udpSockets();
     const started = Date.now();
     const err = await rejection(
-      collectSwitchFacts(device('snmpd', snmpd, { version: '2c', community: 'env:WRONG' }), { resolveSecret, timeoutMs: 1200 }),
+      collectSwitchFacts(device('snmpd', snmpd, { version: '2c', community: 'env:WRONG' }), {
+        resolveSecret,
+        timeoutMs: 1200,
+      }),
     );
     expect(err.code).toBe('E-TIMEOUT');
     expect(err.message).toMatch(/wrong community looks exactly like a timeout/);
     expect(err.message).not.toContain('not-the-community');
     expect(Date.now() - started).toBeLessThan(1200 + 1500); // a bound against hanging, not a speed test
-    expect(udpSockets()).toBe(before);
+    expect(await udpSockets()).toBe(before);
   });
 
   it('a wrong v3 auth key is refused as E-AUTH; an unknown user too', async () => {
     const wrongAuth = await rejection(
-      withSnmpSession('snmpd', { ...target3, v3: { ...target3.v3!, authKey: 'WrongAuthKey99' } }, { timeoutMs: 2000 }, (s) => s.get(['1.3.6.1.2.1.1.5.0'])),
+      withSnmpSession(
+        'snmpd',
+        { ...target3, v3: { ...target3.v3!, authKey: 'WrongAuthKey99' } },
+        { timeoutMs: 2000 },
+        (s) => s.get(['1.3.6.1.2.1.1.5.0']),
+      ),
     );
     expect(wrongAuth.code).toBe('E-AUTH');
     expect(wrongAuth.message).toMatch(/Wrong Digest/);
     const unknownUser = await rejection(
-      withSnmpSession('snmpd', { ...target3, v3: { ...target3.v3!, user: 'nobody-here' } }, { timeoutMs: 2000 }, (s) => s.get(['1.3.6.1.2.1.1.5.0'])),
+      withSnmpSession(
+        'snmpd',
+        { ...target3, v3: { ...target3.v3!, user: 'nobody-here' } },
+        { timeoutMs: 2000 },
+        (s) => s.get(['1.3.6.1.2.1.1.5.0']),
+      ),
     );
     expect(unknownUser.code).toBe('E-AUTH');
     expect(unknownUser.message).toMatch(/Unknown User Name/);
@@ -134,7 +202,12 @@ describe('SNMP client against snmpd (real agent)', () => {
 
   it('a wrong v3 privacy key gets no readable answer: a typed error, never a pass', async () => {
     const err = await rejection(
-      withSnmpSession('snmpd', { ...target3, v3: { ...target3.v3!, privKey: 'WrongPrivKey99' } }, { timeoutMs: 1200 }, (s) => s.get(['1.3.6.1.2.1.1.5.0'])),
+      withSnmpSession(
+        'snmpd',
+        { ...target3, v3: { ...target3.v3!, privKey: 'WrongPrivKey99' } },
+        { timeoutMs: 1200 },
+        (s) => s.get(['1.3.6.1.2.1.1.5.0']),
+      ),
     );
     // snmpd drops what it cannot decrypt, so this is the silent kind of failure.
     expect(['E-TIMEOUT', 'E-AUTH']).toContain(err.code);
@@ -147,7 +220,12 @@ describe('SNMP client against snmpd (real agent)', () => {
     await new Promise<void>((r) => fake.bind(0, '127.0.0.1', r));
     try {
       const err = await rejection(
-        withSnmpSession('broken', { host: '127.0.0.1', port: fake.address().port, version: '2c', community: 'x' }, { timeoutMs: 800 }, (s) => s.get(['1.3.6.1.2.1.1.5.0'])),
+        withSnmpSession(
+          'broken',
+          { host: '127.0.0.1', port: fake.address().port, version: '2c', community: 'x' },
+          { timeoutMs: 800 },
+          (s) => s.get(['1.3.6.1.2.1.1.5.0']),
+        ),
       );
       expect(err.code).toBe('E-PROTOCOL');
       expect(err.message).toMatch(/unreadable SNMP reply/);
@@ -157,7 +235,7 @@ describe('SNMP client against snmpd (real agent)', () => {
   });
 
   it('closes its session even when the caller throws', async () => {
-    const before = udpSockets();
+    const before = await udpSockets();
     let session: SnmpSession | undefined;
     await expect(
       withSnmpSession('snmpd', target2c, { timeoutMs: 2000 }, async (s) => {
@@ -166,8 +244,8 @@ describe('SNMP client against snmpd (real agent)', () => {
         throw new Error('caller failed');
       }),
     ).rejects.toThrow('caller failed');
-    expect(session).toBeDefined();
-    expect(udpSockets()).toBe(before);
+    expect(session?.isClosed).toBe(true);
+    expect(await udpSockets()).toBe(before);
   });
 });
 
@@ -180,7 +258,11 @@ describe('switch facts from snmpsim: the testbed switch48', () => {
   }));
 
   it('over v3 authPriv with the switch48 context: VLANs, PortLists, PVIDs, ports, ENTITY serial, version', async () => {
-    const facts = await collectSwitchFacts(device('core-sw1', snmpsim, v3('switch48')), { resolveSecret, timeoutMs: 10_000, now: NOW });
+    const facts = await collectSwitchFacts(device('core-sw1', snmpsim, v3('switch48')), {
+      resolveSecret,
+      timeoutMs: 10_000,
+      now: NOW,
+    });
     expect(facts).toMatchObject({
       device: 'core-sw1',
       host: snmpsim.host,
@@ -201,22 +283,36 @@ describe('switch facts from snmpsim: the testbed switch48', () => {
     // Counter64 past 2^53 arrives exact.
     expect(facts.ports[46]?.inOctets).toBe(12345678901234567890n);
     const chassis = facts.entities.find((e) => e.class === 'chassis');
-    expect(chassis).toMatchObject({ serial: SWITCH48.serial, model: SWITCH48.model, softwareRev: SWITCH48.software });
+    expect(chassis).toMatchObject({
+      serial: SWITCH48.serial,
+      model: SWITCH48.model,
+      softwareRev: SWITCH48.software,
+    });
   });
 
   it('over v2c (community = data file) gives the same facts', async () => {
-    const a = await collectSwitchFacts(device('core-sw1', snmpsim, v3('switch48')), { resolveSecret, timeoutMs: 10_000, now: NOW });
-    const b = await collectSwitchFacts(device('core-sw1', snmpsim, { version: '2c', community: 'env:SWITCH48_COMMUNITY' }), {
+    const a = await collectSwitchFacts(device('core-sw1', snmpsim, v3('switch48')), {
       resolveSecret,
       timeoutMs: 10_000,
       now: NOW,
     });
+    const b = await collectSwitchFacts(
+      device('core-sw1', snmpsim, { version: '2c', community: 'env:SWITCH48_COMMUNITY' }),
+      {
+        resolveSecret,
+        timeoutMs: 10_000,
+        now: NOW,
+      },
+    );
     expect(b.snmpVersion).toBe('2c');
     expect({ ...b, snmpVersion: '3' }).toEqual(a);
   });
 
   it('switch48-bad shows its faults: VLAN 99 missing, wrong PVIDs', async () => {
-    const facts = await collectSwitchFacts(device('core-sw2', snmpsim, v3('switch48-bad')), { resolveSecret, timeoutMs: 10_000 });
+    const facts = await collectSwitchFacts(device('core-sw2', snmpsim, v3('switch48-bad')), {
+      resolveSecret,
+      timeoutMs: 10_000,
+    });
     expect(facts.vlans.map((v) => v.id)).toEqual([10, 20, 30]);
     expect(facts.ports.map((p) => p.pvid)).toEqual(facts.ports.map((p) => pvidOf(SWITCH48_BAD, p.port)));
     expect(facts.ports.find((p) => p.port === 5)?.pvid).toBe(20);
@@ -225,8 +321,11 @@ describe('switch facts from snmpsim: the testbed switch48', () => {
   it('the recorded fixture is still what the testbed switch answers (re-record with devices/snmp/record.ts if not)', async () => {
     const file = join(import.meta.dirname, 'fixtures/snmp/switch48/walk.json');
     const recorded = readRecordedWalk(JSON.parse(readFileSync(file, 'utf8')), file);
-    const live = await withSnmpSession('core-sw1', { host: snmpsim.host, port: snmpsim.port, version: '2c', community: 'switch48' }, { timeoutMs: 10_000 }, (s) =>
-      walkSwitch(s),
+    const live = await withSnmpSession(
+      'core-sw1',
+      { host: snmpsim.host, port: snmpsim.port, version: '2c', community: 'switch48' },
+      { timeoutMs: 10_000 },
+      (s) => walkSwitch(s),
     );
     const key = (vbs: typeof live) => new Map(vbs.map((vb) => [vb.oid, vb]));
     expect(key(live)).toEqual(key(recorded));
@@ -234,12 +333,19 @@ describe('switch facts from snmpsim: the testbed switch48', () => {
 
   it('a wrong v3 auth key for snmpsim is refused', async () => {
     const bad = { ...v3('switch48'), authKey: 'env:WRONG' as const };
-    const err = await rejection(collectSwitchFacts(device('core-sw1', snmpsim, bad), { resolveSecret, timeoutMs: 2000 }));
+    const err = await rejection(
+      collectSwitchFacts(device('core-sw1', snmpsim, bad), { resolveSecret, timeoutMs: 2000 }),
+    );
     expect(['E-AUTH', 'E-TIMEOUT']).toContain(err.code);
   });
 
   it('an unresolvable secret is E-SECRET and names the reference, not a value', async () => {
-    const err = await rejection(collectSwitchFacts(device('core-sw1', snmpsim, { ...v3('switch48'), privKey: 'env:NOT_SET_ANYWHERE' }), { resolveSecret, timeoutMs: 2000 }));
+    const err = await rejection(
+      collectSwitchFacts(
+        device('core-sw1', snmpsim, { ...v3('switch48'), privKey: 'env:NOT_SET_ANYWHERE' }),
+        { resolveSecret, timeoutMs: 2000 },
+      ),
+    );
     expect(err.code).toBe('E-SECRET');
     expect(err.message).toMatch(/snmp\.privKey/);
   });
@@ -247,7 +353,10 @@ describe('switch facts from snmpsim: the testbed switch48', () => {
 
 describe('switch facts from snmpsim: the shipped Catalyst 3750 (CISCO-VTP-MIB, no Q-BRIDGE)', () => {
   it('reads VLANs from vtpVlanTable and access VLANs from vmVlan', async () => {
-    const facts = await collectSwitchFacts(device('cat3750', snmpsim, { version: '2c', community: 'env:CISCO_COMMUNITY' }), { resolveSecret, timeoutMs: 15_000 });
+    const facts = await collectSwitchFacts(
+      device('cat3750', snmpsim, { version: '2c', community: 'env:CISCO_COMMUNITY' }),
+      { resolveSecret, timeoutMs: 15_000 },
+    );
     expect(facts.sysName).toBe('Profiler3750');
     expect(facts.sysObjectId).toBe('1.3.6.1.4.1.9.1.516');
     expect(facts.vlans.map((v) => `${v.id}:${v.name}`)).toEqual([
@@ -258,9 +367,17 @@ describe('switch facts from snmpsim: the shipped Catalyst 3750 (CISCO-VTP-MIB, n
     const byName = new Map(facts.ports.map((p) => [p.name, p]));
     expect(byName.get('Fa3/0/1')?.pvid).toBe(65);
     expect(byName.get('Fa3/0/2')?.pvid).toBe(60);
-    expect(byName.get('Fa3/0/43')).toMatchObject({ alias: 'connected to ruckus wlc', operUp: true, speedMbps: 100 });
+    expect(byName.get('Fa3/0/43')).toMatchObject({
+      alias: 'connected to ruckus wlc',
+      operUp: true,
+      speedMbps: 100,
+    });
     expect(byName.has('Vlan1')).toBe(false); // SVIs are not switch ports
     const chassis = facts.entities.find((e) => e.class === 'chassis');
-    expect(chassis).toMatchObject({ serial: 'CAT0952N20R', model: 'WS-C3750-48PS-S', softwareRev: '12.2(55)SE10' });
+    expect(chassis).toMatchObject({
+      serial: 'CAT0952N20R',
+      model: 'WS-C3750-48PS-S',
+      softwareRev: '12.2(55)SE10',
+    });
   });
 });

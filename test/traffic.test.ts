@@ -109,7 +109,7 @@ describe('zone policies proven by real packets in network namespaces', () => {
     expect(process.getuid?.(), 'run the traffic test as root: it creates network namespaces').toBe(0);
   });
 
-  test.concurrent.for(schools.map((s, i) => [s, i] as const))('%s: packets agree with the declaration and the audit', async ([school, index], { expect }) => {
+  test.concurrent.for(schools.map((s, i) => [s, i] as const))('%s: packets agree with the declaration and the audit', { timeout: 180_000 }, async ([school, index], { expect }) => {
     const { decl } = await loadSchool(`${SCHOOLS_DIR}${school}/school.yaml`);
     const router = policyRouter(decl);
     expect(router, `${school} declares a RouterOS router`).toBeDefined();
@@ -166,14 +166,17 @@ describe('zone policies proven by real packets in network namespaces', () => {
 
       const send = (pair: Pair, p: Probe) => lab.probe({ from: pair.from, host: pair.to ? pair.to.hostAddr : pair.from.routerAddr, proto: p.proto, port: p.port });
       const jobs = pairs.flatMap((pair) => probes.map((p) => ({ pair, p })));
-      const results = await Promise.all(jobs.map(({ pair, p }) => send(pair, p)));
+      const first = await Promise.all(jobs.map(({ pair, p }) => send(pair, p)));
+      // A lost packet on a loaded machine must not look like a drop: ask again before calling it one.
+      const results = await Promise.all(
+        jobs.map(({ pair, p }, i) =>
+          first[i] || verdictFor(scenario.audit, pair.fromZone, pair.toZone, p) === 'deny' ? first[i]! : send(pair, p),
+        ),
+      );
       const mismatches: string[] = [];
       for (const [i, { pair, p }] of jobs.entries()) {
-        let passed = results[i]!;
+        const packets: Verdict = results[i] ? 'allow' : 'deny';
         const audit = verdictFor(scenario.audit, pair.fromZone, pair.toZone, p);
-        // A lost packet on a loaded machine must not look like a drop: ask again before calling it one.
-        if (!passed && audit === 'allow') passed = await send(pair, p);
-        const packets: Verdict = passed ? 'allow' : 'deny';
         if (packets !== audit) mismatches.push(`${pair.fromZone} -> ${pair.toZone} ${formatProbe(p)}: packets ${packets}, audit ${audit}`);
       }
       expect(mismatches, `${school}, ${scenario.name}`).toEqual([]);

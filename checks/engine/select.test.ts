@@ -100,7 +100,7 @@ describe('selecting checks', () => {
     [
       'a parameter the check does not take',
       [{ ...(clauses[0] as EffectiveClause), params: { 'directory-password-min-length': { minLenght: 8 } } }],
-      /policy.yaml: clause demo:passwords: params for directory-password-min-length: minLenght must NOT have additional properties/,
+      /policy.yaml: clause demo:passwords: params for directory-password-min-length: must NOT have additional properties "minLenght"/,
     ],
     [
       'a value the schema refuses',

@@ -4,7 +4,7 @@
  * overridden by the params the school's clauses bind to it; anything that fails the check's params
  * schema is a configuration error naming the clause, never a silently different threshold.
  */
-import { Ajv } from 'ajv';
+import { resolveParams } from '../lib/params.ts';
 import type { Check } from '../types.ts';
 import type { EffectiveClause } from './types.ts';
 
@@ -23,18 +23,6 @@ export interface SelectedCheck {
   params: Record<string, unknown>;
   /** The school's clause ids whose controls this check evidences. */
   clauses: string[];
-}
-
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
-// Compiled once per check schema, not once per school per night.
-const compiled = new WeakMap<object, ReturnType<typeof ajv.compile>>();
-function validatorFor(schema: Check['meta']['params']): ReturnType<typeof ajv.compile> {
-  let v = compiled.get(schema);
-  if (v === undefined) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
-  }
-  return v;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -68,33 +56,31 @@ export function selectChecks(
   for (const check of checks) {
     const mapped = clauses.filter((cl) => check.meta.controls.some((k) => cl.controls.includes(k)));
     if (mapped.length === 0 && !isAlwaysOn(check)) continue;
-    const params: Record<string, unknown> = { ...check.meta.defaults };
+    const overrides: Record<string, unknown> = {};
     const setBy = new Map<string, string>();
     for (const cl of mapped) {
       const own = cl.params?.[check.meta.id];
       if (own === undefined) continue;
       for (const [k, v] of Object.entries(own)) {
         const prev = setBy.get(k);
-        if (prev !== undefined && !sameValue(params[k], v)) {
+        if (prev !== undefined && !sameValue(overrides[k], v)) {
           problems.push(
-            `${where}: clauses ${prev} and ${cl.id} set different values for ${check.meta.id}.${k} (${JSON.stringify(params[k])} vs ${JSON.stringify(v)}); make them agree`,
+            `${where}: clauses ${prev} and ${cl.id} set different values for ${check.meta.id}.${k} (${JSON.stringify(overrides[k])} vs ${JSON.stringify(v)}); make them agree`,
           );
           continue;
         }
-        params[k] = v;
+        overrides[k] = v;
         setBy.set(k, cl.id);
       }
     }
-    const validate = validatorFor(check.meta.params);
-    if (!validate(params)) {
+    const resolved = resolveParams(check, overrides);
+    if (!resolved.ok) {
       const clauseIds = [...new Set(setBy.values())];
-      for (const e of validate.errors ?? []) {
-        const field = e.instancePath === '' ? String(e.params.additionalProperty ?? e.params.missingProperty ?? '') : e.instancePath.slice(1);
-        problems.push(
-          `${where}: ${clauseIds.length > 0 ? `clause ${clauseIds.join(', ')}: ` : ''}params for ${check.meta.id}: ${field} ${e.message ?? e.keyword}`,
-        );
-      }
+      for (const e of resolved.errors)
+        problems.push(`${where}: ${clauseIds.length > 0 ? `clause ${clauseIds.join(', ')}: ` : ''}params for ${e}`);
+      continue;
     }
+    const params = resolved.params;
     out.push({ check, params, clauses: mapped.map((c) => c.id) });
   }
   if (problems.length > 0) throw new ConfigError(`clause map ${where} does not fit the checks`, problems);

@@ -1,10 +1,9 @@
 import { pass, verdict } from '../lib/results.ts';
+import { DEFAULT_COMMUNITIES } from '../lib/snmp.ts';
 import { forEachRouter } from '../lib/sources.ts';
 import type { Check } from '../types.ts';
 
 type Params = { defaultNames: string[] };
-
-export const DEFAULT_COMMUNITIES = ['public', 'private', 'community', 'snmp', 'cisco', 'admin', 'mikrotik'];
 
 /** With SNMP on, no enabled community uses a well-known name. */
 const check: Check<Params> = {

@@ -218,12 +218,13 @@ async function connect(conn: DirectoryConnection): Promise<Session> {
   const u = parseUrl(conn);
   const host = hostOf(u);
   const tls = tlsOptions(conn, host);
+  // ldapts treats any tlsOptions as "connect with TLS": give them only for ldaps://, and to startTLS otherwise.
   const client = new Client({
     url: `${u.protocol}//${u.host}`,
     timeout: conn.timeoutMs,
     connectTimeout: conn.timeoutMs,
-    tlsOptions: tls,
     strictDN: false,
+    ...(u.protocol === 'ldaps:' ? { tlsOptions: tls } : {}),
   });
   const session = new Session(client, conn);
   try {

@@ -28,6 +28,7 @@ export interface LdapFilter {
 /** An attribute description: a name or an OID, with options (`;binary`). Anything else is refused. */
 const ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)(?:;[A-Za-z0-9-]+)*$/;
 const OID = /^[0-9]+(?:\.[0-9]+)+$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function attr(name: string): string {
   if (!ATTRIBUTE.test(name)) throw new TypeError(`not an LDAP attribute name: ${JSON.stringify(name)}`);
@@ -40,7 +41,7 @@ function attr(name: string): string {
  * A string with an unpaired surrogate has no UTF-8 form and is refused rather than silently altered.
  */
 export function escapeFilterValue(value: string): string {
-  if (!value.isWellFormed()) throw new TypeError('filter value is not well-formed Unicode (unpaired surrogate)');
+  if (LONE_SURROGATE.test(value)) throw new TypeError('filter value is not well-formed Unicode (unpaired surrogate)');
   let out = '';
   for (const ch of value) {
     switch (ch) {

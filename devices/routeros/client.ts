@@ -12,7 +12,7 @@
  * Every failure is a DeviceError with a stable code.
  */
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 import { Channel, RosException, RouterOSAPI, type Connector } from 'node-routeros';
 import type { DeviceError } from '../errors.ts';
 import { deviceError, socketErrorCode } from './failures.ts';
@@ -116,7 +116,8 @@ export class RouterOsClient {
       password: o.password,
       timeout: IDLE_SECONDS,
       keepalive: false,
-      ...(tls ? { tls: tlsConnectionOptions(tls, o.host) } : {}),
+      // Typed as server TlsOptions by node-routeros, but handed to tls.connect as ConnectionOptions.
+      ...(tls ? { tls: tlsConnectionOptions(tls, o.host) as TlsOptions } : {}),
     });
     this.api = api;
     const where = `${o.host}:${port}${tls ? ' (api-ssl)' : ''}`;

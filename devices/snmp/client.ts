@@ -42,11 +42,16 @@ export interface SnmpSessionOptions {
   timeoutMs: number;
   /** Resends per request after a silent attempt (UDP loses packets). Default 1. */
   retries?: number;
-  /** GetBulk max-repetitions for walks. 50 was quickest on the testbed (snmpsim caps a reply at 64). */
+  /** GetBulk max-repetitions for walks (default DEFAULT_MAX_REPETITIONS). */
   maxRepetitions?: number;
 }
 
-const DEFAULT_MAX_REPETITIONS = 50;
+/**
+ * Tuned on the testbed (scripts/bench/snmp.ts): the audit walks table columns, most of which end within
+ * one or two pages of 25 on a 24-52 port switch, while 50 mostly bought end-of-column overshoot; a whole-
+ * tree walk would prefer 50 (snmpsim caps a reply at 64 varbinds).
+ */
+export const DEFAULT_MAX_REPETITIONS = 25;
 
 const authProtocols: Record<SnmpAuthProtocol, snmp.AuthProtocols> = {
   md5: snmp.AuthProtocols.md5,
@@ -72,7 +77,10 @@ export async function snmpTargetFor(
   resolveSecret: (ref: string) => Promise<string>,
 ): Promise<SnmpTarget> {
   const s = device.snmp;
-  if (!s) throw new DeviceError('E-CONFIG', device.name, 'no `snmp` settings in the declaration', { hint: 'Add snmp: { version, ... } to the device.' });
+  if (!s)
+    throw new DeviceError('E-CONFIG', device.name, 'no `snmp` settings in the declaration', {
+      hint: 'Add snmp: { version, ... } to the device.',
+    });
   const secret = async (field: string, ref: string | undefined): Promise<string> => {
     if (ref === undefined) {
       throw new DeviceError('E-CONFIG', device.name, `snmp.${field} is required for SNMP v${s.version}`, {
@@ -82,15 +90,35 @@ export async function snmpTargetFor(
     try {
       return await resolveSecret(ref);
     } catch (e) {
-      throw new DeviceError('E-SECRET', device.name, `cannot resolve snmp.${field} (${ref.split(':')[0]}:...): ${(e as Error).message}`, { cause: e });
+      throw new DeviceError(
+        'E-SECRET',
+        device.name,
+        `cannot resolve snmp.${field} (${ref.split(':')[0]}:...): ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   };
-  const base = { host: device.host, port: s.port ?? device.port ?? 161, ...(s.context ? { context: s.context } : {}) };
-  if (s.version === '2c') return { ...base, version: '2c', community: await secret('community', s.community) };
-  if (!s.user) throw new DeviceError('E-CONFIG', device.name, 'snmp.user is required for SNMP v3', { hint: 'Declare the USM user name.' });
+  const base = {
+    host: device.host,
+    port: s.port ?? device.port ?? 161,
+    ...(s.context ? { context: s.context } : {}),
+  };
+  if (s.version === '2c')
+    return { ...base, version: '2c', community: await secret('community', s.community) };
+  if (!s.user)
+    throw new DeviceError('E-CONFIG', device.name, 'snmp.user is required for SNMP v3', {
+      hint: 'Declare the USM user name.',
+    });
   const authKey = await secret('authKey', s.authKey);
-  const priv = s.privKey === undefined ? {} : { privProtocol: s.privProtocol ?? 'aes', privKey: await secret('privKey', s.privKey) };
-  return { ...base, version: '3', v3: { user: s.user, authProtocol: s.authProtocol ?? 'sha', authKey, ...priv } };
+  const priv =
+    s.privKey === undefined
+      ? {}
+      : { privProtocol: s.privProtocol ?? 'aes', privKey: await secret('privKey', s.privKey) };
+  return {
+    ...base,
+    version: '3',
+    v3: { user: s.user, authProtocol: s.authProtocol ?? 'sha', authKey, ...priv },
+  };
 }
 
 /** A wrong community or v3 user/key gets no reply at all from most agents, so say so in every timeout. */
@@ -113,34 +141,66 @@ interface NetSnmpError extends Error {
 }
 
 /** net-snmp's error objects to DeviceError codes. */
-export function mapSnmpError(device: string, target: SnmpTarget, err: unknown, ms: number, what: string): DeviceError {
+export function mapSnmpError(
+  device: string,
+  target: SnmpTarget,
+  err: unknown,
+  ms: number,
+  what: string,
+): DeviceError {
   if (err instanceof DeviceError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as NetSnmpError;
   const at = `${target.host}:${target.port}`;
   const fail = (code: DeviceErrorCode, message: string, hint?: string) =>
-    new DeviceError(code, device, message, { cause: e, ...(hint ? { hint } : {}), detail: { host: target.host, port: target.port } });
+    new DeviceError(code, device, message, {
+      cause: e,
+      ...(hint ? { hint } : {}),
+      detail: { host: target.host, port: target.port },
+    });
   if (e.name === 'RequestTimedOutError') return snmpTimeoutError(device, target, ms, what);
   if (e.name === 'ResponseInvalidError') {
     if (e.code === snmp.ResponseInvalidCode.EAuthFailure) {
       // net-snmp's own digest-mismatch text prints both HMACs; a technician needs the cause, not the bytes.
-      const why = /^Authentication digest/.test(e.message) ? 'the reply is not signed with our auth key' : e.message;
-      return fail('E-AUTH', `SNMPv3 authentication refused by ${at}: ${why}`, 'Check the v3 user name, auth key and auth protocol.');
+      const why = /^Authentication digest/.test(e.message)
+        ? 'the reply is not signed with our auth key'
+        : e.message;
+      return fail(
+        'E-AUTH',
+        `SNMPv3 authentication refused by ${at}: ${why}`,
+        'Check the v3 user name, auth key and auth protocol.',
+      );
     }
     if (e.code === snmp.ResponseInvalidCode.ECouldNotDecrypt) {
-      return fail('E-AUTH', `cannot decrypt the reply from ${at}: wrong privacy key or protocol`, 'Check the v3 privacy key and protocol (aes, aes256b...).');
+      return fail(
+        'E-AUTH',
+        `cannot decrypt the reply from ${at}: wrong privacy key or protocol`,
+        'Check the v3 privacy key and protocol (aes, aes256b...).',
+      );
     }
     return fail('E-PROTOCOL', `invalid SNMP reply from ${at} (${what}): ${e.message}`);
   }
   if (e.name === 'RequestFailedError') {
     // RFC 3416 error-status 16 is authorizationError: the user exists but may not read this view.
-    if (e.status === 16) return fail('E-AUTH', `${at} refused access (${what}): ${e.message}`, 'Give the SNMP user or community a view that includes the MIBs audited.');
+    if (e.status === 16)
+      return fail(
+        'E-AUTH',
+        `${at} refused access (${what}): ${e.message}`,
+        'Give the SNMP user or community a view that includes the MIBs audited.',
+      );
     return fail('E-PROTOCOL', `${at} answered ${what} with an error: ${e.message}`);
   }
   const sys = (e as NodeJS.ErrnoException).code;
-  if (sys === 'ECONNREFUSED' || sys === 'EHOSTUNREACH' || sys === 'ENETUNREACH' || sys === 'ENOTFOUND' || sys === 'EAI_AGAIN') {
+  if (
+    sys === 'ECONNREFUSED' ||
+    sys === 'EHOSTUNREACH' ||
+    sys === 'ENETUNREACH' ||
+    sys === 'ENOTFOUND' ||
+    sys === 'EAI_AGAIN'
+  ) {
     return fail('E-REFUSED', `cannot reach ${at}: ${e.message}`, 'Check the host name or address.');
   }
-  if (/forcibly closed/i.test(e.message)) return fail('E-CLOSED', `SNMP session to ${at} closed during ${what}`);
+  if (/forcibly closed/i.test(e.message))
+    return fail('E-CLOSED', `SNMP session to ${at} closed during ${what}`);
   return fail('E-PROTOCOL', `SNMP ${what} on ${at} failed: ${e.message}`);
 }
 
@@ -179,11 +239,16 @@ export class SnmpSession {
         level: v3.privKey === undefined ? snmp.SecurityLevel.authNoPriv : snmp.SecurityLevel.authPriv,
         authProtocol: authProtocols[v3.authProtocol],
         authKey: v3.authKey,
-        ...(v3.privKey === undefined ? {} : { privProtocol: privProtocols[v3.privProtocol ?? 'aes'], privKey: v3.privKey }),
+        ...(v3.privKey === undefined
+          ? {}
+          : { privProtocol: privProtocols[v3.privProtocol ?? 'aes'], privKey: v3.privKey }),
       };
       this.session = snmp.createV3Session(target.host, user, { ...common, version: snmp.Version3 });
     } else {
-      this.session = snmp.createSession(target.host, target.community ?? '', { ...common, version: snmp.Version2c });
+      this.session = snmp.createSession(target.host, target.community ?? '', {
+        ...common,
+        version: snmp.Version2c,
+      });
     }
     // Without a listener, an unreadable datagram (garbage on the port) would throw and crash the process.
     this.session.on('error', (err: Error) => {
@@ -202,7 +267,32 @@ export class SnmpSession {
     return new Promise((resolve, reject) => {
       this.session.get(oids, (err, varbinds) => {
         if (err) return reject(this.fail(err, what));
-        resolve((varbinds ?? []).map((vb) => ({ oid: vb.oid, type: vb.type ?? 0, value: normaliseValue(vb.type ?? 0, vb.value) })));
+        resolve(
+          (varbinds ?? []).map((vb) => ({
+            oid: vb.oid,
+            type: vb.type ?? 0,
+            value: normaliseValue(vb.type ?? 0, vb.value),
+          })),
+        );
+      });
+    });
+  }
+
+  /**
+   * Which of `subtrees` hold anything, in one GetNext for all of them: a walk of an empty subtree
+   * still costs a round trip and a page of end-of-view varbinds, and most switches lack most vendor MIBs.
+   */
+  nonEmpty(subtrees: readonly string[]): Promise<string[]> {
+    const what = `GETNEXT of ${subtrees.length} subtrees`;
+    return new Promise((resolve, reject) => {
+      this.session.getNext([...subtrees], (err, varbinds) => {
+        if (err) return reject(this.fail(err, what));
+        resolve(
+          subtrees.filter((base, i) => {
+            const vb = varbinds?.[i];
+            return vb !== undefined && !snmp.isVarbindError(vb) && vb.oid.startsWith(base + '.');
+          }),
+        );
       });
     });
   }
@@ -221,7 +311,11 @@ export class SnmpSession {
         for (const vb of varbinds) {
           if (snmp.isVarbindError(vb)) continue;
           if (compareOids(vb.oid, last) <= 0) {
-            broken = new DeviceError('E-PROTOCOL', this.device, `agent at ${this.target.host}:${this.target.port} returned ${vb.oid} after ${last} while walking ${oid} (OIDs must increase)`);
+            broken = new DeviceError(
+              'E-PROTOCOL',
+              this.device,
+              `agent at ${this.target.host}:${this.target.port} returned ${vb.oid} after ${last} while walking ${oid} (OIDs must increase)`,
+            );
             return true;
           }
           last = vb.oid;
@@ -237,6 +331,10 @@ export class SnmpSession {
     });
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -250,7 +348,12 @@ export class SnmpSession {
   private fail(err: unknown, what: string): DeviceError {
     const mapped = mapSnmpError(this.device, this.target, err, this.timeoutMs, what);
     if (mapped.code === 'E-TIMEOUT' && this.socketError) {
-      return new DeviceError('E-PROTOCOL', this.device, `unreadable SNMP reply from ${this.target.host}:${this.target.port}: ${this.socketError.message}`, { cause: this.socketError });
+      return new DeviceError(
+        'E-PROTOCOL',
+        this.device,
+        `unreadable SNMP reply from ${this.target.host}:${this.target.port}: ${this.socketError.message}`,
+        { cause: this.socketError },
+      );
     }
     return mapped;
   }
@@ -270,7 +373,10 @@ export async function withSnmpSession<T>(
   let timer: NodeJS.Timeout | undefined;
   const work = fn(session);
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(snmpTimeoutError(device, target, opts.timeoutMs, 'collection budget spent')), opts.timeoutMs);
+    timer = setTimeout(
+      () => reject(snmpTimeoutError(device, target, opts.timeoutMs, 'collection budget spent')),
+      opts.timeoutMs,
+    );
   });
   // The losing promise still settles when the session closes; keep that from becoming an unhandled rejection.
   work.catch(() => undefined);
@@ -283,7 +389,11 @@ export async function withSnmpSession<T>(
 }
 
 /** Runs tasks with at most `limit` in flight (a switch's SNMP agent is a small CPU; do not flood it). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

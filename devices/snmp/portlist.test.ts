@@ -8,7 +8,11 @@ describe('Q-BRIDGE PortList bitmaps', () => {
     expect(decodePortList(Buffer.from([0x01]))).toEqual([8]);
     expect(decodePortList(Buffer.from([0x00, 0x40]))).toEqual([10]);
     // switch48's PUPILS VLAN: untagged 13-36 and the trunks 47-48 (testbed-notes.md).
-    expect(decodePortList(Buffer.from('000ffffff003', 'hex'))).toEqual([...Array.from({ length: 24 }, (_, i) => 13 + i), 47, 48]);
+    expect(decodePortList(Buffer.from('000ffffff003', 'hex'))).toEqual([
+      ...Array.from({ length: 24 }, (_, i) => 13 + i),
+      47,
+      48,
+    ]);
   });
 
   it('accepts short and empty lists (agents drop trailing zero bytes)', () => {

@@ -24,7 +24,8 @@ export function decodePortList(bytes: Uint8Array): number[] {
 export function encodePortList(ports: Iterable<number>, minBytes = 0): Buffer {
   const list = [...ports];
   for (const p of list) {
-    if (!Number.isInteger(p) || p < 1) throw new RangeError(`PortList port must be a positive integer, got ${p}`);
+    if (!Number.isInteger(p) || p < 1)
+      throw new RangeError(`PortList port must be a positive integer, got ${p}`);
   }
   const highest = list.reduce((m, p) => Math.max(m, p), 0);
   const out = Buffer.alloc(Math.max(minBytes, Math.ceil(highest / 8)));

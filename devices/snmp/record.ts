@@ -17,7 +17,11 @@ export interface RecordedWalk {
   varbinds: RecordedVarbind[];
 }
 
-export async function recordSwitchWalk(target: SnmpTarget, source: string, timeoutMs = 20_000): Promise<RecordedWalk> {
+export async function recordSwitchWalk(
+  target: SnmpTarget,
+  source: string,
+  timeoutMs = 20_000,
+): Promise<RecordedWalk> {
   const varbinds = await withSnmpSession('recorder', target, { timeoutMs }, (s) => walkSwitch(s));
   return { source, varbinds: [...varbinds].sort((a, b) => compareOids(a.oid, b.oid)).map(toRecorded) };
 }
@@ -53,10 +57,27 @@ if (import.meta.main) {
     if (!v) throw new Error(`environment variable ${name ?? '(none given)'} is not set`);
     return v;
   };
-  const base = { host: values.host, port: Number(values.port), ...(values.context ? { context: values.context } : {}) };
+  const base = {
+    host: values.host,
+    port: Number(values.port),
+    ...(values.context ? { context: values.context } : {}),
+  };
   const target: SnmpTarget = values.user
-    ? { ...base, version: '3', v3: { user: values.user, authProtocol: 'sha', authKey: env(values['auth-env']), privProtocol: 'aes', privKey: env(values['priv-env']) } }
+    ? {
+        ...base,
+        version: '3',
+        v3: {
+          user: values.user,
+          authProtocol: 'sha',
+          authKey: env(values['auth-env']),
+          privProtocol: 'aes',
+          privKey: env(values['priv-env']),
+        },
+      }
     : { ...base, version: '2c', community: env(values['community-env']) };
-  const walk = await recordSwitchWalk(target, values.source ?? `${values.host}:${values.port}${values.context ? ` context ${values.context}` : ''}`);
+  const walk = await recordSwitchWalk(
+    target,
+    values.source ?? `${values.host}:${values.port}${values.context ? ` context ${values.context}` : ''}`,
+  );
   process.stdout.write(formatRecordedWalk(walk));
 }

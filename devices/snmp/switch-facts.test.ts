@@ -14,7 +14,8 @@ const FIXTURES = join(import.meta.dirname, '../../test/fixtures/snmp');
 const ORIGIN = { device: 'recorded', host: '192.0.2.1', collectedAt: '2026-11-24T09:00:00.000Z' };
 
 /** Facts as JSON (bigint counters become decimal strings, exactly). */
-const asJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
+const asJson = (v: unknown): unknown =>
+  JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
 
 function load(scenario: string) {
   const file = join(FIXTURES, scenario, 'walk.json');
@@ -29,7 +30,10 @@ describe('switch facts from recorded SNMP replies', () => {
   });
 
   it.each(scenarios)('%s gives the expected facts', (scenario) => {
-    const expected = JSON.parse(readFileSync(join(FIXTURES, scenario, 'expected.json'), 'utf8')) as Record<string, unknown>;
+    const expected = JSON.parse(readFileSync(join(FIXTURES, scenario, 'expected.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const facts = switchFactsFromVarbinds(load(scenario), ORIGIN, String(expected.snmpVersion));
     expect(asJson(facts)).toEqual(expected);
   });
@@ -58,9 +62,9 @@ describe('switch facts from recorded SNMP replies', () => {
   });
 
   it('names the fixture and the varbind when a recording is malformed', () => {
-    expect(() => readRecordedWalk({ varbinds: [{ oid: '1.3.6.1.2.1.1.5.0', type: 'Bogus' }] }, 'walk.json')).toThrow(
-      /walk\.json varbinds\[0\]: 1\.3\.6\.1\.2\.1\.1\.5\.0 has unknown type Bogus/,
-    );
+    expect(() =>
+      readRecordedWalk({ varbinds: [{ oid: '1.3.6.1.2.1.1.5.0', type: 'Bogus' }] }, 'walk.json'),
+    ).toThrow(/walk\.json varbinds\[0\]: 1\.3\.6\.1\.2\.1\.1\.5\.0 has unknown type Bogus/);
     expect(() => readRecordedWalk({}, 'walk.json')).toThrow(/walk\.json: expected/);
   });
 });

@@ -29,7 +29,11 @@ import { asBigInt, asBytes, asNumber, octetString, optionalText, type SnmpVarbin
 /** ifSpeed saturates at 2^32-1 for links of 4.3 Gb/s and faster; ifHighSpeed (Mb/s) is then the truth. */
 const IF_SPEED_SATURATED = 4294967295;
 
-export function switchFactsFromVarbinds(varbinds: readonly SnmpVarbind[], origin: FactsOrigin, snmpVersion: string): SwitchFacts {
+export function switchFactsFromVarbinds(
+  varbinds: readonly SnmpVarbind[],
+  origin: FactsOrigin,
+  snmpVersion: string,
+): SwitchFacts {
   const uptime = asNumber(scalar(varbinds, SYSTEM.sysUpTime));
   const objectId = scalar(varbinds, SYSTEM.sysObjectID);
   const bridge = bridgePorts(varbinds);
@@ -179,5 +183,7 @@ function entities(varbinds: readonly SnmpVarbind[]): EntityComponent[] {
 
 /** Drops undefined fields, so facts carry only what the agent reported. */
 function compact<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

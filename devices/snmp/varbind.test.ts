@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareOids } from './oid.ts';
 import { columnValues, tableRows } from './table.ts';
-import { bytesToBigInt, fromRecorded, normaliseValue, octetString, SnmpType, toRecorded, type SnmpVarbind } from './varbind.ts';
+import {
+  bytesToBigInt,
+  fromRecorded,
+  normaliseValue,
+  octetString,
+  SnmpType,
+  toRecorded,
+  type SnmpVarbind,
+} from './varbind.ts';
 
 describe('SNMP values', () => {
   it('turns net-snmp Counter64 bytes into an exact bigint', () => {
@@ -26,9 +34,17 @@ describe('SNMP values', () => {
   });
 
   it('records any varbind losslessly', () => {
-    const octet = fc.uint8Array({ maxLength: 40 }).map((b): SnmpVarbind => ({ oid: '1.3.6.1.2.1.1.5.0', type: SnmpType.OctetString, value: Buffer.from(b) }));
-    const c64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v): SnmpVarbind => ({ oid: '1.3.6.1.2.1.31.1.1.1.6.1', type: SnmpType.Counter64, value: v }));
-    const int = fc.integer().map((v): SnmpVarbind => ({ oid: '1.3.6.1.2.1.2.2.1.8.1', type: SnmpType.Integer, value: v }));
+    const octet = fc.uint8Array({ maxLength: 40 }).map((b): SnmpVarbind => ({
+      oid: '1.3.6.1.2.1.1.5.0',
+      type: SnmpType.OctetString,
+      value: Buffer.from(b),
+    }));
+    const c64 = fc
+      .bigInt({ min: 0n, max: 2n ** 64n - 1n })
+      .map((v): SnmpVarbind => ({ oid: '1.3.6.1.2.1.31.1.1.1.6.1', type: SnmpType.Counter64, value: v }));
+    const int = fc
+      .integer()
+      .map((v): SnmpVarbind => ({ oid: '1.3.6.1.2.1.2.2.1.8.1', type: SnmpType.Integer, value: v }));
     fc.assert(
       fc.property(fc.oneof(octet, c64, int), (vb) => {
         const back = fromRecorded(JSON.parse(JSON.stringify(toRecorded(vb))), 'test');

@@ -62,7 +62,11 @@ export function normaliseValue(type: number, value: unknown): SnmpValue {
 
 /** True for the "exception" varbinds an agent returns instead of a value. */
 export function isException(vb: SnmpVarbind): boolean {
-  return vb.type === SnmpType.NoSuchObject || vb.type === SnmpType.NoSuchInstance || vb.type === SnmpType.EndOfMibView;
+  return (
+    vb.type === SnmpType.NoSuchObject ||
+    vb.type === SnmpType.NoSuchInstance ||
+    vb.type === SnmpType.EndOfMibView
+  );
 }
 
 // ---------------------------------------------------------------- value readers (lenient: agents differ)

@@ -65,20 +65,37 @@ export class SshCli {
   static async connect(device: Device, opts: SshCliOptions): Promise<SshCli> {
     const pin = device.sshHostKey === undefined ? undefined : normalisePin(device.sshHostKey);
     if (device.sshHostKey !== undefined && pin === undefined) {
-      throw new DeviceError('E-CONFIG', device.name, `sshHostKey ${JSON.stringify(device.sshHostKey)} is not a SHA256 fingerprint`, {
-        hint: 'Use the form printed by `ssh-keygen -lf <host key>.pub`: SHA256:<43 base64 characters>.',
-      });
+      throw new DeviceError(
+        'E-CONFIG',
+        device.name,
+        `sshHostKey ${JSON.stringify(device.sshHostKey)} is not a SHA256 fingerprint`,
+        {
+          hint: 'Use the form printed by `ssh-keygen -lf <host key>.pub`: SHA256:<43 base64 characters>.',
+        },
+      );
     }
     const creds = device.credentials;
-    if (!creds?.user) throw new DeviceError('E-CONFIG', device.name, 'credentials.user is required for SSH', { hint: 'Declare credentials: { user, privateKey or password }.' });
+    if (!creds?.user)
+      throw new DeviceError('E-CONFIG', device.name, 'credentials.user is required for SSH', {
+        hint: 'Declare credentials: { user, privateKey or password }.',
+      });
     if (!creds.privateKey && !creds.password) {
-      throw new DeviceError('E-CONFIG', device.name, 'credentials need a privateKey or password reference for SSH');
+      throw new DeviceError(
+        'E-CONFIG',
+        device.name,
+        'credentials need a privateKey or password reference for SSH',
+      );
     }
     const secret = async (field: string, ref: string): Promise<string> => {
       try {
         return await opts.resolveSecret(ref);
       } catch (e) {
-        throw new DeviceError('E-SECRET', device.name, `cannot resolve credentials.${field} (${ref.split(':')[0]}:...): ${(e as Error).message}`, { cause: e });
+        throw new DeviceError(
+          'E-SECRET',
+          device.name,
+          `cannot resolve credentials.${field} (${ref.split(':')[0]}:...): ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     };
     const auth: Pick<Config, 'privateKey' | 'password' | 'tryKeyboard'> = {};
@@ -105,7 +122,10 @@ export class SshCli {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       // ssh2's readyTimeout covers the handshake; this also covers DNS and a stalled TCP connect.
-      timer = setTimeout(() => reject(Object.assign(new Error('connect timed out'), { level: 'client-timeout' })), opts.timeoutMs + 250);
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('connect timed out'), { level: 'client-timeout' })),
+        opts.timeoutMs + 250,
+      );
     });
     connecting.catch(() => undefined);
     try {
@@ -124,9 +144,20 @@ export class SshCli {
     let channel: ClientChannel | undefined;
     const running = this.ssh.execCommand(command, { noTrim: true, onChannel: (ch) => (channel = ch) });
     running.catch(() => undefined);
-    const r = await this.withDeadline(running, timeoutMs, `exec "${command}"`, () => channel?.close()).catch((e: unknown) => {
-      throw this.mapRuntimeError(e, `exec "${command}"`);
-    });
+    const r = await this.withDeadline(running, timeoutMs, `exec "${command}"`, () => channel?.close()).catch(
+      (e: unknown) => {
+        throw this.mapRuntimeError(e, `exec "${command}"`);
+      },
+    );
+    // Many switches send no exit status, so a missing code alone is normal; with the connection gone
+    // too, the output may be cut short and must not be judged.
+    if (r.code === null && !this.ssh.isConnected()) {
+      throw new DeviceError(
+        'E-CLOSED',
+        this.device,
+        `connection to ${this.host}:${this.port} closed during exec "${command}"`,
+      );
+    }
     return { stdout: r.stdout, stderr: r.stderr, code: r.code };
   }
 
@@ -159,7 +190,14 @@ export class SshCli {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         onTimeout?.();
-        reject(new DeviceError('E-TIMEOUT', this.device, `${what} on ${this.host}:${this.port} did not finish within ${ms} ms`, { detail: { timeoutMs: ms } }));
+        reject(
+          new DeviceError(
+            'E-TIMEOUT',
+            this.device,
+            `${what} on ${this.host}:${this.port} did not finish within ${ms} ms`,
+            { detail: { timeoutMs: ms } },
+          ),
+        );
       }, ms);
     });
     try {
@@ -173,53 +211,107 @@ export class SshCli {
     if (e instanceof DeviceError) return e;
     const err = (this.lastError ?? e) as SshErrorLike;
     if (err.code === 'ECONNRESET' || /not connected|no response|closed/i.test(err.message)) {
-      return new DeviceError('E-CLOSED', this.device, `connection to ${this.host}:${this.port} closed during ${what}`, { cause: err });
+      return new DeviceError(
+        'E-CLOSED',
+        this.device,
+        `connection to ${this.host}:${this.port} closed during ${what}`,
+        { cause: err },
+      );
     }
-    return new DeviceError('E-PROTOCOL', this.device, `${what} on ${this.host}:${this.port} failed: ${err.message}`, {
-      cause: err,
-      hint: what.startsWith('exec') ? 'The device may not allow exec channels; use the interactive shell mode.' : undefined,
-      detail: { step: what.split(' ')[0] ?? what },
-    });
+    return new DeviceError(
+      'E-PROTOCOL',
+      this.device,
+      `${what} on ${this.host}:${this.port} failed: ${err.message}`,
+      {
+        cause: err,
+        hint: what.startsWith('exec')
+          ? 'The device may not allow exec channels; use the interactive shell mode.'
+          : undefined,
+        detail: { step: what.split(' ')[0] ?? what },
+      },
+    );
   }
 }
 
-function mapConnectError(device: string, at: string, e: unknown, verdict: HostKeyVerdict, pin: string | undefined, ms: number): DeviceError {
+function mapConnectError(
+  device: string,
+  at: string,
+  e: unknown,
+  verdict: HostKeyVerdict,
+  pin: string | undefined,
+  ms: number,
+): DeviceError {
   if (e instanceof DeviceError) return e;
   const err = (e instanceof Error ? e : new Error(String(e))) as SshErrorLike;
   if (verdict.outcome === 'mismatch') {
-    return new DeviceError('E-HOSTKEY', device, `host key of ${at} does not match the pin: expected ${pin}, got ${verdict.presented}`, {
-      cause: err,
-      hint: 'Someone may be intercepting the connection, or the device was replaced or re-keyed. Verify the new key out of band before updating sshHostKey.',
-      detail: { expected: pin ?? '', presented: verdict.presented ?? '' },
-    });
+    return new DeviceError(
+      'E-HOSTKEY',
+      device,
+      `host key of ${at} does not match the pin: expected ${pin}, got ${verdict.presented}`,
+      {
+        cause: err,
+        hint: 'Someone may be intercepting the connection, or the device was replaced or re-keyed. Verify the new key out of band before updating sshHostKey.',
+        detail: { expected: pin ?? '', presented: verdict.presented ?? '' },
+      },
+    );
   }
   if (verdict.outcome === 'unpinned') {
-    return new DeviceError('E-HOSTKEY', device, `no sshHostKey declared for ${at}; refusing an unpinned host (it presented ${verdict.presented})`, {
-      cause: err,
-      hint: `Check the fingerprint on the device's console (e.g. \`show ip ssh\` / \`ssh-keygen -lf\`), then declare sshHostKey: ${verdict.presented}`,
-      detail: { presented: verdict.presented ?? '' },
-    });
+    return new DeviceError(
+      'E-HOSTKEY',
+      device,
+      `no sshHostKey declared for ${at}; refusing an unpinned host (it presented ${verdict.presented})`,
+      {
+        cause: err,
+        hint: `Check the fingerprint on the device's console (e.g. \`show ip ssh\` / \`ssh-keygen -lf\`), then declare sshHostKey: ${verdict.presented}`,
+        detail: { presented: verdict.presented ?? '' },
+      },
+    );
   }
   if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
-    return new DeviceError('E-TIMEOUT', device, `no SSH handshake with ${at} within ${ms} ms`, { cause: err, hint: 'Check the address, port and any firewall in between.' });
+    return new DeviceError('E-TIMEOUT', device, `no SSH handshake with ${at} within ${ms} ms`, {
+      cause: err,
+      hint: 'Check the address, port and any firewall in between.',
+    });
   }
   if (err.level === 'client-authentication') {
-    return new DeviceError('E-AUTH', device, `SSH login to ${at} refused: ${err.message}`, { cause: err, hint: 'Check credentials.user and the key or password reference.' });
+    return new DeviceError('E-AUTH', device, `SSH login to ${at} refused: ${err.message}`, {
+      cause: err,
+      hint: 'Check credentials.user and the key or password reference.',
+    });
   }
-  if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.level === 'client-dns') {
-    return new DeviceError('E-REFUSED', device, `cannot connect to ${at}: ${err.message}`, { cause: err, hint: 'Check the address and that SSH is enabled on the device.' });
+  if (
+    err.code === 'ECONNREFUSED' ||
+    err.code === 'EHOSTUNREACH' ||
+    err.code === 'ENETUNREACH' ||
+    err.level === 'client-dns'
+  ) {
+    return new DeviceError('E-REFUSED', device, `cannot connect to ${at}: ${err.message}`, {
+      cause: err,
+      hint: 'Check the address and that SSH is enabled on the device.',
+    });
   }
   if (err.code === 'ECONNRESET' || /lost before handshake|closed/i.test(err.message)) {
-    return new DeviceError('E-CLOSED', device, `${at} closed the connection during the SSH handshake: ${err.message}`, { cause: err });
+    return new DeviceError(
+      'E-CLOSED',
+      device,
+      `${at} closed the connection during the SSH handshake: ${err.message}`,
+      { cause: err },
+    );
   }
   if (/privateKey|parse|passphrase/i.test(err.message)) {
     return new DeviceError('E-CONFIG', device, `cannot use the private key: ${err.message}`, { cause: err });
   }
-  return new DeviceError('E-PROTOCOL', device, `SSH connection to ${at} failed: ${err.message}`, { cause: err });
+  return new DeviceError('E-PROTOCOL', device, `SSH connection to ${at} failed: ${err.message}`, {
+    cause: err,
+  });
 }
 
 /** Connects, runs `fn`, and always disconnects. */
-export async function withSshCli<T>(device: Device, opts: SshCliOptions, fn: (cli: SshCli) => Promise<T>): Promise<T> {
+export async function withSshCli<T>(
+  device: Device,
+  opts: SshCliOptions,
+  fn: (cli: SshCli) => Promise<T>,
+): Promise<T> {
   const cli = await SshCli.connect(device, opts);
   try {
     return await fn(cli);

@@ -24,25 +24,39 @@ export interface SwitchCliCollectOptions extends CollectOptions {
   dialect?: ConfigDialect;
 }
 
-export async function collectSwitchManagement(device: Device, opts: SwitchCliCollectOptions): Promise<SwitchManagement> {
+export async function collectSwitchManagement(
+  device: Device,
+  opts: SwitchCliCollectOptions,
+): Promise<SwitchManagement> {
   const budget = Math.min(device.timeoutMs ?? opts.timeoutMs, opts.timeoutMs);
   const end = Date.now() + budget;
   const left = () => Math.max(1, end - Date.now());
   const config = await withSshCli(
     device,
-    { timeoutMs: budget, resolveSecret: opts.resolveSecret, ...(opts.recordFirstSeen ? { recordFirstSeen: opts.recordFirstSeen } : {}) },
+    {
+      timeoutMs: budget,
+      resolveSecret: opts.resolveSecret,
+      ...(opts.recordFirstSeen ? { recordFirstSeen: opts.recordFirstSeen } : {}),
+    },
     (cli) => readRunningConfig(cli, opts.mode ?? 'auto', left, opts.shell),
   );
-  return switchManagementFromConfig(config, opts.dialect);
+  // Exec keeps the final newline and the shell does not: store one form whichever mode was used.
+  return switchManagementFromConfig(config.trimEnd() + '\n', opts.dialect);
 }
 
-async function readRunningConfig(cli: SshCli, mode: 'exec' | 'shell' | 'auto', left: () => number, shellOpts: ShellOptions | undefined): Promise<string> {
+async function readRunningConfig(
+  cli: SshCli,
+  mode: 'exec' | 'shell' | 'auto',
+  left: () => number,
+  shellOpts: ShellOptions | undefined,
+): Promise<string> {
   if (mode !== 'shell') {
     try {
       const r = await cli.exec(SHOW_RUNNING_CONFIG, left());
       const problem = configProblem(r.stdout, r.code);
       if (problem === undefined) return r.stdout;
-      if (mode === 'exec') throw new DeviceError('E-PROTOCOL', cli.device, `"${SHOW_RUNNING_CONFIG}" by exec: ${problem}`);
+      if (mode === 'exec')
+        throw new DeviceError('E-PROTOCOL', cli.device, `"${SHOW_RUNNING_CONFIG}" by exec: ${problem}`);
     } catch (e) {
       // Only a refused or rejected exec is worth a second try in the shell; a timeout or a closed
       // connection would fail there too.
@@ -53,7 +67,12 @@ async function readRunningConfig(cli: SshCli, mode: 'exec' | 'shell' | 'auto', l
   try {
     const out = await shell.run(SHOW_RUNNING_CONFIG, left());
     const problem = configProblem(out, 0);
-    if (problem !== undefined) throw new DeviceError('E-PROTOCOL', cli.device, `"${SHOW_RUNNING_CONFIG}" in the CLI shell: ${problem}`);
+    if (problem !== undefined)
+      throw new DeviceError(
+        'E-PROTOCOL',
+        cli.device,
+        `"${SHOW_RUNNING_CONFIG}" in the CLI shell: ${problem}`,
+      );
     return out;
   } finally {
     shell.close();
@@ -64,7 +83,8 @@ async function readRunningConfig(cli: SshCli, mode: 'exec' | 'shell' | 'auto', l
 function configProblem(out: string, code: number | null): string | undefined {
   const text = out.trim();
   const first = text.split('\n')[0]?.trim() ?? '';
-  if (first.startsWith('%') || /^(invalid|unknown|error)\b/i.test(first)) return `the device answered "${first.slice(0, 120)}"`;
+  if (first.startsWith('%') || /^(invalid|unknown|error)\b/i.test(first))
+    return `the device answered "${first.slice(0, 120)}"`;
   if (code !== 0 && code !== null) return `exit status ${code}`;
   if (text === '') return 'empty output';
   return undefined;

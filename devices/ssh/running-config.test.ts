@@ -6,7 +6,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectDialect, parseRunningConfig, redactRunningConfig, switchManagementFromConfig } from './running-config.ts';
+import {
+  detectDialect,
+  parseRunningConfig,
+  redactRunningConfig,
+  switchManagementFromConfig,
+} from './running-config.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/ssh');
 const read = (scenario: string, file: string) => readFileSync(join(FIXTURES, scenario, file), 'utf8');
@@ -48,8 +53,16 @@ describe('management protocols, line by line', () => {
     ['vty allows telnet explicitly', 'line vty 0 4\n transport input telnet ssh\n', true],
     ['vty allows all', 'line vty 0 4\n transport input all\n', true],
     ['vty says nothing (old IOS default: all)', 'line vty 0 4\n login\n', true],
-    ['every vty is ssh only', 'line vty 0 4\n transport input ssh\nline vty 5 15\n transport input ssh\n', false],
-    ['one vty range still allows telnet', 'line vty 0 4\n transport input ssh\nline vty 5 15\n transport input telnet\n', true],
+    [
+      'every vty is ssh only',
+      'line vty 0 4\n transport input ssh\nline vty 5 15\n transport input ssh\n',
+      false,
+    ],
+    [
+      'one vty range still allows telnet',
+      'line vty 0 4\n transport input ssh\nline vty 5 15\n transport input telnet\n',
+      true,
+    ],
     ['global no ip telnet wins', 'no ip telnet\nline vty 0 4\n login\n', false],
     ['global ip telnet server', 'ip telnet server\nline vty 0 4\n transport input ssh\n', true],
     ['no vty lines at all', 'hostname x\n', false],
@@ -65,7 +78,9 @@ describe('management protocols, line by line', () => {
   });
 
   it('IOS SNMP: community access defaults to read-only', () => {
-    expect(ios('snmp-server community abc\nsnmp-server community def view V rw 10\n').snmpCommunities).toEqual([
+    expect(
+      ios('snmp-server community abc\nsnmp-server community def view V rw 10\n').snmpCommunities,
+    ).toEqual([
       { name: 'abc', access: 'ro' },
       { name: 'def', access: 'rw' },
     ]);
@@ -73,7 +88,11 @@ describe('management protocols, line by line', () => {
 
   it('ProCurve defaults: telnet and plain HTTP stay on unless switched off', () => {
     expect(hp('hostname "a"\n')).toMatchObject({ telnet: true, http: true, https: false, ssh: true });
-    expect(hp('no telnet-server\nno web-management plaintext\nweb-management ssl\n')).toMatchObject({ telnet: false, http: false, https: true });
+    expect(hp('no telnet-server\nno web-management plaintext\nweb-management ssl\n')).toMatchObject({
+      telnet: false,
+      http: false,
+      https: true,
+    });
     expect(hp('no web-management\n')).toMatchObject({ http: false, https: false });
   });
 });
@@ -84,9 +103,15 @@ describe('redaction', () => {
     ['username a privilege 15 password 0 hunter2', 'username a privilege 15 password 0 <redacted>'],
     ['enable password level 15 hunter2', 'enable password level 15 <redacted>'],
     ['snmp-server community S3cret RO 10', 'snmp-server community <redacted> RO 10'],
-    ['snmp-server host 10.0.0.1 informs version 2c S3cret', 'snmp-server host 10.0.0.1 informs version 2c <redacted>'],
+    [
+      'snmp-server host 10.0.0.1 informs version 2c S3cret',
+      'snmp-server host 10.0.0.1 informs version 2c <redacted>',
+    ],
     ['snmp-server host 10.0.0.1 version 3 priv nms', 'snmp-server host 10.0.0.1 version 3 priv nms'],
-    ['snmp-server user u G v3 auth sha256 A priv aes 256 P', 'snmp-server user u G v3 auth sha256 <redacted> priv aes 256 <redacted>'],
+    [
+      'snmp-server user u G v3 auth sha256 A priv aes 256 P',
+      'snmp-server user u G v3 auth sha256 <redacted> priv aes 256 <redacted>',
+    ],
     ['tacacs-server host 10.0.0.2 key 7 0822', 'tacacs-server host 10.0.0.2 key 7 <redacted>'],
     ['key config-key password-encrypt Master1', 'key config-key password-encrypt <redacted>'],
     ['service password-encryption', 'service password-encryption'],

@@ -15,7 +15,11 @@ export const REDACTED = '<redacted>';
 
 /** ProCurve configs open with `; J9279A Configuration Editor; ...` and quote names. */
 export function detectDialect(config: string): ConfigDialect {
-  if (/^;\s.*Configuration Editor/m.test(config) || /^hostname\s+"/m.test(config) || /^\s*no telnet-server\b|^\s*web-management\b|^\s*snmpv3\b/m.test(config)) {
+  if (
+    /^;\s.*Configuration Editor/m.test(config) ||
+    /^hostname\s+"/m.test(config) ||
+    /^\s*no telnet-server\b|^\s*web-management\b|^\s*snmpv3\b/m.test(config)
+  ) {
     return 'hp-procurve';
   }
   return 'cisco-ios';
@@ -43,7 +47,10 @@ export function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }
 
-export function parseRunningConfig(config: string, dialect: ConfigDialect = detectDialect(config)): Omit<SwitchManagement, 'runningConfig'> {
+export function parseRunningConfig(
+  config: string,
+  dialect: ConfigDialect = detectDialect(config),
+): Omit<SwitchManagement, 'runningConfig'> {
   return dialect === 'hp-procurve' ? parseProCurve(config) : parseIos(config);
 }
 
@@ -99,7 +106,10 @@ function parseProCurve(config: string): Omit<SwitchManagement, 'runningConfig'> 
     if (w[0] === 'snmp-server' && w[1] === 'community' && w[2] !== undefined) {
       // `snmp-server community "NAME" [operator|manager] [restricted|unrestricted]`: only
       // `unrestricted` may write.
-      communities.push({ name: w[2], access: w.slice(3).some((x) => x.toLowerCase() === 'unrestricted') ? 'rw' : 'ro' });
+      communities.push({
+        name: w[2],
+        access: w.slice(3).some((x) => x.toLowerCase() === 'unrestricted') ? 'rw' : 'ro',
+      });
     }
     if (w[0] === 'snmpv3' && w[1] === 'user' && w[2] !== undefined) users.push(w[2]);
   }
@@ -117,7 +127,8 @@ function parseProCurve(config: string): Omit<SwitchManagement, 'runningConfig'> 
 
 const VALUE = String.raw`("[^"]*"|\S+)`;
 /** Words after `password` that are not the password itself (ProCurve: `password manager user-name ...`). */
-const NOT_A_SECRET = /^(manager|operator|port-access|minimum-length|complexity|history|aging|encryption|policy|configuration|chain|config-key)$/;
+const NOT_A_SECRET =
+  /^(manager|operator|port-access|minimum-length|complexity|history|aging|encryption|policy|configuration|chain|config-key)$/;
 
 /** Replaces group 2 (the value) after group 1 (the words before it), unless it is not a secret. */
 const sub = (line: string, re: RegExp): string =>
@@ -144,23 +155,44 @@ function redactLine(line: string): string {
   // ProCurve: `password manager user-name "admin" sha1 "..."` (or `plaintext "..."`).
   out = sub(out, new RegExp(String.raw`(\b(?:sha1|sha-256|plaintext)\s+)${VALUE}`, 'g'));
   // `password [level N] [type] VALUE`, `secret [type] VALUE`, `password-encrypt VALUE`.
-  out = sub(out, new RegExp(String.raw`(\b(?:password|secret|password-encrypt)\s+(?:level\s+\d+\s+)?(?:\d{1,2}\s+)?)${VALUE}`, 'g'));
+  out = sub(
+    out,
+    new RegExp(
+      String.raw`(\b(?:password|secret|password-encrypt)\s+(?:level\s+\d+\s+)?(?:\d{1,2}\s+)?)${VALUE}`,
+      'g',
+    ),
+  );
   if (/^\s*snmp-server\b/.test(out)) {
     // `snmp-server community VALUE ...` (IOS and ProCurve, also inside `snmp-server host ... community`).
     out = sub(out, new RegExp(String.raw`(\bcommunity\s+)${VALUE}`, 'g'));
     // IOS trap hosts carry the community in clear: `snmp-server host ADDR [traps|informs] [version 1|2c] VALUE`.
     if (!/\bversion\s+3\b/.test(out) && !/\bcommunity\b/.test(out)) {
-      out = sub(out, new RegExp(String.raw`^(\s*snmp-server\s+host\s+\S+\s+(?:(?:traps|informs)\s+)?(?:version\s+(?:1|2c)\s+)?)${VALUE}`));
+      out = sub(
+        out,
+        new RegExp(
+          String.raw`^(\s*snmp-server\s+host\s+\S+\s+(?:(?:traps|informs)\s+)?(?:version\s+(?:1|2c)\s+)?)${VALUE}`,
+        ),
+      );
     }
   }
   // SNMPv3 keys: `auth sha VALUE priv aes 128 VALUE` (IOS) / `auth sha "VALUE" priv aes "VALUE"` (ProCurve).
-  out = sub(out, new RegExp(String.raw`(\b(?:auth|priv)\s+(?:md5|sha\d*|sha-\d+|des|3des|aes(?:\s+\d{3})?)\s+)${VALUE}`, 'gi'));
+  out = sub(
+    out,
+    new RegExp(
+      String.raw`(\b(?:auth|priv)\s+(?:md5|sha\d*|sha-\d+|des|3des|aes(?:\s+\d{3})?)\s+)${VALUE}`,
+      'gi',
+    ),
+  );
   // Shared keys of RADIUS/TACACS servers, key chains and NTP: only on those lines (`crypto key
   // generate` is not a secret).
   // `key 1` inside a key chain is the key's number, not the key.
-  const keyLine = /\b(radius-server|tacacs-server|radius server|tacacs server|server-private|key-string|authentication-key)\b|^\s*key\s/;
+  const keyLine =
+    /\b(radius-server|tacacs-server|radius server|tacacs server|server-private|key-string|authentication-key)\b|^\s*key\s/;
   if (keyLine.test(out) && !/^\s*key\s+\d+\s*$/.test(out)) {
-    out = sub(out, new RegExp(String.raw`(\b(?:key|key-string|authentication-key\s+\d+\s+md5)\s+(?:\d\s+)?)${VALUE}`, 'g'));
+    out = sub(
+      out,
+      new RegExp(String.raw`(\b(?:key|key-string|authentication-key\s+\d+\s+md5)\s+(?:\d\s+)?)${VALUE}`, 'g'),
+    );
   }
   return out;
 }

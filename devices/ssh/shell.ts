@@ -90,10 +90,15 @@ export class CliShell {
         this.waiter = undefined;
         // Never put the received text in the error: it may be a configuration full of secrets.
         reject(
-          new DeviceError('E-TIMEOUT', this.device, `no CLI prompt after ${what} within ${ms} ms (${this.raw.length} characters received)`, {
-            hint: 'The device prompt may not match the expected pattern, or the command is still running.',
-            detail: { timeoutMs: ms },
-          }),
+          new DeviceError(
+            'E-TIMEOUT',
+            this.device,
+            `no CLI prompt after ${what} within ${ms} ms (${this.raw.length} characters received)`,
+            {
+              hint: 'The device prompt may not match the expected pattern, or the command is still running.',
+              detail: { timeoutMs: ms },
+            },
+          ),
         );
       }, ms);
       this.waiter = {
@@ -118,7 +123,12 @@ export class CliShell {
 
   private onEnd(err?: Error): void {
     if (this.ended) return;
-    this.ended = new DeviceError('E-CLOSED', this.device, `the CLI session closed${this.waiter ? ` while waiting for ${this.waiter.what}` : ''}`, err ? { cause: err } : {});
+    this.ended = new DeviceError(
+      'E-CLOSED',
+      this.device,
+      `the CLI session closed${this.waiter ? ` while waiting for ${this.waiter.what}` : ''}`,
+      err ? { cause: err } : {},
+    );
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(this.ended);

@@ -5,9 +5,21 @@ describe('terminal output cleaning', () => {
   it.each([
     ['colour codes', '\x1b[1;32mcore-sw1#\x1b[0m show vlan', 'core-sw1# show vlan'],
     ['CRLF and the PTY doubled CR', 'a\r\r\nb\r\n', 'a\nb\n'],
-    ['Cisco pager rubbed out with backspaces', ' --More-- \b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b\b\b!\r\n', '!\n'],
-    ['pager rubbed out with CR and spaces', '\x1b[1m --More-- \x1b[0m\r          \rinterface Gi1/0/2\r\n', 'interface Gi1/0/2\n'],
-    ['erase line (ESC[2K) then redraw', '-- MORE --, next page: Space\x1b[2K\rhostname "x"\n', 'hostname "x"\n'],
+    [
+      'Cisco pager rubbed out with backspaces',
+      ' --More-- \b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b\b\b!\r\n',
+      '!\n',
+    ],
+    [
+      'pager rubbed out with CR and spaces',
+      '\x1b[1m --More-- \x1b[0m\r          \rinterface Gi1/0/2\r\n',
+      'interface Gi1/0/2\n',
+    ],
+    [
+      'erase line (ESC[2K) then redraw',
+      '-- MORE --, next page: Space\x1b[2K\rhostname "x"\n',
+      'hostname "x"\n',
+    ],
     ['erase to end of line (ESC[K)', 'abcdef\r\x1b[Kxy\n', 'xy\n'],
     ['backspace-corrected typing', 'shw\b\bhow run\n', 'show run\n'],
     ['OSC title and charset switch', '\x1b]0;core-sw1\x07\x1b(Bok\n', 'ok\n'],

@@ -6,11 +6,13 @@
  */
 
 /** Pager prompts from Cisco, HP/Aruba, Dell and Netgear CLIs. */
-export const PAGER_PROMPT = /-+\s*\(?more\b[^\n\r]*?-+|press any key to continue|<--- more --->|\bmore: <space>/i;
+export const PAGER_PROMPT =
+  /-+\s*\(?more\b[^\n\r]*?-+|press any key to continue|<--- more --->|\bmore: <space>/i;
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), and two-character ESC sequences (charset, keypad...).
-// eslint-disable-next-line no-control-regex -- matching terminal control bytes is the point
-const ESCAPE = /\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_=>]/g;
+const ESCAPE =
+  // eslint-disable-next-line no-control-regex -- matching terminal control bytes is the point
+  /\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_=>]/g;
 
 /** Replays `\r`, backspace and erase-line (`ESC[K`), then drops other escapes and control bytes. */
 export function cleanTerminalOutput(raw: string): string {

@@ -9,7 +9,9 @@ import type { ServiceContext, StartedService } from './context.ts';
 import { snmpGet } from './probes.ts';
 import { waitUntil } from './wait.ts';
 
-export const SNMPD = { fixedPort: 11161, user: 'auditor', sysName: 'testbed-snmpd' } as const;
+// `auditor256`: the same keys with SHA-256 auth and AES-256 privacy (Net-SNMP's AES-256 is the Blumenthal
+// draft, net-snmp's `aes256b`), so the SNMP client's stronger USM protocols are proven on a real agent.
+export const SNMPD = { fixedPort: 11161, user: 'auditor', user256: 'auditor256', sysName: 'testbed-snmpd' } as const;
 
 export async function start(ctx: ServiceContext): Promise<StartedService> {
   const host = '127.0.0.1';
@@ -27,6 +29,8 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
 rocommunity ${community} 127.0.0.1
 createUser ${SNMPD.user} SHA "${authKey}" AES "${privKey}"
 rouser ${SNMPD.user} priv
+createUser ${SNMPD.user256} SHA-256 "${authKey}" AES-256 "${privKey}"
+rouser ${SNMPD.user256} priv
 sysName ${SNMPD.sysName}
 sysLocation schoolnet testbed
 sysContact testbed@school.test
@@ -55,6 +59,7 @@ sysContact testbed@school.test
         authKey,
         privProtocol: 'AES',
         privKey,
+        user256: SNMPD.user256,
         sysName: SNMPD.sysName,
       },
     },

@@ -27,6 +27,8 @@ export interface DesiredObject {
   props: Record<string, string>;
   /** Names of `props` that hold a secret (RADIUS secret, Wi-Fi passphrase): never printed, marked secret. */
   secretProps?: string[];
+  /** Roles of objects this one refers to (its bridge, interface, pool...): created before, removed after. */
+  dependsOn?: string[];
 }
 
 /** A secret the plan needs, by the declaration's reference (`env:NAME` / `file:PATH`). */
@@ -54,6 +56,8 @@ export interface RouterPlan {
   /** In dependency order: bridge before its ports, VLAN interfaces before their addresses... */
   objects: DesiredObject[];
   firewall: DesiredFilterRule[];
+  /** Roles the firewall rules refer to (the VLAN interfaces they name). */
+  firewallDependsOn: string[];
   /** Placeholders in `props` are `{{secret:<ref>}}`; the component fills them from Pulumi secrets. */
   secrets: SecretNeed[];
 }

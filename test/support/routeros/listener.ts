@@ -30,6 +30,8 @@ export interface ApiListener {
   tlsPort?: number;
   /** Commands and replies, when `record` was set. */
   transcript: Exchange[];
+  /** Every /login attempt (user name and outcome; never the password). */
+  logins: { user: string; ok: boolean }[];
   /** Adds a fault (null clears the faults for that command, or all of them without one). */
   setFault(fault: Fault | null, opts?: { command?: string; times?: number }): void;
   /** Connections currently open. */
@@ -44,11 +46,12 @@ interface Context {
   options: ApiListenerOptions;
   faults: FaultRule[];
   transcript: Exchange[];
+  logins: { user: string; ok: boolean }[];
 }
 
 export async function serveApi(options: ApiListenerOptions): Promise<ApiListener> {
   const host = options.host ?? '127.0.0.1';
-  const ctx: Context = { options, faults: [...(options.faults ?? [])], transcript: [] };
+  const ctx: Context = { options, faults: [...(options.faults ?? [])], transcript: [], logins: [] };
   const sockets = new Set<net.Socket>();
   const accept = (socket: net.Socket): void => {
     sockets.add(socket);
@@ -70,6 +73,7 @@ export async function serveApi(options: ApiListenerOptions): Promise<ApiListener
     port: portOf(plain),
     ...(secure ? { tlsPort: portOf(secure) } : {}),
     transcript: ctx.transcript,
+    logins: ctx.logins,
     setFault(fault, opts = {}) {
       if (fault === null) {
         ctx.faults = opts.command === undefined ? [] : ctx.faults.filter((f) => f.command !== opts.command);
@@ -249,6 +253,7 @@ class Session {
     switch (req.command) {
       case '/login': {
         const user = this.ctx.options.users.find((u) => u.name === req.attrs.name && u.password === req.attrs.password);
+        this.ctx.logins.push({ user: req.attrs.name ?? '', ok: user !== undefined });
         if (user === undefined) {
           return {
             sentences: replySentences({ kind: 'trap', message: 'invalid user name or password (6)' }, false),

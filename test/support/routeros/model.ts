@@ -70,10 +70,8 @@ export class RouterModel implements CommandHandler {
         config.menus[menu] = [{ ...(spec.defaults ?? {}), ...(rows?.[0] ?? {}) }];
         continue;
       }
-      config.menus[menu] = rows ?? [];
-      for (const row of config.menus[menu]) {
-        if (row['.id'] === undefined) row['.id'] = this.newId();
-      }
+      // `.id` first, as RouterOS prints it.
+      config.menus[menu] = (rows ?? []).map((row) => ({ '.id': row['.id'] ?? this.newId(), ...row }));
     }
   }
 
@@ -258,8 +256,9 @@ export class RouterModel implements CommandHandler {
     if (menu === '/ip/address' && props.address !== undefined && !props.address.includes('/')) {
       props.address = `${props.address}/32`;
     }
-    const checked = this.check(menu, spec, props, undefined);
-    if ('kind' in checked) return checked;
+    const result = this.check(menu, spec, props, undefined);
+    if (!('props' in result)) return result;
+    const checked = result.props;
     const rows = (this.config.menus[menu] ??= []);
     const id = this.newId();
     const row: Row = { '.id': id };
@@ -282,9 +281,9 @@ export class RouterModel implements CommandHandler {
     const { '.id': id, numbers, ...props } = attrs;
     if (spec.kind === 'singleton') {
       const row = this.config.menus[menu]?.[0] as Row;
-      const checked = this.check(menu, spec, props, row);
-      if ('kind' in checked) return checked;
-      Object.assign(row, checked);
+      const result = this.check(menu, spec, props, row);
+      if (!('props' in result)) return result;
+      Object.assign(row, result.props);
       return { kind: 'done' };
     }
     const ref = id ?? numbers;
@@ -301,8 +300,9 @@ export class RouterModel implements CommandHandler {
     for (const target of targets) {
       const [sourceMenu, row] = menu === '/interface' ? this.interfaceSource(target) : [menu, target];
       const sourceSpec = CATALOG[sourceMenu] as MenuSpec;
-      const checked = this.check(sourceMenu, menu === '/interface' ? (CATALOG['/interface'] as MenuSpec) : sourceSpec, props, row);
-      if ('kind' in checked) return checked;
+      const result = this.check(sourceMenu, menu === '/interface' ? (CATALOG['/interface'] as MenuSpec) : sourceSpec, props, row);
+      if (!('props' in result)) return result;
+      const checked = result.props;
       const oldName = row.name;
       Object.assign(row, checked);
       if (checked.name !== undefined && oldName !== undefined && oldName !== checked.name) {
@@ -372,7 +372,7 @@ export class RouterModel implements CommandHandler {
   // ------------------------------------------------------------------ helpers
 
   /** Validates and normalises properties for add/set; returns a trap for the first problem. */
-  private check(menu: string, spec: MenuSpec, props: Record<string, string>, current: Row | undefined): Row | Trap {
+  private check(menu: string, spec: MenuSpec, props: Record<string, string>, current: Row | undefined): { props: Row } | Trap {
     const known = knownProps(spec);
     const out: Row = {};
     for (const [key, raw] of Object.entries(props)) {
@@ -417,7 +417,7 @@ export class RouterModel implements CommandHandler {
         return trap(`failure: already have ${spec.interfaceType !== undefined ? 'interface' : 'item'} with such ${unique}`, 4);
       }
     }
-    return out;
+    return { props: out };
   }
 
   /** `.id` list (`*1,*2`) or names; null if any is missing. */

@@ -1,0 +1,112 @@
+/**
+ * Everything the engine reads besides the declaration, gathered in one place: the check registry, the
+ * control catalogue and frameworks, the school's clause map and waivers, and the collectors. The
+ * engine itself (`run.ts`) sees only the `EngineInputs` shape, so tests and benchmarks can swap parts.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { DeviceError } from '../../devices/errors.ts';
+import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
+import { collectRouterFacts } from '../../devices/routeros/collect.ts';
+import { collectSwitchFacts } from '../../devices/snmp/collect.ts';
+import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
+import { loadPolicy } from '../../inventory/policy.ts';
+import type { PolicyMap } from '../../inventory/policy.ts';
+import { RosterError, formatRosterProblem, rosterFacts } from '../../inventory/roster.ts';
+import type { FrameworkId, LoadedSchool } from '../../inventory/types.ts';
+import { loadWaivers } from '../../inventory/waivers.ts';
+import { loadCatalog, referencesFor } from '../catalog/catalog.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { allChecks } from '../registry.ts';
+import type { Check, Severity } from '../types.ts';
+import type { Collectors } from './collect.ts';
+import type { CatalogueView } from './evaluate.ts';
+import type { EngineInputs } from './run.ts';
+import type { EffectiveClause, EffectivePolicy } from './types.ts';
+
+/**
+ * Controls whose checks run for every school whatever its clause map says: whether the school's own
+ * policy is overdue for review, and whether the live estate still matches its declaration.
+ */
+export const ALWAYS_ON_CONTROLS: ReadonlySet<string> = new Set(['GOV-POLICY-REVIEW', 'CFG-DRIFT']);
+
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+export function catalogueView(catalog: Catalog, standards: readonly FrameworkId[]): CatalogueView {
+  return {
+    severityOf(controls) {
+      let best: Severity | undefined;
+      for (const id of controls) {
+        const s = catalog.controls.get(id)?.severity;
+        if (s !== undefined && (best === undefined || RANK[s] < RANK[best])) best = s;
+      }
+      return best ?? 'medium';
+    },
+    referencesOf: (controls) => referencesFor(catalog, controls, standards),
+  };
+}
+
+/** The clause map as the run keeps it: only what a report needs, no file positions. */
+export function effectiveClauseMap(map: PolicyMap): EffectivePolicy['clauseMap'] {
+  return {
+    file: map.file,
+    version: map.version,
+    title: map.title,
+    clauses: map.clauses.map((c) => {
+      const out: EffectiveClause = { id: c.id, section: c.section, text: c.text, controls: [...c.controls] };
+      if (Object.keys(c.params).length > 0) out.params = c.params;
+      if (c.needsAttestation && c.attestation !== undefined)
+        out.attestation = { who: c.attestation.who, every: c.attestation.every };
+      return out;
+    }),
+  };
+}
+
+/** The real collectors; the roster's own problems become an E-CONFIG error naming its lines. */
+export const defaultCollectors: Collectors = {
+  router: collectRouterFacts,
+  switch: collectSwitchFacts,
+  switchCli: collectSwitchManagement,
+  directory: collectDirectoryFacts,
+  async roster(loaded) {
+    try {
+      return await rosterFacts(loaded);
+    } catch (e) {
+      if (e instanceof RosterError)
+        throw new DeviceError('E-CONFIG', 'roster', e.problems.slice(0, 5).map(formatRosterProblem).join('; '), {
+          hint: 'fix the roster export (see the lines named) and audit again',
+        });
+      throw e;
+    }
+  },
+};
+
+function schoolFile(loaded: LoadedSchool, rel: string): string {
+  return isAbsolute(rel) ? rel : resolve(loaded.dir, rel);
+}
+
+/** Loads what a school's audit is judged against; any problem here is a configuration error (exit 3). */
+export async function loadEngineInputs(
+  loaded: LoadedSchool,
+  overrides: Partial<Pick<EngineInputs, 'collectors' | 'checks'>> = {},
+): Promise<EngineInputs> {
+  const { decl } = loaded;
+  const catalog = loadCatalog();
+  const policy = await loadPolicy(schoolFile(loaded, decl.policy.file));
+  // The declaration may name its waivers file; otherwise a waivers.yaml beside it is used when present.
+  const named = decl.waivers !== undefined ? schoolFile(loaded, decl.waivers) : undefined;
+  const beside = resolve(loaded.dir, 'waivers.yaml');
+  const waiversFile = named ?? (existsSync(beside) ? beside : undefined);
+  const waivers = waiversFile === undefined ? [] : await loadWaivers(waiversFile);
+  const inputs: EngineInputs = {
+    checks: overrides.checks ?? allChecks,
+    isAlwaysOn: (c: Check) => c.meta.controls.some((k) => ALWAYS_ON_CONTROLS.has(k)),
+    clauseMap: effectiveClauseMap(policy),
+    waivers,
+    catalogue: catalogueView(catalog, decl.school.standards),
+    controlIds: new Set(catalog.controls.keys()),
+    collectors: overrides.collectors ?? defaultCollectors,
+  };
+  if (waiversFile !== undefined) inputs.waiversFile = waiversFile;
+  return inputs;
+}

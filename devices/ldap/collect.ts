@@ -1,0 +1,308 @@
+/**
+ * `collectDirectoryFacts`: the directory as the audit sees it, read-only, for AD (Samba AD DC) and
+ * OpenLDAP with ppolicy: the effective password policy and fine-grained ones, every user account with its
+ * state, the members of the declared admin groups, and (AD) computer objects.
+ *
+ * Everything is read over one verified-TLS connection with a read-only session; the account dump runs as
+ * concurrent paged searches (./dump.ts). The whole collection is bounded by `opts.timeoutMs`.
+ */
+import type { Directory } from '../../inventory/types.ts';
+import { type CollectOptions, DeviceError } from '../errors.ts';
+import type { DirectoryAccount, DirectoryComputer, DirectoryFacts, DirectoryPasswordPolicy } from '../facts.ts';
+import {
+  AD_COMPUTER_ATTRS,
+  AD_USER_ATTRS,
+  type AccountContext,
+  adAccount,
+  adComputer,
+  adUserFilter,
+  dnKey,
+  OPENLDAP_GROUP_ATTRS,
+  OPENLDAP_USER_ATTRS,
+  openLdapAccount,
+  openLdapGroupFilter,
+  openLdapGroups,
+  openLdapUserFilter,
+  ouContext,
+} from './accounts.ts';
+import { type DirectoryReader, openDirectoryReader } from './client.ts';
+import { directoryConnection, directoryName } from './connection.ts';
+import { firstRdnValue } from './dn.ts';
+import { dumpEntries } from './dump.ts';
+import { and, eq, extensible, type LdapFilter } from './filter.ts';
+import { AD_DOMAIN_POLICY_ATTRS, adDomainPolicy, FGPP_ATTRS, fgppPolicy, ppolicy, PPOLICY_ATTRS, psoContainer } from './policy.ts';
+import { type RawEntry, text, texts } from './values.ts';
+
+export interface DirectoryTuning {
+  /** Concurrent partitions for the account dump (default 4; 1 = one search). */
+  partitions?: number;
+  /** Entries per page (default 1000). */
+  pageSize?: number;
+}
+
+const DEFAULTS = { partitions: 4, pageSize: 1000 };
+
+/** AD's transitive-membership matching rule (LDAP_MATCHING_RULE_IN_CHAIN). */
+const IN_CHAIN = '1.2.840.113556.1.4.1941';
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
+/** Run `fn` with a read-only session, the whole of it within `timeoutMs`. */
+export async function withDirectoryReader<T>(
+  dir: Directory,
+  opts: CollectOptions,
+  fn: (r: DirectoryReader) => Promise<T>,
+): Promise<T> {
+  const name = directoryName(dir);
+  let reader: DirectoryReader | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void reader?.close();
+      reject(
+        new DeviceError('E-TIMEOUT', name, `directory collection did not finish within ${opts.timeoutMs} ms`, {
+          hint: 'The directory is slow or unreachable; raise the timeout for large directories.',
+        }),
+      );
+    }, opts.timeoutMs);
+  });
+  expired.catch(() => undefined);
+  try {
+    const work = (async () => {
+      const conn = await directoryConnection(dir, opts.resolveSecret, opts.timeoutMs);
+      reader = await openDirectoryReader(conn);
+      return fn(reader);
+    })();
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+    await reader?.close();
+  }
+}
+
+export async function collectDirectoryFacts(
+  dir: Directory,
+  opts: CollectOptions,
+  tuning: DirectoryTuning = {},
+): Promise<DirectoryFacts> {
+  const now = opts.now?.() ?? new Date();
+  return withDirectoryReader(dir, opts, (r) => readDirectoryFacts(r, dir, now, tuning));
+}
+
+/** Just the accounts (what the leavers check needs): one partitioned dump, no policy or group reads. */
+export async function collectDirectoryAccounts(
+  dir: Directory,
+  opts: CollectOptions,
+  tuning: DirectoryTuning = {},
+): Promise<DirectoryAccount[]> {
+  return withDirectoryReader(dir, opts, async (r) => {
+    const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
+    const entries = await dumpUsers(r, dir, tuning, true);
+    return entries.map((e) => (dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx)));
+  });
+}
+
+export async function readDirectoryFacts(
+  r: DirectoryReader,
+  dir: Directory,
+  now: Date,
+  tuning: DirectoryTuning = {},
+): Promise<DirectoryFacts> {
+  const origin = { device: 'directory', host: hostOf(dir.url), collectedAt: now.toISOString() };
+  const body = dir.kind === 'ad' ? await readAd(r, dir, tuning) : await readOpenLdap(r, dir, tuning);
+  return { ...origin, kind: dir.kind, baseDn: dir.baseDn, ...body };
+}
+
+type Body = Omit<DirectoryFacts, 'device' | 'host' | 'collectedAt' | 'kind' | 'baseDn'>;
+
+function dumpUsers(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning, lean = false): Promise<RawEntry[]> {
+  const ad = dir.kind === 'ad';
+  const attrs = ad ? AD_USER_ATTRS : OPENLDAP_USER_ATTRS;
+  return dumpEntries(r, {
+    base: dir.baseDn,
+    filter: ad ? adUserFilter() : openLdapUserFilter(),
+    attributes: lean ? attrs.filter((a) => a !== 'memberOf') : attrs,
+    partitionBy: ad ? 'sAMAccountName' : 'uid',
+    partitions: tuning.partitions ?? DEFAULTS.partitions,
+    pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
+  });
+}
+
+/** A declared admin group: a DN, or a CN looked up under the base. */
+function isDn(s: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9-]*=/.test(s) && s.includes(',');
+}
+
+// ---------------------------------------------------------------- AD
+
+async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    // Not there, or not readable by the audit account: report what can be read.
+    if (e instanceof DeviceError && (e.code === 'E-NOTFOUND' || e.code === 'E-PROTOCOL' || e.code === 'E-AUTH'))
+      return fallback;
+    throw e;
+  }
+}
+
+async function adAdminMembers(
+  r: DirectoryReader,
+  dir: Directory,
+): Promise<{ members: Set<string>; byGroup: Record<string, string[]> }> {
+  const members = new Set<string>();
+  const byGroup: Record<string, string[]> = {};
+  await Promise.all(
+    dir.adminGroups.map(async (g) => {
+      let groupDn = g;
+      if (!isDn(g)) {
+        const found = await r.search({
+          base: dir.baseDn,
+          filter: and(eq('objectClass', 'group'), eq('cn', g)),
+          attributes: ['cn'],
+          pageSize: 0,
+        });
+        if (found.length !== 1 || !found[0])
+          throw new DeviceError(
+            'E-CONFIG',
+            directoryName(dir),
+            found.length === 0 ? `admin group ${g} not found under ${dir.baseDn}` : `admin group name ${g} is ambiguous`,
+            { hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.' },
+          );
+        groupDn = found[0].dn;
+      }
+      const inChain: LdapFilter = and(eq('objectCategory', 'person'), extensible('memberOf', IN_CHAIN, groupDn));
+      const users = await r.search({ base: dir.baseDn, filter: inChain, attributes: ['sAMAccountName'] });
+      for (const u of users) members.add(dnKey(u.dn));
+      byGroup[firstRdnValue(groupDn)] = users.map((u) => text(u, 'sAMAccountName') ?? firstRdnValue(u.dn)).sort();
+    }),
+  );
+  return { members, byGroup };
+}
+
+async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
+  const [head, psos, admins, users, computers, recovery] = await Promise.all([
+    r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
+    optional(
+      r.search({
+        base: psoContainer(dir.baseDn),
+        scope: 'one',
+        filter: eq('objectClass', 'msDS-PasswordSettings'),
+        attributes: FGPP_ATTRS,
+      }),
+      [],
+    ),
+    adAdminMembers(r, dir),
+    dumpUsers(r, dir, tuning),
+    r.search({ base: dir.baseDn, filter: eq('objectClass', 'computer'), attributes: AD_COMPUTER_ATTRS }),
+    optional(
+      r.search({ base: dir.baseDn, filter: eq('objectClass', 'msFVE-RecoveryInformation'), attributes: ['1.1'] }),
+      undefined,
+    ),
+  ]);
+  const domain = head[0];
+  if (!domain)
+    throw new DeviceError('E-NOTFOUND', directoryName(dir), `the domain head ${dir.baseDn} cannot be read`, {
+      hint: 'Check directory.baseDn.',
+    });
+  const passwordPolicy: DirectoryPasswordPolicy = { source: 'domain', ...adDomainPolicy(domain) };
+  const fineGrainedPolicies = psos
+    .map((e): DirectoryPasswordPolicy => {
+      const p = fgppPolicy(e);
+      return { source: text(e, 'cn') ?? firstRdnValue(e.dn), ...p, appliesTo: p.appliesTo.map(firstRdnValue).sort() };
+    })
+    .sort((a, b) => (a.precedence ?? 0) - (b.precedence ?? 0));
+  const ctx: AccountContext = { ous: ouContext(dir), adminMembers: admins.members };
+  // A BitLocker recovery object sits under its computer: its parent DN is the computer's.
+  const withKey = recovery ? new Set(recovery.map((e) => dnKey(e.dn.replace(/^(?:[^,\\]|\\.)*,/, '')))) : undefined;
+  return {
+    passwordPolicy,
+    fineGrainedPolicies,
+    accounts: users.map((e) => adAccount(e, ctx)),
+    computers: computers.map((e): DirectoryComputer => adComputer(e, withKey)),
+    adminGroups: admins.byGroup,
+  };
+}
+
+// ---------------------------------------------------------------- OpenLDAP
+
+/**
+ * Which pwdPolicy entry is slapd's `ppolicy_default` is in slapd's configuration, not in the tree. So:
+ * the only policy; else the one named `default`; else the one no account names in pwdPolicySubentry.
+ */
+function pickDefaultPolicy(policies: RawEntry[], referenced: Set<string>): RawEntry | undefined {
+  if (policies.length <= 1) return policies[0];
+  const named = policies.find((p) => (text(p, 'cn') ?? '').toLowerCase() === 'default');
+  if (named) return named;
+  const unreferenced = policies.filter((p) => !referenced.has(dnKey(p.dn)));
+  return unreferenced.length === 1 ? unreferenced[0] : undefined;
+}
+
+async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
+  const name = directoryName(dir);
+  const [policies, users, groupEntries] = await Promise.all([
+    r.search({ base: dir.baseDn, filter: eq('objectClass', 'pwdPolicy'), attributes: PPOLICY_ATTRS }),
+    dumpUsers(r, dir, tuning),
+    r.search({ base: dir.baseDn, filter: openLdapGroupFilter(), attributes: OPENLDAP_GROUP_ATTRS }),
+  ]);
+  const graph = openLdapGroups(groupEntries);
+  const adminMembers = new Set<string>();
+  const adminGroupKeys = dir.adminGroups.map((g) => {
+    const key = isDn(g)
+      ? dnKey(g)
+      : [...graph.cnOf.entries()].find(([, cn]) => cn.toLowerCase() === g.toLowerCase())?.[0];
+    if (key === undefined || !graph.cnOf.has(key))
+      throw new DeviceError('E-CONFIG', name, `admin group ${g} not found under ${dir.baseDn}`, {
+        hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.',
+      });
+    return key;
+  });
+  const ctx: AccountContext = { ous: ouContext(dir), adminMembers, groupsOf: graph.groupsOf };
+  const adminGroups: Record<string, string[]> = {};
+  const usernameByKey = new Map<string, string>();
+  for (const u of users) usernameByKey.set(dnKey(u.dn), text(u, 'uid') ?? firstRdnValue(u.dn));
+  for (const gk of adminGroupKeys) {
+    const members = graph.membersOf(gk);
+    for (const m of members) adminMembers.add(m);
+    adminGroups[graph.cnOf.get(gk) ?? gk] = [...members]
+      .map((m) => (m.startsWith('uid:') ? m.slice(4) : usernameByKey.get(m)))
+      .filter((u): u is string => u !== undefined)
+      .sort();
+  }
+
+  const subentryOf = new Map<string, string[]>();
+  for (const u of users) {
+    const sub = text(u, 'pwdPolicySubentry');
+    if (!sub) continue;
+    const k = dnKey(sub);
+    const list = subentryOf.get(k) ?? [];
+    list.push(text(u, 'uid') ?? firstRdnValue(u.dn));
+    subentryOf.set(k, list);
+  }
+  const def = pickDefaultPolicy(policies, new Set(subentryOf.keys()));
+  if (!def)
+    throw new DeviceError('E-NOTFOUND', name, `no default ppolicy entry found under ${dir.baseDn}`, {
+      hint: 'slapd needs the ppolicy overlay with ppolicy_default pointing at a pwdPolicy entry the audit account can read.',
+    });
+  const fineGrainedPolicies = policies
+    .filter((p) => p !== def)
+    .map((p): DirectoryPasswordPolicy => ({
+      source: p.dn,
+      ...ppolicy(p),
+      appliesTo: (subentryOf.get(dnKey(p.dn)) ?? []).sort(),
+    }));
+  return {
+    passwordPolicy: { source: def.dn, ...ppolicy(def) },
+    fineGrainedPolicies,
+    accounts: users.map((e) => openLdapAccount(e, ctx)),
+    computers: [],
+    adminGroups,
+  };
+}
+

@@ -1,0 +1,254 @@
+/**
+ * The roster: an MIS export (CSV) of staff and pupils, read by the declaration's column mapping
+ * (`lifecycle.roster.columns`). Exports come out of spreadsheets and MIS tools in every shape, so:
+ * a UTF-8 BOM and CRLF line ends are fine; dates may be UK `dd/mm/yyyy` or ISO `yyyy-mm-dd`
+ * (`dateFormat: auto` accepts both and refuses what could be read two ways); and a row that cannot be
+ * read is never dropped quietly: it becomes a problem naming its line, and callers treat any problem as
+ * an error (the leavers command exits 2).
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { RosterFacts, RosterPerson } from '../devices/facts.ts';
+import type { Lifecycle, LoadedSchool, RosterColumns } from './types.ts';
+
+export type DateFormat = Lifecycle['roster']['dateFormat'];
+
+export interface RosterProblem {
+  file: string;
+  /** 1-based line of the row (1 = the header). */
+  line: number;
+  /** The column concerned, by its header name. */
+  column?: string;
+  message: string;
+}
+
+export interface RosterParse {
+  people: RosterPerson[];
+  problems: RosterProblem[];
+}
+
+export function formatRosterProblem(p: RosterProblem): string {
+  return `${p.file}:${p.line}: ${p.column ? `${p.column}: ` : ''}${p.message}`;
+}
+
+// ---------------------------------------------------------------- dates
+
+export type DateResult = { ok: true; iso: string } | { ok: false; reason: string };
+
+function calendar(y: number, m: number, d: number): string | undefined {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return undefined;
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return undefined;
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const UK = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$/;
+const TWO_DIGIT_YEAR = /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$/;
+
+function parseIso(v: string): DateResult | undefined {
+  const m = ISO.exec(v);
+  if (!m) return undefined;
+  const iso = calendar(Number(m[1]), Number(m[2]), Number(m[3]));
+  return iso ? { ok: true, iso } : { ok: false, reason: `${v} is not a real date` };
+}
+
+function parseUk(v: string): DateResult | undefined {
+  const m = UK.exec(v);
+  if (!m) return undefined;
+  const d = Number(m[1]);
+  const mo = Number(m[3]);
+  const iso = calendar(Number(m[4]), mo, d);
+  if (iso) return { ok: true, iso };
+  if (mo > 12 && d <= 12)
+    return { ok: false, reason: `${v} is not a dd/mm/yyyy date (it looks like US month/day order)` };
+  return { ok: false, reason: `${v} is not a real date` };
+}
+
+/** One date cell to an ISO date (`yyyy-mm-dd`); '' is "no date". */
+export function parseRosterDate(raw: string, format: DateFormat): DateResult | { ok: true; iso: undefined } {
+  const v = raw.trim();
+  if (v === '') return { ok: true, iso: undefined };
+  if (TWO_DIGIT_YEAR.test(v))
+    return { ok: false, reason: `${v} has a two-digit year, which could mean more than one date: use dd/mm/yyyy` };
+  if (/^\d{5}(?:\.\d+)?$/.test(v))
+    return { ok: false, reason: `${v} looks like a spreadsheet date serial number: export dates as text` };
+  const iso = format === 'uk' ? undefined : parseIso(v);
+  if (iso) return iso;
+  const uk = format === 'iso' ? undefined : parseUk(v);
+  if (uk) return uk;
+  const expected = format === 'uk' ? 'dd/mm/yyyy' : format === 'iso' ? 'yyyy-mm-dd' : 'dd/mm/yyyy or yyyy-mm-dd';
+  return { ok: false, reason: `${v} is not a ${expected} date` };
+}
+
+// ---------------------------------------------------------------- rows
+
+type Field = keyof RosterColumns & keyof RosterPerson;
+const REQUIRED: Field[] = ['id', 'givenName', 'surname', 'role', 'leavingDate'];
+const OPTIONAL: Field[] = ['startDate', 'aupSigned'];
+const DATE_FIELDS = new Set<Field>(['leavingDate', 'startDate', 'aupSigned']);
+
+function norm(header: string): string {
+  return header.replace(/^\uFEFF/, '').trim().toLowerCase();
+}
+
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+  raw: string;
+}
+
+export interface RosterOptions {
+  /** The file name used in problems. */
+  file: string;
+  columns: RosterColumns;
+  dateFormat: DateFormat;
+}
+
+/** Parse roster text; never throws for bad data (everything wrong is in `problems`). */
+export function parseRoster(text: string, opts: RosterOptions): RosterParse {
+  const { file, columns, dateFormat } = opts;
+  const problems: RosterProblem[] = [];
+  const people: RosterPerson[] = [];
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let records: CsvRecord[];
+  let broken: RosterProblem | undefined;
+  try {
+    records = readRecords(lines.join('\n'));
+  } catch (e) {
+    // csv-parse stops at the end of the input for an unclosed quote: find where the unreadable record
+    // starts (the longest prefix that parses), read the rows before it, and report it at that line.
+    let k = Math.min((e as { lines?: number }).lines ?? lines.length, lines.length) - 1;
+    records = [];
+    for (; k > 0; k--) {
+      try {
+        records = readRecords(lines.slice(0, k).join('\n'));
+        break;
+      } catch {
+        // keep shortening
+      }
+    }
+    const reason = (e as Error).message.replace(/ at line \d+/, '').replace(/^Quote Not Closed: /, '');
+    broken = {
+      file,
+      line: k + 1,
+      message: `not readable as CSV (${reason}); this row and everything after it were not read`,
+    };
+  }
+  const header = records[0];
+  if (!header) {
+    problems.push(broken ?? { file, line: 1, message: 'the roster is empty (no header row)' });
+    return { people, problems };
+  }
+  const names = header.record.map(norm);
+  const index = new Map<Field, number>();
+  for (const field of [...REQUIRED, ...OPTIONAL]) {
+    const wanted = columns[field];
+    if (wanted === undefined) continue;
+    const at = names.indexOf(norm(wanted));
+    if (at < 0)
+      problems.push({
+        file,
+        line: 1,
+        column: wanted,
+        message: `column "${wanted}" (lifecycle.roster.columns.${field}) is not in the header: ${header.record.join(', ')}`,
+      });
+    else index.set(field, at);
+  }
+  if (problems.length > 0) return { people, problems: broken ? [...problems, broken] : problems };
+
+  const seen = new Map<string, number>();
+  for (const rec of records.slice(1)) {
+    // info.lines is the record's last line; a quoted field may span several, and `raw` also carries
+    // the empty lines skipped before the record.
+    const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
+    const line = rec.info.lines - (inner.match(/\n/g)?.length ?? 0);
+    if (rec.record.length !== header.record.length) {
+      problems.push({
+        file,
+        line,
+        message: `expected ${header.record.length} fields as in the header, found ${rec.record.length}`,
+      });
+      continue;
+    }
+    const cell = (f: Field) => {
+      const i = index.get(f);
+      return i === undefined ? '' : (rec.record[i] ?? '').trim().normalize('NFC');
+    };
+    const before = problems.length;
+    const person: RosterPerson = {
+      line,
+      id: cell('id'),
+      givenName: cell('givenName'),
+      surname: cell('surname'),
+      role: cell('role'),
+    };
+    for (const f of ['id', 'givenName', 'surname', 'role'] as const)
+      if (/[\n\r]/.test(person[f])) problems.push({ file, line, column: columns[f], message: 'a line break inside the field' });
+    if (person.givenName === '' && person.surname === '')
+      problems.push({ file, line, column: columns.givenName, message: 'no forename or surname' });
+    if (person.role === '') problems.push({ file, line, column: columns.role, message: 'no role' });
+    for (const f of DATE_FIELDS) {
+      if (!index.has(f)) continue;
+      const r = parseRosterDate(cell(f), dateFormat);
+      if (!r.ok) problems.push({ file, line, column: columns[f], message: r.reason });
+      else if (r.iso !== undefined) person[f as 'leavingDate' | 'startDate' | 'aupSigned'] = r.iso;
+    }
+    if (person.id !== '') {
+      const key = person.id.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined)
+        problems.push({ file, line, column: columns.id, message: `${person.id} is also on line ${first}` });
+      else seen.set(key, line);
+    }
+    if (problems.length === before) people.push(person);
+  }
+  if (broken) problems.push(broken);
+  return { people, problems };
+}
+
+function readRecords(text: string): CsvRecord[] {
+  // CRLF is normalised first (by the caller): csv-parse's line counting drifts on CRLF files.
+  return parse(text, {
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    raw: true,
+  }) as unknown as CsvRecord[];
+}
+
+export class RosterError extends Error {
+  readonly problems: RosterProblem[];
+  constructor(problems: RosterProblem[]) {
+    super(`the roster has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatRosterProblem).join('\n')}`);
+    this.name = 'RosterError';
+    this.problems = problems;
+  }
+}
+
+/** Read and parse a roster file (a missing or unreadable file is a problem on line 0). */
+export async function readRoster(file: string, roster: Lifecycle['roster']): Promise<RosterParse & { file: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return {
+      file,
+      people: [],
+      problems: [{ file, line: 0, message: `cannot read the roster: ${(e as NodeJS.ErrnoException).code ?? e}` }],
+    };
+  }
+  return { file, ...parseRoster(text, { file, columns: roster.columns, dateFormat: roster.dateFormat }) };
+}
+
+/** The roster facts for a school (the audit engine's roster reader); any problem is an error. */
+export async function rosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
+  const lifecycle = loaded.decl.lifecycle;
+  if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
+  const file = isAbsolute(lifecycle.roster.file) ? lifecycle.roster.file : resolve(loaded.dir, lifecycle.roster.file);
+  const r = await readRoster(file, lifecycle.roster);
+  if (r.problems.length > 0) throw new RosterError(r.problems);
+  return { file, people: r.people };
+}

@@ -1,0 +1,70 @@
+/**
+ * The ordered set of schoolnet's `/ip/firewall/filter` rules on one router, as one Pulumi dynamic
+ * resource: every managed rule carries `schoolnet:<id>` in its comment and sits, in the compiled order,
+ * above every other rule. Rules without the tag are reported in `unmanaged` and never touched.
+ * Self-contained methods, as in routeros-object.dynamic.ts.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { fileURLToPath } from 'node:url';
+import type { DesiredFilterRule } from '../plan/types.ts';
+import type * as Ops from './routeros-ops.ts';
+
+const OPS = fileURLToPath(new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+
+export const routerOsFirewallProvider: pulumi.dynamic.ResourceProvider<Ops.FirewallInputs, Ops.FirewallOutputs> = {
+  async check(_olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.checkFirewall(news);
+  },
+  async diff(_id, olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.diffFirewall(olds, news);
+  },
+  async create(inputs) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.createFirewall(inputs);
+  },
+  async read(id, props) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    if (!props) throw new Error(`cannot read ${id} without its recorded state`);
+    return ops.readFirewall(id, props);
+  },
+  async update(_id, _olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.updateFirewall(news);
+  },
+  async delete(_id, props) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    await ops.deleteFirewall(props);
+  },
+};
+
+export interface RouterOsFirewallRulesArgs {
+  /** How to reach the router; pass it through `pulumi.secret` (it holds the password). */
+  readonly connection: pulumi.Input<Ops.RouterConnection>;
+  /** The compiled rules, in the order the router must evaluate them. */
+  readonly rules: pulumi.Input<DesiredFilterRule[]>;
+}
+
+export class RouterOsFirewallRules extends pulumi.dynamic.Resource {
+  declare readonly rules: pulumi.Output<DesiredFilterRule[]>;
+  /** Rules on the router that schoolnet did not write (reported, never removed). */
+  declare readonly unmanaged: pulumi.Output<Ops.UnmanagedRule[]>;
+
+  constructor(name: string, args: RouterOsFirewallRulesArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      routerOsFirewallProvider,
+      name,
+      { ...args, unmanaged: undefined },
+      { ...opts, additionalSecretOutputs: ['connection', ...(opts.additionalSecretOutputs ?? [])] },
+      'routeros',
+      'FirewallRules',
+    );
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * One RouterOS menu object (a VLAN interface, a DHCP network, an SSID, `/ip/service telnet`...) as a
+ * Pulumi dynamic resource: one generic provider, parameterised by menu, key properties, desired
+ * properties and mode (see stacks/plan/types.ts).
+ *
+ * The provider object is serialized into the Pulumi state and run by the engine's provider host, so
+ * each method is self-contained: it loads the implementation (routeros-ops) by an absolute path captured
+ * when this module loaded (`.ts` from the sources, `.js` from dist/) with `require`, which neither
+ * vitest nor a bundler rewrites. Dynamic providers get secrets in plain text: the connection (and the
+ * properties, when they hold a secret) are marked secret outputs.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { fileURLToPath } from 'node:url';
+import type { ObjectMode } from '../plan/types.ts';
+import type * as Ops from './routeros-ops.ts';
+
+/** The implementation, by absolute path, resolved next to this file. */
+const OPS = fileURLToPath(new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+
+export const routerOsObjectProvider: pulumi.dynamic.ResourceProvider<Ops.MenuObjectInputs, Ops.MenuObjectOutputs> = {
+  async check(_olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.checkObject(news);
+  },
+  async diff(_id, olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.diffObject(olds, news);
+  },
+  async create(inputs) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.createObject(inputs);
+  },
+  async read(id, props) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    if (!props) throw new Error(`cannot read ${id} without its recorded state`);
+    return ops.readObject(id, props);
+  },
+  async update(_id, olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.updateObject(olds, news);
+  },
+  async delete(_id, props) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    await ops.deleteObject(props);
+  },
+};
+
+export interface RouterOsObjectArgs {
+  /** How to reach the router; pass it through `pulumi.secret` (it holds the password). */
+  readonly connection: pulumi.Input<Ops.RouterConnection>;
+  /** RouterOS menu path, e.g. `/interface/vlan`. */
+  readonly menu: pulumi.Input<string>;
+  /** owned | existing | singleton | absent (see ObjectMode). */
+  readonly mode: pulumi.Input<ObjectMode>;
+  /** Properties that find the object again (`{ name: 'STAFF' }`); empty for a settings menu. */
+  readonly key: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Desired properties, as RouterOS prints them. */
+  readonly props: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Which of `props` are secrets (the whole `props` output is then secret). */
+  readonly secretProps?: pulumi.Input<string[]>;
+}
+
+export class RouterOsObject extends pulumi.dynamic.Resource {
+  /** The properties as last applied or read back from the router. */
+  declare readonly props: pulumi.Output<Record<string, string>>;
+  declare readonly routerId: pulumi.Output<string>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  declare readonly present: pulumi.Output<boolean>;
+
+  constructor(name: string, args: RouterOsObjectArgs, opts: pulumi.CustomResourceOptions = {}, hasSecretProps = false) {
+    super(
+      routerOsObjectProvider,
+      name,
+      { ...args, routerId: undefined, adopted: undefined, present: undefined },
+      { ...opts, additionalSecretOutputs: ['connection', ...(hasSecretProps ? ['props'] : []), ...(opts.additionalSecretOutputs ?? [])] },
+      'routeros',
+      'MenuObject',
+    );
+  }
+}
