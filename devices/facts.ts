@@ -221,6 +221,9 @@ export interface DirectoryFacts extends FactsOrigin {
   computers: DirectoryComputer[];
   /** Members of each declared admin group, by group CN. */
   adminGroups: Record<string, string[]>;
+  /** Objects that exist but the audit account may not read (AD fine-grained policies need delegated
+   * read access), so a check can say "unknown" instead of "absent". */
+  unreadable?: string[];
 }
 
 // ---------------------------------------------------------------- Everything collected for one school

@@ -49,7 +49,9 @@ export class PolicyFileError extends Error {
   readonly problems: Problem[];
   constructor(file: string, problems: Problem[]) {
     const n = problems.length;
-    super(`${file}: ${n} problem${n === 1 ? '' : 's'} in the clause map\n${problems.map(formatProblem).join('\n')}`);
+    super(
+      `${file}: ${n} problem${n === 1 ? '' : 's'} in the clause map\n${problems.map(formatProblem).join('\n')}`,
+    );
     this.name = 'PolicyFileError';
     this.file = file;
     this.problems = problems;
@@ -83,7 +85,11 @@ function schemaMessage(e: ErrorObject): { pointer: string; message: string; key:
       return { pointer: `${e.instancePath}/${key}`, message: `unknown key "${key}"`, key: true };
     }
     case 'required':
-      return { pointer: e.instancePath, message: `missing "${String(e.params.missingProperty)}"`, key: false };
+      return {
+        pointer: e.instancePath,
+        message: `missing "${String(e.params.missingProperty)}"`,
+        key: false,
+      };
     case 'enum':
       return {
         pointer: e.instancePath,
@@ -116,16 +122,26 @@ function crossReferences(raw: RawPolicy, file: string, parsed: ParsedYaml, catal
   const bound = new Map<string, { value: unknown; clause: number }>();
   raw.clauses.forEach((c, i) => {
     const ptr = `/clauses/${i}`;
-    if (!c.id.startsWith(`${raw.school}:`)) at(`${ptr}/id`, `clause id "${c.id}" must start with "${raw.school}:"`);
+    if (!c.id.startsWith(`${raw.school}:`))
+      at(`${ptr}/id`, `clause id "${c.id}" must start with "${raw.school}:"`);
     const prev = seen.get(c.id);
     if (prev !== undefined) at(`${ptr}/id`, `duplicate clause id "${c.id}" (also /clauses/${prev})`);
     seen.set(c.id, i);
     c.controls.forEach((id, j) => {
-      if (!catalog.controls.has(id)) at(`${ptr}/controls/${j}`, `unknown control "${id}" (see checks/catalog/controls.json)`);
+      if (!catalog.controls.has(id))
+        at(`${ptr}/controls/${j}`, `unknown control "${id}" (see checks/catalog/controls.json)`);
     });
     const known = c.controls.map((id) => catalog.controls.get(id)).filter((x) => x !== undefined);
-    if (c.attestation !== undefined && known.length === c.controls.length && known.every((k) => k.automation === 'automatic')) {
-      at(`${ptr}/attestation`, 'attestation given, but every control of this clause is checked automatically', true);
+    if (
+      c.attestation !== undefined &&
+      known.length === c.controls.length &&
+      known.every((k) => k.automation === 'automatic')
+    ) {
+      at(
+        `${ptr}/attestation`,
+        'attestation given, but every control of this clause is checked automatically',
+        true,
+      );
     }
     for (const [checkId, values] of Object.entries(c.params ?? {})) {
       const p = `${ptr}/params/${checkId}`;
@@ -135,7 +151,11 @@ function crossReferences(raw: RawPolicy, file: string, parsed: ParsedYaml, catal
         continue;
       }
       if (!check.meta.controls.some((x) => c.controls.includes(x))) {
-        at(p, `check "${checkId}" evidences ${check.meta.controls.join(', ')}, none of which this clause lists`, true);
+        at(
+          p,
+          `check "${checkId}" evidences ${check.meta.controls.join(', ')}, none of which this clause lists`,
+          true,
+        );
       }
       const r = resolveParams(check, values);
       if (!r.ok) for (const msg of r.errors) at(p, msg);
@@ -143,7 +163,10 @@ function crossReferences(raw: RawPolicy, file: string, parsed: ParsedYaml, catal
         const k = `${checkId}.${name}`;
         const other = bound.get(k);
         if (other !== undefined && JSON.stringify(other.value) !== JSON.stringify(value)) {
-          at(`${p}/${name}`, `${k} is ${JSON.stringify(value)} here but ${JSON.stringify(other.value)} in /clauses/${other.clause}`);
+          at(
+            `${p}/${name}`,
+            `${k} is ${JSON.stringify(value)} here but ${JSON.stringify(other.value)} in /clauses/${other.clause}`,
+          );
         }
         bound.set(k, { value, clause: i });
       }
@@ -176,12 +199,20 @@ export function parsePolicy(text: string, file: string, catalog: Catalog = loadC
   if (parsed.syntaxErrors.length > 0) {
     throw new PolicyFileError(
       file,
-      parsed.syntaxErrors.map((e) => ({ file, line: e.line, column: e.column, pointer: '', message: e.message.split('\n')[0] ?? '' })),
+      parsed.syntaxErrors.map((e) => ({
+        file,
+        line: e.line,
+        column: e.column,
+        pointer: '',
+        message: e.message.split('\n')[0] ?? '',
+      })),
     );
   }
   const data = parsed.data;
   if (data === null || data === undefined) {
-    throw new PolicyFileError(file, [{ file, line: 1, column: 1, pointer: '', message: 'the file is empty' }]);
+    throw new PolicyFileError(file, [
+      { file, line: 1, column: 1, pointer: '', message: 'the file is empty' },
+    ]);
   }
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
@@ -209,7 +240,9 @@ export async function loadPolicy(file: string): Promise<PolicyMap> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new PolicyFileError(file, [{ file, line: 0, column: 0, pointer: '', message: `cannot read the clause map (${code})` }]);
+    throw new PolicyFileError(file, [
+      { file, line: 0, column: 0, pointer: '', message: `cannot read the clause map (${code})` },
+    ]);
   }
   return parsePolicy(text, file);
 }

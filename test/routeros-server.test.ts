@@ -14,7 +14,11 @@ async function login(server: RouterOsServer, user = WRITER): Promise<RawSession>
 }
 
 const attrs = (sentence: string[]): Record<string, string> =>
-  Object.fromEntries(sentence.filter((w) => w.startsWith('=')).map((w) => [w.slice(1, w.indexOf('=', 1)), w.slice(w.indexOf('=', 1) + 1)]));
+  Object.fromEntries(
+    sentence
+      .filter((w) => w.startsWith('='))
+      .map((w) => [w.slice(1, w.indexOf('=', 1)), w.slice(w.indexOf('=', 1) + 1)]),
+  );
 
 describe('the RouterOS API test server on the wire', () => {
   let server: RouterOsServer;
@@ -56,13 +60,26 @@ describe('the RouterOS API test server on the wire', () => {
     expect(tagged.length).toBe(5);
     for (const sentence of tagged) expect(sentence.at(-1)).toBe('.tag=p1');
     s.send('/ip/pool/print');
-    for (const sentence of await s.untilDone()) expect(sentence.some((w) => w.startsWith('.tag='))).toBe(false);
+    for (const sentence of await s.untilDone())
+      expect(sentence.some((w) => w.startsWith('.tag='))).toBe(false);
   });
 
   it('prints only the .proplist asked for, filtered by a query, and counts with count-only', async () => {
     const s = await session();
-    s.send('/interface/print', '=.proplist=name,type', '?type=vlan', '?name=GUEST', '?name=STAFF', '?#|', '?#&');
-    expect(await s.untilDone()).toEqual([['!re', '=name=STAFF', '=type=vlan'], ['!re', '=name=GUEST', '=type=vlan'], ['!done']]);
+    s.send(
+      '/interface/print',
+      '=.proplist=name,type',
+      '?type=vlan',
+      '?name=GUEST',
+      '?name=STAFF',
+      '?#|',
+      '?#&',
+    );
+    expect(await s.untilDone()).toEqual([
+      ['!re', '=name=STAFF', '=type=vlan'],
+      ['!re', '=name=GUEST', '=type=vlan'],
+      ['!done'],
+    ]);
     s.send('/interface/getall', '=count-only=', '?type=ether');
     expect(await s.untilDone()).toEqual([['!done', '=ret=5']]);
   });
@@ -83,7 +100,10 @@ describe('the RouterOS API test server on the wire', () => {
   it('sends !empty before !done for an empty result on RouterOS 7.18, and not on 7.12', async () => {
     const s = await session();
     s.send('/ip/pool/print', '?name=none', '.tag=e');
-    expect(await s.untilDone()).toEqual([['!empty', '.tag=e'], ['!done', '.tag=e']]);
+    expect(await s.untilDone()).toEqual([
+      ['!empty', '.tag=e'],
+      ['!done', '.tag=e'],
+    ]);
     const old = await startRouterOsServer({ fixture: 'demo' });
     try {
       const d = await login(old);
@@ -97,7 +117,13 @@ describe('the RouterOS API test server on the wire', () => {
 
   it('returns =ret= on add and supports set, move, enable/disable, comment, unset and remove', async () => {
     const s = await session();
-    s.send('/ip/firewall/filter/add', '=chain=forward', '=action=drop', '=src-address=192.0.2.0/24', '=comment=test rule');
+    s.send(
+      '/ip/firewall/filter/add',
+      '=chain=forward',
+      '=action=drop',
+      '=src-address=192.0.2.0/24',
+      '=comment=test rule',
+    );
     const [added] = await s.untilDone();
     const id = attrs(added ?? []).ret as string;
     expect(id).toMatch(/^\*[0-9A-F]+$/);
@@ -122,8 +148,18 @@ describe('the RouterOS API test server on the wire', () => {
     s.send('/ip/firewall/filter/remove', `=.id=${id}`);
     await s.untilDone();
     expect(server.config.menus['/ip/firewall/filter']?.some((r) => r['.id'] === id)).toBe(false);
-    const mine = server.writes.filter((w) => w.args['.id'] === id || w.args.numbers === id || w.args.comment === 'test rule');
-    expect(mine.map((w) => w.command.split('/').pop())).toEqual(['add', 'move', 'disable', 'comment', 'unset', 'set', 'remove']);
+    const mine = server.writes.filter(
+      (w) => w.args['.id'] === id || w.args.numbers === id || w.args.comment === 'test rule',
+    );
+    expect(mine.map((w) => w.command.split('/').pop())).toEqual([
+      'add',
+      'move',
+      'disable',
+      'comment',
+      'unset',
+      'set',
+      'remove',
+    ]);
     expect(mine.every((w) => w.ok && w.user === 'provisioner')).toBe(true);
   });
 
@@ -134,10 +170,26 @@ describe('the RouterOS API test server on the wire', () => {
       [['/ip/address/frobnicate'], 'no such command', '0'],
       [['/ip/address/set', '=.id=*FFFF', '=comment=x'], 'no such item', '0'],
       [['/ip/address/add', '=address=192.0.2.1/24'], 'missing value(s) of argument(s) interface', '1'],
-      [['/ip/address/add', '=address=192.0.2.1/24', '=interface=nope'], 'input does not match any value of interface', '1'],
-      [['/interface/vlan/add', '=name=STAFF', '=vlan-id=11', '=interface=bridge1'], 'failure: already have interface with such name', '4'],
-      [['/interface/vlan/add', '=name=X', '=vlan-id=5000', '=interface=bridge1'], 'value of vlan-id out of range (1..4094)', '1'],
-      [['/ip/address/add', '=address=192.0.2.1/24', '=interface=STAFF', '=colour=red'], 'unknown parameter colour', '1'],
+      [
+        ['/ip/address/add', '=address=192.0.2.1/24', '=interface=nope'],
+        'input does not match any value of interface',
+        '1',
+      ],
+      [
+        ['/interface/vlan/add', '=name=STAFF', '=vlan-id=11', '=interface=bridge1'],
+        'failure: already have interface with such name',
+        '4',
+      ],
+      [
+        ['/interface/vlan/add', '=name=X', '=vlan-id=5000', '=interface=bridge1'],
+        'value of vlan-id out of range (1..4094)',
+        '1',
+      ],
+      [
+        ['/ip/address/add', '=address=192.0.2.1/24', '=interface=STAFF', '=colour=red'],
+        'unknown parameter colour',
+        '1',
+      ],
       [['/system/resource/set', '=version=9'], 'no such command', '0'],
       [['/ip/service/add', '=name=gopher'], 'no such command', '0'],
     ];
@@ -156,7 +208,9 @@ describe('the RouterOS API test server on the wire', () => {
     const before = server.writes.length;
     s.send('/system/identity/set', '=name=hacked');
     expect(await s.untilDone()).toEqual([['!trap', '=message=not enough permissions (9)'], ['!done']]);
-    expect(server.writes.slice(before)).toMatchObject([{ command: '/system/identity/set', user: 'auditor', ok: false }]);
+    expect(server.writes.slice(before)).toMatchObject([
+      { command: '/system/identity/set', user: 'auditor', ok: false },
+    ]);
     expect(server.config.menus['/system/identity']?.[0]?.name).toBe('core-router');
   });
 
@@ -183,6 +237,10 @@ describe('the RouterOS API test server on the wire', () => {
     await s.untilDone();
     s.send('/ip/address/print', '=.proplist=address', '?interface=VISITORS');
     expect(await s.untilDone()).toEqual([['!re', '=address=10.30.0.1/24'], ['!done']]);
+    s.send('/interface/set', '=.id=VISITORS', '=name=STAFF');
+    expect(attrs((await s.untilDone())[0] ?? []).message).toBe(
+      'failure: already have interface with such name',
+    );
     s.send('/interface/set', '=.id=VISITORS', '=name=GUEST');
     await s.untilDone();
   });
@@ -231,8 +289,12 @@ describe('the test server fixtures', () => {
         '/interface/wifi': [{ name: 'wifi1' }],
       },
     };
-    await expect(startRouterOsServer({ fixture: config })).rejects.toThrow(/\/interface\/wifi does not exist on RouterOS 7\.12/);
-    await expect(startRouterOsServer({ fixture: { menus: { '/ip/nothing': [] } } })).rejects.toThrow(/unknown menu \/ip\/nothing/);
+    await expect(startRouterOsServer({ fixture: config })).rejects.toThrow(
+      /\/interface\/wifi does not exist on RouterOS 7\.12/,
+    );
+    await expect(startRouterOsServer({ fixture: { menus: { '/ip/nothing': [] } } })).rejects.toThrow(
+      /unknown menu \/ip\/nothing/,
+    );
     await expect(startRouterOsServer({ fixture: 'no-such-fixture' })).rejects.toThrow(/cannot read/);
   });
 

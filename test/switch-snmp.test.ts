@@ -210,8 +210,8 @@ describe('SNMP client against snmpd (real agent)', () => {
       ),
     );
     // snmpd drops what it cannot decrypt, so this is the silent kind of failure.
-    expect(['E-TIMEOUT', 'E-AUTH']).toContain(err.code);
-    expect(err.message).toMatch(/SNMPv3 user, key or context|privacy/);
+    expect(err.code).toBe('E-TIMEOUT');
+    expect(err.message).toMatch(/a wrong SNMPv3 user, key or context looks exactly like a timeout/);
   });
 
   it('a datagram of garbage from the "agent" is E-PROTOCOL, not a crash (a UDP socket stands in for a broken agent)', async () => {
@@ -336,7 +336,9 @@ describe('switch facts from snmpsim: the testbed switch48', () => {
     const err = await rejection(
       collectSwitchFacts(device('core-sw1', snmpsim, bad), { resolveSecret, timeoutMs: 2000 }),
     );
-    expect(['E-AUTH', 'E-TIMEOUT']).toContain(err.code);
+    // snmpsim answers with a report it signs with the real key, which our key cannot verify.
+    expect(err.code).toBe('E-AUTH');
+    expect(err.message).toMatch(/not signed with our auth key/);
   });
 
   it('an unresolvable secret is E-SECRET and names the reference, not a value', async () => {

@@ -17,7 +17,11 @@ const check: Check<Params> = {
   },
   evaluate(facts, _params, ctx) {
     if (ctx.decl.lifecycle?.requireAup !== true) {
-      return [notApplicable('The declaration does not require an acceptable use agreement before access.', { source: 'declaration' })];
+      return [
+        notApplicable('The declaration does not require an acceptable use agreement before access.', {
+          source: 'declaration',
+        }),
+      ];
     }
     const src = directoryAndRoster(facts, ctx);
     if (!src.ok) return src.results;

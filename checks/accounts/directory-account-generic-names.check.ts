@@ -48,12 +48,23 @@ const check: Check<Params> = {
       out.push(
         fail(
           `${a.username} looks like a shared login rather than one person's account.`,
-          { source: 'directory', object: a.username, expected: 'a named, individual account', actual: 'generic name' },
+          {
+            source: 'directory',
+            object: a.username,
+            expected: 'a named, individual account',
+            actual: 'generic name',
+          },
           accountPersonal(a),
         ),
       );
     }
-    return withRest(out, fine, 'enabled account', 'named, individual accounts (or allowed by the policy).', 'directory');
+    return withRest(
+      out,
+      fine,
+      'enabled account',
+      'named, individual accounts (or allowed by the policy).',
+      'directory',
+    );
   },
 };
 

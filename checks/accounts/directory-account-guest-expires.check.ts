@@ -45,9 +45,17 @@ const check: Check<Params> = {
       if (left === undefined) {
         out.push(fail(`Guest account ${a.username} never expires.`, evidence, 'other'));
       } else if (left > params.maxDays) {
-        out.push(fail(`Guest account ${a.username} stays valid for ${left} more days; at most ${params.maxDays} are allowed.`, evidence, 'other'));
+        out.push(
+          fail(
+            `Guest account ${a.username} stays valid for ${left} more days; at most ${params.maxDays} are allowed.`,
+            evidence,
+            'other',
+          ),
+        );
       } else {
-        out.push(pass(`Guest account ${a.username} expires in ${Math.max(left, 0)} days.`, evidence, 'other'));
+        out.push(
+          pass(`Guest account ${a.username} expires in ${Math.max(left, 0)} days.`, evidence, 'other'),
+        );
       }
     }
     if (out.length === 0) out.push(pass('There are no enabled guest accounts.', { source: 'directory' }));

@@ -1,20 +1,48 @@
-import type { DirectoryAccount, DirectoryFacts } from '../../devices/facts.ts';
-import { rolePersonal, rosterMatcher } from '../lib/people.ts';
+import { matchLeavers, type LeaverAccount, type LeaverResult } from '../lib/leavers.ts';
+import { rolePersonal } from '../lib/people.ts';
 import { fail, pass, plural } from '../lib/results.ts';
 import { directoryAndRoster } from '../lib/sources.ts';
-import { daysBetween } from '../lib/time.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 type Params = { graceDays: number | null; action: 'disable' | 'disable-and-move' | null };
 
-/** OpenLDAP has no "disabled" bit: a ppolicy lock is how a leaver is switched off there. */
-function switchedOff(a: DirectoryAccount, dir: DirectoryFacts): boolean {
-  return !a.enabled || (dir.kind === 'openldap' && a.locked);
+function judge(
+  l: LeaverResult,
+  a: LeaverAccount,
+  action: 'disable' | 'disable-and-move',
+  device: string,
+): CheckResult {
+  const expected = action === 'disable' ? 'disabled' : 'disabled and in the leavers OU';
+  const actual = `${a.enabled ? 'enabled' : 'disabled'}, in ${a.ou} OU${a.lastLogon === undefined ? '' : `, last sign-in ${a.lastLogon.slice(0, 10)}`}`;
+  const evidence = { source: device, object: a.username, expected, actual };
+  const by = l.matchedBy === 'name' ? ' (matched by name only)' : '';
+  const who = `${a.username} (roster line ${l.line}, left ${l.leavingDate})${by}`;
+  const personal = rolePersonal(l.role);
+  switch (a.state) {
+    case 'logged-on-after-leaving':
+      return fail(
+        `${who} was used after the leaving date (last sign-in ${a.lastLogon?.slice(0, 10) ?? '?'}).`,
+        evidence,
+        personal,
+      );
+    case 'enabled':
+    case 'enabled-in-leavers-ou':
+      return fail(
+        `${who} is still enabled${a.ou === 'leavers' ? ' although it was moved to the leavers OU' : ''}.`,
+        evidence,
+        personal,
+      );
+    case 'disabled':
+      return action === 'disable-and-move' && a.ou !== 'leavers'
+        ? fail(`${who} is disabled but was not moved to the leavers OU.`, evidence, personal)
+        : pass(`${who} is ${expected}.`, evidence, personal);
+  }
 }
 
 /**
- * Every person on the roster whose leaving date is more than the grace period ago must have every
- * matching account switched off (and, where the school moves leavers, in the leavers OU).
+ * Every person on the roster whose leaving date is past the grace period has every matching account
+ * switched off (and, where the school moves leavers, in the leavers OU). Matching is the directories'
+ * shared `matchLeavers`, so the audit and `schoolnet leavers` always agree.
  */
 const check: Check<Params> = {
   meta: {
@@ -30,7 +58,8 @@ const check: Check<Params> = {
           minimum: 0,
           maximum: 365,
           default: null,
-          description: "Days after the leaving date; null = the declaration's lifecycle.leavers.graceDays (else 0).",
+          description:
+            "Days after the leaving date; null = the declaration's lifecycle.leavers.graceDays (else 0).",
         },
         action: {
           enum: ['disable', 'disable-and-move', null],
@@ -48,53 +77,33 @@ const check: Check<Params> = {
     const { dir, roster } = src.value;
     const grace = params.graceDays ?? ctx.decl.lifecycle?.leavers.graceDays ?? 0;
     const action = params.action ?? ctx.decl.lifecycle?.leavers.action ?? 'disable';
-    const match = rosterMatcher(roster.people, ctx);
+    const report = matchLeavers(roster.people, dir.accounts, {
+      asOf: ctx.now.slice(0, 10),
+      idKind: ctx.decl.lifecycle?.roster.columns.idKind ?? 'upn',
+      graceDays: grace,
+    });
     const out: CheckResult[] = [];
     let withinGrace = 0;
     let noAccount = 0;
-    for (const person of roster.people) {
-      if (person.leavingDate === undefined) continue;
-      const since = daysBetween(person.leavingDate, ctx.now);
-      if (since === undefined || since < 0) continue;
-      const accounts = match.accountsOf(person, dir.accounts);
-      if (accounts.length === 0) {
-        noAccount++;
-        continue;
-      }
-      if (since <= grace) {
-        withinGrace++;
-        continue;
-      }
-      for (const a of accounts) {
-        const off = switchedOff(a, dir);
-        const moved = a.ou === 'leavers';
-        const ok = off && (action === 'disable' || moved);
-        const expected = action === 'disable' ? 'disabled' : 'disabled and in the leavers OU';
-        const actual = `${off ? 'disabled' : 'enabled'}, in ${a.ou} OU`;
-        const evidence = { source: 'directory', object: a.username, expected, actual };
-        const who = `${a.username} (roster line ${person.line}, left ${person.leavingDate})`;
-        out.push(
-          ok
-            ? pass(`${who} is ${expected}.`, evidence, rolePersonal(person.role))
-            : fail(
-                off
-                  ? `${who} is disabled but still outside the leavers OU, ${since} days after leaving.`
-                  : `${who} is still enabled ${since} days after leaving (grace ${grace} days).`,
-                evidence,
-                rolePersonal(person.role),
-              ),
-        );
-      }
+    for (const l of report.leavers) {
+      if (l.state === 'not-found') noAccount++;
+      else if (l.withinGrace) withinGrace++;
+      else for (const a of l.accounts) out.push(judge(l, a, action, dir.device));
     }
     if (withinGrace + noAccount > 0) {
       out.push(
         pass(
-          `${plural(withinGrace, 'leaver')} still within the ${grace}-day grace period and ${plural(noAccount, 'leaver')} with no account.`,
-          { source: 'roster', object: '(other leavers)', actual: String(withinGrace + noAccount) },
+          `${plural(withinGrace, 'leaver')} within the ${grace}-day grace period and ${plural(noAccount, 'leaver')} with no account.`,
+          {
+            source: 'roster',
+            object: '(other leavers)',
+            actual: String(withinGrace + noAccount),
+          },
         ),
       );
     }
-    if (out.length === 0) out.push(pass('Nobody on the roster has left yet.', { source: 'roster', object: roster.file }));
+    if (out.length === 0)
+      out.push(pass('Nobody on the roster has left yet.', { source: 'roster', object: roster.file }));
     return out;
   },
 };

@@ -42,7 +42,8 @@ const check: Check<Params> = {
     const out: CheckResult[] = [];
     let fine = 0;
     for (const a of dir.accounts) {
-      if (!a.enabled || !ous.has(a.ou) || isBreakGlass(ctx, a) || allowed.some((p) => p.test(a.username))) continue;
+      if (!a.enabled || !ous.has(a.ou) || isBreakGlass(ctx, a) || allowed.some((p) => p.test(a.username)))
+        continue;
       if (match.personOf(a) !== undefined) {
         fine++;
         continue;

@@ -29,7 +29,11 @@ const check: Check<Params> = {
     const dir = directoryFacts(facts, ctx);
     if (!dir.ok) return dir.results;
     if (dir.value.passwordPolicy.maxAgeDays === 0) {
-      return [notApplicable('Passwords do not expire for anyone, so the per-account exemption changes nothing.', { source: 'directory' })];
+      return [
+        notApplicable('Passwords do not expire for anyone, so the per-account exemption changes nothing.', {
+          source: 'directory',
+        }),
+      ];
     }
     const exempt = new Set(params.exempt.map((u) => u.toLowerCase()));
     const out: CheckResult[] = [];

@@ -29,7 +29,12 @@ const check: Check<Params> = {
       out.push(
         fail(
           `${a.username} may have an empty password: the "password not required" flag is set${uac}.`,
-          { source: 'directory', object: a.username, expected: 'password required', actual: 'PASSWD_NOTREQD set' },
+          {
+            source: 'directory',
+            object: a.username,
+            expected: 'password required',
+            actual: 'PASSWD_NOTREQD set',
+          },
           accountPersonal(a),
         ),
       );

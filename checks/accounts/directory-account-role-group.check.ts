@@ -24,7 +24,11 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     const roles = ctx.decl.directory?.roleGroups;
     if (roles === undefined || (roles.staff === undefined && roles.pupils === undefined)) {
-      return [notApplicable('The declaration names no role groups for staff and pupils.', { source: 'declaration' })];
+      return [
+        notApplicable('The declaration names no role groups for staff and pupils.', {
+          source: 'declaration',
+        }),
+      ];
     }
     const dir = directoryFacts(facts, ctx);
     if (!dir.ok) return dir.results;

@@ -45,10 +45,18 @@ const check: Check<Params> = {
         actual: a.lastLogon === undefined ? 'never signed in' : `last sign-in ${a.lastLogon.slice(0, 10)}`,
       };
       if (idle !== undefined && idle > limit) {
-        out.push(fail(`${a.username} has not signed in for ${idle} days (limit ${limit}).`, evidence, accountPersonal(a)));
+        out.push(
+          fail(
+            `${a.username} has not signed in for ${idle} days (limit ${limit}).`,
+            evidence,
+            accountPersonal(a),
+          ),
+        );
       } else if (idle === undefined && (age === undefined || age > limit)) {
         const since = age === undefined ? '' : `, created ${age} days ago`;
-        out.push(fail(`${a.username} is enabled but has never signed in${since}.`, evidence, accountPersonal(a)));
+        out.push(
+          fail(`${a.username} is enabled but has never signed in${since}.`, evidence, accountPersonal(a)),
+        );
       } else {
         fine++;
       }

@@ -22,7 +22,9 @@ const check: Check<Params> = {
   evaluate(facts, params, ctx) {
     const dir = directoryFacts(facts, ctx);
     if (!dir.ok) return dir.results;
-    const admins = dir.value.accounts.filter((a) => a.enabled && isAdmin(a, dir.value.adminGroups)).map((a) => a.username);
+    const admins = dir.value.accounts
+      .filter((a) => a.enabled && isAdmin(a, dir.value.adminGroups))
+      .map((a) => a.username);
     return [
       verdict(
         admins.length <= params.maxAdmins,
@@ -30,7 +32,12 @@ const check: Check<Params> = {
           pass: `${admins.length} enabled accounts have admin rights (at most ${params.maxAdmins}).`,
           fail: `${admins.length} enabled accounts have admin rights (${list(admins)}); the policy allows at most ${params.maxAdmins}.`,
         },
-        { source: 'directory', object: 'admin accounts', expected: `<= ${params.maxAdmins}`, actual: String(admins.length) },
+        {
+          source: 'directory',
+          object: 'admin accounts',
+          expected: `<= ${params.maxAdmins}`,
+          actual: String(admins.length),
+        },
       ),
     ];
   },

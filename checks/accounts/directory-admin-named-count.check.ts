@@ -38,17 +38,29 @@ const check: Check<Params> = {
           pass: `${named.length} named administrators: ${list(named.map((a) => a.username))}.`,
           fail: `Only ${named.length} named administrator${named.length === 1 ? '' : 's'} (${list(named.map((a) => a.username))}); at least ${params.minNamedAdmins} are needed so nobody is locked out when one is away.`,
         },
-        { source: 'directory', object: 'named administrators', expected: `>= ${params.minNamedAdmins}`, actual: String(named.length) },
+        {
+          source: 'directory',
+          object: 'named administrators',
+          expected: `>= ${params.minNamedAdmins}`,
+          actual: String(named.length),
+        },
       ),
     ];
     if (params.requireBreakGlass) {
       const declared = ctx.decl.directory?.breakGlassAccounts ?? [];
-      const present = dir.value.accounts.filter((a) => isBreakGlass(ctx, a) && a.enabled && isAdmin(a, dir.value.adminGroups));
+      const present = dir.value.accounts.filter(
+        (a) => isBreakGlass(ctx, a) && a.enabled && isAdmin(a, dir.value.adminGroups),
+      );
       const evidence = {
         source: 'directory',
         object: 'emergency admin account',
         expected: 'a declared break-glass account, enabled, with admin rights',
-        actual: present.length > 0 ? list(present.map((a) => a.username)) : declared.length === 0 ? 'none declared' : 'not found or not admin',
+        actual:
+          present.length > 0
+            ? list(present.map((a) => a.username))
+            : declared.length === 0
+              ? 'none declared'
+              : 'not found or not admin',
       };
       out.push(
         present.length > 0

@@ -31,7 +31,8 @@ const check: Check<Params> = {
       if (!a.enabled || !isAdmin(a, dir.value.adminGroups) || isBreakGlass(ctx, a)) continue;
       const why: string[] = [];
       if (a.ou === 'staff' || a.ou === 'pupils') why.push(`sits in the ${a.ou} OU`);
-      if (inRoleGroup(a, ctx, 'staff') || inRoleGroup(a, ctx, 'pupils')) why.push('is in an everyday role group');
+      if (inRoleGroup(a, ctx, 'staff') || inRoleGroup(a, ctx, 'pupils'))
+        why.push('is in an everyday role group');
       if (params.flagMailbox && a.mail !== undefined && a.mail !== '') why.push(`has a mailbox (${a.mail})`);
       if (why.length === 0) {
         fine++;

@@ -87,7 +87,9 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }
 addFormats.default(ajv);
 
 function problems(file: string, errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => `${file}${e.instancePath === '' ? '' : `:${e.instancePath}`}: ${e.message ?? e.keyword}`);
+  return (errors ?? []).map(
+    (e) => `${file}${e.instancePath === '' ? '' : `:${e.instancePath}`}: ${e.message ?? e.keyword}`,
+  );
 }
 
 /** Validates raw catalogue data; exported so tests can prove a broken catalogue is refused. */
@@ -118,7 +120,8 @@ export function buildCatalog(raw: {
   const rows = new Set(crosswalk.map((r) => r.id));
   for (const c of data.controls) {
     for (const r of c.crosswalk) {
-      if (!rows.has(r)) found.push(`controls.json: ${c.id} names cross-walk row ${r}, which crosswalk.json does not have`);
+      if (!rows.has(r))
+        found.push(`controls.json: ${c.id} names cross-walk row ${r}, which crosswalk.json does not have`);
     }
   }
   for (const [name, f] of Object.entries(raw.frameworks)) {
@@ -159,7 +162,11 @@ export function loadCatalog(): Catalog {
  * External references for a set of controls, limited to the frameworks a school is judged against
  * (all when `standards` is omitted), e.g. `DfE:CS-4`, `CE-UAC`, `KCSIE-141`.
  */
-export function referencesFor(catalog: Catalog, controlIds: readonly string[], standards?: readonly FrameworkId[]): string[] {
+export function referencesFor(
+  catalog: Catalog,
+  controlIds: readonly string[],
+  standards?: readonly FrameworkId[],
+): string[] {
   const want = new Set(controlIds);
   const refs: string[] = [];
   for (const f of catalog.frameworks) {

@@ -39,7 +39,8 @@ const check: Check<Params> = {
   },
   evaluate(facts, _params, ctx) {
     const decl = ctx.decl.directory;
-    if (decl === undefined) return [notApplicable('The school declares no directory.', { source: 'declaration' })];
+    if (decl === undefined)
+      return [notApplicable('The school declares no directory.', { source: 'declaration' })];
     const dir = directoryFacts(facts, ctx);
     if (!dir.ok) return dir.results;
     const pairs: { name: string; declared: PasswordPolicy; live: DirectoryPasswordPolicy | undefined }[] = [
@@ -47,21 +48,38 @@ const check: Check<Params> = {
       ...(decl.fineGrainedPolicies ?? []).map((p) => ({
         name: `fine-grained policy ${p.name}`,
         declared: p as PasswordPolicy,
-        live: dir.value.fineGrainedPolicies.find((l) => l.source === p.name || l.source.toLowerCase().startsWith(`cn=${p.name.toLowerCase()},`)),
+        live: dir.value.fineGrainedPolicies.find(
+          (l) => l.source === p.name || l.source.toLowerCase().startsWith(`cn=${p.name.toLowerCase()},`),
+        ),
       })),
     ];
     const out: CheckResult[] = [];
     for (const { name, declared, live } of pairs) {
       if (live === undefined) {
-        out.push(fail(`The declared ${name} does not exist in the directory.`, { source: 'directory', object: name, expected: 'present', actual: 'absent' }));
+        out.push(
+          fail(`The declared ${name} does not exist in the directory.`, {
+            source: 'directory',
+            object: name,
+            expected: 'present',
+            actual: 'absent',
+          }),
+        );
         continue;
       }
       const diffs = differences(declared, live);
       out.push(
         verdict(
           diffs.length === 0,
-          { pass: `The ${name} matches the declaration.`, fail: `The ${name} differs from the declaration: ${list(diffs)}.` },
-          { source: 'directory', object: live.source, expected: 'as declared', actual: diffs.length === 0 ? 'as declared' : diffs.join('; ') },
+          {
+            pass: `The ${name} matches the declaration.`,
+            fail: `The ${name} differs from the declaration: ${list(diffs)}.`,
+          },
+          {
+            source: 'directory',
+            object: live.source,
+            expected: 'as declared',
+            actual: diffs.length === 0 ? 'as declared' : diffs.join('; '),
+          },
         ),
       );
     }

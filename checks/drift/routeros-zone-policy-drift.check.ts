@@ -25,7 +25,8 @@ const check: Check<Params> = {
           type: 'array',
           items: { type: 'string' },
           default: ENFORCED,
-          description: 'Services the router may block even where the declaration allows everything (DNS forced to the filter).',
+          description:
+            'Services the router may block even where the declaration allows everything (DNS forced to the filter).',
         },
       },
       additionalProperties: false,
@@ -39,16 +40,26 @@ const check: Check<Params> = {
       const what: string[] = [];
       for (const pair of table) {
         const allowed = declaredAllows(ctx, pair.from as ZoneName, pair.to as ZoneName);
-        const expected = allowed === 'all' ? 'everything' : allowed.length === 0 ? 'nothing' : allowed.join(', ');
-        const actual = pair.verdict === 'allowed' ? 'everything' : pair.allowed.length === 0 ? 'nothing' : pair.allowed.join(', ');
+        const expected =
+          allowed === 'all' ? 'everything' : allowed.length === 0 ? 'nothing' : allowed.join(', ');
+        const actual =
+          pair.verdict === 'allowed'
+            ? 'everything'
+            : pair.allowed.length === 0
+              ? 'nothing'
+              : pair.allowed.join(', ');
         const extra = allowed === 'all' ? [] : pair.allowed.filter((s) => !allowed.includes(s));
         const blocked = (
-          allowed === 'all' ? pair.services.filter((s) => !s.accepted).map((s) => s.service) : allowed.filter((s) => !pair.allowed.includes(s))
+          allowed === 'all'
+            ? pair.services.filter((s) => !s.accepted).map((s) => s.service)
+            : allowed.filter((s) => !pair.allowed.includes(s))
         ).filter((s) => !params.enforcedBlocks.includes(s));
         if (extra.length === 0 && blocked.length === 0) continue;
         const label = `${pair.from} -> ${pair.to}`;
         diffs.push({ source: r.device, object: label, expected, actual });
-        what.push(extra.length > 0 ? `${label} accepts ${extra.join(', ')}` : `${label} blocks ${blocked.join(', ')}`);
+        what.push(
+          extra.length > 0 ? `${label} accepts ${extra.join(', ')}` : `${label} blocks ${blocked.join(', ')}`,
+        );
       }
       return [
         verdict(
@@ -57,7 +68,9 @@ const check: Check<Params> = {
             pass: `${r.device} enforces the declared zone policy between ${new Set(table.map((p) => p.from)).size} zones.`,
             fail: `${r.device} differs from the declared zone policy: ${list(what, 6)}.`,
           },
-          diffs.length === 0 ? { source: r.device, object: 'zone policy', expected: 'as declared', actual: 'as declared' } : diffs,
+          diffs.length === 0
+            ? { source: r.device, object: 'zone policy', expected: 'as declared', actual: 'as declared' }
+            : diffs,
         ),
       ];
     });

@@ -35,11 +35,14 @@ const check: Check<Params> = {
     const judged = dir.value.computers.filter((c) => c.enabled && (c.os === undefined || os.test(c.os)));
     if (judged.length > 0 && judged.every((c) => c.hasRecoveryKey === undefined)) {
       return [
-        error('The directory read did not include encryption recovery information, so encryption could not be judged.', {
-          source: 'directory',
-          expected: 'msFVE-RecoveryInformation read',
-          actual: 'not collected',
-        }),
+        error(
+          'The directory read did not include encryption recovery information, so encryption could not be judged.',
+          {
+            source: 'directory',
+            expected: 'msFVE-RecoveryInformation read',
+            actual: 'not collected',
+          },
+        ),
       ];
     }
     const out: CheckResult[] = [];
@@ -50,12 +53,15 @@ const check: Check<Params> = {
         continue;
       }
       out.push(
-        fail(`Computer ${c.name} has no encryption recovery key in the directory, so its disk is probably not encrypted.`, {
-          source: 'directory',
-          object: c.name,
-          expected: 'recovery key escrowed',
-          actual: c.hasRecoveryKey === false ? 'none' : 'unknown',
-        }),
+        fail(
+          `Computer ${c.name} has no encryption recovery key in the directory, so its disk is probably not encrypted.`,
+          {
+            source: 'directory',
+            object: c.name,
+            expected: 'recovery key escrowed',
+            actual: c.hasRecoveryKey === false ? 'none' : 'unknown',
+          },
+        ),
       );
     }
     return withRest(out, fine, 'computer', 'recovery key escrowed.', 'directory');

@@ -35,7 +35,8 @@ const check: Check<Params> = {
       const served = new Set<string>();
       for (const d of r.dhcpNetworks) {
         const net = declaredFor(ctx, d.address);
-        const actual = d.dnsServers.length === 0 ? 'none (clients are told to use the router)' : d.dnsServers.join(', ');
+        const actual =
+          d.dnsServers.length === 0 ? 'none (clients are told to use the router)' : d.dnsServers.join(', ');
         if (net === undefined) {
           const ok = d.dnsServers.length > 0 && d.dnsServers.every((s) => filters.has(s));
           out.push(
@@ -74,7 +75,8 @@ const check: Check<Params> = {
           );
         }
       }
-      if (out.length === 0) out.push(notApplicable(`${r.device} serves no DHCP networks.`, { source: r.device }));
+      if (out.length === 0)
+        out.push(notApplicable(`${r.device} serves no DHCP networks.`, { source: r.device }));
       return out;
     });
   },

@@ -36,21 +36,34 @@ const check: Check<Params> = {
   },
   evaluate(facts, params, ctx) {
     const nets = ctx.decl.networks.filter((n) => params.roles.includes(n.role));
-    if (nets.length === 0) return [notApplicable(`No declared ${params.roles.join('/')} network.`, { source: 'declaration' })];
+    if (nets.length === 0)
+      return [notApplicable(`No declared ${params.roles.join('/')} network.`, { source: 'declaration' })];
     return forEachRouter(facts, ctx, (r, device) => {
       if (device?.wan === undefined) {
-        return [error(`The declaration does not name ${r.device}'s WAN interface.`, { source: r.device, expected: 'devices[].wan', actual: 'missing' })];
+        return [
+          error(`The declaration does not name ${r.device}'s WAN interface.`, {
+            source: r.device,
+            expected: 'devices[].wan',
+            actual: 'missing',
+          }),
+        ];
       }
-      const doh = r.addressLists.filter((e) => e.list === params.dohList && !e.disabled).map((e) => e.address);
+      const doh = r.addressLists
+        .filter((e) => e.list === params.dohList && !e.disabled)
+        .map((e) => e.address);
       const out: CheckResult[] = [];
       for (const n of nets) {
         const zone = { name: n.name, interfaces: [n.name], subnets: [n.subnet] };
         const dohZone = { name: 'doh', interfaces: [device.wan], subnets: doh };
-        const table = zoneReachability(r.filterRules, doh.length > 0 ? [zone, internetZone(device.wan), dohZone] : [zone, internetZone(device.wan)], {
-          addressLists: r.addressLists,
-          interfaceLists: assumedInterfaceLists(ctx, device),
-          services: ['tcp/853', 'udp/853', 'tcp/443'],
-        });
+        const table = zoneReachability(
+          r.filterRules,
+          doh.length > 0 ? [zone, internetZone(device.wan), dohZone] : [zone, internetZone(device.wan)],
+          {
+            addressLists: r.addressLists,
+            interfaceLists: assumedInterfaceLists(ctx, device),
+            services: ['tcp/853', 'udp/853', 'tcp/443'],
+          },
+        );
         const dot = reach(table, n.name, 'internet');
         const open853 = (dot?.allowed ?? []).filter((s) => s.endsWith('/853'));
         out.push(
@@ -60,17 +73,25 @@ const check: Check<Params> = {
               pass: `${n.name} cannot use DNS over TLS (port 853).`,
               fail: `${n.name} can use DNS over TLS (${open853.join(', ')}) to skip the filter: ${dot === undefined ? '' : acceptingRules(dot, open853)}.`,
             },
-            { source: r.device, object: `${n.name} port 853`, expected: 'dropped', actual: open853.length === 0 ? 'dropped' : 'accepted' },
+            {
+              source: r.device,
+              object: `${n.name} port 853`,
+              expected: 'dropped',
+              actual: open853.length === 0 ? 'dropped' : 'accepted',
+            },
           ),
         );
         if (doh.length === 0) {
           out.push(
-            fail(`${r.device} has no "${params.dohList}" address list, so DNS over HTTPS from ${n.name} is not blocked.`, {
-              source: r.device,
-              object: `${n.name} DoH`,
-              expected: `address list ${params.dohList} dropped on tcp/443`,
-              actual: 'no list',
-            }),
+            fail(
+              `${r.device} has no "${params.dohList}" address list, so DNS over HTTPS from ${n.name} is not blocked.`,
+              {
+                source: r.device,
+                object: `${n.name} DoH`,
+                expected: `address list ${params.dohList} dropped on tcp/443`,
+                actual: 'no list',
+              },
+            ),
           );
           continue;
         }
@@ -83,7 +104,12 @@ const check: Check<Params> = {
               pass: `${n.name} cannot reach the ${doh.length} DNS-over-HTTPS resolvers in ${params.dohList}.`,
               fail: `${n.name} can reach DNS-over-HTTPS resolvers in ${params.dohList} on tcp/443: ${https === undefined ? '' : acceptingRules(https, open443)}.`,
             },
-            { source: r.device, object: `${n.name} DoH`, expected: 'tcp/443 to the list dropped', actual: open443.length === 0 ? 'dropped' : 'accepted' },
+            {
+              source: r.device,
+              object: `${n.name} DoH`,
+              expected: 'tcp/443 to the list dropped',
+              actual: open443.length === 0 ? 'dropped' : 'accepted',
+            },
           ),
         );
       }

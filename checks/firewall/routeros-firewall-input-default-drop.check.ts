@@ -35,14 +35,21 @@ const check: Check<Params> = {
     return forEachRouter(facts, ctx, (r, device) => {
       if (device?.wan === undefined) {
         return [
-          error(`The declaration does not name ${r.device}'s WAN interface, so the internet side cannot be judged.`, {
-            source: r.device,
-            expected: 'devices[].wan declared',
-            actual: 'missing',
-          }),
+          error(
+            `The declaration does not name ${r.device}'s WAN interface, so the internet side cannot be judged.`,
+            {
+              source: r.device,
+              expected: 'devices[].wan declared',
+              actual: 'missing',
+            },
+          ),
         ];
       }
-      const self = { name: 'router', interfaces: [], subnets: r.addresses.filter((a) => !a.disabled).map((a) => a.address.split('/')[0] ?? '') };
+      const self = {
+        name: 'router',
+        interfaces: [],
+        subnets: r.addresses.filter((a) => !a.disabled).map((a) => a.address.split('/')[0] ?? ''),
+      };
       const table = zoneReachability(r.filterRules, [internetZone(device.wan), self], {
         chain: 'input',
         addressLists: r.addressLists,
@@ -61,8 +68,14 @@ const check: Check<Params> = {
           {
             source: r.device,
             object: `input chain, ${device.wan}`,
-            expected: params.allowServices.length === 0 ? 'drop all' : `drop all but ${params.allowServices.join(', ')}`,
-            actual: pair === undefined || pair.allowed.length === 0 ? 'drop all' : `accepts ${pair.allowed.join(', ')}`,
+            expected:
+              params.allowServices.length === 0
+                ? 'drop all'
+                : `drop all but ${params.allowServices.join(', ')}`,
+            actual:
+              pair === undefined || pair.allowed.length === 0
+                ? 'drop all'
+                : `accepts ${pair.allowed.join(', ')}`,
           },
         ),
       ];

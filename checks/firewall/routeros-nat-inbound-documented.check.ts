@@ -19,7 +19,8 @@ const check: Check<Params> = {
           type: ['string', 'null'],
           format: 'regex',
           default: null,
-          description: 'A comment must match this (e.g. a ticket reference "TKT-[0-9]+"); null = any non-empty comment.',
+          description:
+            'A comment must match this (e.g. a ticket reference "TKT-[0-9]+"); null = any non-empty comment.',
         },
       },
       additionalProperties: false,
@@ -30,7 +31,10 @@ const check: Check<Params> = {
     const pattern = params.commentPattern === null ? undefined : new RegExp(params.commentPattern, 'i');
     return forEachRouter(facts, ctx, (r, device) => {
       const rules = inboundDstNat(r, device, ctx);
-      if (rules.length === 0) return [pass(`${r.device} forwards no ports from the internet.`, { source: r.device, object: 'dstnat' })];
+      if (rules.length === 0)
+        return [
+          pass(`${r.device} forwards no ports from the internet.`, { source: r.device, object: 'dstnat' }),
+        ];
       return rules.map((rule) => {
         const comment = rule.comment?.trim() ?? '';
         const ok = comment !== '' && (pattern === undefined || pattern.test(comment));
@@ -46,7 +50,8 @@ const check: Check<Params> = {
           {
             source: r.device,
             object: `nat ${rule.id}`,
-            expected: pattern === undefined ? 'a comment' : `a comment matching ${params.commentPattern ?? ''}`,
+            expected:
+              pattern === undefined ? 'a comment' : `a comment matching ${params.commentPattern ?? ''}`,
             actual: comment === '' ? 'no comment' : comment,
           },
         );

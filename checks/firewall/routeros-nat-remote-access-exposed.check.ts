@@ -53,7 +53,12 @@ const check: Check<Params> = {
         return all.length === 0 || all.some((p) => params.ports.includes(p));
       });
       if (risky.length === 0) {
-        return [pass(`${r.device} forwards no remote access ports from the internet.`, { source: r.device, object: 'dstnat' })];
+        return [
+          pass(`${r.device} forwards no remote access ports from the internet.`, {
+            source: r.device,
+            object: 'dstnat',
+          }),
+        ];
       }
       return risky.map((rule) => {
         const limit = sourceLimit(rule);
@@ -63,7 +68,12 @@ const check: Check<Params> = {
             pass: `Remote access forward ${rule.id} (${describeNat(rule)}) is limited to ${limit ?? ''}.`,
             fail: `Remote access forward ${rule.id} (${describeNat(rule)}) is open to the whole internet.`,
           },
-          { source: r.device, object: `nat ${rule.id}`, expected: 'source addresses restricted', actual: limit ?? 'any source' },
+          {
+            source: r.device,
+            object: `nat ${rule.id}`,
+            expected: 'source addresses restricted',
+            actual: limit ?? 'any source',
+          },
         );
       });
     });

@@ -37,20 +37,28 @@ const check: Check<Params> = {
         .map((s) => {
           const addrs = s.address.filter((a) => a.trim() !== '');
           const ranges = addrs.map(parseRange);
-          const everywhere = addrs.length === 0 || ranges.some((x) => x === undefined || (x.first === 0 && x.last === 0xffffffff));
+          const everywhere =
+            addrs.length === 0 ||
+            ranges.some((x) => x === undefined || (x.first === 0 && x.last === 0xffffffff));
           const inside =
-            !everywhere && (allowFrom.length === 0 || ranges.every((x) => x !== undefined && allowFrom.some((a) => contains(a, x))));
+            !everywhere &&
+            (allowFrom.length === 0 ||
+              ranges.every((x) => x !== undefined && allowFrom.some((a) => contains(a, x))));
           const plaintext = PLAINTEXT.includes(s.name);
           const mustBeOff = params.plaintextOff && plaintext;
           const ok = s.disabled || (!mustBeOff && inside);
-          const actual = s.disabled ? 'disabled' : `enabled on port ${s.port}, from ${addrs.length === 0 ? 'anywhere' : addrs.join(', ')}`;
+          const actual = s.disabled
+            ? 'disabled'
+            : `enabled on port ${s.port}, from ${addrs.length === 0 ? 'anywhere' : addrs.join(', ')}`;
           const expected = mustBeOff
             ? 'disabled'
             : `disabled, or limited to ${allowFrom.length === 0 ? 'specific addresses' : (device?.managementAllowFrom ?? []).join(', ')}`;
           return verdict(
             ok,
             {
-              pass: s.disabled ? `${s.name} is off on ${r.device}.` : `${s.name} on ${r.device} only answers ${addrs.join(', ')}.`,
+              pass: s.disabled
+                ? `${s.name} is off on ${r.device}.`
+                : `${s.name} on ${r.device} only answers ${addrs.join(', ')}.`,
               fail: mustBeOff
                 ? `${s.name} on ${r.device} is on; it sends passwords in clear and must be off.`
                 : everywhere

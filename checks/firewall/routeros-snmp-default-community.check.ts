@@ -14,14 +14,24 @@ const check: Check<Params> = {
     needs: ['router'],
     params: {
       type: 'object',
-      properties: { defaultNames: { type: 'array', items: { type: 'string' }, default: DEFAULT_COMMUNITIES } },
+      properties: {
+        defaultNames: { type: 'array', items: { type: 'string' }, default: DEFAULT_COMMUNITIES },
+      },
       additionalProperties: false,
     },
     defaults: { defaultNames: DEFAULT_COMMUNITIES },
   },
   evaluate(facts, params, ctx) {
     return forEachRouter(facts, ctx, (r) => {
-      if (!r.snmp.enabled) return [pass(`SNMP is off on ${r.device}.`, { source: r.device, object: 'snmp', expected: 'no default community', actual: 'snmp disabled' })];
+      if (!r.snmp.enabled)
+        return [
+          pass(`SNMP is off on ${r.device}.`, {
+            source: r.device,
+            object: 'snmp',
+            expected: 'no default community',
+            actual: 'snmp disabled',
+          }),
+        ];
       const names = params.defaultNames.map((n) => n.toLowerCase());
       const bad = r.snmp.communities.filter((c) => !c.disabled && names.includes(c.name.toLowerCase()));
       const describe = (c: (typeof bad)[number]): string =>
@@ -33,7 +43,12 @@ const check: Check<Params> = {
             pass: `${r.device} answers SNMP only to non-default communities or SNMPv3.`,
             fail: `${r.device} answers SNMP to the well-known communit${bad.length === 1 ? 'y' : 'ies'} ${bad.map(describe).join(', ')}.`,
           },
-          { source: r.device, object: 'snmp communities', expected: 'no default community', actual: bad.length === 0 ? 'none' : bad.map(describe).join('; ') },
+          {
+            source: r.device,
+            object: 'snmp communities',
+            expected: 'no default community',
+            actual: bad.length === 0 ? 'none' : bad.map(describe).join('; '),
+          },
         ),
       ];
     });

@@ -26,14 +26,20 @@ const check: Check<Params> = {
         verdict(
           live.length === 0,
           {
-            pass: found.length === 0 ? `${r.device} has no default admin user.` : `${r.device}'s default admin user is disabled.`,
+            pass:
+              found.length === 0
+                ? `${r.device} has no default admin user.`
+                : `${r.device}'s default admin user is disabled.`,
             fail: `${r.device} still has the factory user ${live.map((u) => `"${u.name}" (group ${u.group})`).join(', ')} enabled.`,
           },
           {
             source: r.device,
             object: 'user admin',
             expected: 'absent or disabled',
-            actual: found.length === 0 ? 'absent' : found.map((u) => `${u.name}: ${u.disabled ? 'disabled' : 'enabled'}`).join(', '),
+            actual:
+              found.length === 0
+                ? 'absent'
+                : found.map((u) => `${u.name}: ${u.disabled ? 'disabled' : 'enabled'}`).join(', '),
           },
         ),
       ];

@@ -18,10 +18,22 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     return forEachRouter(facts, ctx, (r, device) => {
       const min = device?.minFirmware;
-      if (min === undefined) return [notApplicable(`No minimum version is declared for ${r.device}.`, { source: r.device, actual: r.version })];
+      if (min === undefined)
+        return [
+          notApplicable(`No minimum version is declared for ${r.device}.`, {
+            source: r.device,
+            actual: r.version,
+          }),
+        ];
       const cmp = compareVersions(r.version, min);
       const evidence = { source: r.device, object: 'RouterOS', expected: `>= ${min}`, actual: r.version };
-      if (cmp === undefined) return [error(`${r.device} reported a RouterOS version "${r.version}" that cannot be compared with ${min}.`, evidence)];
+      if (cmp === undefined)
+        return [
+          error(
+            `${r.device} reported a RouterOS version "${r.version}" that cannot be compared with ${min}.`,
+            evidence,
+          ),
+        ];
       return [
         verdict(
           cmp >= 0,

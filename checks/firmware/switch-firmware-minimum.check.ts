@@ -18,15 +18,36 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     return forEachSwitch(facts, ctx, (sw, device) => {
       const min = device?.minFirmware;
-      if (min === undefined) return [notApplicable(`No minimum firmware is declared for ${sw.device}.`, { source: sw.device })];
-      const ordered = [...sw.entities].sort((a, b) => (a.class === 'chassis' ? 0 : 1) - (b.class === 'chassis' ? 0 : 1));
-      const version = ordered.map((e) => e.softwareRev ?? e.firmwareRev).find((v) => v !== undefined && v.trim() !== '');
-      const evidence = { source: sw.device, object: 'firmware', expected: `>= ${min}`, actual: version ?? 'not reported' };
+      if (min === undefined)
+        return [notApplicable(`No minimum firmware is declared for ${sw.device}.`, { source: sw.device })];
+      const ordered = [...sw.entities].sort(
+        (a, b) => (a.class === 'chassis' ? 0 : 1) - (b.class === 'chassis' ? 0 : 1),
+      );
+      const version = ordered
+        .map((e) => e.softwareRev ?? e.firmwareRev)
+        .find((v) => v !== undefined && v.trim() !== '');
+      const evidence = {
+        source: sw.device,
+        object: 'firmware',
+        expected: `>= ${min}`,
+        actual: version ?? 'not reported',
+      };
       if (version === undefined) {
-        return [error(`${sw.device} does not report a software revision (ENTITY-MIB), so its firmware cannot be judged.`, evidence)];
+        return [
+          error(
+            `${sw.device} does not report a software revision (ENTITY-MIB), so its firmware cannot be judged.`,
+            evidence,
+          ),
+        ];
       }
       const cmp = compareVersions(version, min);
-      if (cmp === undefined) return [error(`${sw.device} reports firmware "${version}", which cannot be compared with ${min}.`, evidence)];
+      if (cmp === undefined)
+        return [
+          error(
+            `${sw.device} reports firmware "${version}", which cannot be compared with ${min}.`,
+            evidence,
+          ),
+        ];
       return [
         verdict(
           cmp >= 0,

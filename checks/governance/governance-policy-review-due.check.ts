@@ -21,7 +21,12 @@ const check: Check<Params> = {
   evaluate(_facts, params, ctx) {
     const { reviewed, reviewEveryMonths, file } = ctx.decl.policy;
     const due = addMonths(reviewed, reviewEveryMonths);
-    const evidence = { source: 'declaration', object: file, expected: `reviewed every ${reviewEveryMonths} months`, actual: `last reviewed ${reviewed}` };
+    const evidence = {
+      source: 'declaration',
+      object: file,
+      expected: `reviewed every ${reviewEveryMonths} months`,
+      actual: `last reviewed ${reviewed}`,
+    };
     if (due === undefined) return [error(`The policy review date "${reviewed}" is not a date.`, evidence)];
     const late = daysBetween(due, ctx.now) ?? 0;
     return [

@@ -27,22 +27,99 @@ const COLLECTED = '2026-11-24T02:00:05.000Z';
 export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclaration {
   const base: SchoolDeclaration = {
     apiVersion: 'schoolnet/v1',
-    school: { id: 'oakfield', name: 'Oakfield Primary School', jurisdiction: 'england', standards: ['dfe', 'kcsie', 'cyber-essentials'] },
+    school: {
+      id: 'oakfield',
+      name: 'Oakfield Primary School',
+      jurisdiction: 'england',
+      standards: ['dfe', 'kcsie', 'cyber-essentials'],
+    },
     policy: { file: 'policy.yaml', reviewed: '2026-03-01', reviewEveryMonths: 12 },
     networks: [
-      { role: 'staff', name: 'STAFF', vlan: 10, subnet: '10.10.0.0/24', gateway: '10.10.0.1', dns: ['10.40.0.53'], dhcp: { pool: '10.10.0.100-10.10.0.250' } },
-      { role: 'pupils', name: 'PUPILS', vlan: 20, subnet: '10.20.0.0/22', gateway: '10.20.0.1', dns: ['10.40.0.53'], dhcp: { pool: '10.20.0.100-10.20.3.250' } },
-      { role: 'guests', name: 'GUEST', vlan: 30, subnet: '10.30.0.0/24', gateway: '10.30.0.1', dns: ['10.40.0.54'], dhcp: { pool: '10.30.0.100-10.30.0.250' } },
-      { role: 'servers', name: 'SERVERS', vlan: 40, subnet: '10.40.0.0/24', gateway: '10.40.0.1', dns: ['10.40.0.53'] },
-      { role: 'byod', name: 'BYOD', vlan: 50, subnet: '10.50.0.0/24', gateway: '10.50.0.1', dns: ['10.40.0.54'], dhcp: { pool: '10.50.0.100-10.50.0.250' } },
-      { role: 'management', name: 'MGMT', vlan: 99, subnet: '10.99.0.0/24', gateway: '10.99.0.1', dns: ['10.40.0.53'] },
+      {
+        role: 'staff',
+        name: 'STAFF',
+        vlan: 10,
+        subnet: '10.10.0.0/24',
+        gateway: '10.10.0.1',
+        dns: ['10.40.0.53'],
+        dhcp: { pool: '10.10.0.100-10.10.0.250' },
+      },
+      {
+        role: 'pupils',
+        name: 'PUPILS',
+        vlan: 20,
+        subnet: '10.20.0.0/22',
+        gateway: '10.20.0.1',
+        dns: ['10.40.0.53'],
+        dhcp: { pool: '10.20.0.100-10.20.3.250' },
+      },
+      {
+        role: 'guests',
+        name: 'GUEST',
+        vlan: 30,
+        subnet: '10.30.0.0/24',
+        gateway: '10.30.0.1',
+        dns: ['10.40.0.54'],
+        dhcp: { pool: '10.30.0.100-10.30.0.250' },
+      },
+      {
+        role: 'servers',
+        name: 'SERVERS',
+        vlan: 40,
+        subnet: '10.40.0.0/24',
+        gateway: '10.40.0.1',
+        dns: ['10.40.0.53'],
+      },
+      {
+        role: 'byod',
+        name: 'BYOD',
+        vlan: 50,
+        subnet: '10.50.0.0/24',
+        gateway: '10.50.0.1',
+        dns: ['10.40.0.54'],
+        dhcp: { pool: '10.50.0.100-10.50.0.250' },
+      },
+      {
+        role: 'management',
+        name: 'MGMT',
+        vlan: 99,
+        subnet: '10.99.0.0/24',
+        gateway: '10.99.0.1',
+        dns: ['10.40.0.53'],
+      },
     ],
     radius: [{ name: 'nps1', host: '10.40.0.20', secret: 'env:RADIUS_SECRET' }],
     wifi: [
-      { ssid: 'Oak-Staff', security: 'wpa2-eap', network: 'STAFF', radius: ['nps1'], eapMethods: ['peap'], pmf: 'optional' },
-      { ssid: 'Oak-Pupils', security: 'wpa3-eap', network: 'PUPILS', radius: ['nps1'], eapMethods: ['peap'], pmf: 'required' },
-      { ssid: 'Oak-Guest', security: 'wpa2-psk', network: 'GUEST', passphrase: 'env:GUEST_PSK', pmf: 'optional' },
-      { ssid: 'Oak-BYOD', security: 'wpa2-psk', network: 'BYOD', passphrase: 'env:BYOD_PSK', pmf: 'optional' },
+      {
+        ssid: 'Oak-Staff',
+        security: 'wpa2-eap',
+        network: 'STAFF',
+        radius: ['nps1'],
+        eapMethods: ['peap'],
+        pmf: 'optional',
+      },
+      {
+        ssid: 'Oak-Pupils',
+        security: 'wpa3-eap',
+        network: 'PUPILS',
+        radius: ['nps1'],
+        eapMethods: ['peap'],
+        pmf: 'required',
+      },
+      {
+        ssid: 'Oak-Guest',
+        security: 'wpa2-psk',
+        network: 'GUEST',
+        passphrase: 'env:GUEST_PSK',
+        pmf: 'optional',
+      },
+      {
+        ssid: 'Oak-BYOD',
+        security: 'wpa2-psk',
+        network: 'BYOD',
+        passphrase: 'env:BYOD_PSK',
+        pmf: 'optional',
+      },
     ],
     zones: {
       default: 'deny',
@@ -54,7 +131,11 @@ export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclar
         { from: 'guests', to: 'servers', action: 'allow', services: ['udp/53', 'tcp/53'] },
         { from: 'byod', to: 'internet', action: 'allow' },
         { from: 'byod', to: 'servers', action: 'allow', services: ['udp/53', 'tcp/53'] },
-        { from: 'management', to: ['internet', 'staff', 'pupils', 'guests', 'byod', 'servers'], action: 'allow' },
+        {
+          from: 'management',
+          to: ['internet', 'staff', 'pupils', 'guests', 'byod', 'servers'],
+          action: 'allow',
+        },
         { from: 'servers', to: 'internet', action: 'allow' },
       ],
     },
@@ -81,7 +162,15 @@ export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclar
     lifecycle: {
       roster: {
         file: 'roster.csv',
-        columns: { id: 'UPN', idKind: 'upn', givenName: 'Forename', surname: 'Surname', role: 'Role', leavingDate: 'Date of Leaving', aupSigned: 'AUP' },
+        columns: {
+          id: 'UPN',
+          idKind: 'upn',
+          givenName: 'Forename',
+          surname: 'Surname',
+          role: 'Role',
+          leavingDate: 'Date of Leaving',
+          aupSigned: 'AUP',
+        },
         dateFormat: 'iso',
       },
       requireAup: true,
@@ -89,7 +178,16 @@ export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclar
       staleAfterDays: 90,
     },
     devices: [
-      { name: 'core-router', kind: 'router', driver: 'routeros', host: '10.99.0.1', minFirmware: '7.14', bridge: 'bridge1', wan: 'ether1', managementAllowFrom: ['10.99.0.0/24'] },
+      {
+        name: 'core-router',
+        kind: 'router',
+        driver: 'routeros',
+        host: '10.99.0.1',
+        minFirmware: '7.14',
+        bridge: 'bridge1',
+        wan: 'ether1',
+        managementAllowFrom: ['10.99.0.0/24'],
+      },
       {
         name: 'core-sw1',
         kind: 'switch',
@@ -105,7 +203,13 @@ export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclar
           { port: 48, mode: 'trunk', tagged: ['STAFF', 'PUPILS', 'GUEST', 'SERVERS', 'BYOD', 'MGMT'] },
         ],
       },
-      { name: 'core-sw1-cli', kind: 'switch', driver: 'ssh-cli', host: '10.99.0.2', sshHostKey: 'SHA256:fixture' },
+      {
+        name: 'core-sw1-cli',
+        kind: 'switch',
+        driver: 'ssh-cli',
+        host: '10.99.0.2',
+        sshHostKey: 'SHA256:fixture',
+      },
     ],
   };
   return { ...base, ...over };
@@ -116,9 +220,19 @@ export function ctx(decl: SchoolDeclaration = declaration(), now: string = NOW):
 }
 
 /** Firewall rules from `[chain, action, props, comment?]`, numbered in order with RouterOS-style ids. */
-export function rules(list: [string, string, Record<string, string>, string?][], firstOrder = 0): RouterFirewallRule[] {
+export function rules(
+  list: [string, string, Record<string, string>, string?][],
+  firstOrder = 0,
+): RouterFirewallRule[] {
   return list.map(([chain, action, props, comment], i) => {
-    const r: RouterFirewallRule = { id: `*${(firstOrder + i + 1).toString(16).toUpperCase()}`, chain, action, props, disabled: false, order: firstOrder + i };
+    const r: RouterFirewallRule = {
+      id: `*${(firstOrder + i + 1).toString(16).toUpperCase()}`,
+      chain,
+      action,
+      props,
+      disabled: false,
+      order: firstOrder + i,
+    };
     if (comment !== undefined) r.comment = comment;
     return r;
   });
@@ -129,22 +243,65 @@ export const FORWARD = rules([
   ['forward', 'drop', { 'connection-state': 'invalid' }],
   ['forward', 'drop', { 'in-interface': 'PUPILS', protocol: 'tcp', 'dst-port': '853' }, 'no DNS over TLS'],
   ['forward', 'drop', { 'in-interface': 'PUPILS', protocol: 'udp', 'dst-port': '853' }, 'no DNS over QUIC'],
-  ['forward', 'drop', { 'in-interface': 'PUPILS', 'dst-address-list': 'doh-servers', protocol: 'tcp', 'dst-port': '443' }, 'no DoH'],
-  ['forward', 'drop', { 'in-interface-list': 'LAN', 'out-interface': 'ether1', protocol: 'udp', 'dst-port': '53' }, 'DNS only via the filter'],
-  ['forward', 'drop', { 'in-interface-list': 'LAN', 'out-interface': 'ether1', protocol: 'tcp', 'dst-port': '53' }],
+  [
+    'forward',
+    'drop',
+    { 'in-interface': 'PUPILS', 'dst-address-list': 'doh-servers', protocol: 'tcp', 'dst-port': '443' },
+    'no DoH',
+  ],
+  [
+    'forward',
+    'drop',
+    { 'in-interface-list': 'LAN', 'out-interface': 'ether1', protocol: 'udp', 'dst-port': '53' },
+    'DNS only via the filter',
+  ],
+  [
+    'forward',
+    'drop',
+    { 'in-interface-list': 'LAN', 'out-interface': 'ether1', protocol: 'tcp', 'dst-port': '53' },
+  ],
   ['forward', 'accept', { 'in-interface': 'STAFF', 'out-interface': 'ether1' }],
   ['forward', 'accept', { 'in-interface': 'STAFF', 'out-interface': 'PUPILS' }],
   ['forward', 'accept', { 'in-interface': 'STAFF', 'out-interface': 'SERVERS' }],
   ['forward', 'accept', { 'in-interface': 'PUPILS', 'out-interface': 'ether1' }],
-  ['forward', 'accept', { 'in-interface': 'PUPILS', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '443' }, 'learning platform'],
-  ['forward', 'accept', { 'in-interface': 'PUPILS', 'out-interface': 'SERVERS', protocol: 'udp', 'dst-port': '53' }],
-  ['forward', 'accept', { 'in-interface': 'PUPILS', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '53' }],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'PUPILS', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '443' },
+    'learning platform',
+  ],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'PUPILS', 'out-interface': 'SERVERS', protocol: 'udp', 'dst-port': '53' },
+  ],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'PUPILS', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '53' },
+  ],
   ['forward', 'accept', { 'in-interface': 'GUEST', 'out-interface': 'ether1' }],
-  ['forward', 'accept', { 'in-interface': 'GUEST', 'out-interface': 'SERVERS', protocol: 'udp', 'dst-port': '53' }],
-  ['forward', 'accept', { 'in-interface': 'GUEST', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '53' }],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'GUEST', 'out-interface': 'SERVERS', protocol: 'udp', 'dst-port': '53' },
+  ],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'GUEST', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '53' },
+  ],
   ['forward', 'accept', { 'in-interface': 'BYOD', 'out-interface': 'ether1' }],
-  ['forward', 'accept', { 'in-interface': 'BYOD', 'out-interface': 'SERVERS', protocol: 'udp', 'dst-port': '53' }],
-  ['forward', 'accept', { 'in-interface': 'BYOD', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '53' }],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'BYOD', 'out-interface': 'SERVERS', protocol: 'udp', 'dst-port': '53' },
+  ],
+  [
+    'forward',
+    'accept',
+    { 'in-interface': 'BYOD', 'out-interface': 'SERVERS', protocol: 'tcp', 'dst-port': '53' },
+  ],
   ['forward', 'accept', { 'in-interface': 'MGMT' }],
   ['forward', 'accept', { 'in-interface': 'SERVERS', 'out-interface': 'ether1' }],
   ['forward', 'drop', {}, 'default deny'],
@@ -165,7 +322,18 @@ export const INPUT = rules(
 
 export const NAT = rules([
   ['srcnat', 'masquerade', { 'out-interface': 'ether1' }],
-  ['dstnat', 'dst-nat', { 'in-interface': 'ether1', protocol: 'tcp', 'dst-port': '443', 'to-addresses': '10.40.0.10', 'to-ports': '443' }, 'Parent portal (TKT-1042)'],
+  [
+    'dstnat',
+    'dst-nat',
+    {
+      'in-interface': 'ether1',
+      protocol: 'tcp',
+      'dst-port': '443',
+      'to-addresses': '10.40.0.10',
+      'to-ports': '443',
+    },
+    'Parent portal (TKT-1042)',
+  ],
 ]);
 
 const VLANS: [string, number][] = [
@@ -202,7 +370,11 @@ export function router(over: Partial<RouterFacts> = {}): RouterFacts {
       ['10.50.0.1/24', 'BYOD'],
       ['10.99.0.1/24', 'MGMT'],
       ['203.0.113.10/29', 'ether1'],
-    ].map(([address, iface]) => ({ address: address as string, interface: iface as string, disabled: false })),
+    ].map(([address, iface]) => ({
+      address: address as string,
+      interface: iface as string,
+      disabled: false,
+    })),
     dhcpNetworks: [
       { address: '10.10.0.0/24', gateway: '10.10.0.1', dnsServers: ['10.40.0.53'] },
       { address: '10.20.0.0/22', gateway: '10.20.0.1', dnsServers: ['10.40.0.53'] },
@@ -213,12 +385,52 @@ export function router(over: Partial<RouterFacts> = {}): RouterFacts {
     dns: { servers: ['10.40.0.53'], allowRemoteRequests: true },
     filterRules: [...FORWARD, ...INPUT],
     natRules: NAT,
-    addressLists: ['1.1.1.1', '8.8.8.8', '9.9.9.9'].map((address) => ({ list: 'doh-servers', address, disabled: false })),
+    addressLists: ['1.1.1.1', '8.8.8.8', '9.9.9.9'].map((address) => ({
+      list: 'doh-servers',
+      address,
+      disabled: false,
+    })),
     wifi: [
-      { name: 'wifi1', ssid: 'Oak-Staff', authenticationTypes: ['wpa2-eap'], eapMethods: ['peap'], managementProtection: 'allowed', vlanId: 10, disabled: false, source: 'wifi' },
-      { name: 'wifi2', ssid: 'Oak-Pupils', authenticationTypes: ['wpa2-eap', 'wpa3-eap'], eapMethods: ['peap'], managementProtection: 'required', vlanId: 20, disabled: false, source: 'wifi' },
-      { name: 'wifi3', ssid: 'Oak-Guest', authenticationTypes: ['wpa2-psk'], eapMethods: [], managementProtection: 'allowed', vlanId: 30, disabled: false, source: 'wifi' },
-      { name: 'wifi4', ssid: 'Oak-BYOD', authenticationTypes: ['wpa2-psk'], eapMethods: [], managementProtection: 'allowed', vlanId: 50, disabled: false, source: 'wifi' },
+      {
+        name: 'wifi1',
+        ssid: 'Oak-Staff',
+        authenticationTypes: ['wpa2-eap'],
+        eapMethods: ['peap'],
+        managementProtection: 'allowed',
+        vlanId: 10,
+        disabled: false,
+        source: 'wifi',
+      },
+      {
+        name: 'wifi2',
+        ssid: 'Oak-Pupils',
+        authenticationTypes: ['wpa2-eap', 'wpa3-eap'],
+        eapMethods: ['peap'],
+        managementProtection: 'required',
+        vlanId: 20,
+        disabled: false,
+        source: 'wifi',
+      },
+      {
+        name: 'wifi3',
+        ssid: 'Oak-Guest',
+        authenticationTypes: ['wpa2-psk'],
+        eapMethods: [],
+        managementProtection: 'allowed',
+        vlanId: 30,
+        disabled: false,
+        source: 'wifi',
+      },
+      {
+        name: 'wifi4',
+        ssid: 'Oak-BYOD',
+        authenticationTypes: ['wpa2-psk'],
+        eapMethods: [],
+        managementProtection: 'allowed',
+        vlanId: 50,
+        disabled: false,
+        source: 'wifi',
+      },
     ],
     radius: [{ address: '10.40.0.20', service: ['wireless'], disabled: false }],
     services: [
@@ -237,7 +449,16 @@ export function router(over: Partial<RouterFacts> = {}): RouterFacts {
     ],
     snmp: {
       enabled: false,
-      communities: [{ name: 'public', addresses: ['0.0.0.0/0'], readAccess: true, writeAccess: false, security: 'none', disabled: false }],
+      communities: [
+        {
+          name: 'public',
+          addresses: ['0.0.0.0/0'],
+          readAccess: true,
+          writeAccess: false,
+          security: 'none',
+          disabled: false,
+        },
+      ],
     },
     history: [],
   };
@@ -268,7 +489,15 @@ export function switchFacts(over: Partial<SwitchFacts> = {}): SwitchFacts {
         untaggedPorts: all.filter((p) => port(p).pvid === id),
       })),
     ],
-    entities: [{ index: 1, description: 'WS-C2960X-48FPD-L', class: 'chassis', serial: 'FOC0000X0AA', softwareRev: '15.2(7)E4' }],
+    entities: [
+      {
+        index: 1,
+        description: 'WS-C2960X-48FPD-L',
+        class: 'chassis',
+        serial: 'FOC0000X0AA',
+        softwareRev: '15.2(7)E4',
+      },
+    ],
   };
   return { ...base, ...over };
 }
@@ -281,7 +510,8 @@ export function switchManagement(over: Partial<SwitchManagement> = {}): SwitchMa
     ssh: true,
     snmpCommunities: [],
     snmpV3Users: ['auditor'],
-    runningConfig: 'hostname oak-core-sw1\nno ip http server\nip http secure-server\nsnmp-server group audit v3 priv\n',
+    runningConfig:
+      'hostname oak-core-sw1\nno ip http server\nip http secure-server\nsnmp-server group audit v3 priv\n',
     ...over,
   };
 }
@@ -293,7 +523,8 @@ export function switchCli(over: Partial<SwitchManagement> = {}): SwitchFacts {
 
 export function account(username: string, over: Partial<DirectoryAccount> = {}): DirectoryAccount {
   const ou = over.ou ?? 'staff';
-  const container = ou === 'staff' ? 'Staff' : ou === 'pupils' ? 'Pupils' : ou === 'leavers' ? 'Leavers' : 'Admins';
+  const container =
+    ou === 'staff' ? 'Staff' : ou === 'pupils' ? 'Pupils' : ou === 'leavers' ? 'Leavers' : 'Admins';
   return {
     dn: `CN=${username},OU=${container},DC=oakfield,DC=example,DC=org`,
     username,
@@ -319,10 +550,33 @@ export function accounts(): DirectoryAccount[] {
     account('b.bursar', { givenName: 'Bea', surname: 'Bursar', mail: 'b.bursar@oakfield.example.org' }),
     account('c.pupil', { ou: 'pupils' }),
     account('d.pupil', { ou: 'pupils' }),
-    account('e.leaver', { ou: 'leavers', enabled: false, groups: [], userAccountControl: 514 }),
-    account('adm.tech1', { ou: 'other', isAdmin: true, groups: ['Domain Admins'], givenName: 'Tess', surname: 'Tech' }),
-    account('adm.tech2', { ou: 'other', isAdmin: true, groups: ['Domain Admins'], givenName: 'Theo', surname: 'Tech' }),
-    account('breakglass', { ou: 'other', isAdmin: true, groups: ['Domain Admins'], lastLogon: '2025-01-10T09:00:00.000Z' }),
+    account('e.leaver', {
+      ou: 'leavers',
+      enabled: false,
+      groups: [],
+      userAccountControl: 514,
+      lastLogon: '2026-07-17T15:30:00.000Z',
+    }),
+    account('adm.tech1', {
+      ou: 'other',
+      isAdmin: true,
+      groups: ['Domain Admins'],
+      givenName: 'Tess',
+      surname: 'Tech',
+    }),
+    account('adm.tech2', {
+      ou: 'other',
+      isAdmin: true,
+      groups: ['Domain Admins'],
+      givenName: 'Theo',
+      surname: 'Tech',
+    }),
+    account('breakglass', {
+      ou: 'other',
+      isAdmin: true,
+      groups: ['Domain Admins'],
+      lastLogon: '2025-01-10T09:00:00.000Z',
+    }),
   ];
 }
 
@@ -347,8 +601,20 @@ export function directory(over: Partial<DirectoryFacts> = {}): DirectoryFacts {
     fineGrainedPolicies: [],
     accounts: accounts(),
     computers: [
-      { dn: 'CN=LAPTOP-01,OU=Computers', name: 'LAPTOP-01', os: 'Windows 11 Education', enabled: true, hasRecoveryKey: true },
-      { dn: 'CN=LAPTOP-02,OU=Computers', name: 'LAPTOP-02', os: 'Windows 11 Education', enabled: true, hasRecoveryKey: true },
+      {
+        dn: 'CN=LAPTOP-01,OU=Computers',
+        name: 'LAPTOP-01',
+        os: 'Windows 11 Education',
+        enabled: true,
+        hasRecoveryKey: true,
+      },
+      {
+        dn: 'CN=LAPTOP-02,OU=Computers',
+        name: 'LAPTOP-02',
+        os: 'Windows 11 Education',
+        enabled: true,
+        hasRecoveryKey: true,
+      },
     ],
     adminGroups: { 'Domain Admins': ['adm.tech1', 'adm.tech2', 'breakglass'] },
   };
@@ -356,7 +622,15 @@ export function directory(over: Partial<DirectoryFacts> = {}): DirectoryFacts {
 }
 
 export function person(id: string, over: Partial<RosterPerson> = {}): RosterPerson {
-  return { line: 2, id: `${id}@oakfield.example.org`, givenName: id, surname: 'Fixture', role: 'Staff', aupSigned: '2024-09-01', ...over };
+  return {
+    line: 2,
+    id: `${id}@oakfield.example.org`,
+    givenName: id,
+    surname: 'Fixture',
+    role: 'Staff',
+    aupSigned: '2024-09-01',
+    ...over,
+  };
 }
 
 export function roster(people?: RosterPerson[]): RosterFacts {
@@ -379,7 +653,15 @@ export function ok<T>(facts: T): Collected<T> {
 }
 
 export function failed(device: string, code = 'E-TIMEOUT'): Collected<never> {
-  return { ok: false, device, error: { code, message: 'no answer within 5000 ms', hint: 'Check the device is reachable from the audit host.' } };
+  return {
+    ok: false,
+    device,
+    error: {
+      code,
+      message: 'no answer within 5000 ms',
+      hint: 'Check the device is reachable from the audit host.',
+    },
+  };
 }
 
 export interface FactParts {
@@ -403,7 +685,12 @@ export function schoolFacts(parts: FactParts = {}): SchoolFacts {
 }
 
 /** Evaluates a check as the engine would: defaults plus overrides, validated against its schema. */
-export function run(check: Check, facts: SchoolFacts, params: Record<string, unknown> = {}, context: CheckContext = ctx()): CheckResult[] {
+export function run(
+  check: Check,
+  facts: SchoolFacts,
+  params: Record<string, unknown> = {},
+  context: CheckContext = ctx(),
+): CheckResult[] {
   const p = resolveParams(check, params);
   if (!p.ok) throw new Error(p.errors.join('; '));
   return check.evaluate(facts, p.params, context);

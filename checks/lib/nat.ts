@@ -11,8 +11,15 @@ const FORWARDING = new Set(['dst-nat', 'netmap']);
  * internal interface, the LAN list or an internal source subnet (a DNS redirect for pupils, say) is
  * not inbound; anything else is, to stay on the safe side.
  */
-export function inboundDstNat(r: RouterFacts, device: Device | undefined, ctx: CheckContext): RouterFirewallRule[] {
-  const internal = new Set([...ctx.decl.networks.map((n) => n.name), ...(device?.bridge === undefined ? [] : [device.bridge])]);
+export function inboundDstNat(
+  r: RouterFacts,
+  device: Device | undefined,
+  ctx: CheckContext,
+): RouterFirewallRule[] {
+  const internal = new Set([
+    ...ctx.decl.networks.map((n) => n.name),
+    ...(device?.bridge === undefined ? [] : [device.bridge]),
+  ]);
   return r.natRules.filter((rule) => {
     if (rule.disabled || rule.chain !== 'dstnat' || !FORWARDING.has(rule.action)) return false;
     const inIf = rule.props['in-interface'];
@@ -20,7 +27,8 @@ export function inboundDstNat(r: RouterFacts, device: Device | undefined, ctx: C
     const src = rule.props['src-address'];
     if (inIf !== undefined && !inIf.startsWith('!') && internal.has(inIf)) return false;
     if (inList === 'LAN') return false;
-    if (src !== undefined && !src.startsWith('!') && ctx.decl.networks.some((n) => inSubnet(src, n.subnet))) return false;
+    if (src !== undefined && !src.startsWith('!') && ctx.decl.networks.some((n) => inSubnet(src, n.subnet)))
+      return false;
     return true;
   });
 }

@@ -24,7 +24,10 @@ function validatorFor(check: Check): ValidateFunction {
 export type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok: false; errors: string[] };
 
 /** Defaults, then each layer of overrides in order; the result is validated. */
-export function resolveParams(check: Check, ...layers: (Record<string, unknown> | undefined)[]): ParamsResult {
+export function resolveParams(
+  check: Check,
+  ...layers: (Record<string, unknown> | undefined)[]
+): ParamsResult {
   const params: Record<string, unknown> = structuredClone(check.meta.defaults);
   for (const layer of layers) Object.assign(params, layer ?? {});
   const v = validatorFor(check);

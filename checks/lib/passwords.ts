@@ -8,6 +8,7 @@ export function allPolicies(dir: DirectoryFacts): DirectoryPasswordPolicy[] {
 /** "the domain policy" or "fine-grained policy Staff-PSO (applies to Staff)". */
 export function policyName(p: DirectoryPasswordPolicy, dir: DirectoryFacts): string {
   if (p === dir.passwordPolicy) return `the ${dir.kind === 'ad' ? 'domain' : 'default'} password policy`;
-  const to = p.appliesTo !== undefined && p.appliesTo.length > 0 ? ` (applies to ${p.appliesTo.join(', ')})` : '';
+  const to =
+    p.appliesTo !== undefined && p.appliesTo.length > 0 ? ` (applies to ${p.appliesTo.join(', ')})` : '';
   return `fine-grained policy ${p.source}${to}`;
 }

@@ -5,6 +5,7 @@
 import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
 import type { RosterColumns } from '../../inventory/types.ts';
 import type { CheckContext, CheckResult } from '../types.ts';
+import { matchKey } from './leavers.ts';
 
 export type Personal = NonNullable<CheckResult['personal']>;
 
@@ -16,26 +17,32 @@ export function rolePersonal(role: string): Personal {
   return /pupil|student|learner|child/i.test(role) ? 'pupil' : 'staff';
 }
 
-/** The account attribute that carries the roster's id, per the declared roster id kind. */
+/**
+ * The account attributes that can carry the roster's id, per the declared id kind (any of them if
+ * none is declared). UPN and e-mail stand in for each other, as in `matchLeavers`.
+ */
 function keysOf(a: DirectoryAccount, kind: RosterColumns['idKind'] | undefined): string[] {
-  const all: Record<RosterColumns['idKind'], string | undefined> = {
-    employee: a.employeeId,
-    upn: a.upn,
-    email: a.mail,
-    uid: a.username,
+  const all: Record<RosterColumns['idKind'], (string | undefined)[]> = {
+    employee: [a.employeeId],
+    upn: [a.upn, a.mail],
+    email: [a.mail, a.upn],
+    uid: [a.username],
   };
-  const values = kind === undefined ? Object.values(all) : [all[kind]];
-  return values.filter((v): v is string => v !== undefined && v !== '').map((v) => v.toLowerCase());
+  const values = kind === undefined ? Object.values(all).flat() : all[kind];
+  return values.filter((v): v is string => v !== undefined && v.trim() !== '').map(matchKey);
 }
 
 /** Matches accounts to roster people by the declared id kind (any id attribute if none is declared). */
 export function rosterMatcher(
   people: readonly RosterPerson[],
   ctx: CheckContext,
-): { personOf(a: DirectoryAccount): RosterPerson | undefined; accountsOf(p: RosterPerson, accounts: readonly DirectoryAccount[]): DirectoryAccount[] } {
+): {
+  personOf(a: DirectoryAccount): RosterPerson | undefined;
+  accountsOf(p: RosterPerson, accounts: readonly DirectoryAccount[]): DirectoryAccount[];
+} {
   const kind = ctx.decl.lifecycle?.roster.columns.idKind;
   const byId = new Map<string, RosterPerson>();
-  for (const p of people) byId.set(p.id.trim().toLowerCase(), p);
+  for (const p of people) if (p.id.trim() !== '') byId.set(matchKey(p.id), p);
   return {
     personOf(a) {
       for (const k of keysOf(a, kind)) {
@@ -45,7 +52,7 @@ export function rosterMatcher(
       return undefined;
     },
     accountsOf(p, accounts) {
-      const id = p.id.trim().toLowerCase();
+      const id = matchKey(p.id);
       return accounts.filter((a) => keysOf(a, kind).includes(id));
     },
   };
@@ -63,7 +70,10 @@ export function patterns(list: readonly string[]): RegExp[] {
 }
 
 /** Administrators: flagged by the collector, or listed (by username or DN) in a declared admin group. */
-export function isAdmin(a: DirectoryAccount, adminGroups: Readonly<Record<string, readonly string[]>>): boolean {
+export function isAdmin(
+  a: DirectoryAccount,
+  adminGroups: Readonly<Record<string, readonly string[]>>,
+): boolean {
   if (a.isAdmin) return true;
   const keys = [a.username.toLowerCase(), a.dn.toLowerCase()];
   return Object.values(adminGroups).some((members) => members.some((m) => keys.includes(m.toLowerCase())));

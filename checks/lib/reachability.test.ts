@@ -16,7 +16,10 @@ describe('zoneReachability', () => {
   });
 
   it('judges a real school forward chain pair by pair', () => {
-    const t = zoneReachability([...FORWARD, ...INPUT], zones, { services: ['tcp/443'], interfaceLists: { LAN: ['PUPILS', 'STAFF', 'SERVERS'], WAN: ['ether1'] } });
+    const t = zoneReachability([...FORWARD, ...INPUT], zones, {
+      services: ['tcp/443'],
+      interfaceLists: { LAN: ['PUPILS', 'STAFF', 'SERVERS'], WAN: ['ether1'] },
+    });
     expect(reach(t, 'pupils', 'staff')?.verdict).toBe('denied');
     expect(reach(t, 'staff', 'pupils')?.verdict).toBe('allowed');
     const ps = reach(t, 'pupils', 'servers');
@@ -46,7 +49,13 @@ describe('zoneReachability', () => {
       ['forward', 'accept', { 'in-interface': 'STAFF' }],
     ]);
     const [deny, accept] = list as [(typeof list)[0], (typeof list)[0]];
-    const t = zoneReachability([{ ...deny, order: 5 }, { ...accept, order: 1 }], zones);
+    const t = zoneReachability(
+      [
+        { ...deny, order: 5 },
+        { ...accept, order: 1 },
+      ],
+      zones,
+    );
     expect(reach(t, 'staff', 'pupils')?.verdict).toBe('allowed');
     expect(reach(t, 'pupils', 'staff')?.verdict).toBe('denied');
     const t2 = zoneReachability([{ ...deny, disabled: true }], zones);
@@ -72,7 +81,11 @@ describe('zoneReachability', () => {
     const t = zoneReachability(
       rules([
         ['forward', 'accept', { 'src-address': '10.20.0.0/16', 'dst-address': '!10.0.0.0/8' }],
-        ['forward', 'accept', { 'src-address': '10.20.0.0/22', protocol: 'tcp', 'dst-port': '80,443,8000-8080' }],
+        [
+          'forward',
+          'accept',
+          { 'src-address': '10.20.0.0/22', protocol: 'tcp', 'dst-port': '80,443,8000-8080' },
+        ],
         ['forward', 'drop', {}],
       ]),
       zones,
@@ -130,7 +143,10 @@ describe('zoneReachability', () => {
 
   it('evaluates the input chain for the router itself', () => {
     const self: Zone = { name: 'router', interfaces: [], subnets: ['203.0.113.10'] };
-    const t = zoneReachability(INPUT, [internet, self], { chain: 'input', interfaceLists: { LAN: ['MGMT'], WAN: ['ether1'] } });
+    const t = zoneReachability(INPUT, [internet, self], {
+      chain: 'input',
+      interfaceLists: { LAN: ['MGMT'], WAN: ['ether1'] },
+    });
     expect(reach(t, 'internet', 'router')?.allowed).toEqual(['icmp']);
   });
 });

@@ -162,7 +162,8 @@ function probesFor(rules: readonly RouterFirewallRule[], extra: readonly string[
     const p = parseService(s);
     if (p !== undefined) {
       add(p);
-      if (p.protocol === 'tcp' || p.protocol === 'udp') named[p.protocol].push({ first: p.port ?? 0, last: p.port ?? 0 });
+      if (p.protocol === 'tcp' || p.protocol === 'udp')
+        named[p.protocol].push({ first: p.port ?? 0, last: p.port ?? 0 });
     }
   }
   for (const r of rules) {
@@ -229,7 +230,9 @@ function addressValueTri(zone: Zone, value: string): Tri {
 
 function addressListTri(zone: Zone, list: string, ctx: Ctx): Tri {
   if (ctx.dynamicLists.has(list)) return 'maybe';
-  const entries = ctx.addressLists.filter((e) => e.list === list && !e.disabled).map((e) => parseRange(e.address));
+  const entries = ctx.addressLists
+    .filter((e) => e.list === list && !e.disabled)
+    .map((e) => parseRange(e.address));
   // Entries that are DNS names resolve at run time: unknown.
   if (entries.some((e) => e === undefined)) return 'maybe';
   if (entries.length === 0) return 'no';
@@ -240,7 +243,9 @@ function portTri(probe: Probe, spec: string): Tri {
   if (probe.port === undefined) return 'no';
   const ranges = parsePorts(spec);
   if (ranges === undefined) return 'maybe';
-  return ranges.some((r) => r.first <= (probe.port as number) && (probe.port as number) <= r.last) ? 'yes' : 'no';
+  return ranges.some((r) => r.first <= (probe.port as number) && (probe.port as number) <= r.last)
+    ? 'yes'
+    : 'no';
 }
 
 function matcherTri(key: string, raw: string, from: Zone, to: Zone, probe: Probe, ctx: Ctx): Tri {
@@ -366,7 +371,9 @@ export function zoneReachability(
   const rulesByChain = new Map<string, RouterFirewallRule[]>();
   for (const r of enabled) rulesByChain.set(r.chain, [...(rulesByChain.get(r.chain) ?? []), r]);
   const dynamicLists = new Set(
-    enabled.filter((r) => r.action.startsWith('add-') && r.props['address-list']).map((r) => r.props['address-list'] as string),
+    enabled
+      .filter((r) => r.action.startsWith('add-') && r.props['address-list'])
+      .map((r) => r.props['address-list'] as string),
   );
   const ctx: Ctx = {
     rulesByChain,

@@ -57,9 +57,21 @@ export function list(items: readonly string[], max = 8): string {
  * so a directory of thousands yields a finding per exception and a single line for the rest. With
  * nothing judged at all, a `not_applicable` says so.
  */
-export function withRest(out: CheckResult[], count: number, what: string, reason: string, source: string): CheckResult[] {
+export function withRest(
+  out: CheckResult[],
+  count: number,
+  what: string,
+  reason: string,
+  source: string,
+): CheckResult[] {
   if (count > 0) {
-    out.push(pass(`${plural(count, what)}: ${reason}`, { source, object: `(other ${what}s)`, actual: String(count) }));
+    out.push(
+      pass(`${plural(count, what)}: ${reason}`, {
+        source,
+        object: `(other ${what}s)`,
+        actual: String(count),
+      }),
+    );
   }
   if (out.length === 0) out.push(notApplicable(`There is no ${what} to judge.`, { source }));
   return out;

@@ -39,11 +39,14 @@ export function directoryFacts(facts: SchoolFacts, ctx: CheckContext): Gate<Dire
     return {
       ok: false,
       results: [
-        error('The directory was not collected in this run, so accounts and password rules could not be judged.', {
-          source: 'directory',
-          expected: 'directory facts',
-          actual: 'not collected',
-        }),
+        error(
+          'The directory was not collected in this run, so accounts and password rules could not be judged.',
+          {
+            source: 'directory',
+            expected: 'directory facts',
+            actual: 'not collected',
+          },
+        ),
       ],
     };
   }
@@ -56,7 +59,9 @@ export function rosterFacts(facts: SchoolFacts, ctx: CheckContext): Gate<RosterF
   if (ctx.decl.lifecycle === undefined) {
     return {
       ok: false,
-      results: [notApplicable('The school declares no staff and pupil roster (lifecycle).', { source: 'roster' })],
+      results: [
+        notApplicable('The school declares no staff and pupil roster (lifecycle).', { source: 'roster' }),
+      ],
     };
   }
   return {
@@ -64,7 +69,12 @@ export function rosterFacts(facts: SchoolFacts, ctx: CheckContext): Gate<RosterF
     results: [
       error(
         `The roster ${ctx.decl.lifecycle.roster.file} was not read in this run, so accounts could not be matched to people.`,
-        { source: 'roster', object: ctx.decl.lifecycle.roster.file, expected: 'roster read', actual: 'not read' },
+        {
+          source: 'roster',
+          object: ctx.decl.lifecycle.roster.file,
+          expected: 'roster read',
+          actual: 'not read',
+        },
       ),
     ],
   };
@@ -174,11 +184,14 @@ export function forEachSwitchCli(
             .find((f) => f.management !== undefined && f.host === d.host && !used.has(f));
     if (sw?.management === undefined) {
       out.push(
-        error(`${d.name}: the switch's management settings (CLI) were not collected, so they could not be judged.`, {
-          source: d.name,
-          expected: 'running configuration read',
-          actual: 'not collected',
-        }),
+        error(
+          `${d.name}: the switch's management settings (CLI) were not collected, so they could not be judged.`,
+          {
+            source: d.name,
+            expected: 'running configuration read',
+            actual: 'not collected',
+          },
+        ),
       );
       continue;
     }
@@ -192,7 +205,11 @@ export function forEachSwitchCli(
     }
   }
   if (out.length === 0) {
-    out.push(notApplicable('The school declares no switch command line to read management settings from.', { source: 'switch' }));
+    out.push(
+      notApplicable('The school declares no switch command line to read management settings from.', {
+        source: 'switch',
+      }),
+    );
   }
   return out;
 }

@@ -24,8 +24,14 @@ export function internetZone(wan: string): Zone {
  * RouterOS interface lists are not among the collected facts; the usual default configuration's
  * `WAN` and `LAN` lists are assumed to hold the declared WAN port and everything else.
  */
-export function assumedInterfaceLists(ctx: CheckContext, device: Device | undefined): Record<string, string[]> {
-  const lan = [...ctx.decl.networks.map((n) => n.name), ...(device?.bridge === undefined ? [] : [device.bridge])];
+export function assumedInterfaceLists(
+  ctx: CheckContext,
+  device: Device | undefined,
+): Record<string, string[]> {
+  const lan = [
+    ...ctx.decl.networks.map((n) => n.name),
+    ...(device?.bridge === undefined ? [] : [device.bridge]),
+  ];
   return { WAN: device?.wan === undefined ? [] : [device.wan], LAN: lan };
 }
 
@@ -50,8 +56,17 @@ export function declaredAllows(ctx: CheckContext, from: ZoneName, to: ZoneName):
 }
 
 /** The live reachability table for a router, over the declared role zones and the internet. */
-export function liveReachability(ctx: CheckContext, r: RouterFacts, device: Device | undefined, extra: Zone[] = []): PairReach[] {
-  const zones = [...roleZones(ctx), ...(device?.wan === undefined ? [] : [internetZone(device.wan)]), ...extra];
+export function liveReachability(
+  ctx: CheckContext,
+  r: RouterFacts,
+  device: Device | undefined,
+  extra: Zone[] = [],
+): PairReach[] {
+  const zones = [
+    ...roleZones(ctx),
+    ...(device?.wan === undefined ? [] : [internetZone(device.wan)]),
+    ...extra,
+  ];
   return zoneReachability(r.filterRules, zones, {
     addressLists: r.addressLists,
     interfaceLists: assumedInterfaceLists(ctx, device),
@@ -70,7 +85,10 @@ export function acceptingRules(pair: PairReach, services: readonly string[]): st
   const parts = pair.services
     .filter((s) => services.includes(s.service))
     .map((s) => {
-      const rules = s.rules.length === 0 ? 'end of chain (accept)' : s.rules.map((x) => `rule ${x.id}${x.comment ? ` "${x.comment}"` : ''}`).join(', ');
+      const rules =
+        s.rules.length === 0
+          ? 'end of chain (accept)'
+          : s.rules.map((x) => `rule ${x.id}${x.comment ? ` "${x.comment}"` : ''}`).join(', ');
       return `${s.service}${s.uncertain ? ' (maybe)' : ''} via ${rules}`;
     });
   return parts.join('; ');

@@ -34,7 +34,11 @@ const check: Check<Params> = {
       params.requireDigit ? 'a digit' : undefined,
     ].filter((x): x is string => x !== undefined);
     if (asked.length === 0) {
-      return [notApplicable("The school's policy sets no character rules (the NCSC advises length instead).", { source: 'directory' })];
+      return [
+        notApplicable("The school's policy sets no character rules (the NCSC advises length instead).", {
+          source: 'directory',
+        }),
+      ];
     }
     const dir = directoryFacts(facts, ctx);
     if (!dir.ok) return dir.results;
@@ -47,7 +51,8 @@ const check: Check<Params> = {
         expected: `passwords contain ${want}`,
         actual: p.complexity ? 'complexity on (3 of upper, lower, digit, symbol)' : 'complexity off',
       };
-      if (!p.complexity) return fail(`${name} does not enforce character rules; the policy asks for ${want}.`, evidence);
+      if (!p.complexity)
+        return fail(`${name} does not enforce character rules; the policy asks for ${want}.`, evidence);
       const exact = params.requireUpper || params.requireDigit;
       return pass(
         exact

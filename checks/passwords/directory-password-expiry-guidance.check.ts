@@ -30,7 +30,12 @@ const check: Check<Params> = {
           pass: `${name} does not force password changes, as the NCSC advises.`,
           fail: `${name} forces a password change every ${p.maxAgeDays} days, which the NCSC advises against; a conflict to discuss, not a fault.`,
         },
-        { source: 'directory', object: p.source, expected: 'no forced expiry (NCSC)', actual: p.maxAgeDays === 0 ? 'no expiry' : `${p.maxAgeDays} days` },
+        {
+          source: 'directory',
+          object: p.source,
+          expected: 'no forced expiry (NCSC)',
+          actual: p.maxAgeDays === 0 ? 'no expiry' : `${p.maxAgeDays} days`,
+        },
       );
     });
   },

@@ -29,7 +29,11 @@ const check: Check<Params> = {
   },
   evaluate(facts, params, ctx) {
     if (params.maxAgeDays === 0) {
-      return [notApplicable("The school's policy does not ask for passwords to be changed on a schedule.", { source: 'directory' })];
+      return [
+        notApplicable("The school's policy does not ask for passwords to be changed on a schedule.", {
+          source: 'directory',
+        }),
+      ];
     }
     const dir = directoryFacts(facts, ctx);
     if (!dir.ok) return dir.results;
@@ -42,10 +46,16 @@ const check: Check<Params> = {
         actual: p.maxAgeDays === 0 ? 'never expires' : `${p.maxAgeDays} days`,
       };
       if (p.maxAgeDays === 0) {
-        return fail(`${name} never makes people change their password; the policy asks for a change every ${params.maxAgeDays} days.`, evidence);
+        return fail(
+          `${name} never makes people change their password; the policy asks for a change every ${params.maxAgeDays} days.`,
+          evidence,
+        );
       }
       if (p.maxAgeDays > params.maxAgeDays) {
-        return fail(`${name} makes people change their password every ${p.maxAgeDays} days; the policy asks for ${params.maxAgeDays}.`, evidence);
+        return fail(
+          `${name} makes people change their password every ${p.maxAgeDays} days; the policy asks for ${params.maxAgeDays}.`,
+          evidence,
+        );
       }
       return pass(`${name} makes people change their password every ${p.maxAgeDays} days.`, evidence);
     });

@@ -29,7 +29,12 @@ const check: Check<Params> = {
           pass: `${name} remembers the last ${p.historyLength} passwords.`,
           fail: `${name} remembers only ${p.historyLength} previous passwords; the policy asks for ${params.minHistory}.`,
         },
-        { source: 'directory', object: p.source, expected: `>= ${params.minHistory}`, actual: String(p.historyLength) },
+        {
+          source: 'directory',
+          object: p.source,
+          expected: `>= ${params.minHistory}`,
+          actual: String(p.historyLength),
+        },
       );
     });
   },

@@ -38,7 +38,12 @@ const check: Check<Params> = {
           pass: `${name} requires at least ${p.minLength} characters (the policy asks for ${params.minLength}).`,
           fail: `${name} accepts passwords of ${p.minLength} characters; the policy asks for at least ${params.minLength}.`,
         },
-        { source: 'directory', object: p.source, expected: `>= ${params.minLength}`, actual: String(p.minLength) },
+        {
+          source: 'directory',
+          object: p.source,
+          expected: `>= ${params.minLength}`,
+          actual: String(p.minLength),
+        },
       );
     });
   },

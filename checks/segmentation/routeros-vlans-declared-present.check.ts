@@ -16,13 +16,18 @@ const check: Check<Params> = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    if (ctx.decl.networks.length === 0) return [notApplicable('The declaration has no networks.', { source: 'declaration' })];
+    if (ctx.decl.networks.length === 0)
+      return [notApplicable('The declaration has no networks.', { source: 'declaration' })];
     return forEachRouter(facts, ctx, (r) =>
       ctx.decl.networks.map((n) => {
         const ifaces = r.vlanInterfaces.filter((v) => v.vlanId === n.vlan && !v.disabled);
         const names = ifaces.map((v) => v.name);
         const gw = r.addresses.find(
-          (a) => !a.disabled && names.includes(a.interface) && a.address.split('/')[0] === n.gateway && inSubnet(n.gateway, n.subnet),
+          (a) =>
+            !a.disabled &&
+            names.includes(a.interface) &&
+            a.address.split('/')[0] === n.gateway &&
+            inSubnet(n.gateway, n.subnet),
         );
         const problems: string[] = [];
         if (ifaces.length === 0) problems.push(`no enabled VLAN ${n.vlan} interface`);
@@ -37,7 +42,12 @@ const check: Check<Params> = {
             source: r.device,
             object: `VLAN ${n.vlan} ${n.name}`,
             expected: `VLAN ${n.vlan} with ${n.gateway}`,
-            actual: ifaces.length === 0 ? 'absent' : gw === undefined ? `${names.join(', ')} without ${n.gateway}` : `${gw.interface} ${gw.address}`,
+            actual:
+              ifaces.length === 0
+                ? 'absent'
+                : gw === undefined
+                  ? `${names.join(', ')} without ${n.gateway}`
+                  : `${gw.interface} ${gw.address}`,
           },
         );
       }),

@@ -20,7 +20,11 @@ const check: Check<Params> = {
     params: {
       type: 'object',
       properties: {
-        roles: { type: 'array', items: { enum: ['pupils', 'staff', 'guests', 'byod', 'servers', 'management'] }, default: ['guests', 'byod'] },
+        roles: {
+          type: 'array',
+          items: { enum: ['pupils', 'staff', 'guests', 'byod', 'servers', 'management'] },
+          default: ['guests', 'byod'],
+        },
       },
       additionalProperties: false,
     },
@@ -29,7 +33,8 @@ const check: Check<Params> = {
   evaluate(facts, params, ctx) {
     const present = new Set(ctx.decl.networks.map((n) => n.role));
     const judged = params.roles.filter((r) => present.has(r));
-    if (judged.length === 0) return [notApplicable('The declaration has no guest or BYOD network.', { source: 'declaration' })];
+    if (judged.length === 0)
+      return [notApplicable('The declaration has no guest or BYOD network.', { source: 'declaration' })];
     return forEachRouter(facts, ctx, (r, device) => {
       const table = liveReachability(ctx, r, device);
       const out: CheckResult[] = [];
@@ -43,13 +48,21 @@ const check: Check<Params> = {
             verdict(
               extra.length === 0,
               {
-                pass: pair.allowed.length === 0 ? `${from} cannot reach ${to}.` : `${from} reaches ${to} only on declared services (${pair.allowed.join(', ')}).`,
+                pass:
+                  pair.allowed.length === 0
+                    ? `${from} cannot reach ${to}.`
+                    : `${from} reaches ${to} only on declared services (${pair.allowed.join(', ')}).`,
                 fail: `${from} ${pair.uncertain ? 'may reach' : 'reaches'} ${to} on ${extra.join(', ')}, not just the internet: ${acceptingRules(pair, extra)}.`,
               },
               {
                 source: r.device,
                 object: `${from} -> ${to}`,
-                expected: allowed === 'all' ? 'anything (declared)' : allowed.length === 0 ? 'nothing' : allowed.join(', '),
+                expected:
+                  allowed === 'all'
+                    ? 'anything (declared)'
+                    : allowed.length === 0
+                      ? 'nothing'
+                      : allowed.join(', '),
                 actual: pair.allowed.length === 0 ? 'nothing' : pair.allowed.join(', '),
               },
             ),
@@ -64,7 +77,12 @@ const check: Check<Params> = {
                 pass: `${from} reaches the internet.`,
                 fail: `${from} cannot reach the internet at all, so the network serves no purpose or traffic is leaving another way.`,
               },
-              { source: r.device, object: `${from} -> internet`, expected: 'allowed', actual: internet.allowed.length === 0 ? 'nothing' : internet.allowed.join(', ') },
+              {
+                source: r.device,
+                object: `${from} -> internet`,
+                expected: 'allowed',
+                actual: internet.allowed.length === 0 ? 'nothing' : internet.allowed.join(', '),
+              },
             ),
           );
         }

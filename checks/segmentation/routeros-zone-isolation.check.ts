@@ -1,7 +1,14 @@
 import { notApplicable, verdict } from '../lib/results.ts';
 import { reach } from '../lib/reachability.ts';
 import { forEachRouter } from '../lib/sources.ts';
-import { acceptingRules, beyondDeclared, declaredAllows, liveReachability, PROTECTED_ROLES, UNTRUSTED_ROLES } from '../lib/zones.ts';
+import {
+  acceptingRules,
+  beyondDeclared,
+  declaredAllows,
+  liveReachability,
+  PROTECTED_ROLES,
+  UNTRUSTED_ROLES,
+} from '../lib/zones.ts';
 import type { NetworkRole } from '../../inventory/types.ts';
 import type { Check, CheckResult } from '../types.ts';
 
@@ -35,7 +42,11 @@ const check: Check<Params> = {
     const froms = params.from.filter((r) => roles.has(r));
     const tos = params.to.filter((r) => roles.has(r));
     if (froms.length === 0 || tos.length === 0) {
-      return [notApplicable('The declaration has no untrusted and protected networks to keep apart.', { source: 'declaration' })];
+      return [
+        notApplicable('The declaration has no untrusted and protected networks to keep apart.', {
+          source: 'declaration',
+        }),
+      ];
     }
     return forEachRouter(facts, ctx, (r, device) => {
       const table = liveReachability(ctx, r, device);
@@ -46,7 +57,8 @@ const check: Check<Params> = {
           if (pair === undefined) continue;
           const allowed = declaredAllows(ctx, from, to);
           const extra = beyondDeclared(pair, allowed);
-          const declared = allowed === 'all' ? 'anything (declared)' : allowed.length === 0 ? 'nothing' : allowed.join(', ');
+          const declared =
+            allowed === 'all' ? 'anything (declared)' : allowed.length === 0 ? 'nothing' : allowed.join(', ');
           out.push(
             verdict(
               extra.length === 0,
@@ -57,7 +69,12 @@ const check: Check<Params> = {
                     : `${from} reaches ${to} only on what the declaration allows (${pair.allowed.join(', ')}).`,
                 fail: `${from} ${pair.uncertain ? 'may be able to' : 'can'} open connections to ${to} on ${extra.join(', ')}: ${acceptingRules(pair, extra)}.`,
               },
-              { source: r.device, object: `${from} -> ${to}`, expected: declared, actual: pair.allowed.length === 0 ? 'nothing' : pair.allowed.join(', ') },
+              {
+                source: r.device,
+                object: `${from} -> ${to}`,
+                expected: declared,
+                actual: pair.allowed.length === 0 ? 'nothing' : pair.allowed.join(', '),
+              },
             ),
           );
         }

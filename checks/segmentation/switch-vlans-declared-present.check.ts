@@ -17,7 +17,8 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     return forEachSwitch(facts, ctx, (sw) => {
       const want = ctx.decl.networks.map((n) => ({ vlan: n.vlan, name: n.name }));
-      if (want.length === 0) return [notApplicable(`No VLANs are declared for ${sw.device}.`, { source: sw.device })];
+      if (want.length === 0)
+        return [notApplicable(`No VLANs are declared for ${sw.device}.`, { source: sw.device })];
       return want.map(({ vlan, name }) => {
         const live = sw.vlans.find((v) => v.id === vlan);
         return verdict(
@@ -26,7 +27,12 @@ const check: Check<Params> = {
             pass: `VLAN ${vlan} (${name}) exists on ${sw.device}${live?.name ? ` as "${live.name}"` : ''}.`,
             fail: `VLAN ${vlan} (${name}) is declared but missing on ${sw.device}.`,
           },
-          { source: sw.device, object: `VLAN ${vlan} ${name}`, expected: 'present', actual: live === undefined ? 'absent' : `present (${live.name})` },
+          {
+            source: sw.device,
+            object: `VLAN ${vlan} ${name}`,
+            expected: 'present',
+            actual: live === undefined ? 'absent' : `present (${live.name})`,
+          },
         );
       });
     });

@@ -23,7 +23,10 @@ const check: Check<Params> = {
       const out = [
         verdict(
           !m.telnet,
-          { pass: `Telnet is off on ${device}.`, fail: `Telnet is on on ${device}, so the admin password crosses the network in clear.` },
+          {
+            pass: `Telnet is off on ${device}.`,
+            fail: `Telnet is on on ${device}, so the admin password crosses the network in clear.`,
+          },
           { source: device, object: 'telnet', expected: 'off', actual: m.telnet ? 'on' : 'off' },
         ),
       ];
@@ -31,7 +34,10 @@ const check: Check<Params> = {
         out.push(
           verdict(
             !m.http,
-            { pass: `The plain HTTP server is off on ${device}.`, fail: `The plain HTTP management page is on on ${device}; use HTTPS only.` },
+            {
+              pass: `The plain HTTP server is off on ${device}.`,
+              fail: `The plain HTTP management page is on on ${device}; use HTTPS only.`,
+            },
             { source: device, object: 'http', expected: 'off', actual: m.http ? 'on' : 'off' },
           ),
         );

@@ -18,18 +18,24 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     return forEachSwitch(facts, ctx, (sw, device) => {
       const access = (device?.ports ?? []).filter((p) => p.mode === 'access');
-      if (access.length === 0) return [notApplicable(`No access ports are declared for ${sw.device}.`, { source: sw.device })];
+      if (access.length === 0)
+        return [notApplicable(`No access ports are declared for ${sw.device}.`, { source: sw.device })];
       return access.map((p): CheckResult => {
         const net = p.network === undefined ? undefined : networkByName(ctx, p.network);
-        const live = sw.ports.find((x) => (typeof p.port === 'number' ? x.port === p.port : x.name === p.port || String(x.port) === p.port));
+        const live = sw.ports.find((x) =>
+          typeof p.port === 'number' ? x.port === p.port : x.name === p.port || String(x.port) === p.port,
+        );
         const object = `port ${p.port}`;
         if (net === undefined) {
-          return error(`Port ${p.port} on ${sw.device} is declared on network "${p.network ?? ''}", which the declaration does not define.`, {
-            source: sw.device,
-            object,
-            expected: 'a declared network',
-            actual: p.network ?? 'none',
-          });
+          return error(
+            `Port ${p.port} on ${sw.device} is declared on network "${p.network ?? ''}", which the declaration does not define.`,
+            {
+              source: sw.device,
+              object,
+              expected: 'a declared network',
+              actual: p.network ?? 'none',
+            },
+          );
         }
         if (live === undefined) {
           return error(`${sw.device} did not report port ${p.port}, so its VLAN cannot be judged.`, {
@@ -45,7 +51,12 @@ const check: Check<Params> = {
             pass: `Port ${p.port} on ${sw.device} is on ${net.name} (VLAN ${net.vlan}).`,
             fail: `Port ${p.port} on ${sw.device} is on VLAN ${live.pvid ?? 'unknown'}; it is declared on ${net.name} (VLAN ${net.vlan}).`,
           },
-          { source: sw.device, object, expected: `PVID ${net.vlan}`, actual: live.pvid === undefined ? 'unknown' : `PVID ${live.pvid}` },
+          {
+            source: sw.device,
+            object,
+            expected: `PVID ${net.vlan}`,
+            actual: live.pvid === undefined ? 'unknown' : `PVID ${live.pvid}`,
+          },
         );
       });
     });

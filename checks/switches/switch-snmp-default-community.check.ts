@@ -14,7 +14,9 @@ const check: Check<Params> = {
     needs: ['switch-cli', 'declaration'],
     params: {
       type: 'object',
-      properties: { defaultNames: { type: 'array', items: { type: 'string' }, default: DEFAULT_COMMUNITIES } },
+      properties: {
+        defaultNames: { type: 'array', items: { type: 'string' }, default: DEFAULT_COMMUNITIES },
+      },
       additionalProperties: false,
     },
     defaults: { defaultNames: DEFAULT_COMMUNITIES },
@@ -31,7 +33,12 @@ const check: Check<Params> = {
             pass: `${device} has ${m.snmpCommunities.length === 0 ? 'no SNMPv1/v2c communities' : 'no well-known SNMP community'}.`,
             fail: `${device} answers SNMPv1/v2c to the well-known communit${bad.length === 1 ? 'y' : 'ies'} ${bad.map((c) => `"${c.name}" (${c.access === 'rw' ? 'read-write' : 'read-only'})`).join(', ')}.`,
           },
-          { source: device, object: 'snmp communities', expected: 'no default community', actual: all.length === 0 ? 'none' : all.join(', ') },
+          {
+            source: device,
+            object: 'snmp communities',
+            expected: 'no default community',
+            actual: all.length === 0 ? 'none' : all.join(', '),
+          },
         ),
       ];
     });

@@ -29,7 +29,10 @@ const check: Check<Params> = {
         const declaredNet = d === undefined ? undefined : networkByName(ctx, d.network);
         const liveNet = networkByVlan(ctx, w.vlanId);
         const shared = !(w.authenticationTypes.length > 0 && w.authenticationTypes.every((t) => EAP.has(t)));
-        const vlan = w.vlanId === undefined ? 'no VLAN (untagged)' : `VLAN ${w.vlanId}${liveNet ? ` ${liveNet.name}` : ''}`;
+        const vlan =
+          w.vlanId === undefined
+            ? 'no VLAN (untagged)'
+            : `VLAN ${w.vlanId}${liveNet ? ` ${liveNet.name}` : ''}`;
         if (declaredNet !== undefined && isGuestRole(declaredNet.role)) {
           out.push(
             verdict(
@@ -55,7 +58,9 @@ const check: Check<Params> = {
         }
       }
       if (out.length === 0) {
-        out.push(notApplicable(`${r.device} has no guest, BYOD or shared-password SSIDs.`, { source: r.device }));
+        out.push(
+          notApplicable(`${r.device} has no guest, BYOD or shared-password SSIDs.`, { source: r.device }),
+        );
       }
       return out;
     });

@@ -30,7 +30,12 @@ const check: Check<Params> = {
                 pass: `${w.ssid} requires protected management frames.`,
                 fail: `${w.ssid} has management protection "${w.managementProtection}"; the declaration requires it.`,
               },
-              { source: r.device, object: `${wifiLabel(w)} pmf`, expected: 'required', actual: w.managementProtection },
+              {
+                source: r.device,
+                object: `${wifiLabel(w)} pmf`,
+                expected: 'required',
+                actual: w.managementProtection,
+              },
             ),
           );
         }
@@ -42,13 +47,22 @@ const check: Check<Params> = {
                 pass: `${w.ssid} offers WPA3-Enterprise.`,
                 fail: `${w.ssid} is declared WPA3-Enterprise but offers ${w.authenticationTypes.join('+') || 'open'}.`,
               },
-              { source: r.device, object: `${wifiLabel(w)} wpa3`, expected: 'wpa3-eap', actual: w.authenticationTypes.join('+') || 'open' },
+              {
+                source: r.device,
+                object: `${wifiLabel(w)} wpa3`,
+                expected: 'wpa3-eap',
+                actual: w.authenticationTypes.join('+') || 'open',
+              },
             ),
           );
         }
       }
       if (out.length === 0) {
-        out.push(notApplicable(`No SSID on ${r.device} is declared with PMF required or WPA3.`, { source: r.device }));
+        out.push(
+          notApplicable(`No SSID on ${r.device} is declared with PMF required or WPA3.`, {
+            source: r.device,
+          }),
+        );
       }
       return out;
     });

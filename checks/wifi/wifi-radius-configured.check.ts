@@ -21,7 +21,8 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     return forEachRouter(facts, ctx, (r) => {
       const eap = r.wifi.filter((w) => !w.disabled && w.authenticationTypes.some((t) => t.endsWith('-eap')));
-      if (eap.length === 0) return [notApplicable(`${r.device} has no Enterprise SSIDs.`, { source: r.device })];
+      if (eap.length === 0)
+        return [notApplicable(`${r.device} has no Enterprise SSIDs.`, { source: r.device })];
       const wireless = r.radius.filter((x) => !x.disabled && x.service.includes('wireless'));
       const names = new Set(
         ctx.decl.wifi.filter((s) => eap.some((w) => w.ssid === s.ssid)).flatMap((s) => s.radius ?? []),
@@ -36,7 +37,12 @@ const check: Check<Params> = {
               pass: `${r.device} has a RADIUS server for Wi-Fi (${wireless.map((x) => x.address).join(', ')}).`,
               fail: `${r.device} has Enterprise SSIDs but no enabled RADIUS server for service wireless, so nobody can sign in.`,
             },
-            { source: r.device, object: 'radius', expected: 'an enabled entry for wireless', actual: wireless.map((x) => x.address).join(', ') || 'none' },
+            {
+              source: r.device,
+              object: 'radius',
+              expected: 'an enabled entry for wireless',
+              actual: wireless.map((x) => x.address).join(', ') || 'none',
+            },
           ),
         );
       }
@@ -53,7 +59,10 @@ const check: Check<Params> = {
               source: r.device,
               object: `radius ${s.name}`,
               expected: `${s.host}, service wireless`,
-              actual: r.radius.map((x) => `${x.address} [${x.service.join(',')}]${x.disabled ? ' disabled' : ''}`).join('; ') || 'none',
+              actual:
+                r.radius
+                  .map((x) => `${x.address} [${x.service.join(',')}]${x.disabled ? ' disabled' : ''}`)
+                  .join('; ') || 'none',
             },
           ),
         );

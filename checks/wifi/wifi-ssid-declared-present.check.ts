@@ -16,7 +16,8 @@ const check: Check<Params> = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    if (ctx.decl.wifi.length === 0) return [notApplicable('The declaration has no Wi-Fi networks.', { source: 'declaration' })];
+    if (ctx.decl.wifi.length === 0)
+      return [notApplicable('The declaration has no Wi-Fi networks.', { source: 'declaration' })];
     const ok: RouterFacts[] = [];
     const failed: CheckResult[] = [];
     for (const c of facts.routers) {
@@ -24,7 +25,12 @@ const check: Check<Params> = {
       else failed.push(collectionError(c));
     }
     if (ok.length === 0 && failed.length === 0) {
-      return [error('No router was collected, so the Wi-Fi networks could not be judged.', { source: 'router', actual: 'not collected' })];
+      return [
+        error('No router was collected, so the Wi-Fi networks could not be judged.', {
+          source: 'router',
+          actual: 'not collected',
+        }),
+      ];
     }
     const out: CheckResult[] = [...failed];
     for (const s of ctx.decl.wifi) {
@@ -35,11 +41,17 @@ const check: Check<Params> = {
         source,
         object: s.ssid,
         expected: 'broadcast',
-        actual: on.length > 0 ? on.map((x) => `${x.r.device}/${x.w.name}`).join(', ') : where.length > 0 ? 'disabled' : 'absent',
+        actual:
+          on.length > 0
+            ? on.map((x) => `${x.r.device}/${x.w.name}`).join(', ')
+            : where.length > 0
+              ? 'disabled'
+              : 'absent',
       };
       if (on.length > 0) out.push(pass(`${s.ssid} is broadcast by ${evidence.actual}.`, evidence));
       // A router we could not read may be the one broadcasting it: cannot say it is missing.
-      else if (failed.length > 0) out.push(error(`${s.ssid} was not found on the routers that could be read.`, evidence));
+      else if (failed.length > 0)
+        out.push(error(`${s.ssid} was not found on the routers that could be read.`, evidence));
       else if (where.length > 0) out.push(fail(`${s.ssid} is configured but disabled.`, evidence));
       else out.push(fail(`${s.ssid} is declared but no router broadcasts it.`, evidence));
     }

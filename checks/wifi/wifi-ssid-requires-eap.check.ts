@@ -20,13 +20,22 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     return forEachRouter(facts, ctx, (r) => {
       const live = r.wifi.filter((w) => !w.disabled);
-      if (live.length === 0) return [notApplicable(`${r.device} has no enabled Wi-Fi interfaces.`, { source: r.device })];
+      if (live.length === 0)
+        return [notApplicable(`${r.device} has no enabled Wi-Fi interfaces.`, { source: r.device })];
       return live.map((w) => {
         const net = wifiNetwork(ctx, w);
         const auth = w.authenticationTypes.length === 0 ? 'open' : w.authenticationTypes.join('+');
-        const evidence = { source: r.device, object: wifiLabel(w), expected: 'wpa2-eap or wpa3-eap only', actual: auth };
+        const evidence = {
+          source: r.device,
+          object: wifiLabel(w),
+          expected: 'wpa2-eap or wpa3-eap only',
+          actual: auth,
+        };
         if (isGuestRole(net?.role)) {
-          return notApplicable(`${w.ssid} is the ${net?.role} network, where a shared password is acceptable.`, evidence);
+          return notApplicable(
+            `${w.ssid} is the ${net?.role} network, where a shared password is acceptable.`,
+            evidence,
+          );
         }
         const enterprise = w.authenticationTypes.length > 0 && w.authenticationTypes.every((t) => EAP.has(t));
         return verdict(

@@ -5,7 +5,8 @@
  * Two faces: `openDirectoryReader` gives search only (what the audit gets: it cannot write even by
  * mistake), `openDirectoryWriter` adds add/modify/rename/delete for the Pulumi providers and the seed.
  */
-import { isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Attribute, Change, Client } from 'ldapts';
 import { DeviceError } from '../errors.ts';
 import { toDeviceError } from './errors.ts';
@@ -134,15 +135,18 @@ class Session {
   readonly name: string;
   private readonly client: Client;
   private readonly timeoutMs: number;
+  private readonly sockets: Set<Socket>;
 
-  constructor(client: Client, conn: DirectoryConnection) {
+  constructor(client: Client, conn: DirectoryConnection, sockets: Set<Socket>) {
     this.client = client;
     this.name = conn.name;
     this.timeoutMs = conn.timeoutMs;
+    this.sockets = sockets;
   }
 
-  /** Drop the connection without waiting for the server (used on timeouts). */
+  /** Drop the connection without waiting for the server (used on timeouts, even mid-handshake). */
   abort(): void {
+    for (const s of this.sockets) s.destroy();
     void this.client.unbind().catch(() => undefined);
   }
 
@@ -183,8 +187,9 @@ class Session {
     return out;
   }
 
-  close(): Promise<void> {
-    return this.client.unbind().catch(() => undefined);
+  async close(): Promise<void> {
+    await this.client.unbind().catch(() => undefined);
+    for (const s of this.sockets) s.destroy();
   }
 
   add(dn: string, attributes: Record<string, string | string[] | Buffer | Buffer[]>): Promise<void> {
@@ -218,15 +223,25 @@ async function connect(conn: DirectoryConnection): Promise<Session> {
   const u = parseUrl(conn);
   const host = hostOf(u);
   const tls = tlsOptions(conn, host);
+  // Every socket ldapts opens (plain, TLS, the StartTLS upgrade) is kept so a timeout can destroy it:
+  // ldapts' own unbind leaves a socket that never finished connecting open.
+  const sockets = new Set<Socket>();
+  const track = <S extends Socket>(sock: S): S => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+    return sock;
+  };
   // ldapts treats any tlsOptions as "connect with TLS": give them only for ldaps://, and to startTLS otherwise.
   const client = new Client({
     url: `${u.protocol}//${u.host}`,
     timeout: conn.timeoutMs,
     connectTimeout: conn.timeoutMs,
     strictDN: false,
+    createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
+    createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => track(tlsConnect(...args))) as typeof tlsConnect,
     ...(u.protocol === 'ldaps:' ? { tlsOptions: tls } : {}),
   });
-  const session = new Session(client, conn);
+  const session = new Session(client, conn, sockets);
   try {
     if (u.protocol === 'ldap:') await session.run('starting TLS', () => client.startTLS(tls));
     await session.run(`binding as ${conn.bindDn}`, () => client.bind(conn.bindDn, conn.password));

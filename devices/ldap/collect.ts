@@ -189,15 +189,9 @@ async function adAdminMembers(
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   const [head, psos, admins, users, computers, recovery] = await Promise.all([
     r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
-    optional(
-      r.search({
-        base: psoContainer(dir.baseDn),
-        scope: 'one',
-        filter: eq('objectClass', 'msDS-PasswordSettings'),
-        attributes: FGPP_ATTRS,
-      }),
-      [],
-    ),
+    // No filter on objectClass: an account without read access still sees the PSOs' names, and an
+    // unreadable policy must be reported as such, not as absent.
+    optional(r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }), []),
     adAdminMembers(r, dir),
     dumpUsers(r, dir, tuning),
     r.search({ base: dir.baseDn, filter: eq('objectClass', 'computer'), attributes: AD_COMPUTER_ATTRS }),
@@ -212,7 +206,10 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
       hint: 'Check directory.baseDn.',
     });
   const passwordPolicy: DirectoryPasswordPolicy = { source: 'domain', ...adDomainPolicy(domain) };
+  const readable = (e: RawEntry) => text(e, 'msDS-PasswordSettingsPrecedence') !== undefined;
+  const unreadable = psos.filter((e) => !readable(e)).map((e) => `fine-grained password policy ${firstRdnValue(e.dn)}`);
   const fineGrainedPolicies = psos
+    .filter(readable)
     .map((e): DirectoryPasswordPolicy => {
       const p = fgppPolicy(e);
       return { source: text(e, 'cn') ?? firstRdnValue(e.dn), ...p, appliesTo: p.appliesTo.map(firstRdnValue).sort() };
@@ -227,6 +224,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
     accounts: users.map((e) => adAccount(e, ctx)),
     computers: computers.map((e): DirectoryComputer => adComputer(e, withKey)),
     adminGroups: admins.byGroup,
+    ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }
 

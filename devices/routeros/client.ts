@@ -17,7 +17,12 @@ import { Channel, RosException, RouterOSAPI, type Connector } from 'node-routero
 import type { DeviceError } from '../errors.ts';
 import { deviceError, socketErrorCode } from './failures.ts';
 import { SentenceReceiver, type ReceiverFailure } from './receiver.ts';
-import { normaliseFingerprint, peerFingerprint, tlsConnectionOptions, type RouterOsTlsOptions } from './tls.ts';
+import {
+  normaliseFingerprint,
+  peerFingerprint,
+  tlsConnectionOptions,
+  type RouterOsTlsOptions,
+} from './tls.ts';
 
 export type { RouterOsTlsOptions } from './tls.ts';
 
@@ -64,6 +69,7 @@ interface ApiInternals {
 interface ConnectorInternals {
   socket: Socket | TLSSocket;
   receiver: unknown;
+  write(data: string[]): Connector;
 }
 
 const MENU = /^(\/[a-z0-9][a-z0-9-]*)+$/;
@@ -84,6 +90,7 @@ export class RouterOsClient {
   private socket: Socket | TLSSocket | undefined;
   private failure: DeviceError | undefined;
   private rejectOpen: ((e: DeviceError) => void) | undefined;
+  private openTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Set<(e: DeviceError) => void>();
   private closing = false;
 
@@ -117,7 +124,7 @@ export class RouterOsClient {
       timeout: IDLE_SECONDS,
       keepalive: false,
       // Typed as server TlsOptions by node-routeros, but handed to tls.connect as ConnectionOptions.
-      ...(tls ? { tls: tlsConnectionOptions(tls, o.host) as TlsOptions } : {}),
+      ...(tls ? { tls: tlsConnectionOptions(tls) as TlsOptions } : {}),
     });
     this.api = api;
     const where = `${o.host}:${port}${tls ? ' (api-ssl)' : ''}`;
@@ -127,20 +134,37 @@ export class RouterOsClient {
     return new Promise<void>((resolve, reject) => {
       this.rejectOpen = reject;
       const timer = setTimeout(() => {
-        this.lost(deviceError('E-TIMEOUT', this.device, `no answer from ${where} within ${this.connectTimeout} ms`));
+        this.lost(
+          deviceError('E-TIMEOUT', this.device, `no answer from ${where} within ${this.connectTimeout} ms`),
+        );
       }, this.connectTimeout);
+      this.openTimer = timer;
       let login: Promise<unknown>;
       try {
         login = api.connect(); // creates the socket synchronously; no I/O has happened yet
       } catch (e) {
         clearTimeout(timer);
-        reject(deviceError('E-PROTOCOL', this.device, `cannot start a connection: ${String(e)}`, { cause: e }));
+        reject(
+          deviceError('E-PROTOCOL', this.device, `cannot start a connection: ${String(e)}`, { cause: e }),
+        );
         return;
       }
       const connector = (api as unknown as ApiInternals).connector as unknown as ConnectorInternals;
       const socket = connector.socket;
       this.socket = socket;
       connector.receiver = new SentenceReceiver((f) => this.lost(this.fromReceiver(f, where)));
+      // node-routeros writes each word separately; with Nagle's algorithm and delayed ACKs every command
+      // then waits ~40 ms. Send each sentence as one write, at once.
+      socket.setNoDelay(true);
+      const write = connector.write.bind(connector);
+      connector.write = (data: string[]): Connector => {
+        socket.cork();
+        try {
+          return write(data);
+        } finally {
+          socket.uncork();
+        }
+      };
       let secured = false;
       // First in line, so the raw error (with its code) is seen before node-routeros wraps it and drops the code.
       socket.prependListener('error', (e: NodeJS.ErrnoException) => {
@@ -149,7 +173,13 @@ export class RouterOsClient {
       });
       socket.once('close', () => {
         const during = tls && !secured ? ' during the TLS handshake' : '';
-        this.lost(deviceError(tls && !secured ? 'E-TLS' : 'E-CLOSED', this.device, `${where} closed the connection${during}`));
+        this.lost(
+          deviceError(
+            tls && !secured ? 'E-TLS' : 'E-CLOSED',
+            this.device,
+            `${where} closed the connection${during}`,
+          ),
+        );
       });
       if (tls) {
         socket.once('secureConnect', () => (secured = true));
@@ -193,7 +223,12 @@ export class RouterOsClient {
   }
 
   /** `<menu>/set`. `id` is the item's `.id` (or name); undefined for singleton menus such as /ip/dns or /snmp. */
-  async set(menu: string, id: string | undefined, props: RouterOsProps, opts: CallOptions = {}): Promise<void> {
+  async set(
+    menu: string,
+    id: string | undefined,
+    props: RouterOsProps,
+    opts: CallOptions = {},
+  ): Promise<void> {
     checkMenu(menu, this.device);
     const words = [`${menu}/set`];
     if (id !== undefined) words.push(`=.id=${id}`);
@@ -206,7 +241,12 @@ export class RouterOsClient {
   }
 
   /** Moves items so they sit just before `before`; to the end of the list when it is omitted. */
-  async move(menu: string, ids: string | readonly string[], before?: string, opts: CallOptions = {}): Promise<void> {
+  async move(
+    menu: string,
+    ids: string | readonly string[],
+    before?: string,
+    opts: CallOptions = {},
+  ): Promise<void> {
     checkMenu(menu, this.device);
     const words = [`${menu}/move`, `=numbers=${list(ids)}`];
     if (before !== undefined) words.push(`=destination=${before}`);
@@ -272,7 +312,11 @@ export class RouterOsClient {
       const timer = setTimeout(() => {
         if (!finish()) return;
         this.cancel(channel.Id, connector);
-        reject(deviceError('E-TIMEOUT', this.device, `${command}: no reply within ${timeoutMs} ms`, { detail: { command } }));
+        reject(
+          deviceError('E-TIMEOUT', this.device, `${command}: no reply within ${timeoutMs} ms`, {
+            detail: { command },
+          }),
+        );
       }, timeoutMs);
       channel.write([...words]).then(
         (rows) => {
@@ -284,7 +328,9 @@ export class RouterOsClient {
           const detail: Record<string, string | number> = { command, message };
           const category = trap?.category;
           if (category !== undefined) detail.category = /^\d+$/.test(category) ? Number(category) : category;
-          reject(deviceError('E-TRAP', this.device, `${command}: ${message}`, { detail, hint: trapHint(message) }));
+          reject(
+            deviceError('E-TRAP', this.device, `${command}: ${message}`, { detail, hint: trapHint(message) }),
+          );
         },
       );
     });
@@ -302,6 +348,8 @@ export class RouterOsClient {
   private lost(err: DeviceError): void {
     if (this.failure) return;
     this.failure = err;
+    // A pending connect timer would keep the process alive after a failure it can no longer report.
+    clearTimeout(this.openTimer);
     const rejectOpen = this.rejectOpen;
     this.rejectOpen = undefined;
     rejectOpen?.(err);
@@ -319,9 +367,14 @@ export class RouterOsClient {
       const seen = peerFingerprint(socket);
       if (seen !== pin) {
         this.lost(
-          deviceError('E-TLS', this.device, `${where}: certificate fingerprint ${seen ?? '(none)'} does not match the pinned ${pin}`, {
-            detail: { expected: pin, seen: seen ?? '' },
-          }),
+          deviceError(
+            'E-TLS',
+            this.device,
+            `${where}: certificate fingerprint ${seen ?? '(none)'} does not match the pinned ${pin}`,
+            {
+              detail: { expected: pin, seen: seen ?? '' },
+            },
+          ),
         );
         return;
       }
@@ -331,8 +384,14 @@ export class RouterOsClient {
 
   private fromReceiver(f: ReceiverFailure, where: string): DeviceError {
     return f.kind === 'fatal'
-      ? deviceError('E-FATAL', this.device, `${where} ended the session: ${f.message}`, { detail: { message: f.message } })
-      : deviceError('E-PROTOCOL', this.device, `${where} sent something that is not the RouterOS API: ${f.message}`);
+      ? deviceError('E-FATAL', this.device, `${where} ended the session: ${f.message}`, {
+          detail: { message: f.message },
+        })
+      : deviceError(
+          'E-PROTOCOL',
+          this.device,
+          `${where} sent something that is not the RouterOS API: ${f.message}`,
+        );
   }
 
   private fromLibraryError(e: unknown, where: string): DeviceError {
@@ -347,7 +406,9 @@ export class RouterOsClient {
 function authFailure(e: unknown): string | undefined {
   if (e instanceof RosException && e.errno === 'CANTLOGIN') return 'invalid user name or password';
   const message = e instanceof Error ? e.message : '';
-  return /invalid user name or password|cannot log in|not enough permissions/i.test(message) ? message : undefined;
+  return /invalid user name or password|cannot log in|not enough permissions/i.test(message)
+    ? message
+    : undefined;
 }
 
 function trapHint(message: string): string | undefined {
@@ -367,7 +428,8 @@ function list(ids: string | readonly string[]): string {
 }
 
 function checkMenu(menu: string, device: string): void {
-  if (!MENU.test(menu)) throw deviceError('E-CONFIG', device, `not a RouterOS menu path: ${JSON.stringify(menu)}`);
+  if (!MENU.test(menu))
+    throw deviceError('E-CONFIG', device, `not a RouterOS menu path: ${JSON.stringify(menu)}`);
 }
 
 function value(v: RouterOsValue): string {
@@ -379,7 +441,8 @@ function value(v: RouterOsValue): string {
 
 function attributeWords(props: RouterOsProps, device: string): string[] {
   return Object.entries(props).map(([k, v]) => {
-    if (!PROP.test(k)) throw deviceError('E-CONFIG', device, `not a RouterOS property name: ${JSON.stringify(k)}`);
+    if (!PROP.test(k))
+      throw deviceError('E-CONFIG', device, `not a RouterOS property name: ${JSON.stringify(k)}`);
     return `=${k}=${value(v)}`;
   });
 }
@@ -389,12 +452,14 @@ function queryWords(where: PrintOptions['where'], device: string): string[] {
   if (Array.isArray(where)) {
     const words = where as readonly string[];
     for (const w of words) {
-      if (!w.startsWith('?')) throw deviceError('E-CONFIG', device, `query words start with "?": ${JSON.stringify(w)}`);
+      if (!w.startsWith('?'))
+        throw deviceError('E-CONFIG', device, `query words start with "?": ${JSON.stringify(w)}`);
     }
     return [...words];
   }
   return Object.entries(where as Record<string, string | number | boolean>).map(([k, v]) => {
-    if (!PROP.test(k)) throw deviceError('E-CONFIG', device, `not a RouterOS property name: ${JSON.stringify(k)}`);
+    if (!PROP.test(k))
+      throw deviceError('E-CONFIG', device, `not a RouterOS property name: ${JSON.stringify(k)}`);
     return `?${k}=${String(v)}`;
   });
 }

@@ -1,9 +1,24 @@
 import type { Device } from '../../inventory/types.ts';
 import { DeviceError, type CollectOptions } from '../errors.ts';
 import type { RouterFacts } from '../facts.ts';
-import { connectRouterOs, type PrintOptions, type RouterOsClient, type RouterOsRow, type RouterOsTlsOptions } from './client.ts';
+import {
+  connectRouterOs,
+  type PrintOptions,
+  type RouterOsClient,
+  type RouterOsRow,
+  type RouterOsTlsOptions,
+} from './client.ts';
 import { deviceError } from './failures.ts';
-import { bool, firewallRules, int, list, version, vlanIds, wifiFromWifiPackage, wifiFromWireless } from './normalise.ts';
+import {
+  bool,
+  firewallRules,
+  int,
+  list,
+  version,
+  vlanIds,
+  wifiFromWifiPackage,
+  wifiFromWireless,
+} from './normalise.ts';
 
 /**
  * Reads a router's facts over the RouterOS API, read-only: only `print` commands, each asking for just the
@@ -24,9 +39,14 @@ export async function collectRouterFacts(device: Device, opts: CollectOptions): 
   const user = device.credentials?.user;
   const passwordRef = device.credentials?.password;
   if (user === undefined || passwordRef === undefined) {
-    throw deviceError('E-CONFIG', device.name, 'credentials.user and credentials.password are required for a RouterOS device', {
-      hint: 'Add credentials: { user, password: env:NAME or file:PATH } to the device in the declaration.',
-    });
+    throw deviceError(
+      'E-CONFIG',
+      device.name,
+      'credentials.user and credentials.password are required for a RouterOS device',
+      {
+        hint: 'Add credentials: { user, password: env:NAME or file:PATH } to the device in the declaration.',
+      },
+    );
   }
   const password = await secret(opts, passwordRef, device.name, 'credentials.password');
   const tls = await tlsSettings(device, opts);
@@ -53,14 +73,23 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
   // A menu the router lacks (no such command prefix) reads as empty; any other trap is an error.
   const optional = (menu: string, proplist?: string[]): Promise<RouterOsRow[]> =>
     print(menu, proplist).catch((e: unknown) => {
-      if (e instanceof DeviceError && e.code === 'E-TRAP' && /no such command/.test(String(e.detail?.message))) return [];
+      if (
+        e instanceof DeviceError &&
+        e.code === 'E-TRAP' &&
+        /no such command/.test(String(e.detail?.message))
+      )
+        return [];
       throw e;
     });
   const wifiWanted = device.wifiPackage !== 'wireless';
   const wirelessWanted = device.wifiPackage !== 'wifi';
   const none = Promise.resolve<RouterOsRow[]>([]);
   const WIFI = ['name', 'disabled', 'configuration.ssid', 'security', 'datapath.vlan-id'];
-  const WIFI_INLINE = ['security.authentication-types', 'security.eap-methods', 'security.management-protection'];
+  const WIFI_INLINE = [
+    'security.authentication-types',
+    'security.eap-methods',
+    'security.management-protection',
+  ];
   const SECURITY = ['name', 'authentication-types', 'eap-methods', 'management-protection'];
 
   const [
@@ -113,9 +142,24 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
     wifiWanted ? optional('/interface/wifi/security', SECURITY) : none,
     wifiWanted ? optional('/interface/wifiwave2', [...WIFI, ...WIFI_INLINE]) : none,
     wifiWanted ? optional('/interface/wifiwave2/security', SECURITY) : none,
-    wirelessWanted ? optional('/interface/wireless', ['name', 'ssid', 'security-profile', 'vlan-mode', 'vlan-id', 'disabled']) : none,
     wirelessWanted
-      ? optional('/interface/wireless/security-profiles', ['name', 'mode', 'authentication-types', 'eap-methods', 'management-protection'])
+      ? optional('/interface/wireless', [
+          'name',
+          'ssid',
+          'security-profile',
+          'vlan-mode',
+          'vlan-id',
+          'disabled',
+        ])
+      : none,
+    wirelessWanted
+      ? optional('/interface/wireless/security-profiles', [
+          'name',
+          'mode',
+          'authentication-types',
+          'eap-methods',
+          'management-protection',
+        ])
       : none,
     print('/radius', ['address', 'service', 'authentication-port', 'disabled']),
     print('/ip/service', ['name', 'port', 'disabled', 'address']),
@@ -127,7 +171,8 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
 
   const res = resource[0] ?? {};
   const rb = routerboard[0] ?? {};
-  const opt = (key: string, v: string | undefined): Record<string, string> => (v === undefined || v === '' ? {} : { [key]: v });
+  const opt = (key: string, v: string | undefined): Record<string, string> =>
+    v === undefined || v === '' ? {} : { [key]: v };
   return {
     device: device.name,
     host: device.host,
@@ -138,7 +183,11 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
     ...opt('serial', rb['serial-number']),
     ...opt('model', rb.model),
     ...opt('firmware', rb['current-firmware']),
-    packages: packages.map((p) => ({ name: p.name ?? '', version: p.version ?? '', disabled: bool(p.disabled) })),
+    packages: packages.map((p) => ({
+      name: p.name ?? '',
+      version: p.version ?? '',
+      disabled: bool(p.disabled),
+    })),
     interfaces: interfaces.map((i) => ({
       name: i.name ?? '',
       type: i.type ?? '',
@@ -166,7 +215,11 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       interface: v.interface ?? '',
       disabled: bool(v.disabled),
     })),
-    addresses: addresses.map((a) => ({ address: a.address ?? '', interface: a.interface ?? '', disabled: bool(a.disabled) })),
+    addresses: addresses.map((a) => ({
+      address: a.address ?? '',
+      interface: a.interface ?? '',
+      disabled: bool(a.disabled),
+    })),
     dhcpNetworks: dhcpNetworks.map((n) => ({
       address: n.address ?? '',
       ...opt('gateway', n.gateway),
@@ -247,7 +300,9 @@ async function tlsSettings(device: Device, opts: CollectOptions): Promise<Router
   if (t === undefined || !t.enabled) return undefined;
   const out: RouterOsTlsOptions = {};
   if (t.ca !== undefined) {
-    out.ca = t.ca.includes('-----BEGIN') ? t.ca : await secret(opts, `file:${t.ca}`, device.name, 'tls.ca', 'E-CONFIG');
+    out.ca = t.ca.includes('-----BEGIN')
+      ? t.ca
+      : await secret(opts, `file:${t.ca}`, device.name, 'tls.ca', 'E-CONFIG');
   }
   if (t.fingerprint !== undefined) out.fingerprint = t.fingerprint;
   if (t.servername !== undefined) out.servername = t.servername;

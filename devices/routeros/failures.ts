@@ -14,8 +14,10 @@ export const HINTS: Partial<Record<DeviceErrorCode, string>> = {
   'E-TLS':
     'The router certificate is not trusted: set tls.ca to the CA (or certificate file) that signed it, or ' +
     'tls.fingerprint to its SHA-256 fingerprint; check the port really is api-ssl.',
-  'E-CLOSED': 'The router closed the connection: check its log (/log print) and that the port is the RouterOS API.',
-  'E-PROTOCOL': 'Something that is not the RouterOS API answered on this port: check the port in the declaration.',
+  'E-CLOSED':
+    'The router closed the connection: check its log (/log print) and that the port is the RouterOS API.',
+  'E-PROTOCOL':
+    'Something that is not the RouterOS API answered on this port: check the port in the declaration.',
   'E-FATAL': 'The router ended the API session: check its log (/log print) for the reason.',
 };
 
@@ -33,7 +35,14 @@ export function deviceError(
   });
 }
 
-const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+const REFUSED = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const CLOSED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_DESTROYED']);
 
 /** Maps a Node socket error (net or tls) to a DeviceError code. */

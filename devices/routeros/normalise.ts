@@ -9,7 +9,12 @@ import type { RouterOsRow } from './client.ts';
 export const bool = (v: string | undefined): boolean => v === 'true' || v === 'yes';
 
 export const list = (v: string | undefined): string[] =>
-  v === undefined || v === '' ? [] : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  v === undefined || v === ''
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 
 export function int(v: string | undefined): number | undefined {
   if (v === undefined || !/^\d+$/.test(v)) return undefined;
@@ -33,7 +38,18 @@ export function vlanIds(v: string | undefined): number[] {
 }
 
 /** Everything that is not the rule's identity or a traffic counter (those change every second). */
-const RULE_OWN = new Set(['.id', 'chain', 'action', 'comment', 'disabled', 'bytes', 'packets', '.nextid', '.dead', '.about']);
+const RULE_OWN = new Set([
+  '.id',
+  'chain',
+  'action',
+  'comment',
+  'disabled',
+  'bytes',
+  'packets',
+  '.nextid',
+  '.dead',
+  '.about',
+]);
 
 export function firewallRules(rows: RouterOsRow[]): RouterFirewallRule[] {
   return rows.map((row, order) => {
@@ -83,7 +99,11 @@ function pvidOf(bridgePorts: RouterOsRow[], iface: string): number | undefined {
 }
 
 /** `/interface/wifi` (or 7.12's `/interface/wifiwave2`) with its `security` profiles; inline settings win. */
-export function wifiFromWifiPackage(interfaces: RouterOsRow[], security: RouterOsRow[], bridgePorts: RouterOsRow[]): RouterWifi[] {
+export function wifiFromWifiPackage(
+  interfaces: RouterOsRow[],
+  security: RouterOsRow[],
+  bridgePorts: RouterOsRow[],
+): RouterWifi[] {
   return interfaces.map((row) => {
     const profile = security.find((s) => s.name === row.security);
     const setting = (name: string): string | undefined => row[`security.${name}`] ?? profile?.[name];
@@ -104,19 +124,30 @@ export function wifiFromWifiPackage(interfaces: RouterOsRow[], security: RouterO
 }
 
 /** Legacy `/interface/wireless` with `/interface/wireless/security-profiles` (RouterOS 6, and 7 with `wireless`). */
-export function wifiFromWireless(interfaces: RouterOsRow[], profiles: RouterOsRow[], bridgePorts: RouterOsRow[]): RouterWifi[] {
+export function wifiFromWireless(
+  interfaces: RouterOsRow[],
+  profiles: RouterOsRow[],
+  bridgePorts: RouterOsRow[],
+): RouterWifi[] {
   return interfaces.map((row) => {
     const profile = profiles.find((p) => p.name === (row['security-profile'] ?? 'default'));
     const mode = profile?.mode ?? 'none';
     // mode=none is an open network whatever authentication-types says; static keys are WEP.
-    const types = mode === 'none' ? ['open'] : mode.startsWith('static-keys') ? ['wep'] : authTypes(profile?.['authentication-types']);
+    const types =
+      mode === 'none'
+        ? ['open']
+        : mode.startsWith('static-keys')
+          ? ['wep']
+          : authTypes(profile?.['authentication-types']);
     const name = row.name ?? '';
     const vlanId = row['vlan-mode'] === 'use-tag' ? int(row['vlan-id']) : pvidOf(bridgePorts, name);
     return {
       name,
       ssid: row.ssid ?? '',
       authenticationTypes: types,
-      eapMethods: types.some((t) => t.endsWith('eap')) ? list(profile?.['eap-methods']).map((m) => EAP_NAMES[m] ?? m) : [],
+      eapMethods: types.some((t) => t.endsWith('eap'))
+        ? list(profile?.['eap-methods']).map((m) => EAP_NAMES[m] ?? m)
+        : [],
       managementProtection: profile?.['management-protection'] ?? 'disabled',
       ...(vlanId === undefined ? {} : { vlanId }),
       disabled: bool(row.disabled),

@@ -40,26 +40,36 @@ describe('RouterOS word lengths', () => {
 });
 
 describe('SentenceDecoder', () => {
-  const word = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 120, maxLength: 400 }));
-  const sentence = fc.array(word.filter((w) => w.length > 0), { minLength: 1, maxLength: 6 });
+  const word = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 20 }),
+    fc.string({ minLength: 120, maxLength: 400 }),
+  );
+  const sentence = fc.array(
+    word.filter((w) => w.length > 0),
+    { minLength: 1, maxLength: 6 },
+  );
 
   it('returns the same sentences however the stream is cut', () => {
     fc.assert(
-      fc.property(fc.array(sentence, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 8 }), (sentences, cuts) => {
-        // latin1 round-trips only byte-sized characters; map the generated text onto them.
-        const asBytes = sentences.map((s) => s.map((w) => Buffer.from(w, 'utf8').toString('latin1')));
-        const stream = Buffer.concat(asBytes.map((s) => encodeSentence(s)));
-        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-        const decoder = new SentenceDecoder();
-        const got: string[][] = [];
-        let from = 0;
-        for (const p of [...points, stream.length]) {
-          got.push(...decoder.push(stream.subarray(from, p)));
-          from = p;
-        }
-        expect(got).toEqual(asBytes);
-        expect(decoder.bufferedBytes).toBe(0);
-      }),
+      fc.property(
+        fc.array(sentence, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (sentences, cuts) => {
+          // latin1 round-trips only byte-sized characters; map the generated text onto them.
+          const asBytes = sentences.map((s) => s.map((w) => Buffer.from(w, 'utf8').toString('latin1')));
+          const stream = Buffer.concat(asBytes.map((s) => encodeSentence(s)));
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const decoder = new SentenceDecoder();
+          const got: string[][] = [];
+          let from = 0;
+          for (const p of [...points, stream.length]) {
+            got.push(...decoder.push(stream.subarray(from, p)));
+            from = p;
+          }
+          expect(got).toEqual(asBytes);
+          expect(decoder.bufferedBytes).toBe(0);
+        },
+      ),
     );
   });
 

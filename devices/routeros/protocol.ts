@@ -29,7 +29,8 @@ export function encodeLength(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
   if (n < 0x4000) return Buffer.from([(n >> 8) | 0x80, n & 0xff]);
   if (n < 0x200000) return Buffer.from([(n >> 16) | 0xc0, (n >> 8) & 0xff, n & 0xff]);
-  if (n < 0x10000000) return Buffer.from([((n >>> 24) & 0x0f) | 0xe0, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  if (n < 0x10000000)
+    return Buffer.from([((n >>> 24) & 0x0f) | 0xe0, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
   return Buffer.from([0xf0, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
 }
 
@@ -77,7 +78,8 @@ export function encodeWord(word: string, encode: WordEncoder = latin1Encode): Bu
 export function encodeSentence(words: readonly string[], encode: WordEncoder = latin1Encode): Buffer {
   const parts: Buffer[] = [];
   for (const w of words) {
-    if (w.length === 0) throw new RangeError('a sentence cannot contain an empty word (it would end the sentence)');
+    if (w.length === 0)
+      throw new RangeError('a sentence cannot contain an empty word (it would end the sentence)');
     parts.push(encodeWord(w, encode));
   }
   parts.push(Buffer.from([0]));

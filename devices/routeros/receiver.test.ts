@@ -4,7 +4,11 @@ import { SentenceReceiver, type ReceiverFailure } from './receiver.ts';
 
 // The receiver is fed bytes directly here (no socket): these are the framing cases node-routeros's own
 // Receiver gets wrong; the live behaviour against the test server is in test/routeros-client.test.ts.
-function setup(): { receiver: SentenceReceiver; packets: Map<string, string[][]>; failures: ReceiverFailure[] } {
+function setup(): {
+  receiver: SentenceReceiver;
+  packets: Map<string, string[][]>;
+  failures: ReceiverFailure[];
+} {
   const failures: ReceiverFailure[] = [];
   const receiver = new SentenceReceiver((f) => failures.push(f));
   const packets = new Map<string, string[][]>();
@@ -43,7 +47,9 @@ describe('SentenceReceiver', () => {
 
   it('drops !empty: the command then ends with its !done and no rows', () => {
     const { receiver, packets, failures } = setup();
-    receiver.processRawData(Buffer.concat([encodeSentence(['!empty', '.tag=a']), encodeSentence(['!done', '.tag=a'])]));
+    receiver.processRawData(
+      Buffer.concat([encodeSentence(['!empty', '.tag=a']), encodeSentence(['!done', '.tag=a'])]),
+    );
     expect(packets.get('a')).toEqual([['!done']]);
     expect(failures).toEqual([]);
   });

@@ -14,9 +14,7 @@ import { ProtocolError, REPLY_WORDS, SentenceDecoder } from './protocol.ts';
  * command with no rows); `!fatal`, garbage and untagged replies end the connection through `onFailure`
  * with a reason; nothing is ever thrown back into the socket.
  */
-export type ReceiverFailure =
-  | { kind: 'fatal'; message: string }
-  | { kind: 'protocol'; message: string };
+export type ReceiverFailure = { kind: 'fatal'; message: string } | { kind: 'protocol'; message: string };
 
 const win1252 = new TextDecoder('windows-1252');
 
@@ -78,9 +76,13 @@ export class SentenceReceiver {
     for (const w of words.slice(1)) {
       if (w.startsWith('.tag=')) tag = w.slice(5);
       else if (w.startsWith('=')) packet.push(w);
-      else if (w.startsWith('.')) continue; // other API words (.section=...) are not row attributes
+      else if (w.startsWith('.'))
+        continue; // other API words (.section=...) are not row attributes
       else {
-        this.fail({ kind: 'protocol', message: `unexpected word ${JSON.stringify(w.slice(0, 40))} in a ${reply}` });
+        this.fail({
+          kind: 'protocol',
+          message: `unexpected word ${JSON.stringify(w.slice(0, 40))} in a ${reply}`,
+        });
         return;
       }
     }

@@ -29,7 +29,7 @@ export function normaliseFingerprint(input: string): string | null {
  * SHA-256 fingerprint on `secureConnect` and only then lets the login be written (see client.ts
  * `guardWithPin`). With neither, the system CAs are used. Verification is never switched off silently.
  */
-export function tlsConnectionOptions(tls: RouterOsTlsOptions, host: string): ConnectionOptions {
+export function tlsConnectionOptions(tls: RouterOsTlsOptions): ConnectionOptions {
   const options: ConnectionOptions = { minVersion: 'TLSv1.2' };
   if (tls.servername !== undefined) options.servername = tls.servername;
   if (tls.ca !== undefined) {
@@ -38,8 +38,7 @@ export function tlsConnectionOptions(tls: RouterOsTlsOptions, host: string): Con
     // Pin-only: the fingerprint check in guardWithPin is the verification; it runs before any write.
     options.rejectUnauthorized = false;
   }
-  // Verify the name the caller asked for; by IP, Node checks the certificate's IP SANs.
-  if (tls.servername === undefined && tls.ca !== undefined) options.host = host;
+  // Without servername the certificate must name `host` (for an IP address, in its IP SANs).
   return options;
 }
 

@@ -7,14 +7,22 @@
  * one enabled in Leavers, a generic `ictsupport` account, DONT_EXPIRE_PASSWORD and PASSWD_NOTREQD (AD),
  * an admin account used today. Disabled in OpenLDAP = ppolicy admin lock (`pwdAccountLockedTime`).
  *
- * Account passwords are random per run and never leave this process. Last logons: AD takes
- * `lastLogon`/`lastLogonTimestamp` from the dataset; slapd records `pwdLastSuccess` only on a real bind
- * (with `lastbind on`), so the seed binds as each account whose dataset logon is within the last week.
+ * AD accounts get no password (Samba spends 30-50 ms hashing each, and nothing logs on as them): they
+ * are created with PASSWD_NOTREQD, then given their real flags and pwdLastSet = now. slapd accounts get
+ * a random password per run that never leaves this process. Last logons: AD takes `lastLogon` /
+ * `lastLogonTimestamp` from the dataset; slapd records `pwdLastSuccess` only on a real bind (with
+ * `lastbind on`), so the seed binds as each account whose dataset logon is within the last week.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { openDirectoryReader, openDirectoryWriter, type DirectoryConnection, type DirectoryWriter } from '../../devices/ldap/client.ts';
+import {
+  openDirectoryReader,
+  openDirectoryWriter,
+  type DirectoryConnection,
+  type DirectoryWriter,
+  type Modification,
+} from '../../devices/ldap/client.ts';
 import { childDn } from '../../devices/ldap/dn.ts';
 import {
   adDomainPolicyChanges,
@@ -258,7 +266,10 @@ async function seedSamba(conn: DirectoryConnection, data: DemoDirectory, now: Da
 
     await mapLimit(data.people, 6, async (p) => {
       const upn = `${p.username}@${data.domain}`;
-      const attrs: Record<string, string | string[] | Buffer> = {
+      const uac = adUac(p);
+      // No password: Samba spends 30-50 ms hashing each one, and nothing logs on as these accounts.
+      // Created with PASSWD_NOTREQD, then given their real flags and pwdLastSet = now (-1).
+      const attrs: Record<string, string | string[]> = {
         objectClass: ['top', 'person', 'organizationalPerson', 'user'],
         sAMAccountName: p.username,
         userPrincipalName: upn,
@@ -266,21 +277,23 @@ async function seedSamba(conn: DirectoryConnection, data: DemoDirectory, now: Da
         givenName: p.givenName,
         sn: p.surname,
         displayName: displayNameOf(p),
-        unicodePwd: Buffer.from(`"${randomPassword()}"`, 'utf16le'),
-        userAccountControl: String(adUac(p)),
+        userAccountControl: String(uac | UAC.PASSWD_NOTREQD),
       };
       if (p.employeeId) attrs['employeeID'] = p.employeeId;
       if (p.accountExpires) attrs['accountExpires'] = toFiletime(new Date(p.accountExpires)).toString();
       const dn = adUserDn(p, s);
       await w.add(dn, attrs);
+      const changes: Modification[] = [
+        { op: 'replace', attribute: 'userAccountControl', values: [String(uac)] },
+        { op: 'replace', attribute: 'pwdLastSet', values: ['-1'] },
+      ];
       const logon = lastLogonOf(p, now);
       if (logon) {
         const ft = toFiletime(logon).toString();
-        await w.modify(dn, [
-          { op: 'replace', attribute: 'lastLogon', values: [ft] },
-          { op: 'replace', attribute: 'lastLogonTimestamp', values: [ft] },
-        ]);
+        changes.push({ op: 'replace', attribute: 'lastLogon', values: [ft] });
+        changes.push({ op: 'replace', attribute: 'lastLogonTimestamp', values: [ft] });
       }
+      await w.modify(dn, changes);
     });
 
     const members = (g: string) => data.people.filter((p) => p.groups.includes(g)).map((p) => adUserDn(p, s));

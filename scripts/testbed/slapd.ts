@@ -59,6 +59,8 @@ rootdn    "${adminDn}"
 rootpw    ${adminHash}
 directory ${d}/db
 dbnosync
+# Record each successful bind in pwdLastSuccess: the directory audit's "last logon" for OpenLDAP.
+lastbind on
 index     objectClass eq
 index     uid,cn eq
 index     pwdAccountLockedTime pres

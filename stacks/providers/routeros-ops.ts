@@ -244,9 +244,11 @@ export async function deleteObject(olds: MenuObjectOutputs): Promise<void> {
 /** Printed with every rule; not what the rule matches. */
 const RULE_BOOKKEEPING = new Set(['.id', 'chain', 'action', 'comment', 'disabled', 'dynamic', 'invalid', 'bytes', 'packets', 'log', 'log-prefix']);
 
+/** `schoolnet:fwd-staff-internet-allow staff -> internet allow` -> `fwd-staff-internet-allow`; else undefined. */
 export function tagOf(comment: string | undefined): string | undefined {
   if (!comment?.startsWith(MANAGED_TAG)) return undefined;
-  return comment.slice(MANAGED_TAG.length).split(' ')[0];
+  const m = /^([A-Za-z0-9][A-Za-z0-9._#-]*)(\s|$)/.exec(comment.slice(MANAGED_TAG.length));
+  return m?.[1];
 }
 
 /** A printed rule in the shape of a desired one (a disabled or logging rule shows it in `props`). */
@@ -324,16 +326,38 @@ async function applyRules(client: RouterOsClient, desired: DesiredFilterRule[]):
   // Tagged rules the declaration no longer has.
   for (const [t, list] of byTag) if (!wanted.has(t)) for (const r of list) await client.remove(FILTER_MENU, r['.id'] ?? '');
 
-  const now = (await client.print(FILTER_MENU, { proplist: ['.id', 'dynamic', 'comment'] })).filter((r) => r.dynamic !== 'true');
-  const order = now.map((r) => r['.id'] ?? '');
-  const want = desired.map((d) => idOf.get(d.id) ?? '');
-  for (let i = 0; i < want.length; i++) {
-    if (order[i] === want[i]) continue;
-    await client.move(FILTER_MENU, want[i]!, order[i]);
-    order.splice(order.indexOf(want[i]!), 1);
-    order.splice(i, 0, want[i]!);
+  const now = (await client.print(FILTER_MENU)).filter((r) => r.dynamic !== 'true');
+  // Target: the managed rules in order, then every other rule in its current order. Rules already in
+  // the right relative order (the longest such run) stay; each other one moves once.
+  const managedIds = desired.map((d) => idOf.get(d.id) ?? '');
+  const target = [...managedIds, ...now.map((r) => r['.id'] ?? '').filter((id) => !managedIds.includes(id))];
+  const rank = new Map(target.map((id, i) => [id, i]));
+  const stay = longestIncreasing(now.map((r) => rank.get(r['.id'] ?? '') ?? -1).filter((x) => x >= 0));
+  for (let t = target.length - 1; t >= 0; t--) {
+    if (stay.has(t)) continue;
+    await client.move(FILTER_MENU, target[t]!, target[t + 1]);
   }
   return unmanagedOf(now);
+}
+
+/** Values of the longest strictly increasing subsequence of `xs`. */
+export function longestIncreasing(xs: number[]): Set<number> {
+  const tails: number[] = []; // index into xs of the smallest tail of each length
+  const prev: number[] = new Array<number>(xs.length).fill(-1);
+  xs.forEach((x, i) => {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[tails[mid]!]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[i] = tails[lo - 1]!;
+    tails[lo] = i;
+  });
+  const out = new Set<number>();
+  for (let i = tails.at(-1) ?? -1; i >= 0; i = prev[i]!) out.add(xs[i]!);
+  return out;
 }
 
 export function checkFirewall(news: FirewallInputs): { inputs: FirewallInputs; failures: { property: string; reason: string }[] } {

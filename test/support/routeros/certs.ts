@@ -29,15 +29,62 @@ export function testCertificates(): TestCertificates {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
-  ssl('req', '-x509', ...ec, '-days', '3650', '-subj', '/CN=schoolnet test CA', ...caExt, '-keyout', 'ca.key', '-out', 'ca.pem');
-  ssl('req', '-x509', ...ec, '-days', '3650', '-subj', '/CN=someone else CA', ...caExt, '-keyout', 'other.key', '-out', 'other.pem');
+  const caExt = [
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ];
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=schoolnet test CA',
+    ...caExt,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=someone else CA',
+    ...caExt,
+    '-keyout',
+    'other.key',
+    '-out',
+    'other.pem',
+  );
   ssl('req', ...ec, '-subj', '/CN=router.school.test', '-keyout', 'router.key', '-out', 'router.csr');
   writeFileSync(
     join(dir, 'router.ext'),
     'subjectAltName=DNS:router.school.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n',
   );
-  ssl('x509', '-req', '-in', 'router.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-out', 'router.pem', '-extfile', 'router.ext');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'router.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-out',
+    'router.pem',
+    '-extfile',
+    'router.ext',
+  );
   const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
   const cert = read('router.pem');
   made = {

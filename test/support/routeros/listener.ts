@@ -1,7 +1,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { SentenceDecoder, encodeSentence } from '../../../devices/routeros/protocol.ts';
-import type { CommandHandler, CommandResult, Exchange, Fault, FaultRule, Request, RouterUser } from './types.ts';
+import type {
+  CommandHandler,
+  CommandResult,
+  Exchange,
+  Fault,
+  FaultRule,
+  Request,
+  RouterUser,
+} from './types.ts';
 
 /**
  * The RouterOS API endpoint of the test server: TCP (api) and TLS (api-ssl) listeners, one session per
@@ -40,7 +48,10 @@ export interface ApiListener {
 }
 
 /** Bytes no RouterOS stream contains: 0xF8-0xFF are reserved control bytes. */
-export const GARBAGE = Buffer.concat([Buffer.from([0xf9, 0xfa, 0xfb, 0xfc]), Buffer.from('not the RouterOS API')]);
+export const GARBAGE = Buffer.concat([
+  Buffer.from([0xf9, 0xfa, 0xfb, 0xfc]),
+  Buffer.from('not the RouterOS API'),
+]);
 
 interface Context {
   options: ApiListenerOptions;
@@ -168,6 +179,8 @@ class Session {
   constructor(socket: net.Socket, ctx: Context) {
     this.socket = socket;
     this.ctx = ctx;
+    // One write per reply; without this, Nagle holds each reply behind the previous one's ACK (~40 ms).
+    socket.setNoDelay(true);
     // Clients vanish (ECONNRESET) and the TLS tests abort handshakes; neither may take the server down.
     socket.on('error', () => undefined);
     socket.once('close', () => {
@@ -252,7 +265,9 @@ class Session {
     const emptyReplies = this.ctx.options.emptyReplies;
     switch (req.command) {
       case '/login': {
-        const user = this.ctx.options.users.find((u) => u.name === req.attrs.name && u.password === req.attrs.password);
+        const user = this.ctx.options.users.find(
+          (u) => u.name === req.attrs.name && u.password === req.attrs.password,
+        );
         this.ctx.logins.push({ user: req.attrs.name ?? '', ok: user !== undefined });
         if (user === undefined) {
           return {
@@ -282,7 +297,11 @@ class Session {
 
   private encode(tag: string | undefined, sentences: string[][]): Buffer {
     // `.tag` goes last in each sentence, after the attributes.
-    return Buffer.concat(sentences.map((s) => encodeSentence(tag === undefined || s[0] === '!fatal' ? s : [...s, `.tag=${tag}`])));
+    return Buffer.concat(
+      sentences.map((s) =>
+        encodeSentence(tag === undefined || s[0] === '!fatal' ? s : [...s, `.tag=${tag}`]),
+      ),
+    );
   }
 
   private send(tag: string | undefined, sentences: string[][]): void {

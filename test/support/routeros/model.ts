@@ -9,7 +9,15 @@ import {
   type RouterInfo,
 } from './catalog.ts';
 import { QueryError, compileQuery } from './query.ts';
-import type { CommandHandler, CommandResult, Request, RouterConfig, RouterUser, Row, WriteRecord } from './types.ts';
+import type {
+  CommandHandler,
+  CommandResult,
+  Request,
+  RouterConfig,
+  RouterUser,
+  Row,
+  WriteRecord,
+} from './types.ts';
 
 /**
  * The in-memory router behind the test server: the configuration (live, `config`), the commands RouterOS's
@@ -17,7 +25,16 @@ import type { CommandHandler, CommandResult, Request, RouterConfig, RouterUser, 
  */
 
 const WRITE_VERBS = new Set(['add', 'set', 'remove', 'move', 'enable', 'disable', 'comment', 'unset']);
-const PRINT_FLAGS = new Set(['detail', 'stats', 'terse', 'without-paging', 'brief', 'count-only', 'from', '.proplist']);
+const PRINT_FLAGS = new Set([
+  'detail',
+  'stats',
+  'terse',
+  'without-paging',
+  'brief',
+  'count-only',
+  'from',
+  '.proplist',
+]);
 const MIKROTIK_OUI = '48:8F:5A';
 
 type Trap = Extract<CommandResult, { kind: 'trap' }>;
@@ -48,7 +65,8 @@ export class RouterModel implements CommandHandler {
       if (!Array.isArray(rows)) throw new Error(`${source}: ${menu} must be a list of rows`);
       for (const row of rows) {
         const id = row['.id'];
-        if (id !== undefined && /^\*[0-9A-F]+$/.test(id)) this.nextId = Math.max(this.nextId, parseInt(id.slice(1), 16) + 1);
+        if (id !== undefined && /^\*[0-9A-F]+$/.test(id))
+          this.nextId = Math.max(this.nextId, parseInt(id.slice(1), 16) + 1);
       }
     }
     const resource = config.menus['/system/resource']?.[0];
@@ -60,13 +78,16 @@ export class RouterModel implements CommandHandler {
       const rows = config.menus[menu];
       if (!present) {
         if (rows !== undefined && rows.length > 0) {
-          throw new Error(`${source}: ${menu} does not exist on RouterOS ${resource.version} with its packages`);
+          throw new Error(
+            `${source}: ${menu} does not exist on RouterOS ${resource.version} with its packages`,
+          );
         }
         delete config.menus[menu];
         continue;
       }
       if (spec.kind === 'singleton' || SINGLETON_READONLY.has(menu)) {
-        if (rows !== undefined && rows.length !== 1) throw new Error(`${source}: ${menu} is a singleton: give one row`);
+        if (rows !== undefined && rows.length !== 1)
+          throw new Error(`${source}: ${menu} is a singleton: give one row`);
         config.menus[menu] = [{ ...(spec.defaults ?? {}), ...(rows?.[0] ?? {}) }];
         continue;
       }
@@ -78,7 +99,9 @@ export class RouterModel implements CommandHandler {
   get info(): RouterInfo {
     const version = parseVersion(this.config.menus['/system/resource']?.[0]?.version ?? '0.0');
     const packages = new Set(
-      (this.config.menus['/system/package'] ?? []).filter((p) => p.disabled !== 'true').map((p) => p.name ?? ''),
+      (this.config.menus['/system/package'] ?? [])
+        .filter((p) => p.disabled !== 'true')
+        .map((p) => p.name ?? ''),
     );
     return { version, packages };
   }
@@ -164,7 +187,8 @@ export class RouterModel implements CommandHandler {
         };
       });
     }
-    if (menu === '/interface/bridge') return rows.map((r) => ({ ...r, running: String(r.disabled !== 'true') }));
+    if (menu === '/interface/bridge')
+      return rows.map((r) => ({ ...r, running: String(r.disabled !== 'true') }));
     if (menu === '/ip/address') {
       const names = this.interfaceNames();
       return rows.map((r) => ({
@@ -242,7 +266,9 @@ export class RouterModel implements CommandHandler {
         if (!lists && kind !== 'fixed' && kind !== 'view') return NO_COMMAND;
         return this.setEach(menu, spec, req.attrs, { comment: req.attrs.comment ?? '' });
       case 'unset':
-        return lists || kind === 'fixed' || kind === 'singleton' ? this.unset(menu, spec, req.attrs) : NO_COMMAND;
+        return lists || kind === 'fixed' || kind === 'singleton'
+          ? this.unset(menu, spec, req.attrs)
+          : NO_COMMAND;
       default:
         return NO_COMMAND;
     }
@@ -262,9 +288,14 @@ export class RouterModel implements CommandHandler {
     const rows = (this.config.menus[menu] ??= []);
     const id = this.newId();
     const row: Row = { '.id': id };
-    if (spec.autoName !== undefined && checked.name === undefined) row.name = this.freeName(rows, spec.autoName);
+    if (spec.autoName !== undefined && checked.name === undefined)
+      row.name = this.freeName(rows, spec.autoName);
     Object.assign(row, spec.defaults ?? {}, checked);
-    if (spec.interfaceType !== undefined && spec.interfaceType !== 'vlan' && row['mac-address'] === undefined) {
+    if (
+      spec.interfaceType !== undefined &&
+      spec.interfaceType !== 'vlan' &&
+      row['mac-address'] === undefined
+    ) {
       row['mac-address'] = macFor(id);
     }
     if (before !== undefined) {
@@ -292,7 +323,12 @@ export class RouterModel implements CommandHandler {
   }
 
   /** Applies the same properties to every item named by `.id`/`numbers`. */
-  private setEach(menu: string, spec: MenuSpec, attrs: Record<string, string>, props: Record<string, string>): CommandResult {
+  private setEach(
+    menu: string,
+    spec: MenuSpec,
+    attrs: Record<string, string>,
+    props: Record<string, string>,
+  ): CommandResult {
     const ref = attrs['.id'] ?? attrs.numbers;
     if (ref === undefined) return trap('missing value(s) of argument(s) numbers', 1);
     const targets = this.resolve(menu, ref);
@@ -300,7 +336,12 @@ export class RouterModel implements CommandHandler {
     for (const target of targets) {
       const [sourceMenu, row] = menu === '/interface' ? this.interfaceSource(target) : [menu, target];
       const sourceSpec = CATALOG[sourceMenu] as MenuSpec;
-      const result = this.check(sourceMenu, menu === '/interface' ? (CATALOG['/interface'] as MenuSpec) : sourceSpec, props, row);
+      const result = this.check(
+        sourceMenu,
+        menu === '/interface' ? (CATALOG['/interface'] as MenuSpec) : sourceSpec,
+        props,
+        row,
+      );
       if (!('props' in result)) return result;
       const checked = result.props;
       const oldName = row.name;
@@ -372,7 +413,12 @@ export class RouterModel implements CommandHandler {
   // ------------------------------------------------------------------ helpers
 
   /** Validates and normalises properties for add/set; returns a trap for the first problem. */
-  private check(menu: string, spec: MenuSpec, props: Record<string, string>, current: Row | undefined): { props: Row } | Trap {
+  private check(
+    menu: string,
+    spec: MenuSpec,
+    props: Record<string, string>,
+    current: Row | undefined,
+  ): { props: Row } | Trap {
     const known = knownProps(spec);
     const out: Row = {};
     for (const [key, raw] of Object.entries(props)) {
@@ -398,7 +444,10 @@ export class RouterModel implements CommandHandler {
       }
       const target = spec.refs?.[key];
       if (target !== undefined && v !== '') {
-        const names = target === 'interface' ? this.interfaceNames() : new Set((this.config.menus[target] ?? []).map((r) => r.name));
+        const names =
+          target === 'interface'
+            ? this.interfaceNames()
+            : new Set((this.config.menus[target] ?? []).map((r) => r.name));
         for (const part of v.split(',')) {
           const name = part.startsWith('!') ? part.slice(1) : part;
           if (name !== '' && !names.has(name)) return trap(`input does not match any value of ${key}`, 1);
@@ -408,13 +457,14 @@ export class RouterModel implements CommandHandler {
     }
     const unique = spec.unique;
     const wanted = unique === undefined ? undefined : out[unique];
+    // Interface names are unique across every interface menu (and /interface, which shows them all).
+    const isInterface = CATALOG[menu]?.interfaceType !== undefined;
     if (unique !== undefined && wanted !== undefined && wanted !== current?.[unique]) {
-      const taken =
-        spec.interfaceType !== undefined
-          ? this.interfaceNames().has(wanted)
-          : (this.config.menus[menu] ?? []).some((r) => r !== current && r[unique] === wanted);
+      const taken = isInterface
+        ? this.interfaceNames().has(wanted)
+        : (this.config.menus[menu] ?? []).some((r) => r !== current && r[unique] === wanted);
       if (taken) {
-        return trap(`failure: already have ${spec.interfaceType !== undefined ? 'interface' : 'item'} with such ${unique}`, 4);
+        return trap(`failure: already have ${isInterface ? 'interface' : 'item'} with such ${unique}`, 4);
       }
     }
     return { props: out };
@@ -425,7 +475,8 @@ export class RouterModel implements CommandHandler {
     const rows = menu === '/interface' ? this.interfaceView() : (this.config.menus[menu] ?? []);
     const found: Row[] = [];
     for (const part of ref.split(',')) {
-      const row = rows.find((r) => r['.id'] === part) ?? rows.find((r) => r.name !== undefined && r.name === part);
+      const row =
+        rows.find((r) => r['.id'] === part) ?? rows.find((r) => r.name !== undefined && r.name === part);
       if (row === undefined) return null;
       if (!found.includes(row)) found.push(row);
     }

@@ -54,12 +54,15 @@ export function loadRouterFixture(fixture: RouterConfig | string): { config: Rou
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`RouterOS fixture ${fixture}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new Error(
+      `RouterOS fixture ${fixture}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      { cause: e },
+    );
   }
   try {
     return { config: JSON.parse(text) as RouterConfig, source: path };
   } catch (e) {
-    throw new Error(`RouterOS fixture ${path}: not valid JSON: ${(e as Error).message}`);
+    throw new Error(`RouterOS fixture ${path}: not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

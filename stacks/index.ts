@@ -1,0 +1,82 @@
+/**
+ * The Pulumi program: one stack per school (`Pulumi.<school>.yaml`). It reads the stack's config,
+ * loads and validates the school's declaration, plans every router, resolves every secret the plan
+ * needs, and only then declares the `SchoolNetwork`: an invalid declaration, a plan that cannot be
+ * built or a missing secret stops the run before any resource exists.
+ *
+ * Config (namespace `schoolnet`):
+ *   declaration     path of the school's school.yaml (relative to the project folder)
+ *   routerUser      RouterOS user with write access (default: the declaration's credentials.user)
+ *   routerPassword  its password, a secret (default: the declaration's credentials.password reference)
+ *   secrets         optional secret object: values for the declaration's `env:`/`file:` references,
+ *                   keyed by reference, for machines where those variables or files do not exist
+ *
+ * Runs compiled (`main: dist/stacks/index.js` in Pulumi.yaml), never through ts-node.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { isAbsolute, resolve } from 'node:path';
+import { loadSchool } from '../inventory/load.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import { SchoolNetwork } from './components/school-network.component.ts';
+import type { RouterAccess } from './components/router.component.ts';
+import { planRouter, routerDevices } from './plan/router.ts';
+
+export class StackConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackConfigError';
+  }
+}
+
+export default async function main(): Promise<Record<string, unknown>> {
+  const config = new pulumi.Config('schoolnet');
+  const file = config.require('declaration');
+  const school = await loadSchool(isAbsolute(file) ? file : resolve(process.cwd(), file));
+  const { decl, dir } = school;
+
+  const devices = routerDevices(decl);
+  if (devices.length === 0) throw new StackConfigError(`${school.file}: the school declares no RouterOS router; nothing to apply`);
+  const plans = devices.map((d) => planRouter(decl, d));
+
+  const given = config.getObject<Record<string, string>>('secrets') ?? {};
+  const problems: string[] = [];
+  const resolveRef = async (ref: string, field: string): Promise<pulumi.Output<string> | undefined> => {
+    if (given[ref] !== undefined) return pulumi.secret(given[ref]);
+    try {
+      return pulumi.secret(await resolveSecret(ref, dir));
+    } catch (e) {
+      problems.push(`${field} (${ref}): ${(e as Error).message}; set it, or run \`pulumi config set --secret --path 'schoolnet:secrets["${ref}"]' ...\``);
+      return undefined;
+    }
+  };
+
+  const secrets: Record<string, pulumi.Output<string>> = {};
+  for (const need of plans.flatMap((p) => p.secrets)) {
+    if (secrets[need.ref]) continue;
+    const v = await resolveRef(need.ref, need.field);
+    if (v) secrets[need.ref] = v;
+  }
+
+  const routers: Record<string, RouterAccess> = {};
+  for (const d of devices) {
+    const user = config.get('routerUser') ?? d.credentials?.user;
+    if (!user) problems.push(`router ${d.name}: no user: run \`pulumi config set schoolnet:routerUser <user>\``);
+    // The hardening removes the default admin user: never log in as it.
+    if (user === 'admin')
+      problems.push(`router ${d.name}: schoolnet removes the default admin user, so it cannot log in as admin; create a dedicated user`);
+    let password: pulumi.Output<string> | undefined;
+    if (config.get('routerPassword') !== undefined) password = config.requireSecret('routerPassword');
+    // The declaration's password belongs to the declaration's user only.
+    else if (config.get('routerUser') === undefined && d.credentials?.password)
+      password = await resolveRef(d.credentials.password, `devices[${d.name}].credentials.password`);
+    else problems.push(`router ${d.name}: no password for ${user}: run \`pulumi config set --secret schoolnet:routerPassword <password>\``);
+    if (user && password) routers[d.name] = { user, password };
+  }
+  if (problems.length > 0) throw new StackConfigError(`${school.file}: cannot apply:\n  ${problems.join('\n  ')}`);
+
+  const network = new SchoolNetwork(decl.school.id, { declaration: decl, declarationDir: dir, routers, secrets });
+  return {
+    school: decl.school.id,
+    routers: Object.fromEntries(Object.entries(network.routers).map(([k, v]) => [k, { managed: v.managed, unmanagedRules: v.unmanagedRules }])),
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The LDAP client against the testbed's Samba AD DC and slapd: LDAPS and StartTLS with the certificate
+ * verified, every failure a typed DeviceError (untrusted certificate, wrong name, wrong password,
+ * nothing listening, a server that never answers, an unencrypted URL), the audit's session able to
+ * search only, and filters that cannot be widened by what is in a value.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DeviceError } from '../devices/errors.ts';
+import {
+  type DirectoryConnection,
+  type DirectoryWriter,
+  openDirectoryReader,
+  openDirectoryWriter,
+} from '../devices/ldap/client.ts';
+import { childDn } from '../devices/ldap/dn.ts';
+import { and, eq, present } from '../devices/ldap/filter.ts';
+import { text } from '../devices/ldap/values.ts';
+import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
+import type { TestbedInfo } from '../scripts/testbed/types.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testbed: TestbedInfo;
+  }
+}
+
+const tb = inject('testbed');
+if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+const dirs = await testbedDirectories(tb, 5000);
+function need(d: TestbedDirectory | undefined, what: string): TestbedDirectory {
+  if (!d) throw new Error(`testbed ${what} is not running: ${JSON.stringify(tb.skipped ?? {})}`);
+  return d;
+}
+const ad = need(dirs.ad, 'samba');
+const ldap = need(dirs.openldap, 'openldap');
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DeviceError) return e.code;
+    throw e;
+  }
+  throw new Error('expected a DeviceError, but the call succeeded');
+}
+
+async function whoAmI(conn: DirectoryConnection, base: string): Promise<number> {
+  const r = await openDirectoryReader(conn);
+  try {
+    return (await r.search({ base, scope: 'base', attributes: ['1.1'], pageSize: 0 })).length;
+  } finally {
+    await r.close();
+  }
+}
+
+/** A CA nobody trusts, made for this run. */
+let otherCa: string;
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'schoolnet-ldap-'));
+  // prettier-ignore
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-days', '1', '-subj', '/CN=Untrusted Test CA', '-keyout', join(scratch, 'key.pem'), '-out', join(scratch, 'ca.pem')], { stdio: 'ignore' });
+  otherCa = readFileSync(join(scratch, 'ca.pem'), 'utf8');
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.each([
+  ['Samba AD', ad],
+  ['slapd', ldap],
+])('%s', (_name, d) => {
+  it('binds over LDAPS with the CA verified, and reads the base entry', async () => {
+    expect(await whoAmI(d.auditor, d.baseDn)).toBe(1);
+  });
+
+  it('binds over StartTLS with the CA verified', async () => {
+    expect(d.auditorStartTls.url.startsWith('ldap://')).toBe(true);
+    expect(await whoAmI(d.auditorStartTls, d.baseDn)).toBe(1);
+  });
+
+  it('refuses a certificate signed by a CA it was not given (E-TLS), over LDAPS and StartTLS', async () => {
+    expect(await codeOf(whoAmI({ ...d.auditor, ca: otherCa }, d.baseDn))).toBe('E-TLS');
+    expect(await codeOf(whoAmI({ ...d.auditorStartTls, ca: otherCa }, d.baseDn))).toBe('E-TLS');
+    // No CA declared: the system store does not know the testbed's CA either.
+    const { ca: _ca, ...withoutCa } = d.auditor;
+    expect(await codeOf(whoAmI(withoutCa, d.baseDn))).toBe('E-TLS');
+  });
+
+  it('refuses a certificate for another name (E-TLS)', async () => {
+    expect(await codeOf(whoAmI({ ...d.auditor, servername: 'intruder.school.test' }, d.baseDn))).toBe('E-TLS');
+  });
+
+  it('the refusal is about trust: the same port does complete a handshake when verification is off', async () => {
+    const u = new URL(d.auditor.url);
+    const cipher = await new Promise<string>((resolve, reject) => {
+      // Verification deliberately off, in this test only: it shows the port really speaks TLS, so the
+      // E-TLS above comes from the untrusted certificate and nothing else.
+      const s = tlsConnect({ host: u.hostname, port: Number(u.port), rejectUnauthorized: false }, () => {
+        resolve(s.getCipher().name);
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    expect(cipher).not.toBe('');
+  });
+
+  it('reports a wrong password as E-AUTH', async () => {
+    expect(await codeOf(whoAmI({ ...d.auditor, password: 'wrong-password-1A' }, d.baseDn))).toBe('E-AUTH');
+  });
+
+  it('the audit session can only search', async () => {
+    const r = await openDirectoryReader(d.auditor);
+    try {
+      expect(Object.keys(r).sort()).toEqual(['close', 'name', 'pages', 'search']);
+      expect(Object.isFrozen(r)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('reads large results page by page', async () => {
+    const r = await openDirectoryReader(d.auditor);
+    try {
+      const pages: number[] = [];
+      for await (const page of r.pages({ base: d.baseDn, filter: present('objectClass'), attributes: ['1.1'], pageSize: 7 }))
+        pages.push(page.length);
+      expect(pages.length).toBeGreaterThan(3);
+      expect(pages.slice(0, -1).every((n) => n === 7)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('failures end in a typed error, in time', () => {
+  let silent: Server;
+  let silentPort: number;
+  beforeAll(async () => {
+    // Accepts connections and never says a word: a hung directory.
+    silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+
+  it('a server that never answers is E-TIMEOUT within the budget', async () => {
+    const t0 = Date.now();
+    const code = await codeOf(whoAmI({ ...ldap.auditor, url: `ldaps://127.0.0.1:${silentPort}`, timeoutMs: 300 }, ldap.baseDn));
+    expect(code).toBe('E-TIMEOUT');
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it('nothing listening is E-REFUSED', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    expect(await codeOf(whoAmI({ ...ldap.auditor, url: `ldaps://127.0.0.1:${port}` }, ldap.baseDn))).toBe('E-REFUSED');
+  });
+
+  it('an unencrypted URL without StartTLS is refused before connecting (E-CONFIG)', async () => {
+    expect(await codeOf(whoAmI({ ...ldap.auditorStartTls, startTls: false }, ldap.baseDn))).toBe('E-CONFIG');
+  });
+});
+
+describe('filters built from hostile values match exactly, live on slapd', () => {
+  const ou = `ou=FilterTests-${process.pid},${ldap.baseDn}`;
+  let w: DirectoryWriter;
+  beforeAll(async () => {
+    w = await openDirectoryWriter(ldap.admin);
+    await w.add(ou, { objectClass: ['organizationalUnit'] });
+  });
+  afterAll(async () => {
+    for (const e of await w.search({ base: ou, scope: 'one', attributes: ['1.1'] })) await w.remove(e.dn);
+    await w.remove(ou);
+    await w.close();
+  });
+
+  it('finds the seeded name with metacharacters, and a lone "*" finds nobody', async () => {
+    const r = await openDirectoryReader(ldap.auditor);
+    try {
+      const hits = await r.search({ base: ldap.baseDn, filter: eq('cn', 'Sam (Test*) Smith\\'), attributes: ['uid'] });
+      expect(hits.map((h) => text(h, 'uid'))).toEqual(['sam.smith']);
+      expect(await r.search({ base: ldap.baseDn, filter: eq('cn', '*'), attributes: ['uid'] })).toEqual([]);
+      expect(await r.search({ base: ldap.baseDn, filter: eq('cn', 'Sam (Test'), attributes: ['uid'] })).toEqual([]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('for any value, an equality filter finds its entry and never a longer one', async () => {
+    let n = 0;
+    // Directory strings cannot hold NUL or be blank; slapd also folds case and inner spaces for cn.
+    const value = fc
+      .string({ unit: fc.constantFrom('*', '(', ')', '\\', '=', '&', '|', '!', 'a', 'B', 'é', 'ñ', "'", '𝒳', ' '), minLength: 1 })
+      .filter((s) => s.trim() !== '');
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        n++;
+        const exact = childDn('uid', `exact${n}`, ou);
+        const longer = childDn('uid', `longer${n}`, ou);
+        await w.add(exact, { objectClass: ['inetOrgPerson'], uid: `exact${n}`, sn: 'x', cn: v });
+        await w.add(longer, { objectClass: ['inetOrgPerson'], uid: `longer${n}`, sn: 'x', cn: `${v}z` });
+        try {
+          const hits = await w.search({ base: ou, scope: 'one', filter: and(eq('cn', v), present('uid')), attributes: ['uid'] });
+          expect(hits.map((h) => h.dn)).toEqual([exact]);
+        } finally {
+          await w.remove(exact);
+          await w.remove(longer);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
