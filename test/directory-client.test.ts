@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -142,19 +142,33 @@ describe.each([
 describe('failures end in a typed error, in time', () => {
   let silent: Server;
   let silentPort: number;
+  const open = new Set<Socket>();
   beforeAll(async () => {
     // Accepts connections and never says a word: a hung directory.
-    silent = createServer(() => undefined);
+    silent = createServer((sock) => {
+      open.add(sock);
+      sock.on('close', () => open.delete(sock));
+      sock.on('error', () => undefined);
+      sock.resume(); // read (and drop) what arrives, so the client's close is seen
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     silentPort = (silent.address() as { port: number }).port;
   });
-  afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+  afterAll(async () => {
+    for (const sock of open) sock.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
 
-  it('a server that never answers is E-TIMEOUT within the budget', async () => {
+  it.each([
+    ['LDAPS', (port: number) => ({ ...ldap.auditor, url: `ldaps://127.0.0.1:${port}` })],
+    ['StartTLS', (port: number) => ({ ...ldap.auditorStartTls, url: `ldap://127.0.0.1:${port}` })],
+  ])('a server that never answers (%s) is E-TIMEOUT within the budget, and the socket is closed', async (_t, conn) => {
     const t0 = Date.now();
-    const code = await codeOf(whoAmI({ ...ldap.auditor, url: `ldaps://127.0.0.1:${silentPort}`, timeoutMs: 300 }, ldap.baseDn));
+    const code = await codeOf(whoAmI({ ...conn(silentPort), timeoutMs: 300 }, ldap.baseDn));
     expect(code).toBe('E-TIMEOUT');
     expect(Date.now() - t0).toBeLessThan(3000);
+    for (let i = 0; i < 40 && open.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(open.size).toBe(0);
   });
 
   it('nothing listening is E-REFUSED', async () => {

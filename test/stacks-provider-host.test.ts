@@ -30,7 +30,15 @@ interface Struct {
 interface Message {
   [setter: string]: unknown;
 }
-type Callback = (err: Error | null, resp: Message & Record<string, () => unknown>) => void;
+/** The getters of the replies used here (each reply has a subset). */
+interface Reply {
+  getFailuresList(): unknown[];
+  getInputs(): Struct;
+  getId(): string;
+  getProperties(): Struct;
+  getChanges(): number;
+}
+type Callback = (err: Error | null, resp: Reply) => void;
 type Client = Record<string, (req: Message, cb: Callback) => void> & { close(): void };
 const grpc = require('@grpc/grpc-js') as { credentials: { createInsecure(): unknown } };
 const services = require(`${SDK}proto/provider_grpc_pb.js`) as { ResourceProviderClient: new (addr: string, creds: unknown) => Client };
@@ -46,7 +54,7 @@ let client: Client;
 let hostErrors = '';
 let plan: RouterPlan;
 
-function call(method: string, type: string, fields: Record<string, unknown>): Promise<Message & Record<string, () => unknown>> {
+function call(method: string, type: string, fields: Record<string, unknown>): Promise<Reply> {
   const req = new messages[type]!();
   for (const [k, v] of Object.entries(fields)) {
     const setter = req[`set${k}`] as (x: unknown) => void;
@@ -102,7 +110,7 @@ describe("the providers, serialized, in the SDK's own provider host", () => {
       const inputs = js(checked.getInputs());
       expect(inputs.__provider).toBe(text);
       const made = await call('create', 'CreateRequest', { Urn: urn(role), Properties: inputs });
-      created.set(role, { id: made.getId() as string, props: js(made.getProperties()) });
+      created.set(role, { id: made.getId(), props: js(made.getProperties()) });
     }
     expect(server.config.menus['/interface/vlan']?.find((r) => r.name === 'STAFF')?.['vlan-id']).toBe('10');
 
@@ -115,7 +123,7 @@ describe("the providers, serialized, in the SDK's own provider host", () => {
     const same = await call('diff', 'DiffRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Olds: state, News: news });
     expect(same.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_NONE);
 
-    const changed = { ...news, props: { ...(news.props as Record<string, string>), 'vlan-id': '12' } };
+    const changed = { ...news, props: { ...(inputsOf(o, connection).props as Record<string, string>), 'vlan-id': '12' } };
     const differs = await call('diff', 'DiffRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Olds: state, News: changed });
     expect(differs.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_SOME);
     await call('update', 'UpdateRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Olds: state, News: changed });

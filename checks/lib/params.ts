@@ -41,8 +41,3 @@ export function resolveParams(
     }),
   };
 }
-
-/** Validates a check's schema itself (used by the catalogue test). */
-export function compileParamsSchema(check: Check): void {
-  validatorFor(check);
-}

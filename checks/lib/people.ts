@@ -36,10 +36,7 @@ function keysOf(a: DirectoryAccount, kind: RosterColumns['idKind'] | undefined):
 export function rosterMatcher(
   people: readonly RosterPerson[],
   ctx: CheckContext,
-): {
-  personOf(a: DirectoryAccount): RosterPerson | undefined;
-  accountsOf(p: RosterPerson, accounts: readonly DirectoryAccount[]): DirectoryAccount[];
-} {
+): { personOf(a: DirectoryAccount): RosterPerson | undefined } {
   const kind = ctx.decl.lifecycle?.roster.columns.idKind;
   const byId = new Map<string, RosterPerson>();
   for (const p of people) if (p.id.trim() !== '') byId.set(matchKey(p.id), p);
@@ -50,10 +47,6 @@ export function rosterMatcher(
         if (p !== undefined) return p;
       }
       return undefined;
-    },
-    accountsOf(p, accounts) {
-      const id = matchKey(p.id);
-      return accounts.filter((a) => keysOf(a, kind).includes(id));
     },
   };
 }

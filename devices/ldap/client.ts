@@ -5,8 +5,7 @@
  * Two faces: `openDirectoryReader` gives search only (what the audit gets: it cannot write even by
  * mistake), `openDirectoryWriter` adds add/modify/rename/delete for the Pulumi providers and the seed.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { isIP } from 'node:net';
 import { Attribute, Change, Client } from 'ldapts';
 import { DeviceError } from '../errors.ts';
 import { toDeviceError } from './errors.ts';
@@ -135,18 +134,15 @@ class Session {
   readonly name: string;
   private readonly client: Client;
   private readonly timeoutMs: number;
-  private readonly sockets: Set<Socket>;
 
-  constructor(client: Client, conn: DirectoryConnection, sockets: Set<Socket>) {
+  constructor(client: Client, conn: DirectoryConnection) {
     this.client = client;
     this.name = conn.name;
     this.timeoutMs = conn.timeoutMs;
-    this.sockets = sockets;
   }
 
-  /** Drop the connection without waiting for the server (used on timeouts, even mid-handshake). */
+  /** Drop the connection without waiting for the server (used on timeouts); ldapts destroys the socket. */
   abort(): void {
-    for (const s of this.sockets) s.destroy();
     void this.client.unbind().catch(() => undefined);
   }
 
@@ -187,9 +183,8 @@ class Session {
     return out;
   }
 
-  async close(): Promise<void> {
-    await this.client.unbind().catch(() => undefined);
-    for (const s of this.sockets) s.destroy();
+  close(): Promise<void> {
+    return this.client.unbind().catch(() => undefined);
   }
 
   add(dn: string, attributes: Record<string, string | string[] | Buffer | Buffer[]>): Promise<void> {
@@ -223,25 +218,15 @@ async function connect(conn: DirectoryConnection): Promise<Session> {
   const u = parseUrl(conn);
   const host = hostOf(u);
   const tls = tlsOptions(conn, host);
-  // Every socket ldapts opens (plain, TLS, the StartTLS upgrade) is kept so a timeout can destroy it:
-  // ldapts' own unbind leaves a socket that never finished connecting open.
-  const sockets = new Set<Socket>();
-  const track = <S extends Socket>(sock: S): S => {
-    sockets.add(sock);
-    sock.once('close', () => sockets.delete(sock));
-    return sock;
-  };
   // ldapts treats any tlsOptions as "connect with TLS": give them only for ldaps://, and to startTLS otherwise.
   const client = new Client({
     url: `${u.protocol}//${u.host}`,
     timeout: conn.timeoutMs,
     connectTimeout: conn.timeoutMs,
     strictDN: false,
-    createConnection: ((...args: Parameters<typeof netConnect>) => track(netConnect(...args))) as typeof netConnect,
-    createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => track(tlsConnect(...args))) as typeof tlsConnect,
     ...(u.protocol === 'ldaps:' ? { tlsOptions: tls } : {}),
   });
-  const session = new Session(client, conn, sockets);
+  const session = new Session(client, conn);
   try {
     if (u.protocol === 'ldap:') await session.run('starting TLS', () => client.startTLS(tls));
     await session.run(`binding as ${conn.bindDn}`, () => client.bind(conn.bindDn, conn.password));

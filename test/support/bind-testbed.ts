@@ -7,6 +7,8 @@
  * Secrets become `env:` references whose values the caller passes to the audit (never written into the
  * declaration), and are returned so a test can prove none of them reached the results store.
  */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -201,4 +203,28 @@ export async function writeBoundSchool(bound: BoundSchool, root: string): Promis
   const file = join(dir, 'school.yaml');
   await writeFile(file, `# Bound to the test's services by test/support/bind-testbed.ts\n${stringify(bound.loaded.decl)}`);
   return file;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real CLI (`node scripts/cli.ts ...`) in a child process, as a technician or cron would.
+ * `onSpawn` gets the child, for tests that kill it mid-run.
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(REPO, 'scripts', 'cli.ts'), ...args], { env, cwd: REPO });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    onSpawn?.(child);
+  });
 }
