@@ -37,6 +37,7 @@ import directoryPasswordCharacterRules from './passwords/directory-password-char
 import directoryPasswordExpiryGuidance from './passwords/directory-password-expiry-guidance.check.ts';
 import directoryPasswordExpiry from './passwords/directory-password-expiry.check.ts';
 import directoryPasswordHistory from './passwords/directory-password-history.check.ts';
+import directoryPasswordLengthCyberEssentials from './passwords/directory-password-length-cyber-essentials.check.ts';
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
@@ -86,6 +87,7 @@ export const allChecks: readonly Check[] = [
   directoryPasswordExpiryGuidance,
   directoryPasswordExpiry,
   directoryPasswordHistory,
+  directoryPasswordLengthCyberEssentials,
   directoryPasswordLockout,
   directoryPasswordMinLength,
   routerosVlansDeclaredPresent,

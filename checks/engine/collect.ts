@@ -184,11 +184,14 @@ export async function collectSchool(
         }
       })();
       const facts = await withDeadline(p, budget + GRACE_MS, name);
-      const status: DeviceStatus = { name, kind: job.kind, ok: true, ms: performance.now() - t0 };
+      const status: DeviceStatus = { name, kind: job.kind, ok: true, ms: Math.round(performance.now() - t0) };
       if (facts !== undefined && 'collectedAt' in facts) status.collectedAt = facts.collectedAt;
       return { job, status, facts };
     } catch (e) {
-      return { job, status: { name, kind: job.kind, ok: false, error: toCollectError(e), ms: performance.now() - t0 } };
+      return {
+        job,
+        status: { name, kind: job.kind, ok: false, error: toCollectError(e), ms: Math.round(performance.now() - t0) },
+      };
     }
   };
 

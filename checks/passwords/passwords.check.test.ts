@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectoryPasswordPolicy } from '../../devices/facts.ts';
-import { directory, failed, ok, run, schoolFacts, statuses } from '../lib/fixtures.ts';
+import { ctx, declaration, directory, failed, ok, run, schoolFacts, statuses } from '../lib/fixtures.ts';
 import characterRules from './directory-password-character-rules.check.ts';
 import expiryGuidance from './directory-password-expiry-guidance.check.ts';
 import expiry from './directory-password-expiry.check.ts';
 import history from './directory-password-history.check.ts';
+import lengthCe from './directory-password-length-cyber-essentials.check.ts';
 import lockout from './directory-password-lockout.check.ts';
 import minLength from './directory-password-min-length.check.ts';
 
@@ -168,5 +169,35 @@ describe('directory-password-expiry-guidance', () => {
 
   it('is an error when the directory is missing', () => {
     expect(statuses(run(expiryGuidance, noDirectory))).toEqual(['error']);
+  });
+});
+
+describe('directory-password-length-cyber-essentials', () => {
+  it.each([
+    [8, false, 'fail'],
+    [11, false, 'fail'],
+    [12, false, 'pass'],
+    [7, true, 'fail'],
+    [8, true, 'pass'],
+  ])('length %i, block-list or MFA %s: %s', (live, denyListOrMfa, status) => {
+    expect(statuses(run(lengthCe, withPolicy({ minLength: live }), { denyListOrMfa }))).toEqual([status]);
+  });
+
+  it('shows the gap for a school whose own clause asks for 8', () => {
+    const facts = withPolicy({ minLength: 8 });
+    expect(statuses(run(minLength, facts, { minLength: 8 }))).toEqual(['pass']);
+    expect(run(lengthCe, facts)[0]?.reason).toMatch(
+      /Cyber Essentials asks for 12 without a recorded block-list/,
+    );
+  });
+
+  it('is not applicable to a school not judged against Cyber Essentials', () => {
+    const decl = declaration();
+    const noCe = ctx({ ...decl, school: { ...decl.school, standards: ['dfe', 'kcsie'] } });
+    expect(statuses(run(lengthCe, withPolicy({ minLength: 8 }), {}, noCe))).toEqual(['not_applicable']);
+  });
+
+  it('is an error when the directory could not be read', () => {
+    expect(statuses(run(lengthCe, noDirectory))).toEqual(['error']);
   });
 });

@@ -45,6 +45,9 @@ export interface SearchRequest {
 
 export interface DirectoryReader {
   readonly name: string;
+  /** Another read-only session with the same settings: slapd allows one paged search per connection,
+   * so concurrent paged searches each need their own. */
+  fork(): Promise<DirectoryReader>;
   /** All entries, read page by page. */
   search(req: SearchRequest): Promise<RawEntry[]>;
   /** Entries one page at a time, for callers that process as they go. */
@@ -242,6 +245,7 @@ export async function openDirectoryReader(conn: DirectoryConnection): Promise<Di
   const s = await connect(conn);
   return Object.freeze({
     name: s.name,
+    fork: () => openDirectoryReader(conn),
     search: (req: SearchRequest) => s.search(req),
     pages: (req: SearchRequest) => s.pages(req),
     close: () => s.close(),
@@ -253,6 +257,7 @@ export async function openDirectoryWriter(conn: DirectoryConnection): Promise<Di
   const s = await connect(conn);
   return Object.freeze({
     name: s.name,
+    fork: () => openDirectoryReader(conn),
     search: (req: SearchRequest) => s.search(req),
     pages: (req: SearchRequest) => s.pages(req),
     close: () => s.close(),

@@ -79,11 +79,26 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
   partitions: number;
 }
 
-/** Every matching entry, read with concurrent paged searches over one connection. */
+/**
+ * Every matching entry. One partition runs on `reader`; more run concurrently, each on its own forked
+ * session (slapd keeps one paged search per connection), which are closed afterwards.
+ */
 export async function dumpEntries(reader: DirectoryReader, req: DumpRequest): Promise<RawEntry[]> {
   const filters = partitionFilters(req.filter, req.partitionBy, req.partitions);
-  const results = await Promise.all(filters.map((filter) => reader.search({ ...req, filter })));
-  if (results.length === 1) return results[0] ?? [];
+  if (filters.length === 1) return reader.search({ ...req, filter: req.filter });
+  const forks: DirectoryReader[] = [];
+  let results: RawEntry[][];
+  try {
+    results = await Promise.all(
+      filters.map(async (filter) => {
+        const session = await reader.fork();
+        forks.push(session);
+        return session.search({ ...req, filter });
+      }),
+    );
+  } finally {
+    await Promise.all(forks.map((f) => f.close()));
+  }
   const seen = new Set<string>();
   const out: RawEntry[] = [];
   for (const list of results)

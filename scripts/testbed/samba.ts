@@ -53,7 +53,8 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   await mkdir(join(d, 'log'), { recursive: true });
 
   const options = {
-    interfaces: host,
+    // With /8, Samba takes the address as given; a bare address must exist on an interface (only 127.0.0.1 does).
+    interfaces: `${host}/8`,
     'bind interfaces only': 'yes',
     'server services': 'ldap kdc',
     'log file': join(d, 'log', 'log.%m'),

@@ -34,6 +34,7 @@ import {
 } from '../../devices/ldap/policy.ts';
 import { toFiletime } from '../../devices/ldap/values.ts';
 import { sshaHash } from './slapd.ts';
+import type { Directory } from '../../inventory/types.ts';
 import type { ServiceInfo, TestbedInfo } from './types.ts';
 
 // ---------------------------------------------------------------- the dataset
@@ -200,6 +201,30 @@ export async function testbedDirectories(
     };
   }
   return out;
+}
+
+/**
+ * The `directory` block of a declaration for a testbed directory, binding as the administrator or the
+ * audit account, the password read from the environment variable `passwordEnv`.
+ */
+export function testbedDeclaration(
+  d: TestbedDirectory,
+  data: DemoDirectory,
+  who: 'admin' | 'auditor',
+  passwordEnv: string,
+): Directory {
+  const s = d.kind === 'ad' ? data.ad : data.openldap;
+  return {
+    kind: d.kind,
+    url: d[who].url,
+    tls: { ca: d.caPath, ...(d.servername ? { servername: d.servername } : {}) },
+    baseDn: d.baseDn,
+    bind: { dn: d[who].bindDn, password: `env:${passwordEnv}` },
+    ous: { staff: s.ous.staff, pupils: s.ous.pupils, leavers: s.ous.leavers },
+    adminGroups: [s.adminGroup],
+    roleGroups: { staff: data.groups.staff, pupils: data.groups.pupils },
+    passwordPolicy: s.passwordPolicy,
+  };
 }
 
 // ---------------------------------------------------------------- seeding

@@ -313,7 +313,8 @@ function matchOf(ctx: Context, rule: RouterFirewallRule, chain: string): Match {
   if (cs !== undefined && cs !== '') {
     const [neg, v] = negated(cs);
     const states = v.split(',');
-    const matchesNew = states.includes('new') || states.includes('untracked');
+    // Untracked packets are those a raw `notrack` rule exempts; zone traffic is tracked, so only `new` matches.
+    const matchesNew = states.includes('new');
     if (neg) m.state = matchesNew ? 'never' : 'new';
     else if (matchesNew) m.state = 'new';
     else if (states.every((s) => s === 'invalid')) m.state = 'invalid';

@@ -1,0 +1,185 @@
+/**
+ * Directory facts from the testbed's Samba AD DC and slapd equal the demo dataset the seed loaded
+ * (test/fixtures/directory/demo-school.json), account by account: expected facts are computed from the
+ * dataset, not from the collector, so a decoding mistake cannot agree with itself. Times the servers
+ * set (creation, password set) are checked to be from this run; last logons the seed wrote are exact.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import type { DirectoryAccount, DirectoryFacts } from '../devices/facts.ts';
+import { collectDirectoryAccounts, collectDirectoryFacts } from '../devices/ldap/collect.ts';
+import { secretResolver } from '../inventory/secrets.ts';
+import type { Directory } from '../inventory/types.ts';
+import {
+  adUserDn,
+  boundInOpenLdap,
+  type DemoPerson,
+  displayNameOf,
+  lastLogonOf,
+  loadDemoDirectory,
+  openLdapUserDn,
+  testbedDeclaration,
+  testbedDirectories,
+  type TestbedDirectory,
+} from '../scripts/testbed/seed-directory.ts';
+import type { TestbedInfo } from '../scripts/testbed/types.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testbed: TestbedInfo;
+  }
+}
+
+const tb = inject('testbed');
+if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+const dirs = await testbedDirectories(tb);
+const data = await loadDemoDirectory();
+const started = Date.now();
+
+function declared(d: TestbedDirectory, who: 'admin' | 'auditor'): Directory {
+  return testbedDeclaration(d, data, who, 'DIRECTORY_PASSWORD');
+}
+
+/** Collector options resolving secrets as the audit does, with the password in a private environment. */
+function opts(d: TestbedDirectory, who: 'admin' | 'auditor') {
+  return { resolveSecret: secretResolver(process.cwd(), { DIRECTORY_PASSWORD: d[who].password }), timeoutMs: 10_000 };
+}
+
+const OU_ROLE: Record<DemoPerson['ou'], string> = { staff: 'staff', pupils: 'pupils', leavers: 'leavers', it: 'other' };
+
+/** What the collector must report for one seeded person (server-set times are checked separately). */
+function expectedAccount(p: DemoPerson, kind: 'ad' | 'openldap'): Partial<DirectoryAccount> {
+  const s = kind === 'ad' ? data.ad : data.openldap;
+  const admin = p.admin ? [s.adminGroup] : [];
+  const base: Partial<DirectoryAccount> = {
+    dn: kind === 'ad' ? adUserDn(p, s) : openLdapUserDn(p, s),
+    username: p.username,
+    mail: `${p.username}@${data.domain}`,
+    displayName: displayNameOf(p),
+    givenName: p.givenName,
+    surname: p.surname,
+    ou: OU_ROLE[p.ou],
+    enabled: p.enabled,
+    groups: [...p.groups, ...admin].sort(),
+    isAdmin: p.admin === true,
+  };
+  if (p.employeeId) base.employeeId = p.employeeId;
+  if (kind === 'ad') {
+    base.upn = `${p.username}@${data.domain}`;
+    base.passwordNeverExpires = p.passwordNeverExpires === true;
+    base.passwordNotRequired = p.passwordNotRequired === true;
+    base.locked = false;
+    base.userAccountControl = 0x200 | (p.enabled ? 0 : 2) | (p.passwordNeverExpires ? 0x10000 : 0) | (p.passwordNotRequired ? 0x20 : 0);
+    if (p.accountExpires) base.accountExpires = new Date(p.accountExpires).toISOString();
+  } else {
+    base.passwordNeverExpires = false;
+    base.passwordNotRequired = false;
+    // The ppolicy admin lock is how OpenLDAP disables: locked and not enabled.
+    base.locked = !p.enabled;
+  }
+  return base;
+}
+
+function thisRun(iso: string | undefined): boolean {
+  if (iso === undefined) return false;
+  const t = Date.parse(iso);
+  // The seed ran before this file; allow for the servers' whole-second timestamps.
+  return t > started - 30 * 60_000 && t <= Date.now() + 1000;
+}
+
+describe.each([
+  ['Samba AD', 'ad' as const],
+  ['slapd', 'openldap' as const],
+])('directory facts from %s', (_name, kind) => {
+  const d = dirs[kind];
+  if (!d) throw new Error(`testbed ${kind} is not running`);
+  const settings = kind === 'ad' ? data.ad : data.openldap;
+  let facts: DirectoryFacts;
+
+  it('collects within the budget, as the declaration binds (the demo binds as the administrator)', async () => {
+    facts = await collectDirectoryFacts(declared(d, 'admin'), opts(d, 'admin'));
+    expect(facts.kind).toBe(kind);
+    expect(facts.baseDn).toBe(d.baseDn);
+  });
+
+  it('reports the effective password policy and the fine-grained ones', () => {
+    const { source, ...policy } = facts.passwordPolicy;
+    expect(policy).toEqual(settings.passwordPolicy);
+    expect(source).toBe(kind === 'ad' ? 'domain' : settings.policyDn);
+    expect(facts.fineGrainedPolicies).toEqual(
+      settings.fineGrainedPolicies.map((f) => {
+        const { name, dn, precedence, appliesTo, ...values } = f;
+        return kind === 'ad'
+          ? { source: name, ...values, precedence, appliesTo }
+          : { source: dn, ...values, appliesTo: [...appliesTo].sort() };
+      }),
+    );
+    expect(facts.unreadable).toBeUndefined();
+  });
+
+  it('reports every seeded account exactly, and nothing else but the built-in accounts', () => {
+    const byName = new Map(facts.accounts.map((a) => [a.username, a]));
+    for (const p of data.people) {
+      const a = byName.get(p.username);
+      expect(a, p.username).toBeDefined();
+      expect(a, p.username).toMatchObject(expectedAccount(p, kind));
+      expect(thisRun(a?.created), `${p.username} created`).toBe(true);
+      expect(thisRun(a?.passwordLastSet), `${p.username} password set`).toBe(true);
+    }
+    const extra = facts.accounts.map((a) => a.username).filter((u) => !data.people.some((p) => p.username === u));
+    expect(extra.sort()).toEqual(kind === 'ad' ? ['Administrator', 'Guest', 'auditor', 'krbtgt'] : []);
+  });
+
+  it('reports last logons: AD as the seed wrote them, OpenLDAP for each account that really bound', () => {
+    for (const p of data.people) {
+      const a = facts.accounts.find((x) => x.username === p.username);
+      if (kind === 'ad') {
+        const want = lastLogonOf(p, new Date());
+        if (p.lastLogon) expect(a?.lastLogon, p.username).toBe(new Date(p.lastLogon).toISOString());
+        else if (want) expect(Math.abs(Date.parse(a?.lastLogon ?? '') - want.getTime()), p.username).toBeLessThan(30 * 60_000);
+        else expect(a?.lastLogon, p.username).toBeUndefined();
+      } else if (boundInOpenLdap(p)) expect(thisRun(a?.lastLogon), p.username).toBe(true);
+      else expect(a?.lastLogon, p.username).toBeUndefined();
+    }
+  });
+
+  it('names the members of the admin group', () => {
+    const members = data.people.filter((p) => p.admin).map((p) => p.username);
+    if (kind === 'ad') members.push('Administrator');
+    expect(facts.adminGroups).toEqual({ [settings.adminGroup]: members.sort() });
+  });
+
+  it('lists the computer objects (AD) with their state', () => {
+    if (kind === 'openldap') {
+      expect(facts.computers).toEqual([]);
+      return;
+    }
+    for (const c of data.ad.computers ?? []) {
+      const got = facts.computers.find((x) => x.name === c.name);
+      expect(got, c.name).toMatchObject({
+        dnsHostName: `${c.name.toLowerCase()}.${data.domain}`,
+        os: c.os,
+        enabled: c.enabled,
+      });
+      if (c.lastLogon) expect(got?.lastLogon).toBe(new Date(c.lastLogon).toISOString());
+    }
+    // The domain controller itself is a computer too.
+    expect(facts.computers.some((x) => x.name.toUpperCase() === 'DC1')).toBe(true);
+  });
+
+  it('the read-only audit account reads the same accounts', async () => {
+    const viaAuditor = await collectDirectoryFacts(declared(d, 'auditor'), opts(d, 'auditor'));
+    const strip = (f: DirectoryFacts) => f.accounts.map((a) => ({ ...a, lastLogon: undefined })).sort((x, y) => x.dn.localeCompare(y.dn));
+    expect(strip(viaAuditor)).toEqual(strip(facts));
+    if (kind === 'ad')
+      // An ordinary AD user sees that a fine-grained policy exists but may not read it: reported, not hidden.
+      expect(viaAuditor.unreadable).toEqual(settings.fineGrainedPolicies.map((f) => `fine-grained password policy ${f.name}`));
+  });
+
+  it('the same accounts come back whether read in one search or in concurrent partitions', async () => {
+    const one = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { partitions: 1 });
+    const many = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { partitions: 5, pageSize: 3 });
+    const key = (l: DirectoryAccount[]) => l.map((a) => a.dn).sort();
+    expect(key(many)).toEqual(key(one));
+    expect(one.length).toBe(facts.accounts.length);
+  });
+});
