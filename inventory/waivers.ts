@@ -91,7 +91,11 @@ export function parseWaivers(text: string, file: string): Waiver[] {
     const oneOfAt = new Set(errs.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
     const seen = new Set<string>();
     for (const e of errs) {
-      if (e.keyword === 'required' && oneOfAt.has(e.instancePath) && /^(check|control)$/.test(String(e.params.missingProperty)))
+      if (
+        e.keyword === 'required' &&
+        oneOfAt.has(e.instancePath) &&
+        /^(check|control)$/.test(String(e.params.missingProperty))
+      )
         continue;
       const d = describe(e);
       const k = `${d.pointer}|${d.message}`;
@@ -111,7 +115,8 @@ export function parseWaivers(text: string, file: string): Waiver[] {
     ids.set(w.id, i);
     if (!realDate(w.granted)) at(`${ptr}/granted`, `not a real date: ${w.granted}`);
     if (!realDate(w.expires)) at(`${ptr}/expires`, `not a real date: ${w.expires}`);
-    if (w.expires < w.granted) at(`${ptr}/expires`, `expires (${w.expires}) is before granted (${w.granted})`);
+    if (w.expires < w.granted)
+      at(`${ptr}/expires`, `expires (${w.expires}) is before granted (${w.granted})`);
     const waiver: Waiver = {
       id: w.id,
       reason: w.reason,
@@ -135,7 +140,9 @@ export async function loadWaivers(file: string): Promise<Waiver[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new WaiverFileError(file, [`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
+    throw new WaiverFileError(file, [
+      `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    ]);
   }
   return parseWaivers(text, file);
 }

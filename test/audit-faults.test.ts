@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRun } from '../checks/engine/types.ts';
 import { getCheck } from '../checks/registry.ts';
 import { loadSchool } from '../inventory/load.ts';
-import { bindToTestbed, runCli, SCHOOLS_DIR, startSchoolRouter, testbedInfo, writeBoundSchool } from './support/bind-testbed.ts';
+import {
+  bindToTestbed,
+  runCli,
+  SCHOOLS_DIR,
+  startSchoolRouter,
+  testbedInfo,
+  writeBoundSchool,
+} from './support/bind-testbed.ts';
 import type { CliResult } from './support/bind-testbed.ts';
 
 const SCHOOL = 'demo';
@@ -36,14 +43,24 @@ describe('a router that goes away mid-run', () => {
     const { server, endpoint } = await startSchoolRouter('demo', [
       { fault: { kind: 'delay', ms: 60_000 }, command: '/ip/firewall/filter/print' },
     ]);
-    const bound = await bindToTestbed(await loadSchool(join(SCHOOLS_DIR, SCHOOL, 'school.yaml')), testbedInfo(), {
-      routers: endpoint,
-    });
+    const bound = await bindToTestbed(
+      await loadSchool(join(SCHOOLS_DIR, SCHOOL, 'school.yaml')),
+      testbedInfo(),
+      {
+        routers: endpoint,
+      },
+    );
     routerName = bound.loaded.decl.devices.find((d) => d.driver === 'routeros')?.name ?? '';
     switchName = bound.loaded.decl.devices.find((d) => d.driver === 'snmp')?.name ?? '';
     const file = await writeBoundSchool(bound, dir);
-    const pending = runCli(['audit', file, '--store', join(dir, 'results.db'), '--format', 'json'], bound.env);
-    await until('the audit to log in to the router', () => server.logins.some((l) => l.ok) && server.connections() > 0);
+    const pending = runCli(
+      ['audit', file, '--store', join(dir, 'results.db'), '--format', 'json'],
+      bound.env,
+    );
+    await until(
+      'the audit to log in to the router',
+      () => server.logins.some((l) => l.ok) && server.connections() > 0,
+    );
     await server.close();
     result = await pending;
     run = JSON.parse(result.stdout) as AuditRun;
@@ -57,7 +74,10 @@ describe('a router that goes away mid-run', () => {
 
   it('records the router as unreadable, with the cause', () => {
     const router = run.devices.find((d) => d.kind === 'router');
-    expect(router).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^E-(CLOSED|REFUSED|PROTOCOL)$/) } });
+    expect(router).toMatchObject({
+      ok: false,
+      error: { code: expect.stringMatching(/^E-(CLOSED|REFUSED|PROTOCOL)$/) },
+    });
   });
 
   it('turns every router check into an error naming the router, never a pass', () => {
@@ -69,16 +89,23 @@ describe('a router that goes away mid-run', () => {
       expect(f.status, f.key).toBe('error');
       expect(f.reason).toMatch(new RegExp(`${routerName}.*E-(CLOSED|REFUSED|PROTOCOL)`));
     }
-    expect(run.findings.some((f) => f.status === 'pass' && f.evidence.some((e) => e.source === routerName))).toBe(false);
+    expect(
+      run.findings.some((f) => f.status === 'pass' && f.evidence.some((e) => e.source === routerName)),
+    ).toBe(false);
   });
 
   it('still reads and judges the switch and the directory', () => {
-    for (const kind of ['switch', 'directory'] as const) expect(run.devices.find((d) => d.kind === kind)?.ok, kind).toBe(true);
+    for (const kind of ['switch', 'directory'] as const)
+      expect(run.devices.find((d) => d.kind === kind)?.ok, kind).toBe(true);
     const judged = (source: string) =>
-      run.findings.filter((f) => f.evidence.some((e) => e.source === source) && (f.status === 'pass' || f.status === 'fail'));
+      run.findings.filter(
+        (f) => f.evidence.some((e) => e.source === source) && (f.status === 'pass' || f.status === 'fail'),
+      );
     expect(judged(switchName).length).toBeGreaterThan(0);
     expect(judged('directory').length).toBeGreaterThan(0);
     // The switch's deliberate fault is still found.
-    expect(run.findings.find((f) => f.checkId === 'switch-vlans-declared-present' && f.status === 'fail')).toBeDefined();
+    expect(
+      run.findings.find((f) => f.checkId === 'switch-vlans-declared-present' && f.status === 'fail'),
+    ).toBeDefined();
   });
 });

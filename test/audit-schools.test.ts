@@ -44,16 +44,18 @@ const CASES: Case[] = [
       ['routeros-snmp-default-community', 'core-router', /snmp/, /public/],
       ['wifi-guest-on-guest-vlan', 'core-router', /^Demo-Guest/, /VLAN 20/],
       ['wifi-ssid-requires-eap', 'core-router', /^Demo-Pupils/, /psk/],
-      ['wifi-pmf-required', 'core-router', /^Demo-Pupils/, /disabled/],
+      ['wifi-pmf-required', 'core-router', /^Demo-Pupils.* pmf$/, /disabled/],
       ['routeros-zone-isolation', 'core-router', 'guests -> staff'],
       ['routeros-firewall-encrypted-dns-blocked', 'core-router', 'PUPILS port 853', /accepted/],
       ['switch-vlans-declared-present', 'core-sw1', /VLAN 40/, /absent/],
       ['switch-management-plaintext-off', 'core-sw1-cli', 'http', /on/],
-      // The seeded directory's deliberate faults (scripts/testbed/seed-directory.ts).
-      ['directory-account-leavers-disabled', 'directory', /./],
-      ['directory-account-generic-names', 'directory', /ictsupport/],
-      ['directory-account-password-never-expires', 'directory', /./],
-      ['directory-account-password-not-required', 'directory', /./],
+      // The seeded directory's deliberate faults (test/fixtures/directory/demo-school.json) against the roster.
+      ['directory-account-leavers-disabled', 'directory', 'ellie.marsh', /^enabled/],
+      ['directory-account-leavers-disabled', 'directory', 'liam.darcy', /last sign-in/],
+      ['directory-account-not-on-roster', 'directory', 'ictsupport', /no match/],
+      ['directory-account-password-not-required', 'directory', 'megan.price', /PASSWD_NOTREQD/],
+      ['directory-account-stale', 'directory', 'daniel.hughes', /last sign-in/],
+      ['directory-admin-named-count', 'directory', /emergency/],
     ],
     waived: [['routeros-firewall-encrypted-dns-blocked', 'W-DEMO-001']],
   },
@@ -123,7 +125,8 @@ const CASES: Case[] = [
 function matches(f: RunFinding, [checkId, source, object]: Expect): boolean {
   if (f.checkId !== checkId) return false;
   return f.evidence.some(
-    (e) => e.source === source && (typeof object === 'string' ? e.object === object : object.test(e.object ?? '')),
+    (e) =>
+      e.source === source && (typeof object === 'string' ? e.object === object : object.test(e.object ?? '')),
   );
 }
 
@@ -154,22 +157,30 @@ for (const c of CASES) {
         if (d.ok) continue;
         // The only acceptable gap: a roster export the example school does not ship yet.
         expect(d.kind, `${d.name}: ${d.error?.code} ${d.error?.message}`).toBe('roster');
-        expect(rosterFile !== undefined && !existsSync(rosterFile), `${d.name}: ${d.error?.message}`).toBe(true);
+        expect(rosterFile !== undefined && !existsSync(rosterFile), `${d.name}: ${d.error?.message}`).toBe(
+          true,
+        );
       }
       expect(run.devices.filter((d) => d.kind === 'router').every((d) => d.ok)).toBe(true);
     });
 
-    it.each(c.fails.map((e) => [`${e[0]} on ${e[1]} ${String(e[2])}`, e] as const))('fails %s, with evidence', (_n, e) => {
-      const found = run.findings.filter((f) => matches(f, e));
-      expect(found.length, `no finding for ${e.join(' ')} among:\n${run.findings.map((f) => `${f.status} ${f.key}`).join('\n')}`).toBeGreaterThan(0);
-      for (const f of found) {
-        expect(f.status).toBe('fail');
-        expect(f.reason.length).toBeGreaterThan(10);
-        const ev = f.evidence.find((x) => x.source === e[1]);
-        expect(ev?.expected ?? ev?.actual, 'evidence says what was expected or found').toBeDefined();
-        if (e[3] !== undefined) expect(f.evidence.map((x) => x.actual ?? '').join(' ')).toMatch(e[3]);
-      }
-    });
+    it.each(c.fails.map((e) => [`${e[0]} on ${e[1]} ${String(e[2])}`, e] as const))(
+      'fails %s, with evidence',
+      (_n, e) => {
+        const found = run.findings.filter((f) => matches(f, e));
+        expect(
+          found.length,
+          `no finding for ${e.join(' ')} among:\n${run.findings.map((f) => `${f.status} ${f.key}`).join('\n')}`,
+        ).toBeGreaterThan(0);
+        for (const f of found) {
+          expect(f.status).toBe('fail');
+          expect(f.reason.length).toBeGreaterThan(10);
+          const ev = f.evidence.find((x) => x.source === e[1]);
+          expect(ev?.expected ?? ev?.actual, 'evidence says what was expected or found').toBeDefined();
+          if (e[3] !== undefined) expect(f.evidence.map((x) => x.actual ?? '').join(' ')).toMatch(e[3]);
+        }
+      },
+    );
 
     it("maps every finding to that school's own clauses, and only to them", () => {
       for (const f of run.findings) {
@@ -192,7 +203,10 @@ for (const c of CASES) {
     });
 
     it('applies its waivers while they are in force, and shows the waived finding', () => {
-      const waivers = parseWaivers(readFileSync(join(SCHOOLS_DIR, c.school, 'waivers.yaml'), 'utf8'), 'waivers.yaml');
+      const waivers = parseWaivers(
+        readFileSync(join(SCHOOLS_DIR, c.school, 'waivers.yaml'), 'utf8'),
+        'waivers.yaml',
+      );
       const today = run.asOf.slice(0, 10);
       for (const [checkId, waiverId] of c.waived ?? []) {
         const w = waivers.find((x) => x.id === waiverId);
@@ -200,9 +214,14 @@ for (const c of CASES) {
         if (w === undefined) continue;
         if (w.expires >= today) {
           const f = run.findings.find((x) => x.checkId === checkId && x.status === 'waived');
-          expect(f, `${checkId} waived by ${waiverId}`).toMatchObject({ waivedStatus: 'fail', waiver: { id: waiverId } });
+          expect(f, `${checkId} waived by ${waiverId}`).toMatchObject({
+            waivedStatus: 'fail',
+            waiver: { id: waiverId },
+          });
         } else {
-          expect(run.findings.find((x) => x.key === `waiver-expired|waivers|${waiverId}`)?.status).toBe('fail');
+          expect(run.findings.find((x) => x.key === `waiver-expired|waivers|${waiverId}`)?.status).toBe(
+            'fail',
+          );
         }
       }
       expect(run.effectivePolicy.waivers.map((w) => w.id).sort()).toEqual(waivers.map((w) => w.id).sort());

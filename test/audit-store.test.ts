@@ -76,11 +76,13 @@ describe('the results store', () => {
   it('never stores (or prints) a secret', () => {
     const sshd = testbedInfo().services.sshd;
     const secrets = [...bound.secrets];
-    if (sshd?.privateKey !== undefined) secrets.push(readFileSync(sshd.privateKey, 'utf8').split('\n')[1] ?? '');
+    if (sshd?.privateKey !== undefined)
+      secrets.push(readFileSync(sshd.privateKey, 'utf8').split('\n')[1] ?? '');
     expect(secrets.length).toBeGreaterThanOrEqual(4);
     const files = [db, `${db}-wal`, `${db}-shm`].filter((f) => existsSync(f)).map((f) => readFileSync(f));
     for (const s of secrets.filter((x) => x.length >= 6)) {
-      for (const bytes of files) expect(bytes.includes(Buffer.from(s, 'utf8')), 'a secret in the store').toBe(false);
+      for (const bytes of files)
+        expect(bytes.includes(Buffer.from(s, 'utf8')), 'a secret in the store').toBe(false);
       expect(first.stdout.includes(s) || first.stderr.includes(s), 'a secret in the output').toBe(false);
     }
   });
@@ -89,9 +91,13 @@ describe('the results store', () => {
     const { server, endpoint } = await startSchoolRouter('demo', [
       { fault: { kind: 'delay', ms: 60_000 }, command: '/ip/firewall/filter/print' },
     ]);
-    const again = await bindToTestbed(await loadSchool(join(SCHOOLS_DIR, 'demo', 'school.yaml')), testbedInfo(), {
-      routers: endpoint,
-    });
+    const again = await bindToTestbed(
+      await loadSchool(join(SCHOOLS_DIR, 'demo', 'school.yaml')),
+      testbedInfo(),
+      {
+        routers: endpoint,
+      },
+    );
     const f2 = await writeBoundSchool(again, join(dir, 'second'));
     let kill: (() => void) | undefined;
     const pending = runCli(['audit', f2, '--store', db], again.env, (child) => {
@@ -99,13 +105,20 @@ describe('the results store', () => {
     });
     const store = openStore(db);
     try {
-      await until('the run row and the router login', () => store.listRuns({ status: 'incomplete' }).length > 0 && server.logins.some((l) => l.ok));
+      await until(
+        'the run row and the router login',
+        () => store.listRuns({ status: 'incomplete' }).length > 0 && server.logins.some((l) => l.ok),
+      );
       kill?.();
       const res = await pending;
       expect(res.signal).toBe('SIGKILL');
       const [killed] = store.listRuns({ status: 'incomplete' });
       expect(killed).toBeDefined();
-      expect(store.getRun(killed?.id ?? '')).toMatchObject({ status: 'incomplete', findings: [], devices: [] });
+      expect(store.getRun(killed?.id ?? '')).toMatchObject({
+        status: 'incomplete',
+        findings: [],
+        devices: [],
+      });
       expect(store.getRun(firstRun.id)).toEqual(firstRun);
       expect(store.latestRun('demo')?.id).toBe(killed?.id);
       expect(store.previousRun('demo', killed?.id ?? '')?.id).toBe(firstRun.id);
@@ -135,7 +148,9 @@ describe('the results store', () => {
       } });
       store.finishRun({ ...run, findings, status: 'complete' });
     `;
-    const proc = spawn(process.execPath, ['--input-type=module', '-e', child, db, firstRun.id], { cwd: REPO });
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', child, db, firstRun.id], {
+      cwd: REPO,
+    });
     let err = '';
     proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const closed = new Promise<NodeJS.Signals | null>((r) => proc.on('close', (_c, sig) => r(sig)));

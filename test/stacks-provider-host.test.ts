@@ -69,7 +69,7 @@ const js = (s: unknown): Record<string, unknown> => (s as Struct).toJavaScript()
 
 function inputsOf(o: DesiredObject, connection: RouterConnection): Record<string, unknown> {
   const props = Object.fromEntries(Object.entries(o.props).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'test-secret-value')]));
-  return { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(o.secretProps ? { secretProps: o.secretProps } : {}) };
+  return { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(o.secretProps ? { secretProps: o.secretProps } : {}), ...(o.atLeast ? { atLeast: o.atLeast } : {}) };
 }
 
 beforeAll(async () => {

@@ -40,7 +40,7 @@ async function school(id: string): Promise<{ decl: SchoolDeclaration; plan: Rout
 function inputsOf(o: DesiredObject, connection: RouterConnection): MenuObjectInputs {
   // Stand-in values for the declaration's secret references.
   const props = Object.fromEntries(Object.entries(o.props).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'test-secret-value')]));
-  return { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(o.secretProps ? { secretProps: o.secretProps } : {}) };
+  return { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(o.secretProps ? { secretProps: o.secretProps } : {}), ...(o.atLeast ? { atLeast: o.atLeast } : {}) };
 }
 
 interface Applied {
@@ -164,6 +164,8 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const applied = await apply(plan, connection);
     const staff = applied.objects.get('vlan-STAFF-interface')!;
     expect(staff.outs.adopted).toBe(true);
+    // The router's trunk to the switch (not declared) stays a tagged member of every VLAN.
+    expect(rows(s, '/interface/bridge/vlan').find((r) => r['vlan-ids'] === '10')?.tagged?.split(',')).toEqual(expect.arrayContaining(['bridge1', 'ether2']));
     // Rules that were already there without schoolnet's tag are reported, not removed.
     expect(applied.firewall.outs.unmanaged.length).toBeGreaterThan(0);
     expect(rows(s, '/ip/firewall/filter').length).toBe(plan.firewall.length + applied.firewall.outs.unmanaged.length);

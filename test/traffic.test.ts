@@ -52,7 +52,7 @@ function intended(decl: SchoolDeclaration, from: Zone, to: Zone, probe: Probe): 
       return 'allow';
   }
   for (const r of decl.zones.rules as ZoneRule[]) {
-    const targets = Array.isArray(r.to) ? r.to : [r.to];
+    const targets: Zone[] = Array.isArray(r.to) ? r.to : [r.to];
     if (r.from !== from || !targets.includes(to)) continue;
     if (r.services && !r.services.map(parseService).some((s) => serviceMatches(s, probe))) continue;
     return r.action;
@@ -127,9 +127,12 @@ describe('zone policies proven by real packets in network namespaces', () => {
         audit: readRouterRules(asFacts(v.rules), decl),
       })),
     ];
-    const probes = probesOf(ir);
+    // Pings, TCP and UDP: what a process can send without raw sockets. The IR's `other` probe (GRE)
+    // is left out: no example policy names a protocol other than these.
+    const sendable = (p: Probe) => ['icmp', 'tcp', 'udp'].includes(p.proto);
+    const probes = probesOf(ir).filter(sendable);
     for (const s of scenarios)
-      for (const p of probesOf(s.audit)) if (!probes.some((q) => formatProbe(q) === formatProbe(p))) probes.push(p);
+      for (const p of probesOf(s.audit).filter(sendable)) if (!probes.some((q) => formatProbe(q) === formatProbe(p))) probes.push(p);
     const ports = {
       tcp: [...new Set(probes.filter((p) => p.proto === 'tcp').map((p) => p.port!))],
       udp: [...new Set(probes.filter((p) => p.proto === 'udp').map((p) => p.port!))],
@@ -164,7 +167,7 @@ describe('zone policies proven by real packets in network namespaces', () => {
       expect(applied.hostKey).toBe(lab.hostKeyPin);
       expect(await lab.ruleset()).toContain('table inet schoolnet');
 
-      const send = (pair: Pair, p: Probe) => lab.probe({ from: pair.from, host: pair.to ? pair.to.hostAddr : pair.from.routerAddr, proto: p.proto, port: p.port });
+      const send = (pair: Pair, p: Probe) => lab.probe({ from: pair.from, host: pair.to ? pair.to.hostAddr : pair.from.routerAddr, proto: p.proto as 'icmp' | 'tcp' | 'udp', port: p.port });
       const jobs = pairs.flatMap((pair) => probes.map((p) => ({ pair, p })));
       const first = await Promise.all(jobs.map(({ pair, p }) => send(pair, p)));
       // A lost packet on a loaded machine must not look like a drop: ask again before calling it one.

@@ -110,7 +110,13 @@ type Job =
 interface JobResult {
   job: Job;
   status: DeviceStatus;
-  facts?: RouterFacts | SwitchFacts | SwitchManagement | DirectoryFacts | SchoolFacts['roster'] | SchoolFacts['register'];
+  facts?:
+    | RouterFacts
+    | SwitchFacts
+    | SwitchManagement
+    | DirectoryFacts
+    | SchoolFacts['roster']
+    | SchoolFacts['register'];
 }
 
 /** Which jobs the needs call for. Devices are matched to fact sets by driver, not kind: an AP running
@@ -125,7 +131,8 @@ export function plan(loaded: LoadedSchool, needs: ReadonlySet<FactNeed>): Job[] 
       jobs.push({ kind: 'switch', device });
     if (device.driver === 'ssh-cli' && needs.has('switch-cli')) jobs.push({ kind: 'switch-cli', device });
   }
-  if (decl.directory !== undefined && needs.has('directory')) jobs.push({ kind: 'directory', dir: decl.directory });
+  if (decl.directory !== undefined && needs.has('directory'))
+    jobs.push({ kind: 'directory', dir: decl.directory });
   if (decl.lifecycle !== undefined && needs.has('roster')) jobs.push({ kind: 'roster' });
   if (decl.inventory !== undefined && needs.has('register')) jobs.push({ kind: 'register' });
   return jobs;
@@ -190,7 +197,13 @@ export async function collectSchool(
     } catch (e) {
       return {
         job,
-        status: { name, kind: job.kind, ok: false, error: toCollectError(e), ms: Math.round(performance.now() - t0) },
+        status: {
+          name,
+          kind: job.kind,
+          ok: false,
+          error: toCollectError(e),
+          ms: Math.round(performance.now() - t0),
+        },
       };
     }
   };
@@ -230,7 +243,9 @@ export async function collectSchool(
     const twin = pairCli(r.job.device, snmpDevices);
     if (twin !== undefined) {
       // When the twin's SNMP collection failed, its error already stands for the switch.
-      const host: Collected<SwitchFacts> | undefined = facts.switches.find((s) => s.ok && s.facts.device === twin.name);
+      const host: Collected<SwitchFacts> | undefined = facts.switches.find(
+        (s) => s.ok && s.facts.device === twin.name,
+      );
       if (host !== undefined && host.ok) host.facts.management = mgmt;
     } else
       facts.switches.push({

@@ -35,11 +35,14 @@ function collectionError(d: DeviceStatus): CheckResult {
   const err = d.error ?? { code: 'E-INTERNAL', message: 'unknown failure' };
   return {
     status: 'error',
-    reason: `Could not read ${d.name} (${err.code}): ${err.message}${err.hint ? `; ${err.hint}` : ''}.`.replace(
-      /\.\.$/,
-      '.',
-    ),
-    evidence: [{ source: d.name, expected: `${d.kind} facts collected`, actual: `${err.code}: ${err.message}` }],
+    reason:
+      `Could not read ${d.name} (${err.code}): ${err.message}${err.hint ? `; ${err.hint}` : ''}.`.replace(
+        /\.\.$/,
+        '.',
+      ),
+    evidence: [
+      { source: d.name, expected: `${d.kind} facts collected`, actual: `${err.code}: ${err.message}` },
+    ],
   };
 }
 
@@ -71,13 +74,17 @@ export function evaluateChecks(
           {
             status: 'error',
             reason: `Check ${id} failed while judging the facts: ${e instanceof Error ? e.message : String(e)}.`,
-            evidence: [{ source: 'schoolnet', object: id, expected: 'the check completes', actual: 'it threw' }],
+            evidence: [
+              { source: 'schoolnet', object: id, expected: 'the check completes', actual: 'it threw' },
+            ],
           },
         ];
       }
     }
     for (const d of failed) {
-      const covered = results.some((r) => r.status === 'error' && r.evidence.some((e) => e.source === d.name));
+      const covered = results.some(
+        (r) => r.status === 'error' && r.evidence.some((e) => e.source === d.name),
+      );
       if (!covered) results.push(collectionError(d));
     }
     if (results.length === 0)

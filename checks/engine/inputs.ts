@@ -73,9 +73,14 @@ export const defaultCollectors: Collectors = {
       return await rosterFacts(loaded);
     } catch (e) {
       if (e instanceof RosterError)
-        throw new DeviceError('E-CONFIG', 'roster', e.problems.slice(0, 5).map(formatRosterProblem).join('; '), {
-          hint: 'fix the roster export (see the lines named) and audit again',
-        });
+        throw new DeviceError(
+          'E-CONFIG',
+          'roster',
+          e.problems.slice(0, 5).map(formatRosterProblem).join('; '),
+          {
+            hint: 'fix the roster export (see the lines named) and audit again',
+          },
+        );
       throw e;
     }
   },

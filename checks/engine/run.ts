@@ -64,7 +64,8 @@ function checkWaiverTargets(inputs: EngineInputs): void {
     if (w.control !== undefined && !inputs.controlIds.has(w.control))
       problems.push(`${at}: waiver ${w.id} names unknown control "${w.control}"`);
   }
-  if (problems.length > 0) throw new ConfigError(`waivers file ${where} names things that do not exist`, problems);
+  if (problems.length > 0)
+    throw new ConfigError(`waivers file ${where} names things that do not exist`, problems);
 }
 
 function attestationsOf(clauseMap: EffectivePolicy['clauseMap']): Attestation[] {
@@ -73,11 +74,20 @@ function attestationsOf(clauseMap: EffectivePolicy['clauseMap']): Attestation[] 
     .map((c) => ({ clause: c.id, who: c.attestation?.who ?? '', every: c.attestation?.every ?? '' }));
 }
 
-export async function runAudit(loaded: LoadedSchool, inputs: EngineInputs, opts: AuditOptions = {}): Promise<AuditRun> {
+export async function runAudit(
+  loaded: LoadedSchool,
+  inputs: EngineInputs,
+  opts: AuditOptions = {},
+): Promise<AuditRun> {
   const clock = opts.clock ?? (() => new Date());
   const { decl } = loaded;
   checkWaiverTargets(inputs);
-  const selected = selectChecks(inputs.checks, inputs.clauseMap.clauses, inputs.isAlwaysOn, inputs.clauseMap.file);
+  const selected = selectChecks(
+    inputs.checks,
+    inputs.clauseMap.clauses,
+    inputs.isAlwaysOn,
+    inputs.clauseMap.file,
+  );
 
   const startedAt = clock();
   const asOf = (opts.now ?? startedAt).toISOString();
@@ -100,7 +110,13 @@ export async function runAudit(loaded: LoadedSchool, inputs: EngineInputs, opts:
     ...(opts.env === undefined ? {} : { env: opts.env }),
     now: clock,
   });
-  const evaluated = evaluateChecks(selected, collected.facts, collected.devices, { decl, now: asOf }, inputs.catalogue);
+  const evaluated = evaluateChecks(
+    selected,
+    collected.facts,
+    collected.devices,
+    { decl, now: asOf },
+    inputs.catalogue,
+  );
   const { findings, warnings } = applyWaivers(evaluated, inputs.waivers, asOf.slice(0, 10));
   const counts = countFindings(findings);
   const run: AuditRun = {

@@ -47,7 +47,9 @@ const review: Check = {
     params: { type: 'object', properties: {}, additionalProperties: false },
     defaults: {},
   },
-  evaluate: () => [{ status: 'pass', reason: 'reviewed', evidence: [{ source: 'declaration', object: 'policy' }] }],
+  evaluate: () => [
+    { status: 'pass', reason: 'reviewed', evidence: [{ source: 'declaration', object: 'policy' }] },
+  ],
 };
 
 const routerThing: Check = {
@@ -61,7 +63,9 @@ const routerThing: Check = {
   },
   evaluate(facts) {
     return facts.routers.flatMap((r) =>
-      r.ok ? [{ status: 'pass' as const, reason: 'fine', evidence: [{ source: r.facts.device, object: 'x' }] }] : [],
+      r.ok
+        ? [{ status: 'pass' as const, reason: 'fine', evidence: [{ source: r.facts.device, object: 'x' }] }]
+        : [],
     );
   },
 };
@@ -74,7 +78,13 @@ const throws: Check = {
 };
 
 const clauses: EffectiveClause[] = [
-  { id: 'demo:passwords', section: 'Passwords', text: 'At least 8', controls: ['PW-LENGTH'], params: { 'directory-password-min-length': { minLength: 8 } } },
+  {
+    id: 'demo:passwords',
+    section: 'Passwords',
+    text: 'At least 8',
+    controls: ['PW-LENGTH'],
+    params: { 'directory-password-min-length': { minLength: 8 } },
+  },
   { id: 'demo:firewall', section: 'Firewall', text: 'Locked down', controls: ['FW-MGMT'] },
 ];
 
@@ -92,7 +102,12 @@ describe('selecting checks', () => {
   });
 
   it('leaves out checks no clause calls for', () => {
-    const s = selectChecks([minLength, routerThing], [clauses[1] as EffectiveClause], () => false, 'policy.yaml');
+    const s = selectChecks(
+      [minLength, routerThing],
+      [clauses[1] as EffectiveClause],
+      () => false,
+      'policy.yaml',
+    );
     expect(s.map((x) => x.check.meta.id)).toEqual(['routeros-thing']);
   });
 
@@ -119,7 +134,14 @@ describe('selecting checks', () => {
     ],
     [
       'two clauses disagreeing',
-      [clauses[0] as EffectiveClause, { ...(clauses[0] as EffectiveClause), id: 'demo:staff', params: { 'directory-password-min-length': { minLength: 10 } } }],
+      [
+        clauses[0] as EffectiveClause,
+        {
+          ...(clauses[0] as EffectiveClause),
+          id: 'demo:staff',
+          params: { 'directory-password-min-length': { minLength: 10 } },
+        },
+      ],
       /clauses demo:passwords and demo:staff set different values for directory-password-min-length.minLength/,
     ],
   ])('refuses %s as a configuration error', (_n, cls, pattern) => {
@@ -140,7 +162,12 @@ describe('evaluating checks', () => {
     severityOf: (controls) => (controls.includes('PW-LENGTH') ? 'high' : 'medium'),
     referencesOf: (controls) => (controls.includes('PW-LENGTH') ? ['CE-UAC'] : []),
   };
-  const facts: SchoolFacts = { school: 'demo', collectedAt: '2025-11-24T00:00:00Z', routers: [], switches: [] };
+  const facts: SchoolFacts = {
+    school: 'demo',
+    collectedAt: '2025-11-24T00:00:00Z',
+    routers: [],
+    switches: [],
+  };
   const ctx = { decl, now: '2025-11-24T00:00:00.000Z' };
 
   it('turns a throwing check into an error finding naming it, and carries on', () => {
@@ -155,7 +182,12 @@ describe('evaluating checks', () => {
 
   it('gives an error per device that could not be read, never a pass, and runs the check on the rest', () => {
     const devices: DeviceStatus[] = [
-      { name: 'edge', kind: 'router', ok: false, error: { code: 'E-CLOSED', message: 'edge: connection closed', hint: 'check the router' } },
+      {
+        name: 'edge',
+        kind: 'router',
+        ok: false,
+        error: { code: 'E-CLOSED', message: 'edge: connection closed', hint: 'check the router' },
+      },
       { name: 'core', kind: 'router', ok: true },
     ];
     const f2: SchoolFacts = {
@@ -175,11 +207,27 @@ describe('evaluating checks', () => {
   });
 
   it('does not run a check whose only source failed, so it cannot guess', () => {
-    const devices: DeviceStatus[] = [{ name: 'directory', kind: 'directory', ok: false, error: { code: 'E-TLS', message: 'untrusted' } }];
+    const devices: DeviceStatus[] = [
+      { name: 'directory', kind: 'directory', ok: false, error: { code: 'E-TLS', message: 'untrusted' } },
+    ];
     const sel = selectChecks([minLength], clauses, () => false, 'p');
-    const out = evaluateChecks(sel, { ...facts, directory: { ok: false, device: 'directory', error: { code: 'E-TLS', message: 'untrusted' } } }, devices, ctx, catalogue);
+    const out = evaluateChecks(
+      sel,
+      {
+        ...facts,
+        directory: { ok: false, device: 'directory', error: { code: 'E-TLS', message: 'untrusted' } },
+      },
+      devices,
+      ctx,
+      catalogue,
+    );
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ status: 'error', severity: 'high', references: ['CE-UAC'], clauses: ['demo:passwords'] });
+    expect(out[0]).toMatchObject({
+      status: 'error',
+      severity: 'high',
+      references: ['CE-UAC'],
+      clauses: ['demo:passwords'],
+    });
   });
 
   it('records a check that found nothing to judge as not applicable', () => {
@@ -196,7 +244,16 @@ describe('evaluating checks', () => {
         { status: 'fail', reason: 'b', evidence: [{ source: 'declaration', object: 'policy' }] },
       ],
     };
-    const out = evaluateChecks(selectChecks([twice], [], () => true, 'p'), facts, [], ctx, catalogue);
-    expect(out.map((f) => f.key)).toEqual(['policy-review-date|declaration|policy', 'policy-review-date|declaration|policy#2']);
+    const out = evaluateChecks(
+      selectChecks([twice], [], () => true, 'p'),
+      facts,
+      [],
+      ctx,
+      catalogue,
+    );
+    expect(out.map((f) => f.key)).toEqual([
+      'policy-review-date|declaration|policy',
+      'policy-review-date|declaration|policy#2',
+    ]);
   });
 });

@@ -12,7 +12,9 @@ export class ConfigError extends Error {
   /** Every problem, each naming a file, clause or field. */
   readonly problems: string[];
   constructor(message: string, problems: string[] = [message]) {
-    super(problems.length > 1 || problems[0] !== message ? `${message}\n  ${problems.join('\n  ')}` : message);
+    super(
+      problems.length > 1 || problems[0] !== message ? `${message}\n  ${problems.join('\n  ')}` : message,
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -77,7 +79,9 @@ export function selectChecks(
     if (!resolved.ok) {
       const clauseIds = [...new Set(setBy.values())];
       for (const e of resolved.errors)
-        problems.push(`${where}: ${clauseIds.length > 0 ? `clause ${clauseIds.join(', ')}: ` : ''}params for ${e}`);
+        problems.push(
+          `${where}: ${clauseIds.length > 0 ? `clause ${clauseIds.join(', ')}: ` : ''}params for ${e}`,
+        );
       continue;
     }
     const params = resolved.params;

@@ -9,7 +9,13 @@ import type { AuditRun } from './types.ts';
 function sampleRun(id: string, school: string, started: string, score = 0.5): AuditRun {
   return {
     id,
-    school: { id: school, name: `${school} school`, jurisdiction: 'england', standards: ['dfe'], file: '/x/school.yaml' },
+    school: {
+      id: school,
+      name: `${school} school`,
+      jurisdiction: 'england',
+      standards: ['dfe'],
+      file: '/x/school.yaml',
+    },
     started,
     finished: started.replace(/Z$/, '1Z'),
     asOf: started,
@@ -44,7 +50,13 @@ function sampleRun(id: string, school: string, started: string, score = 0.5): Au
         clauses: [],
         references: [],
         params: {},
-        waiver: { id: 'W-1', reason: 'r', approver: 'Business manager', granted: '2025-01-01', expires: '2099-01-01' },
+        waiver: {
+          id: 'W-1',
+          reason: 'r',
+          approver: 'Business manager',
+          granted: '2025-01-01',
+          expires: '2099-01-01',
+        },
       },
       {
         checkId: 'wifi-ssid-requires-eap',
@@ -66,16 +78,36 @@ function sampleRun(id: string, school: string, started: string, score = 0.5): Au
       clauseMap: {
         file: '/x/policy.yaml',
         version: '2025-09',
-        clauses: [{ id: `${school}:passwords`, section: 'Passwords', text: 'Long passwords', controls: ['PW-LENGTH'] }],
+        clauses: [
+          {
+            id: `${school}:passwords`,
+            section: 'Passwords',
+            text: 'Long passwords',
+            controls: ['PW-LENGTH'],
+          },
+        ],
       },
       params: { 'directory-password-min-length': { minLength: 12 } },
       waivers: [
-        { id: 'W-1', check: 'routeros-service-restricted', reason: 'r', approver: 'Business manager', granted: '2025-01-01', expires: '2099-01-01' },
+        {
+          id: 'W-1',
+          check: 'routeros-service-restricted',
+          reason: 'r',
+          approver: 'Business manager',
+          granted: '2025-01-01',
+          expires: '2099-01-01',
+        },
       ],
     },
     devices: [
       { name: 'core-router', kind: 'router', ok: true, collectedAt: started, ms: 12 },
-      { name: 'directory', kind: 'directory', ok: false, error: { code: 'E-TIMEOUT', message: 'slow', hint: 'wait' }, ms: 5000 },
+      {
+        name: 'directory',
+        kind: 'directory',
+        ok: false,
+        error: { code: 'E-TIMEOUT', message: 'slow', hint: 'wait' },
+        ms: 5000,
+      },
     ],
     toolVersion: '0.1.0',
   };
@@ -110,7 +142,9 @@ describe('results store', () => {
   });
 
   it('refuses to finish a run that was never begun', () => {
-    expect(() => store.finishRun(sampleRun('nope', 'alpha', '2025-11-01T01:30:00.000Z'))).toThrow(/never begun/);
+    expect(() => store.finishRun(sampleRun('nope', 'alpha', '2025-11-01T01:30:00.000Z'))).toThrow(
+      /never begun/,
+    );
   });
 
   it('finishing twice replaces rather than duplicates', () => {

@@ -29,7 +29,8 @@ const SCHEMA_VERSION = 1;
 
 /** `$XDG_DATA_HOME/schoolnet/results.db`, else `~/.local/share/schoolnet/results.db`. */
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  const base =
+    env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
   return join(base, 'schoolnet', 'results.db');
 }
 
@@ -79,6 +80,13 @@ function schemaSql(): string {
 }
 
 export function openStore(path: string = defaultStorePath()): ResultsStore {
+  // The schema is ready for PostgreSQL; the driver is not written yet, so say so rather than create a
+  // file called "postgres:".
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path))
+    throw new StoreError(
+      path,
+      'only a SQLite file path is supported for now (a PostgreSQL store can follow with the same schema)',
+    );
   let db: DatabaseSync;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -152,7 +160,6 @@ interface DeviceRow {
 }
 
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-const u = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 class SqliteStore implements ResultsStore {
   readonly path: string;
@@ -227,11 +234,9 @@ class SqliteStore implements ResultsStore {
           insE.run(run.id, i, j, e.source, n(e.object), n(e.expected), n(e.actual));
         });
       });
-      db.prepare('INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES (?, ?, ?)').run(
-        run.id,
-        run.effectivePolicy.clauseMap.version,
-        JSON.stringify(run.effectivePolicy),
-      );
+      db.prepare(
+        'INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES (?, ?, ?)',
+      ).run(run.id, run.effectivePolicy.clauseMap.version, JSON.stringify(run.effectivePolicy));
       const insD = db.prepare(
         `INSERT INTO devices (run_id, seq, name, kind, ok, error_code, error_message, error_hint, collected_at, ms)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -343,8 +348,7 @@ class SqliteStore implements ResultsStore {
       return out;
     });
     const pol = db.prepare('SELECT policy_json FROM effective_policy WHERE run_id = ?').get(id) as
-      | { policy_json: string }
-      | undefined;
+      { policy_json: string } | undefined;
     const s = this.#summary(r);
     const run: AuditRun = {
       ...s,
@@ -386,8 +390,7 @@ class SqliteStore implements ResultsStore {
 
   previousRun(school: string, beforeRunId: string): AuditRun | undefined {
     const before = this.#db.prepare('SELECT started, seq FROM runs WHERE id = ?').get(beforeRunId) as
-      | { started: string; seq: number }
-      | undefined;
+      { started: string; seq: number } | undefined;
     if (before === undefined) return undefined;
     const r = this.#db
       .prepare(

@@ -39,17 +39,21 @@ export function summarise(run: AuditRun, opts: { storePath?: string; top?: numbe
   const down = run.devices.filter((d) => !d.ok);
   if (down.length > 0) {
     lines.push('  could not read:');
-    for (const d of down) lines.push(`    ${d.name}: ${d.error?.code ?? ''} ${clean(d.error?.message ?? '')}`);
+    for (const d of down)
+      lines.push(`    ${d.name}: ${d.error?.code ?? ''} ${clean(d.error?.message ?? '')}`);
   }
   const top = topFailures(run, opts.top ?? 5);
   if (top.length > 0) {
     lines.push(`  top failures${c.fail > top.length ? ` (${top.length} of ${c.fail})` : ''}:`);
     for (const f of top) {
       const clauses = f.clauses.length > 0 ? ` [${f.clauses.join(', ')}]` : '';
-      lines.push(`    ${f.severity.padEnd(8)} ${f.checkId} ${clean(subject(f))}: ${clean(f.reason)}${clauses}`);
+      lines.push(
+        `    ${f.severity.padEnd(8)} ${f.checkId} ${clean(subject(f))}: ${clean(f.reason)}${clauses}`,
+      );
     }
   }
-  if (run.attestations.length > 0) lines.push(`  needs attestation: ${run.attestations.map((a) => a.clause).join(', ')}`);
+  if (run.attestations.length > 0)
+    lines.push(`  needs attestation: ${run.attestations.map((a) => a.clause).join(', ')}`);
   for (const w of run.warnings) lines.push(`  warning: ${clean(w.message)}`);
   return lines.join('\n');
 }

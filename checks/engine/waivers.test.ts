@@ -34,8 +34,16 @@ describe('waiver matching', () => {
     ['by another check', { check: 'directory-stale-accounts' }, false],
     ['by control', { control: 'FW-MGMT' }, true],
     ['by another control', { control: 'PW-LENGTH' }, false],
-    ['scoped to the device', { check: 'routeros-service-restricted', scope: { device: 'core-router' } }, true],
-    ['scoped to another device', { check: 'routeros-service-restricted', scope: { device: 'edge-router' } }, false],
+    [
+      'scoped to the device',
+      { check: 'routeros-service-restricted', scope: { device: 'core-router' } },
+      true,
+    ],
+    [
+      'scoped to another device',
+      { check: 'routeros-service-restricted', scope: { device: 'edge-router' } },
+      false,
+    ],
     ['scoped to the object', { check: 'routeros-service-restricted', scope: { object: 'api' } }, true],
     ['scoped to another object', { check: 'routeros-service-restricted', scope: { object: 'www' } }, false],
   ])('%s', (_n, over, expected) => {
@@ -44,8 +52,12 @@ describe('waiver matching', () => {
 
   it('scopes an account waiver to that account', () => {
     const stale = f('directory-stale-accounts', 'fail', 'directory', 'caretaker');
-    expect(waiverMatches(stale, w({ check: 'directory-stale-accounts', scope: { account: 'caretaker' } }))).toBe(true);
-    expect(waiverMatches(stale, w({ check: 'directory-stale-accounts', scope: { account: 'bursar' } }))).toBe(false);
+    expect(
+      waiverMatches(stale, w({ check: 'directory-stale-accounts', scope: { account: 'caretaker' } })),
+    ).toBe(true);
+    expect(waiverMatches(stale, w({ check: 'directory-stale-accounts', scope: { account: 'bursar' } }))).toBe(
+      false,
+    );
   });
 });
 
@@ -58,9 +70,17 @@ describe('applying waivers', () => {
   ];
 
   it('waives matching failures, keeps them visible, and takes them out of the score', () => {
-    const out = applyWaivers(findings, [w({ check: 'routeros-service-restricted', scope: { object: 'api' } })], today);
+    const out = applyWaivers(
+      findings,
+      [w({ check: 'routeros-service-restricted', scope: { object: 'api' } })],
+      today,
+    );
     const api = out.findings.find((x) => x.key.endsWith('|api'));
-    expect(api).toMatchObject({ status: 'waived', waivedStatus: 'fail', waiver: { id: 'W-1', approver: 'Business manager' } });
+    expect(api).toMatchObject({
+      status: 'waived',
+      waivedStatus: 'fail',
+      waiver: { id: 'W-1', approver: 'Business manager' },
+    });
     expect(out.findings.find((x) => x.key.endsWith('|www'))?.status).toBe('fail');
     expect(out.warnings).toEqual([]);
     const c = countFindings(out.findings);
@@ -78,7 +98,11 @@ describe('applying waivers', () => {
   });
 
   it('turns an expired waiver into a failing finding, and the findings it covered count again', () => {
-    const out = applyWaivers(findings, [w({ id: 'W-OLD', check: 'directory-stale-accounts', expires: '2025-10-31' })], today);
+    const out = applyWaivers(
+      findings,
+      [w({ id: 'W-OLD', check: 'directory-stale-accounts', expires: '2025-10-31' })],
+      today,
+    );
     const expired = out.findings.find((x) => x.checkId === 'waiver-expired');
     expect(expired).toMatchObject({
       status: 'fail',
@@ -90,9 +114,17 @@ describe('applying waivers', () => {
   });
 
   it('is in force on its expiry day and not before its grant', () => {
-    const onLastDay = applyWaivers(findings, [w({ check: 'directory-stale-accounts', expires: today })], today);
+    const onLastDay = applyWaivers(
+      findings,
+      [w({ check: 'directory-stale-accounts', expires: today })],
+      today,
+    );
     expect(onLastDay.findings.find((x) => x.checkId === 'directory-stale-accounts')?.status).toBe('waived');
-    const early = applyWaivers(findings, [w({ check: 'directory-stale-accounts', granted: '2025-12-01' })], today);
+    const early = applyWaivers(
+      findings,
+      [w({ check: 'directory-stale-accounts', granted: '2025-12-01' })],
+      today,
+    );
     expect(early.findings.find((x) => x.checkId === 'directory-stale-accounts')?.status).toBe('fail');
     expect(early.warnings[0]?.message).toMatch(/not in force until 2025-12-01/);
   });

@@ -26,7 +26,8 @@ function evidenceMatches(e: Evidence, w: Waiver): boolean {
 
 /** Does the waiver cover this finding (check or control, and scope)? */
 export function waiverMatches(f: RunFinding, w: Waiver): boolean {
-  const what = w.check !== undefined ? f.checkId === w.check : w.control !== undefined && f.controls.includes(w.control);
+  const what =
+    w.check !== undefined ? f.checkId === w.check : w.control !== undefined && f.controls.includes(w.control);
   if (!what) return false;
   if (w.scope === undefined) return true;
   if (f.evidence.some((e) => evidenceMatches(e, w))) return true;
@@ -60,7 +61,14 @@ export function applyWaivers(findings: RunFinding[], waivers: Waiver[], today: s
         status: 'fail',
         severity: 'medium',
         reason: `Waiver ${w.id} for ${what}${scope} expired on ${w.expires}; the findings it covered count again until it is renewed or the fault fixed.`,
-        evidence: [{ source: 'waivers', object: w.id, expected: `expires on or after ${today}`, actual: `expired ${w.expires}` }],
+        evidence: [
+          {
+            source: 'waivers',
+            object: w.id,
+            expected: `expires on or after ${today}`,
+            actual: `expired ${w.expires}`,
+          },
+        ],
         controls: [...new Set(matched.flatMap((f) => f.controls))].sort(),
         clauses: [...new Set(matched.flatMap((f) => f.clauses))].sort(),
         references: [],
@@ -76,7 +84,9 @@ export function applyWaivers(findings: RunFinding[], waivers: Waiver[], today: s
       });
       continue;
     }
-    const failing = matched.filter((f) => f.status === 'fail' || (f.status === 'waived' && f.waivedStatus === 'fail'));
+    const failing = matched.filter(
+      (f) => f.status === 'fail' || (f.status === 'waived' && f.waivedStatus === 'fail'),
+    );
     if (matched.length === 0) {
       warnings.push({
         code: 'waiver-unused',

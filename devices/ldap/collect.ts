@@ -158,8 +158,9 @@ async function adAdminMembers(
 ): Promise<{ members: Set<string>; byGroup: Record<string, string[]> }> {
   const members = new Set<string>();
   const byGroup: Record<string, string[]> = {};
-  await Promise.all(
-    dir.adminGroups.map(async (g) => {
+  // One after the other: these share the caller's connection, where slapd allows one paged search.
+  for (const g of dir.adminGroups)
+    await (async () => {
       let groupDn = g;
       if (!isDn(g)) {
         const found = await r.search({
@@ -181,24 +182,27 @@ async function adAdminMembers(
       const users = await r.search({ base: dir.baseDn, filter: inChain, attributes: ['sAMAccountName'] });
       for (const u of users) members.add(dnKey(u.dn));
       byGroup[firstRdnValue(groupDn)] = users.map((u) => text(u, 'sAMAccountName') ?? firstRdnValue(u.dn)).sort();
-    }),
-  );
+    })();
   return { members, byGroup };
 }
 
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
-  const [head, psos, admins, users, computers, recovery] = await Promise.all([
-    r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
-    // No filter on objectClass: an account without read access still sees the PSOs' names, and an
-    // unreadable policy must be reported as such, not as absent.
-    optional(r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }), []),
-    adAdminMembers(r, dir),
+  // The account dump runs on its own sessions while this one reads the rest, one search at a time.
+  const [users, [head, psos, admins, computers, recovery]] = await Promise.all([
     dumpUsers(r, dir, tuning),
-    r.search({ base: dir.baseDn, filter: eq('objectClass', 'computer'), attributes: AD_COMPUTER_ATTRS }),
-    optional(
-      r.search({ base: dir.baseDn, filter: eq('objectClass', 'msFVE-RecoveryInformation'), attributes: ['1.1'] }),
-      undefined,
-    ),
+    (async () =>
+      [
+        await r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
+        // No filter on objectClass: an account without read access still sees the PSOs' names, and an
+        // unreadable policy must be reported as such, not as absent.
+        await optional(r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }), []),
+        await adAdminMembers(r, dir),
+        await r.search({ base: dir.baseDn, filter: eq('objectClass', 'computer'), attributes: AD_COMPUTER_ATTRS }),
+        await optional(
+          r.search({ base: dir.baseDn, filter: eq('objectClass', 'msFVE-RecoveryInformation'), attributes: ['1.1'] }),
+          undefined,
+        ),
+      ] as const)(),
   ]);
   const domain = head[0];
   if (!domain)
@@ -244,10 +248,13 @@ function pickDefaultPolicy(policies: RawEntry[], referenced: Set<string>): RawEn
 
 async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   const name = directoryName(dir);
-  const [policies, users, groupEntries] = await Promise.all([
-    r.search({ base: dir.baseDn, filter: eq('objectClass', 'pwdPolicy'), attributes: PPOLICY_ATTRS }),
+  const [users, [policies, groupEntries]] = await Promise.all([
     dumpUsers(r, dir, tuning),
-    r.search({ base: dir.baseDn, filter: openLdapGroupFilter(), attributes: OPENLDAP_GROUP_ATTRS }),
+    (async () =>
+      [
+        await r.search({ base: dir.baseDn, filter: eq('objectClass', 'pwdPolicy'), attributes: PPOLICY_ATTRS }),
+        await r.search({ base: dir.baseDn, filter: openLdapGroupFilter(), attributes: OPENLDAP_GROUP_ATTRS }),
+      ] as const)(),
   ]);
   const graph = openLdapGroups(groupEntries);
   const adminMembers = new Set<string>();

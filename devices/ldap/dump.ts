@@ -80,12 +80,11 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
 }
 
 /**
- * Every matching entry. One partition runs on `reader`; more run concurrently, each on its own forked
- * session (slapd keeps one paged search per connection), which are closed afterwards.
+ * Every matching entry. Each partition runs on its own forked session (slapd keeps one paged search per
+ * connection), closed afterwards, so `reader` stays free for the caller's other searches meanwhile.
  */
 export async function dumpEntries(reader: DirectoryReader, req: DumpRequest): Promise<RawEntry[]> {
   const filters = partitionFilters(req.filter, req.partitionBy, req.partitions);
-  if (filters.length === 1) return reader.search({ ...req, filter: req.filter });
   const forks: DirectoryReader[] = [];
   let results: RawEntry[][];
   try {

@@ -21,7 +21,12 @@ import { DeclarationError, formatProblem, loadSchool, loadSchoolsDir } from '../
 import type { LoadedSchool } from '../../inventory/types.ts';
 
 export type Format = 'summary' | 'json' | 'junit' | 'csv' | 'html';
-const EXT: Record<Exclude<Format, 'summary'>, string> = { json: 'json', junit: 'xml', csv: 'csv', html: 'html' };
+const EXT: Record<Exclude<Format, 'summary'>, string> = {
+  json: 'json',
+  junit: 'xml',
+  csv: 'csv',
+  html: 'html',
+};
 
 export interface AuditCliOptions {
   all?: string;
@@ -69,12 +74,17 @@ const positiveInt = (v: string): number => {
 
 const isoTime = (v: string): Date => {
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-  if (Number.isNaN(t)) throw new InvalidArgumentError('must be an ISO date or date-time, e.g. 2025-11-24T01:30:00Z');
+  if (Number.isNaN(t))
+    throw new InvalidArgumentError('must be an ISO date or date-time, e.g. 2025-11-24T01:30:00Z');
   return new Date(t);
 };
 
 /** Audits the files and/or every school under `all`; returns the exit code. */
-export async function runAuditCommand(files: string[], opts: AuditCliOptions, io: Io = stdio): Promise<number> {
+export async function runAuditCommand(
+  files: string[],
+  opts: AuditCliOptions,
+  io: Io = stdio,
+): Promise<number> {
   if (files.length === 0 && opts.all === undefined) {
     io.err('schoolnet audit: name a declaration (school.yaml) or --all DIR');
     return 3;
@@ -83,7 +93,9 @@ export async function runAuditCommand(files: string[], opts: AuditCliOptions, io
   if (opts.format !== 'summary' && opts.format !== 'json') {
     render = await findRenderer();
     if (render === undefined) {
-      io.err(`schoolnet audit: --format ${opts.format} is not available yet (the reports module is not built); use json`);
+      io.err(
+        `schoolnet audit: --format ${opts.format} is not available yet (the reports module is not built); use json`,
+      );
       return 3;
     }
   }
@@ -141,7 +153,9 @@ export async function runAuditCommand(files: string[], opts: AuditCliOptions, io
       opts.schools,
     );
     for (const r of results) if (r !== undefined) runs.push(r);
-    if (opts.format !== 'summary') await emit(runs, opts, render, store, io);
+    // Nothing audited because of errors: say nothing on stdout rather than an empty result.
+    const nothing = runs.length === 0 && codes.length > 0;
+    if (opts.format !== 'summary' && !nothing) await emit(runs, opts, render, store, io);
   } finally {
     store.close();
   }
@@ -188,9 +202,13 @@ export function register(program: Command): void {
         .choices(['summary', 'json', 'junit', 'csv', 'html'])
         .default('summary'),
     )
-    .option('--out <dir>', 'write each school\'s output to <dir>/<school>.<ext> instead of stdout')
+    .option('--out <dir>', "write each school's output to <dir>/<school>.<ext> instead of stdout")
     .option('--store <path>', `results database (default ${defaultStorePath()})`)
-    .option('--now <iso>', 'judge as of this time (stale accounts, expiries), e.g. 2025-11-24T01:30:00Z', isoTime)
+    .option(
+      '--now <iso>',
+      'judge as of this time (stale accounts, expiries), e.g. 2025-11-24T01:30:00Z',
+      isoTime,
+    )
     .option('--concurrency <n>', 'devices collected at once per school', positiveInt, 4)
     .option('--schools <n>', 'schools audited at once', positiveInt, 2)
     .option('--timeout <ms>', 'per-device time budget when a device declares none', positiveInt)

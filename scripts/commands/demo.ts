@@ -1,12 +1,112 @@
+/**
+ * `schoolnet demo`: the README's main command. Brings the local testbed up (fixed ports, detached, as
+ * `schoolnet testbed up` does; one already up is reused), audits the demo school
+ * (`inventory/schools/demo/school.yaml`) against it, keeps the run in `.schoolnet/results.db`, writes
+ * the report to `.schoolnet/reports/demo/` (HTML when the reports module is built, JSON always) and
+ * prints where it is. Exit codes as `schoolnet audit`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { auditSchool, isConfigError } from '../../checks/engine/index.ts';
+import { exitCodeOf } from '../../checks/engine/run.ts';
+import { openStore } from '../../checks/engine/store.ts';
+import type { ResultsStore } from '../../checks/engine/store.ts';
+import { summarise } from '../../checks/engine/summary.ts';
+import type { AuditRun } from '../../checks/engine/types.ts';
+import { loadSchool } from '../../inventory/load.ts';
 
-// Placeholder until its issue lands: the command is listed so the CLI contract's names are fixed.
+const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+type HtmlRenderer = (
+  run: AuditRun,
+  format: string,
+  opts?: { store?: ResultsStore },
+) => string | Uint8Array | Promise<string | Uint8Array>;
+
+async function htmlRenderer(): Promise<HtmlRenderer | undefined> {
+  for (const name of ['index.ts', 'index.js']) {
+    const file = join(REPO, 'reports', name);
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: HtmlRenderer };
+    if (typeof mod.renderRun === 'function') return mod.renderRun;
+  }
+  return undefined;
+}
+
+/** `schoolnet testbed up` in a child: it detaches the services' supervisor, or reuses a running testbed. */
+function testbedUp(): Promise<void> {
+  return new Promise((resolveUp, reject) => {
+    const child = spawn(process.execPath, [join(REPO, 'scripts', 'cli.ts'), 'testbed', 'up'], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolveUp()
+        : reject(new Error(`schoolnet testbed up failed (exit ${code}); see the messages above`)),
+    );
+  });
+}
+
+export async function runDemo(opts: { now?: Date } = {}): Promise<number> {
+  const err = (t: string) => process.stderr.write(`${t}\n`);
+  try {
+    err('schoolnet demo: starting the local testbed (first start provisions Samba: up to a minute)...');
+    await testbedUp();
+  } catch (e) {
+    err(`schoolnet demo: ${(e as Error).message}`);
+    return 2;
+  }
+  const dataDir = join(REPO, '.schoolnet');
+  const storePath = join(dataDir, 'results.db');
+  const outDir = join(dataDir, 'reports', 'demo');
+  const store = openStore(storePath);
+  try {
+    const school = await loadSchool(join(REPO, 'inventory', 'schools', 'demo', 'school.yaml'));
+    err('schoolnet demo: auditing Demo Primary School (read-only)...');
+    const run = await auditSchool(school, { store, ...(opts.now === undefined ? {} : { now: opts.now }) });
+    await mkdir(outDir, { recursive: true });
+    const json = join(outDir, `${run.id}.json`);
+    await writeFile(json, `${JSON.stringify(run, null, 2)}\n`);
+    await writeFile(join(outDir, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
+    let report = json;
+    const render = await htmlRenderer();
+    if (render !== undefined) {
+      report = join(outDir, `${run.id}.html`);
+      const html = await render(run, 'html', { store });
+      await writeFile(report, html);
+      await writeFile(join(outDir, 'index.html'), html);
+    }
+    process.stdout.write(`${summarise(run, { storePath })}\n\nReport: ${report}\n`);
+    if (render === undefined)
+      process.stdout.write('(HTML report not built yet: this is the full JSON result)\n');
+    err('Stop the testbed with: schoolnet testbed down');
+    return exitCodeOf(run);
+  } catch (e) {
+    err(`schoolnet demo: ${(e as Error).message}`);
+    return isConfigError(e) ? 3 : 2;
+  } finally {
+    store.close();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('schoolnet demo is not built yet');
+    .description(
+      'Start the local testbed, audit the demo school against it, write its report and print the path.',
+    )
+    .addHelpText(
+      'after',
+      '\nThe run is kept in .schoolnet/results.db and the report written to .schoolnet/reports/demo/.\n' +
+        'Exit codes as `schoolnet audit`: the demo school has deliberate faults, so 1 (failures) is expected.',
+    )
+    .action(async () => {
+      process.exitCode = await runDemo();
     });
 }

@@ -28,7 +28,12 @@ export interface ServiceContext {
   /** The run's certificate authority, shared by every TLS service. */
   ca: TestCa;
   /** Starts a daemon in the foreground, logging to `<dir>/<name>.log`. */
-  spawn(name: string, command: string, args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Daemon;
+  spawn(
+    name: string,
+    command: string,
+    args: string[],
+    opts?: { cwd?: string; env?: NodeJS.ProcessEnv },
+  ): Daemon;
   /** Registers clean-up for something in-process (the RouterOS test server). */
   onStop(fn: () => Promise<void>): void;
 }

@@ -8,7 +8,7 @@
  *   at each start, kept after stop for its logs), secrets in `<dir>/secrets/`.
  */
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,15 @@ import { seedDirectories } from './seed-directory.ts';
 
 export type { TestbedInfo, ServiceInfo, TestbedService } from './types.ts';
 
-export const ALL_SERVICES: TestbedService[] = ['samba', 'openldap', 'snmpd', 'snmpsim', 'sshd', 'radius', 'routeros'];
+export const ALL_SERVICES: TestbedService[] = [
+  'samba',
+  'openldap',
+  'snmpd',
+  'snmpsim',
+  'sshd',
+  'radius',
+  'routeros',
+];
 
 const STARTERS: Record<TestbedService, StartService> = {
   samba,
@@ -50,6 +58,8 @@ export interface StartOptions {
   /** fixed mode only: the run directory (default `SCHOOLNET_TESTBED_DIR` or `<repo>/.schoolnet/testbed`). */
   dir?: string;
   services?: TestbedService[];
+  /** fixed mode: wipe the directory first (default true; `testbed up` wipes it before starting its supervisor). */
+  fresh?: boolean;
   /** Override the ports: default fixed for `fixed` mode, dynamic for `dynamic` mode. */
   ports?: 'fixed' | 'dynamic';
   /** Progress lines (never secrets). */
@@ -80,6 +90,16 @@ async function prepareDir(opts: StartOptions): Promise<string> {
     return dir;
   }
   const dir = resolve(opts.dir ?? defaultFixedDir());
+  if (opts.fresh === false) {
+    await mkdir(dir, { recursive: true });
+    if (!existsSync(join(dir, MARKER))) throw new Error(`${dir} was not prepared by the testbed`);
+    return dir;
+  }
+  return prepareFixedDir(dir);
+}
+
+/** Empties (or creates) a fixed-mode run directory; refuses a non-empty one the testbed did not make. */
+export async function prepareFixedDir(dir: string): Promise<string> {
   if (existsSync(dir)) {
     const entries = await readdir(dir);
     if (entries.length > 0 && !entries.includes(MARKER))
@@ -98,6 +118,10 @@ export async function startTestbed(opts: StartOptions): Promise<Testbed> {
   const runDir = await prepareDir(opts);
   // snmpsim drops to `nobody`, which must be able to traverse the run dir (mkdtemp makes it 0700).
   await chmod(runDir, 0o755);
+  // If this process ends without stop() (Ctrl-C), the daemons die with it (see process.ts) and the
+  // dynamic dir goes too.
+  const removeOnExit = () => rmSync(runDir, { recursive: true, force: true });
+  if (opts.mode === 'dynamic') process.once('exit', removeOnExit);
   const t0 = Date.now();
   const ca = await createCa(join(runDir, 'ca'));
   const secrets: Record<string, string> = {};
@@ -126,7 +150,7 @@ export async function startTestbed(opts: StartOptions): Promise<Testbed> {
         if (ports === 'dynamic') return freePort(host, protos);
         await assertFree(
           protos.map((proto) => ({ host, port: fixed, proto })),
-          service,
+          'fixed port',
         );
         return fixed;
       },
@@ -155,12 +179,17 @@ export async function startTestbed(opts: StartOptions): Promise<Testbed> {
     const started = await STARTERS[service](ctx);
     running.set(service, { ...started, daemons, stop });
     info.services[service] = started.info;
-    log(`${service} ready on ${started.info.host}:${started.info.port} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `${service} ready on ${started.info.host}:${started.info.port} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   };
 
   const stopAll = async () => {
     await Promise.all([...running.values()].map((s) => s.stop()));
-    if (opts.mode === 'dynamic') await rm(runDir, { recursive: true, force: true });
+    if (opts.mode === 'dynamic') {
+      process.off('exit', removeOnExit);
+      await rm(runDir, { recursive: true, force: true });
+    }
   };
 
   const results = await Promise.allSettled(wanted.map((s) => startOne(s)));
@@ -206,6 +235,9 @@ export async function startTestbed(opts: StartOptions): Promise<Testbed> {
 /** The info of one service, or a clear error naming what is missing (for tests and the demo). */
 export function serviceInfo(info: TestbedInfo, service: TestbedService): ServiceInfo {
   const s = info.services[service];
-  if (!s) throw new Error(`testbed service ${service} is not running${info.skipped?.[service] ? `: ${info.skipped[service]}` : ''}`);
+  if (!s)
+    throw new Error(
+      `testbed service ${service} is not running${info.skipped?.[service] ? `: ${info.skipped[service]}` : ''}`,
+    );
   return s;
 }

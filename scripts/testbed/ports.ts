@@ -62,7 +62,8 @@ export async function freePort(host: string, protos: Proto[] = ['tcp']): Promise
 /** Throws a clear error naming every endpoint that is already taken. */
 export async function assertFree(endpoints: Endpoint[], what: string): Promise<void> {
   const taken: string[] = [];
-  for (const e of endpoints) if (!(await isPortFree(e.host, e.port, e.proto))) taken.push(`${e.host}:${e.port}/${e.proto}`);
+  for (const e of endpoints)
+    if (!(await isPortFree(e.host, e.port, e.proto))) taken.push(`${e.host}:${e.port}/${e.proto}`);
   if (taken.length > 0)
     throw new Error(
       `${what}: ${taken.join(', ')} already in use (is a testbed already up? try \`schoolnet testbed down\`, ` +

@@ -152,7 +152,8 @@ export async function peapLogin(p: PeapProbe, timeoutSec = 5): Promise<void> {
       ['-c', conf, '-a', p.host, '-p', String(p.port), '-s', p.secret, '-t', String(timeoutSec)],
       { timeoutMs: (timeoutSec + 2) * 1000 },
     );
-    if (stdout.trimEnd().split('\n').at(-1) !== 'SUCCESS') throw new Error('eapol_test did not report SUCCESS');
+    if (stdout.trimEnd().split('\n').at(-1) !== 'SUCCESS')
+      throw new Error('eapol_test did not report SUCCESS');
   } finally {
     await rm(conf, { force: true });
   }

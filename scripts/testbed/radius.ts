@@ -21,7 +21,8 @@ export const RADIUS = {
 async function edit(file: string, change: (text: string) => string): Promise<void> {
   const before = await readFile(file, 'utf8');
   const after = change(before);
-  if (after === before) throw new Error(`radius: editing ${file} changed nothing (has the package's layout changed?)`);
+  if (after === before)
+    throw new Error(`radius: editing ${file} changed nothing (has the package's layout changed?)`);
   await writeFile(file, after);
 }
 
@@ -45,11 +46,15 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
       .replace(/^(\s*)(user|group) = freerad$/gm, '$1#$2 = freerad')
       .replace(/^proxy_requests\s*=\s*yes/m, 'proxy_requests = no'),
   );
-  const listen = (type: string, port: number) => `listen {\n\ttype = ${type}\n\tipaddr = ${host}\n\tport = ${port}\n}\n`;
+  const listen = (type: string, port: number) =>
+    `listen {\n\ttype = ${type}\n\tipaddr = ${host}\n\tport = ${port}\n}\n`;
   await edit(join(raddb, 'sites-available', 'default'), (t) =>
     t
       .replace(/^listen \{[\s\S]*?^\}\n/gm, '')
-      .replace(/^server default \{\n/m, `server default {\n${listen('auth', authPort)}${listen('acct', acctPort)}`),
+      .replace(
+        /^server default \{\n/m,
+        `server default {\n${listen('auth', authPort)}${listen('acct', acctPort)}`,
+      ),
   );
   await edit(join(raddb, 'sites-available', 'inner-tunnel'), (t) =>
     t.replace(/port = 18120/, `port = ${innerPort}`),
@@ -59,9 +64,17 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
     `client localhost {\n\tipaddr = ${host}\n\tproto = *\n\tsecret = ${secret}\n\tnas_type = other\n}\n`,
   );
   const users = join(raddb, 'mods-config', 'files', 'authorize');
-  await writeFile(users, `${RADIUS.testUser}\tCleartext-Password := "${password}"\n\n${await readFile(users, 'utf8')}`);
+  await writeFile(
+    users,
+    `${RADIUS.testUser}\tCleartext-Password := "${password}"\n\n${await readFile(users, 'utf8')}`,
+  );
 
-  const pair = await ctx.ca.issue({ dir: join(d, 'certs'), name: 'server', cn: RADIUS.servername, dns: [RADIUS.servername] });
+  const pair = await ctx.ca.issue({
+    dir: join(d, 'certs'),
+    name: 'server',
+    cn: RADIUS.servername,
+    dns: [RADIUS.servername],
+  });
   await edit(join(raddb, 'mods-available', 'eap'), (t) =>
     t
       .replace(/^(\s*)private_key_password = .*$/m, '$1#private_key_password = none')

@@ -1,36 +1,30 @@
 /**
  * The project's RouterOS API test server (test/support/routeros/server.ts, built by the device-access
  * work) with the `demo` fixture: plain API and api-ssl with a certificate from the run's CA. It runs inside
- * the Node process that started the testbed. Until that module exists the service is left out (see
- * `info.skipped`), never faked.
+ * the Node process that started the testbed. Users: `auditor` (read; info.user/password) and
+ * `provisioner` (full; extra.adminUser/adminPassword). Until that module exists the service is left out
+ * (see `info.skipped`), never faked.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { RouterOsServer, RouterOsServerOptions } from '../../test/support/routeros/server.ts';
 import type { ServiceContext, StartedService } from './context.ts';
 import { tcpOpen } from './probes.ts';
 import { waitUntil } from './wait.ts';
 
-export const ROUTEROS = { fixedPort: 18728, fixedTlsPort: 18729, user: 'auditor', adminUser: 'admin' } as const;
+export const ROUTEROS = {
+  fixedPort: 18728,
+  fixedTlsPort: 18729,
+  user: 'auditor',
+  adminUser: 'provisioner',
+} as const;
 
 /** Thrown when a service cannot exist yet; the testbed records it in `info.skipped` and goes on. */
 export class ServiceSkipped extends Error {}
 
-/** What the testbed needs from the test server (its own module has the full types). */
-interface RouterOsServerLike {
-  port: number;
-  tlsPort?: number;
-  close(): Promise<void>;
-}
-type StartRouterOsServer = (opts: {
-  host: string;
-  port: number;
-  tlsPort?: number;
-  tls?: { cert: string; key: string; port?: number };
-  fixture: string;
-  users?: { name: string; password: string; group: 'read' | 'write' | 'full' }[];
-}) => Promise<RouterOsServerLike>;
+type StartRouterOsServer = (opts: RouterOsServerOptions) => Promise<RouterOsServer>;
 
 export async function start(ctx: ServiceContext): Promise<StartedService> {
   const modulePath = join(ctx.repoDir, 'test', 'support', 'routeros', 'server.ts');
@@ -44,12 +38,18 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   const tlsPort = await ctx.port(host, ROUTEROS.fixedTlsPort);
   const password = await ctx.secret('routeros-password');
   const adminPassword = await ctx.secret('routeros-admin-password');
-  const pair = await ctx.ca.issue({ dir: ctx.dir, name: 'api-ssl', cn: 'core-router', dns: ['localhost'], ips: [host] });
-  const tls = { cert: await readFile(pair.cert, 'utf8'), key: await readFile(pair.key, 'utf8'), port: tlsPort };
+  const pair = await ctx.ca.issue({
+    dir: ctx.dir,
+    name: 'api-ssl',
+    cn: 'core-router',
+    dns: ['localhost'],
+    ips: [host],
+  });
+  const tls = { cert: await readFile(pair.cert), key: await readFile(pair.key), port: tlsPort };
+  // In-process: its sockets close with `stop()` (and with this process).
   const server = await mod.startRouterOsServer({
     host,
     port,
-    tlsPort,
     tls,
     fixture: 'demo',
     users: [

@@ -67,8 +67,9 @@ index     pwdAccountLockedTime pres
 overlay   ppolicy
 ppolicy_default "${policyDn}"
 ppolicy_use_lockout
-# Least privilege: passwords are only ever compared; the auditor reads everything else and writes nothing.
-access to attrs=userPassword by self write by anonymous auth by * none
+# Least privilege: passwords are only ever compared (or changed by their owner: =w, not even read back);
+# the auditor reads everything else and writes nothing.
+access to attrs=userPassword by self =w by anonymous auth by * none
 access to * by dn.exact="${auditDn}" read by self read by * none
 `;
 }
@@ -121,7 +122,13 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   const d = ctx.dir;
   await mkdir(join(d, 'db'), { recursive: true });
   await mkdir(join(d, 'run'), { recursive: true });
-  const pair = await ctx.ca.issue({ dir: join(d, 'tls'), name: 'server', cn: 'localhost', dns: ['localhost'], ips: [host] });
+  const pair = await ctx.ca.issue({
+    dir: join(d, 'tls'),
+    name: 'server',
+    cn: 'localhost',
+    dns: ['localhost'],
+    ips: [host],
+  });
   const conf = join(d, 'slapd.conf');
   await writeFile(conf, slapdConf(d, { ca: ctx.ca.cert, ...pair }, sshaHash(adminPassword)), { mode: 0o600 });
   const ldif = join(d, 'init.ldif');
@@ -134,7 +141,13 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   const what = `slapd StartTLS and LDAPS binds on ${host}:${port}/${ldapsPort}`;
   await waitUntil(
     async () => {
-      await ldapBind({ url, ca: ctx.ca.cert, startTls: true, bindDn: OPENLDAP.auditDn, password: auditPassword });
+      await ldapBind({
+        url,
+        ca: ctx.ca.cert,
+        startTls: true,
+        bindDn: OPENLDAP.auditDn,
+        password: auditPassword,
+      });
       await ldapBind({ url: ldapsUrl, ca: ctx.ca.cert, bindDn: OPENLDAP.adminDn, password: adminPassword });
     },
     { what, daemon },

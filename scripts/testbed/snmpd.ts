@@ -11,7 +11,12 @@ import { waitUntil } from './wait.ts';
 
 // `auditor256`: the same keys with SHA-256 auth and AES-256 privacy (Net-SNMP's AES-256 is the Blumenthal
 // draft, net-snmp's `aes256b`), so the SNMP client's stronger USM protocols are proven on a real agent.
-export const SNMPD = { fixedPort: 11161, user: 'auditor', user256: 'auditor256', sysName: 'testbed-snmpd' } as const;
+export const SNMPD = {
+  fixedPort: 11161,
+  user: 'auditor',
+  user256: 'auditor256',
+  sysName: 'testbed-snmpd',
+} as const;
 
 export async function start(ctx: ServiceContext): Promise<StartedService> {
   const host = '127.0.0.1';
@@ -45,7 +50,12 @@ sysContact testbed@school.test
       await snmpGet({ host, port, community });
       await snmpGet({ host, port, v3: { user: SNMPD.user, authKey, privKey } });
     },
-    { what: `snmpd v2c and v3 get on ${host}:${port}/udp`, daemon, listening: [{ host, port, proto: 'udp' }], intervalMs: 50 },
+    {
+      what: `snmpd v2c and v3 get on ${host}:${port}/udp`,
+      daemon,
+      listening: [{ host, port, proto: 'udp' }],
+      intervalMs: 50,
+    },
   );
   return {
     endpoints: [{ host, port, proto: 'udp' }],

@@ -67,14 +67,27 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   await chown(cache, nobody.uid, nobody.gid);
   await writeFile(join(data, 'switch48.snmprec'), renderSnmprec(SWITCH48));
   await writeFile(join(data, 'switch48-bad.snmprec'), renderSnmprec(SWITCH48_BAD));
-  await pipeline(createReadStream(CISCO), createGunzip(), createWriteStream(join(data, 'cisco_16_switch.snmprec')));
+  await pipeline(
+    createReadStream(CISCO),
+    createGunzip(),
+    createWriteStream(join(data, 'cisco_16_switch.snmprec')),
+  );
 
-  // prettier-ignore
+  // The engine options (keys included) go in a file, not argv, which every local user can read in `ps`.
+  // Paths must not contain whitespace: snmpsim splits the file on it.
+  const argsFile = join(ctx.dir, 'snmpsimd.args');
+  const engine = [
+    `--v3-user=${SNMPSIM.user}`, `--v3-auth-key=${authKey}`, '--v3-auth-proto=SHA',
+    `--v3-priv-key=${privKey}`, '--v3-priv-proto=AES', `--data-dir=${data}`, `--agent-udpv4-endpoint=${host}:${port}`,
+  ]; // prettier-ignore
+  if (engine.some((a) => /\s/.test(a))) throw new Error(`snmpsim: a path holds whitespace: ${data}`);
+  await writeFile(argsFile, `${engine.join('\n')}\n`, { mode: 0o600 });
   const daemon = ctx.spawn('snmpsimd', '/usr/bin/snmpsimd', [
-    '--process-user=nobody', '--process-group=nogroup', `--data-dir=${data}`, `--cache-dir=${cache}`,
-    `--agent-udpv4-endpoint=${host}:${port}`, `--v3-user=${SNMPSIM.user}`,
-    `--v3-auth-key=${authKey}`, '--v3-auth-proto=SHA', `--v3-priv-key=${privKey}`, '--v3-priv-proto=AES',
+    '--process-user=nobody',
+    '--process-group=nogroup',
+    `--cache-dir=${cache}`,
     '--logging-method=stderr',
+    `--args-from-file=${argsFile}`,
   ]);
   const v3 = { user: SNMPSIM.user, authKey, privKey };
   await waitUntil(

@@ -38,7 +38,17 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   await chmod(cli, 0o755);
 
   const clientKey = join(d, 'client_ed25519');
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'schoolnet-testbed-client', '-f', clientKey]);
+  await run('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'schoolnet-testbed-client',
+    '-f',
+    clientKey,
+  ]);
   await writeFile(join(d, 'authorized_keys'), await readFile(`${clientKey}.pub`), { mode: 0o600 });
   const privateKey = await ctx.putSecret('ssh-client-key', await readFile(clientKey, 'utf8'));
   // The privilege-separation directory sshd insists on (the package normally creates it at boot).
@@ -69,7 +79,10 @@ ForceCommand ${cli}
 `,
   );
   const daemon = ctx.spawn('sshd', '/usr/sbin/sshd', ['-D', '-e', '-f', conf]);
-  await waitUntil(() => tcpBanner(host, port, 'SSH-2.0-'), { what: `sshd banner on ${host}:${port}`, daemon });
+  await waitUntil(() => tcpBanner(host, port, 'SSH-2.0-'), {
+    what: `sshd banner on ${host}:${port}`,
+    daemon,
+  });
   return {
     endpoints: [{ host, port, proto: 'tcp' }],
     info: {

@@ -37,7 +37,8 @@ export interface SwitchDescription {
   aliases: Record<number, string>;
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const TRUNKS = [47, 48];
 
 export const SWITCH48: SwitchDescription = {
@@ -171,7 +172,15 @@ export function renderSnmprec(sw: SwitchDescription): string {
 
   const ent = '1.3.6.1.2.1.47.1.1.1.1';
   const entities = [
-    { i: 1, descr: `${sw.model} 48-port switch chassis`, cls: 3, parent: 0, name: '1', serial: sw.serial, fru: 2 },
+    {
+      i: 1,
+      descr: `${sw.model} 48-port switch chassis`,
+      cls: 3,
+      parent: 0,
+      name: '1',
+      serial: sw.serial,
+      fru: 2,
+    },
     { i: 2, descr: 'Power supply 1', cls: 6, parent: 1, name: 'PSU 1', serial: `${sw.serial}P1`, fru: 1 },
   ];
   for (const e of entities) {

@@ -101,7 +101,15 @@ export class Router extends pulumi.ComponentResource {
         secretProps.length === 0 ? o.props : pulumi.secret(this.fill(o.props, args.secrets));
       const resource = new RouterOsObject(
         `${name}-${o.role}`,
-        { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(secretProps.length ? { secretProps } : {}) },
+        {
+          connection,
+          menu: o.menu,
+          mode: o.mode,
+          key: o.key,
+          props,
+          ...(secretProps.length ? { secretProps } : {}),
+          ...(o.atLeast ? { atLeast: o.atLeast } : {}),
+        },
         { parent: parentOf(o), dependsOn: (o.dependsOn ?? []).map((d) => byRole.get(d)!).filter((r) => r !== undefined) },
         secretProps.length > 0,
       );

@@ -67,6 +67,8 @@ export function planBridge(decl: SchoolDeclaration, device: Device, members: Bri
       mode: 'owned',
       key: { bridge, 'vlan-ids': String(n.vlan) },
       props: { tagged: [...tagged].sort().join(','), untagged: [...untagged].sort().join(','), comment: tag(`vlan-${n.name}-bridge`) },
+      // Without declared router ports, the router's own trunk and access ports are not schoolnet's to remove.
+      ...(device.ports === undefined ? { atLeast: ['tagged', 'untagged'] } : {}),
       dependsOn: ['bridge', ...members.filter((m) => m.vlans.includes(n.vlan)).map((m) => `bridge-port-${m.interface}`)],
     });
   }

@@ -14,7 +14,7 @@ describe('the router planners (properties over generated declarations)', () => {
         for (const n of decl.networks) {
           const bridgeVlans = p.objects.filter((o) => o.menu === '/interface/bridge/vlan' && o.key['vlan-ids'] === String(n.vlan));
           expect(bridgeVlans).toHaveLength(1);
-          expect(bridgeVlans[0]!.props.tagged.split(',')).toContain('bridge1');
+          expect(bridgeVlans[0]!.props.tagged?.split(',')).toContain('bridge1');
           const ifaces = p.objects.filter((o) => o.menu === '/interface/vlan' && o.props['vlan-id'] === String(n.vlan));
           expect(ifaces.map((o) => [o.key.name, o.props.interface])).toEqual([[n.name, 'bridge1']]);
         }

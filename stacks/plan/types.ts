@@ -27,6 +27,11 @@ export interface DesiredObject {
   props: Record<string, string>;
   /** Names of `props` that hold a secret (RADIUS secret, Wi-Fi passphrase): never printed, marked secret. */
   secretProps?: string[];
+  /**
+   * List properties the router may hold more members of than declared (`tagged` on a bridge VLAN when
+   * the router's own ports are not declared: its trunk to the switches must stay). Schoolnet only adds.
+   */
+  atLeast?: string[];
   /** Roles of objects this one refers to (its bridge, interface, pool...): created before, removed after. */
   dependsOn?: string[];
 }

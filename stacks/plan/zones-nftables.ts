@@ -27,7 +27,7 @@ function serviceMatches(services: Service[] | undefined): string[] {
   for (const s of services) byProto.set(s.proto, [...(byProto.get(s.proto) ?? []), s]);
   const out: string[] = [];
   for (const [proto, list] of byProto) {
-    if (proto === 'other') throw new PlanError('a compiled rule cannot name an unknown protocol');
+    if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new PlanError(`a compiled rule cannot name protocol ${proto}`);
     if (proto === 'icmp' || list.some((s) => !s.ports)) {
       out.push(`meta l4proto ${proto} `);
       continue;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { RouterFirewallRule } from '../../devices/facts.ts';
-import type { SchoolDeclaration, ZoneName } from '../../inventory/types.ts';
+import type { SchoolDeclaration } from '../../inventory/types.ts';
 import { declarationArb } from './declaration.arbitrary.ts';
 import {
   compileZonePolicy,
@@ -30,7 +30,7 @@ function intended(decl: SchoolDeclaration, from: Zone, to: Zone, p: Probe): Verd
     if (from === 'management' && p.proto === 'tcp' && (MANAGEMENT_PORTS as readonly number[]).includes(p.port ?? -1)) return 'allow';
   }
   for (const r of decl.zones.rules) {
-    const targets: ZoneName[] = Array.isArray(r.to) ? r.to : [r.to];
+    const targets: Zone[] = Array.isArray(r.to) ? r.to : [r.to];
     if (r.from !== from || !targets.includes(to)) continue;
     if (r.services && !r.services.map(parseService).some((s) => serviceMatches(s, p))) continue;
     return r.action;
@@ -39,8 +39,24 @@ function intended(decl: SchoolDeclaration, from: Zone, to: Zone, p: Probe): Verd
 }
 
 /** Rules as the collector hands them over: ids, table order, the rest of the properties. */
-function facts(rules: { chain: string; action: string; props?: Record<string, string>; disabled?: boolean; comment?: string }[]): RouterFirewallRule[] {
-  return rules.map((r, i) => ({ id: `*${i + 1}`, chain: r.chain, action: r.action, props: r.props ?? {}, disabled: r.disabled ?? false, order: i, ...(r.comment ? { comment: r.comment } : {}) }));
+interface RuleSpec {
+  chain: string;
+  action: string;
+  props?: Record<string, string | undefined>;
+  disabled?: boolean;
+  comment?: string;
+}
+
+function facts(rules: RuleSpec[]): RouterFirewallRule[] {
+  return rules.map((r, i) => ({
+    id: `*${i + 1}`,
+    chain: r.chain,
+    action: r.action,
+    props: Object.fromEntries(Object.entries(r.props ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+    disabled: r.disabled ?? false,
+    order: i,
+    ...(r.comment ? { comment: r.comment } : {}),
+  }));
 }
 
 const DECL: SchoolDeclaration = {
@@ -208,7 +224,7 @@ describe('readRouterRules + reachability on rules a person wrote (first match, R
     const detail = reachabilityDetail(readRouterRules(rules, decl));
     const pair = (f: Zone, t: Zone) => detail.find((d) => d.from === f && d.to === t)!;
     expect(pair('guests', 'staff').verdict).toBe('allowed');
-    expect(pair('guests', 'staff').services[0]?.rule?.text).toBe('guests -> internet');
+    expect(pair('guests', 'staff').services[0]?.rules[0]?.comment).toBe('guests -> internet');
     expect(pair('pupils', 'staff').verdict).toBe('denied');
     expect(pair('pupils', 'servers')).toMatchObject({ verdict: 'partial' });
   });

@@ -11,20 +11,33 @@
 import type { Device, SchoolDeclaration, ZoneName, ZoneRule } from '../../inventory/types.ts';
 import { PlanError } from './types.ts';
 
-export type Zone = ZoneName;
-export type Proto = 'tcp' | 'udp' | 'icmp' | 'other';
+/** A zone's name: a network role (`pupils`), `internet`, `router`, or any name a caller's zone list gives. */
+export type Zone = ZoneName | (string & {});
 export type Verdict = 'allow' | 'deny';
 
-/** A protocol with optional destination port ranges (absent: every port of that protocol). */
+/**
+ * A protocol (`tcp`, `udp`, `icmp`, or another IP protocol's name such as `gre`) with optional
+ * destination port ranges (absent: every port of that protocol).
+ */
 export interface Service {
-  proto: Proto;
+  proto: string;
   ports?: [number, number][];
 }
 
-/** One kind of packet opening a new connection: a ping, a TCP SYN to a port, a UDP datagram. */
+/** One kind of packet opening a new connection: a ping, a TCP SYN to a port, a UDP datagram, a GRE packet. */
 export interface Probe {
-  proto: Exclude<Proto, 'other'>;
+  proto: string;
   port?: number;
+  /** This port stands for every port no rule names (`tcp/other`). */
+  other?: boolean;
+}
+
+/** The router rule behind an IR rule read from a router: the audit's evidence. */
+export interface SourceRule {
+  id: string;
+  order: number;
+  action: string;
+  comment?: string;
 }
 
 export interface IrRule {
@@ -36,6 +49,8 @@ export interface IrRule {
   to: Zone | 'any';
   /** Absent: any traffic. */
   services?: Service[];
+  /** Traffic the rule does not apply to (what a RouterOS `return` sent back to the calling chain). */
+  except?: Service[];
   /** Matches only packets of connections already allowed (`established`), or broken ones (`invalid`). */
   state?: 'established' | 'invalid';
   action: Verdict;
@@ -48,16 +63,19 @@ export interface IrRule {
   origin: 'baseline' | 'policy' | 'default' | 'router';
   /** What the rule means, in words (`pupils -> servers tcp/443 allow`). */
   text: string;
+  source?: SourceRule;
 }
 
 export interface ZoneIr {
-  /** Every zone of the school: its networks' roles, then `internet` and `router`. */
+  /** Every zone: the school's networks' roles, then `internet` and `router` (or a caller's zones). */
   zones: Zone[];
   rules: IrRule[];
   /** What happens to a packet no rule matched (RouterOS chains accept; the compiled policy drops). */
   policy: { forward: Verdict; input: Verdict };
-  /** Anything the reader could not model exactly (jumps, unknown interfaces, conditional returns). */
+  /** Anything the reader could not model exactly (unknown interfaces, loops). */
   notes: string[];
+  /** The zone that stands for the router itself (the input chain's destination); `router` when absent. */
+  router?: Zone;
 }
 
 /** Router ports the baseline opens from the management zone: SSH, Winbox, API, API-SSL. */
@@ -100,7 +118,10 @@ export function serviceMatches(s: Service, p: Probe): boolean {
   return p.port !== undefined && s.ports.some(([lo, hi]) => lo <= p.port! && p.port! <= hi);
 }
 
+/** `tcp/443`, `tcp/other`, `icmp`; a protocol with no ports beyond tcp/udp/icmp is `other`. */
 export function formatProbe(p: Probe): string {
+  if (!['tcp', 'udp', 'icmp'].includes(p.proto)) return 'other';
+  if (p.other) return `${p.proto}/other`;
   return p.port === undefined ? p.proto : `${p.proto}/${p.port}`;
 }
 
@@ -211,22 +232,47 @@ export interface Decision {
   uncertain: boolean;
 }
 
-/** Does a new connection of kind `probe` from `from` to `to` pass? First match wins. */
+function ruleApplies(r: IrRule, chain: 'forward' | 'input', from: Zone, to: Zone, probe: Probe): boolean {
+  if (r.chain !== chain || r.state !== undefined) return false; // established/invalid never match a new flow
+  if (r.from !== 'any' && r.from !== from) return false;
+  if (chain === 'forward' && r.to !== 'any' && r.to !== to) return false;
+  if (r.services && !r.services.some((s) => serviceMatches(s, probe))) return false;
+  if (r.except?.some((s) => serviceMatches(s, probe))) return false;
+  return true;
+}
+
+/**
+ * Does a new connection of kind `probe` from `from` to `to` pass? First match wins. A partial rule
+ * may or may not match, so both paths are followed: the connection passes if any path accepts it
+ * (the safe side for an audit), and the answer is uncertain when another path drops it.
+ */
 export function decide(ir: ZoneIr, from: Zone, to: Zone, probe: Probe): Decision {
-  const chain = to === 'router' ? 'input' : 'forward';
-  let uncertain = false;
+  const chain = to === (ir.router ?? 'router') ? 'input' : 'forward';
+  let firstAllow: IrRule | undefined;
+  let firstDeny: IrRule | undefined;
+  let allowed = false;
+  let denied = false;
+  let decided = false;
   for (const r of ir.rules) {
-    if (r.chain !== chain || r.state !== undefined) continue; // established/invalid never match a new flow
-    if (r.from !== 'any' && r.from !== from) continue;
-    if (chain === 'forward' && r.to !== 'any' && r.to !== to) continue;
-    if (r.services && !r.services.some((s) => serviceMatches(s, probe))) continue;
-    if (r.partial) {
-      uncertain = true;
-      if (r.action === 'deny') continue; // may not cover this traffic: not proof of blocking
+    if (!ruleApplies(r, chain, from, to, probe)) continue;
+    if (r.action === 'allow') {
+      allowed = true;
+      firstAllow ??= r;
+    } else {
+      denied = true;
+      firstDeny ??= r;
     }
-    return { verdict: r.action, rule: r, uncertain };
+    if (!r.partial) {
+      decided = true;
+      break;
+    }
   }
-  return { verdict: ir.policy[chain], uncertain };
+  if (!decided) {
+    if (ir.policy[chain] === 'allow') allowed = true;
+    else denied = true;
+  }
+  const rule = allowed ? firstAllow : firstDeny;
+  return { verdict: allowed ? 'allow' : 'deny', ...(rule ? { rule } : {}), uncertain: allowed && denied };
 }
 
 export function verdictFor(ir: ZoneIr, from: Zone, to: Zone, probe: Probe): Verdict {
@@ -235,36 +281,42 @@ export function verdictFor(ir: ZoneIr, from: Zone, to: Zone, probe: Probe): Verd
 
 /**
  * The probes that decide every verdict: a ping, each port the IR names (its lowest port per range),
- * and one TCP and one UDP port no rule names.
+ * one TCP and one UDP port no rule names (`tcp/other`), another protocol (`other`, GRE), and any
+ * `extra` services (`tcp/8001`) a caller wants judged.
  */
-export function probesOf(ir: ZoneIr): Probe[] {
-  const probes: Probe[] = [{ proto: 'icmp' }];
-  const seen = new Set<string>(['icmp']);
-  const named = new Set<string>();
+export function probesOf(ir: ZoneIr, extra: readonly string[] = []): Probe[] {
+  const probes = new Map<string, Probe>();
+  const named: Record<string, [number, number][]> = { tcp: [], udp: [] };
+  const add = (p: Probe) => {
+    if (!probes.has(formatProbe(p))) probes.set(formatProbe(p), p);
+  };
+  for (const text of extra) {
+    const s = parseService(text);
+    if (s.proto === 'icmp') add({ proto: 'icmp' });
+    for (const [lo] of s.ports ?? []) add({ proto: s.proto, port: lo });
+    named[s.proto]?.push(...(s.ports ?? []));
+  }
   for (const r of ir.rules)
-    for (const s of r.services ?? []) {
-      if (s.proto === 'other' || s.proto === 'icmp') continue;
-      for (const [lo, hi] of s.ports ?? []) {
-        for (let p = lo; p <= hi; p++) named.add(`${s.proto}/${p}`);
-        const key = `${s.proto}/${lo}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          probes.push({ proto: s.proto, port: lo });
-        }
-      }
+    for (const s of [...(r.services ?? []), ...(r.except ?? [])]) {
+      if (s.proto !== 'tcp' && s.proto !== 'udp') continue;
+      named[s.proto]!.push(...(s.ports ?? []));
+      for (const [lo] of s.ports ?? []) add({ proto: s.proto, port: lo });
     }
   for (const proto of ['tcp', 'udp'] as const) {
-    let port = 9;
-    while (named.has(`${proto}/${port}`)) port++;
-    probes.push({ proto, port });
+    let port = 1;
+    while (named[proto]!.some(([lo, hi]) => lo <= port && port <= hi) && port < 65535) port++;
+    add({ proto, port, other: true });
   }
-  return probes;
+  add({ proto: 'icmp' });
+  add({ proto: 'gre' });
+  return [...probes.values()];
 }
 
-/** Ordered pairs of different zones, sources first by zone order; `router` is a destination only. */
+/** Ordered pairs of different zones; `router` is a destination only. */
 export function zonePairs(ir: ZoneIr): [Zone, Zone][] {
   const out: [Zone, Zone][] = [];
-  for (const from of ir.zones) if (from !== 'router') for (const to of ir.zones) if (to !== from) out.push([from, to]);
+  const router = ir.router ?? 'router';
+  for (const from of ir.zones) if (from !== router) for (const to of ir.zones) if (to !== from) out.push([from, to]);
   return out;
 }
 
@@ -283,6 +335,24 @@ export function reachability(ir: ZoneIr, probe?: Probe): Map<Zone, Map<Zone, Ver
   return out;
 }
 
+/** The rule that decided a probe, as evidence. */
+export interface DecidingRule {
+  id: string;
+  order: number;
+  action: string;
+  comment?: string;
+}
+
+export interface ServiceReach {
+  /** `tcp/443`, `tcp/other`, `udp/other`, `icmp`, `other`. */
+  service: string;
+  accepted: boolean;
+  /** The answer depends on a matcher only live traffic decides (an address list filled at run time...). */
+  uncertain: boolean;
+  /** The rule that decided (for a rule read from a router, that rule); empty: the chain's end. */
+  rules: DecidingRule[];
+}
+
 /** One pair's reachability with its evidence, as the audit's segmentation checks report it. */
 export interface PairReach {
   from: Zone;
@@ -292,22 +362,28 @@ export interface PairReach {
   /** The probes that pass (`tcp/443`, `icmp`...). */
   allowed: string[];
   uncertain: boolean;
-  services: { service: string; verdict: Verdict; uncertain: boolean; rule?: { id: string; text: string } }[];
+  services: ServiceReach[];
 }
 
-export function reachabilityDetail(ir: ZoneIr): PairReach[] {
-  const probes = probesOf(ir);
-  return zonePairs(ir).map(([from, to]) => {
-    const services = probes.map((p) => {
-      const d = decide(ir, from, to, p);
-      return {
-        service: formatProbe(p),
-        verdict: d.verdict,
-        uncertain: d.uncertain,
-        ...(d.rule ? { rule: { id: d.rule.id, text: d.rule.text } } : {}),
-      };
+function deciding(r: IrRule, index: number): DecidingRule {
+  if (r.source) return { ...r.source };
+  return { id: r.id, order: index, action: r.action === 'allow' ? 'accept' : 'drop', comment: `schoolnet:${r.id} ${r.text}` };
+}
+
+/**
+ * Every ordered pair with each probe's fate and the deciding rule. `pairs` narrows the pairs, `to`
+ * fixed to a zone judges every pair as traffic to it (`router`: the input chain), and `extra` adds
+ * services to probe.
+ */
+export function reachabilityDetail(ir: ZoneIr, opts: { extra?: readonly string[]; pairs?: [Zone, Zone][]; judgeAs?: (from: Zone, to: Zone) => [Zone, Zone] } = {}): PairReach[] {
+  const probes = probesOf(ir, opts.extra);
+  return (opts.pairs ?? zonePairs(ir)).map(([from, to]) => {
+    const [f, t] = opts.judgeAs ? opts.judgeAs(from, to) : [from, to];
+    const services = probes.map((p): ServiceReach => {
+      const d = decide(ir, f, t, p);
+      return { service: formatProbe(p), accepted: d.verdict === 'allow', uncertain: d.uncertain, rules: d.rule ? [deciding(d.rule, ir.rules.indexOf(d.rule))] : [] };
     });
-    const allowed = services.filter((s) => s.verdict === 'allow').map((s) => s.service);
+    const allowed = services.filter((s) => s.accepted).map((s) => s.service);
     return {
       from,
       to,
@@ -319,5 +395,5 @@ export function reachabilityDetail(ir: ZoneIr): PairReach[] {
   });
 }
 
-export { readRouterRules, toRouterRules } from './zones-routeros.ts';
+export { readRouterRules, readRules, toRouterRules, zoneSpecsOf, type ZoneSpec } from './zones-routeros.ts';
 export { toNftables } from './zones-nftables.ts';

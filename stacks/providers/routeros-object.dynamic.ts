@@ -64,6 +64,8 @@ export interface RouterOsObjectArgs {
   readonly props: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Which of `props` are secrets (the whole `props` output is then secret). */
   readonly secretProps?: pulumi.Input<string[]>;
+  /** List properties where the router may hold more members than `props` names (schoolnet only adds). */
+  readonly atLeast?: pulumi.Input<string[]>;
 }
 
 export class RouterOsObject extends pulumi.dynamic.Resource {

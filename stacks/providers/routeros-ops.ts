@@ -9,6 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../plan/types.ts';
+import { includesAll, normalise, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../plan/values.ts';
+
+export { normalise, ruleFromRow, samePropValue, sameRule, tagOf } from '../plan/values.ts';
 
 /** How a provider reaches one router. `password` is a secret: it only ever travels as a Pulumi secret. */
 export interface RouterConnection {
@@ -29,6 +32,8 @@ export interface MenuObjectInputs {
   key: Record<string, string>;
   props: Record<string, string>;
   secretProps?: string[];
+  /** List properties where the router may hold more members than `props` names. */
+  atLeast?: string[];
 }
 
 export interface MenuObjectOutputs extends MenuObjectInputs {
@@ -61,29 +66,6 @@ export interface FirewallOutputs extends FirewallInputs {
 export const FILTER_MENU = '/ip/firewall/filter';
 
 // ---------------------------------------------------------------- values
-
-const BOOLEAN: Record<string, string> = { yes: 'yes', true: 'yes', no: 'no', false: 'no' };
-/** Properties whose value is an unordered list. */
-const SETS = new Set(['tagged', 'untagged', 'dns-server', 'address', 'addresses', 'authentication-types', 'eap-methods', 'service']);
-
-/** RouterOS prints `true`, takes `yes`; lists come back in its own order; absent means empty. */
-export function normalise(key: string, value: string | undefined): string {
-  const v = value ?? '';
-  const b = BOOLEAN[v];
-  if (b !== undefined) return b;
-  if (SETS.has(key)) return v.split(',').filter((x) => x !== '').sort().join(',');
-  return v;
-}
-
-export function samePropValue(key: string, a: string | undefined, b: string | undefined): boolean {
-  return normalise(key, a) === normalise(key, b);
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) if (!samePropValue(k, a[k], b[k])) return false;
-  return true;
-}
 
 export function sameConnection(a: RouterConnection, b: RouterConnection): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -137,7 +119,9 @@ function differing(i: MenuObjectInputs, row: RouterOsRow): Record<string, string
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(i.props)) {
     if (i.secretProps?.includes(k) && row[k] === undefined) continue;
-    if (!samePropValue(k, row[k], v)) out[k] = v;
+    if (i.atLeast?.includes(k)) {
+      if (!includesAll(v, row[k])) out[k] = union(v, row[k]);
+    } else if (!samePropValue(k, row[k], v)) out[k] = v;
   }
   return out;
 }
@@ -194,7 +178,9 @@ export function diffObject(olds: MenuObjectOutputs, news: MenuObjectInputs): { c
   if (olds.menu !== news.menu) replaces.push('menu');
   if (olds.mode !== news.mode) replaces.push('mode');
   if (JSON.stringify(olds.key) !== JSON.stringify(news.key)) replaces.push('key');
-  const propsDiffer = Object.entries(news.props).some(([k, v]) => !samePropValue(k, olds.props?.[k], v));
+  const propsDiffer = Object.entries(news.props).some(([k, v]) =>
+    news.atLeast?.includes(k) ? !includesAll(v, olds.props?.[k]) : !samePropValue(k, olds.props?.[k], v),
+  );
   const gone = news.mode === 'owned' && olds.present === false;
   const back = news.mode === 'absent' && olds.present === true;
   const changes = replaces.length > 0 || propsDiffer || gone || back || !sameConnection(olds.connection, news.connection);
@@ -240,35 +226,6 @@ export async function deleteObject(olds: MenuObjectOutputs): Promise<void> {
 }
 
 // ---------------------------------------------------------------- firewall rules
-
-/** Printed with every rule; not what the rule matches. */
-const RULE_BOOKKEEPING = new Set(['.id', 'chain', 'action', 'comment', 'disabled', 'dynamic', 'invalid', 'bytes', 'packets', 'log', 'log-prefix']);
-
-/** `schoolnet:fwd-staff-internet-allow staff -> internet allow` -> `fwd-staff-internet-allow`; else undefined. */
-export function tagOf(comment: string | undefined): string | undefined {
-  if (!comment?.startsWith(MANAGED_TAG)) return undefined;
-  const m = /^([A-Za-z0-9][A-Za-z0-9._#-]*)(\s|$)/.exec(comment.slice(MANAGED_TAG.length));
-  return m?.[1];
-}
-
-/** A printed rule in the shape of a desired one (a disabled or logging rule shows it in `props`). */
-export function ruleFromRow(row: RouterOsRow): DesiredFilterRule {
-  const props: Record<string, string> = {};
-  for (const [k, v] of Object.entries(row)) if (!RULE_BOOKKEEPING.has(k) && v !== '') props[k] = v;
-  if (normalise('disabled', row.disabled) === 'yes') props.disabled = 'yes';
-  if (normalise('log', row.log) === 'yes') props.log = 'yes';
-  return {
-    id: tagOf(row.comment) ?? row['.id'] ?? '',
-    chain: (row.chain ?? '') as DesiredFilterRule['chain'],
-    action: (row.action ?? '') as DesiredFilterRule['action'],
-    props,
-    comment: row.comment ?? '',
-  };
-}
-
-export function sameRule(a: DesiredFilterRule, b: DesiredFilterRule): boolean {
-  return a.id === b.id && a.chain === b.chain && a.action === b.action && a.comment === b.comment && sameRecord(a.props, b.props);
-}
 
 export function sameRules(a: DesiredFilterRule[], b: DesiredFilterRule[]): boolean {
   return a.length === b.length && a.every((r, i) => sameRule(r, b[i]!));

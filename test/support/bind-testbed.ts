@@ -29,13 +29,22 @@ declare module 'vitest' {
 /** The testbed vitest's global setup started for this run. */
 export function testbedInfo(): TestbedInfo {
   const tb = inject('testbed');
-  if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+  if (!tb)
+    throw new Error(
+      'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+    );
   return tb;
 }
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SCHOOLS_DIR = join(REPO, 'inventory', 'schools');
-export const EXAMPLE_SCHOOLS = ['croft-prep', 'miskin-primary', 'scissett-middle', 'st-josephs-primary', 'st-marks-primary'] as const;
+export const EXAMPLE_SCHOOLS = [
+  'croft-prep',
+  'miskin-primary',
+  'scissett-middle',
+  'st-josephs-primary',
+  'st-marks-primary',
+] as const;
 
 /** A RouterOS API test server as the binder needs it. */
 export interface RouterEndpoint {
@@ -56,9 +65,15 @@ export async function startSchoolRouter(
   faults: FaultRule[] = [],
 ): Promise<{ server: RouterOsServer; endpoint: RouterEndpoint }> {
   const certs = testCertificates();
-  const server = await startRouterOsServer({ host: '127.0.0.1', fixture, faults, tls: { cert: certs.cert, key: certs.key } });
+  const server = await startRouterOsServer({
+    host: '127.0.0.1',
+    fixture,
+    faults,
+    tls: { cert: certs.cert, key: certs.key },
+  });
   const auditor = DEFAULT_USERS.find((u) => u.name === 'auditor');
-  if (auditor === undefined || server.tlsPort === undefined) throw new Error('the RouterOS test server has no auditor or no api-ssl');
+  if (auditor === undefined || server.tlsPort === undefined)
+    throw new Error('the RouterOS test server has no auditor or no api-ssl');
   return {
     server,
     endpoint: {
@@ -88,7 +103,8 @@ export interface BoundSchool {
 
 function need(info: TestbedInfo, name: keyof TestbedInfo['services']): ServiceInfo {
   const s = info.services[name];
-  if (s === undefined) throw new Error(`the testbed has no ${name}${info.skipped?.[name] ? `: ${info.skipped[name]}` : ''}`);
+  if (s === undefined)
+    throw new Error(`the testbed has no ${name}${info.skipped?.[name] ? `: ${info.skipped[name]}` : ''}`);
   return s;
 }
 
@@ -102,7 +118,9 @@ function extra(s: ServiceInfo, key: string): string {
  * What the testbed's directories hold (the demo dataset that scripts/testbed/seed-directory.ts loads
  * into both): the OUs and groups a bound declaration must name so the collector finds them.
  */
-async function seededDirectory(kind: Directory['kind']): Promise<Pick<Directory, 'ous' | 'adminGroups' | 'roleGroups'>> {
+async function seededDirectory(
+  kind: Directory['kind'],
+): Promise<Pick<Directory, 'ous' | 'adminGroups' | 'roleGroups'>> {
   const data = await loadDemoDirectory();
   const k = kind === 'ad' ? data.ad : data.openldap;
   return {
@@ -121,7 +139,11 @@ function routerFor(opts: BindOptions, device: Device): RouterEndpoint {
   return one;
 }
 
-export async function bindToTestbed(loaded: LoadedSchool, info: TestbedInfo, opts: BindOptions = {}): Promise<BoundSchool> {
+export async function bindToTestbed(
+  loaded: LoadedSchool,
+  info: TestbedInfo,
+  opts: BindOptions = {},
+): Promise<BoundSchool> {
   const decl = structuredClone(loaded.decl) as SchoolDeclaration;
   const prefix = opts.envPrefix ?? `SNTEST_${decl.school.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
   const vars: Record<string, string> = {};
@@ -179,7 +201,10 @@ export async function bindToTestbed(loaded: LoadedSchool, info: TestbedInfo, opt
       ...seeded,
       url: extra(s, 'url'),
       baseDn: extra(s, 'baseDn'),
-      bind: { dn: extra(s, kind === 'ad' ? 'auditDn' : 'auditUser'), password: secret('LDAP_PASSWORD', extra(s, 'auditPassword')) },
+      bind: {
+        dn: extra(s, kind === 'ad' ? 'auditDn' : 'auditUser'),
+        password: secret('LDAP_PASSWORD', extra(s, 'auditPassword')),
+      },
       tls: { ...(s.ca === undefined ? {} : { ca: s.ca }), servername: extra(s, 'servername') },
     };
     if (kind === 'openldap') dir.startTls = extra(s, 'url').startsWith('ldap://');
@@ -201,7 +226,10 @@ export async function writeBoundSchool(bound: BoundSchool, root: string): Promis
   await mkdir(dir, { recursive: true });
   await cp(bound.loaded.dir, dir, { recursive: true });
   const file = join(dir, 'school.yaml');
-  await writeFile(file, `# Bound to the test's services by test/support/bind-testbed.ts\n${stringify(bound.loaded.decl)}`);
+  await writeFile(
+    file,
+    `# Bound to the test's services by test/support/bind-testbed.ts\n${stringify(bound.loaded.decl)}`,
+  );
   return file;
 }
 
@@ -216,7 +244,11 @@ export interface CliResult {
  * Runs the real CLI (`node scripts/cli.ts ...`) in a child process, as a technician or cron would.
  * `onSpawn` gets the child, for tests that kill it mid-run.
  */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(REPO, 'scripts', 'cli.ts'), ...args], { env, cwd: REPO });
     let stdout = '';

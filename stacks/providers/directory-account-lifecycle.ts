@@ -1,0 +1,107 @@
+/**
+ * One roster person's directory account as a Pulumi dynamic resource: leavers disabled (and moved to
+ * the leavers OU), joiners created in their role's OU and group, disabled until the acceptable-use date
+ * is recorded where the school requires it, and never deleted unless `deleteAccounts` is set (see
+ * directory-account-ops.ts).
+ *
+ * Self-contained methods that load the implementation by absolute path, as in
+ * directory-password-policy.ts; the connection output (it holds the password) is marked secret.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { fileURLToPath } from 'node:url';
+import type * as Ops from './directory-account-ops.ts';
+
+const OPS = fileURLToPath(new URL(`./directory-account-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+
+export const directoryAccountLifecycleProvider: pulumi.dynamic.ResourceProvider<Ops.AccountLifecycleInputs, Ops.AccountLifecycleOutputs> = {
+  async check(_olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.checkAccount(news);
+  },
+  async diff(_id, olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.diffAccount(olds, news);
+  },
+  async create(inputs) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.createAccount(inputs);
+  },
+  async read(id, props) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    if (!props) throw new Error(`cannot read ${id} without its recorded state`);
+    return ops.readAccount(id, props);
+  },
+  async update(_id, olds, news) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    return ops.updateAccount(olds, news);
+  },
+  async delete(_id, props) {
+    const { createRequire } = process.getBuiltinModule('node:module');
+    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    await ops.deleteAccount(props);
+  },
+};
+
+type In<K extends keyof Ops.AccountLifecycleInputs> = pulumi.Input<Ops.AccountLifecycleInputs[K]>;
+
+export interface DirectoryAccountLifecycleArgs {
+  /** How to reach the directory with a writing account; pass it through `pulumi.secret`. */
+  readonly connection: In<'connection'>;
+  /** The declared staff, pupils and leavers OUs. */
+  readonly ous: In<'ous'>;
+  /** sAMAccountName (AD) or uid (OpenLDAP). */
+  readonly username: In<'username'>;
+  readonly givenName: In<'givenName'>;
+  readonly surname: In<'surname'>;
+  readonly displayName?: In<'displayName'>;
+  readonly mail?: In<'mail'>;
+  readonly employeeId?: In<'employeeId'>;
+  readonly role: In<'role'>;
+  /** The declared role group (directory.roleGroups). */
+  readonly roleGroup?: In<'roleGroup'>;
+  /** The roster's leaving date is on or before today. */
+  readonly leaver: In<'leaver'>;
+  /** The roster's acceptable-use agreement date (ISO), when recorded. */
+  readonly aupSigned?: In<'aupSigned'>;
+  /** lifecycle.requireAup. */
+  readonly requireAup: In<'requireAup'>;
+  /** lifecycle.leavers.action. */
+  readonly leaverAction: In<'leaverAction'>;
+  /** Delete the account when the resource is deleted (default: only forget it). */
+  readonly deleteAccounts?: In<'deleteAccounts'>;
+}
+
+export class DirectoryAccountLifecycle extends pulumi.dynamic.Resource {
+  declare readonly exists: pulumi.Output<boolean>;
+  declare readonly dn: pulumi.Output<string>;
+  declare readonly enabled: pulumi.Output<boolean>;
+  declare readonly ou: pulumi.Output<string>;
+  declare readonly inRoleGroup: pulumi.Output<boolean>;
+  declare readonly created: pulumi.Output<boolean>;
+  declare readonly passwordSet: pulumi.Output<boolean>;
+
+  constructor(name: string, args: DirectoryAccountLifecycleArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      directoryAccountLifecycleProvider,
+      name,
+      {
+        ...args,
+        exists: undefined,
+        dn: undefined,
+        enabled: undefined,
+        ou: undefined,
+        inRoleGroup: undefined,
+        created: undefined,
+        passwordSet: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ['connection', ...(opts.additionalSecretOutputs ?? [])] },
+      'schoolnet',
+      'DirectoryAccountLifecycle',
+    );
+  }
+}
