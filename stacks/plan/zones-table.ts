@@ -34,7 +34,8 @@ export function zoneReachability(rules: readonly RouterFirewallRule[], zones: re
       ...(opts.interfaceLists ? { interfaceLists: opts.interfaceLists } : {}),
       router,
     });
-  const extra = opts.services ?? [];
+  // Every port any rule names is probed, whichever chain or zones it concerns.
+  const extra = [...(opts.services ?? []), ...namedServices(rules)];
   if (opts.chain !== 'input') {
     const pairs: [Zone, Zone][] = [];
     for (const a of zones) for (const b of zones) if (a.name !== b.name) pairs.push([a.name, b.name]);
@@ -45,6 +46,18 @@ export function zoneReachability(rules: readonly RouterFirewallRule[], zones: re
     const pairs = zones.filter((from) => from.name !== to.name).map((from): [Zone, Zone] => [from.name, to.name]);
     return reachabilityDetail(read(to.name), { extra, pairs });
   });
+}
+
+function namedServices(rules: readonly RouterFirewallRule[]): string[] {
+  const out: string[] = [];
+  for (const r of rules) {
+    if (r.disabled) continue;
+    const spec = (r.props['dst-port'] ?? r.props.port)?.replace(/^!/, '');
+    if (spec === undefined || !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(spec)) continue;
+    const proto = { '6': 'tcp', '17': 'udp' }[r.props.protocol ?? ''] ?? r.props.protocol;
+    for (const p of proto === 'tcp' || proto === 'udp' ? [proto] : ['tcp', 'udp']) out.push(`${p}/${spec}`);
+  }
+  return out;
 }
 
 /** The verdict for one pair, from a table `zoneReachability` returned. */
