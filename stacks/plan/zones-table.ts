@@ -8,6 +8,9 @@ import type { RouterFirewallRule } from '../../devices/facts.ts';
 import { readRules, type ZoneSpec } from './zones-routeros.ts';
 import { reachabilityDetail, type PairReach, type Zone } from './zones.ts';
 
+export type { ZoneSpec } from './zones-routeros.ts';
+export type { DecidingRule, PairReach, ServiceReach } from './zones.ts';
+
 export interface ReachabilityOptions {
   /** `/ip/firewall/address-list` entries, for src-/dst-address-list matchers. */
   addressLists?: readonly { list: string; address: string; disabled: boolean }[];
