@@ -303,9 +303,17 @@ export interface InstallCount {
   devices?: string[];
 }
 
+export interface SoftwareTitle {
+  title: string;
+  publisher?: string;
+  version?: string;
+  /** False for freeware and titles covered by something else (an OS); absent means a licence is needed. */
+  licenceRequired?: boolean;
+}
+
 export interface RegisterFacts {
   assets: AssetRecord[];
-  software: { title: string; publisher?: string; version?: string }[];
+  software: SoftwareTitle[];
   licences: LicenceRecord[];
   installs: InstallCount[];
 }

@@ -35,7 +35,8 @@ export default async function main(): Promise<Record<string, unknown>> {
   const { decl, dir } = school;
 
   const devices = routerDevices(decl);
-  if (devices.length === 0) throw new StackConfigError(`${school.file}: the school declares no RouterOS router; nothing to apply`);
+  if (devices.length === 0)
+    throw new StackConfigError(`${school.file}: the school declares no RouterOS router; nothing to apply`);
   const plans = devices.map((d) => planRouter(decl, d));
 
   const given = config.getObject<Record<string, string>>('secrets') ?? {};
@@ -45,7 +46,9 @@ export default async function main(): Promise<Record<string, unknown>> {
     try {
       return pulumi.secret(await resolveSecret(ref, dir));
     } catch (e) {
-      problems.push(`${field} (${ref}): ${(e as Error).message}; set it, or run \`pulumi config set --secret --path 'schoolnet:secrets["${ref}"]' ...\``);
+      problems.push(
+        `${field} (${ref}): ${(e as Error).message}; set it, or run \`pulumi config set --secret --path 'schoolnet:secrets["${ref}"]' ...\``,
+      );
       return undefined;
     }
   };
@@ -60,23 +63,40 @@ export default async function main(): Promise<Record<string, unknown>> {
   const routers: Record<string, RouterAccess> = {};
   for (const d of devices) {
     const user = config.get('routerUser') ?? d.credentials?.user;
-    if (!user) problems.push(`router ${d.name}: no user: run \`pulumi config set schoolnet:routerUser <user>\``);
+    if (!user)
+      problems.push(`router ${d.name}: no user: run \`pulumi config set schoolnet:routerUser <user>\``);
     // The hardening removes the default admin user: never log in as it.
     if (user === 'admin')
-      problems.push(`router ${d.name}: schoolnet removes the default admin user, so it cannot log in as admin; create a dedicated user`);
+      problems.push(
+        `router ${d.name}: schoolnet removes the default admin user, so it cannot log in as admin; create a dedicated user`,
+      );
     let password: pulumi.Output<string> | undefined;
     if (config.get('routerPassword') !== undefined) password = config.requireSecret('routerPassword');
     // The declaration's password belongs to the declaration's user only.
     else if (config.get('routerUser') === undefined && d.credentials?.password)
       password = await resolveRef(d.credentials.password, `devices[${d.name}].credentials.password`);
-    else problems.push(`router ${d.name}: no password for ${user}: run \`pulumi config set --secret schoolnet:routerPassword <password>\``);
+    else
+      problems.push(
+        `router ${d.name}: no password for ${user}: run \`pulumi config set --secret schoolnet:routerPassword <password>\``,
+      );
     if (user && password) routers[d.name] = { user, password };
   }
-  if (problems.length > 0) throw new StackConfigError(`${school.file}: cannot apply:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new StackConfigError(`${school.file}: cannot apply:\n  ${problems.join('\n  ')}`);
 
-  const network = new SchoolNetwork(decl.school.id, { declaration: decl, declarationDir: dir, routers, secrets });
+  const network = new SchoolNetwork(decl.school.id, {
+    declaration: decl,
+    declarationDir: dir,
+    routers,
+    secrets,
+  });
   return {
     school: decl.school.id,
-    routers: Object.fromEntries(Object.entries(network.routers).map(([k, v]) => [k, { managed: v.managed, unmanagedRules: v.unmanagedRules }])),
+    routers: Object.fromEntries(
+      Object.entries(network.routers).map(([k, v]) => [
+        k,
+        { managed: v.managed, unmanagedRules: v.unmanagedRules },
+      ]),
+    ),
   };
 }

@@ -41,11 +41,15 @@ interface Reply {
 type Callback = (err: Error | null, resp: Reply) => void;
 type Client = Record<string, (req: Message, cb: Callback) => void> & { close(): void };
 const grpc = require('@grpc/grpc-js') as { credentials: { createInsecure(): unknown } };
-const services = require(`${SDK}proto/provider_grpc_pb.js`) as { ResourceProviderClient: new (addr: string, creds: unknown) => Client };
+const services = require(`${SDK}proto/provider_grpc_pb.js`) as {
+  ResourceProviderClient: new (addr: string, creds: unknown) => Client;
+};
 const messages = require(`${SDK}proto/provider_pb.js`) as Record<string, new () => Message> & {
   DiffResponse: { DiffChanges: Record<string, number> };
 };
-const structs = require('google-protobuf/google/protobuf/struct_pb.js') as { Struct: { fromJavaScript(v: unknown): Struct } };
+const structs = require('google-protobuf/google/protobuf/struct_pb.js') as {
+  Struct: { fromJavaScript(v: unknown): Struct };
+};
 
 const WRITER = DEFAULT_USERS.find((u) => u.group === 'full')!;
 let server: RouterOsServer;
@@ -61,20 +65,34 @@ function call(method: string, type: string, fields: Record<string, unknown>): Pr
     setter.call(req, typeof v === 'object' && v !== null ? structs.Struct.fromJavaScript(v) : v);
   }
   return new Promise((resolve, reject) =>
-    client[method]!(req, (err, resp) => (err ? reject(new Error(`${method}: ${err.message}\n${hostErrors}`)) : resolve(resp))),
+    client[method]!(req, (err, resp) =>
+      err ? reject(new Error(`${method}: ${err.message}\n${hostErrors}`)) : resolve(resp),
+    ),
   );
 }
 
 const js = (s: unknown): Record<string, unknown> => (s as Struct).toJavaScript();
 
 function inputsOf(o: DesiredObject, connection: RouterConnection): Record<string, unknown> {
-  const props = Object.fromEntries(Object.entries(o.props).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'test-secret-value')]));
-  return { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(o.secretProps ? { secretProps: o.secretProps } : {}), ...(o.atLeast ? { atLeast: o.atLeast } : {}) };
+  const props = Object.fromEntries(
+    Object.entries(o.props).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'test-secret-value')]),
+  );
+  return {
+    connection,
+    menu: o.menu,
+    mode: o.mode,
+    key: o.key,
+    props,
+    ...(o.secretProps ? { secretProps: o.secretProps } : {}),
+    ...(o.atLeast ? { atLeast: o.atLeast } : {}),
+  };
 }
 
 beforeAll(async () => {
   server = await startRouterOsServer({ host: '127.0.0.1', port: 0, fixture: 'blank' });
-  const { decl } = await loadSchool(new URL('../inventory/schools/demo/school.yaml', import.meta.url).pathname);
+  const { decl } = await loadSchool(
+    new URL('../inventory/schools/demo/school.yaml', import.meta.url).pathname,
+  );
   plan = planRouter(decl, routerDevices(decl)[0]!);
   // As the engine starts it: the host prints the port it listens on.
   host = spawn(process.execPath, [HOST, '127.0.0.1:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -98,9 +116,19 @@ afterAll(async () => {
 
 describe("the providers, serialized, in the SDK's own provider host", () => {
   test('the menu-object provider: Check, Create, Read, Diff, Update, Delete over gRPC', async () => {
-    const text = (await pulumi.runtime.serializeFunction(() => routerOsObjectProvider, { allowSecrets: true })).text;
-    const connection: RouterConnection = { device: 'core-router', host: '127.0.0.1', port: server.port, user: WRITER.name, password: WRITER.password, timeoutMs: 5000 };
-    const urn = (role: string) => `urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/routeros:MenuObject::demo-core-router-${role}`;
+    const text = (
+      await pulumi.runtime.serializeFunction(() => routerOsObjectProvider, { allowSecrets: true })
+    ).text;
+    const connection: RouterConnection = {
+      device: 'core-router',
+      host: '127.0.0.1',
+      port: server.port,
+      user: WRITER.name,
+      password: WRITER.password,
+      timeoutMs: 5000,
+    };
+    const urn = (role: string) =>
+      `urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/routeros:MenuObject::demo-core-router-${role}`;
     const created = new Map<string, { id: string; props: Record<string, unknown> }>();
     for (const role of ['bridge', 'vlan-STAFF-interface']) {
       const o = plan.objects.find((x) => x.role === role)!;
@@ -115,18 +143,40 @@ describe("the providers, serialized, in the SDK's own provider host", () => {
     expect(server.config.menus['/interface/vlan']?.find((r) => r.name === 'STAFF')?.['vlan-id']).toBe('10');
 
     const vlan = created.get('vlan-STAFF-interface')!;
-    const read = await call('read', 'ReadRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Properties: vlan.props });
+    const read = await call('read', 'ReadRequest', {
+      Id: vlan.id,
+      Urn: urn('vlan-STAFF-interface'),
+      Properties: vlan.props,
+    });
     expect(read.getId()).toBe(vlan.id);
     const state = js(read.getProperties());
     const o = plan.objects.find((x) => x.role === 'vlan-STAFF-interface')!;
     const news = { ...inputsOf(o, connection), __provider: text };
-    const same = await call('diff', 'DiffRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Olds: state, News: news });
+    const same = await call('diff', 'DiffRequest', {
+      Id: vlan.id,
+      Urn: urn('vlan-STAFF-interface'),
+      Olds: state,
+      News: news,
+    });
     expect(same.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_NONE);
 
-    const changed = { ...news, props: { ...(inputsOf(o, connection).props as Record<string, string>), 'vlan-id': '12' } };
-    const differs = await call('diff', 'DiffRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Olds: state, News: changed });
+    const changed = {
+      ...news,
+      props: { ...(inputsOf(o, connection).props as Record<string, string>), 'vlan-id': '12' },
+    };
+    const differs = await call('diff', 'DiffRequest', {
+      Id: vlan.id,
+      Urn: urn('vlan-STAFF-interface'),
+      Olds: state,
+      News: changed,
+    });
     expect(differs.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_SOME);
-    await call('update', 'UpdateRequest', { Id: vlan.id, Urn: urn('vlan-STAFF-interface'), Olds: state, News: changed });
+    await call('update', 'UpdateRequest', {
+      Id: vlan.id,
+      Urn: urn('vlan-STAFF-interface'),
+      Olds: state,
+      News: changed,
+    });
     expect(server.config.menus['/interface/vlan']?.find((r) => r.name === 'STAFF')?.['vlan-id']).toBe('12');
 
     for (const role of ['vlan-STAFF-interface', 'bridge']) {
@@ -138,22 +188,49 @@ describe("the providers, serialized, in the SDK's own provider host", () => {
   });
 
   test('the firewall-rules provider: Check, Create, Read, Diff, Delete over gRPC', async () => {
-    const text = (await pulumi.runtime.serializeFunction(() => routerOsFirewallProvider, { allowSecrets: true })).text;
-    const connection: RouterConnection = { device: 'core-router', host: '127.0.0.1', port: server.port, user: WRITER.name, password: WRITER.password, timeoutMs: 5000 };
-    const urn = 'urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/routeros:FirewallRules::demo-core-router-firewall';
+    const text = (
+      await pulumi.runtime.serializeFunction(() => routerOsFirewallProvider, { allowSecrets: true })
+    ).text;
+    const connection: RouterConnection = {
+      device: 'core-router',
+      host: '127.0.0.1',
+      port: server.port,
+      user: WRITER.name,
+      password: WRITER.password,
+      timeoutMs: 5000,
+    };
+    const urn =
+      'urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/routeros:FirewallRules::demo-core-router-firewall';
     // Rules that name no VLAN interface (the blank router has none): state tracking, the WAN, the drops.
-    const rules = plan.firewall.filter((r) => [r.props['in-interface'], r.props['out-interface']].every((i) => i === undefined || i === 'ether1'));
+    const rules = plan.firewall.filter((r) =>
+      [r.props['in-interface'], r.props['out-interface']].every((i) => i === undefined || i === 'ether1'),
+    );
     expect(rules.length).toBeGreaterThanOrEqual(6);
     const news = { connection, rules, __provider: text };
     const checked = await call('check', 'CheckRequest', { Urn: urn, Olds: {}, News: news });
     expect(checked.getFailuresList()).toEqual([]);
     const made = await call('create', 'CreateRequest', { Urn: urn, Properties: js(checked.getInputs()) });
-    expect(server.config.menus['/ip/firewall/filter']?.map((r) => r.comment)).toEqual(rules.map((r) => r.comment));
+    expect(server.config.menus['/ip/firewall/filter']?.map((r) => r.comment)).toEqual(
+      rules.map((r) => r.comment),
+    );
 
-    const read = await call('read', 'ReadRequest', { Id: made.getId(), Urn: urn, Properties: js(made.getProperties()) });
-    const diff = await call('diff', 'DiffRequest', { Id: made.getId(), Urn: urn, Olds: js(read.getProperties()), News: news });
+    const read = await call('read', 'ReadRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Properties: js(made.getProperties()),
+    });
+    const diff = await call('diff', 'DiffRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: news,
+    });
     expect(diff.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_NONE);
-    await call('delete', 'DeleteRequest', { Id: made.getId(), Urn: urn, Properties: js(read.getProperties()) });
+    await call('delete', 'DeleteRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Properties: js(read.getProperties()),
+    });
     expect(server.config.menus['/ip/firewall/filter']).toEqual([]);
   });
 });

@@ -13,7 +13,13 @@ import { planRouter, routerDevices } from '../stacks/plan/router.ts';
 import type { DesiredObject, RouterPlan } from '../stacks/plan/types.ts';
 import { routerOsFirewallProvider } from '../stacks/providers/routeros-firewall.dynamic.ts';
 import { routerOsObjectProvider } from '../stacks/providers/routeros-object.dynamic.ts';
-import type { FirewallInputs, FirewallOutputs, MenuObjectInputs, MenuObjectOutputs, RouterConnection } from '../stacks/providers/routeros-ops.ts';
+import type {
+  FirewallInputs,
+  FirewallOutputs,
+  MenuObjectInputs,
+  MenuObjectOutputs,
+  RouterConnection,
+} from '../stacks/providers/routeros-ops.ts';
 import { DEFAULT_USERS, startRouterOsServer, type RouterOsServer } from './support/routeros/server.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -29,7 +35,17 @@ afterEach(async () => {
 async function server(fixture: string): Promise<{ server: RouterOsServer; connection: RouterConnection }> {
   const s = await startRouterOsServer({ host: '127.0.0.1', port: 0, fixture });
   servers.push(s);
-  return { server: s, connection: { device: 'core-router', host: '127.0.0.1', port: s.port, user: WRITER.name, password: WRITER.password, timeoutMs: 5000 } };
+  return {
+    server: s,
+    connection: {
+      device: 'core-router',
+      host: '127.0.0.1',
+      port: s.port,
+      user: WRITER.name,
+      password: WRITER.password,
+      timeoutMs: 5000,
+    },
+  };
 }
 
 async function school(id: string): Promise<{ decl: SchoolDeclaration; plan: RouterPlan }> {
@@ -39,8 +55,18 @@ async function school(id: string): Promise<{ decl: SchoolDeclaration; plan: Rout
 
 function inputsOf(o: DesiredObject, connection: RouterConnection): MenuObjectInputs {
   // Stand-in values for the declaration's secret references.
-  const props = Object.fromEntries(Object.entries(o.props).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'test-secret-value')]));
-  return { connection, menu: o.menu, mode: o.mode, key: o.key, props, ...(o.secretProps ? { secretProps: o.secretProps } : {}), ...(o.atLeast ? { atLeast: o.atLeast } : {}) };
+  const props = Object.fromEntries(
+    Object.entries(o.props).map(([k, v]) => [k, v.replace(/\{\{secret:[^}]+\}\}/g, 'test-secret-value')]),
+  );
+  return {
+    connection,
+    menu: o.menu,
+    mode: o.mode,
+    key: o.key,
+    props,
+    ...(o.secretProps ? { secretProps: o.secretProps } : {}),
+    ...(o.atLeast ? { atLeast: o.atLeast } : {}),
+  };
 }
 
 interface Applied {
@@ -85,12 +111,30 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const { decl, plan } = await school('demo');
     const applied = await apply(plan, connection);
 
-    expect(rows(s, '/interface/bridge').map((r) => [r.name, r['vlan-filtering']])).toEqual([['bridge1', 'true']]);
-    expect(rows(s, '/interface/vlan').map((r) => `${r.name}:${r['vlan-id']}`).sort()).toEqual(decl.networks.map((n) => `${n.name}:${n.vlan}`).sort());
-    expect(rows(s, '/ip/dhcp-server/network').find((r) => r.address === '10.30.0.0/24')?.['dns-server']).toBe('10.40.0.54');
-    expect(rows(s, '/interface/wifi/security').find((r) => r.name === 'sec-demo-pupils')).toMatchObject({ 'authentication-types': 'wpa3-eap', 'management-protection': 'required' });
-    expect(rows(s, '/interface/wifi').find((r) => r['configuration.ssid'] === 'Demo-Guest')).toMatchObject({ 'datapath.vlan-id': '30', security: 'sec-demo-guest' });
-    expect(rows(s, '/ip/service').filter((r) => r.disabled === 'true').map((r) => r.name)).toEqual(expect.arrayContaining(['ftp', 'telnet', 'www']));
+    expect(rows(s, '/interface/bridge').map((r) => [r.name, r['vlan-filtering']])).toEqual([
+      ['bridge1', 'true'],
+    ]);
+    expect(
+      rows(s, '/interface/vlan')
+        .map((r) => `${r.name}:${r['vlan-id']}`)
+        .sort(),
+    ).toEqual(decl.networks.map((n) => `${n.name}:${n.vlan}`).sort());
+    expect(rows(s, '/ip/dhcp-server/network').find((r) => r.address === '10.30.0.0/24')?.['dns-server']).toBe(
+      '10.40.0.54',
+    );
+    expect(rows(s, '/interface/wifi/security').find((r) => r.name === 'sec-demo-pupils')).toMatchObject({
+      'authentication-types': 'wpa3-eap',
+      'management-protection': 'required',
+    });
+    expect(rows(s, '/interface/wifi').find((r) => r['configuration.ssid'] === 'Demo-Guest')).toMatchObject({
+      'datapath.vlan-id': '30',
+      security: 'sec-demo-guest',
+    });
+    expect(
+      rows(s, '/ip/service')
+        .filter((r) => r.disabled === 'true')
+        .map((r) => r.name),
+    ).toEqual(expect.arrayContaining(['ftp', 'telnet', 'www']));
     expect(rows(s, '/ip/service').find((r) => r.name === 'ssh')?.address).toBe('10.99.0.0/24');
     expect(rows(s, '/user').map((r) => r.name)).not.toContain('admin');
     expect(rows(s, '/snmp/community').find((r) => r.name === 'public')?.disabled).toBe('true');
@@ -119,7 +163,9 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     expect((await objects.diff!(vlan.id, read.props!, vlan.inputs)).changes).toBe(true);
     let mark = s.writes.length;
     await objects.update!(vlan.id, read.props!, vlan.inputs);
-    expect(s.writes.slice(mark).map((w) => [w.command, w.args['vlan-id']])).toEqual([['/interface/vlan/set', '10']]);
+    expect(s.writes.slice(mark).map((w) => [w.command, w.args['vlan-id']])).toEqual([
+      ['/interface/vlan/set', '10'],
+    ]);
 
     // 2. Someone uses the API: a managed rule disabled and moved to the top, an unmanaged rule added.
     const c = await connectRouterOs({ ...connection, tls: false });
@@ -127,7 +173,12 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const drop = rules.find((r) => r.comment?.startsWith('schoolnet:fwd-default-drop'))!;
     await c.set('/ip/firewall/filter', drop['.id'], { disabled: true });
     await c.move('/ip/firewall/filter', drop['.id']!, rules[0]!['.id']);
-    await c.add('/ip/firewall/filter', { chain: 'forward', action: 'accept', 'in-interface': 'GUEST', comment: 'added by hand' });
+    await c.add('/ip/firewall/filter', {
+      chain: 'forward',
+      action: 'accept',
+      'in-interface': 'GUEST',
+      comment: 'added by hand',
+    });
     await c.close();
     const fw = applied.firewall;
     const fwRead = await firewall.read!(fw.id, fw.outs);
@@ -136,16 +187,25 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     expect((await firewall.diff!(fw.id, fwRead.props!, fw.inputs)).changes).toBe(true);
     mark = s.writes.length;
     const updated = await firewall.update!(fw.id, fwRead.props!, fw.inputs);
-    expect(s.writes.slice(mark).map((w) => w.command).sort()).toEqual(['/ip/firewall/filter/move', '/ip/firewall/filter/set']);
+    expect(
+      s.writes
+        .slice(mark)
+        .map((w) => w.command)
+        .sort(),
+    ).toEqual(['/ip/firewall/filter/move', '/ip/firewall/filter/set']);
     const filter = rows(s, '/ip/firewall/filter');
     // Managed rules back in order at the top; the hand-made rule reported and kept, below them.
-    expect(filter.slice(0, plan.firewall.length).map((r) => r.comment)).toEqual(plan.firewall.map((r) => r.comment));
+    expect(filter.slice(0, plan.firewall.length).map((r) => r.comment)).toEqual(
+      plan.firewall.map((r) => r.comment),
+    );
     expect(filter.at(-1)?.comment).toBe('added by hand');
     expect(updated.outs?.unmanaged.map((u) => u.comment)).toEqual(['added by hand']);
 
     // 3. An object deleted by hand is gone from the state on refresh (the next apply adds it back).
     const dhcp = applied.objects.get('vlan-GUEST-dhcp-network')!;
-    s.config.menus['/ip/dhcp-server/network'] = rows(s, '/ip/dhcp-server/network').filter((r) => r.address !== '10.30.0.0/24');
+    s.config.menus['/ip/dhcp-server/network'] = rows(s, '/ip/dhcp-server/network').filter(
+      (r) => r.address !== '10.30.0.0/24',
+    );
     expect((await objects.read!(dhcp.id, dhcp.outs)).id).toBe('');
 
     // 4. A default admin user re-created by hand is drift for the `absent` object.
@@ -165,18 +225,39 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const staff = applied.objects.get('vlan-STAFF-interface')!;
     expect(staff.outs.adopted).toBe(true);
     // The router's trunk to the switch (not declared) stays a tagged member of every VLAN.
-    expect(rows(s, '/interface/bridge/vlan').find((r) => r['vlan-ids'] === '10')?.tagged?.split(',')).toEqual(expect.arrayContaining(['bridge1', 'ether2']));
+    expect(
+      rows(s, '/interface/bridge/vlan')
+        .find((r) => r['vlan-ids'] === '10')
+        ?.tagged?.split(','),
+    ).toEqual(expect.arrayContaining(['bridge1', 'ether2']));
     // Rules that were already there without schoolnet's tag are reported, not removed.
     expect(applied.firewall.outs.unmanaged.length).toBeGreaterThan(0);
-    expect(rows(s, '/ip/firewall/filter').length).toBe(plan.firewall.length + applied.firewall.outs.unmanaged.length);
+    expect(rows(s, '/ip/firewall/filter').length).toBe(
+      plan.firewall.length + applied.firewall.outs.unmanaged.length,
+    );
     await expectNoChanges(applied);
 
     const mark = s.writes.length;
     await objects.delete!(staff.id, staff.outs);
-    await objects.delete!(applied.objects.get('service-telnet')!.id, applied.objects.get('service-telnet')!.outs);
+    await objects.delete!(
+      applied.objects.get('service-telnet')!.id,
+      applied.objects.get('service-telnet')!.outs,
+    );
     await objects.delete!(applied.objects.get('snmp')!.id, applied.objects.get('snmp')!.outs);
     expect(s.writes.slice(mark)).toEqual([]);
     expect(rows(s, '/interface/vlan').map((r) => r.name)).toContain('STAFF');
+  });
+
+  test("a router too old for the declared Wi-Fi package: the provider fails with the router's own error, nothing written", async () => {
+    const { server: s, connection } = await server('demo');
+    const { plan } = await school('demo');
+    const security = plan.objects.find((o) => o.menu === '/interface/wifi/security')!;
+    const mark = s.writes.length;
+    await expect(objects.create(inputsOf(security, connection))).rejects.toMatchObject({
+      code: 'E-TRAP',
+      message: expect.stringContaining('no such command prefix'),
+    });
+    expect(s.writes.slice(mark)).toEqual([]);
   });
 
   test('the legacy wireless package: security profiles and virtual APs as bridge access ports', async () => {
@@ -185,12 +266,17 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const applied = await apply(plan, connection);
     const wlan = rows(s, '/interface/wireless').find((r) => r.ssid === 'Scissett-Visitors');
     expect(wlan).toMatchObject({ 'security-profile': 'sec-scissett-visitors', disabled: 'false' });
-    expect(rows(s, '/interface/wireless/security-profiles').find((r) => r.name === 'sec-scissett-visitors')).toMatchObject({
+    expect(
+      rows(s, '/interface/wireless/security-profiles').find((r) => r.name === 'sec-scissett-visitors'),
+    ).toMatchObject({
       mode: 'dynamic-keys',
       'authentication-types': 'wpa2-eap',
       'eap-methods': 'passthrough',
     });
-    expect(rows(s, '/interface/bridge/port').find((r) => r.interface === wlan?.name)).toMatchObject({ pvid: '130', 'frame-types': 'admit-only-untagged-and-priority-tagged' });
+    expect(rows(s, '/interface/bridge/port').find((r) => r.interface === wlan?.name)).toMatchObject({
+      pvid: '130',
+      'frame-types': 'admit-only-untagged-and-priority-tagged',
+    });
     expect(rows(s, '/interface/bridge/vlan').find((r) => r['vlan-ids'] === '130')?.untagged).toBe(wlan?.name);
     const before = s.writes.length;
     await expectNoChanges(applied);
@@ -201,7 +287,12 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const { server: s, connection } = await server('blank');
     const { decl, plan } = await school('demo');
     const applied = await apply(plan, connection);
-    const ruleIds = new Map(rows(s, '/ip/firewall/filter').map((r) => [r.comment?.split(' ')[0]?.slice('schoolnet:'.length) ?? '', r['.id']!]));
+    const ruleIds = new Map(
+      rows(s, '/ip/firewall/filter').map((r) => [
+        r.comment?.split(' ')[0]?.slice('schoolnet:'.length) ?? '',
+        r['.id']!,
+      ]),
+    );
 
     // The guest network goes, with its SSID and its zone rule (a valid declaration cannot keep them).
     const smaller: SchoolDeclaration = structuredClone(decl);
@@ -212,7 +303,16 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const kept = new Set(next.objects.map((o) => o.role));
     const gone = plan.objects.filter((o) => !kept.has(o.role));
     expect(gone.map((o) => o.role).sort()).toEqual(
-      ['vlan-GUEST-bridge', 'vlan-GUEST-interface', 'vlan-GUEST-address', 'vlan-GUEST-pool', 'vlan-GUEST-dhcp-server', 'vlan-GUEST-dhcp-network', 'wifi-demo-guest-security', 'wifi-demo-guest-ssid'].sort(),
+      [
+        'vlan-GUEST-bridge',
+        'vlan-GUEST-interface',
+        'vlan-GUEST-address',
+        'vlan-GUEST-pool',
+        'vlan-GUEST-dhcp-server',
+        'vlan-GUEST-dhcp-network',
+        'wifi-demo-guest-security',
+        'wifi-demo-guest-ssid',
+      ].sort(),
     );
 
     const mark = s.writes.length;
@@ -230,9 +330,14 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     expect((await firewall.diff!(fw.id, fw.outs, fwNews)).changes).toBe(true);
     await firewall.update!(fw.id, fw.outs, fwNews);
 
-    const droppedTags = plan.firewall.map((r) => r.id).filter((id) => !next.firewall.some((r) => r.id === id));
+    const droppedTags = plan.firewall
+      .map((r) => r.id)
+      .filter((id) => !next.firewall.some((r) => r.id === id));
     expect(droppedTags.sort()).toEqual(['fwd-guests-internet-allow', 'in-dhcp-guests']);
-    const expected = [...gone.map((o) => `${o.menu}/remove ${applied.objects.get(o.role)!.outs.routerId}`), ...droppedTags.map((t) => `/ip/firewall/filter/remove ${ruleIds.get(t)}`)];
+    const expected = [
+      ...gone.map((o) => `${o.menu}/remove ${applied.objects.get(o.role)!.outs.routerId}`),
+      ...droppedTags.map((t) => `/ip/firewall/filter/remove ${ruleIds.get(t)}`),
+    ];
     const written = s.writes.slice(mark).map((w) => `${w.command} ${w.args['.id'] ?? w.args.numbers}`);
     expect(written.sort()).toEqual(expected.sort());
     expect(rows(s, '/interface/vlan').map((r) => r.name)).not.toContain('GUEST');

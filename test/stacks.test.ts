@@ -31,12 +31,19 @@ const OBJECT = 'pulumi-nodejs:dynamic/routeros:MenuObject';
 
 /** How Pulumi marks a secret value on the wire (its `specialSigKey` / `specialSecretSig`). */
 function isSecret(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && (v as Record<string, unknown>)['4dabf18193072939515e22adb298388d'] === '1b47061264138c4ac30d75fd1eb44270';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as Record<string, unknown>)['4dabf18193072939515e22adb298388d'] === '1b47061264138c4ac30d75fd1eb44270'
+  );
 }
 const FIREWALL = 'pulumi-nodejs:dynamic/routeros:FirewallRules';
 
 /** Run the program for one stack under mocks; every registration is recorded. */
-async function runStack(stack: string, config: Record<string, string>): Promise<{ registered: Registered[]; outputs?: unknown; error?: Error }> {
+async function runStack(
+  stack: string,
+  config: Record<string, string>,
+): Promise<{ registered: Registered[]; outputs?: unknown; error?: Error }> {
   const registered: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -97,45 +104,92 @@ describe('the Pulumi program under mocks', () => {
     const routers = routerDevices(decl);
 
     expect(byType('schoolnet:network:SchoolNetwork').map((r) => r.name)).toEqual([id]);
-    expect(byType('schoolnet:network:Router').map((r) => r.name).sort()).toEqual(routers.map((d) => `${id}-${d.name}`).sort());
+    expect(
+      byType('schoolnet:network:Router')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(routers.map((d) => `${id}-${d.name}`).sort());
     expect(byType('schoolnet:network:Vlan')).toHaveLength(decl.networks.length * routers.length);
     expect(byType('schoolnet:network:Wifi')).toHaveLength(decl.wifi.length * routers.length);
     expect(byType('schoolnet:network:Hardening')).toHaveLength(routers.length);
     expect(byType(FIREWALL)).toHaveLength(routers.length);
     const objects = byType(OBJECT);
     expect(objects).toHaveLength(routers.reduce((n, d) => n + expectedObjectCount(decl, d), 0));
-    expect(registered.filter((r) => ![OBJECT, FIREWALL].includes(r.type) && !r.type.startsWith('schoolnet:network:'))).toEqual([]);
+    expect(
+      registered.filter(
+        (r) => ![OBJECT, FIREWALL].includes(r.type) && !r.type.startsWith('schoolnet:network:'),
+      ),
+    ).toEqual([]);
 
     for (const device of routers) {
       const prefix = `${id}-${device.name}`;
       const named = (role: string) => objects.find((o) => o.name === `${prefix}-${role}`);
       // Every dynamic resource carries its provider, serialized: the engine's provider host runs that text.
-      for (const o of [...objects, ...byType(FIREWALL)]) expect(String(o.inputs.__provider)).toContain('exports.handler');
+      for (const o of [...objects, ...byType(FIREWALL)])
+        expect(String(o.inputs.__provider)).toContain('exports.handler');
       // The router password travels only as a secret; so do properties holding a RADIUS secret or a passphrase.
-      for (const o of [...objects, ...byType(FIREWALL)]) expect(isSecret(o.inputs.connection), o.name).toBe(true);
-      for (const o of objects) expect(isSecret(o.inputs.props), o.name).toBe(o.inputs.secretProps !== undefined);
-      expect(objects.filter((o) => o.inputs.menu === '/radius').every((o) => isSecret(o.inputs.props))).toBe(true);
-      expect(named('bridge')?.inputs).toMatchObject({ menu: '/interface/bridge', key: { name: device.bridge ?? 'bridge1' } });
+      for (const o of [...objects, ...byType(FIREWALL)])
+        expect(isSecret(o.inputs.connection), o.name).toBe(true);
+      for (const o of objects)
+        expect(isSecret(o.inputs.props), o.name).toBe(o.inputs.secretProps !== undefined);
+      expect(objects.filter((o) => o.inputs.menu === '/radius').every((o) => isSecret(o.inputs.props))).toBe(
+        true,
+      );
+      expect(named('bridge')?.inputs).toMatchObject({
+        menu: '/interface/bridge',
+        key: { name: device.bridge ?? 'bridge1' },
+      });
       for (const n of decl.networks) {
-        expect(named(`vlan-${n.name}-interface`)?.inputs).toMatchObject({ menu: '/interface/vlan', mode: 'owned', key: { name: n.name }, props: { 'vlan-id': String(n.vlan) } });
-        expect(named(`vlan-${n.name}-bridge`)?.inputs).toMatchObject({ menu: '/interface/bridge/vlan', key: { 'vlan-ids': String(n.vlan) } });
+        expect(named(`vlan-${n.name}-interface`)?.inputs).toMatchObject({
+          menu: '/interface/vlan',
+          mode: 'owned',
+          key: { name: n.name },
+          props: { 'vlan-id': String(n.vlan) },
+        });
+        expect(named(`vlan-${n.name}-bridge`)?.inputs).toMatchObject({
+          menu: '/interface/bridge/vlan',
+          key: { 'vlan-ids': String(n.vlan) },
+        });
         if (n.dhcp)
-          expect(named(`vlan-${n.name}-dhcp-network`)?.inputs).toMatchObject({ key: { address: n.subnet }, props: { 'dns-server': n.dns.join(',') } });
+          expect(named(`vlan-${n.name}-dhcp-network`)?.inputs).toMatchObject({
+            key: { address: n.subnet },
+            props: { 'dns-server': n.dns.join(',') },
+          });
       }
-      expect(named('user-admin')?.inputs).toMatchObject({ menu: '/user', mode: 'absent', key: { name: 'admin' } });
-      expect(named('service-telnet')?.inputs).toMatchObject({ menu: '/ip/service', mode: 'existing', props: { disabled: 'yes' } });
+      expect(named('user-admin')?.inputs).toMatchObject({
+        menu: '/user',
+        mode: 'absent',
+        key: { name: 'admin' },
+      });
+      expect(named('service-telnet')?.inputs).toMatchObject({
+        menu: '/ip/service',
+        mode: 'existing',
+        props: { disabled: 'yes' },
+      });
       const wifiMenu = device.wifiPackage === 'wireless' ? '/interface/wireless' : '/interface/wifi';
-      expect(objects.filter((o) => o.name.startsWith(prefix) && o.inputs.menu === wifiMenu)).toHaveLength(decl.wifi.length);
+      expect(objects.filter((o) => o.name.startsWith(prefix) && o.inputs.menu === wifiMenu)).toHaveLength(
+        decl.wifi.length,
+      );
 
       const fw = byType(FIREWALL).find((f) => f.name === `${prefix}-firewall`)!;
       const rules = fw.inputs.rules as DesiredFilterRule[];
-      expect(rules[0]).toMatchObject({ chain: 'forward', action: 'accept', props: { 'connection-state': 'established,related' } });
+      expect(rules[0]).toMatchObject({
+        chain: 'forward',
+        action: 'accept',
+        props: { 'connection-state': 'established,related' },
+      });
       expect(rules.slice(-2).map((r) => r.id)).toEqual(['fwd-default-drop', 'in-default-drop']);
       for (const r of rules) expect(r.comment.startsWith(`schoolnet:${r.id}`)).toBe(true);
       // Each declared allow shows up as at least one accept from that zone's interface.
       for (const zr of decl.zones.rules) {
         const froms = decl.networks.filter((n) => n.role === zr.from).map((n) => n.name);
-        expect(rules.some((r) => r.action === (zr.action === 'allow' ? 'accept' : 'drop') && froms.includes(r.props['in-interface'] ?? ''))).toBe(true);
+        expect(
+          rules.some(
+            (r) =>
+              r.action === (zr.action === 'allow' ? 'accept' : 'drop') &&
+              froms.includes(r.props['in-interface'] ?? ''),
+          ),
+        ).toBe(true);
       }
     }
     expect(outputs).toMatchObject({ school: id });
@@ -143,7 +197,10 @@ describe('the Pulumi program under mocks', () => {
 
   test('refuses an invalid declaration before declaring any resource', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sn-stack-'));
-    const text = (await readFile(join(ROOT, 'inventory/schools/demo/school.yaml'), 'utf8')).replace('vlan: 20', 'vlan: 5000');
+    const text = (await readFile(join(ROOT, 'inventory/schools/demo/school.yaml'), 'utf8')).replace(
+      'vlan: 20',
+      'vlan: 5000',
+    );
     await writeFile(join(dir, 'school.yaml'), text);
     const { registered, error } = await runStack('broken', {
       declaration: join(dir, 'school.yaml'),

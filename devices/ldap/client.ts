@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { Attribute, Change, Client } from 'ldapts';
 import { DeviceError } from '../errors.ts';
 import { toDeviceError } from './errors.ts';
+import './ldapts-speed.ts';
 import type { LdapFilter } from './filter.ts';
 import { anyEntry } from './filter.ts';
 import type { RawEntry } from './values.ts';

@@ -11,6 +11,7 @@ import { type CollectOptions, DeviceError } from '../errors.ts';
 import type { DirectoryAccount, DirectoryComputer, DirectoryFacts, DirectoryPasswordPolicy } from '../facts.ts';
 import {
   AD_COMPUTER_ATTRS,
+  AD_LEAVER_ATTRS,
   AD_USER_ATTRS,
   type AccountContext,
   adAccount,
@@ -18,6 +19,7 @@ import {
   adUserFilter,
   dnKey,
   OPENLDAP_GROUP_ATTRS,
+  OPENLDAP_LEAVER_ATTRS,
   OPENLDAP_USER_ATTRS,
   openLdapAccount,
   openLdapGroupFilter,
@@ -95,7 +97,10 @@ export async function collectDirectoryFacts(
   return withDirectoryReader(dir, opts, (r) => readDirectoryFacts(r, dir, now, tuning));
 }
 
-/** Just the accounts (what the leavers check needs): one partitioned dump, no policy or group reads. */
+/**
+ * Just the accounts, with the attributes the leavers check needs (ids, names, enabled, last logon, OU):
+ * one partitioned dump, no policy or group reads. Fields it does not ask for are absent.
+ */
 export async function collectDirectoryAccounts(
   dir: Directory,
   opts: CollectOptions,
@@ -121,13 +126,14 @@ export async function readDirectoryFacts(
 
 type Body = Omit<DirectoryFacts, 'device' | 'host' | 'collectedAt' | 'kind' | 'baseDn'>;
 
+/** Every user account; `lean` asks only for what the leavers check needs. */
 function dumpUsers(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning, lean = false): Promise<RawEntry[]> {
   const ad = dir.kind === 'ad';
-  const attrs = ad ? AD_USER_ATTRS : OPENLDAP_USER_ATTRS;
+  const attrs = ad ? (lean ? AD_LEAVER_ATTRS : AD_USER_ATTRS) : lean ? OPENLDAP_LEAVER_ATTRS : OPENLDAP_USER_ATTRS;
   return dumpEntries(r, {
     base: dir.baseDn,
     filter: ad ? adUserFilter() : openLdapUserFilter(),
-    attributes: lean ? attrs.filter((a) => a !== 'memberOf') : attrs,
+    attributes: attrs,
     partitionBy: ad ? 'sAMAccountName' : 'uid',
     partitions: tuning.partitions ?? DEFAULTS.partitions,
     pageSize: tuning.pageSize ?? DEFAULTS.pageSize,

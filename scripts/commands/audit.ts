@@ -10,14 +10,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { auditSchool, isConfigError } from '../../checks/engine/index.ts';
-import { pool } from '../../checks/engine/collect.ts';
-import { exitCodeOf } from '../../checks/engine/run.ts';
+import { auditFleet } from '../../checks/engine/fleet.ts';
 import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { summarise } from '../../checks/engine/summary.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
 import { DeclarationError, formatProblem, loadSchool, loadSchoolsDir } from '../../inventory/load.ts';
+import { FleetProgress, summaryTable } from '../schedule/progress.ts';
+import type { ProgressSink } from '../schedule/progress.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 
 export type Format = 'summary' | 'json' | 'junit' | 'csv' | 'html';
@@ -37,12 +37,22 @@ export interface AuditCliOptions {
   concurrency: number;
   schools: number;
   timeout?: number;
+  /** Overall budget per school (ms); over it the school is an error and the others go on. */
+  schoolTimeout?: number;
 }
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Where the fleet progress goes (default stderr, a bar when it is a terminal). */
+  progress?: ProgressSink;
 }
+
+const stderrSink = (): ProgressSink => ({
+  write: (t) => process.stderr.write(t),
+  isTTY: process.stderr.isTTY,
+  columns: process.stderr.columns,
+});
 
 const stdio: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
@@ -132,27 +142,28 @@ export async function runAuditCommand(
   }
   const runs: AuditRun[] = [];
   try {
-    const results = await pool(
-      schools.map((s) => async (): Promise<AuditRun | undefined> => {
-        try {
-          const run = await auditSchool(s, {
-            store,
-            concurrency: opts.concurrency,
-            ...(opts.now === undefined ? {} : { now: opts.now }),
-            ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout }),
-          });
-          codes.push(exitCodeOf(run));
-          if (opts.format === 'summary') io.out(summarise(run, { storePath }));
-          return run;
-        } catch (e) {
-          codes.push(isConfigError(e) ? 3 : 2);
-          io.err(`${s.file}: not audited: ${(e as Error).message}`);
-          return undefined;
-        }
-      }),
-      opts.schools,
-    );
-    for (const r of results) if (r !== undefined) runs.push(r);
+    // Several schools: a progress bar on a terminal (plain lines otherwise) on stderr, the per-school
+    // summaries as before on stdout, then a summary table.
+    const many = schools.length > 1 && opts.format === 'summary';
+    const progress = many ? new FleetProgress(io.progress ?? stderrSink(), schools.length) : undefined;
+    const results = await auditFleet(schools, {
+      store,
+      concurrency: opts.concurrency,
+      schools: opts.schools,
+      ...(opts.schoolTimeout === undefined ? {} : { schoolTimeoutMs: opts.schoolTimeout }),
+      ...(opts.now === undefined ? {} : { now: opts.now }),
+      ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout }),
+      onStart: (s) => progress?.start(s.decl.school.id),
+      onDone: (r) => {
+        progress?.done(r);
+        codes.push(r.code);
+        if (r.run === undefined) io.err(`${r.file}: not audited: ${r.error ?? 'unknown error'}`);
+        else if (opts.format === 'summary') io.out(summarise(r.run, { storePath }));
+      },
+    });
+    progress?.end();
+    for (const r of results) if (r.run !== undefined) runs.push(r.run);
+    if (many) io.out(`\n${summaryTable(results)}`);
     // Nothing audited because of errors: say nothing on stdout rather than an empty result.
     const nothing = runs.length === 0 && codes.length > 0;
     if (opts.format !== 'summary' && !nothing) await emit(runs, opts, render, store, io);
@@ -212,6 +223,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'devices collected at once per school', positiveInt, 4)
     .option('--schools <n>', 'schools audited at once', positiveInt, 2)
     .option('--timeout <ms>', 'per-device time budget when a device declares none', positiveInt)
+    .option('--school-timeout <ms>', 'overall budget per school (default 300000)', positiveInt)
     .addHelpText(
       'after',
       '\nExit codes: 0 no failures, 1 failures, 2 errors or incomplete, 3 usage or configuration error.\n' +

@@ -41,16 +41,22 @@ errors: [ { device, code, message, hint } ] }; see docs/pulumi.md.
 Exit codes: 0 no drift, 1 drift found, 2 a device could not be read (report incomplete), 3 usage or
 an invalid declaration.`;
 
-export async function driftReport(file: string, opts: { timeoutMs: number; now?: () => Date }): Promise<DriftReport> {
+export async function driftReport(
+  file: string,
+  opts: { timeoutMs: number; now?: () => Date },
+): Promise<DriftReport> {
   const { decl, dir, file: abs } = await loadSchool(file);
   const resolveSecret = secretResolver(dir);
   const collect = { resolveSecret, timeoutMs: opts.timeoutMs, ...(opts.now ? { now: opts.now } : {}) };
   const errors: DriftReport['errors'] = [];
-  const targets = decl.devices.filter((d) => (d.kind === 'router' && d.driver === 'routeros') || (d.kind === 'switch' && d.driver === 'snmp'));
+  const targets = decl.devices.filter(
+    (d) => (d.kind === 'router' && d.driver === 'routeros') || (d.kind === 'switch' && d.driver === 'snmp'),
+  );
   const results = await Promise.all(
     targets.map(async (device: Device): Promise<DeviceDrift | undefined> => {
       try {
-        if (device.driver === 'routeros') return routerDrift(decl, device, await collectRouterFacts(device, collect));
+        if (device.driver === 'routeros')
+          return routerDrift(decl, device, await collectRouterFacts(device, collect));
         return switchDrift(decl, device, await collectSwitchFacts(device, collect));
       } catch (e) {
         const err = e instanceof DeviceError ? e : undefined;
@@ -83,9 +89,14 @@ export function exitCodeOf(report: DriftReport): number {
 
 export function renderDriftText(report: DriftReport): string {
   const lines = [`drift for ${report.school} (${report.file})`, formatDrift(report.devices)];
-  for (const e of report.errors) lines.push(`${e.device}: could not be read: ${e.code} ${e.message}${e.hint ? `\n  ${e.hint}` : ''}`);
+  for (const e of report.errors)
+    lines.push(`${e.device}: could not be read: ${e.code} ${e.message}${e.hint ? `\n  ${e.hint}` : ''}`);
   lines.push(
-    !report.complete ? 'incomplete: some devices could not be read' : report.drift ? 'drift found' : 'no drift: the devices hold what the declaration says',
+    !report.complete
+      ? 'incomplete: some devices could not be read'
+      : report.drift
+        ? 'drift found'
+        : 'no drift: the devices hold what the declaration says',
   );
   return `${lines.filter((l) => l !== '').join('\n')}\n`;
 }
@@ -101,7 +112,9 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { json?: boolean; timeout: string }) => {
       const timeoutMs = Number(opts.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        process.stderr.write(`schoolnet drift: --timeout must be a positive number of milliseconds, not ${opts.timeout}\n`);
+        process.stderr.write(
+          `schoolnet drift: --timeout must be a positive number of milliseconds, not ${opts.timeout}\n`,
+        );
         process.exitCode = 3;
         return;
       }

@@ -37,8 +37,12 @@ export interface RouterArgs {
 const SECRET = /\{\{secret:([^}]+)\}\}/g;
 
 /** The group an object belongs to, from its role (`vlan-STAFF-address` -> `vlan-STAFF`). */
-function groupOf(decl: SchoolDeclaration, o: DesiredObject): { kind: 'vlan' | 'wifi' | 'hardening'; subject: string } | undefined {
-  for (const n of decl.networks) if (o.role.startsWith(`vlan-${n.name}-`)) return { kind: 'vlan', subject: n.name };
+function groupOf(
+  decl: SchoolDeclaration,
+  o: DesiredObject,
+): { kind: 'vlan' | 'wifi' | 'hardening'; subject: string } | undefined {
+  for (const n of decl.networks)
+    if (o.role.startsWith(`vlan-${n.name}-`)) return { kind: 'vlan', subject: n.name };
   const wifi = /^wifi-(.+)-(security|ssid)$/.exec(o.role);
   if (wifi) return { kind: 'wifi', subject: wifi[1]! };
   if (/^(service-|snmp|user-)/.test(o.role)) return { kind: 'hardening', subject: 'hardening' };
@@ -56,27 +60,32 @@ export class Router extends pulumi.ComponentResource {
     const { declaration: decl, device } = args;
     const plan = planRouter(decl, device);
     for (const need of plan.secrets)
-      if (args.secrets[need.ref] === undefined) throw new PlanError(`${need.field}: no value for secret reference ${need.ref}`);
+      if (args.secrets[need.ref] === undefined)
+        throw new PlanError(`${need.field}: no value for secret reference ${need.ref}`);
 
     const tls = device.tls?.enabled
       ? {
-          ...(device.tls.ca ? { caFile: isAbsolute(device.tls.ca) ? device.tls.ca : resolve(args.declarationDir, device.tls.ca) } : {}),
+          ...(device.tls.ca
+            ? {
+                caFile: isAbsolute(device.tls.ca)
+                  ? device.tls.ca
+                  : resolve(args.declarationDir, device.tls.ca),
+              }
+            : {}),
           ...(device.tls.fingerprint ? { fingerprint: device.tls.fingerprint } : {}),
           ...(device.tls.servername ? { servername: device.tls.servername } : {}),
         }
       : undefined;
     const connection = pulumi.secret(
-      pulumi.all([args.access.user, args.access.password]).apply(
-        ([user, password]): RouterConnection => ({
-          device: device.name,
-          host: device.host,
-          port: device.port ?? (tls ? 8729 : 8728),
-          user,
-          password,
-          ...(tls ? { tls } : {}),
-          timeoutMs: device.timeoutMs ?? 10_000,
-        }),
-      ),
+      pulumi.all([args.access.user, args.access.password]).apply(([user, password]): RouterConnection => ({
+        device: device.name,
+        host: device.host,
+        port: device.port ?? (tls ? 8729 : 8728),
+        user,
+        password,
+        ...(tls ? { tls } : {}),
+        timeoutMs: device.timeoutMs ?? 10_000,
+      })),
     );
 
     const groups = new Map<string, pulumi.ComponentResource>();
@@ -88,7 +97,12 @@ export class Router extends pulumi.ComponentResource {
       if (!parent) {
         const gArgs = { device: device.name, subject: g.subject };
         const gOpts = { parent: this };
-        parent = g.kind === 'vlan' ? new Vlan(`${name}-${key}`, gArgs, gOpts) : g.kind === 'wifi' ? new Wifi(`${name}-${key}`, gArgs, gOpts) : new Hardening(`${name}-${key}`, gArgs, gOpts);
+        parent =
+          g.kind === 'vlan'
+            ? new Vlan(`${name}-${key}`, gArgs, gOpts)
+            : g.kind === 'wifi'
+              ? new Wifi(`${name}-${key}`, gArgs, gOpts)
+              : new Hardening(`${name}-${key}`, gArgs, gOpts);
         groups.set(key, parent);
       }
       return parent;
@@ -110,7 +124,10 @@ export class Router extends pulumi.ComponentResource {
           ...(secretProps.length ? { secretProps } : {}),
           ...(o.atLeast ? { atLeast: o.atLeast } : {}),
         },
-        { parent: parentOf(o), dependsOn: (o.dependsOn ?? []).map((d) => byRole.get(d)!).filter((r) => r !== undefined) },
+        {
+          parent: parentOf(o),
+          dependsOn: (o.dependsOn ?? []).map((d) => byRole.get(d)!).filter((r) => r !== undefined),
+        },
         secretProps.length > 0,
       );
       byRole.set(o.role, resource);
@@ -118,7 +135,10 @@ export class Router extends pulumi.ComponentResource {
     const firewall = new RouterOsFirewallRules(
       `${name}-firewall`,
       { connection, rules: plan.firewall },
-      { parent: this, dependsOn: plan.firewallDependsOn.map((d) => byRole.get(d)!).filter((r) => r !== undefined) },
+      {
+        parent: this,
+        dependsOn: plan.firewallDependsOn.map((d) => byRole.get(d)!).filter((r) => r !== undefined),
+      },
     );
     this.unmanagedRules = firewall.unmanaged;
     this.managed = { objects: plan.objects.length, rules: plan.firewall.length };
@@ -126,11 +146,19 @@ export class Router extends pulumi.ComponentResource {
   }
 
   /** Props with every `{{secret:<ref>}}` replaced by the secret's value. */
-  private fill(props: Record<string, string>, secrets: Readonly<Record<string, pulumi.Input<string>>>): pulumi.Output<Record<string, string>> {
+  private fill(
+    props: Record<string, string>,
+    secrets: Readonly<Record<string, pulumi.Input<string>>>,
+  ): pulumi.Output<Record<string, string>> {
     const refs = [...new Set(Object.values(props).flatMap((v) => [...v.matchAll(SECRET)].map((m) => m[1]!)))];
     return pulumi.all(refs.map((r) => secrets[r]!)).apply((values) => {
       const byRef = new Map(refs.map((r, i) => [r, values[i]!]));
-      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.replace(SECRET, (_, ref: string) => byRef.get(ref) ?? '')]));
+      return Object.fromEntries(
+        Object.entries(props).map(([k, v]) => [
+          k,
+          v.replace(SECRET, (_, ref: string) => byRef.get(ref) ?? ''),
+        ]),
+      );
     });
   }
 }

@@ -22,19 +22,31 @@ export interface SchoolNetworkArgs {
 
 export class SchoolNetwork extends pulumi.ComponentResource {
   /** Per router device: what it manages and the rules found on it that schoolnet did not write. */
-  readonly routers: Record<string, { managed: { objects: number; rules: number }; unmanagedRules: pulumi.Output<unknown[]> }>;
+  readonly routers: Record<
+    string,
+    { managed: { objects: number; rules: number }; unmanagedRules: pulumi.Output<unknown[]> }
+  >;
 
   constructor(name: string, args: SchoolNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('schoolnet:network:SchoolNetwork', name, {}, opts);
     const devices = routerDevices(args.declaration);
-    if (devices.length === 0) throw new PlanError(`school ${args.declaration.school.id} declares no RouterOS router: nothing to apply`);
+    if (devices.length === 0)
+      throw new PlanError(
+        `school ${args.declaration.school.id} declares no RouterOS router: nothing to apply`,
+      );
     this.routers = {};
     for (const device of devices) {
       const access = args.routers[device.name];
       if (!access) throw new PlanError(`no login given for router ${device.name}`);
       const router = new Router(
         `${name}-${device.name}`,
-        { declaration: args.declaration, declarationDir: args.declarationDir, device, access, secrets: args.secrets },
+        {
+          declaration: args.declaration,
+          declarationDir: args.declarationDir,
+          device,
+          access,
+          secrets: args.secrets,
+        },
         { parent: this },
       );
       this.routers[device.name] = { managed: router.managed, unmanagedRules: router.unmanagedRules };

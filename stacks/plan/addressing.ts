@@ -33,7 +33,13 @@ export function planAddressing(decl: SchoolDeclaration, device: Device): Desired
     if (!n.dhcp) continue;
     const pool = `pool-${n.name}`;
     out.push(
-      { role: r('pool'), menu: '/ip/pool', mode: 'owned', key: { name: pool }, props: { ranges: n.dhcp.pool, comment: tag(r('pool')) } },
+      {
+        role: r('pool'),
+        menu: '/ip/pool',
+        mode: 'owned',
+        key: { name: pool },
+        props: { ranges: n.dhcp.pool, comment: tag(r('pool')) },
+      },
       {
         role: r('dhcp-server'),
         menu: '/ip/dhcp-server',

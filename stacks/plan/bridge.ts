@@ -17,19 +17,35 @@ export interface BridgeMember {
   dependsOn?: string;
 }
 
-export function bridgeMembers(decl: SchoolDeclaration, device: Device, extra: BridgeMember[] = []): BridgeMember[] {
+export function bridgeMembers(
+  decl: SchoolDeclaration,
+  device: Device,
+  extra: BridgeMember[] = [],
+): BridgeMember[] {
   const members: BridgeMember[] = (device.ports ?? []).map((p, i) => {
     const where = `devices[${device.name}].ports[${i}]`;
     if (p.mode === 'access') {
       if (!p.network) throw new PlanError(`${where}: an access port needs a network`);
-      return { interface: routerPortName(p.port), mode: 'access' as const, vlans: [networkByName(decl, p.network, where).vlan] };
+      return {
+        interface: routerPortName(p.port),
+        mode: 'access' as const,
+        vlans: [networkByName(decl, p.network, where).vlan],
+      };
     }
-    return { interface: routerPortName(p.port), mode: 'trunk' as const, vlans: (p.tagged ?? []).map((n) => networkByName(decl, n, where).vlan) };
+    return {
+      interface: routerPortName(p.port),
+      mode: 'trunk' as const,
+      vlans: (p.tagged ?? []).map((n) => networkByName(decl, n, where).vlan),
+    };
   });
   return [...members, ...extra];
 }
 
-export function planBridge(decl: SchoolDeclaration, device: Device, members: BridgeMember[]): DesiredObject[] {
+export function planBridge(
+  decl: SchoolDeclaration,
+  device: Device,
+  members: BridgeMember[],
+): DesiredObject[] {
   const bridge = bridgeName(device);
   const out: DesiredObject[] = [
     {
@@ -38,7 +54,12 @@ export function planBridge(decl: SchoolDeclaration, device: Device, members: Bri
       mode: 'owned',
       key: { name: bridge },
       // The bridge's own port only ever sees tagged frames from the VLAN interfaces on top of it.
-      props: { 'vlan-filtering': 'yes', 'frame-types': 'admit-only-vlan-tagged', 'ingress-filtering': 'yes', comment: tag('bridge') },
+      props: {
+        'vlan-filtering': 'yes',
+        'frame-types': 'admit-only-vlan-tagged',
+        'ingress-filtering': 'yes',
+        comment: tag('bridge'),
+      },
     },
   ];
   for (const m of members) {
@@ -59,17 +80,29 @@ export function planBridge(decl: SchoolDeclaration, device: Device, members: Bri
     });
   }
   for (const n of decl.networks) {
-    const tagged = [bridge, ...members.filter((m) => m.mode === 'trunk' && m.vlans.includes(n.vlan)).map((m) => m.interface)];
-    const untagged = members.filter((m) => m.mode === 'access' && m.vlans[0] === n.vlan).map((m) => m.interface);
+    const tagged = [
+      bridge,
+      ...members.filter((m) => m.mode === 'trunk' && m.vlans.includes(n.vlan)).map((m) => m.interface),
+    ];
+    const untagged = members
+      .filter((m) => m.mode === 'access' && m.vlans[0] === n.vlan)
+      .map((m) => m.interface);
     out.push({
       role: `vlan-${n.name}-bridge`,
       menu: '/interface/bridge/vlan',
       mode: 'owned',
       key: { bridge, 'vlan-ids': String(n.vlan) },
-      props: { tagged: [...tagged].sort().join(','), untagged: [...untagged].sort().join(','), comment: tag(`vlan-${n.name}-bridge`) },
+      props: {
+        tagged: [...tagged].sort().join(','),
+        untagged: [...untagged].sort().join(','),
+        comment: tag(`vlan-${n.name}-bridge`),
+      },
       // Without declared router ports, the router's own trunk and access ports are not schoolnet's to remove.
       ...(device.ports === undefined ? { atLeast: ['tagged', 'untagged'] } : {}),
-      dependsOn: ['bridge', ...members.filter((m) => m.vlans.includes(n.vlan)).map((m) => `bridge-port-${m.interface}`)],
+      dependsOn: [
+        'bridge',
+        ...members.filter((m) => m.vlans.includes(n.vlan)).map((m) => `bridge-port-${m.interface}`),
+      ],
     });
   }
   return out;

@@ -86,7 +86,8 @@ function compare(spec: FeatureSpec): FeatureCompliance {
     if (differences.length > 0) different.push({ object: key, intended: want, actual: have, differences });
   }
   for (const [key, have] of spec.actual)
-    if (!spec.intended.has(key) && (spec.extraMatters?.(key, have) ?? true)) extra.push({ object: key, actual: have });
+    if (!spec.intended.has(key) && (spec.extraMatters?.(key, have) ?? true))
+      extra.push({ object: key, actual: have });
   return {
     feature: spec.feature,
     intended: [...spec.intended.keys()].filter((k) => !spec.mustBeAbsent?.has(k)),
@@ -102,8 +103,15 @@ const yes = (b: boolean): string => (b ? 'yes' : 'no');
 const pick = (props: Record<string, string>, keys: string[]): Record<string, string> =>
   Object.fromEntries(keys.filter((k) => props[k] !== undefined).map((k) => [k, props[k]!]));
 
-function intendedOf(objects: DesiredObject[], menu: string, keyOf: (o: DesiredObject) => string, props: string[]): Objects {
-  return new Map(objects.filter((o) => o.menu === menu).map((o) => [keyOf(o), pick({ ...o.key, ...o.props }, props)]));
+function intendedOf(
+  objects: DesiredObject[],
+  menu: string,
+  keyOf: (o: DesiredObject) => string,
+  props: string[],
+): Objects {
+  return new Map(
+    objects.filter((o) => o.menu === menu).map((o) => [keyOf(o), pick({ ...o.key, ...o.props }, props)]),
+  );
 }
 
 // ---------------------------------------------------------------- routers
@@ -126,13 +134,26 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
   );
 
   const declaredPorts = device.ports !== undefined;
-  const plannedPorts = intendedOf(o, '/interface/bridge/port', (x) => x.key.interface!, ['bridge', 'pvid', 'frame-types', 'ingress-filtering']);
+  const plannedPorts = intendedOf(o, '/interface/bridge/port', (x) => x.key.interface!, [
+    'bridge',
+    'pvid',
+    'frame-types',
+    'ingress-filtering',
+  ]);
   features.push(
     compare({
       feature: 'bridge-ports',
       intended: plannedPorts,
       actual: new Map(
-        facts.bridgePorts.map((p) => [p.interface, { bridge: p.bridge, pvid: String(p.pvid), 'frame-types': p.frameTypes, 'ingress-filtering': yes(p.ingressFiltering) }]),
+        facts.bridgePorts.map((p) => [
+          p.interface,
+          {
+            bridge: p.bridge,
+            pvid: String(p.pvid),
+            'frame-types': p.frameTypes,
+            'ingress-filtering': yes(p.ingressFiltering),
+          },
+        ]),
       ),
       // Ports the declaration does not describe are the router's own business unless it declares its ports.
       extraMatters: () => declaredPorts,
@@ -145,14 +166,23 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
       const key = `${v.bridge} vlan ${id}`;
       const prev = bridgeVlans.get(key);
       bridgeVlans.set(key, {
-        tagged: [...new Set([...(prev?.tagged?.split(',') ?? []), ...v.tagged])].filter((x) => x !== '').sort().join(','),
-        untagged: [...new Set([...(prev?.untagged?.split(',') ?? []), ...v.untagged])].filter((x) => x !== '').sort().join(','),
+        tagged: [...new Set([...(prev?.tagged?.split(',') ?? []), ...v.tagged])]
+          .filter((x) => x !== '')
+          .sort()
+          .join(','),
+        untagged: [...new Set([...(prev?.untagged?.split(',') ?? []), ...v.untagged])]
+          .filter((x) => x !== '')
+          .sort()
+          .join(','),
       });
     }
   features.push(
     compare({
       feature: 'bridge-vlans',
-      intended: intendedOf(o, '/interface/bridge/vlan', (x) => `${x.key.bridge} vlan ${x.key['vlan-ids']}`, ['tagged', 'untagged']),
+      intended: intendedOf(o, '/interface/bridge/vlan', (x) => `${x.key.bridge} vlan ${x.key['vlan-ids']}`, [
+        'tagged',
+        'untagged',
+      ]),
       actual: bridgeVlans,
       atLeast: declaredPorts ? new Set() : new Set(['tagged', 'untagged']),
       extraMatters: (k) => k.startsWith(`${bridge} vlan `),
@@ -163,7 +193,12 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     compare({
       feature: 'vlan-interfaces',
       intended: intendedOf(o, '/interface/vlan', (x) => x.key.name!, ['vlan-id', 'interface']),
-      actual: new Map(facts.vlanInterfaces.map((v) => [v.name, { 'vlan-id': String(v.vlanId), interface: v.interface, ...(v.disabled ? { disabled: 'yes' } : {}) }])),
+      actual: new Map(
+        facts.vlanInterfaces.map((v) => [
+          v.name,
+          { 'vlan-id': String(v.vlanId), interface: v.interface, ...(v.disabled ? { disabled: 'yes' } : {}) },
+        ]),
+      ),
     }),
   );
 
@@ -171,7 +206,12 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     compare({
       feature: 'addresses',
       intended: intendedOf(o, '/ip/address', (x) => `${x.key.address} on ${x.key.interface}`, []),
-      actual: new Map(facts.addresses.map((a) => [`${a.address} on ${a.interface}`, { interface: a.interface, ...(a.disabled ? { disabled: 'yes' } : {}) }])),
+      actual: new Map(
+        facts.addresses.map((a) => [
+          `${a.address} on ${a.interface}`,
+          { interface: a.interface, ...(a.disabled ? { disabled: 'yes' } : {}) },
+        ]),
+      ),
       // The WAN and other ports are outside the declaration; an extra address on a school network is not.
       extraMatters: (_k, a) => networkNames.has(a.interface ?? ''),
     }),
@@ -181,7 +221,12 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     compare({
       feature: 'dhcp-networks',
       intended: intendedOf(o, '/ip/dhcp-server/network', (x) => x.key.address!, ['gateway', 'dns-server']),
-      actual: new Map(facts.dhcpNetworks.map((d) => [d.address, { gateway: d.gateway ?? '', 'dns-server': d.dnsServers.join(',') }])),
+      actual: new Map(
+        facts.dhcpNetworks.map((d) => [
+          d.address,
+          { gateway: d.gateway ?? '', 'dns-server': d.dnsServers.join(',') },
+        ]),
+      ),
     }),
   );
 
@@ -229,7 +274,16 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     compare({
       feature: 'radius',
       intended: intendedOf(o, '/radius', (x) => x.key.address!, ['service', 'authentication-port']),
-      actual: new Map(facts.radius.map((r) => [r.address, { service: r.service.join(','), 'authentication-port': String(r.authPort ?? ''), ...(r.disabled ? { disabled: 'yes' } : {}) }])),
+      actual: new Map(
+        facts.radius.map((r) => [
+          r.address,
+          {
+            service: r.service.join(','),
+            'authentication-port': String(r.authPort ?? ''),
+            ...(r.disabled ? { disabled: 'yes' } : {}),
+          },
+        ]),
+      ),
       atLeast: new Set(['service']),
     }),
   );
@@ -239,7 +293,9 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     compare({
       feature: 'services',
       intended: new Map(services.map((x) => [x.key.name!, x.props])),
-      actual: new Map(facts.services.map((s) => [s.name, { disabled: yes(s.disabled), address: s.address.join(',') }])),
+      actual: new Map(
+        facts.services.map((s) => [s.name, { disabled: yes(s.disabled), address: s.address.join(',') }]),
+      ),
       extraMatters: () => false,
     }),
   );
@@ -256,7 +312,12 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     }
   }
   for (const c of facts.snmp.communities)
-    snmpActual.set(`community ${c.name}`, { disabled: yes(c.disabled), security: c.security, 'read-access': yes(c.readAccess), 'write-access': yes(c.writeAccess) });
+    snmpActual.set(`community ${c.name}`, {
+      disabled: yes(c.disabled),
+      security: c.security,
+      'read-access': yes(c.readAccess),
+      'write-access': yes(c.writeAccess),
+    });
   features.push(
     compare({
       feature: 'snmp',
@@ -290,18 +351,37 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
 }
 
 /** The managed rules in order, their properties, and every rule schoolnet did not write. */
-function firewallCompliance(intendedRules: ReturnType<typeof planRouter>['firewall'], facts: RouterFacts): FeatureCompliance {
+function firewallCompliance(
+  intendedRules: ReturnType<typeof planRouter>['firewall'],
+  facts: RouterFacts,
+): FeatureCompliance {
   const rows = [...facts.filterRules].sort((a, b) => a.order - b.order);
   const actual = rows.map((r) =>
-    ruleFromRow({ ...r.props, '.id': r.id, chain: r.chain, action: r.action, ...(r.comment ? { comment: r.comment } : {}), disabled: r.disabled ? 'true' : 'false' }),
+    ruleFromRow({
+      ...r.props,
+      '.id': r.id,
+      chain: r.chain,
+      action: r.action,
+      ...(r.comment ? { comment: r.comment } : {}),
+      disabled: r.disabled ? 'true' : 'false',
+    }),
   );
-  const flat = (r: { chain: string; action: string; props: Record<string, string> }) => ({ chain: r.chain, action: r.action, ...r.props });
+  const flat = (r: { chain: string; action: string; props: Record<string, string> }) => ({
+    chain: r.chain,
+    action: r.action,
+    ...r.props,
+  });
   const intended: Objects = new Map(intendedRules.map((r) => [r.id, flat(r)]));
   const managed: Objects = new Map();
   const unmanaged: DriftObject[] = [];
   actual.forEach((r, i) => {
     if (tagOf(r.comment) !== undefined) managed.set(r.id, flat(r));
-    else unmanaged.push({ object: `${rows[i]!.id}${r.comment ? ` (${r.comment})` : ''}`, actual: flat(r), note: 'not written by schoolnet: reported, never removed' });
+    else
+      unmanaged.push({
+        object: `${rows[i]!.id}${r.comment ? ` (${r.comment})` : ''}`,
+        actual: flat(r),
+        note: 'not written by schoolnet: reported, never removed',
+      });
   });
   const base = compare({ feature: 'firewall', intended, actual: managed });
   // Every declared property must match and nothing may be added to a managed rule (a disabled flag, a matcher).
@@ -310,14 +390,24 @@ function firewallCompliance(intendedRules: ReturnType<typeof planRouter>['firewa
     if (!want) continue;
     const added = Object.keys(have).filter((k) => want[k] === undefined);
     if (added.length === 0) continue;
-    const entry = base.different.find((d) => d.object === id) ?? { object: id, intended: want, actual: have, differences: [] };
+    const entry = base.different.find((d) => d.object === id) ?? {
+      object: id,
+      intended: want,
+      actual: have,
+      differences: [],
+    };
     for (const k of added) entry.differences!.push({ property: k, intended: '', actual: have[k]! });
     if (!base.different.includes(entry)) base.different.push(entry);
   }
   const order = actual.filter((r) => intended.has(r.id)).map((r) => r.id);
   const wantOrder = intendedRules.map((r) => r.id).filter((id) => managed.has(id));
   if (order.join(' ') !== wantOrder.join(' '))
-    base.different.push({ object: 'order of managed rules', intended: { order: wantOrder.join(' ') }, actual: { order: order.join(' ') }, note: 'first match wins: the order is the policy' });
+    base.different.push({
+      object: 'order of managed rules',
+      intended: { order: wantOrder.join(' ') },
+      actual: { order: order.join(' ') },
+      note: 'first match wins: the order is the policy',
+    });
   const firstManaged = new Map<string, number>();
   actual.forEach((r, i) => {
     if (intended.has(r.id) && !firstManaged.has(r.chain)) firstManaged.set(r.chain, i);
@@ -325,7 +415,8 @@ function firewallCompliance(intendedRules: ReturnType<typeof planRouter>['firewa
   unmanaged.forEach((u) => {
     const i = actual.findIndex((r) => `${r.id}${r.comment ? ` (${r.comment})` : ''}` === u.object);
     const chain = actual[i]?.chain ?? '';
-    if (firstManaged.has(chain) && i < firstManaged.get(chain)!) u.note = 'not written by schoolnet, and evaluated before the managed rules';
+    if (firstManaged.has(chain) && i < firstManaged.get(chain)!)
+      u.note = 'not written by schoolnet, and evaluated before the managed rules';
   });
   base.extra.push(...unmanaged);
   base.actual = actual.map((r) => r.id);
@@ -338,7 +429,9 @@ function firewallCompliance(intendedRules: ReturnType<typeof planRouter>['firewa
 /** The networks a switch must carry: those its declared ports name (all of them when none are declared). */
 function switchNetworks(decl: SchoolDeclaration, device: Device): SchoolDeclaration['networks'] {
   if (!device.ports || device.ports.length === 0) return decl.networks;
-  const named = new Set(device.ports.flatMap((p) => [p.network, ...(p.tagged ?? [])]).filter((n): n is string => n !== undefined));
+  const named = new Set(
+    device.ports.flatMap((p) => [p.network, ...(p.tagged ?? [])]).filter((n): n is string => n !== undefined),
+  );
   return decl.networks.filter((n) => named.has(n.name));
 }
 
@@ -359,25 +452,48 @@ export function switchDrift(decl: SchoolDeclaration, device: Device, facts: Swit
   const intendedPorts: Objects = new Map();
   const actualPorts: Objects = new Map();
   for (const p of device.ports ?? []) {
-    const port = facts.ports.find((x) => (typeof p.port === 'number' ? x.port === p.port : x.name === p.port));
+    const port = facts.ports.find((x) =>
+      typeof p.port === 'number' ? x.port === p.port : x.name === p.port,
+    );
     const key = `port ${p.port}`;
     if (p.mode === 'access') {
       const vlan = vlanOf.get(p.network ?? '');
       intendedPorts.set(key, { pvid: String(vlan ?? ''), untagged: String(vlan ?? ''), tagged: '' });
     } else {
-      intendedPorts.set(key, { tagged: (p.tagged ?? []).map((n) => String(vlanOf.get(n) ?? '')).sort().join(','), untagged: '' });
+      intendedPorts.set(key, {
+        tagged: (p.tagged ?? [])
+          .map((n) => String(vlanOf.get(n) ?? ''))
+          .sort()
+          .join(','),
+        untagged: '',
+      });
     }
     if (!port) continue;
     const untagged = facts.vlans.filter((v) => v.untaggedPorts.includes(port.port)).map((v) => String(v.id));
-    const tagged = facts.vlans.filter((v) => v.egressPorts.includes(port.port) && !v.untaggedPorts.includes(port.port)).map((v) => String(v.id));
+    const tagged = facts.vlans
+      .filter((v) => v.egressPorts.includes(port.port) && !v.untaggedPorts.includes(port.port))
+      .map((v) => String(v.id));
     actualPorts.set(key, {
       ...(port.pvid === undefined ? {} : { pvid: String(port.pvid) }),
       untagged: untagged.sort().join(','),
       tagged: tagged.sort().join(','),
     });
   }
-  features.push(compare({ feature: 'switch-ports', intended: intendedPorts, actual: actualPorts, extraMatters: () => false }));
-  return { device: device.name, kind: 'switch', features, notCompared: [], drift: features.some((f) => !f.compliant) };
+  features.push(
+    compare({
+      feature: 'switch-ports',
+      intended: intendedPorts,
+      actual: actualPorts,
+      extraMatters: () => false,
+    }),
+  );
+  return {
+    device: device.name,
+    kind: 'switch',
+    features,
+    notCompared: [],
+    drift: features.some((f) => !f.compliant),
+  };
 }
 
 /** Plain-text lines for the terminal: one per difference, grouped by device and feature. */
@@ -388,12 +504,21 @@ export function formatDrift(devices: DeviceDrift[]): string {
     for (const f of d.features) {
       if (f.compliant) continue;
       lines.push(`  ${f.feature}:`);
-      for (const m of f.missing) lines.push(`    missing    ${m.object}${m.intended && Object.keys(m.intended).length ? ` ${fmt(m.intended)}` : ''}`);
+      for (const m of f.missing)
+        lines.push(
+          `    missing    ${m.object}${m.intended && Object.keys(m.intended).length ? ` ${fmt(m.intended)}` : ''}`,
+        );
       for (const e of f.extra) lines.push(`    extra      ${e.object}${e.note ? ` (${e.note})` : ''}`);
       for (const x of f.different) {
         lines.push(`    different  ${x.object}${x.note ? ` (${x.note})` : ''}`);
-        for (const p of x.differences ?? []) lines.push(`                 ${p.property}: intended ${p.intended || '(none)'}, actual ${p.actual || '(none)'}`);
-        if (!x.differences?.length && x.intended && x.actual) lines.push(`                 intended ${fmt(x.intended)}\n                 actual   ${fmt(x.actual)}`);
+        for (const p of x.differences ?? [])
+          lines.push(
+            `                 ${p.property}: intended ${p.intended || '(none)'}, actual ${p.actual || '(none)'}`,
+          );
+        if (!x.differences?.length && x.intended && x.actual)
+          lines.push(
+            `                 intended ${fmt(x.intended)}\n                 actual   ${fmt(x.actual)}`,
+          );
       }
     }
   }

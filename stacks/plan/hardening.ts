@@ -16,7 +16,10 @@ export function managementAddresses(decl: SchoolDeclaration, device: Device): st
   return decl.networks.filter((n) => n.role === 'management').map((n) => n.subnet);
 }
 
-export function planHardening(decl: SchoolDeclaration, device: Device): { objects: DesiredObject[]; secrets: SecretNeed[] } {
+export function planHardening(
+  decl: SchoolDeclaration,
+  device: Device,
+): { objects: DesiredObject[]; secrets: SecretNeed[] } {
   const objects: DesiredObject[] = [];
   const secrets: SecretNeed[] = [];
   const tls = device.tls?.enabled === true;
@@ -25,18 +28,45 @@ export function planHardening(decl: SchoolDeclaration, device: Device): { object
   const off = ['telnet', 'ftp', 'www', ...(tls ? ['api'] : [])];
   const restricted = ['ssh', 'winbox', 'www-ssl', 'api-ssl', ...(tls ? [] : ['api'])];
   for (const name of off)
-    objects.push({ role: `service-${name}`, menu: '/ip/service', mode: 'existing', key: { name }, props: { disabled: 'yes' } });
+    objects.push({
+      role: `service-${name}`,
+      menu: '/ip/service',
+      mode: 'existing',
+      key: { name },
+      props: { disabled: 'yes' },
+    });
   if (allow !== '')
     for (const name of restricted)
-      objects.push({ role: `service-${name}`, menu: '/ip/service', mode: 'existing', key: { name }, props: { address: allow } });
+      objects.push({
+        role: `service-${name}`,
+        menu: '/ip/service',
+        mode: 'existing',
+        key: { name },
+        props: { address: allow },
+      });
 
   const v3 = device.snmp?.version === '3' ? device.snmp : undefined;
-  objects.push({ role: 'snmp', menu: '/snmp', mode: 'singleton', key: {}, props: { enabled: v3 ? 'yes' : 'no' } });
-  objects.push({ role: 'snmp-community-public', menu: '/snmp/community', mode: 'existing', key: { name: 'public' }, props: { disabled: 'yes' } });
+  objects.push({
+    role: 'snmp',
+    menu: '/snmp',
+    mode: 'singleton',
+    key: {},
+    props: { enabled: v3 ? 'yes' : 'no' },
+  });
+  objects.push({
+    role: 'snmp-community-public',
+    menu: '/snmp/community',
+    mode: 'existing',
+    key: { name: 'public' },
+    props: { disabled: 'yes' },
+  });
   if (v3) {
     if (!v3.user || !v3.authKey || !v3.privKey)
       throw new PlanError(`devices[${device.name}].snmp: SNMPv3 needs user, authKey and privKey`);
-    secrets.push({ ref: v3.authKey, field: `devices[${device.name}].snmp.authKey` }, { ref: v3.privKey, field: `devices[${device.name}].snmp.privKey` });
+    secrets.push(
+      { ref: v3.authKey, field: `devices[${device.name}].snmp.authKey` },
+      { ref: v3.privKey, field: `devices[${device.name}].snmp.privKey` },
+    );
     objects.push({
       role: `snmp-community-${v3.user}`,
       menu: '/snmp/community',

@@ -51,9 +51,14 @@ export function formatIpv4(n: number): string {
 }
 
 /** RFC 1918, loopback, link-local, CGNAT: addresses that are never "the internet". */
-const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10'].map(
-  (c) => parseRange(c)!,
-);
+const PRIVATE = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '100.64.0.0/10',
+].map((c) => parseRange(c)!);
 
 export function isPrivate(r: Ipv4Range): boolean {
   return PRIVATE.some((p) => rangeContains(p, r));

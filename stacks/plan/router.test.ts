@@ -12,13 +12,19 @@ describe('the router planners (properties over generated declarations)', () => {
       fc.property(declarationArb, (decl) => {
         const p = plan(decl);
         for (const n of decl.networks) {
-          const bridgeVlans = p.objects.filter((o) => o.menu === '/interface/bridge/vlan' && o.key['vlan-ids'] === String(n.vlan));
+          const bridgeVlans = p.objects.filter(
+            (o) => o.menu === '/interface/bridge/vlan' && o.key['vlan-ids'] === String(n.vlan),
+          );
           expect(bridgeVlans).toHaveLength(1);
           expect(bridgeVlans[0]!.props.tagged?.split(',')).toContain('bridge1');
-          const ifaces = p.objects.filter((o) => o.menu === '/interface/vlan' && o.props['vlan-id'] === String(n.vlan));
+          const ifaces = p.objects.filter(
+            (o) => o.menu === '/interface/vlan' && o.props['vlan-id'] === String(n.vlan),
+          );
           expect(ifaces.map((o) => [o.key.name, o.props.interface])).toEqual([[n.name, 'bridge1']]);
         }
-        expect(p.objects.filter((o) => o.menu === '/interface/bridge/vlan')).toHaveLength(decl.networks.length);
+        expect(p.objects.filter((o) => o.menu === '/interface/bridge/vlan')).toHaveLength(
+          decl.networks.length,
+        );
       }),
     );
   });
@@ -61,10 +67,16 @@ describe('the router planners (properties over generated declarations)', () => {
         for (const s of decl.wifi) {
           const vlan = decl.networks.find((n) => n.name === s.network)!.vlan;
           const ssid = objects.find((o) => o.props[legacy ? 'ssid' : 'configuration.ssid'] === s.ssid)!;
-          const security = objects.find((o) => o.key.name === ssid.props[legacy ? 'security-profile' : 'security'])!;
+          const security = objects.find(
+            (o) => o.key.name === ssid.props[legacy ? 'security-profile' : 'security'],
+          )!;
           expect(security.props['authentication-types']).toBe(s.security);
           expect(security.props['management-protection']).toBe(s.pmf === 'required' ? 'required' : 'allowed');
-          if (legacy) expect(objects.find((o) => o.menu === '/interface/bridge/port' && o.key.interface === ssid.key.name)?.props.pvid).toBe(String(vlan));
+          if (legacy)
+            expect(
+              objects.find((o) => o.menu === '/interface/bridge/port' && o.key.interface === ssid.key.name)
+                ?.props.pvid,
+            ).toBe(String(vlan));
           else expect(ssid.props['datapath.vlan-id']).toBe(String(vlan));
         }
       }),
@@ -92,7 +104,8 @@ describe('the router planners (properties over generated declarations)', () => {
     fc.assert(
       fc.property(declarationArb, (decl) => {
         const { objects } = plan(decl);
-        const service = (name: string) => objects.find((o) => o.menu === '/ip/service' && o.key.name === name);
+        const service = (name: string) =>
+          objects.find((o) => o.menu === '/ip/service' && o.key.name === name);
         for (const name of ['telnet', 'ftp', 'www']) expect(service(name)?.props.disabled).toBe('yes');
         const tls = decl.devices[0]!.tls?.enabled === true;
         expect(service('api')?.props.disabled === 'yes').toBe(tls);
@@ -107,7 +120,13 @@ describe('the router planners (properties over generated declarations)', () => {
       fc.property(declarationArb, (decl) => {
         const d = structuredClone(decl);
         d.devices[0]!.wifiPackage = 'wireless';
-        d.wifi.push({ ssid: 'Staff-WPA3', security: 'wpa3-eap', network: d.networks[0]!.name, radius: ['radius1'], pmf: 'required' });
+        d.wifi.push({
+          ssid: 'Staff-WPA3',
+          security: 'wpa3-eap',
+          network: d.networks[0]!.name,
+          radius: ['radius1'],
+          pmf: 'required',
+        });
         expect(() => plan(d)).toThrow(/legacy wireless package, which has no WPA3/);
       }),
       { numRuns: 20 },

@@ -28,15 +28,23 @@ export function planRouter(decl: SchoolDeclaration, device: Device): RouterPlan 
   ];
   const roles = new Set<string>();
   for (const o of objects) {
-    if (roles.has(o.role)) throw new PlanError(`two objects on router ${device.name} would share the role ${o.role}`);
+    if (roles.has(o.role))
+      throw new PlanError(`two objects on router ${device.name} would share the role ${o.role}`);
     roles.add(o.role);
   }
   for (const o of objects)
     for (const d of o.dependsOn ?? [])
-      if (!roles.has(d)) throw new PlanError(`object ${o.role} on router ${device.name} depends on ${d}, which is not planned`);
+      if (!roles.has(d))
+        throw new PlanError(
+          `object ${o.role} on router ${device.name} depends on ${d}, which is not planned`,
+        );
   const firewall = toRouterRules(compileZonePolicy(decl), zoneInterfaces(decl, device));
   const named = new Set(firewall.flatMap((r) => [r.props['in-interface'], r.props['out-interface']]));
-  const firewallDependsOn = decl.networks.filter((n) => named.has(n.name)).map((n) => `vlan-${n.name}-interface`);
-  const secrets = [...wifi.secrets, ...hardening.secrets].filter((s, i, all) => all.findIndex((t) => t.ref === s.ref) === i);
+  const firewallDependsOn = decl.networks
+    .filter((n) => named.has(n.name))
+    .map((n) => `vlan-${n.name}-interface`);
+  const secrets = [...wifi.secrets, ...hardening.secrets].filter(
+    (s, i, all) => all.findIndex((t) => t.ref === s.ref) === i,
+  );
   return { device: device.name, objects, firewall, firewallDependsOn, secrets };
 }

@@ -7,13 +7,27 @@ import { MANAGED_TAG, type DesiredFilterRule } from './types.ts';
 
 const BOOLEAN: Record<string, string> = { yes: 'yes', true: 'yes', no: 'no', false: 'no' };
 /** Properties whose value is an unordered list. */
-const SETS = new Set(['tagged', 'untagged', 'dns-server', 'address', 'addresses', 'authentication-types', 'eap-methods', 'service']);
+const SETS = new Set([
+  'tagged',
+  'untagged',
+  'dns-server',
+  'address',
+  'addresses',
+  'authentication-types',
+  'eap-methods',
+  'service',
+]);
 
 export function normalise(key: string, value: string | undefined): string {
   const v = value ?? '';
   const b = BOOLEAN[v];
   if (b !== undefined) return b;
-  if (SETS.has(key)) return v.split(',').filter((x) => x !== '').sort().join(',');
+  if (SETS.has(key))
+    return v
+      .split(',')
+      .filter((x) => x !== '')
+      .sort()
+      .join(',');
   return v;
 }
 
@@ -29,7 +43,9 @@ export function includesAll(wanted: string | undefined, actual: string | undefin
 
 /** `wanted` and `actual` merged, for a list where schoolnet only adds members. */
 export function union(wanted: string | undefined, actual: string | undefined): string {
-  return [...new Set([...(actual ?? '').split(','), ...(wanted ?? '').split(',')].filter((x) => x !== ''))].sort().join(',');
+  return [...new Set([...(actual ?? '').split(','), ...(wanted ?? '').split(',')].filter((x) => x !== ''))]
+    .sort()
+    .join(',');
 }
 
 export function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -46,7 +62,22 @@ export function tagOf(comment: string | undefined): string | undefined {
 }
 
 /** Printed with every filter rule; not what the rule matches. */
-const RULE_BOOKKEEPING = new Set(['.id', '.nextid', '.dead', '.about', 'chain', 'action', 'comment', 'disabled', 'dynamic', 'invalid', 'bytes', 'packets', 'log', 'log-prefix']);
+const RULE_BOOKKEEPING = new Set([
+  '.id',
+  '.nextid',
+  '.dead',
+  '.about',
+  'chain',
+  'action',
+  'comment',
+  'disabled',
+  'dynamic',
+  'invalid',
+  'bytes',
+  'packets',
+  'log',
+  'log-prefix',
+]);
 
 /** A printed filter rule in the shape of a desired one (a disabled or logging rule shows it in `props`). */
 export function ruleFromRow(row: Record<string, string>): DesiredFilterRule {
@@ -64,5 +95,11 @@ export function ruleFromRow(row: Record<string, string>): DesiredFilterRule {
 }
 
 export function sameRule(a: DesiredFilterRule, b: DesiredFilterRule): boolean {
-  return a.id === b.id && a.chain === b.chain && a.action === b.action && a.comment === b.comment && sameRecord(a.props, b.props);
+  return (
+    a.id === b.id &&
+    a.chain === b.chain &&
+    a.action === b.action &&
+    a.comment === b.comment &&
+    sameRecord(a.props, b.props)
+  );
 }

@@ -24,7 +24,8 @@ export interface WifiPlan {
 }
 
 function needPassphrase(s: Ssid, i: number, secrets: SecretNeed[]): string {
-  if (!s.passphrase) throw new PlanError(`wifi[${i}] (${s.ssid}) is wpa2-psk but has no passphrase reference`);
+  if (!s.passphrase)
+    throw new PlanError(`wifi[${i}] (${s.ssid}) is wpa2-psk but has no passphrase reference`);
   secrets.push({ ref: s.passphrase, field: `wifi[${i}].passphrase` });
   return secretPlaceholder(s.passphrase);
 }
@@ -54,7 +55,14 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
         secretProps.push('passphrase');
       }
       objects.push(
-        { role: secRole, menu: '/interface/wifi/security', mode: 'owned', key: { name: secName }, props, ...(secretProps.length ? { secretProps } : {}) },
+        {
+          role: secRole,
+          menu: '/interface/wifi/security',
+          mode: 'owned',
+          key: { name: secName },
+          props,
+          ...(secretProps.length ? { secretProps } : {}),
+        },
         {
           role: ssidRole,
           menu: '/interface/wifi',
@@ -76,7 +84,9 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
       return;
     }
     if (s.security === 'wpa3-eap')
-      throw new PlanError(`wifi[${i}] (${s.ssid}) is wpa3-eap, but router ${device.name} uses the legacy wireless package, which has no WPA3: use wifiPackage: wifi`);
+      throw new PlanError(
+        `wifi[${i}] (${s.ssid}) is wpa3-eap, but router ${device.name} uses the legacy wireless package, which has no WPA3: use wifiPackage: wifi`,
+      );
     const props: Record<string, string> = {
       mode: s.security === 'open' ? 'none' : 'dynamic-keys',
       'authentication-types': s.security === 'open' ? '' : s.security,
@@ -94,7 +104,14 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
     }
     const ifname = `wlan-${id}`;
     objects.push(
-      { role: secRole, menu: '/interface/wireless/security-profiles', mode: 'owned', key: { name: secName }, props, ...(secretProps.length ? { secretProps } : {}) },
+      {
+        role: secRole,
+        menu: '/interface/wireless/security-profiles',
+        mode: 'owned',
+        key: { name: secName },
+        props,
+        ...(secretProps.length ? { secretProps } : {}),
+      },
       {
         role: ssidRole,
         menu: '/interface/wireless',

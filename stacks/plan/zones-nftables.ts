@@ -4,16 +4,29 @@
  * `schoolnet:<id>` comment as its RouterOS twin.
  */
 import { MANAGED_TAG, PlanError } from './types.ts';
-import { formatPorts, type IrRule, type Service, type Zone, type ZoneInterfaces, type ZoneIr } from './zones.ts';
+import {
+  formatPorts,
+  type IrRule,
+  type Service,
+  type Zone,
+  type ZoneInterfaces,
+  type ZoneIr,
+} from './zones.ts';
 
 function quoteIfaces(names: string[]): string {
   for (const n of names)
-    if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(n)) throw new PlanError(`interface name "${n}" cannot be used in nftables`);
+    if (!/^[A-Za-z0-9_.@-]{1,15}$/.test(n))
+      throw new PlanError(`interface name "${n}" cannot be used in nftables`);
   const q = names.map((n) => `"${n}"`);
   return q.length === 1 ? q[0]! : `{ ${q.join(', ')} }`;
 }
 
-function ifaceMatch(ifaces: ZoneInterfaces, zone: Zone | 'any', keyword: 'iifname' | 'oifname', rule: IrRule): string {
+function ifaceMatch(
+  ifaces: ZoneInterfaces,
+  zone: Zone | 'any',
+  keyword: 'iifname' | 'oifname',
+  rule: IrRule,
+): string {
   if (zone === 'any') return '';
   const names = ifaces[zone];
   if (!names || names.length === 0) throw new PlanError(`rule ${rule.id}: zone ${zone} has no interface`);
@@ -27,7 +40,8 @@ function serviceMatches(services: Service[] | undefined): string[] {
   for (const s of services) byProto.set(s.proto, [...(byProto.get(s.proto) ?? []), s]);
   const out: string[] = [];
   for (const [proto, list] of byProto) {
-    if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new PlanError(`a compiled rule cannot name protocol ${proto}`);
+    if (!['tcp', 'udp', 'icmp'].includes(proto))
+      throw new PlanError(`a compiled rule cannot name protocol ${proto}`);
     if (proto === 'icmp' || list.some((s) => !s.ports)) {
       out.push(`meta l4proto ${proto} `);
       continue;
@@ -44,7 +58,8 @@ function comment(rule: IrRule): string {
 }
 
 function ruleLines(rule: IrRule, ifaces: ZoneInterfaces): string[] {
-  if (rule.partial) throw new PlanError(`rule ${rule.id} is partial: only rules compiled from a declaration can be applied`);
+  if (rule.partial)
+    throw new PlanError(`rule ${rule.id} is partial: only rules compiled from a declaration can be applied`);
   const verdict = rule.action === 'allow' ? 'accept' : 'drop';
   if (rule.state === 'established') return [`ct state established,related ${verdict} ${comment(rule)}`];
   if (rule.state === 'invalid') return [`ct state invalid ${verdict} ${comment(rule)}`];
@@ -62,7 +77,9 @@ export function toNftables(ir: ZoneIr, ifaces: ZoneInterfaces, opts: { table?: s
   if (!/^[a-z][a-z0-9_]*$/.test(table)) throw new PlanError(`nftables table name "${table}" is not valid`);
   const chains: string[] = [];
   for (const chain of ['forward', 'input'] as const) {
-    const lines = [`type filter hook ${chain} priority filter; policy ${ir.policy[chain] === 'allow' ? 'accept' : 'drop'};`];
+    const lines = [
+      `type filter hook ${chain} priority filter; policy ${ir.policy[chain] === 'allow' ? 'accept' : 'drop'};`,
+    ];
     if (chain === 'input') lines.push('iif "lo" accept');
     for (const r of ir.rules) if (r.chain === chain) lines.push(...ruleLines(r, ifaces));
     chains.push(`  chain ${chain} {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`);

@@ -26,7 +26,8 @@ import {
 function interfacesOf(ifaces: ZoneInterfaces, zone: Zone | 'any', rule: IrRule): (string | undefined)[] {
   if (zone === 'any') return [undefined];
   const list = ifaces[zone];
-  if (!list || list.length === 0) throw new PlanError(`rule ${rule.id}: zone ${zone} has no router interface`);
+  if (!list || list.length === 0)
+    throw new PlanError(`rule ${rule.id}: zone ${zone} has no router interface`);
   return list;
 }
 
@@ -37,7 +38,8 @@ function serviceMatchers(services: Service[] | undefined): Record<string, string
   for (const s of services) byProto.set(s.proto, [...(byProto.get(s.proto) ?? []), s]);
   const out: Record<string, string>[] = [];
   for (const [proto, list] of byProto) {
-    if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new PlanError(`a compiled rule cannot name protocol ${proto}`);
+    if (!['tcp', 'udp', 'icmp'].includes(proto))
+      throw new PlanError(`a compiled rule cannot name protocol ${proto}`);
     if (list.some((s) => !s.ports) || proto === 'icmp') out.push({ protocol: proto });
     else out.push({ protocol: proto, 'dst-port': formatPorts(list.flatMap((s) => s.ports ?? [])) });
   }
@@ -48,11 +50,18 @@ function serviceMatchers(services: Service[] | undefined): Record<string, string
 export function toRouterRules(ir: ZoneIr, ifaces: ZoneInterfaces): DesiredFilterRule[] {
   const out: DesiredFilterRule[] = [];
   for (const r of ir.rules) {
-    if (r.partial) throw new PlanError(`rule ${r.id} is partial: only rules compiled from a declaration can be applied`);
+    if (r.partial)
+      throw new PlanError(`rule ${r.id} is partial: only rules compiled from a declaration can be applied`);
     const action = r.action === 'allow' ? 'accept' : 'drop';
     if (r.state) {
       const state = r.state === 'established' ? 'established,related' : 'invalid';
-      out.push({ id: r.id, chain: r.chain, action, props: { 'connection-state': state }, comment: `${MANAGED_TAG}${r.id} ${r.text}` });
+      out.push({
+        id: r.id,
+        chain: r.chain,
+        action,
+        props: { 'connection-state': state },
+        comment: `${MANAGED_TAG}${r.id} ${r.text}`,
+      });
       continue;
     }
     const combos: Record<string, string>[] = [];
@@ -115,16 +124,51 @@ const ANY: Match = { from: 'any', to: 'any', services: undefined, state: 'new', 
 
 /** Properties that are bookkeeping or actions, never matchers. */
 const NOT_MATCHERS = new Set([
-  '.id', '.nextid', '.dead', '.about', 'id', 'chain', 'action', 'comment', 'disabled', 'dynamic', 'invalid', 'log',
-  'log-prefix', 'bytes', 'packets', 'jump-target', 'reject-with', 'address-list', 'address-list-timeout',
-  'place-before', 'hw-offload', 'to-addresses', 'to-ports', 'new-connection-mark', 'new-packet-mark',
-  'new-routing-mark', 'passthrough',
+  '.id',
+  '.nextid',
+  '.dead',
+  '.about',
+  'id',
+  'chain',
+  'action',
+  'comment',
+  'disabled',
+  'dynamic',
+  'invalid',
+  'log',
+  'log-prefix',
+  'bytes',
+  'packets',
+  'jump-target',
+  'reject-with',
+  'address-list',
+  'address-list-timeout',
+  'place-before',
+  'hw-offload',
+  'to-addresses',
+  'to-ports',
+  'new-connection-mark',
+  'new-packet-mark',
+  'new-routing-mark',
+  'passthrough',
 ]);
 
 const MODELLED = new Set([
-  'in-interface', 'in-interface-list', 'out-interface', 'out-interface-list', 'src-address', 'dst-address',
-  'src-address-list', 'dst-address-list', 'dst-address-type', 'ipsec-policy', 'protocol', 'dst-port', 'port',
-  'connection-state', 'connection-nat-state',
+  'in-interface',
+  'in-interface-list',
+  'out-interface',
+  'out-interface-list',
+  'src-address',
+  'dst-address',
+  'src-address-list',
+  'dst-address-list',
+  'dst-address-type',
+  'ipsec-policy',
+  'protocol',
+  'dst-port',
+  'port',
+  'connection-state',
+  'connection-nat-state',
 ]);
 
 interface Context {
@@ -220,7 +264,8 @@ function intersectServices(a: Service[] | undefined, b: Service[] | undefined): 
       }
       const ports: [number, number][] = [];
       for (const [a1, a2] of s.ports)
-        for (const [b1, b2] of t.ports) if (Math.max(a1, b1) <= Math.min(a2, b2)) ports.push([Math.max(a1, b1), Math.min(a2, b2)]);
+        for (const [b1, b2] of t.ports)
+          if (Math.max(a1, b1) <= Math.min(a2, b2)) ports.push([Math.max(a1, b1), Math.min(a2, b2)]);
       if (ports.length > 0) out.push({ proto: s.proto, ports });
     }
   return out;
@@ -244,7 +289,14 @@ function intersect(a: Match, b: Match): Match {
   };
 }
 
-const PROTOCOLS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '47': 'gre', '50': 'ipsec-esp', '51': 'ipsec-ah' };
+const PROTOCOLS: Record<string, string> = {
+  '6': 'tcp',
+  '17': 'udp',
+  '1': 'icmp',
+  '47': 'gre',
+  '50': 'ipsec-esp',
+  '51': 'ipsec-ah',
+};
 
 /** One rule's matchers at zone level. */
 function matchOf(ctx: Context, rule: RouterFirewallRule, chain: 'forward' | 'input'): Match {
@@ -261,13 +313,17 @@ function matchOf(ctx: Context, rule: RouterFirewallRule, chain: 'forward' | 'inp
       else if (v === 'none') set = new Map();
       else if (ctx.lists[v]) set = byInterfaces(ctx, ctx.lists[v], universe);
       else {
-        ctx.notes.push(`rule ${rule.id}: interface list ${v} is unknown; its members are assumed partly in every zone`);
+        ctx.notes.push(
+          `rule ${rule.id}: interface list ${v} is unknown; its members are assumed partly in every zone`,
+        );
         return new Map(universe.map((z) => [z, 'partial' as Degree]));
       }
     } else {
       set = byInterfaces(ctx, [v], universe);
       if (!ctx.ifaceZone.has(v) && !v.includes('*'))
-        ctx.notes.push(`rule ${rule.id}: ${key} ${v} is not a declared network or the WAN: no zone's traffic enters by it`);
+        ctx.notes.push(
+          `rule ${rule.id}: ${key} ${v} is not a declared network or the WAN: no zone's traffic enters by it`,
+        );
       if (v.includes('*')) return new Map(universe.map((z) => [z, 'partial' as Degree]));
     }
     return neg ? complement(set, universe) : set;
@@ -303,8 +359,12 @@ function matchOf(ctx: Context, rule: RouterFirewallRule, chain: 'forward' | 'inp
     const raw = p[key];
     if (raw === undefined || raw === '') continue;
     const [neg, v] = negated(raw);
-    const entries = ctx.dynamicLists.has(v) || !ctx.addressLists ? undefined : (ctx.addressLists.get(v) ?? []);
-    if (entries === undefined || (chain === 'input' && side === 'to' && !ctx.specs.some((s) => s.name === ctx.router))) {
+    const entries =
+      ctx.dynamicLists.has(v) || !ctx.addressLists ? undefined : (ctx.addressLists.get(v) ?? []);
+    if (
+      entries === undefined ||
+      (chain === 'input' && side === 'to' && !ctx.specs.some((s) => s.name === ctx.router))
+    ) {
       m.partial = true;
       continue;
     }
@@ -353,7 +413,10 @@ function matchOf(ctx: Context, rule: RouterFirewallRule, chain: 'forward' | 'inp
     // A port without a protocol (RouterOS refuses it, but facts may carry it): tcp or udp.
     try {
       const ports = parsePorts(negated(p['dst-port'] ?? p.port ?? '')[1], `rule ${rule.id} dst-port`);
-      m.services = [{ proto: 'tcp', ports }, { proto: 'udp', ports }];
+      m.services = [
+        { proto: 'tcp', ports },
+        { proto: 'udp', ports },
+      ];
     } catch {
       m.partial = true;
     }
@@ -368,7 +431,8 @@ function matchOf(ctx: Context, rule: RouterFirewallRule, chain: 'forward' | 'inp
     if (neg) m.state = intersectState(m.state, matchesNew ? 'never' : 'new');
     else if (matchesNew) void 0;
     else if (states.every((s) => s === 'invalid')) m.state = intersectState(m.state, 'invalid');
-    else if (states.includes('established') || states.includes('related')) m.state = intersectState(m.state, 'established');
+    else if (states.includes('established') || states.includes('related'))
+      m.state = intersectState(m.state, 'established');
     else m.state = 'never';
   }
   const nat = p['connection-nat-state'];
@@ -386,20 +450,38 @@ function matchOf(ctx: Context, rule: RouterFirewallRule, chain: 'forward' | 'inp
 }
 
 /** Which parts of a concrete zone pair a `return` sent back: none, some services, all, or unknown. */
-function excluded(ex: Match, from: Zone, to: Zone, chain: 'forward' | 'input'): { all: boolean; services: Service[]; partial: boolean } | undefined {
+function excluded(
+  ex: Match,
+  from: Zone,
+  to: Zone,
+): { all: boolean; services: Service[]; partial: boolean } | undefined {
   if (ex.state !== 'new') return undefined;
   const f = ex.from === 'any' ? 'full' : ex.from.get(from);
   const t = ex.to === 'any' ? 'full' : ex.to.get(to);
   if (!f || !t) return undefined;
   if (ex.partial || f === 'partial' || t === 'partial') return { all: false, services: [], partial: true };
-  return ex.services ? { all: false, services: ex.services, partial: false } : { all: true, services: [], partial: false };
+  return ex.services
+    ? { all: false, services: ex.services, partial: false }
+    : { all: true, services: [], partial: false };
 }
 
-function emit(ctx: Context, out: IrRule[], rule: RouterFirewallRule, chain: 'forward' | 'input', m: Match, action: 'allow' | 'deny', exclusions: Match[]): void {
+function emit(
+  ctx: Context,
+  out: IrRule[],
+  rule: RouterFirewallRule,
+  chain: 'forward' | 'input',
+  m: Match,
+  action: 'allow' | 'deny',
+  exclusions: Match[],
+): void {
   if (m.state === 'never') return;
   const concrete = exclusions.length > 0;
   const froms: [Zone | 'any', boolean][] =
-    m.from === 'any' ? (concrete ? ctx.sources.map((z) => [z, false]) : [['any', false]]) : [...m.from].map(([z, d]) => [z, d === 'partial']);
+    m.from === 'any'
+      ? concrete
+        ? ctx.sources.map((z) => [z, false])
+        : [['any', false]]
+      : [...m.from].map(([z, d]) => [z, d === 'partial']);
   const tos: [Zone | 'any', boolean][] =
     chain === 'input'
       ? m.to === 'any'
@@ -412,8 +494,17 @@ function emit(ctx: Context, out: IrRule[], rule: RouterFirewallRule, chain: 'for
           ? ctx.sources.map((z) => [z, false])
           : [['any', false]]
         : [...m.to].map(([z, d]) => [z, d === 'partial']);
-  const text = rule.comment ?? `${rule.chain} ${rule.action} ${Object.entries(rule.props).map(([k, v]) => `${k}=${v}`).join(' ')}`.trim();
-  const source = { id: rule.id, order: rule.order, action: rule.action, ...(rule.comment ? { comment: rule.comment } : {}) };
+  const text =
+    rule.comment ??
+    `${rule.chain} ${rule.action} ${Object.entries(rule.props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`.trim();
+  const source = {
+    id: rule.id,
+    order: rule.order,
+    action: rule.action,
+    ...(rule.comment ? { comment: rule.comment } : {}),
+  };
   let n = 0;
   const total = froms.length * tos.length;
   for (const [from, fp] of froms)
@@ -422,7 +513,7 @@ function emit(ctx: Context, out: IrRule[], rule: RouterFirewallRule, chain: 'for
       const except: Service[] = [];
       let skip = false;
       for (const ex of exclusions) {
-        const e = from === 'any' || to === 'any' ? undefined : excluded(ex, from, to, chain);
+        const e = from === 'any' || to === 'any' ? undefined : excluded(ex, from, to);
         if (!e) continue;
         if (e.all) skip = true;
         except.push(...e.services);
@@ -466,9 +557,19 @@ function walk(
   out: IrRule[],
 ): void {
   if (stack.includes(name) || stack.length > 16) {
-    ctx.notes.push(`chain ${name}: jump loop or nesting too deep (${[...stack, name].join(' -> ')}); not followed`);
+    ctx.notes.push(
+      `chain ${name}: jump loop or nesting too deep (${[...stack, name].join(' -> ')}); not followed`,
+    );
     // On the safe side: whatever reaches a loop may be accepted.
-    emit(ctx, out, { id: `loop:${name}`, chain: name, action: 'accept', props: {}, disabled: false, order: -1 }, base, { ...context, partial: true }, 'allow', inherited);
+    emit(
+      ctx,
+      out,
+      { id: `loop:${name}`, chain: name, action: 'accept', props: {}, disabled: false, order: -1 },
+      base,
+      { ...context, partial: true },
+      'allow',
+      inherited,
+    );
     return;
   }
   const exclusions = [...inherited];
@@ -533,17 +634,28 @@ export function readRules(
   let addressLists: Map<string, string[]> | undefined;
   if (opts.addressLists) {
     addressLists = new Map();
-    for (const e of opts.addressLists) if (!e.disabled) addressLists.set(e.list, [...(addressLists.get(e.list) ?? []), e.address]);
+    for (const e of opts.addressLists)
+      if (!e.disabled) addressLists.set(e.list, [...(addressLists.get(e.list) ?? []), e.address]);
   }
   const enabled = [...filterRules].filter((r) => !r.disabled).sort((a, b) => a.order - b.order);
-  const dynamicLists = new Set(enabled.filter((r) => r.action.startsWith('add-') && r.props['address-list']).map((r) => r.props['address-list']!));
+  const dynamicLists = new Set(
+    enabled
+      .filter((r) => r.action.startsWith('add-') && r.props['address-list'])
+      .map((r) => r.props['address-list']!),
+  );
   const lists = Object.fromEntries(Object.entries(opts.interfaceLists ?? {}).map(([k, v]) => [k, [...v]]));
   const ctx: Context = { specs, router, sources, ifaceZone, lists, addressLists, dynamicLists, notes: [] };
   const byChain = new Map<string, RouterFirewallRule[]>();
   for (const r of enabled) byChain.set(r.chain, [...(byChain.get(r.chain) ?? []), r]);
   const rules: IrRule[] = [];
   for (const chain of ['forward', 'input'] as const) walk(ctx, byChain, chain, chain, ANY, [], [], rules);
-  return { zones: [...sources, router], rules, policy: { forward: 'allow', input: 'allow' }, notes: [...new Set(ctx.notes)], router };
+  return {
+    zones: [...sources, router],
+    rules,
+    policy: { forward: 'allow', input: 'allow' },
+    notes: [...new Set(ctx.notes)],
+    router,
+  };
 }
 
 /** Read a router's filter rules into the IR over the declaration's zones (see `readRules`). */

@@ -30,7 +30,11 @@ const SELF = '\u0000router';
  * accepted by `rules` (the router's whole filter table; only enabled rules count, in `order`).
  * With `chain: 'input'`, every pair is judged as traffic to the router itself.
  */
-export function zoneReachability(rules: readonly RouterFirewallRule[], zones: readonly ZoneSpec[], opts: ReachabilityOptions = {}): PairReach[] {
+export function zoneReachability(
+  rules: readonly RouterFirewallRule[],
+  zones: readonly ZoneSpec[],
+  opts: ReachabilityOptions = {},
+): PairReach[] {
   const read = (router: Zone) =>
     readRules(rules, [...zones], {
       ...(opts.addressLists ? { addressLists: opts.addressLists } : {}),
@@ -46,7 +50,9 @@ export function zoneReachability(rules: readonly RouterFirewallRule[], zones: re
   }
   // Input chain: each destination zone stands for the router (its addresses are the router's).
   return zones.flatMap((to) => {
-    const pairs = zones.filter((from) => from.name !== to.name).map((from): [Zone, Zone] => [from.name, to.name]);
+    const pairs = zones
+      .filter((from) => from.name !== to.name)
+      .map((from): [Zone, Zone] => [from.name, to.name]);
     return reachabilityDetail(read(to.name), { extra, pairs });
   });
 }

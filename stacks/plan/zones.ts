@@ -177,17 +177,53 @@ export function compileZonePolicy(decl: SchoolDeclaration): ZoneIr {
     const p = chain === 'forward' ? 'fwd' : 'in';
     const to = chain === 'forward' ? 'any' : 'router';
     rules.push(
-      { id: `${p}-established`, chain, from: 'any', to, state: 'established', action: 'allow', origin: 'baseline', text: 'replies to allowed connections' },
-      { id: `${p}-invalid`, chain, from: 'any', to, state: 'invalid', action: 'deny', origin: 'baseline', text: 'broken connections' },
+      {
+        id: `${p}-established`,
+        chain,
+        from: 'any',
+        to,
+        state: 'established',
+        action: 'allow',
+        origin: 'baseline',
+        text: 'replies to allowed connections',
+      },
+      {
+        id: `${p}-invalid`,
+        chain,
+        from: 'any',
+        to,
+        state: 'invalid',
+        action: 'deny',
+        origin: 'baseline',
+        text: 'broken connections',
+      },
     );
   }
   // The router hands out addresses on every network with DHCP, and is managed from the management zone.
   for (const zone of zones) {
     if (decl.networks.some((n) => n.role === zone && n.dhcp))
-      rules.push({ id: uniqueId(`in-dhcp-${zone}`), chain: 'input', from: zone, to: 'router', services: [{ proto: 'udp', ports: [[67, 67]] }], action: 'allow', origin: 'baseline', text: `${zone} -> router DHCP` });
+      rules.push({
+        id: uniqueId(`in-dhcp-${zone}`),
+        chain: 'input',
+        from: zone,
+        to: 'router',
+        services: [{ proto: 'udp', ports: [[67, 67]] }],
+        action: 'allow',
+        origin: 'baseline',
+        text: `${zone} -> router DHCP`,
+      });
   }
   if (zones.includes('management'))
-    rules.push({ id: 'in-management', chain: 'input', from: 'management', to: 'router', services: [{ proto: 'tcp', ports: MANAGEMENT_PORTS.map((p) => [p, p] as [number, number]) }], action: 'allow', origin: 'baseline', text: 'management -> router SSH, Winbox, API' });
+    rules.push({
+      id: 'in-management',
+      chain: 'input',
+      from: 'management',
+      to: 'router',
+      services: [{ proto: 'tcp', ports: MANAGEMENT_PORTS.map((p) => [p, p] as [number, number]) }],
+      action: 'allow',
+      origin: 'baseline',
+      text: 'management -> router SSH, Winbox, API',
+    });
 
   decl.zones.rules.forEach((r, i) => {
     for (const z of [r.from, ...ruleTargets(r)])
@@ -216,8 +252,24 @@ export function compileZonePolicy(decl: SchoolDeclaration): ZoneIr {
   });
 
   rules.push(
-    { id: 'fwd-default-drop', chain: 'forward', from: 'any', to: 'any', action: 'deny', origin: 'default', text: 'everything else through the router' },
-    { id: 'in-default-drop', chain: 'input', from: 'any', to: 'router', action: 'deny', origin: 'default', text: 'everything else to the router' },
+    {
+      id: 'fwd-default-drop',
+      chain: 'forward',
+      from: 'any',
+      to: 'any',
+      action: 'deny',
+      origin: 'default',
+      text: 'everything else through the router',
+    },
+    {
+      id: 'in-default-drop',
+      chain: 'input',
+      from: 'any',
+      to: 'router',
+      action: 'deny',
+      origin: 'default',
+      text: 'everything else to the router',
+    },
   );
   return { zones, rules, policy: { forward: 'deny', input: 'deny' }, notes };
 }
@@ -316,7 +368,8 @@ export function probesOf(ir: ZoneIr, extra: readonly string[] = []): Probe[] {
 export function zonePairs(ir: ZoneIr): [Zone, Zone][] {
   const out: [Zone, Zone][] = [];
   const router = ir.router ?? 'router';
-  for (const from of ir.zones) if (from !== router) for (const to of ir.zones) if (to !== from) out.push([from, to]);
+  for (const from of ir.zones)
+    if (from !== router) for (const to of ir.zones) if (to !== from) out.push([from, to]);
   return out;
 }
 
@@ -367,7 +420,12 @@ export interface PairReach {
 
 function deciding(r: IrRule, index: number): DecidingRule {
   if (r.source) return { ...r.source };
-  return { id: r.id, order: index, action: r.action === 'allow' ? 'accept' : 'drop', comment: `schoolnet:${r.id} ${r.text}` };
+  return {
+    id: r.id,
+    order: index,
+    action: r.action === 'allow' ? 'accept' : 'drop',
+    comment: `schoolnet:${r.id} ${r.text}`,
+  };
 }
 
 /**
@@ -375,13 +433,25 @@ function deciding(r: IrRule, index: number): DecidingRule {
  * fixed to a zone judges every pair as traffic to it (`router`: the input chain), and `extra` adds
  * services to probe.
  */
-export function reachabilityDetail(ir: ZoneIr, opts: { extra?: readonly string[]; pairs?: [Zone, Zone][]; judgeAs?: (from: Zone, to: Zone) => [Zone, Zone] } = {}): PairReach[] {
+export function reachabilityDetail(
+  ir: ZoneIr,
+  opts: {
+    extra?: readonly string[];
+    pairs?: [Zone, Zone][];
+    judgeAs?: (from: Zone, to: Zone) => [Zone, Zone];
+  } = {},
+): PairReach[] {
   const probes = probesOf(ir, opts.extra);
   return (opts.pairs ?? zonePairs(ir)).map(([from, to]) => {
     const [f, t] = opts.judgeAs ? opts.judgeAs(from, to) : [from, to];
     const services = probes.map((p): ServiceReach => {
       const d = decide(ir, f, t, p);
-      return { service: formatProbe(p), accepted: d.verdict === 'allow', uncertain: d.uncertain, rules: d.rule ? [deciding(d.rule, ir.rules.indexOf(d.rule))] : [] };
+      return {
+        service: formatProbe(p),
+        accepted: d.verdict === 'allow',
+        uncertain: d.uncertain,
+        rules: d.rule ? [deciding(d.rule, ir.rules.indexOf(d.rule))] : [],
+      };
     });
     const allowed = services.filter((s) => s.accepted).map((s) => s.service);
     return {

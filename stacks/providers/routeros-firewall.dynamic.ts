@@ -9,9 +9,14 @@ import { fileURLToPath } from 'node:url';
 import type { DesiredFilterRule } from '../plan/types.ts';
 import type * as Ops from './routeros-ops.ts';
 
-const OPS = fileURLToPath(new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+const OPS = fileURLToPath(
+  new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+);
 
-export const routerOsFirewallProvider: pulumi.dynamic.ResourceProvider<Ops.FirewallInputs, Ops.FirewallOutputs> = {
+export const routerOsFirewallProvider: pulumi.dynamic.ResourceProvider<
+  Ops.FirewallInputs,
+  Ops.FirewallOutputs
+> = {
   async check(_olds, news) {
     const { createRequire } = process.getBuiltinModule('node:module');
     const ops = createRequire(OPS)(OPS) as typeof Ops;

@@ -15,9 +15,14 @@ import type { ObjectMode } from '../plan/types.ts';
 import type * as Ops from './routeros-ops.ts';
 
 /** The implementation, by absolute path, resolved next to this file. */
-const OPS = fileURLToPath(new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+const OPS = fileURLToPath(
+  new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+);
 
-export const routerOsObjectProvider: pulumi.dynamic.ResourceProvider<Ops.MenuObjectInputs, Ops.MenuObjectOutputs> = {
+export const routerOsObjectProvider: pulumi.dynamic.ResourceProvider<
+  Ops.MenuObjectInputs,
+  Ops.MenuObjectOutputs
+> = {
   async check(_olds, news) {
     const { createRequire } = process.getBuiltinModule('node:module');
     const ops = createRequire(OPS)(OPS) as typeof Ops;
@@ -75,12 +80,24 @@ export class RouterOsObject extends pulumi.dynamic.Resource {
   declare readonly adopted: pulumi.Output<boolean>;
   declare readonly present: pulumi.Output<boolean>;
 
-  constructor(name: string, args: RouterOsObjectArgs, opts: pulumi.CustomResourceOptions = {}, hasSecretProps = false) {
+  constructor(
+    name: string,
+    args: RouterOsObjectArgs,
+    opts: pulumi.CustomResourceOptions = {},
+    hasSecretProps = false,
+  ) {
     super(
       routerOsObjectProvider,
       name,
       { ...args, routerId: undefined, adopted: undefined, present: undefined },
-      { ...opts, additionalSecretOutputs: ['connection', ...(hasSecretProps ? ['props'] : []), ...(opts.additionalSecretOutputs ?? [])] },
+      {
+        ...opts,
+        additionalSecretOutputs: [
+          'connection',
+          ...(hasSecretProps ? ['props'] : []),
+          ...(opts.additionalSecretOutputs ?? []),
+        ],
+      },
       'routeros',
       'MenuObject',
     );

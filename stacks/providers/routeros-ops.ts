@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../plan/types.ts';
-import { includesAll, normalise, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../plan/values.ts';
+import { includesAll, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../plan/values.ts';
 
 export { normalise, ruleFromRow, samePropValue, sameRule, tagOf } from '../plan/values.ts';
 
@@ -73,7 +73,10 @@ export function sameConnection(a: RouterConnection, b: RouterConnection): boolea
 
 // ---------------------------------------------------------------- connection
 
-export async function withRouter<T>(c: RouterConnection, fn: (client: RouterOsClient) => Promise<T>): Promise<T> {
+export async function withRouter<T>(
+  c: RouterConnection,
+  fn: (client: RouterOsClient) => Promise<T>,
+): Promise<T> {
   const tls = c.tls
     ? {
         ...(c.tls.caFile ? { ca: await readFile(c.tls.caFile, 'utf8') } : {}),
@@ -126,15 +129,28 @@ function differing(i: MenuObjectInputs, row: RouterOsRow): Record<string, string
   return out;
 }
 
-async function setProps(client: RouterOsClient, i: MenuObjectInputs, id: string | undefined, changed: Record<string, string>): Promise<void> {
+async function setProps(
+  client: RouterOsClient,
+  i: MenuObjectInputs,
+  id: string | undefined,
+  changed: Record<string, string>,
+): Promise<void> {
   const values = Object.fromEntries(Object.entries(changed).filter(([, v]) => v !== ''));
   if (Object.keys(values).length > 0) await client.set(i.menu, id, values);
   for (const [k, v] of Object.entries(changed))
-    if (v === '') await client.command(`${i.menu}/unset`, { ...(id === undefined ? {} : { numbers: id }), 'value-name': k });
+    if (v === '')
+      await client.command(`${i.menu}/unset`, {
+        ...(id === undefined ? {} : { numbers: id }),
+        'value-name': k,
+      });
 }
 
 /** Bring the router in line with the inputs; `adopted` carries over from an earlier state. */
-async function converge(client: RouterOsClient, i: MenuObjectInputs, adopted: boolean | undefined): Promise<MenuObjectOutputs> {
+async function converge(
+  client: RouterOsClient,
+  i: MenuObjectInputs,
+  adopted: boolean | undefined,
+): Promise<MenuObjectOutputs> {
   const row = await find(client, i);
   const base = { ...i, routerId: row?.['.id'] ?? '', adopted: adopted ?? false, present: row !== undefined };
   switch (i.mode) {
@@ -161,19 +177,29 @@ async function converge(client: RouterOsClient, i: MenuObjectInputs, adopted: bo
   }
 }
 
-export function checkObject(news: MenuObjectInputs): { inputs: MenuObjectInputs; failures: { property: string; reason: string }[] } {
+export function checkObject(news: MenuObjectInputs): {
+  inputs: MenuObjectInputs;
+  failures: { property: string; reason: string }[];
+} {
   const failures: { property: string; reason: string }[] = [];
-  if (!/^(\/[a-z0-9][a-z0-9-]*)+$/.test(news.menu ?? '')) failures.push({ property: 'menu', reason: `not a RouterOS menu: ${news.menu}` });
-  if (!['owned', 'existing', 'singleton', 'absent'].includes(news.mode)) failures.push({ property: 'mode', reason: `unknown mode ${news.mode}` });
+  if (!/^(\/[a-z0-9][a-z0-9-]*)+$/.test(news.menu ?? ''))
+    failures.push({ property: 'menu', reason: `not a RouterOS menu: ${news.menu}` });
+  if (!['owned', 'existing', 'singleton', 'absent'].includes(news.mode))
+    failures.push({ property: 'mode', reason: `unknown mode ${news.mode}` });
   if (news.mode !== 'singleton' && Object.keys(news.key ?? {}).length === 0)
     failures.push({ property: 'key', reason: 'an object needs at least one key property to be found again' });
   for (const [k, v] of Object.entries(news.props ?? {}))
-    if (typeof v !== 'string') failures.push({ property: `props.${k}`, reason: 'RouterOS values are strings' });
-  if (!news.connection?.host) failures.push({ property: 'connection', reason: 'the router connection needs a host' });
+    if (typeof v !== 'string')
+      failures.push({ property: `props.${k}`, reason: 'RouterOS values are strings' });
+  if (!news.connection?.host)
+    failures.push({ property: 'connection', reason: 'the router connection needs a host' });
   return { inputs: news, failures };
 }
 
-export function diffObject(olds: MenuObjectOutputs, news: MenuObjectInputs): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export function diffObject(
+  olds: MenuObjectOutputs,
+  news: MenuObjectInputs,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];
   if (olds.menu !== news.menu) replaces.push('menu');
   if (olds.mode !== news.mode) replaces.push('mode');
@@ -183,7 +209,8 @@ export function diffObject(olds: MenuObjectOutputs, news: MenuObjectInputs): { c
   );
   const gone = news.mode === 'owned' && olds.present === false;
   const back = news.mode === 'absent' && olds.present === true;
-  const changes = replaces.length > 0 || propsDiffer || gone || back || !sameConnection(olds.connection, news.connection);
+  const changes =
+    replaces.length > 0 || propsDiffer || gone || back || !sameConnection(olds.connection, news.connection);
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
@@ -192,14 +219,21 @@ export async function createObject(i: MenuObjectInputs): Promise<{ id: string; o
   return { id: objectId(i), outs };
 }
 
-export async function updateObject(olds: MenuObjectOutputs, news: MenuObjectInputs): Promise<{ outs: MenuObjectOutputs }> {
+export async function updateObject(
+  olds: MenuObjectOutputs,
+  news: MenuObjectInputs,
+): Promise<{ outs: MenuObjectOutputs }> {
   return { outs: await withRouter(news.connection, (c) => converge(c, news, olds.adopted)) };
 }
 
 /** What the router holds now, in the same shape as the state (so `diff` shows drift). */
-export async function readObject(id: string, olds: MenuObjectOutputs): Promise<{ id: string; props: MenuObjectOutputs }> {
+export async function readObject(
+  id: string,
+  olds: MenuObjectOutputs,
+): Promise<{ id: string; props: MenuObjectOutputs }> {
   const row = await withRouter(olds.connection, (c) => find(c, olds));
-  if (olds.mode === 'absent') return { id, props: { ...olds, present: row !== undefined, routerId: row?.['.id'] ?? '' } };
+  if (olds.mode === 'absent')
+    return { id, props: { ...olds, present: row !== undefined, routerId: row?.['.id'] ?? '' } };
   if (!row) {
     // Deleted behind schoolnet's back: an owned object is gone from the state (the next `up` adds it).
     if (olds.mode === 'owned') return { id: '', props: { ...olds, present: false } };
@@ -263,10 +297,15 @@ async function applyRules(client: RouterOsClient, desired: DesiredFilterRule[]):
     for (const x of dupes) await client.remove(FILTER_MENU, x['.id'] ?? '');
     if (keep) {
       const actual = ruleFromRow(keep);
-      const matcherKeys = (p: Record<string, string>) => Object.keys(p).filter((k) => k !== 'disabled' && k !== 'log').sort().join(',');
+      const matcherKeys = (p: Record<string, string>) =>
+        Object.keys(p)
+          .filter((k) => k !== 'disabled' && k !== 'log')
+          .sort()
+          .join(',');
       if (actual.chain === d.chain && matcherKeys(actual.props) === matcherKeys(d.props)) {
         const changed: Record<string, string> = {};
-        for (const [k, v] of Object.entries(d.props)) if (!samePropValue(k, actual.props[k], v)) changed[k] = v;
+        for (const [k, v] of Object.entries(d.props))
+          if (!samePropValue(k, actual.props[k], v)) changed[k] = v;
         if (actual.action !== d.action) changed.action = d.action;
         if (actual.comment !== d.comment) changed.comment = d.comment;
         if (actual.props.disabled === 'yes') changed.disabled = 'no';
@@ -278,10 +317,14 @@ async function applyRules(client: RouterOsClient, desired: DesiredFilterRule[]):
       // Different matchers (one added or taken away by hand): replace the rule rather than patch it.
       await client.remove(FILTER_MENU, keep['.id'] ?? '');
     }
-    idOf.set(d.id, await client.add(FILTER_MENU, { chain: d.chain, action: d.action, ...d.props, comment: d.comment }));
+    idOf.set(
+      d.id,
+      await client.add(FILTER_MENU, { chain: d.chain, action: d.action, ...d.props, comment: d.comment }),
+    );
   }
   // Tagged rules the declaration no longer has.
-  for (const [t, list] of byTag) if (!wanted.has(t)) for (const r of list) await client.remove(FILTER_MENU, r['.id'] ?? '');
+  for (const [t, list] of byTag)
+    if (!wanted.has(t)) for (const r of list) await client.remove(FILTER_MENU, r['.id'] ?? '');
 
   const now = (await client.print(FILTER_MENU)).filter((r) => r.dynamic !== 'true');
   // Target: the managed rules in order, then every other rule in its current order. Rules already in
@@ -317,15 +360,21 @@ export function longestIncreasing(xs: number[]): Set<number> {
   return out;
 }
 
-export function checkFirewall(news: FirewallInputs): { inputs: FirewallInputs; failures: { property: string; reason: string }[] } {
+export function checkFirewall(news: FirewallInputs): {
+  inputs: FirewallInputs;
+  failures: { property: string; reason: string }[];
+} {
   const failures: { property: string; reason: string }[] = [];
   const seen = new Set<string>();
   (news.rules ?? []).forEach((r, i) => {
-    if (seen.has(r.id)) failures.push({ property: `rules[${i}].id`, reason: `rule id ${r.id} appears twice` });
+    if (seen.has(r.id))
+      failures.push({ property: `rules[${i}].id`, reason: `rule id ${r.id} appears twice` });
     seen.add(r.id);
-    if (tagOf(r.comment) !== r.id) failures.push({ property: `rules[${i}].comment`, reason: `must start with ${MANAGED_TAG}${r.id}` });
+    if (tagOf(r.comment) !== r.id)
+      failures.push({ property: `rules[${i}].comment`, reason: `must start with ${MANAGED_TAG}${r.id}` });
   });
-  if (!news.connection?.host) failures.push({ property: 'connection', reason: 'the router connection needs a host' });
+  if (!news.connection?.host)
+    failures.push({ property: 'connection', reason: 'the router connection needs a host' });
   return { inputs: news, failures };
 }
 
@@ -343,8 +392,13 @@ export async function updateFirewall(news: FirewallInputs): Promise<{ outs: Fire
   return { outs: { ...news, unmanaged } };
 }
 
-export async function readFirewall(id: string, olds: FirewallOutputs): Promise<{ id: string; props: FirewallOutputs }> {
-  const rows = (await withRouter(olds.connection, (c) => c.print(FILTER_MENU))).filter((r) => r.dynamic !== 'true');
+export async function readFirewall(
+  id: string,
+  olds: FirewallOutputs,
+): Promise<{ id: string; props: FirewallOutputs }> {
+  const rows = (await withRouter(olds.connection, (c) => c.print(FILTER_MENU))).filter(
+    (r) => r.dynamic !== 'true',
+  );
   const rules = rows.filter((r) => tagOf(r.comment) !== undefined).map(ruleFromRow);
   return { id, props: { ...olds, rules, unmanaged: unmanagedOf(rows) } };
 }

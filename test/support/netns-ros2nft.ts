@@ -44,7 +44,11 @@ function translate(rule: RosRule, ifaceMap: Record<string, string>): string {
   return [...parts, 'counter', verdict].join(' ');
 }
 
-export function routerRulesToNft(rules: RosRule[], ifaceMap: Record<string, string>, table = 'schoolnet'): string {
+export function routerRulesToNft(
+  rules: RosRule[],
+  ifaceMap: Record<string, string>,
+  table = 'schoolnet',
+): string {
   const chains = (['forward', 'input'] as const).map((chain) => {
     const lines = [`type filter hook ${chain} priority filter; policy accept;`];
     // The lab's SSH session reaches sshd over the router's loopback; RouterOS has no such need.
@@ -52,5 +56,12 @@ export function routerRulesToNft(rules: RosRule[], ifaceMap: Record<string, stri
     for (const r of rules) if (r.chain === chain && !r.disabled) lines.push(translate(r, ifaceMap));
     return `  chain ${chain} {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`;
   });
-  return [`add table inet ${table}`, `delete table inet ${table}`, `table inet ${table} {`, ...chains, '}', ''].join('\n');
+  return [
+    `add table inet ${table}`,
+    `delete table inet ${table}`,
+    `table inet ${table} {`,
+    ...chains,
+    '}',
+    '',
+  ].join('\n');
 }

@@ -66,9 +66,15 @@ export class NetnsLab {
   }
 
   /** Build the namespaces, links, sshd and agents. `ports`: what the agents listen on. */
-  static async create(prefix: string, specs: SegmentSpec[], ports: { tcp: number[]; udp: number[] }): Promise<NetnsLab> {
+  static async create(
+    prefix: string,
+    specs: SegmentSpec[],
+    ports: { tcp: number[]; udp: number[] },
+  ): Promise<NetnsLab> {
     if (process.getuid?.() !== 0)
-      throw new Error('the traffic test builds network namespaces and must run as root (it does in CI); run it with sudo');
+      throw new Error(
+        'the traffic test builds network namespaces and must run as root (it does in CI); run it with sudo',
+      );
     const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
     const segments = specs.map((s, i) => ({
       ...s,
@@ -98,7 +104,20 @@ export class NetnsLab {
       await ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
     for (const s of this.segments) {
-      await ip('link', 'add', s.routerIf, 'netns', this.routerNs, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', s.ns);
+      await ip(
+        'link',
+        'add',
+        s.routerIf,
+        'netns',
+        this.routerNs,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        s.ns,
+      );
       await ip('-n', this.routerNs, 'addr', 'add', `${s.routerAddr}/24`, 'dev', s.routerIf);
       await ip('-n', this.routerNs, 'link', 'set', s.routerIf, 'up');
       await ip('-n', s.ns, 'addr', 'add', `${s.hostAddr}/24`, 'dev', 'eth0');
@@ -108,14 +127,20 @@ export class NetnsLab {
     await run('ip', ['netns', 'exec', this.routerNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     await this.startSshd();
     await Promise.all([
-      this.startAgent(this.routerNs, this.segments.map((s) => s.routerAddr), ports),
+      this.startAgent(
+        this.routerNs,
+        this.segments.map((s) => s.routerAddr),
+        ports,
+      ),
       ...this.segments.map((s) => this.startAgent(s.ns, [s.hostAddr], ports)),
     ]);
   }
 
   private async startSshd(): Promise<void> {
     const d = this.dir;
-    await writeFile(join(d, 'authorized_keys'), await readFile(join(d, 'client_ed25519.pub')), { mode: 0o600 });
+    await writeFile(join(d, 'authorized_keys'), await readFile(join(d, 'client_ed25519.pub')), {
+      mode: 0o600,
+    });
     const config = [
       'Port 22',
       'ListenAddress 127.0.0.1',
@@ -133,16 +158,27 @@ export class NetnsLab {
       'AllowTcpForwarding no',
     ].join('\n');
     await writeFile(join(d, 'sshd_config'), config + '\n');
-    const sshd = spawn('ip', ['netns', 'exec', this.routerNs, '/usr/sbin/sshd', '-D', '-e', '-f', join(d, 'sshd_config')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const sshd = spawn(
+      'ip',
+      ['netns', 'exec', this.routerNs, '/usr/sbin/sshd', '-D', '-e', '-f', join(d, 'sshd_config')],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     this.sshd = sshd;
     let log = '';
     sshd.stderr?.on('data', (b: Buffer) => (log += b.toString()));
     // Ready when it listens: probe the port from inside the namespace.
     for (let i = 0; i < 100; i++) {
       if (sshd.exitCode !== null) throw new Error(`sshd in ${this.routerNs} exited: ${log}`);
-      const r = await run('ip', ['netns', 'exec', this.routerNs, 'bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/22']).then(
+      const r = await run('ip', [
+        'netns',
+        'exec',
+        this.routerNs,
+        'bash',
+        '-c',
+        'exec 3<>/dev/tcp/127.0.0.1/22',
+      ]).then(
         () => true,
         () => false,
       );
@@ -152,11 +188,19 @@ export class NetnsLab {
     throw new Error(`sshd in ${this.routerNs} did not listen: ${log}`);
   }
 
-  private async startAgent(ns: string, addresses: string[], ports: { tcp: number[]; udp: number[] }): Promise<void> {
-    const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT, JSON.stringify({ addresses, ...ports })], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      cwd: this.dir,
-    });
+  private async startAgent(
+    ns: string,
+    addresses: string[],
+    ports: { tcp: number[]; udp: number[] },
+  ): Promise<void> {
+    const proc = spawn(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, AGENT, JSON.stringify({ addresses, ...ports })],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        cwd: this.dir,
+      },
+    );
     const agent: Agent = { proc, next: 1, waiting: new Map() };
     this.agents.set(ns, agent);
     let stderr = '';
@@ -195,7 +239,13 @@ export class NetnsLab {
 
   /** Does a new connection get through? Runs inside the source segment's namespace. */
   async probe(p: ProbeRequest, timeoutMs = 1000): Promise<boolean> {
-    const r = await this.ask(p.from.ns, { op: 'probe', host: p.host, proto: p.proto, port: p.port, timeoutMs });
+    const r = await this.ask(p.from.ns, {
+      op: 'probe',
+      host: p.host,
+      proto: p.proto,
+      port: p.port,
+      timeoutMs,
+    });
     if (r.error) throw new Error(`probe from ${p.from.label}: ${String(r.error)}`);
     return r.ok === true;
   }

@@ -1,0 +1,157 @@
+/**
+ * Reading a spreadsheet (CSV or XLSX) into plain rows of text, each with the row number a person sees
+ * in their spreadsheet program, so every later problem can name it. Nothing here knows what the
+ * columns mean. Spreadsheet dates arrive as ISO dates; numbers, booleans, rich text and formula
+ * results as the text they show.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+
+export interface RawRow {
+  /** 1-based: the CSV line or the worksheet row number. */
+  row: number;
+  cells: string[];
+}
+
+export interface RawTable {
+  /** The file name used in problems. */
+  file: string;
+  sheet?: string;
+  header: string[];
+  rows: RawRow[];
+  /** Rows that could not be split into fields (CSV only): row and reason. */
+  broken: { row: number; message: string }[];
+}
+
+export class SpreadsheetError extends Error {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'SpreadsheetError';
+    this.file = file;
+  }
+}
+
+export function kindOf(path: string): 'csv' | 'xlsx' {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.xlsx') return 'xlsx';
+  throw new SpreadsheetError(basename(path), `unsupported file type "${ext}": use .csv or .xlsx`);
+}
+
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+  raw: string;
+}
+
+export function parseCsvTable(text: string, file: string): RawTable {
+  let records: CsvRecord[];
+  try {
+    records = parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as CsvRecord[];
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw new SpreadsheetError(
+      file,
+      `not readable as CSV${line === undefined ? '' : ` near row ${line}`}: ${(e as Error).message}`,
+    );
+  }
+  const [head, ...rest] = records;
+  if (head === undefined) throw new SpreadsheetError(file, 'the file is empty (no header row)');
+  const table: RawTable = { file, header: head.record.map((h) => h.trim()), rows: [], broken: [] };
+  for (const rec of rest) {
+    // info.lines is the record's last line; a quoted field may span several.
+    const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
+    const row = rec.info.lines - (inner.match(/\n/g)?.length ?? 0);
+    if (rec.record.length !== table.header.length && rec.record.some((c) => c.trim() !== '')) {
+      table.broken.push({
+        row,
+        message: `expected ${table.header.length} fields as in the header, found ${rec.record.length}`,
+      });
+      continue;
+    }
+    if (rec.record.every((c) => c.trim() === '')) continue;
+    table.rows.push({ row, cells: rec.record.map((c) => c.trim()) });
+  }
+  return table;
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** What a cell shows, as text. exceljs keeps date cells as UTC Dates. */
+export function cellText(v: ExcelJS.CellValue): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return isoDate(v);
+  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if ('richText' in v) return v.richText.map((r) => r.text).join('').trim();
+  if ('error' in v) return String(v.error);
+  if ('formula' in v || 'sharedFormula' in v) {
+    const r = (v as { result?: ExcelJS.CellValue }).result;
+    return r === undefined ? '' : cellText(r);
+  }
+  if ('text' in v) return String((v as { text: unknown }).text).trim();
+  return '';
+}
+
+export async function readXlsxTable(path: string, file: string, sheet?: string): Promise<RawTable> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.readFile(path);
+  } catch (e) {
+    throw new SpreadsheetError(file, `not readable as an Excel workbook: ${(e as Error).message}`);
+  }
+  const ws = sheet === undefined ? wb.worksheets[0] : wb.getWorksheet(sheet);
+  if (ws === undefined)
+    throw new SpreadsheetError(
+      file,
+      sheet === undefined
+        ? 'the workbook has no worksheet'
+        : `no worksheet "${sheet}" (it has ${wb.worksheets.map((w) => w.name).join(', ')})`,
+    );
+  const rows: RawRow[] = [];
+  ws.eachRow({ includeEmpty: false }, (r) => {
+    const values: string[] = [];
+    for (let c = 1; c <= ws.columnCount; c++) values.push(cellText(r.getCell(c).value));
+    rows.push({ row: r.number, cells: values });
+  });
+  const [head, ...rest] = rows;
+  if (head === undefined) throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
+  // Trailing empty header cells are formatting, not columns.
+  let width = head.cells.length;
+  while (width > 0 && head.cells[width - 1] === '') width--;
+  return {
+    file,
+    sheet: ws.name,
+    header: head.cells.slice(0, width),
+    rows: rest
+      .map((r) => ({ row: r.row, cells: r.cells.slice(0, width) }))
+      .filter((r) => r.cells.some((c) => c !== '')),
+    broken: rest
+      .filter((r) => r.cells.slice(width).some((c) => c !== ''))
+      .map((r) => ({ row: r.row, message: 'a value in a column with no header' })),
+  };
+}
+
+/** Reads a CSV or XLSX file; `file` is the name problems use (default: the path's base name). */
+export async function readTable(path: string, opts: { file?: string; sheet?: string } = {}): Promise<RawTable> {
+  const file = opts.file ?? basename(path);
+  if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
+  }
+  return parseCsvTable(text, file);
+}

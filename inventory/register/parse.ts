@@ -1,0 +1,339 @@
+/**
+ * Rows of text (cells.ts) to register records, by the column mapping, then validated against
+ * `inventory/schema/register.schema.json`. Never throws for bad data: every cell that cannot be read
+ * and every record the schema refuses becomes a problem naming the file, sheet, row and column, and a
+ * row with a problem is not half-imported. Columns nobody maps are reported as warnings, not dropped
+ * silently.
+ */
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { AssetRecord, InstallCount, LicenceRecord, SoftwareTitle } from '../../devices/facts.ts';
+import { parseRosterDate } from '../roster.ts';
+import schema from '../schema/register.schema.json' with { type: 'json' };
+import type { RawTable } from './cells.ts';
+import { normHeader, REQUIRED_COLUMNS, TABLES } from './columns.ts';
+import type { ColumnMapping, ColumnSpec, TableName } from './columns.ts';
+
+export interface RegisterProblem {
+  file: string;
+  sheet?: string;
+  /** 1-based row as the spreadsheet shows it (1 = the header). */
+  row: number;
+  column?: string;
+  message: string;
+}
+
+export function formatRegisterProblem(p: RegisterProblem): string {
+  const where = `${p.file}${p.sheet === undefined ? '' : `:${p.sheet}`}:row ${p.row}`;
+  return `${where}: ${p.column === undefined ? '' : `column "${p.column}": `}${p.message}`;
+}
+
+export interface ParseOptions {
+  columns?: ColumnMapping;
+  /**
+   * Incomplete disposal records: `reject` (import: the row is refused) or `keep` (audit: the row is
+   * read, its missing parts left empty, and the disposal-records check reports it).
+   */
+  disposal?: 'reject' | 'keep';
+}
+
+export interface TableParse<T> {
+  records: T[];
+  /** The spreadsheet row each record came from. */
+  rows: number[];
+  problems: RegisterProblem[];
+  warnings: string[];
+}
+
+type RecordOf<N extends TableName> = N extends 'assets'
+  ? AssetRecord
+  : N extends 'software'
+    ? SoftwareTitle
+    : N extends 'licences'
+      ? LicenceRecord
+      : InstallCount;
+
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+ajv.addSchema(schema);
+const DEF: Record<TableName, string> = {
+  assets: 'asset',
+  software: 'software',
+  licences: 'licence',
+  installs: 'install',
+};
+function validatorFor(name: TableName): ValidateFunction {
+  const v = ajv.getSchema(`${schema.$id}#/definitions/${DEF[name]}`);
+  if (v === undefined) throw new Error(`register schema has no definition ${DEF[name]}`);
+  return v;
+}
+
+// ---------------------------------------------------------------- cells
+
+type Cell = { ok: true; value: unknown } | { ok: false; message: string };
+
+export function normaliseMac(raw: string): string | undefined {
+  const hex = raw.replace(/[-:.\s]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{12}$/.test(hex)) return undefined;
+  return hex.match(/../g)?.join(':');
+}
+
+const STATUS: Record<string, AssetRecord['status']> = {
+  'in-use': 'in-use',
+  inuse: 'in-use',
+  active: 'in-use',
+  deployed: 'in-use',
+  spare: 'spare',
+  stock: 'spare',
+  'in-stock': 'spare',
+  disposed: 'disposed',
+  'disposed-of': 'disposed',
+  'written-off': 'disposed',
+};
+
+const LICENCE_KIND: Record<string, LicenceRecord['kind']> = {
+  'per-device': 'per-device',
+  device: 'per-device',
+  'per-user': 'per-user',
+  user: 'per-user',
+  site: 'site',
+  'site-licence': 'site',
+  'site-license': 'site',
+  subscription: 'subscription',
+};
+
+const slug = (v: string) => v.toLowerCase().replace(/[\s_]+/g, '-');
+
+function readCell(spec: ColumnSpec, v: string): Cell {
+  switch (spec.type) {
+    case 'text':
+      return { ok: true, value: v };
+    case 'date': {
+      const r = parseRosterDate(v, 'auto');
+      if (!r.ok) {
+        const hint = /US|two-digit|serial/.test(r.reason) ? ` (${r.reason.replace(`${v} `, '')})` : '';
+        return { ok: false, message: `"${v}" is not a date${hint}; use dd/mm/yyyy or yyyy-mm-dd` };
+      }
+      return { ok: true, value: r.iso };
+    }
+    case 'count': {
+      const n = v.replace(/,/g, '');
+      if (!/^\d+$/.test(n)) return { ok: false, message: `"${v}" is not a whole number` };
+      return { ok: true, value: Number(n) };
+    }
+    case 'list': {
+      const out: string[] = [];
+      for (const part of v.split(/[;,\s]+/).filter((p) => p !== '')) {
+        const mac = normaliseMac(part);
+        if (mac === undefined) return { ok: false, message: `"${part}" is not a MAC address` };
+        out.push(mac);
+      }
+      return { ok: true, value: out };
+    }
+    case 'status': {
+      const s = STATUS[slug(v)];
+      return s === undefined
+        ? { ok: false, message: `"${v}" is not a status: use in-use, spare or disposed` }
+        : { ok: true, value: s };
+    }
+    case 'licence-kind': {
+      const k = LICENCE_KIND[slug(v)];
+      return k === undefined
+        ? { ok: false, message: `"${v}" is not a licence kind: use per-device, per-user, site or subscription` }
+        : { ok: true, value: k };
+    }
+    case 'yes-no': {
+      const s = v.toLowerCase();
+      if (['yes', 'y', 'true', '1'].includes(s)) return { ok: true, value: true };
+      if (['no', 'n', 'false', '0'].includes(s)) return { ok: true, value: false };
+      return { ok: false, message: `"${v}" is not yes or no` };
+    }
+  }
+}
+
+// ---------------------------------------------------------------- columns
+
+interface Columns {
+  index: Map<string, number>;
+  problems: RegisterProblem[];
+  warnings: string[];
+}
+
+function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping): Columns {
+  const specs = TABLES[name];
+  const headers = table.header.map(normHeader);
+  const index = new Map<string, number>();
+  const problems: RegisterProblem[] = [];
+  const at = { file: table.file, row: 1, ...(table.sheet === undefined ? {} : { sheet: table.sheet }) };
+  for (const spec of specs) {
+    const wanted = mapping[spec.field];
+    const names = wanted !== undefined ? [wanted] : [spec.header, ...spec.aliases];
+    const i = names.map((n) => headers.indexOf(normHeader(n))).find((x) => x >= 0);
+    if (i !== undefined) index.set(spec.field, i);
+    else if (wanted !== undefined)
+      problems.push({ ...at, column: wanted, message: `mapped to ${spec.field}, but not in the header` });
+  }
+  for (const field of REQUIRED_COLUMNS[name]) {
+    if (index.has(field) || problems.some((p) => p.message.startsWith(`mapped to ${field},`))) continue;
+    const spec = specs.find((s) => s.field === field);
+    problems.push({
+      ...at,
+      column: spec?.header ?? field,
+      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>`,
+    });
+  }
+  if (name === 'installs' && !index.has('installs') && !index.has('device'))
+    problems.push({
+      ...at,
+      column: 'Installs',
+      message: `needs an install count column (Installs, Device count) or one row per device (Device); the header has: ${table.header.join(', ')}`,
+    });
+  const used = new Set(index.values());
+  const warnings = table.header
+    .map((h, i) => ({ h, i }))
+    .filter(({ h, i }) => !used.has(i) && h !== '')
+    .map(({ h }) => `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`);
+  return { index, problems, warnings };
+}
+
+// ---------------------------------------------------------------- records
+
+function headerOf(name: TableName, field: string, mapping: ColumnMapping, table: RawTable, cols: Columns): string {
+  const i = cols.index.get(field);
+  if (i !== undefined) return table.header[i] ?? field;
+  return mapping[field] ?? TABLES[name].find((s) => s.field === field)?.header ?? field;
+}
+
+function schemaProblems(
+  errors: ErrorObject[],
+  name: TableName,
+  record: Record<string, unknown>,
+  header: (field: string) => string,
+  disposal: 'reject' | 'keep',
+): { column?: string; message: string }[] {
+  const out: { column?: string; message: string }[] = [];
+  const disposalHeaders = ['date', 'company', 'certificate', 'weeeRef'].map((f) => header(`disposal.${f}`));
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    const path = e.instancePath.split('/').filter((p) => p !== '');
+    if (e.keyword === 'required') {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      if (missing === 'disposal' || path[0] === 'disposal') {
+        if (disposal === 'keep') continue;
+        out.push({
+          column: missing === 'disposal' ? header('status') : header(`disposal.${missing}`),
+          message: `a disposed item needs ${disposalHeaders.join(', ')}; ${missing === 'disposal' ? 'none is filled in' : 'this one is empty'}`,
+        });
+        continue;
+      }
+      const message =
+        name === 'licences' && missing === 'seats'
+          ? `a ${String(record.kind)} licence needs the number of seats`
+          : 'is empty; every row needs it';
+      out.push({ column: header(missing), message });
+      continue;
+    }
+    if (e.keyword === 'not' && path.length === 0) {
+      out.push({
+        column: header('status'),
+        message: `disposal details are filled in but the status is ${String(record.status)}: set it to disposed or clear ${disposalHeaders.join(', ')}`,
+      });
+      continue;
+    }
+    const field = path[0] === 'disposal' && path[1] !== undefined ? `disposal.${path[1]}` : (path[0] ?? '');
+    out.push({ column: header(field), message: e.message ?? e.keyword });
+  }
+  return out;
+}
+
+/** The register key of a title: case, spacing and punctuation do not make two titles different. */
+export function titleKey(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
+
+export function parseTable<N extends TableName>(
+  table: RawTable,
+  name: N,
+  opts: ParseOptions = {},
+): TableParse<RecordOf<N>> {
+  const mapping = opts.columns ?? {};
+  const disposal = opts.disposal ?? 'reject';
+  const cols = resolveColumns(table, name, mapping);
+  const out: TableParse<RecordOf<N>> = { records: [], rows: [], problems: [...cols.problems], warnings: cols.warnings };
+  const where = (row: number) => ({ file: table.file, row, ...(table.sheet === undefined ? {} : { sheet: table.sheet }) });
+  for (const b of table.broken) out.problems.push({ ...where(b.row), message: b.message });
+  if (cols.problems.length > 0) return out;
+  const header = (field: string) => headerOf(name, field, mapping, table, cols);
+  const validate = validatorFor(name);
+  const firstRow = new Map<string, number>();
+
+  for (const raw of table.rows) {
+    const problems: RegisterProblem[] = [];
+    const rec: Record<string, unknown> = {};
+    const disp: Record<string, unknown> = {};
+    for (const spec of TABLES[name]) {
+      const i = cols.index.get(spec.field);
+      const v = i === undefined ? '' : (raw.cells[i] ?? '');
+      if (v === '') continue;
+      if (/[\r\n]/.test(v)) {
+        problems.push({ ...where(raw.row), column: header(spec.field), message: 'a line break inside the cell' });
+        continue;
+      }
+      const c = readCell(spec, v);
+      if (!c.ok) problems.push({ ...where(raw.row), column: header(spec.field), message: c.message });
+      else if (spec.field.startsWith('disposal.')) disp[spec.field.slice('disposal.'.length)] = c.value;
+      else if (!(Array.isArray(c.value) && c.value.length === 0)) rec[spec.field] = c.value;
+    }
+    if (Object.keys(disp).length > 0) rec.disposal = disp;
+    if (name === 'installs') {
+      const device = rec.device;
+      delete rec.device;
+      delete rec.version;
+      if (rec.installs === undefined && typeof device === 'string') rec.installs = 1;
+      if (typeof device === 'string') rec.devices = [device];
+    }
+    if (problems.length === 0 && !validate(rec))
+      for (const p of schemaProblems(validate.errors ?? [], name, rec, header, disposal))
+        problems.push({ ...where(raw.row), ...p });
+    if (problems.length === 0 && name === 'assets') {
+      for (const key of ['assetTag', 'serial'] as const) {
+        const k = `${key}:${String(rec[key]).toLowerCase()}`;
+        const first = firstRow.get(k);
+        if (first !== undefined)
+          problems.push({
+            ...where(raw.row),
+            column: header(key),
+            message: `"${String(rec[key])}" is already on row ${first}`,
+          });
+        else firstRow.set(k, raw.row);
+      }
+    }
+    if (problems.length > 0) {
+      out.problems.push(...problems);
+      continue;
+    }
+    if (name === 'assets' && rec.status === 'disposed' && disposal === 'keep') {
+      const d = (rec.disposal ?? {}) as Record<string, unknown>;
+      rec.disposal = { date: '', company: '', certificate: '', weeeRef: '', ...d };
+    }
+    out.records.push(rec as unknown as RecordOf<N>);
+    out.rows.push(raw.row);
+  }
+  if (name === 'installs') mergeInstalls(out as TableParse<InstallCount>);
+  return out;
+}
+
+/** One count per title: an export lists each version (or each device) on its own row. */
+function mergeInstalls(t: TableParse<InstallCount>): void {
+  const byKey = new Map<string, { rec: InstallCount; row: number }>();
+  t.records.forEach((r, i) => {
+    const k = titleKey(r.title);
+    const prev = byKey.get(k);
+    if (prev === undefined) byKey.set(k, { rec: { ...r }, row: t.rows[i] ?? 0 });
+    else {
+      prev.rec.installs += r.installs;
+      if (r.devices !== undefined) prev.rec.devices = [...(prev.rec.devices ?? []), ...r.devices];
+    }
+  });
+  t.records = [...byKey.values()].map((v) => v.rec);
+  t.rows = [...byKey.values()].map((v) => v.row);
+}

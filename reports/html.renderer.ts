@@ -1,0 +1,239 @@
+/**
+ * The school report as one self-contained HTML page: inline CSS, an inline SVG chart, no script and no
+ * external request (a Content-Security-Policy says so to the browser as well). The head teacher's page
+ * comes first, then the external standards, the trend, the technician's detail and the coverage.
+ * Every string from the model goes through `esc`; nothing else builds markup from data.
+ */
+import { scoreChart } from './chart.ts';
+import { esc } from './escape.ts';
+import { CLAUSE_STATUS_LABEL } from './model.ts';
+import type { ClauseStatus, ClauseView, FindingView, ReportModel, TrendItem } from './model.ts';
+
+const CSS = `
+:root{--ink:#1d2430;--muted:#5b6576;--line:#d9dee6;--met:#1c7c3c;--notmet:#b3261e;--unk:#8a5a00;--att:#2f5fa7;--wv:#6b4fa0}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);margin:0;background:#f5f6f8}
+main{max-width:1000px;margin:0 auto;padding:24px}
+section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:20px 24px;margin:0 0 20px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:0 0 12px}h3{font-size:16px;margin:18px 0 6px}
+.sub{color:var(--muted);margin:0 0 16px}
+.summary{display:flex;gap:16px;flex-wrap:wrap;margin:12px 0 18px}
+.tile{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
+.tile b{display:block;font-size:24px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{border-top:1px solid var(--line);padding:7px 8px;text-align:left;vertical-align:top}
+th{background:#f0f2f5;font-weight:600}
+.badge{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12.5px;font-weight:600;color:#fff;white-space:nowrap}
+.s-met{background:var(--met)}.s-not_met{background:var(--notmet)}.s-not_checked{background:var(--unk)}
+.s-needs_attestation{background:var(--att)}.s-waived{background:var(--wv)}
+.st-fail{color:var(--notmet);font-weight:600}.st-error{color:var(--unk);font-weight:600}.st-pass{color:var(--met)}
+.st-waived{color:var(--wv)}.st-not_applicable{color:var(--muted)}
+ul{margin:4px 0;padding-left:18px}li{margin:2px 0}
+.muted{color:var(--muted)}.small{font-size:13px}
+.clause-sec{color:var(--muted);font-size:13px}
+code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:12.5px;overflow-wrap:anywhere}
+.chart .grid{stroke:#e3e6eb}.chart .line{fill:none;stroke:#2f5fa7;stroke-width:2}.chart circle{fill:#2f5fa7}
+.chart text{font-size:11px;fill:#5b6576}
+.finding{border-top:1px solid var(--line);padding:10px 0;break-inside:avoid}
+.finding h4{margin:0 0 4px;font-size:14.5px}
+.ev td,.ev th{font-size:12.5px;padding:4px 6px}
+.note{background:#f7f3e8;border-left:4px solid var(--unk);padding:8px 12px;margin:10px 0}
+@media print{
+  body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
+  section{border:none;border-radius:0;padding:0;margin:0 0 14pt}
+  .page{break-after:page}
+  tr,.finding{break-inside:avoid}
+  .badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+  a{color:inherit;text-decoration:none}
+}
+@page{size:A4;margin:14mm}
+`;
+
+const pct = (s: number | null): string => (s === null ? 'n/a' : `${Math.round(s * 1000) / 10}%`);
+const date = (iso: string | undefined): string => (iso === undefined ? '' : iso.slice(0, 10));
+const badge = (s: ClauseStatus): string => `<span class="badge s-${s}">${esc(CLAUSE_STATUS_LABEL[s])}</span>`;
+const list = (items: readonly string[]): string =>
+  items.length === 0 ? '' : `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
+
+const MAX_HEAD_ISSUES = 5;
+
+function clauseRow(c: ClauseView): string {
+  const shown = c.issues.slice(0, MAX_HEAD_ISSUES).map((i) => i.text);
+  const more = c.issues.length - shown.length;
+  if (more > 0) shown.push(`and ${more} more (see the technician's section).`);
+  const pupils =
+    c.pupilFindings > 0
+      ? `<p class="small">${c.pupilFindings} finding${c.pupilFindings === 1 ? '' : 's'} about pupil accounts (shown by pseudonym only).</p>`
+      : '';
+  const waivers = c.waivers
+    .map(
+      (w) =>
+        `<p class="small">Exception agreed by ${esc(w.approver)} until ${esc(w.expires)}: ${esc(w.reason)}</p>`,
+    )
+    .join('');
+  return (
+    `<tr class="clause" data-clause="${esc(c.id)}" data-status="${esc(c.status)}">` +
+    `<td><div class="clause-sec">${esc(c.section)}</div>${esc(c.text)}</td>` +
+    `<td>${badge(c.status)}${list(shown)}${pupils}${waivers}</td>` +
+    `<td>${list(c.safety)}</td>` +
+    `<td>${list(c.providerWill)}</td></tr>`
+  );
+}
+
+function headPage(m: ReportModel): string {
+  const cc = m.clauseCounts;
+  const total = m.clauses.length;
+  const incomplete =
+    m.run.status === 'complete'
+      ? ''
+      : '<p class="note">This audit did not finish, so parts of the network were not checked.</p>';
+  const tiles = (['met', 'not_met', 'not_checked', 'needs_attestation', 'waived'] as const)
+    .map((s) => `<div class="tile"><b>${cc[s]}</b>${badge(s)}</div>`)
+    .join('');
+  const policy = m.policy.title === undefined ? 'your online safety policy' : `“${m.policy.title}”`;
+  return `<section id="head" class="page head-page">
+<h1>${esc(m.school.name)}: network safety report</h1>
+<p class="sub">For the head teacher. Checked on ${esc(date(m.run.asOf))} against ${esc(policy)} (version ${esc(m.policy.version)}).
+Score: <b>${esc(pct(m.score))}</b> of automatic checks passed.</p>
+${incomplete}
+<p>Of the ${total} technical clauses in your policy, ${cc.met} ${cc.met === 1 ? 'is' : 'are'} met and ${cc.not_met} ${cc.not_met === 1 ? 'is' : 'are'} not met.
+${cc.not_checked > 0 ? `${cc.not_checked} could not be checked. ` : ''}${cc.needs_attestation > 0 ? `${cc.needs_attestation} need a named person to confirm them. ` : ''}</p>
+${m.pupils.open > 0 ? `<p>${m.pupils.open} open finding${m.pupils.open === 1 ? ' is' : 's are'} about pupil accounts; pupils are never named in this part of the report.</p>` : ''}
+<div class="summary">${tiles}</div>
+<table class="clauses"><thead><tr><th style="width:30%">Your policy says</th><th style="width:24%">Status</th><th style="width:23%">What it means for pupils' safety</th><th style="width:23%">What we will do</th></tr></thead>
+<tbody>${m.clauses.map(clauseRow).join('')}</tbody></table>
+</section>`;
+}
+
+function standardsSection(m: ReportModel): string {
+  if (m.standards.length === 0) return '';
+  const body = m.standards
+    .map((s) => {
+      const rows = s.requirements
+        .map(
+          (r) =>
+            `<tr data-ref="${esc(r.ref)}"><td class="mono">${esc(r.ref)}</td><td>${esc(r.title)}</td><td>${badge(r.status)}</td></tr>`,
+        )
+        .join('');
+      const c = s.counts;
+      return `<div class="standard" data-standard="${esc(s.id)}"><h3>${esc(s.title)}</h3>
+<p class="small muted">${esc(s.publisher)}${s.version === undefined ? '' : `, version ${esc(s.version)}`}: ${c.met} met, ${c.not_met} not met, ${c.not_checked} not checked, ${c.needs_attestation} need attestation, ${c.waived} waived.</p>
+<table><thead><tr><th style="width:14%">Ref</th><th>Requirement</th><th style="width:18%">Status</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+    })
+    .join('');
+  return `<section id="standards" class="page"><h2>Against the standards that apply to your school</h2>${body}</section>`;
+}
+
+function trendList(title: string, items: readonly TrendItem[], since: boolean): string {
+  if (items.length === 0) return `<h3>${esc(title)}</h3><p class="muted">None.</p>`;
+  const li = items
+    .map(
+      (i) =>
+        `<li>${esc(i.text)}${since && i.since !== undefined ? ` <span class="muted small">(open since ${i.atLeast === true ? 'at least ' : ''}${esc(date(i.since))})</span>` : ''}</li>`,
+    )
+    .join('');
+  return `<h3>${esc(title)} (${items.length})</h3><ul>${li}</ul>`;
+}
+
+function trendSection(m: ReportModel): string {
+  const t = m.trend;
+  const chart = t.history.length > 0 ? scoreChart(t.history) : '';
+  if (t.previous === undefined)
+    return `<section id="trend"><h2>Since the last audit</h2><p class="muted">This is the first stored audit of this school, so there is nothing to compare with yet.</p>${chart}</section>`;
+  return `<section id="trend" class="page"><h2>Since the last audit</h2>
+<p class="sub">Compared with the audit of ${esc(date(t.previous.started))} (score ${esc(pct(t.previous.score))}; now ${esc(pct(m.score))}).</p>
+${chart}
+<div class="trend-new">${trendList('New problems', t.new, false)}</div>
+<div class="trend-resolved">${trendList('Put right', t.resolved, false)}</div>
+<div class="trend-open">${trendList('Still open', t.stillOpen, true)}</div>
+</section>`;
+}
+
+function evidenceTable(f: FindingView): string {
+  if (f.evidence.length === 0) return '';
+  const rows = f.evidence
+    .map(
+      (e) =>
+        `<tr><td class="mono">${esc(e.source)}</td><td class="mono">${esc(e.object)}</td><td class="mono">${esc(e.expected)}</td><td class="mono">${esc(e.actual)}</td></tr>`,
+    )
+    .join('');
+  return `<table class="ev"><thead><tr><th>Device</th><th>Object</th><th>Expected</th><th>Actual</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function findingBlock(f: FindingView): string {
+  const waiver =
+    f.waiver === undefined
+      ? ''
+      : `<p class="small">Waiver <span class="mono">${esc(f.waiver.id)}</span>${f.waivedStatus === undefined ? '' : ` (found ${esc(f.waivedStatus)})`}: ${esc(f.waiver.reason)}; approved by ${esc(f.waiver.approver)} on ${esc(f.waiver.granted)}, expires ${esc(f.waiver.expires)}.</p>`;
+  const remediation =
+    f.status === 'fail' || f.status === 'error' || f.status === 'waived'
+      ? `<div class="small"><b>Remediation</b>${list(f.remediation)}</div>`
+      : '';
+  return `<div class="finding" data-key="${esc(f.key)}" data-status="${esc(f.status)}">
+<h4><span class="st-${esc(f.status)}">${esc(f.status.replace('_', ' ').toUpperCase())}</span> · ${esc(f.severity)} · <span class="mono">${esc(f.checkId)}</span></h4>
+<p>${esc(f.reason)}</p>
+${evidenceTable(f)}
+<p class="small muted">Clauses: ${esc(f.clauses.join(', ') || 'none')} · Controls: ${esc(f.controls.join(', '))} · References: ${esc(f.references.join(', ') || 'none')}</p>
+${remediation}${waiver}</div>`;
+}
+
+function technicalSection(m: ReportModel): string {
+  if (!m.technical) return '';
+  const devices = m.devices
+    .map(
+      (d) =>
+        `<tr><td class="mono">${esc(d.name)}</td><td>${esc(d.kind)}</td><td>${d.ok ? 'read' : '<span class="st-error">not read</span>'}</td><td class="mono">${esc(d.error ?? d.collectedAt ?? '')}</td></tr>`,
+    )
+    .join('');
+  const open = m.findings.filter((f) => f.status !== 'pass' && f.status !== 'not_applicable');
+  const rest = m.findings.filter((f) => f.status === 'pass' || f.status === 'not_applicable');
+  const warnings =
+    m.warnings.length === 0
+      ? ''
+      : `<h3>Warnings</h3>${list(m.warnings.map((w) => `${w.code}: ${w.message}`))}`;
+  return `<section id="technical" class="page"><h2>Technician's detail</h2>
+<p class="sub">Run <span class="mono">${esc(m.run.id)}</span>, started ${esc(m.run.started)}, schoolnet ${esc(m.run.toolVersion)}; ${m.counts.pass} pass, ${m.counts.fail} fail, ${m.counts.error} error, ${m.counts.waived} waived, ${m.counts.not_applicable} not applicable.</p>
+<h3>Devices and sources</h3>
+<table><thead><tr><th>Name</th><th>Kind</th><th>Read</th><th>Detail</th></tr></thead><tbody>${devices}</tbody></table>
+${warnings}
+<h3>Findings to act on (${open.length})</h3>
+${open.map(findingBlock).join('') || '<p class="muted">None.</p>'}
+<h3>Passed and not applicable (${rest.length})</h3>
+${rest.map(findingBlock).join('') || '<p class="muted">None.</p>'}
+</section>`;
+}
+
+function coverageSection(m: ReportModel): string {
+  const rows = m.coverage
+    .map((c) => {
+      const why =
+        c.why === 'attestation'
+          ? `Needs attestation${c.attestation === undefined ? '' : `: ${c.attestation.who}, ${c.attestation.every}`}`
+          : c.why === 'not-applicable'
+            ? 'Every check for it was not applicable here'
+            : 'No check evidences it';
+      return `<tr data-clause="${esc(c.id)}"><td><div class="clause-sec">${esc(c.section)}</div>${esc(c.text)}</td><td>${esc(why)}</td></tr>`;
+    })
+    .join('');
+  return `<section id="coverage"><h2>Coverage: clauses no automatic check evidences</h2>
+${m.coverage.length === 0 ? '<p class="muted">Every clause is evidenced by at least one check.</p>' : `<table><thead><tr><th>Clause</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`}
+<p class="small muted">Clause map ${esc(m.policy.file)} version ${esc(m.policy.version)}${m.policy.reviewed === undefined ? '' : `, reviewed ${esc(m.policy.reviewed)}`}.</p>
+</section>`;
+}
+
+export function renderHtml(m: ReportModel): string {
+  return `<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(m.school.name)}: network safety report ${esc(date(m.run.asOf))}</title>
+<style>${CSS}</style></head>
+<body><main>
+${headPage(m)}
+${standardsSection(m)}
+${trendSection(m)}
+${technicalSection(m)}
+${coverageSection(m)}
+</main></body></html>
+`;
+}
