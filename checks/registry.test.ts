@@ -18,6 +18,8 @@ const missing: Partial<Record<FactNeed, { device: string; parts: FactParts }>> =
   'switch-cli': { device: 'core-sw1-cli', parts: { switches: [ok(switchFacts()), failed('core-sw1-cli')] } },
   directory: { device: 'directory', parts: { directory: failed('directory') } },
   roster: { device: 'roster', parts: { roster: null } },
+  // The example declaration names no register, so a register check may only say not_applicable.
+  register: { device: 'register', parts: {} },
 };
 
 describe('every check, with the facts it needs missing', () => {

@@ -33,6 +33,14 @@ import routerosUserDefaultAdminRemoved from './firewall/routeros-user-default-ad
 import routerosFirmwareMinimum from './firmware/routeros-firmware-minimum.check.ts';
 import switchFirmwareMinimum from './firmware/switch-firmware-minimum.check.ts';
 import governancePolicyReviewDue from './governance/governance-policy-review-due.check.ts';
+import inventoryDevicesRegistered from './inventory/inventory-devices-registered.check.ts';
+import inventoryDevicesSeen from './inventory/inventory-devices-seen.check.ts';
+import inventoryDisposalRecordsComplete from './inventory/inventory-disposal-records-complete.check.ts';
+import inventoryDisposedNotReappearing from './inventory/inventory-disposed-not-reappearing.check.ts';
+import inventoryEndOfSupport from './inventory/inventory-end-of-support.check.ts';
+import inventoryLicencesExpiring from './inventory/inventory-licences-expiring.check.ts';
+import inventoryLicencesSufficient from './inventory/inventory-licences-sufficient.check.ts';
+import inventorySoftwareLicensed from './inventory/inventory-software-licensed.check.ts';
 import directoryPasswordCharacterRules from './passwords/directory-password-character-rules.check.ts';
 import directoryPasswordExpiryGuidance from './passwords/directory-password-expiry-guidance.check.ts';
 import directoryPasswordExpiry from './passwords/directory-password-expiry.check.ts';
@@ -83,6 +91,14 @@ export const allChecks: readonly Check[] = [
   routerosFirmwareMinimum,
   switchFirmwareMinimum,
   governancePolicyReviewDue,
+  inventoryDevicesRegistered,
+  inventoryDevicesSeen,
+  inventoryDisposalRecordsComplete,
+  inventoryDisposedNotReappearing,
+  inventoryEndOfSupport,
+  inventoryLicencesExpiring,
+  inventoryLicencesSufficient,
+  inventorySoftwareLicensed,
   directoryPasswordCharacterRules,
   directoryPasswordExpiryGuidance,
   directoryPasswordExpiry,

@@ -5,7 +5,10 @@
 import { esc } from './escape.ts';
 import type { ScorePoint } from './model.ts';
 
-export function scoreChart(points: readonly ScorePoint[], opts: { width?: number; height?: number } = {}): string {
+export function scoreChart(
+  points: readonly ScorePoint[],
+  opts: { width?: number; height?: number } = {},
+): string {
   const w = opts.width ?? 640;
   const h = opts.height ?? 180;
   const pad = { l: 40, r: 12, t: 12, b: 28 };

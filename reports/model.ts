@@ -191,7 +191,10 @@ export function plainWords(s: string): string {
   let out = s;
   // Nested brackets are rare; two passes remove them.
   for (let i = 0; i < 2; i++) out = out.replace(/\s*\([^()]*\)/g, '');
-  return out.replace(/\s+([,.;:])/g, '$1').replace(/\s{2,}/g, ' ').trim();
+  return out
+    .replace(/\s+([,.;:])/g, '$1')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 /** The precedence every summary uses: anything failing beats anything unknown beats a waiver. */

@@ -12,6 +12,7 @@ import { collectSwitchFacts } from '../../devices/snmp/collect.ts';
 import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
 import { loadPolicy } from '../../inventory/policy.ts';
 import type { PolicyMap } from '../../inventory/policy.ts';
+import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
 import { RosterError, formatRosterProblem, rosterFacts } from '../../inventory/roster.ts';
 import type { FrameworkId, LoadedSchool } from '../../inventory/types.ts';
 import { loadWaivers } from '../../inventory/waivers.ts';
@@ -79,6 +80,22 @@ export const defaultCollectors: Collectors = {
           e.problems.slice(0, 5).map(formatRosterProblem).join('; '),
           {
             hint: 'fix the roster export (see the lines named) and audit again',
+          },
+        );
+      throw e;
+    }
+  },
+  async register(loaded) {
+    try {
+      return await loadRegister(loaded);
+    } catch (e) {
+      if (e instanceof RegisterError)
+        throw new DeviceError(
+          'E-CONFIG',
+          'register',
+          e.problems.slice(0, 5).map(formatRegisterProblem).join('; '),
+          {
+            hint: 'fix the register spreadsheet (see the rows named) and audit again',
           },
         );
       throw e;

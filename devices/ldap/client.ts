@@ -183,7 +183,7 @@ class Session {
 
   async search(req: SearchRequest): Promise<RawEntry[]> {
     const out: RawEntry[] = [];
-    for await (const page of this.pages(req)) for (const e of page) out.push(e);
+    for await (const page of this.pages(req)) out.push(...page);
     return out;
   }
 

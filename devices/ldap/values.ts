@@ -15,7 +15,7 @@ function lookup(entry: RawEntry, attribute: string): string | string[] | Buffer 
   const direct = entry[attribute];
   if (direct !== undefined) return direct;
   const lower = attribute.toLowerCase();
-  for (const key of Object.keys(entry)) if (key.toLowerCase() === lower) return entry[key];
+  for (const key in entry) if (key.length === lower.length && key.toLowerCase() === lower) return entry[key];
   return undefined;
 }
 
@@ -33,8 +33,11 @@ export function texts(entry: RawEntry, attribute: string): string[] {
 
 /** The first value as text, or undefined when absent or empty. */
 export function text(entry: RawEntry, attribute: string): string | undefined {
-  const first = texts(entry, attribute)[0];
-  return first === undefined || first === '' ? undefined : first;
+  const v = lookup(entry, attribute);
+  const first = Array.isArray(v) ? (v as (string | Buffer)[])[0] : v;
+  if (first === undefined) return undefined;
+  const t = asText(first);
+  return t === '' ? undefined : t;
 }
 
 /** Every value of an attribute as bytes (for binary attributes such as objectGUID). */

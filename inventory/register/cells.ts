@@ -94,7 +94,11 @@ export function cellText(v: ExcelJS.CellValue): string {
   if (v instanceof Date) return isoDate(v);
   if (typeof v === 'string') return v.trim();
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if ('richText' in v) return v.richText.map((r) => r.text).join('').trim();
+  if ('richText' in v)
+    return v.richText
+      .map((r) => r.text)
+      .join('')
+      .trim();
   if ('error' in v) return String(v.error);
   if ('formula' in v || 'sharedFormula' in v) {
     const r = (v as { result?: ExcelJS.CellValue }).result;
@@ -144,7 +148,10 @@ export async function readXlsxTable(path: string, file: string, sheet?: string):
 }
 
 /** Reads a CSV or XLSX file; `file` is the name problems use (default: the path's base name). */
-export async function readTable(path: string, opts: { file?: string; sheet?: string } = {}): Promise<RawTable> {
+export async function readTable(
+  path: string,
+  opts: { file?: string; sheet?: string } = {},
+): Promise<RawTable> {
   const file = opts.file ?? basename(path);
   if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet);
   let text: string;

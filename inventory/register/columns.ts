@@ -19,21 +19,41 @@ export interface ColumnSpec {
 
 export const TABLES: Record<TableName, ColumnSpec[]> = {
   assets: [
-    { field: 'assetTag', header: 'Asset Tag', aliases: ['Asset', 'Asset No', 'Asset Number', 'Tag'], type: 'text' },
+    {
+      field: 'assetTag',
+      header: 'Asset Tag',
+      aliases: ['Asset', 'Asset No', 'Asset Number', 'Tag'],
+      type: 'text',
+    },
     { field: 'serial', header: 'Serial', aliases: ['Serial Number', 'Serial No', 'S/N'], type: 'text' },
     { field: 'model', header: 'Model', aliases: ['Make/Model', 'Product'], type: 'text' },
     { field: 'kind', header: 'Kind', aliases: ['Type', 'Device Type', 'Category'], type: 'text' },
     { field: 'mac', header: 'MAC Addresses', aliases: ['MAC', 'MAC Address', 'Wi-Fi MAC'], type: 'list' },
-    { field: 'hostname', header: 'Hostname', aliases: ['Host Name', 'Computer Name', 'Device Name'], type: 'text' },
+    {
+      field: 'hostname',
+      header: 'Hostname',
+      aliases: ['Host Name', 'Computer Name', 'Device Name'],
+      type: 'text',
+    },
     { field: 'assignee', header: 'Assignee', aliases: ['Assigned To', 'User'], type: 'text' },
     { field: 'location', header: 'Location', aliases: ['Room'], type: 'text' },
-    { field: 'purchaseDate', header: 'Purchase Date', aliases: ['Purchased', 'Date Purchased'], type: 'date' },
+    {
+      field: 'purchaseDate',
+      header: 'Purchase Date',
+      aliases: ['Purchased', 'Date Purchased'],
+      type: 'date',
+    },
     { field: 'warrantyEnd', header: 'Warranty End', aliases: ['Warranty Expiry', 'Warranty'], type: 'date' },
     { field: 'endOfSupport', header: 'End of Support', aliases: ['EOS', 'End Of Life', 'EOL'], type: 'date' },
     { field: 'status', header: 'Status', aliases: [], type: 'status' },
     { field: 'lastSeen', header: 'Last Seen', aliases: ['Last Seen On Network'], type: 'date' },
     { field: 'disposal.date', header: 'Disposal Date', aliases: ['Disposed', 'Date Disposed'], type: 'date' },
-    { field: 'disposal.company', header: 'Disposal Company', aliases: ['Disposed By', 'Authorised Company'], type: 'text' },
+    {
+      field: 'disposal.company',
+      header: 'Disposal Company',
+      aliases: ['Disposed By', 'Authorised Company'],
+      type: 'text',
+    },
     {
       field: 'disposal.certificate',
       header: 'Disposal Certificate',
@@ -46,15 +66,30 @@ export const TABLES: Record<TableName, ColumnSpec[]> = {
     { field: 'title', header: 'Title', aliases: ['Application', 'Software', 'Name'], type: 'text' },
     { field: 'publisher', header: 'Publisher', aliases: ['Vendor'], type: 'text' },
     { field: 'version', header: 'Version', aliases: [], type: 'text' },
-    { field: 'licenceRequired', header: 'Licence Required', aliases: ['Licensed', 'License Required'], type: 'yes-no' },
+    {
+      field: 'licenceRequired',
+      header: 'Licence Required',
+      aliases: ['Licensed', 'License Required'],
+      type: 'yes-no',
+    },
   ],
   licences: [
     { field: 'title', header: 'Title', aliases: ['Application', 'Software', 'Product'], type: 'text' },
-    { field: 'kind', header: 'Kind', aliases: ['Licence Type', 'License Type', 'Type'], type: 'licence-kind' },
+    {
+      field: 'kind',
+      header: 'Kind',
+      aliases: ['Licence Type', 'License Type', 'Type'],
+      type: 'licence-kind',
+    },
     { field: 'seats', header: 'Seats', aliases: ['Quantity', 'Licences', 'Licenses'], type: 'count' },
     { field: 'start', header: 'Start', aliases: ['Start Date'], type: 'date' },
     { field: 'expiry', header: 'Expiry', aliases: ['Expiry Date', 'End Date', 'Renewal Date'], type: 'date' },
-    { field: 'contractRef', header: 'Contract Ref', aliases: ['Contract', 'Order Number', 'PO'], type: 'text' },
+    {
+      field: 'contractRef',
+      header: 'Contract Ref',
+      aliases: ['Contract', 'Order Number', 'PO'],
+      type: 'text',
+    },
   ],
   installs: [
     {
@@ -63,8 +98,18 @@ export const TABLES: Record<TableName, ColumnSpec[]> = {
       aliases: ['Application', 'Application Name', 'Software', 'Display Name', 'Name'],
       type: 'text',
     },
-    { field: 'installs', header: 'Installs', aliases: ['Device Count', 'Install Count', 'Installations', 'Count'], type: 'count' },
-    { field: 'device', header: 'Device', aliases: ['Device Name', 'Computer', 'Computer Name'], type: 'text' },
+    {
+      field: 'installs',
+      header: 'Installs',
+      aliases: ['Device Count', 'Install Count', 'Installations', 'Count'],
+      type: 'count',
+    },
+    {
+      field: 'device',
+      header: 'Device',
+      aliases: ['Device Name', 'Computer', 'Computer Name'],
+      type: 'text',
+    },
     { field: 'version', header: 'Version', aliases: [], type: 'text' },
   ],
 };
@@ -81,7 +126,11 @@ export const REQUIRED_COLUMNS: Record<TableName, string[]> = {
 export type ColumnMapping = Partial<Record<string, string>>;
 
 export function normHeader(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().replace(/\s+/g, ' ').toLowerCase();
+  return h
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .replace(/\s+/g, ' ')
+    .toLowerCase();
 }
 
 /** Parses `field=Header` pairs (the CLI's `--map`), refusing fields the table does not have. */

@@ -138,7 +138,10 @@ function readCell(spec: ColumnSpec, v: string): Cell {
     case 'licence-kind': {
       const k = LICENCE_KIND[slug(v)];
       return k === undefined
-        ? { ok: false, message: `"${v}" is not a licence kind: use per-device, per-user, site or subscription` }
+        ? {
+            ok: false,
+            message: `"${v}" is not a licence kind: use per-device, per-user, site or subscription`,
+          }
         : { ok: true, value: k };
     }
     case 'yes-no': {
@@ -191,13 +194,22 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
   const warnings = table.header
     .map((h, i) => ({ h, i }))
     .filter(({ h, i }) => !used.has(i) && h !== '')
-    .map(({ h }) => `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`);
+    .map(
+      ({ h }) =>
+        `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
+    );
   return { index, problems, warnings };
 }
 
 // ---------------------------------------------------------------- records
 
-function headerOf(name: TableName, field: string, mapping: ColumnMapping, table: RawTable, cols: Columns): string {
+function headerOf(
+  name: TableName,
+  field: string,
+  mapping: ColumnMapping,
+  table: RawTable,
+  cols: Columns,
+): string {
   const i = cols.index.get(field);
   if (i !== undefined) return table.header[i] ?? field;
   return mapping[field] ?? TABLES[name].find((s) => s.field === field)?.header ?? field;
@@ -247,7 +259,10 @@ function schemaProblems(
 
 /** The register key of a title: case, spacing and punctuation do not make two titles different. */
 export function titleKey(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
 
 export function parseTable<N extends TableName>(
@@ -258,8 +273,17 @@ export function parseTable<N extends TableName>(
   const mapping = opts.columns ?? {};
   const disposal = opts.disposal ?? 'reject';
   const cols = resolveColumns(table, name, mapping);
-  const out: TableParse<RecordOf<N>> = { records: [], rows: [], problems: [...cols.problems], warnings: cols.warnings };
-  const where = (row: number) => ({ file: table.file, row, ...(table.sheet === undefined ? {} : { sheet: table.sheet }) });
+  const out: TableParse<RecordOf<N>> = {
+    records: [],
+    rows: [],
+    problems: [...cols.problems],
+    warnings: cols.warnings,
+  };
+  const where = (row: number) => ({
+    file: table.file,
+    row,
+    ...(table.sheet === undefined ? {} : { sheet: table.sheet }),
+  });
   for (const b of table.broken) out.problems.push({ ...where(b.row), message: b.message });
   if (cols.problems.length > 0) return out;
   const header = (field: string) => headerOf(name, field, mapping, table, cols);
@@ -275,7 +299,11 @@ export function parseTable<N extends TableName>(
       const v = i === undefined ? '' : (raw.cells[i] ?? '');
       if (v === '') continue;
       if (/[\r\n]/.test(v)) {
-        problems.push({ ...where(raw.row), column: header(spec.field), message: 'a line break inside the cell' });
+        problems.push({
+          ...where(raw.row),
+          column: header(spec.field),
+          message: 'a line break inside the cell',
+        });
         continue;
       }
       const c = readCell(spec, v);

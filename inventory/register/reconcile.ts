@@ -164,7 +164,8 @@ function matcher(assets: readonly AssetRecord[]): (s: Sighting) => AssetRecord[]
   const bySerial = new Map<string, AssetRecord[]>();
   const byMac = new Map<string, AssetRecord[]>();
   const byHost = new Map<string, AssetRecord[]>();
-  const add = (m: Map<string, AssetRecord[]>, k: string, a: AssetRecord) => m.set(k, [...(m.get(k) ?? []), a]);
+  const add = (m: Map<string, AssetRecord[]>, k: string, a: AssetRecord) =>
+    m.set(k, [...(m.get(k) ?? []), a]);
   for (const a of assets) {
     add(bySerial, a.serial.toLowerCase(), a);
     for (const mac of a.mac ?? []) add(byMac, mac.toUpperCase(), a);
@@ -218,7 +219,8 @@ export function reconcileAssets(
     if (a.status !== 'in-use') continue;
     if (a.warrantyEnd !== undefined && daysSince(a.warrantyEnd, opts.now) > 0)
       out.warrantyExpired.push({ asset: a, date: a.warrantyEnd, days: daysSince(a.warrantyEnd, opts.now) });
-    const visible = (a.mac?.length ?? 0) > 0 || a.hostname !== undefined || NETWORK_KINDS.has(a.kind.toLowerCase());
+    const visible =
+      (a.mac?.length ?? 0) > 0 || a.hostname !== undefined || NETWORK_KINDS.has(a.kind.toLowerCase());
     if (!visible || out.seen.has(a.assetTag)) continue;
     if (a.lastSeen === undefined) out.notSeen.push({ asset: a });
     else {

@@ -29,7 +29,9 @@ export function tableRows(
   records: readonly object[],
   mapping: ColumnMapping = {},
 ): { header: string[]; rows: string[][] } {
-  const specs = TABLES[name].filter((s) => name !== 'installs' || s.field === 'title' || s.field === 'installs');
+  const specs = TABLES[name].filter(
+    (s) => name !== 'installs' || s.field === 'title' || s.field === 'installs',
+  );
   const header = specs.map((s) => mapping[s.field] ?? s.header);
   const rows = records.map((r) =>
     specs.map((s) => {

@@ -89,7 +89,7 @@ function roster(list: Person[], rows = 2000): string {
   const lines = ['UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
   const step = Math.max(1, Math.floor(list.length / rows));
   for (let i = 0; i < rows; i++) {
-    const p = list[(i * step) % list.length] as Person;
+    const p = list[(i * step + (i % 7)) % list.length] as Person;
     const leaver = i % 2 === 0;
     const upn = i % 40 === 0 ? '' : i % 97 === 0 ? `gone${i}@school.test` : `${p.uid}@school.test`;
     lines.push([upn, p.given, p.surname, p.ou === 'staff' ? 'Staff' : 'Pupil', leaver ? (i % 4 ? '22/07/2026' : '2026-07-22') : '', '01/09/2020', '04/09/2025'].join(','));

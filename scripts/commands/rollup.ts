@@ -1,12 +1,93 @@
+/**
+ * `schoolnet rollup`: every school's latest audit at a glance for the provider, the controls failing
+ * most across the estate, and schools whose audits are stale, erroring or incomplete. Exit codes: 0
+ * nothing needs attention, 1 some school fails something, 2 some school is stale, erroring or
+ * incomplete, 3 usage error.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { loadCatalog } from '../../checks/catalog/catalog.ts';
+import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import type { ResultsStore } from '../../checks/engine/store.ts';
+import {
+  buildRollup,
+  latestRuns,
+  renderRollupHtml,
+  renderRollupJson,
+  renderRollupTable,
+} from '../../reports/rollup.ts';
 
-// Placeholder until its issue lands: the command is listed so the CLI contract's names are fixed.
+export interface RollupCliOptions {
+  store?: string;
+  format: 'html' | 'json' | 'table';
+  staleAfterDays: number;
+  out?: string;
+  now?: Date;
+}
+
+const days = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of days above 0');
+  return n;
+};
+
+export async function runRollupCommand(
+  o: RollupCliOptions,
+  io: { out(t: string): void; err(t: string): void } = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  },
+): Promise<number> {
+  let store: ResultsStore;
+  try {
+    store = openStore(resolve(o.store ?? defaultStorePath()));
+  } catch (e) {
+    io.err(`schoolnet rollup: ${(e as Error).message}`);
+    return 3;
+  }
+  try {
+    const m = buildRollup(latestRuns(store), {
+      now: o.now ?? new Date(),
+      staleAfterDays: o.staleAfterDays,
+      catalog: loadCatalog(),
+    });
+    const text =
+      o.format === 'json'
+        ? renderRollupJson(m)
+        : o.format === 'html'
+          ? renderRollupHtml(m)
+          : renderRollupTable(m);
+    if (o.out !== undefined) {
+      const file = resolve(o.out);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, text);
+      io.err(`wrote ${file}`);
+    } else io.out(text);
+    if (m.totals.schools === 0) io.err(`schoolnet rollup: no audit runs in ${store.path}`);
+    if (m.attention.length > 0) return 2;
+    return m.totals.withFails > 0 ? 1 : 0;
+  } finally {
+    store.close();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('rollup')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('schoolnet rollup is not built yet');
+    .description("Every school's latest audit at a glance; controls failing most; stale or erroring audits.")
+    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['html', 'json', 'table']).default('table'),
+    )
+    .option('--stale-after-days <n>', 'an audit older than this is stale', days, 2)
+    .option('--out <file>', 'write to this file instead of stdout')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all well, 1 failures somewhere, 2 a school is stale, erroring or incomplete, 3 usage error.',
+    )
+    .action(async (o: RollupCliOptions) => {
+      process.exitCode = await runRollupCommand(o);
     });
 }

@@ -113,8 +113,8 @@ export class NightlyRecords {
       .prepare(
         `INSERT INTO scheduled_runs (school, fire_key, fired_at, run_id, started, finished, outcome, exit_code, message)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (school, fire_key, fired_at) DO UPDATE SET run_id = excluded.run_id,
-           started = excluded.started, finished = excluded.finished, outcome = excluded.outcome,
+         ON CONFLICT (school, fire_key, fired_at) DO UPDATE SET run_id = COALESCE(excluded.run_id, run_id),
+           started = COALESCE(excluded.started, started), finished = excluded.finished, outcome = excluded.outcome,
            exit_code = excluded.exit_code, message = excluded.message`,
       )
       .run(
