@@ -240,7 +240,8 @@ function headIssue(schoolId: string, f: RunFinding, look: Lookup): HeadIssue {
     pseudonym === undefined
       ? f.reason
       : `${look.titleOf(f)}: ${f.status === 'error' ? 'could not be checked for' : 'not met for'} ${pseudonym}.`;
-  return { key: f.key, status: f.status, severity: f.severity, text, pupil: pseudonym !== undefined };
+  const key = pseudonym === undefined ? f.key : `${f.checkId}|${pseudonym}`;
+  return { key, status: f.status, severity: f.severity, text, pupil: pseudonym !== undefined };
 }
 
 function findingView(schoolId: string, f: RunFinding, look: Lookup, technical: boolean): FindingView {
@@ -389,12 +390,10 @@ function trendView(
   const openNow = new Map(run.findings.filter(isOpen).map((f) => [f.key, f]));
   const openBefore = new Map(base.findings.filter(isOpen).map((f) => [f.key, f]));
   const openSets = previous.map((r) => new Set(r.findings.filter(isOpen).map((f) => f.key)));
-  const item = (f: RunFinding): TrendItem => ({
-    key: f.key,
-    checkId: f.checkId,
-    severity: f.severity,
-    text: headIssue(run.school.id, f, look).text,
-  });
+  const item = (f: RunFinding): TrendItem => {
+    const h = headIssue(run.school.id, f, look);
+    return { key: h.key, checkId: f.checkId, severity: f.severity, text: h.text };
+  };
   for (const [key, f] of openNow) {
     if (!openBefore.has(key)) {
       trend.new.push({ ...item(f), since: run.started });
