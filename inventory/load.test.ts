@@ -106,6 +106,14 @@ const INVALID_CASES: Case[] = [
     message: /RADIUS server "radius2" is not declared/,
   },
   {
+    fixture: 'radius-host-name',
+    line: 25,
+    column: 11,
+    pointer: '/radius/0/host',
+    message:
+      /^must be an IPv4 address such as 10\.40\.0\.10, not a host name: RouterOS's \/radius takes an address$/,
+  },
+  {
     fixture: 'overlapping-subnets',
     line: 20,
     column: 13,

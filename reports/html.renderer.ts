@@ -17,11 +17,13 @@ main{max-width:1000px;margin:0 auto;padding:24px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:20px 24px;margin:0 0 20px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:0 0 12px}h3{font-size:16px;margin:18px 0 6px}
 .sub{color:var(--muted);margin:0 0 16px}
-.summary{display:flex;gap:16px;flex-wrap:wrap;margin:12px 0 18px}
-.tile{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
+.summary{display:flex;gap:10px;margin:12px 0 18px}
+.tile{border:1px solid var(--line);border-radius:6px;padding:8px 12px;flex:1;min-width:0}
 .tile b{display:block;font-size:24px}
+.tile .badge{white-space:normal}
 table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{border-top:1px solid var(--line);padding:7px 8px;text-align:left;vertical-align:top}
+table.clauses,table.fixed{table-layout:fixed}
+th,td{border-top:1px solid var(--line);padding:7px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f0f2f5;font-weight:600}
 .badge{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12.5px;font-weight:600;color:#fff;white-space:nowrap}
 .s-met{background:var(--met)}.s-not_met{background:var(--notmet)}.s-not_checked{background:var(--unk)}
@@ -42,7 +44,8 @@ code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size
   body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
   section{border:none;border-radius:0;padding:0;margin:0 0 14pt}
   .page{break-after:page}
-  tr,.finding{break-inside:avoid}
+  table:not(.clauses) tr,.finding{break-inside:avoid}
+  thead{display:table-header-group}
   .badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   a{color:inherit;text-decoration:none}
 }
@@ -56,6 +59,7 @@ const list = (items: readonly string[]): string =>
   items.length === 0 ? '' : `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
 
 const MAX_HEAD_ISSUES = 5;
+const MAX_TREND_ITEMS = 15;
 
 function clauseRow(c: ClauseView): string {
   const shown = c.issues.slice(0, MAX_HEAD_ISSUES).map((i) => i.text);
@@ -100,7 +104,8 @@ ${incomplete}
 ${cc.not_checked > 0 ? `${cc.not_checked} could not be checked. ` : ''}${cc.needs_attestation > 0 ? `${cc.needs_attestation} need a named person to confirm them. ` : ''}</p>
 ${m.pupils.open > 0 ? `<p>${m.pupils.open} open finding${m.pupils.open === 1 ? ' is' : 's are'} about pupil accounts; pupils are never named in this part of the report.</p>` : ''}
 <div class="summary">${tiles}</div>
-<table class="clauses"><thead><tr><th style="width:30%">Your policy says</th><th style="width:24%">Status</th><th style="width:23%">What it means for pupils' safety</th><th style="width:23%">What we will do</th></tr></thead>
+<table class="clauses"><colgroup><col style="width:24%"><col style="width:28%"><col style="width:24%"><col style="width:24%"></colgroup>
+<thead><tr><th>Your policy says</th><th>Status</th><th>What it means for pupils' safety</th><th>What we will do</th></tr></thead>
 <tbody>${m.clauses.map(clauseRow).join('')}</tbody></table>
 </section>`;
 }
@@ -126,13 +131,16 @@ function standardsSection(m: ReportModel): string {
 
 function trendList(title: string, items: readonly TrendItem[], since: boolean): string {
   if (items.length === 0) return `<h3>${esc(title)}</h3><p class="muted">None.</p>`;
+  const more = items.length - MAX_TREND_ITEMS;
   const li = items
+    .slice(0, MAX_TREND_ITEMS)
     .map(
       (i) =>
         `<li>${esc(i.text)}${since && i.since !== undefined ? ` <span class="muted small">(open since ${i.atLeast === true ? 'at least ' : ''}${esc(date(i.since))})</span>` : ''}</li>`,
     )
     .join('');
-  return `<h3>${esc(title)} (${items.length})</h3><ul>${li}</ul>`;
+  const tail = more > 0 ? `<li class="muted">and ${more} more (see the technician's section).</li>` : '';
+  return `<h3>${esc(title)} (${items.length})</h3><ul>${li}${tail}</ul>`;
 }
 
 function trendSection(m: ReportModel): string {
@@ -177,6 +185,10 @@ ${evidenceTable(f)}
 ${remediation}${waiver}</div>`;
 }
 
+function passRow(f: FindingView): string {
+  return `<tr class="finding-row" data-key="${esc(f.key)}" data-status="${esc(f.status)}"><td class="st-${esc(f.status)}">${esc(f.status === 'pass' ? 'pass' : 'n/a')}</td><td class="mono">${esc(f.checkId)}</td><td class="mono">${esc(f.subject)}</td><td>${esc(f.reason)}</td></tr>`;
+}
+
 function technicalSection(m: ReportModel): string {
   if (!m.technical) return '';
   const devices = m.devices
@@ -199,7 +211,7 @@ ${warnings}
 <h3>Findings to act on (${open.length})</h3>
 ${open.map(findingBlock).join('') || '<p class="muted">None.</p>'}
 <h3>Passed and not applicable (${rest.length})</h3>
-${rest.map(findingBlock).join('') || '<p class="muted">None.</p>'}
+${rest.length === 0 ? '<p class="muted">None.</p>' : `<table class="fixed small passed"><colgroup><col style="width:10%"><col style="width:26%"><col style="width:20%"><col></colgroup><thead><tr><th>Status</th><th>Check</th><th>Subject</th><th>Reason</th></tr></thead><tbody>${rest.map(passRow).join('')}</tbody></table>`}
 </section>`;
 }
 

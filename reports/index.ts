@@ -34,7 +34,7 @@ export interface RenderOptions {
   /** Default true; false leaves the technician's section out and withholds pupil details everywhere. */
   includeTechnical?: boolean;
   catalog?: Catalog;
-  /** How many earlier runs to read for "still open since" (default 12). */
+  /** How many earlier runs to read for "still open since" (default 6; older problems say "at least since"). */
   historyRuns?: number;
 }
 
@@ -46,7 +46,7 @@ export function isReportFormat(f: string): f is ReportFormat {
 export function historyOf(
   store: ResultsStore,
   run: AuditRun,
-  maxRuns = 12,
+  maxRuns = 6,
 ): { previous: AuditRun[]; scores: ScorePoint[] } {
   const previous: AuditRun[] = [];
   let at = run.id;

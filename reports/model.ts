@@ -244,6 +244,39 @@ function headIssue(schoolId: string, f: RunFinding, look: Lookup): HeadIssue {
   return { key, status: f.status, severity: f.severity, text, pupil: pseudonym !== undefined };
 }
 
+/**
+ * The head's lines for a clause: one per finding, except that findings about pupils are gathered into
+ * one line per check ("... for 4 pupil accounts (pupil-3f9a2c, ...)") so a list of children does not
+ * crowd out everything else.
+ */
+function headIssues(open: readonly RunFinding[], schoolId: string, look: Lookup): HeadIssue[] {
+  const out: HeadIssue[] = [];
+  const pupils = new Map<string, RunFinding[]>();
+  for (const f of open) {
+    if (f.personal !== 'pupil') out.push(headIssue(schoolId, f, look));
+    else pupils.set(f.checkId, [...(pupils.get(f.checkId) ?? []), f]);
+  }
+  for (const [checkId, fs] of pupils) {
+    const first = fs[0];
+    if (first === undefined) continue;
+    if (fs.length === 1) {
+      out.push(headIssue(schoolId, first, look));
+      continue;
+    }
+    const ids = fs.map((f) => pseudonymOf(schoolId, f) ?? '');
+    const shown = ids.slice(0, 6).join(', ') + (ids.length > 6 ? `, and ${ids.length - 6} more` : '');
+    const what = fs.every((f) => f.status === 'error') ? 'could not be checked for' : 'not met for';
+    out.push({
+      key: `${checkId}|pupils`,
+      status: fs.some((f) => f.status === 'fail') ? 'fail' : 'error',
+      severity: first.severity,
+      text: `${look.titleOf(first)}: ${what} ${fs.length} pupil accounts (${shown}).`,
+      pupil: true,
+    });
+  }
+  return out;
+}
+
 function findingView(schoolId: string, f: RunFinding, look: Lookup, technical: boolean): FindingView {
   const pseudonym = pseudonymOf(schoolId, f);
   const redacted = pseudonym !== undefined && !technical;
@@ -287,7 +320,7 @@ function clauseView(
   const ordered = uniq([...failingControls, ...c.controls]);
   const safety = uniq(ordered.map((id) => look.control(id)?.safeguarding ?? '')).slice(
     0,
-    status === 'not_met' ? 3 : 1,
+    status === 'not_met' ? 2 : 1,
   );
   const providerWill: string[] = [];
   if (status === 'not_met') {
@@ -320,10 +353,11 @@ function clauseView(
   if (status === 'met' && providerWill.length === 0) providerWill.push('Keep checking this every night.');
   if (status === 'not_checked' && findings.length === 0)
     providerWill.push('Add a check or an attestation for this clause; nothing evidences it yet.');
-  const issues = findings
-    .filter(isOpen)
-    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])
-    .map((f) => headIssue(schoolId, f, look));
+  const issues = headIssues(
+    findings.filter(isOpen).sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]),
+    schoolId,
+    look,
+  );
   const v: ClauseView = {
     id: c.id,
     section: c.section,
@@ -332,7 +366,7 @@ function clauseView(
     counts,
     safety,
     providerWill: uniq(providerWill),
-    issues,
+    issues: dedupe(issues),
     pupilFindings: findings.filter((f) => f.personal === 'pupil' && isOpen(f)).length,
     waivers: [...waivers.values()],
     uncovered: findings.length === 0,
@@ -493,6 +527,19 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
     attestations: run.attestations.map((a) => ({ ...a })),
     warnings: technical ? run.warnings.map((w) => ({ ...w })) : [],
   };
+}
+
+/** The same sentence many times (one device down fails every check that reads it) is said once. */
+function dedupe(issues: readonly HeadIssue[]): HeadIssue[] {
+  const seen = new Map<string, { issue: HeadIssue; n: number }>();
+  for (const i of issues) {
+    const hit = seen.get(i.text);
+    if (hit === undefined) seen.set(i.text, { issue: i, n: 1 });
+    else hit.n++;
+  }
+  return [...seen.values()].map(({ issue, n }) =>
+    n === 1 ? issue : { ...issue, text: `${issue.text} (${n} checks)` },
+  );
 }
 
 function sum(c: RunCounts): number {

@@ -8,7 +8,7 @@
  * Expected clause ids are computed from the school's policy.yaml through the clause-map loader, not
  * read back from the engine, so a mapping mistake in the engine cannot agree with itself.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditSchool } from '../checks/engine/index.ts';
@@ -24,13 +24,72 @@ import type { RouterOsServer } from './support/routeros/server.ts';
 /** A failure the fixture or the testbed was built to show: check, source, object (exact or pattern), and what the evidence says. */
 type Expect = [checkId: string, source: string, object: string | RegExp, actual?: RegExp];
 
+/**
+ * The roster checks, judged on the school's own roster.csv against the testbed's directory (the demo
+ * dataset, test/fixtures/directory/demo-school.json): each leaver's account and its verdict, how many
+ * leavers have no account at all, the enabled accounts nobody on the roster matches, and the enabled
+ * accounts with no acceptable use agreement recorded (absent: the school does not require one).
+ */
+interface RosterExpect {
+  leavers: Record<string, 'pass' | 'fail'>;
+  noAccount: number;
+  notOnRoster: string[];
+  noAup?: string[];
+}
+
 interface Case {
   school: string;
   fixture: 'demo' | 'bad';
   fails: Expect[];
+  roster: RosterExpect;
   /** Check ids the school's waivers.yaml waives while in force. */
   waived?: [checkId: string, waiverId: string][];
 }
+
+/** The demo dataset's enabled accounts in the staff and pupils OUs, less those named. */
+function enabledPeopleExcept(...onRoster: string[]): string[] {
+  return ENABLED_PEOPLE.filter((u) => !onRoster.includes(u));
+}
+
+const ENABLED_PEOPLE = [
+  'aoife.oneill',
+  'jose.nunez',
+  'renee.dubois',
+  'priya.raman',
+  'tom.whitfield',
+  'grace.okafor',
+  'daniel.hughes',
+  'megan.price',
+  'hannah.lewis',
+  'ictsupport',
+  'niamh.obrien',
+  'chloe.martin',
+  'oliver.bennett',
+  'amelia.clarke',
+  'noah.patel',
+  'isla.fraser',
+  'leo.nakamura',
+  'freya.jones',
+  'arjun.mehta',
+  'evie.taylor',
+  'harry.wood',
+  'mia.kowalski',
+  'jack.evans',
+  'sofia.garcia',
+  'ethan.brown',
+  'lily.chen',
+  'oscar.reid',
+  'ava.walsh',
+  'zain.hussain',
+  'ella.morgan',
+  'theo.adams',
+  'zoe.lefevre',
+  'max.schmidt',
+  'aisha.bello',
+  'finn.murphy',
+  'ellie.marsh',
+  'liam.darcy',
+];
 
 const CASES: Case[] = [
   {
@@ -57,6 +116,19 @@ const CASES: Case[] = [
       ['directory-account-stale', 'directory', 'daniel.hughes', /last sign-in/],
       ['directory-admin-named-count', 'directory', /emergency/],
     ],
+    roster: {
+      leavers: {
+        'ellie.marsh': 'fail',
+        'liam.darcy': 'fail',
+        'maelle.dupont': 'fail',
+        'ruby.thornton': 'fail',
+        'isaac.fenwick': 'pass',
+        'sam.smith': 'pass',
+      },
+      noAccount: 1,
+      notOnRoster: ['ictsupport'],
+      noAup: [],
+    },
     waived: [['routeros-firewall-encrypted-dns-blocked', 'W-DEMO-001']],
   },
   {
@@ -70,6 +142,35 @@ const CASES: Case[] = [
       ['switch-vlans-declared-present', 'sw-prep', /VLAN 40/],
       ['governance-policy-review-due', 'declaration', /policy/, /2020-12-01/],
     ],
+    // Leavers are disabled and moved, 14 days' grace (long past for every leaver here).
+    roster: {
+      leavers: {
+        'isaac.fenwick': 'pass',
+        'maelle.dupont': 'fail',
+        'ellie.marsh': 'fail',
+        'liam.darcy': 'fail',
+      },
+      noAccount: 0,
+      notOnRoster: enabledPeopleExcept(
+        'jose.nunez',
+        'renee.dubois',
+        'priya.raman',
+        'megan.price',
+        'daniel.hughes',
+        'niamh.obrien',
+        'arjun.mehta',
+        'evie.taylor',
+        'mia.kowalski',
+        'lily.chen',
+        'ava.walsh',
+        'ella.morgan',
+        'theo.adams',
+        'aisha.bello',
+        'ellie.marsh',
+        'liam.darcy',
+      ),
+      noAup: ['aisha.bello'],
+    },
     waived: [['routeros-firmware-minimum', 'W-CROFT-001']],
   },
   {
@@ -83,6 +184,29 @@ const CASES: Case[] = [
       ['routeros-vlans-declared-present', 'core-router', /VLAN 50 STAFFOWN/],
       ['governance-policy-review-due', 'declaration', /policy/, /2017-06-01/],
     ],
+    // Leavers are disabled (not moved), 7 days' grace; no agreement required.
+    roster: {
+      leavers: { 'ellie.marsh': 'fail', 'maelle.dupont': 'pass', 'isaac.fenwick': 'pass' },
+      noAccount: 1,
+      notOnRoster: enabledPeopleExcept(
+        'aoife.oneill',
+        'jose.nunez',
+        'priya.raman',
+        'grace.okafor',
+        'megan.price',
+        'niamh.obrien',
+        'oliver.bennett',
+        'noah.patel',
+        'isla.fraser',
+        'freya.jones',
+        'evie.taylor',
+        'jack.evans',
+        'oscar.reid',
+        'ella.morgan',
+        'finn.murphy',
+        'ellie.marsh',
+      ),
+    },
   },
   {
     school: 'scissett-middle',
@@ -95,6 +219,35 @@ const CASES: Case[] = [
       ['directory-password-policy-drift', 'directory', /cn=default/, /declared 8/],
       ['governance-policy-review-due', 'declaration', /policy/, /2019-10-01/],
     ],
+    // On slapd, matched by uid; leavers are disabled and moved.
+    roster: {
+      leavers: {
+        'ruby.thornton': 'fail',
+        'isaac.fenwick': 'pass',
+        'ellie.marsh': 'fail',
+        'sam.smith': 'pass',
+      },
+      noAccount: 0,
+      notOnRoster: enabledPeopleExcept(
+        'aoife.oneill',
+        'jose.nunez',
+        'renee.dubois',
+        'grace.okafor',
+        'megan.price',
+        'theo.adams',
+        'zoe.lefevre',
+        'max.schmidt',
+        'aisha.bello',
+        'finn.murphy',
+        'noah.patel',
+        'isla.fraser',
+        'freya.jones',
+        'ella.morgan',
+        'evie.taylor',
+        'ellie.marsh',
+      ),
+      noAup: ['evie.taylor'],
+    },
   },
   {
     school: 'st-josephs-primary',
@@ -107,6 +260,35 @@ const CASES: Case[] = [
       ['routeros-zone-isolation', 'core-router', 'guests -> staff'],
       ['governance-policy-review-due', 'declaration', /policy/, /2020-09-01/],
     ],
+    // Matched by e-mail address; leavers are disabled and moved, no grace.
+    roster: {
+      leavers: {
+        'liam.darcy': 'fail',
+        'maelle.dupont': 'fail',
+        'ruby.thornton': 'fail',
+        'isaac.fenwick': 'pass',
+      },
+      noAccount: 0,
+      notOnRoster: enabledPeopleExcept(
+        'renee.dubois',
+        'priya.raman',
+        'tom.whitfield',
+        'hannah.lewis',
+        'daniel.hughes',
+        'chloe.martin',
+        'amelia.clarke',
+        'leo.nakamura',
+        'arjun.mehta',
+        'harry.wood',
+        'mia.kowalski',
+        'sofia.garcia',
+        'lily.chen',
+        'ava.walsh',
+        'zain.hussain',
+        'liam.darcy',
+      ),
+      noAup: ['daniel.hughes', 'zain.hussain'],
+    },
   },
   {
     school: 'st-marks-primary',
@@ -118,6 +300,30 @@ const CASES: Case[] = [
       ['routeros-zone-isolation', 'core-router', 'pupils -> staff'],
       ['switch-management-plaintext-off', 'sw-office-cli', 'http'],
     ],
+    // Leavers are disabled (not moved), no grace; no agreement required.
+    roster: {
+      leavers: { 'ellie.marsh': 'fail', 'liam.darcy': 'fail', 'maelle.dupont': 'pass' },
+      noAccount: 1,
+      notOnRoster: enabledPeopleExcept(
+        'aoife.oneill',
+        'tom.whitfield',
+        'grace.okafor',
+        'hannah.lewis',
+        'chloe.martin',
+        'oliver.bennett',
+        'amelia.clarke',
+        'leo.nakamura',
+        'harry.wood',
+        'jack.evans',
+        'sofia.garcia',
+        'oscar.reid',
+        'zain.hussain',
+        'max.schmidt',
+        'finn.murphy',
+        'ellie.marsh',
+        'liam.darcy',
+      ),
+    },
     waived: [['governance-policy-review-due', 'W-STMARKS-001']],
   },
 ];
@@ -135,14 +341,11 @@ for (const c of CASES) {
     let run: AuditRun;
     let server: RouterOsServer;
     let policy: PolicyMap;
-    let rosterFile: string | undefined;
 
     beforeAll(async () => {
       const started = await startSchoolRouter(c.fixture);
       server = started.server;
       const loaded = await loadSchool(join(SCHOOLS_DIR, c.school, 'school.yaml'));
-      const roster = loaded.decl.lifecycle?.roster.file;
-      rosterFile = roster === undefined ? undefined : resolve(loaded.dir, roster);
       policy = await loadPolicy(resolve(loaded.dir, loaded.decl.policy.file));
       const bound = await bindToTestbed(loaded, testbedInfo(), { routers: started.endpoint });
       run = await auditSchool(bound.loaded, { env: bound.env });
@@ -151,17 +354,47 @@ for (const c of CASES) {
       await server?.close();
     });
 
-    it('completes, reading every router, switch and the directory', () => {
+    it('completes, reading every router, switch, the directory and the roster', () => {
       expect(run.status).toBe('complete');
-      for (const d of run.devices) {
-        if (d.ok) continue;
-        // The only acceptable gap: a roster export the example school does not ship yet.
-        expect(d.kind, `${d.name}: ${d.error?.code} ${d.error?.message}`).toBe('roster');
-        expect(rosterFile !== undefined && !existsSync(rosterFile), `${d.name}: ${d.error?.message}`).toBe(
-          true,
-        );
+      for (const d of run.devices) expect(d.ok, `${d.name}: ${d.error?.code} ${d.error?.message}`).toBe(true);
+      expect(run.devices.filter((d) => d.kind === 'roster')).toHaveLength(1);
+    });
+
+    it("judges every leaver on the school's roster against the directory", () => {
+      const found = run.findings.filter((f) => f.checkId === 'directory-account-leavers-disabled');
+      const accounts = found.filter((f) => f.evidence.some((e) => e.source === 'directory'));
+      expect(
+        Object.fromEntries(accounts.map((f) => [f.evidence[0]?.object, f.status])),
+        accounts.map((f) => f.reason).join('\n'),
+      ).toEqual(c.roster.leavers);
+      expect(accounts).toHaveLength(Object.keys(c.roster.leavers).length);
+      const others = found.filter((f) => f.evidence.some((e) => e.object === '(other leavers)'));
+      if (c.roster.noAccount === 0) expect(others).toEqual([]);
+      else {
+        expect(others).toHaveLength(1);
+        expect(others[0]?.status).toBe('pass');
+        expect(others[0]?.reason).toMatch(new RegExp(`\\b${c.roster.noAccount} leavers? with no account`));
       }
-      expect(run.devices.filter((d) => d.kind === 'router').every((d) => d.ok)).toBe(true);
+      expect(found).toHaveLength(accounts.length + others.length);
+    });
+
+    it('finds exactly the enabled accounts nobody on the roster matches', () => {
+      const found = run.findings.filter((f) => f.checkId === 'directory-account-not-on-roster');
+      expect(found.every((f) => f.status === 'pass' || f.status === 'fail')).toBe(true);
+      const failing = found.filter((f) => f.status === 'fail').map((f) => f.evidence[0]?.object);
+      expect(failing.sort()).toEqual([...c.roster.notOnRoster].sort());
+    });
+
+    it('finds exactly the enabled accounts with no acceptable use agreement, where one is required', () => {
+      const found = run.findings.filter((f) => f.checkId === 'directory-account-aup-signed');
+      expect(found.length).toBeGreaterThan(0);
+      if (c.roster.noAup === undefined) {
+        expect(found.map((f) => f.status)).toEqual(['not_applicable']);
+        return;
+      }
+      expect(found.every((f) => f.status === 'pass' || f.status === 'fail')).toBe(true);
+      const failing = found.filter((f) => f.status === 'fail').map((f) => f.evidence[0]?.object);
+      expect(failing.sort()).toEqual([...c.roster.noAup].sort());
     });
 
     it.each(c.fails.map((e) => [`${e[0]} on ${e[1]} ${String(e[2])}`, e] as const))(

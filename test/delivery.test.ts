@@ -43,12 +43,13 @@ describe('delivery of a run by email and webhook', () => {
     ...school,
     decl: { ...school.decl, delivery },
   });
-  const smtpDecl = (over: Partial<NonNullable<Delivery['email']>['smtp']> = {}) => ({
+  type Smtp = NonNullable<Delivery['email']>['smtp'];
+  const smtpDecl = (over: Partial<Smtp> = {}): Smtp => ({
     host: '127.0.0.1',
     port: smtp.port,
     secure: false,
     user: smtp.user,
-    password: 'env:SNTEST_SMTP_PASSWORD',
+    password: 'env:SNTEST_SMTP_PASSWORD' as const,
     from: 'reports@provider.example.org',
     ...over,
   });

@@ -148,10 +148,10 @@ describe('collectRouterFacts', () => {
       { address: '10.40.0.10', service: ['wireless'], authPort: 1812, disabled: false },
     ]);
     expect(facts.filterRules.at(-1)).toMatchObject({
-      chain: 'forward',
+      chain: 'input',
       action: 'drop',
-      comment: 'schoolnet: default drop',
-      order: 19,
+      comment: 'schoolnet:in-default-drop everything else to the router',
+      order: 15,
     });
     expect(facts.users.map((u) => u.name)).not.toContain('admin');
     expect(server.writes).toEqual([]);

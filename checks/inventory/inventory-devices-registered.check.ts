@@ -28,17 +28,14 @@ const check: Check<Params> = {
           actual: `not registered: ${s.detail}`,
         }),
       );
-    const matched = r.sightings.filter((s) => s.wholeDevice).length - r.unregistered.length;
+    const matched = r.seen.size;
     if (matched > 0 || out.length === 0)
       out.push(
-        pass(
-          `${plural(matched, 'device')} seen on the network or in the directory ${matched === 1 ? 'is' : 'are'} in the register.`,
-          {
-            source: 'register',
-            object: '(registered devices seen)',
-            actual: String(matched),
-          },
-        ),
+        pass(`${plural(matched, 'registered device')} seen on the network or in the directory.`, {
+          source: 'register',
+          object: '(registered devices seen)',
+          actual: String(matched),
+        }),
       );
     return out;
   },

@@ -1,4 +1,4 @@
-import { fail, pass, plural } from '../lib/results.ts';
+import { fail, notApplicable, pass, plural } from '../lib/results.ts';
 import type { Check, CheckResult } from '../types.ts';
 import { licencePosition } from './licence-facts.ts';
 import { registerFacts } from './register-facts.ts';
@@ -30,6 +30,8 @@ const check: Check<Params> = {
   evaluate(facts, params, ctx) {
     const reg = registerFacts(facts, ctx);
     if (!reg.ok) return reg.results;
+    if (reg.value.licences.length === 0)
+      return [notApplicable('The register lists no licences.', { source: 'register' })];
     const days = params.expiryWarningDays ?? ctx.decl.inventory?.licenceExpiryWarningDays ?? 60;
     const r = licencePosition(reg.value, ctx, days);
     const out: CheckResult[] = [];

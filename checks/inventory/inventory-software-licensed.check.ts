@@ -1,4 +1,4 @@
-import { fail, pass, plural } from '../lib/results.ts';
+import { fail, notApplicable, pass, plural } from '../lib/results.ts';
 import type { Check, CheckResult } from '../types.ts';
 import { licencePosition } from './licence-facts.ts';
 import { registerFacts } from './register-facts.ts';
@@ -18,6 +18,8 @@ const check: Check<Params> = {
   evaluate(facts, _params, ctx) {
     const reg = registerFacts(facts, ctx);
     if (!reg.ok) return reg.results;
+    if (reg.value.installs.length === 0)
+      return [notApplicable('The register has no installation counts to judge.', { source: 'register' })];
     const positions = licencePosition(reg.value, ctx).positions.filter((p) => p.installs > 0);
     const out: CheckResult[] = positions
       .filter((p) => p.status === 'unlicensed')

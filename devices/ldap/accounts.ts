@@ -133,9 +133,8 @@ export function adUserFilter(): LdapFilter {
   return and(eq('objectCategory', 'person'), eq('objectClass', 'user'));
 }
 
-export function adAccount(e: RawEntry, ctx: AccountContext): DirectoryAccount {
+export function adAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.dn)): DirectoryAccount {
   const uac = int(e, 'userAccountControl') ?? 0;
-  const key = dnKey(e.dn);
   const lockout = bigInt(e, 'lockoutTime') ?? 0n;
   return compact({
     dn: e.dn,
@@ -206,8 +205,7 @@ export function openLdapGroupFilter(): LdapFilter {
   return or(eq('objectClass', 'groupOfNames'), eq('objectClass', 'groupOfUniqueNames'), eq('objectClass', 'posixGroup'));
 }
 
-export function openLdapAccount(e: RawEntry, ctx: AccountContext): DirectoryAccount {
-  const key = dnKey(e.dn);
+export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.dn)): DirectoryAccount {
   const username = text(e, 'uid') ?? firstRdnValue(e.dn);
   const lockedAt = text(e, 'pwdAccountLockedTime');
   const shadowExpire = int(e, 'shadowExpire');
@@ -234,6 +232,18 @@ export function openLdapAccount(e: RawEntry, ctx: AccountContext): DirectoryAcco
     groups: groups.length > 1 ? [...new Set(groups)].sort() : groups,
     isAdmin: ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${username}`),
   });
+}
+
+/**
+ * Group memberships and the admin flag filled in after the dump, when the group scan (read alongside it)
+ * is in: `key` is the account's dnKey.
+ */
+export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountContext): void {
+  if (ctx.groupsOf) {
+    const groups = [...(ctx.groupsOf.get(key) ?? []), ...(ctx.groupsOf.get(`uid:${a.username}`) ?? [])];
+    a.groups = groups.length > 1 ? [...new Set(groups)].sort() : groups;
+  }
+  a.isAdmin = ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${a.username}`);
 }
 
 /** Group graph from an OpenLDAP group scan: direct groups per member, and transitive members per group. */

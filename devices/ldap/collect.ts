@@ -17,6 +17,7 @@ import {
   adAccount,
   adComputer,
   adUserFilter,
+  attachMembership,
   dnKey,
   OPENLDAP_GROUP_ATTRS,
   OPENLDAP_LEAVER_ATTRS,
@@ -106,10 +107,9 @@ export async function collectDirectoryAccounts(
   opts: CollectOptions,
   tuning: DirectoryTuning = {},
 ): Promise<DirectoryAccount[]> {
-  return withDirectoryReader(dir, opts, async (r) => {
+  return withDirectoryReader(dir, opts, (r) => {
     const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-    const entries = await dumpUsers(r, dir, tuning, true);
-    return entries.map((e) => (dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx)));
+    return dumpUsers(r, dir, tuning, true, (e) => (dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx)));
   });
 }
 
@@ -126,19 +126,32 @@ export async function readDirectoryFacts(
 
 type Body = Omit<DirectoryFacts, 'device' | 'host' | 'collectedAt' | 'kind' | 'baseDn'>;
 
-/** Every user account; `lean` asks only for what the leavers check needs. */
-function dumpUsers(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning, lean = false): Promise<RawEntry[]> {
+/** Every user account, mapped as it arrives; `lean` asks only for what the leavers check needs. */
+function dumpUsers<T>(
+  r: DirectoryReader,
+  dir: Directory,
+  tuning: DirectoryTuning,
+  lean: boolean,
+  map: (e: RawEntry) => T,
+): Promise<T[]> {
   const ad = dir.kind === 'ad';
   const attrs = ad ? (lean ? AD_LEAVER_ATTRS : AD_USER_ATTRS) : lean ? OPENLDAP_LEAVER_ATTRS : OPENLDAP_USER_ATTRS;
-  return dumpEntries(r, {
-    base: dir.baseDn,
-    filter: ad ? adUserFilter() : openLdapUserFilter(),
-    attributes: attrs,
-    partitionBy: ad ? 'sAMAccountName' : 'uid',
-    partitions: tuning.partitions ?? DEFAULTS.partitions,
-    pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
-  });
+  return dumpEntries(
+    r,
+    {
+      base: dir.baseDn,
+      filter: ad ? adUserFilter() : openLdapUserFilter(),
+      attributes: attrs,
+      partitionBy: ad ? 'sAMAccountName' : 'uid',
+      partitions: tuning.partitions ?? DEFAULTS.partitions,
+      pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
+    },
+    map,
+  );
 }
+
+/** Accounts mapped during the dump, memberships attached once the group reads are in. */
+type Pending = { account: DirectoryAccount; key: string };
 
 /** A declared admin group: a DN, or a CN looked up under the base. */
 function isDn(s: string): boolean {
@@ -194,8 +207,12 @@ async function adAdminMembers(
 
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   // The account dump runs on its own sessions while this one reads the rest, one search at a time.
+  const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
   const [users, [head, psos, admins, computers, recovery]] = await Promise.all([
-    dumpUsers(r, dir, tuning),
+    dumpUsers(r, dir, tuning, false, (e): Pending => {
+      const key = dnKey(e.dn);
+      return { account: adAccount(e, bare, key), key };
+    }),
     (async () =>
       [
         await r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
@@ -225,13 +242,14 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
       return { source: text(e, 'cn') ?? firstRdnValue(e.dn), ...p, appliesTo: p.appliesTo.map(firstRdnValue).sort() };
     })
     .sort((a, b) => (a.precedence ?? 0) - (b.precedence ?? 0));
-  const ctx: AccountContext = { ous: ouContext(dir), adminMembers: admins.members };
+  const ctx: AccountContext = { ous: bare.ous, adminMembers: admins.members };
+  for (const u of users) attachMembership(u.account, u.key, ctx);
   // A BitLocker recovery object sits under its computer: its parent DN is the computer's.
   const withKey = recovery ? new Set(recovery.map((e) => dnKey(e.dn.replace(/^(?:[^,\\]|\\.)*,/, '')))) : undefined;
   return {
     passwordPolicy,
     fineGrainedPolicies,
-    accounts: users.map((e) => adAccount(e, ctx)),
+    accounts: users.map((u) => u.account),
     computers: computers.map((e): DirectoryComputer => adComputer(e, withKey)),
     adminGroups: admins.byGroup,
     ...(unreadable.length > 0 ? { unreadable } : {}),
@@ -254,8 +272,13 @@ function pickDefaultPolicy(policies: RawEntry[], referenced: Set<string>): RawEn
 
 async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   const name = directoryName(dir);
+  const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
   const [users, [policies, groupEntries]] = await Promise.all([
-    dumpUsers(r, dir, tuning),
+    dumpUsers(r, dir, tuning, false, (e): Pending & { subentry?: string } => {
+      const key = dnKey(e.dn);
+      const sub = text(e, 'pwdPolicySubentry');
+      return { account: openLdapAccount(e, bare, key), key, ...(sub ? { subentry: sub } : {}) };
+    }),
     (async () =>
       [
         await r.search({ base: dir.baseDn, filter: eq('objectClass', 'pwdPolicy'), attributes: PPOLICY_ATTRS }),
@@ -274,10 +297,10 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
       });
     return key;
   });
-  const ctx: AccountContext = { ous: ouContext(dir), adminMembers, groupsOf: graph.groupsOf };
+  const ctx: AccountContext = { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf };
   const adminGroups: Record<string, string[]> = {};
   const usernameByKey = new Map<string, string>();
-  for (const u of users) usernameByKey.set(dnKey(u.dn), text(u, 'uid') ?? firstRdnValue(u.dn));
+  for (const u of users) usernameByKey.set(u.key, u.account.username);
   for (const gk of adminGroupKeys) {
     const members = graph.membersOf(gk);
     for (const m of members) adminMembers.add(m);
@@ -287,13 +310,14 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
       .sort();
   }
 
+  for (const u of users) attachMembership(u.account, u.key, ctx);
+
   const subentryOf = new Map<string, string[]>();
   for (const u of users) {
-    const sub = text(u, 'pwdPolicySubentry');
-    if (!sub) continue;
-    const k = dnKey(sub);
+    if (!u.subentry) continue;
+    const k = dnKey(u.subentry);
     const list = subentryOf.get(k) ?? [];
-    list.push(text(u, 'uid') ?? firstRdnValue(u.dn));
+    list.push(u.account.username);
     subentryOf.set(k, list);
   }
   const def = pickDefaultPolicy(policies, new Set(subentryOf.keys()));
@@ -311,7 +335,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
   return {
     passwordPolicy: { source: def.dn, ...ppolicy(def) },
     fineGrainedPolicies,
-    accounts: users.map((e) => openLdapAccount(e, ctx)),
+    accounts: users.map((u) => u.account),
     computers: [],
     adminGroups,
   };

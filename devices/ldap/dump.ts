@@ -80,31 +80,37 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
 }
 
 /**
- * Every matching entry. Each partition runs on its own forked session (slapd keeps one paged search per
- * connection), closed afterwards, so `reader` stays free for the caller's other searches meanwhile.
+ * Every matching entry, each turned into a `T` by `map` as its page arrives (so the raw entries die young
+ * instead of piling up for the garbage collector). Each partition runs on its own forked session (slapd
+ * keeps one paged search per connection), closed afterwards, so `reader` stays free for the caller's
+ * other searches meanwhile.
  */
-export async function dumpEntries(reader: DirectoryReader, req: DumpRequest): Promise<RawEntry[]> {
+export async function dumpEntries<T>(
+  reader: DirectoryReader,
+  req: DumpRequest,
+  map: (e: RawEntry) => T,
+): Promise<T[]> {
   const filters = partitionFilters(req.filter, req.partitionBy, req.partitions);
   const forks: DirectoryReader[] = [];
-  let results: RawEntry[][];
+  const seen = filters.length > 1 ? new Set<string>() : undefined;
+  const out: T[] = [];
   try {
-    results = await Promise.all(
+    await Promise.all(
       filters.map(async (filter) => {
         const session = await reader.fork();
         forks.push(session);
-        return session.search({ ...req, filter });
+        for await (const page of session.pages({ ...req, filter }))
+          for (const e of page) {
+            if (seen) {
+              if (seen.has(e.dn)) continue;
+              seen.add(e.dn);
+            }
+            out.push(map(e));
+          }
       }),
     );
   } finally {
     await Promise.all(forks.map((f) => f.close()));
   }
-  const seen = new Set<string>();
-  const out: RawEntry[] = [];
-  for (const list of results)
-    for (const e of list) {
-      if (seen.has(e.dn)) continue;
-      seen.add(e.dn);
-      out.push(e);
-    }
   return out;
 }

@@ -6,7 +6,8 @@
  * the original returns (ldapts-speed.test.ts compares them), and is installed only if ldapts still has
  * the method it replaces.
  */
-import { SearchEntry } from 'ldapts';
+import { isUtf8 } from 'node:buffer';
+import { Attribute, type BerReader, SearchEntry } from 'ldapts';
 
 type Value = string | Buffer;
 interface Attr {
@@ -41,3 +42,41 @@ export function fastToObject(this: SearchEntry, requestAttributes: string[], exp
 }
 
 if (typeof proto.toObject === 'function') proto.toObject = fastToObject;
+
+// ---------------------------------------------------------------- Attribute.parse
+
+type Parse = (this: Attribute, reader: BerReader) => void;
+const attrProto = Attribute.prototype as unknown as { parse: Parse };
+export const originalParse: Parse = attrProto.parse;
+
+const OCTET_STRING = 0x04;
+const SET = 0x31;
+
+/**
+ * The same as ldapts' Attribute.parse, decoding each value with Buffer's native UTF-8 check and slice
+ * instead of a fatal TextDecoder call per value (a try/catch and a JS wrapper each time). A value that
+ * is not UTF-8, or starts with a byte-order mark (which TextDecoder strips), goes the original way.
+ */
+export function fastParse(this: Attribute, reader: BerReader): void {
+  const self = this as unknown as { type: string; values: Value[]; buffers: Buffer[] };
+  reader.readSequence();
+  self.type = reader.readString() ?? '';
+  const binary = self.type.length > 7 && /;binary$/i.test(self.type);
+  if (reader.peek() !== SET || !reader.readSequence(SET)) return;
+  const end = reader.offset + reader.length;
+  while (reader.offset < end) {
+    const buffer = (reader.readString(OCTET_STRING, true) as Buffer | null) ?? Buffer.alloc(0);
+    self.buffers.push(buffer);
+    if (binary) self.values.push(buffer);
+    else if (isUtf8(buffer) && !(buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf))
+      self.values.push(buffer.toString('utf8'));
+    else
+      try {
+        self.values.push(new TextDecoder('utf8', { fatal: true }).decode(buffer));
+      } catch {
+        self.values.push(buffer);
+      }
+  }
+}
+
+if (typeof attrProto.parse === 'function') attrProto.parse = fastParse;

@@ -110,8 +110,14 @@ function readCell(spec: ColumnSpec, v: string): Cell {
     case 'date': {
       const r = parseRosterDate(v, 'auto');
       if (!r.ok) {
-        const hint = /US|two-digit|serial/.test(r.reason) ? ` (${r.reason.replace(`${v} `, '')})` : '';
-        return { ok: false, message: `"${v}" is not a date${hint}; use dd/mm/yyyy or yyyy-mm-dd` };
+        // The roster's reader explains the usual spreadsheet slips; keep that part of its reason.
+        const why =
+          /\((it looks like [^)]*)\)/.exec(r.reason)?.[1] ??
+          /(has a two-digit year|looks like a spreadsheet date serial number)/.exec(r.reason)?.[1];
+        return {
+          ok: false,
+          message: `"${v}" is not a date${why ? `: ${why}` : ''}; use dd/mm/yyyy or yyyy-mm-dd`,
+        };
       }
       return { ok: true, value: r.iso };
     }

@@ -33,6 +33,12 @@ const days = (v: string): number => {
   return n;
 };
 
+const isoTime = (v: string): Date => {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('must be an ISO date-time, e.g. 2025-11-24T08:00:00Z');
+  return new Date(t);
+};
+
 export async function runRollupCommand(
   o: RollupCliOptions,
   io: { out(t: string): void; err(t: string): void } = {
@@ -83,6 +89,7 @@ export function register(program: Command): void {
     )
     .option('--stale-after-days <n>', 'an audit older than this is stale', days, 2)
     .option('--out <file>', 'write to this file instead of stdout')
+    .option('--now <iso>', 'judge staleness as of this time, e.g. 2025-11-24T08:00:00Z', isoTime)
     .addHelpText(
       'after',
       '\nExit codes: 0 all well, 1 failures somewhere, 2 a school is stale, erroring or incomplete, 3 usage error.',

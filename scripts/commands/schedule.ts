@@ -1,12 +1,167 @@
+/**
+ * `schoolnet schedule [DIR]`: the nightly daemon. One cron job per school from its declaration
+ * (default 01:30 Europe/London), spread over a window, one run per school at a time, the report
+ * delivered by email and webhook after each run, structured JSON logs (pino) on stdout, every run and
+ * delivery recorded in the results store. SIGTERM / SIGINT stop it gracefully: runs in progress get
+ * `--grace` seconds, then are recorded as interrupted (their run stays incomplete).
+ *
+ * `--once-at ISO` fires every school once as if its cron had ticked at that time (no spread), waits
+ * for the runs and deliveries, and exits with the worst code: a dry run of the night.
+ */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import { formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
+import { ScheduleError } from '../schedule/plan.ts';
+import { NightlyRecords } from '../schedule/records.ts';
+import { DEFAULT_SPREAD_WINDOW_MS, Scheduler } from '../schedule/scheduler.ts';
 
-// Placeholder until its issue lands: the command is listed so the CLI contract's names are fixed.
+interface ScheduleCliOptions {
+  store?: string;
+  onceAt?: Date;
+  spreadWindow: number;
+  grace: number;
+  smtpCa?: string;
+  concurrency: number;
+  schoolTimeout?: number;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number (0 or more)');
+  return n;
+};
+
+const isoTime = (v: string): Date => {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('must be an ISO date-time, e.g. 2026-11-25T01:30:00Z');
+  return new Date(t);
+};
+
+export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<number> {
+  // Logs are data: never a secret (messages carry ids, outcomes and transport errors only), and the
+  // redaction below is a second fence should a caller ever log an options object.
+  const logger = pino({
+    base: { service: 'schoolnet-schedule' },
+    redact: { paths: ['*.password', '*.secret', '*.authKey', '*.privKey'], censor: '[secret]' },
+  });
+  let loadedDir;
+  try {
+    loadedDir = await loadSchoolsDir(dir);
+  } catch (e) {
+    logger.fatal({ dir, error: (e as Error).message }, 'cannot read the schools folder');
+    return 3;
+  }
+  for (const e of loadedDir.errors)
+    logger.error(
+      { file: e.file, problems: e.problems.map(formatProblem) },
+      'declaration invalid; school not scheduled',
+    );
+  if (loadedDir.schools.length === 0) {
+    logger.fatal({ dir }, 'no valid school declarations to schedule');
+    return 3;
+  }
+  const storePath = resolve(o.store ?? defaultStorePath());
+  let store;
+  let records;
+  try {
+    store = openStore(storePath);
+    records = new NightlyRecords(store.path);
+  } catch (e) {
+    logger.fatal({ store: storePath, error: (e as Error).message }, 'cannot open the results store');
+    return 3;
+  }
+  let scheduler: Scheduler;
+  try {
+    scheduler = new Scheduler({
+      schools: loadedDir.schools,
+      store,
+      records,
+      logger,
+      spreadWindowMs: o.spreadWindow * 1000,
+      audit: {
+        concurrency: o.concurrency,
+        ...(o.schoolTimeout === undefined ? {} : { schoolTimeoutMs: o.schoolTimeout * 1000 }),
+      },
+      delivery: o.smtpCa === undefined ? {} : { smtpTls: { ca: o.smtpCa } },
+    });
+  } catch (e) {
+    logger.fatal(
+      { error: (e as Error).message },
+      e instanceof ScheduleError ? 'bad schedule' : 'cannot start',
+    );
+    store.close();
+    records.close();
+    return 3;
+  }
+  const errorsCode = loadedDir.errors.length > 0 ? 3 : 0;
+
+  if (o.onceAt !== undefined) {
+    const at = o.onceAt;
+    const before = new Set(store.listRuns({ limit: 100_000 }).map((r) => r.id));
+    await Promise.all(scheduler.schedules.map((s) => scheduler.fire(s.school, at, { spread: false })));
+    const codes = records
+      .scheduledRuns()
+      .filter((r) => r.runId !== undefined && !before.has(r.runId))
+      .map((r) => r.exitCode ?? 2);
+    store.close();
+    records.close();
+    return Math.max(errorsCode, 0, ...codes);
+  }
+
+  scheduler.start();
+  logger.info({ schools: scheduler.schedules.length, store: storePath }, 'schoolnet schedule running');
+  return new Promise<number>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutdown requested');
+      void scheduler.stop(o.grace * 1000).then((interrupted) => {
+        store.close();
+        records.close();
+        logger.info({ interrupted }, 'stopped');
+        done(interrupted.length > 0 ? 2 : errorsCode);
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('schedule')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('schoolnet schedule is not built yet');
+    .description('Run nightly audits of every school on its own schedule, delivering each report.')
+    .argument('[dir]', 'folder of <school>/school.yaml', 'inventory/schools')
+    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--once-at <iso>', 'fire every school once as if at this time, then exit', isoTime)
+    .option(
+      '--spread-window <seconds>',
+      'start each school up to this long after its cron time',
+      positiveInt,
+      DEFAULT_SPREAD_WINDOW_MS / 1000,
+    )
+    .option(
+      '--grace <seconds>',
+      'on SIGTERM/SIGINT, how long runs in progress may take to finish',
+      positiveInt,
+      120,
+    )
+    .option('--smtp-ca <file>', "extra CA certificate (PEM) to trust for the schools' SMTP servers")
+    .option('--concurrency <n>', 'devices collected at once per school', positiveInt, 4)
+    .option('--school-timeout <seconds>', 'overall budget per school run', positiveInt)
+    .addHelpText(
+      'after',
+      '\nLogs: one JSON object per line on stdout (pino). Runs, their outcomes and deliveries are kept in the\n' +
+        'results store (tables runs, scheduled_runs, deliveries). See docs/nightly.md, which also shows how to\n' +
+        'use system cron or a systemd timer with `schoolnet audit --all` instead of this daemon.\n' +
+        'Exit codes: 0 stopped cleanly, 2 a run was interrupted, 3 configuration error; with --once-at, the\n' +
+        'worst code of the runs as `schoolnet audit`.',
+    )
+    .action(async (dir: string, o: ScheduleCliOptions) => {
+      const code = await runSchedule(dir, o);
+      process.exitCode = code;
+      // Audits abandoned at shutdown may still hold sockets open; the daemon's work is recorded, so end here.
+      if (o.onceAt === undefined) process.exit(code);
     });
 }

@@ -95,6 +95,7 @@ export async function deliverRun(
             opts.pdf ??
             ((r: AuditRun, dg: Digest) =>
               renderPdf(r, dg, {
+                includeTechnical: email.includeTechnicalDetail,
                 ...(opts.store === undefined ? {} : { store: opts.store }),
                 warn: (m) => log('warn', m, { school: run.school.id }),
               }))

@@ -14,7 +14,7 @@ import { bodyOf, subjectOf } from './digest.ts';
 type Renderer = (
   run: AuditRun,
   format: string,
-  opts?: { store?: ResultsStore },
+  opts?: { store?: ResultsStore; includeTechnical?: boolean },
 ) => string | Uint8Array | Promise<string | Uint8Array>;
 
 async function reportsRenderer(): Promise<Renderer | undefined> {
@@ -58,12 +58,16 @@ async function summaryPdf(d: Digest, run: AuditRun): Promise<Buffer> {
 export async function renderPdf(
   run: AuditRun,
   d: Digest,
-  opts: { store?: ResultsStore; warn?: (message: string) => void } = {},
+  opts: { store?: ResultsStore; includeTechnical?: boolean; warn?: (message: string) => void } = {},
 ): Promise<Buffer> {
   const render = await reportsRenderer();
   if (render !== undefined) {
     try {
-      const out = await render(run, 'pdf', opts.store === undefined ? {} : { store: opts.store });
+      // Without technical detail the report withholds pupil details everywhere (the reports module's rule).
+      const out = await render(run, 'pdf', {
+        ...(opts.store === undefined ? {} : { store: opts.store }),
+        includeTechnical: opts.includeTechnical ?? false,
+      });
       return Buffer.from(out);
     } catch (e) {
       // A plain summary document beats no attachment; the failure is logged, not hidden.

@@ -68,6 +68,8 @@ export class Scheduler {
   readonly #lastKey = new Map<string, string>();
   readonly #jobs: CronJob[] = [];
   #stopping = false;
+  /** Schools whose run a stop gave up on: their late outcome must not overwrite "interrupted". */
+  readonly #interrupted = new Set<string>();
 
   constructor(o: SchedulerOptions) {
     this.#o = o;
@@ -165,6 +167,7 @@ export class Scheduler {
         this.#o.records.scheduled({ ...base, started, runId, outcome: 'running' });
       },
     });
+    if (this.#interrupted.has(school)) return;
     const finished = this.#clock().toISOString();
     const outcome: ScheduledOutcome =
       result.run !== undefined
@@ -194,7 +197,11 @@ export class Scheduler {
       store: this.#o.store,
       records: this.#o.records,
       clock: this.#clock,
-      log: (level, msg, f) => log[level](f ?? {}, msg),
+      log: (level, msg, f) => {
+        // The child logger already carries the school.
+        const { school: _school, ...rest } = f ?? {};
+        log[level](rest, msg);
+      },
     });
   }
 
@@ -270,6 +277,7 @@ export class Scheduler {
     const interrupted: string[] = [];
     for (const [school, r] of this.#running) {
       interrupted.push(school);
+      this.#interrupted.add(school);
       this.#o.records.scheduled({
         school,
         fireKey: r.key,

@@ -1,0 +1,287 @@
+/**
+ * The demo school's report, end to end: a real audit of the demo school against the testbed goes into
+ * a real results store beside an earlier run, and every format is rendered from that stored run. The
+ * HTML is opened in Debian's headless Chromium (playwright-core) to check what a head teacher sees:
+ * their page first with every clause of their policy, the trend, the technician's detail; a screenshot
+ * goes to out/report.png for a reviewer. The PDF, JSON, CSV and JUnit come from the same stored run.
+ *
+ * Hostile strings (SSIDs, sysNames, display names) are then planted in a copy of the real run, since
+ * the testbed's devices cannot be given markup in their names; the page is opened with the
+ * Content-Security-Policy removed, so only the escaping stands between the strings and execution.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditSchool } from '../checks/engine/index.ts';
+import { openStore } from '../checks/engine/store.ts';
+import type { ResultsStore } from '../checks/engine/store.ts';
+import type { AuditRun, RunFinding } from '../checks/engine/types.ts';
+import schema from '../docs/report.schema.json' with { type: 'json' };
+import { loadSchool } from '../inventory/load.ts';
+import { modelOf, renderRun } from '../reports/index.ts';
+import { renderHtml } from '../reports/html.renderer.ts';
+import { withChromium } from '../reports/pdf.ts';
+import { bindToTestbed, REPO, SCHOOLS_DIR, startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
+
+const HOSTILE = {
+  ssid: '<img src=x onerror=alert(1)>',
+  sysName: '"><script>window.__pwned=1</script>',
+  displayName: "Jo</td><svg onload=alert('svg')>",
+  school: '<script>alert("school")</script> Primary',
+  waiver: '<iframe src="javascript:alert(2)"></iframe>',
+};
+
+let dir: string;
+let store: ResultsStore;
+let run: AuditRun;
+let earlier: AuditRun;
+let secrets: string[];
+
+/** An earlier run of the school, a day before: one of today's failures absent, one since put right. */
+function earlierRunFrom(r: AuditRun): AuditRun {
+  const started = new Date(Date.parse(r.started) - 86_400_000).toISOString();
+  const fails = r.findings.filter((f) => f.status === 'fail');
+  const dropped = fails[0]?.key;
+  const fixed: RunFinding = {
+    checkId: 'routeros-service-telnet-off',
+    key: 'routeros-service-telnet-off|core-router|telnet',
+    status: 'fail',
+    severity: 'high',
+    reason: 'Telnet is enabled on core-router for any address.',
+    evidence: [
+      { source: 'core-router', object: 'telnet', expected: 'disabled', actual: 'enabled, any address' },
+    ],
+    controls: ['FW-MGMT-SERVICES'],
+    clauses: ['demo:network-firewall'],
+    references: ['CE-FW'],
+    params: {},
+  };
+  const findings = [...r.findings.filter((f) => f.key !== dropped), fixed];
+  const counts = { pass: 0, fail: 0, error: 0, not_applicable: 0, waived: 0 };
+  for (const f of findings) counts[f.status]++;
+  return {
+    ...r,
+    id: `${started.replace(/[-:.]/g, '')}-demo-earlier`,
+    started,
+    finished: started,
+    asOf: started,
+    findings,
+    counts,
+    score: counts.pass / (counts.pass + counts.fail),
+  };
+}
+
+async function openHtml(
+  ctx: BrowserContext,
+  html: string,
+): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
+  const page = await ctx.newPage();
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.setViewportSize({ width: 1100, height: 1400 });
+  await page.setContent(html, { waitUntil: 'load' });
+  return { page, dialogs, errors };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'report-browser-'));
+  store = openStore(join(dir, 'results.db'));
+  const { server, endpoint } = await startSchoolRouter('demo');
+  try {
+    const bound = await bindToTestbed(
+      await loadSchool(join(SCHOOLS_DIR, 'demo', 'school.yaml')),
+      testbedInfo(),
+      {
+        routers: endpoint,
+      },
+    );
+    secrets = bound.secrets;
+    const live = await auditSchool(bound.loaded, { env: bound.env, store });
+    earlier = earlierRunFrom(live);
+    store.beginRun(earlier);
+    store.finishRun(earlier);
+    const stored = store.getRun(live.id);
+    if (stored === undefined) throw new Error('the audit was not stored');
+    run = stored;
+  } finally {
+    await server.close();
+  }
+}, 120_000);
+
+afterAll(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the demo school's report in Chromium", () => {
+  it('has a real audit with failures to report', () => {
+    expect(run.school.id).toBe('demo');
+    expect(run.counts.fail).toBeGreaterThan(0);
+    expect(store.previousRun('demo', run.id)?.id).toBe(earlier.id);
+  });
+
+  it("shows the head's page first with every clause, then the trend and the technician's detail", async () => {
+    const html = (await renderRun(run, 'html', { store })) as string;
+    const clauses = run.effectivePolicy.clauseMap.clauses.map((c) => c.id);
+    await withChromium(async (ctx) => {
+      const { page, errors } = await openHtml(ctx, html);
+      const sections = await page.$$eval('main > section', (s) => s.map((e) => e.id));
+      expect(sections[0]).toBe('head');
+      expect(sections).toEqual(['head', 'standards', 'trend', 'technical', 'coverage']);
+      const shown = await page.$$eval('#head tr.clause', (rows) =>
+        rows.map((r) => r.getAttribute('data-clause')),
+      );
+      expect(shown).toEqual(clauses);
+      const headText = await page.locator('#head').innerText();
+      expect(headText).toContain('Demo Primary School');
+      expect(headText).toMatch(/What it means for pupils' safety/);
+      const notMet = await page.$$eval('#head tr.clause[data-status="not_met"]', (r) => r.length);
+      expect(notMet).toBeGreaterThan(0);
+      // Trend after two runs: one new, one put right, the rest still open.
+      const trend = await page.locator('#trend').innerText();
+      expect(trend).toMatch(/New problems \(1\)/);
+      expect(trend).toMatch(/Put right \(1\)/);
+      expect(trend).toContain('Telnet is enabled on core-router');
+      expect(trend).toMatch(/Still open \(\d+\)/);
+      expect(await page.locator('#trend svg.chart circle').count()).toBe(2);
+      // Technician's detail: every finding, with evidence tables.
+      expect(await page.locator('#technical .finding, #technical .finding-row').count()).toBe(
+        run.findings.length,
+      );
+      expect(await page.locator('#technical .finding[data-status="fail"] table.ev').count()).toBeGreaterThan(
+        0,
+      );
+      expect(await page.locator('#technical').innerText()).toContain('core-router');
+      expect(errors).toEqual([]);
+      mkdirSync(join(REPO, 'out'), { recursive: true });
+      // The head's page as a reader first sees it, and the whole report for scrolling through.
+      await page.screenshot({ path: join(REPO, 'out', 'report.png') });
+      await page.screenshot({ path: join(REPO, 'out', 'report-full.png'), fullPage: true });
+    });
+  });
+
+  it('renders the same stored run as a multi-page PDF', async () => {
+    const pdf = (await renderRun(run, 'pdf', { store })) as Buffer;
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const file = join(dir, 'report.pdf');
+    writeFileSync(file, pdf);
+    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1]);
+    expect(pages).toBeGreaterThan(1);
+    writeFileSync(join(REPO, 'out', 'report.pdf'), pdf);
+  });
+
+  it('renders JSON (valid against its schema), CSV (a row per finding) and JUnit (well-formed XML)', async () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    const json: unknown = JSON.parse((await renderRun(run, 'json', { store })) as string);
+    expect(validate(json), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const rows = parse((await renderRun(run, 'csv', { store })) as string, { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(rows).toHaveLength(run.findings.length);
+    expect(new Set(rows.map((r) => r.run))).toEqual(new Set([run.id]));
+    const xml = (await renderRun(run, 'junit', { store })) as string;
+    const parsed = await withChromium(async (ctx) => {
+      const page = await ctx.newPage();
+      return page.evaluate((text) => {
+        // Runs in the browser; the repo's tsconfig has no DOM types, hence the narrow shape.
+        const { DOMParser: Parser } = globalThis as unknown as {
+          DOMParser: new () => {
+            parseFromString(t: string, type: string): { getElementsByTagName(n: string): { length: number } };
+          };
+        };
+        const doc = new Parser().parseFromString(text, 'application/xml');
+        return {
+          error: doc.getElementsByTagName('parsererror').length,
+          cases: doc.getElementsByTagName('testcase').length,
+          failures: doc.getElementsByTagName('failure').length,
+        };
+      }, xml);
+    });
+    expect(parsed.error).toBe(0);
+    expect(parsed.cases).toBe(new Set(run.findings.map((f) => f.checkId)).size);
+    expect(parsed.failures).toBe(
+      new Set(run.findings.filter((f) => f.status === 'fail').map((f) => f.checkId)).size,
+    );
+  });
+
+  it('never contains a secret, in any format', async () => {
+    expect(secrets.length).toBeGreaterThan(0);
+    const outs = await Promise.all(
+      (['html', 'json', 'csv', 'junit'] as const).map(
+        async (f) => (await renderRun(run, f, { store })) as string,
+      ),
+    );
+    for (const out of outs) for (const s of secrets) expect(out).not.toContain(s);
+  });
+});
+
+describe('hostile strings from devices and directories', () => {
+  function hostileRun(): AuditRun {
+    const r = structuredClone(run);
+    r.school.name = HOSTILE.school;
+    const [a, b, c, d] = r.findings.filter((f) => f.status === 'fail' || f.status === 'pass');
+    if (a === undefined || b === undefined || c === undefined || d === undefined)
+      throw new Error('the demo run has too few findings');
+    a.evidence = [
+      { source: 'core-router', object: HOSTILE.ssid, expected: 'wpa2-eap', actual: HOSTILE.ssid },
+    ];
+    a.reason = `SSID ${HOSTILE.ssid} uses a shared key.`;
+    a.status = 'fail';
+    b.evidence = [
+      { source: HOSTILE.sysName, object: 'sysName', expected: 'core-sw1', actual: HOSTILE.sysName },
+    ];
+    b.reason = `The switch calls itself ${HOSTILE.sysName}.`;
+    b.status = 'fail';
+    c.evidence = [{ source: 'directory', object: 'jo.pupil', actual: HOSTILE.displayName }];
+    c.reason = `jo.pupil (${HOSTILE.displayName}) is enabled.`;
+    c.status = 'fail';
+    c.personal = 'staff';
+    d.status = 'waived';
+    d.waivedStatus = 'fail';
+    d.waiver = {
+      id: 'w1',
+      reason: HOSTILE.waiver,
+      approver: HOSTILE.sysName,
+      granted: '2026-01-01',
+      expires: '2027-01-01',
+    };
+    r.devices = [
+      { name: HOSTILE.sysName, kind: 'switch', ok: false, error: { code: 'E-X', message: HOSTILE.ssid } },
+    ];
+    return r;
+  }
+
+  it('executes nothing and shows the strings literally', async () => {
+    const html = renderHtml(modelOf(hostileRun(), { previous: [earlier] }));
+    // Take the browser's second line of defence away: the escaping alone must hold.
+    const bare = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+    expect(bare).not.toContain('Content-Security-Policy');
+    await withChromium(async (ctx) => {
+      const { page, dialogs, errors } = await openHtml(ctx, bare);
+      await page.waitForTimeout(200); // let any onerror / onload that slipped through fire
+      expect(dialogs).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+      ).toBeUndefined();
+      expect(await page.locator('script, iframe, main img, main svg:not(.chart)').count()).toBe(0);
+      const text = await page.locator('body').innerText();
+      for (const s of Object.values(HOSTILE)) expect(text).toContain(s);
+      expect(await page.title()).toContain(HOSTILE.school);
+    });
+  });
+});
