@@ -165,9 +165,8 @@ describe("the demo school's report in Chromium", () => {
       expect(await page.locator('#technical').innerText()).toContain('core-router');
       expect(errors).toEqual([]);
       mkdirSync(join(REPO, 'out'), { recursive: true });
-      // The head's page as a reader first sees it, and the whole report for scrolling through.
+      // The head's page as a reader first sees it (the whole report is in out/report.pdf).
       await page.screenshot({ path: join(REPO, 'out', 'report.png') });
-      await page.screenshot({ path: join(REPO, 'out', 'report-full.png'), fullPage: true });
     });
   });
 

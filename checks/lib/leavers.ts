@@ -69,7 +69,9 @@ export function isFailing(r: LeaverResult): boolean {
 
 /** NFC + case-insensitive + trimmed: the only normalisation names and ids get. */
 export function matchKey(s: string): string {
-  return s.normalize('NFC').trim().toLowerCase();
+  // ASCII needs no Unicode normalisation (the common case, 50,000 times per check).
+  // eslint-disable-next-line no-control-regex
+  return (/^[\u0000-\u007f]*$/.test(s) ? s : s.normalize('NFC')).trim().toLowerCase();
 }
 
 /** Control characters (a NUL in an MIS export) shown escaped, so messages stay printable. */

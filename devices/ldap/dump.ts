@@ -10,7 +10,7 @@
  */
 import type { DirectoryReader, SearchRequest } from './client.ts';
 import { and, type LdapFilter, not, or, startsWith } from './filter.ts';
-import type { RawEntry } from './values.ts';
+import { lookup, type RawEntry } from './values.ts';
 
 /** How common each initial is among UK first names and usernames (rough, only for balancing). */
 const INITIAL_WEIGHTS: [string, number][] = [
@@ -101,7 +101,8 @@ export async function dumpEntries<T>(
         forks.push(session);
         for await (const page of session.pages({ ...req, filter }))
           for (const e of page) {
-            if (seen) {
+            // Only an entry with several values of the partition attribute can match two partitions.
+            if (seen && Array.isArray(lookup(e, req.partitionBy))) {
               if (seen.has(e.dn)) continue;
               seen.add(e.dn);
             }

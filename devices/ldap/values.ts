@@ -11,7 +11,7 @@ export interface RawEntry {
 }
 
 /** Attribute lookup is case-insensitive in LDAP; servers echo names in their own case (AD: `memberOf`). */
-function lookup(entry: RawEntry, attribute: string): string | string[] | Buffer | Buffer[] | undefined {
+export function lookup(entry: RawEntry, attribute: string): string | string[] | Buffer | Buffer[] | undefined {
   const direct = entry[attribute];
   if (direct !== undefined) return direct;
   const lower = attribute.toLowerCase();
