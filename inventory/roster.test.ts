@@ -16,7 +16,11 @@ const columns: RosterColumns = {
   aupSigned: 'AUP Signed',
 };
 const HEADER = 'UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed';
-const opts = (dateFormat: RosterOptions['dateFormat'] = 'auto'): RosterOptions => ({ file: 'roster.csv', columns, dateFormat });
+const opts = (dateFormat: RosterOptions['dateFormat'] = 'auto'): RosterOptions => ({
+  file: 'roster.csv',
+  columns,
+  dateFormat,
+});
 
 describe('roster dates', () => {
   it.each([
@@ -66,7 +70,15 @@ describe('parseRoster', () => {
         startDate: '2015-09-01',
         aupSigned: '2025-09-01',
       },
-      { line: 4, id: '', givenName: 'Sam (Test*)', surname: 'Smith\\', role: 'Staff', leavingDate: '2026-08-31', startDate: '2017-09-01' },
+      {
+        line: 4,
+        id: '',
+        givenName: 'Sam (Test*)',
+        surname: 'Smith\\',
+        role: 'Staff',
+        leavingDate: '2026-08-31',
+        startDate: '2017-09-01',
+      },
     ]);
   });
 
@@ -112,7 +124,9 @@ describe('parseRoster', () => {
         file: 'roster.csv',
         line: 1,
         column: 'Legal Forename',
-        message: expect.stringMatching(/column "Legal Forename" \(lifecycle.roster.columns.givenName\) is not in the header/),
+        message: expect.stringMatching(
+          /column "Legal Forename" \(lifecycle.roster.columns.givenName\) is not in the header/,
+        ),
       },
     ]);
   });

@@ -71,14 +71,18 @@ export function parseRosterDate(raw: string, format: DateFormat): DateResult | {
   const v = raw.trim();
   if (v === '') return { ok: true, iso: undefined };
   if (TWO_DIGIT_YEAR.test(v))
-    return { ok: false, reason: `${v} has a two-digit year, which could mean more than one date: use dd/mm/yyyy` };
+    return {
+      ok: false,
+      reason: `${v} has a two-digit year, which could mean more than one date: use dd/mm/yyyy`,
+    };
   if (/^\d{5}(?:\.\d+)?$/.test(v))
     return { ok: false, reason: `${v} looks like a spreadsheet date serial number: export dates as text` };
   const iso = format === 'uk' ? undefined : parseIso(v);
   if (iso) return iso;
   const uk = format === 'iso' ? undefined : parseUk(v);
   if (uk) return uk;
-  const expected = format === 'uk' ? 'dd/mm/yyyy' : format === 'iso' ? 'yyyy-mm-dd' : 'dd/mm/yyyy or yyyy-mm-dd';
+  const expected =
+    format === 'uk' ? 'dd/mm/yyyy' : format === 'iso' ? 'yyyy-mm-dd' : 'dd/mm/yyyy or yyyy-mm-dd';
   return { ok: false, reason: `${v} is not a ${expected} date` };
 }
 
@@ -90,7 +94,10 @@ const OPTIONAL: Field[] = ['startDate', 'aupSigned'];
 const DATE_FIELDS = new Set<Field>(['leavingDate', 'startDate', 'aupSigned']);
 
 function norm(header: string): string {
-  return header.replace(/^\uFEFF/, '').trim().toLowerCase();
+  return header
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase();
 }
 
 interface CsvRecord {
@@ -185,7 +192,8 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
       role: cell('role'),
     };
     for (const f of ['id', 'givenName', 'surname', 'role'] as const)
-      if (/[\n\r]/.test(person[f])) problems.push({ file, line, column: columns[f], message: 'a line break inside the field' });
+      if (/[\n\r]/.test(person[f]))
+        problems.push({ file, line, column: columns[f], message: 'a line break inside the field' });
     if (person.givenName === '' && person.surname === '')
       problems.push({ file, line, column: columns.givenName, message: 'no forename or surname' });
     if (person.role === '') problems.push({ file, line, column: columns.role, message: 'no role' });
@@ -222,14 +230,19 @@ function readRecords(text: string): CsvRecord[] {
 export class RosterError extends Error {
   readonly problems: RosterProblem[];
   constructor(problems: RosterProblem[]) {
-    super(`the roster has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatRosterProblem).join('\n')}`);
+    super(
+      `the roster has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map(formatRosterProblem).join('\n')}`,
+    );
     this.name = 'RosterError';
     this.problems = problems;
   }
 }
 
 /** Read and parse a roster file (a missing or unreadable file is a problem on line 0). */
-export async function readRoster(file: string, roster: Lifecycle['roster']): Promise<RosterParse & { file: string }> {
+export async function readRoster(
+  file: string,
+  roster: Lifecycle['roster'],
+): Promise<RosterParse & { file: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -237,7 +250,9 @@ export async function readRoster(file: string, roster: Lifecycle['roster']): Pro
     return {
       file,
       people: [],
-      problems: [{ file, line: 0, message: `cannot read the roster: ${(e as NodeJS.ErrnoException).code ?? e}` }],
+      problems: [
+        { file, line: 0, message: `cannot read the roster: ${(e as NodeJS.ErrnoException).code ?? e}` },
+      ],
     };
   }
   return { file, ...parseRoster(text, { file, columns: roster.columns, dateFormat: roster.dateFormat }) };
@@ -247,8 +262,10 @@ export async function readRoster(file: string, roster: Lifecycle['roster']): Pro
 export async function rosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
   const lifecycle = loaded.decl.lifecycle;
   if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
-  const file = isAbsolute(lifecycle.roster.file) ? lifecycle.roster.file : resolve(loaded.dir, lifecycle.roster.file);
+  const file = isAbsolute(lifecycle.roster.file)
+    ? lifecycle.roster.file
+    : resolve(loaded.dir, lifecycle.roster.file);
   const r = await readRoster(file, lifecycle.roster);
   if (r.problems.length > 0) throw new RosterError(r.problems);
-  return { file, people: r.people };
+  return { file: lifecycle.roster.file, people: r.people }; // as declared: reports show it to heads
 }

@@ -32,7 +32,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
-if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 const dirs = await testbedDirectories(tb, 5000);
 function need(d: TestbedDirectory | undefined, what: string): TestbedDirectory {
   if (!d) throw new Error(`testbed ${what} is not running: ${JSON.stringify(tb.skipped ?? {})}`);
@@ -94,7 +97,9 @@ describe.each([
   });
 
   it('refuses a certificate for another name (E-TLS)', async () => {
-    expect(await codeOf(whoAmI({ ...d.auditor, servername: 'intruder.school.test' }, d.baseDn))).toBe('E-TLS');
+    expect(await codeOf(whoAmI({ ...d.auditor, servername: 'intruder.school.test' }, d.baseDn))).toBe(
+      'E-TLS',
+    );
   });
 
   it('the refusal is about trust: the same port does complete a handshake when verification is off', async () => {
@@ -129,7 +134,12 @@ describe.each([
     const r = await openDirectoryReader(d.auditor);
     try {
       const pages: number[] = [];
-      for await (const page of r.pages({ base: d.baseDn, filter: present('objectClass'), attributes: ['1.1'], pageSize: 7 }))
+      for await (const page of r.pages({
+        base: d.baseDn,
+        filter: present('objectClass'),
+        attributes: ['1.1'],
+        pageSize: 7,
+      }))
         pages.push(page.length);
       expect(pages.length).toBeGreaterThan(3);
       expect(pages.slice(0, -1).every((n) => n === 7)).toBe(true);
@@ -162,21 +172,26 @@ describe('failures end in a typed error, in time', () => {
   it.each([
     ['LDAPS', (port: number) => ({ ...ldap.auditor, url: `ldaps://127.0.0.1:${port}` })],
     ['StartTLS', (port: number) => ({ ...ldap.auditorStartTls, url: `ldap://127.0.0.1:${port}` })],
-  ])('a server that never answers (%s) is E-TIMEOUT within the budget, and the socket is closed', async (_t, conn) => {
-    const t0 = Date.now();
-    const code = await codeOf(whoAmI({ ...conn(silentPort), timeoutMs: 300 }, ldap.baseDn));
-    expect(code).toBe('E-TIMEOUT');
-    expect(Date.now() - t0).toBeLessThan(3000);
-    for (let i = 0; i < 40 && open.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(open.size).toBe(0);
-  });
+  ])(
+    'a server that never answers (%s) is E-TIMEOUT within the budget, and the socket is closed',
+    async (_t, conn) => {
+      const t0 = Date.now();
+      const code = await codeOf(whoAmI({ ...conn(silentPort), timeoutMs: 300 }, ldap.baseDn));
+      expect(code).toBe('E-TIMEOUT');
+      expect(Date.now() - t0).toBeLessThan(3000);
+      for (let i = 0; i < 40 && open.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(open.size).toBe(0);
+    },
+  );
 
   it('nothing listening is E-REFUSED', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    expect(await codeOf(whoAmI({ ...ldap.auditor, url: `ldaps://127.0.0.1:${port}` }, ldap.baseDn))).toBe('E-REFUSED');
+    expect(await codeOf(whoAmI({ ...ldap.auditor, url: `ldaps://127.0.0.1:${port}` }, ldap.baseDn))).toBe(
+      'E-REFUSED',
+    );
   });
 
   it('an unencrypted URL without StartTLS is refused before connecting (E-CONFIG)', async () => {
@@ -200,10 +215,16 @@ describe('filters built from hostile values match exactly, live on slapd', () =>
   it('finds the seeded name with metacharacters, and a lone "*" finds nobody', async () => {
     const r = await openDirectoryReader(ldap.auditor);
     try {
-      const hits = await r.search({ base: ldap.baseDn, filter: eq('cn', 'Sam (Test*) Smith\\'), attributes: ['uid'] });
+      const hits = await r.search({
+        base: ldap.baseDn,
+        filter: eq('cn', 'Sam (Test*) Smith\\'),
+        attributes: ['uid'],
+      });
       expect(hits.map((h) => text(h, 'uid'))).toEqual(['sam.smith']);
       expect(await r.search({ base: ldap.baseDn, filter: eq('cn', '*'), attributes: ['uid'] })).toEqual([]);
-      expect(await r.search({ base: ldap.baseDn, filter: eq('cn', 'Sam (Test'), attributes: ['uid'] })).toEqual([]);
+      expect(
+        await r.search({ base: ldap.baseDn, filter: eq('cn', 'Sam (Test'), attributes: ['uid'] }),
+      ).toEqual([]);
     } finally {
       await r.close();
     }
@@ -213,7 +234,10 @@ describe('filters built from hostile values match exactly, live on slapd', () =>
     let n = 0;
     // Directory strings cannot hold NUL or be blank; slapd also folds case and inner spaces for cn.
     const value = fc
-      .string({ unit: fc.constantFrom('*', '(', ')', '\\', '=', '&', '|', '!', 'a', 'B', 'é', 'ñ', "'", '𝒳', ' '), minLength: 1 })
+      .string({
+        unit: fc.constantFrom('*', '(', ')', '\\', '=', '&', '|', '!', 'a', 'B', 'é', 'ñ', "'", '𝒳', ' '),
+        minLength: 1,
+      })
       .filter((s) => s.trim() !== '');
     await fc.assert(
       fc.asyncProperty(value, async (v) => {
@@ -223,7 +247,12 @@ describe('filters built from hostile values match exactly, live on slapd', () =>
         await w.add(exact, { objectClass: ['inetOrgPerson'], uid: `exact${n}`, sn: 'x', cn: v });
         await w.add(longer, { objectClass: ['inetOrgPerson'], uid: `longer${n}`, sn: 'x', cn: `${v}z` });
         try {
-          const hits = await w.search({ base: ou, scope: 'one', filter: and(eq('cn', v), present('uid')), attributes: ['uid'] });
+          const hits = await w.search({
+            base: ou,
+            scope: 'one',
+            filter: and(eq('cn', v), present('uid')),
+            attributes: ['uid'],
+          });
           expect(hits.map((h) => h.dn)).toEqual([exact]);
         } finally {
           await w.remove(exact);

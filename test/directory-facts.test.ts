@@ -31,7 +31,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
-if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 const dirs = await testbedDirectories(tb);
 const data = await loadDemoDirectory();
 const started = Date.now();
@@ -42,10 +45,18 @@ function declared(d: TestbedDirectory, who: 'admin' | 'auditor'): Directory {
 
 /** Collector options resolving secrets as the audit does, with the password in a private environment. */
 function opts(d: TestbedDirectory, who: 'admin' | 'auditor') {
-  return { resolveSecret: secretResolver(process.cwd(), { DIRECTORY_PASSWORD: d[who].password }), timeoutMs: 10_000 };
+  return {
+    resolveSecret: secretResolver(process.cwd(), { DIRECTORY_PASSWORD: d[who].password }),
+    timeoutMs: 10_000,
+  };
 }
 
-const OU_ROLE: Record<DemoPerson['ou'], string> = { staff: 'staff', pupils: 'pupils', leavers: 'leavers', it: 'other' };
+const OU_ROLE: Record<DemoPerson['ou'], string> = {
+  staff: 'staff',
+  pupils: 'pupils',
+  leavers: 'leavers',
+  it: 'other',
+};
 
 /** What the collector must report for one seeded person (server-set times are checked separately). */
 function expectedAccount(p: DemoPerson, kind: 'ad' | 'openldap'): Partial<DirectoryAccount> {
@@ -69,7 +80,11 @@ function expectedAccount(p: DemoPerson, kind: 'ad' | 'openldap'): Partial<Direct
     base.passwordNeverExpires = p.passwordNeverExpires === true;
     base.passwordNotRequired = p.passwordNotRequired === true;
     base.locked = false;
-    base.userAccountControl = 0x200 | (p.enabled ? 0 : 2) | (p.passwordNeverExpires ? 0x10000 : 0) | (p.passwordNotRequired ? 0x20 : 0);
+    base.userAccountControl =
+      0x200 |
+      (p.enabled ? 0 : 2) |
+      (p.passwordNeverExpires ? 0x10000 : 0) |
+      (p.passwordNotRequired ? 0x20 : 0);
     if (p.accountExpires) base.accountExpires = new Date(p.accountExpires).toISOString();
   } else {
     base.passwordNeverExpires = false;
@@ -129,9 +144,13 @@ describe.each([
       expect(thisRun(a?.created), `${p.username} created`).toBe(true);
       expect(thisRun(a?.passwordLastSet), `${p.username} password set`).toBe(true);
     }
-    const extra = facts.accounts.map((a) => a.username).filter((u) => !data.people.some((p) => p.username === u));
+    const extra = facts.accounts
+      .map((a) => a.username)
+      .filter((u) => !data.people.some((p) => p.username === u));
     // Samba's own: the built-in administrator, guest, Kerberos and DNS accounts, and the testbed's auditor.
-    expect(extra.sort()).toEqual(kind === 'ad' ? ['Administrator', 'Guest', 'auditor', 'dns-dc1', 'krbtgt'] : []);
+    expect(extra.sort()).toEqual(
+      kind === 'ad' ? ['Administrator', 'Guest', 'auditor', 'dns-dc1', 'krbtgt'] : [],
+    );
   });
 
   it('reports last logons: AD as the seed wrote them, OpenLDAP for each account that really bound', () => {
@@ -140,7 +159,10 @@ describe.each([
       if (kind === 'ad') {
         const want = lastLogonOf(p, new Date());
         if (p.lastLogon) expect(a?.lastLogon, p.username).toBe(new Date(p.lastLogon).toISOString());
-        else if (want) expect(Math.abs(Date.parse(a?.lastLogon ?? '') - want.getTime()), p.username).toBeLessThan(30 * 60_000);
+        else if (want)
+          expect(Math.abs(Date.parse(a?.lastLogon ?? '') - want.getTime()), p.username).toBeLessThan(
+            30 * 60_000,
+          );
         else expect(a?.lastLogon, p.username).toBeUndefined();
       } else if (boundInOpenLdap(p)) expect(thisRun(a?.lastLogon), p.username).toBe(true);
       else expect(a?.lastLogon, p.username).toBeUndefined();
@@ -173,16 +195,22 @@ describe.each([
 
   it('the read-only audit account reads the same accounts', async () => {
     const viaAuditor = await collectDirectoryFacts(declared(d, 'auditor'), opts(d, 'auditor'));
-    const strip = (f: DirectoryFacts) => f.accounts.map((a) => ({ ...a, lastLogon: undefined })).sort((x, y) => x.dn.localeCompare(y.dn));
+    const strip = (f: DirectoryFacts) =>
+      f.accounts.map((a) => ({ ...a, lastLogon: undefined })).sort((x, y) => x.dn.localeCompare(y.dn));
     expect(strip(viaAuditor)).toEqual(strip(facts));
     if (kind === 'ad')
       // An ordinary AD user sees that a fine-grained policy exists but may not read it: reported, not hidden.
-      expect(viaAuditor.unreadable).toEqual(settings.fineGrainedPolicies.map((f) => `fine-grained password policy ${f.name}`));
+      expect(viaAuditor.unreadable).toEqual(
+        settings.fineGrainedPolicies.map((f) => `fine-grained password policy ${f.name}`),
+      );
   });
 
   it('the same accounts come back whether read in one search or in concurrent partitions', async () => {
     const one = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { partitions: 1 });
-    const many = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { partitions: 5, pageSize: 3 });
+    const many = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+      partitions: 5,
+      pageSize: 3,
+    });
     const key = (l: DirectoryAccount[]) => l.map((a) => a.dn).sort();
     expect(key(many)).toEqual(key(one));
     expect(one.length).toBe(facts.accounts.length);

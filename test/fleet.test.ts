@@ -143,8 +143,7 @@ describe('schoolnet audit --all over the five example schools', () => {
             ...defaultCollectors,
             // Only miskin-primary's router hangs (a mock of a wedged device: the test cannot wedge a real one).
             router: async (d, o) => {
-              if (d.name === 'core-router' && o.timeoutMs === 120_000 && schools[0]?.decl.devices.includes(d))
-                await never;
+              if (schools[0]?.decl.devices.includes(d) === true) await never;
               return defaultCollectors.router(d, o);
             },
           },

@@ -13,10 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SchoolFacts } from '../devices/facts.ts';
 import { loadCatalog } from '../checks/catalog/catalog.ts';
 import { collectSchool } from '../checks/engine/collect.ts';
+import { auditSchool } from '../checks/engine/index.ts';
 import { catalogueView, defaultCollectors } from '../checks/engine/inputs.ts';
 import { resolveParams } from '../checks/lib/params.ts';
 import { allChecks } from '../checks/registry.ts';
 import { loadSchool } from '../inventory/load.ts';
+import { clausesFor, loadPolicy } from '../inventory/policy.ts';
 import { loadRegister, readRegisterFile, TABLE_NAMES } from '../inventory/register/index.ts';
 import { reconcileAssets } from '../inventory/register/reconcile.ts';
 import { writeTable } from '../inventory/register/write.ts';
@@ -186,5 +188,38 @@ for (const c of CASES) {
       const check = allChecks.find((k) => k.meta.id === 'inventory-disposed-not-reappearing')!;
       expect(severity.severityOf(check.meta.controls)).toBe('critical');
     });
+  });
+}
+
+// Through the audit engine: the collector loads the register beside the devices, and the school's clause
+// map selects the inventory checks (the demo maps all three inventory controls; Scissett keeps its
+// assets in XLSX and maps inventory and disposal).
+for (const c of [
+  { school: 'demo', fixture: 'demo', object: 'serial TBN2948A0017P1', source: 'core-sw1' },
+  { school: 'scissett-middle', fixture: 'bad', object: 'serial TBN2948A0017', source: 'sw-main' },
+] as const) {
+  describe(`auditing ${c.school} with its register`, () => {
+    let server: RouterOsServer;
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('reads the register and reports the reappearing disposed serial as critical, under the school’s clauses', async () => {
+      const started = await startSchoolRouter(c.fixture);
+      server = started.server;
+      const school = await loadSchool(join(SCHOOLS_DIR, c.school, 'school.yaml'));
+      const bound = await bindToTestbed(school, testbedInfo(), { routers: started.endpoint });
+      const run = await auditSchool(bound.loaded, { env: bound.env, now: new Date(NOW) });
+      expect(run.devices.find((d) => d.kind === 'register')).toMatchObject({ ok: true });
+      const f = run.findings.find(
+        (x) => x.checkId === 'inventory-disposed-not-reappearing' && x.evidence[0]?.object === c.object,
+      );
+      expect(f).toMatchObject({ status: 'fail', severity: 'critical' });
+      expect(f?.evidence[0]?.source).toBe(c.source);
+      const policy = await loadPolicy(resolve(school.dir, school.decl.policy.file));
+      expect(f?.clauses).toEqual(clausesFor(policy, ['INV-DISPOSAL', 'INV-DISPOSED-SEEN']));
+      expect(f?.clauses.length).toBeGreaterThan(0);
+      expect(f?.references).toContain('DfE:DEV-4');
+    }, 120_000);
   });
 }

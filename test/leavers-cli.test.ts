@@ -11,7 +11,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadDemoDirectory, testbedDeclaration, testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
+import {
+  loadDemoDirectory,
+  testbedDeclaration,
+  testbedDirectories,
+  type TestbedDirectory,
+} from '../scripts/testbed/seed-directory.ts';
 import type { TestbedInfo } from '../scripts/testbed/types.ts';
 
 declare module 'vitest' {
@@ -21,7 +26,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
-if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 const dirs = await testbedDirectories(tb);
 const data = await loadDemoDirectory();
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -39,7 +47,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       process.execPath,
       [join(REPO, 'scripts', 'cli.ts'), 'leavers', ...args],
       { cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 }
@@ -102,7 +111,11 @@ beforeAll(async () => {
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 /** A copy of the demo declaration whose directory is the testbed's, read by the audit account. */
-async function declarationFor(d: TestbedDirectory, name: string, override: Record<string, unknown> = {}): Promise<string> {
+async function declarationFor(
+  d: TestbedDirectory,
+  name: string,
+  override: Record<string, unknown> = {},
+): Promise<string> {
   const decl = parse(await readFile(join(DEMO, 'school.yaml'), 'utf8')) as Record<string, unknown> & {
     policy: { file: string };
     waivers?: string;
@@ -111,7 +124,10 @@ async function declarationFor(d: TestbedDirectory, name: string, override: Recor
   decl.policy.file = resolve(DEMO, decl.policy.file);
   if (decl.waivers) decl.waivers = resolve(DEMO, decl.waivers);
   decl.lifecycle.roster.file = resolve(DEMO, decl.lifecycle.roster.file);
-  decl.directory = { ...testbedDeclaration(d, data, 'auditor', 'SCHOOLNET_TEST_DIRECTORY_PASSWORD'), ...override };
+  decl.directory = {
+    ...testbedDeclaration(d, data, 'auditor', 'SCHOOLNET_TEST_DIRECTORY_PASSWORD'),
+    ...override,
+  };
   const file = join(scratch, `${name}.yaml`);
   await writeFile(file, stringify(decl));
   return file;
@@ -134,22 +150,36 @@ describe.each([
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as {
       asOf: string;
-      leavers: { line: number; state: string; matchedBy: string; accounts: { username: string }[]; warnings: string[] }[];
+      leavers: {
+        line: number;
+        state: string;
+        matchedBy: string;
+        accounts: { username: string }[];
+        warnings: string[];
+      }[];
       counts: Record<string, number>;
       failures: number;
     };
     expect(out.asOf).toBe('2026-09-01');
-    expect(out.leavers.map((l) => [l.line, l.state, l.matchedBy, l.accounts.map((a) => a.username)])).toEqual(EXPECTED);
+    expect(out.leavers.map((l) => [l.line, l.state, l.matchedBy, l.accounts.map((a) => a.username)])).toEqual(
+      EXPECTED,
+    );
     expect(out.failures).toBe(3);
     const warn = (line: number) => out.leavers.find((l) => l.line === line)?.warnings;
-    expect(warn(4)).toEqual(['matched by name only: the roster row has no upn id', 'disabled but not moved to the leavers OU']);
+    expect(warn(4)).toEqual([
+      'matched by name only: the roster row has no upn id',
+      'disabled but not moved to the leavers OU',
+    ]);
     expect(warn(7)).toEqual(['matched by name only: the roster row has no upn id']);
     expect(warn(10)).toEqual(['no account has upn *)(uid=*))(|(uid=*\\u0000 or this name']);
   });
 
   it("reports every leaver on the demo school's own roster (exit 1: some are still enabled)", async () => {
     const decl = await declarationFor(d, `${kind}-demo`);
-    const run = await cli([decl, '--roster', join(DEMO, 'roster.csv'), '--as-of', '2026-09-01', '--format', 'json'], env);
+    const run = await cli(
+      [decl, '--roster', join(DEMO, 'roster.csv'), '--as-of', '2026-09-01', '--format', 'json'],
+      env,
+    );
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as { leavers: { surname: string; state: string }[] };
     expect(Object.fromEntries(out.leavers.map((l) => [l.surname, l.state]))).toEqual({
@@ -166,7 +196,10 @@ describe.each([
   it('exits 0 when every leaver on the roster is disabled', async () => {
     const decl = await declarationFor(d, `${kind}-clean`);
     const roster = join(scratch, `${kind}-clean.csv`);
-    await writeFile(roster, csv([HOSTILE_ROWS[4] as string[], HOSTILE_ROWS[5] as string[], HOSTILE_ROWS[6] as string[]]));
+    await writeFile(
+      roster,
+      csv([HOSTILE_ROWS[4] as string[], HOSTILE_ROWS[5] as string[], HOSTILE_ROWS[6] as string[]]),
+    );
     const run = await cli([decl, '--roster', roster, '--as-of', '2026-09-01', '--format', 'json'], env);
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { failures: number }).failures).toBe(0);
@@ -184,14 +217,22 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
     await writeFile(roster, csv(HOSTILE_ROWS));
     const table = await cli([decl, '--roster', roster, '--as-of', '2026-09-01'], env);
     expect(table.code).toBe(1);
-    expect(table.stdout).toMatch(/^3\s+Liam D'Arcy\s+liam\.darcy@school\.test\s+2026-07-22\s+logged-on-after-leaving\s+liam\.darcy \[pupils\]\s+id$/m);
-    expect(table.stdout).toContain('11 leavers as of 2026-09-01: 3 disabled, 1 enabled, 1 enabled in the leavers OU, 1 logged on after leaving, 5 not found; 3 need action.');
+    expect(table.stdout).toMatch(
+      /^3\s+Liam D'Arcy\s+liam\.darcy@school\.test\s+2026-07-22\s+logged-on-after-leaving\s+liam\.darcy \[pupils\]\s+id$/m,
+    );
+    expect(table.stdout).toContain(
+      '11 leavers as of 2026-09-01: 3 disabled, 1 enabled, 1 enabled in the leavers OU, 1 logged on after leaving, 5 not found; 3 need action.',
+    );
     const asCsv = await cli([decl, '--roster', roster, '--as-of', '2026-09-01', '--format', 'csv'], env);
     expect(asCsv.code).toBe(1);
     const lines = asCsv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('line,id,givenName,surname,role,leavingDate,state,failing,matchedBy,accounts,inLeaversOu,withinGrace,warnings');
+    expect(lines[0]).toBe(
+      'line,id,givenName,surname,role,leavingDate,state,failing,matchedBy,accounts,inLeaversOu,withinGrace,warnings',
+    );
     expect(lines).toHaveLength(EXPECTED.length + 1);
-    expect(lines[4]).toMatch(/^5,ruby\.thornton@school\.test,Ruby,Thornton,Pupil,2026-07-22,enabled-in-leavers-ou,true,id,ruby\.thornton,true,false,$/);
+    expect(lines[4]).toMatch(
+      /^5,ruby\.thornton@school\.test,Ruby,Thornton,Pupil,2026-07-22,enabled-in-leavers-ou,true,id,ruby\.thornton,true,false,$/,
+    );
   });
 
   it('exits 2 and names the directory when it cannot be reached', async () => {
@@ -204,7 +245,9 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
 
   it('exits 2 when the directory rejects the password', async () => {
     const decl = await declarationFor(d, 'auth');
-    const run = await cli([decl, '--roster', join(DEMO, 'roster.csv')], { SCHOOLNET_TEST_DIRECTORY_PASSWORD: 'not-the-password-1A' });
+    const run = await cli([decl, '--roster', join(DEMO, 'roster.csv')], {
+      SCHOOLNET_TEST_DIRECTORY_PASSWORD: 'not-the-password-1A',
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/E-AUTH/);
   });
@@ -219,7 +262,9 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
     const run = await cli([decl, '--roster', roster], env);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain(`${roster}:2: Date of Leaving: 07/22/2026 is not a dd/mm/yyyy date (it looks like US month/day order)`);
+    expect(run.stderr).toContain(
+      `${roster}:2: Date of Leaving: 07/22/2026 is not a dd/mm/yyyy date (it looks like US month/day order)`,
+    );
     expect(run.stderr).toContain(`${roster}:3: expected 7 fields as in the header, found 3`);
     expect(run.stderr).toContain(`${roster}:4: Date of Leaving: 22/07/26 has a two-digit year`);
     // The directory URL is unreachable: had it been contacted, the error would have been E-REFUSED.
@@ -229,6 +274,8 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
   it('exits 3 on usage errors (an unknown format, a missing declaration)', async () => {
     const decl = await declarationFor(d, 'usage');
     expect((await cli([decl, '--roster', join(DEMO, 'roster.csv'), '--format', 'xml'], env)).code).toBe(3);
-    expect((await cli([join(scratch, 'missing.yaml'), '--roster', join(DEMO, 'roster.csv')], env)).code).toBe(3);
+    expect((await cli([join(scratch, 'missing.yaml'), '--roster', join(DEMO, 'roster.csv')], env)).code).toBe(
+      3,
+    );
   });
 });

@@ -250,4 +250,32 @@ describe('schoolnet schedule over a simulated night', () => {
       'interrupted',
     );
   }, 60_000);
+
+  it('never audits more schools at once than maxConcurrent; the others wait their turn', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    const bare = schools.map((x) => {
+      const decl = { ...x.decl };
+      delete decl.delivery;
+      return { ...x, decl };
+    });
+    const s = scheduler({
+      schools: bare,
+      maxConcurrent: 1,
+      auditor: async (school: LoadedSchool, o: FleetOptions): Promise<FleetResult> => {
+        started++;
+        await gate;
+        return auditWithin(school, o);
+      },
+    });
+    now = new Date('2026-11-28T01:30:00Z');
+    const all = NIGHT.map((id) => s.fire(id, clock(), { spread: false }));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toBe(1);
+    expect(s.running.sort()).toEqual([...NIGHT].sort()); // all fired, two waiting for a slot
+    release();
+    expect(await Promise.all(all)).toEqual(['ran', 'ran', 'ran']);
+    expect(started).toBe(3);
+  }, 60_000);
 });

@@ -30,7 +30,13 @@ const accounts: DirectoryAccount[] = [
   account('twin.one', { givenName: 'Alex', surname: 'Twin' }),
   account('twin.two', { givenName: 'Alex', surname: 'Twin', enabled: false, ou: 'leavers' }),
   account('stay.put', { givenName: 'Stay', surname: 'Put' }),
-  account('late.leaver', { givenName: 'Late', surname: 'Leaver', enabled: false, ou: 'leavers', lastLogon: '2026-07-22T16:00:00.000Z' }),
+  account('late.leaver', {
+    givenName: 'Late',
+    surname: 'Leaver',
+    enabled: false,
+    ou: 'leavers',
+    lastLogon: '2026-07-22T16:00:00.000Z',
+  }),
   // An account whose names are metacharacters: a roster "*" must not match it, nor anyone else.
   account('star', { givenName: 'Star', surname: 'Name' }),
 ];
@@ -65,7 +71,12 @@ describe('matchLeavers on a hostile roster', () => {
   const row = (n: number) => report.leavers.find((l) => l.line === n);
 
   it('gives every leaver the expected state, match and accounts', () => {
-    const table = report.leavers.map((l) => [l.line, l.state, l.matchedBy, l.accounts.map((a) => a.username)]);
+    const table = report.leavers.map((l) => [
+      l.line,
+      l.state,
+      l.matchedBy,
+      l.accounts.map((a) => a.username),
+    ]);
     expect(table).toEqual([
       [2, 'enabled', 'id', ['ellie.marsh']],
       [3, 'logged-on-after-leaving', 'id', ['liam.darcy']],
@@ -114,20 +125,37 @@ describe('matchLeavers on a hostile roster', () => {
   });
 
   it('matches by employee number when that is the declared id', () => {
-    const r = matchLeavers([{ line: 2, id: 'e1001', givenName: 'X', surname: 'Y', role: 'Staff', leavingDate: '2026-07-01' }], accounts, {
-      asOf: '2026-09-01',
-      idKind: 'employee',
-    });
+    const r = matchLeavers(
+      [{ line: 2, id: 'e1001', givenName: 'X', surname: 'Y', role: 'Staff', leavingDate: '2026-07-01' }],
+      accounts,
+      {
+        asOf: '2026-09-01',
+        idKind: 'employee',
+      },
+    );
     expect(r.leavers[0]?.accounts.map((a) => a.username)).toEqual(['aoife.oneill']);
     expect(r.leavers[0]?.matchedBy).toBe('id');
   });
 
   it('uses mail for a UPN when the directory has no UPN (OpenLDAP)', () => {
     const ldap = [account('x', { upn: undefined, mail: 'x.y@school.test', givenName: 'X', surname: 'Y' })];
-    const r = matchLeavers([{ line: 2, id: 'X.Y@school.test', givenName: 'Q', surname: 'R', role: 'Pupil', leavingDate: '2026-07-01' }], ldap, {
-      asOf: '2026-09-01',
-      idKind: 'upn',
-    });
+    const r = matchLeavers(
+      [
+        {
+          line: 2,
+          id: 'X.Y@school.test',
+          givenName: 'Q',
+          surname: 'R',
+          role: 'Pupil',
+          leavingDate: '2026-07-01',
+        },
+      ],
+      ldap,
+      {
+        asOf: '2026-09-01',
+        idKind: 'upn',
+      },
+    );
     expect(r.leavers[0]?.matchedBy).toBe('id');
   });
 });

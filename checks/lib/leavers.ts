@@ -10,7 +10,8 @@ import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
 
 export type IdKind = 'employee' | 'upn' | 'email' | 'uid';
 
-export type LeaverState = 'not-found' | 'enabled' | 'enabled-in-leavers-ou' | 'logged-on-after-leaving' | 'disabled';
+export type LeaverState =
+  'not-found' | 'enabled' | 'enabled-in-leavers-ou' | 'logged-on-after-leaving' | 'disabled';
 
 export interface LeaverAccount {
   username: string;
@@ -131,8 +132,10 @@ export function matchLeavers(
   const byId = new Map<string, DirectoryAccount[]>();
   const byName = new Map<string, DirectoryAccount[]>();
   for (const a of accounts) {
-    for (const v of idValues(a, opts.idKind)) if (v !== undefined && v.trim() !== '') push(byId, matchKey(v), a);
-    if (a.givenName !== undefined && a.surname !== undefined) push(byName, nameKey(a.givenName, a.surname), a);
+    for (const v of idValues(a, opts.idKind))
+      if (v !== undefined && v.trim() !== '') push(byId, matchKey(v), a);
+    if (a.givenName !== undefined && a.surname !== undefined)
+      push(byName, nameKey(a.givenName, a.surname), a);
   }
   const grace = opts.graceDays ?? 0;
   const leavers: LeaverResult[] = [];
@@ -157,7 +160,9 @@ export function matchLeavers(
             : `${opts.idKind} ${shown(id)} is not in the directory; matched by name only`,
         );
         if (named.length > 1)
-          warnings.push(`${named.length} accounts have this name (${named.map((a) => a.username).join(', ')}): all are reported`);
+          warnings.push(
+            `${named.length} accounts have this name (${named.map((a) => a.username).join(', ')}): all are reported`,
+          );
       } else if (id !== '') warnings.push(`no account has ${opts.idKind} ${shown(id)} or this name`);
       else warnings.push('no account has this name, and the roster row has no id');
     }

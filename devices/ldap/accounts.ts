@@ -84,7 +84,15 @@ function genTimeIso(v: string | undefined): string | undefined {
     const mo = +v.slice(4, 6);
     const d = +v.slice(6, 8);
     // Only obviously valid values take the short cut; anything else is checked in full.
-    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && +v.slice(8, 10) < 24 && +v.slice(10, 12) < 60 && +v.slice(12, 14) < 60)
+    if (
+      mo >= 1 &&
+      mo <= 12 &&
+      d >= 1 &&
+      d <= 28 &&
+      +v.slice(8, 10) < 24 &&
+      +v.slice(10, 12) < 60 &&
+      +v.slice(12, 14) < 60
+    )
       return `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)}T${v.slice(8, 10)}:${v.slice(10, 12)}:${v.slice(12, 14)}.000Z`;
   }
   return isoOf(fromGeneralizedTime(v));
@@ -160,7 +168,13 @@ export function adAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.dn)): 
   });
 }
 
-export const AD_COMPUTER_ATTRS = ['cn', 'dNSHostName', 'operatingSystem', 'userAccountControl', 'lastLogonTimestamp'];
+export const AD_COMPUTER_ATTRS = [
+  'cn',
+  'dNSHostName',
+  'operatingSystem',
+  'userAccountControl',
+  'lastLogonTimestamp',
+];
 
 export function adComputer(e: RawEntry, withRecoveryKey: Set<string> | undefined): DirectoryComputer {
   const uac = int(e, 'userAccountControl') ?? 0;
@@ -193,7 +207,15 @@ export const OPENLDAP_USER_ATTRS = [
   'shadowExpire',
 ];
 
-export const OPENLDAP_LEAVER_ATTRS = ['uid', 'mail', 'employeeNumber', 'givenName', 'sn', 'pwdAccountLockedTime', 'pwdLastSuccess'];
+export const OPENLDAP_LEAVER_ATTRS = [
+  'uid',
+  'mail',
+  'employeeNumber',
+  'givenName',
+  'sn',
+  'pwdAccountLockedTime',
+  'pwdLastSuccess',
+];
 
 export function openLdapUserFilter(): LdapFilter {
   return or(eq('objectClass', 'inetOrgPerson'), eq('objectClass', 'posixAccount'));
@@ -202,7 +224,11 @@ export function openLdapUserFilter(): LdapFilter {
 export const OPENLDAP_GROUP_ATTRS = ['cn', 'member', 'uniqueMember', 'memberUid'];
 
 export function openLdapGroupFilter(): LdapFilter {
-  return or(eq('objectClass', 'groupOfNames'), eq('objectClass', 'groupOfUniqueNames'), eq('objectClass', 'posixGroup'));
+  return or(
+    eq('objectClass', 'groupOfNames'),
+    eq('objectClass', 'groupOfUniqueNames'),
+    eq('objectClass', 'posixGroup'),
+  );
 }
 
 export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.dn)): DirectoryAccount {
@@ -227,7 +253,9 @@ export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.
     lastLogon: genTimeIso(text(e, 'pwdLastSuccess')),
     passwordLastSet: genTimeIso(text(e, 'pwdChangedTime')),
     accountExpires:
-      shadowExpire !== undefined && shadowExpire >= 0 ? new Date(shadowExpire * 86_400_000).toISOString() : undefined,
+      shadowExpire !== undefined && shadowExpire >= 0
+        ? new Date(shadowExpire * 86_400_000).toISOString()
+        : undefined,
     created: genTimeIso(text(e, 'createTimestamp')),
     groups: groups.length > 1 ? [...new Set(groups)].sort() : groups,
     isAdmin: ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${username}`),

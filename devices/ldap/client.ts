@@ -111,7 +111,13 @@ function tlsOptions(conn: DirectoryConnection, host: string) {
 }
 
 /** Reject after `ms` with E-TIMEOUT, calling `onTimeout` (to drop the socket) first. */
-function deadline<T>(p: Promise<T>, ms: number, device: string, doing: string, onTimeout: () => void): Promise<T> {
+function deadline<T>(
+  p: Promise<T>,
+  ms: number,
+  device: string,
+  doing: string,
+  onTimeout: () => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       onTimeout();

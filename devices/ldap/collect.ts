@@ -8,7 +8,12 @@
  */
 import type { Directory } from '../../inventory/types.ts';
 import { type CollectOptions, DeviceError } from '../errors.ts';
-import type { DirectoryAccount, DirectoryComputer, DirectoryFacts, DirectoryPasswordPolicy } from '../facts.ts';
+import type {
+  DirectoryAccount,
+  DirectoryComputer,
+  DirectoryFacts,
+  DirectoryPasswordPolicy,
+} from '../facts.ts';
 import {
   AD_COMPUTER_ATTRS,
   AD_LEAVER_ATTRS,
@@ -33,8 +38,16 @@ import { directoryConnection, directoryName } from './connection.ts';
 import { firstRdnValue } from './dn.ts';
 import { dumpEntries } from './dump.ts';
 import { and, eq, extensible, type LdapFilter } from './filter.ts';
-import { AD_DOMAIN_POLICY_ATTRS, adDomainPolicy, FGPP_ATTRS, fgppPolicy, ppolicy, PPOLICY_ATTRS, psoContainer } from './policy.ts';
-import { type RawEntry, text, texts } from './values.ts';
+import {
+  AD_DOMAIN_POLICY_ATTRS,
+  adDomainPolicy,
+  FGPP_ATTRS,
+  fgppPolicy,
+  ppolicy,
+  PPOLICY_ATTRS,
+  psoContainer,
+} from './policy.ts';
+import { type RawEntry, text } from './values.ts';
 
 export interface DirectoryTuning {
   /** Concurrent partitions for the account dump (default 4; 1 = one search). */
@@ -69,9 +82,14 @@ export async function withDirectoryReader<T>(
     timer = setTimeout(() => {
       void reader?.close();
       reject(
-        new DeviceError('E-TIMEOUT', name, `directory collection did not finish within ${opts.timeoutMs} ms`, {
-          hint: 'The directory is slow or unreachable; raise the timeout for large directories.',
-        }),
+        new DeviceError(
+          'E-TIMEOUT',
+          name,
+          `directory collection did not finish within ${opts.timeoutMs} ms`,
+          {
+            hint: 'The directory is slow or unreachable; raise the timeout for large directories.',
+          },
+        ),
       );
     }, opts.timeoutMs);
   });
@@ -109,7 +127,9 @@ export async function collectDirectoryAccounts(
 ): Promise<DirectoryAccount[]> {
   return withDirectoryReader(dir, opts, (r) => {
     const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-    return dumpUsers(r, dir, tuning, true, (e) => (dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx)));
+    return dumpUsers(r, dir, tuning, true, (e) =>
+      dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx),
+    );
   });
 }
 
@@ -135,7 +155,13 @@ function dumpUsers<T>(
   map: (e: RawEntry) => T,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
-  const attrs = ad ? (lean ? AD_LEAVER_ATTRS : AD_USER_ATTRS) : lean ? OPENLDAP_LEAVER_ATTRS : OPENLDAP_USER_ATTRS;
+  const attrs = ad
+    ? lean
+      ? AD_LEAVER_ATTRS
+      : AD_USER_ATTRS
+    : lean
+      ? OPENLDAP_LEAVER_ATTRS
+      : OPENLDAP_USER_ATTRS;
   return dumpEntries(
     r,
     {
@@ -165,7 +191,10 @@ async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
     return await p;
   } catch (e) {
     // Not there, or not readable by the audit account: report what can be read.
-    if (e instanceof DeviceError && (e.code === 'E-NOTFOUND' || e.code === 'E-PROTOCOL' || e.code === 'E-AUTH'))
+    if (
+      e instanceof DeviceError &&
+      (e.code === 'E-NOTFOUND' || e.code === 'E-PROTOCOL' || e.code === 'E-AUTH')
+    )
       return fallback;
     throw e;
   }
@@ -192,15 +221,22 @@ async function adAdminMembers(
           throw new DeviceError(
             'E-CONFIG',
             directoryName(dir),
-            found.length === 0 ? `admin group ${g} not found under ${dir.baseDn}` : `admin group name ${g} is ambiguous`,
+            found.length === 0
+              ? `admin group ${g} not found under ${dir.baseDn}`
+              : `admin group name ${g} is ambiguous`,
             { hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.' },
           );
         groupDn = found[0].dn;
       }
-      const inChain: LdapFilter = and(eq('objectCategory', 'person'), extensible('memberOf', IN_CHAIN, groupDn));
+      const inChain: LdapFilter = and(
+        eq('objectCategory', 'person'),
+        extensible('memberOf', IN_CHAIN, groupDn),
+      );
       const users = await r.search({ base: dir.baseDn, filter: inChain, attributes: ['sAMAccountName'] });
       for (const u of users) members.add(dnKey(u.dn));
-      byGroup[firstRdnValue(groupDn)] = users.map((u) => text(u, 'sAMAccountName') ?? firstRdnValue(u.dn)).sort();
+      byGroup[firstRdnValue(groupDn)] = users
+        .map((u) => text(u, 'sAMAccountName') ?? firstRdnValue(u.dn))
+        .sort();
     })();
   return { members, byGroup };
 }
@@ -218,11 +254,22 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
         await r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
         // No filter on objectClass: an account without read access still sees the PSOs' names, and an
         // unreadable policy must be reported as such, not as absent.
-        await optional(r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }), []),
-        await adAdminMembers(r, dir),
-        await r.search({ base: dir.baseDn, filter: eq('objectClass', 'computer'), attributes: AD_COMPUTER_ATTRS }),
         await optional(
-          r.search({ base: dir.baseDn, filter: eq('objectClass', 'msFVE-RecoveryInformation'), attributes: ['1.1'] }),
+          r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }),
+          [],
+        ),
+        await adAdminMembers(r, dir),
+        await r.search({
+          base: dir.baseDn,
+          filter: eq('objectClass', 'computer'),
+          attributes: AD_COMPUTER_ATTRS,
+        }),
+        await optional(
+          r.search({
+            base: dir.baseDn,
+            filter: eq('objectClass', 'msFVE-RecoveryInformation'),
+            attributes: ['1.1'],
+          }),
           undefined,
         ),
       ] as const)(),
@@ -234,18 +281,26 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
     });
   const passwordPolicy: DirectoryPasswordPolicy = { source: 'domain', ...adDomainPolicy(domain) };
   const readable = (e: RawEntry) => text(e, 'msDS-PasswordSettingsPrecedence') !== undefined;
-  const unreadable = psos.filter((e) => !readable(e)).map((e) => `fine-grained password policy ${firstRdnValue(e.dn)}`);
+  const unreadable = psos
+    .filter((e) => !readable(e))
+    .map((e) => `fine-grained password policy ${firstRdnValue(e.dn)}`);
   const fineGrainedPolicies = psos
     .filter(readable)
     .map((e): DirectoryPasswordPolicy => {
       const p = fgppPolicy(e);
-      return { source: text(e, 'cn') ?? firstRdnValue(e.dn), ...p, appliesTo: p.appliesTo.map(firstRdnValue).sort() };
+      return {
+        source: text(e, 'cn') ?? firstRdnValue(e.dn),
+        ...p,
+        appliesTo: p.appliesTo.map(firstRdnValue).sort(),
+      };
     })
     .sort((a, b) => (a.precedence ?? 0) - (b.precedence ?? 0));
   const ctx: AccountContext = { ous: bare.ous, adminMembers: admins.members };
   for (const u of users) attachMembership(u.account, u.key, ctx);
   // A BitLocker recovery object sits under its computer: its parent DN is the computer's.
-  const withKey = recovery ? new Set(recovery.map((e) => dnKey(e.dn.replace(/^(?:[^,\\]|\\.)*,/, '')))) : undefined;
+  const withKey = recovery
+    ? new Set(recovery.map((e) => dnKey(e.dn.replace(/^(?:[^,\\]|\\.)*,/, ''))))
+    : undefined;
   return {
     passwordPolicy,
     fineGrainedPolicies,
@@ -281,7 +336,11 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
     }),
     (async () =>
       [
-        await r.search({ base: dir.baseDn, filter: eq('objectClass', 'pwdPolicy'), attributes: PPOLICY_ATTRS }),
+        await r.search({
+          base: dir.baseDn,
+          filter: eq('objectClass', 'pwdPolicy'),
+          attributes: PPOLICY_ATTRS,
+        }),
         await r.search({ base: dir.baseDn, filter: openLdapGroupFilter(), attributes: OPENLDAP_GROUP_ATTRS }),
       ] as const)(),
   ]);
@@ -340,4 +399,3 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
     adminGroups,
   };
 }
-

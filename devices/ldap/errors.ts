@@ -20,7 +20,14 @@ const TLS_CODES = new Set([
   'ERR_SSL_PACKET_LENGTH_TOO_LONG',
   'EPROTO',
 ]);
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const REFUSED_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
 const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 function errCode(e: unknown): string | undefined {
@@ -42,18 +49,28 @@ export function toDeviceError(e: unknown, device: string, doing: string): Device
   const result = ldapResultCode(e);
   const cause = e;
   if (code !== undefined && TLS_CODES.has(code))
-    return new DeviceError('E-TLS', device, `TLS certificate not trusted while ${doing}: ${code} (${message})`, {
-      hint: 'Declare the CA that signed the directory certificate (directory.tls.ca) and the name on it (directory.tls.servername).',
-      detail: { tlsError: code },
-      cause,
-    });
+    return new DeviceError(
+      'E-TLS',
+      device,
+      `TLS certificate not trusted while ${doing}: ${code} (${message})`,
+      {
+        hint: 'Declare the CA that signed the directory certificate (directory.tls.ca) and the name on it (directory.tls.servername).',
+        detail: { tlsError: code },
+        cause,
+      },
+    );
   if (code !== undefined && REFUSED_CODES.has(code))
     return new DeviceError('E-REFUSED', device, `cannot connect while ${doing}: ${code}`, {
       hint: 'Check the directory URL and port, that the server is running, and that a firewall allows the audit host.',
       cause,
     });
   if (code !== undefined && CLOSED_CODES.has(code))
-    return new DeviceError('E-CLOSED', device, `the directory closed the connection while ${doing}: ${code}`, { cause });
+    return new DeviceError(
+      'E-CLOSED',
+      device,
+      `the directory closed the connection while ${doing}: ${code}`,
+      { cause },
+    );
   if (code === 'ETIMEDOUT' || /timed? ?out|timeout/i.test(message))
     return new DeviceError('E-TIMEOUT', device, `no answer in time while ${doing}`, {
       hint: 'The directory did not answer within the timeout: check it is reachable and not overloaded.',
@@ -84,7 +101,9 @@ export function toDeviceError(e: unknown, device: string, doing: string): Device
       cause,
     });
   if (result === 3)
-    return new DeviceError('E-TIMEOUT', device, `the directory's time limit was exceeded while ${doing}`, { cause });
+    return new DeviceError('E-TIMEOUT', device, `the directory's time limit was exceeded while ${doing}`, {
+      cause,
+    });
   if (/Connection closed|Socket error/i.test(message))
     return new DeviceError('E-CLOSED', device, `the connection closed while ${doing}`, { cause });
   return new DeviceError('E-PROTOCOL', device, `unexpected directory reply while ${doing}: ${message}`, {

@@ -12,7 +12,9 @@ function ber(f: Filter): string {
 /** Strings full of what breaks filters: the metacharacters, NUL, accents, astral characters. */
 const hostile = fc.oneof(
   fc.string({ unit: 'binary' }),
-  fc.string({ unit: fc.constantFrom('*', '(', ')', '\\', '\0', '=', '&', '|', '!', 'a', 'é', 'ñ', "'", '𝒳', ' ') }),
+  fc.string({
+    unit: fc.constantFrom('*', '(', ')', '\\', '\0', '=', '&', '|', '!', 'a', 'é', 'ñ', "'", '𝒳', ' '),
+  }),
 );
 
 describe('filter values are escaped per RFC 4515', () => {
@@ -62,13 +64,16 @@ describe('filter values are escaped per RFC 4515', () => {
 
   it('a prefix never grows extra wildcards: startsWith(x) is one initial substring equal to x', () => {
     fc.assert(
-      fc.property(hostile.filter((s) => s.length > 0), (v) => {
-        const parsed = FilterParser.parseString(startsWith('cn', v).text) as SubstringFilter;
-        expect(parsed).toBeInstanceOf(SubstringFilter);
-        expect(parsed.initial).toBe(v);
-        expect(parsed.any).toEqual([]);
-        expect(parsed.final).toBe('');
-      }),
+      fc.property(
+        hostile.filter((s) => s.length > 0),
+        (v) => {
+          const parsed = FilterParser.parseString(startsWith('cn', v).text) as SubstringFilter;
+          expect(parsed).toBeInstanceOf(SubstringFilter);
+          expect(parsed.initial).toBe(v);
+          expect(parsed.any).toEqual([]);
+          expect(parsed.final).toBe('');
+        },
+      ),
       { numRuns: 300 },
     );
   });

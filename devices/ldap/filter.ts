@@ -41,7 +41,8 @@ function attr(name: string): string {
  * A string with an unpaired surrogate has no UTF-8 form and is refused rather than silently altered.
  */
 export function escapeFilterValue(value: string): string {
-  if (LONE_SURROGATE.test(value)) throw new TypeError('filter value is not well-formed Unicode (unpaired surrogate)');
+  if (LONE_SURROGATE.test(value))
+    throw new TypeError('filter value is not well-formed Unicode (unpaired surrogate)');
   let out = '';
   for (const ch of value) {
     switch (ch) {
@@ -79,7 +80,10 @@ function checkValue(value: string): string {
 /** `(attr=value)`: an exact match (per the attribute's matching rule, usually case-insensitive). */
 export function eq(attribute: string, value: string): LdapFilter {
   const a = attr(attribute);
-  return make(`(${a}=${escapeFilterValue(value)})`, new EqualityFilter({ attribute: a, value: checkValue(value) }));
+  return make(
+    `(${a}=${escapeFilterValue(value)})`,
+    new EqualityFilter({ attribute: a, value: checkValue(value) }),
+  );
 }
 
 /** `(attr=*)`. */
@@ -126,13 +130,19 @@ export function bitAnd(attribute: string, mask: number): LdapFilter {
 export function and(...filters: LdapFilter[]): LdapFilter {
   if (filters.length === 0) throw new TypeError('and() needs at least one filter');
   if (filters.length === 1) return filters[0] as LdapFilter;
-  return make(`(&${filters.map((x) => x.text).join('')})`, new AndFilter({ filters: filters.map((x) => x.wire) }));
+  return make(
+    `(&${filters.map((x) => x.text).join('')})`,
+    new AndFilter({ filters: filters.map((x) => x.wire) }),
+  );
 }
 
 export function or(...filters: LdapFilter[]): LdapFilter {
   if (filters.length === 0) throw new TypeError('or() needs at least one filter');
   if (filters.length === 1) return filters[0] as LdapFilter;
-  return make(`(|${filters.map((x) => x.text).join('')})`, new OrFilter({ filters: filters.map((x) => x.wire) }));
+  return make(
+    `(|${filters.map((x) => x.text).join('')})`,
+    new OrFilter({ filters: filters.map((x) => x.wire) }),
+  );
 }
 
 export function not(filter: LdapFilter): LdapFilter {

@@ -18,13 +18,21 @@ interface Attr {
   values: Value[];
   parsedBuffers: Buffer[];
 }
-type ToObject = (this: SearchEntry, requestAttributes: string[], explicitBufferAttributes: string[]) => Record<string, unknown>;
+type ToObject = (
+  this: SearchEntry,
+  requestAttributes: string[],
+  explicitBufferAttributes: string[],
+) => Record<string, unknown>;
 
 const proto = SearchEntry.prototype as unknown as { toObject: ToObject; attributes: Attr[]; name: string };
 
 export const originalToObject: ToObject = proto.toObject;
 
-export function fastToObject(this: SearchEntry, requestAttributes: string[], explicitBufferAttributes: string[]): Record<string, unknown> {
+export function fastToObject(
+  this: SearchEntry,
+  requestAttributes: string[],
+  explicitBufferAttributes: string[],
+): Record<string, unknown> {
   const self = this as unknown as { attributes: Attr[]; name: string };
   const result: Record<string, unknown> = { dn: self.name };
   const seen = requestAttributes.length > 0 ? new Set<string>() : undefined;

@@ -170,7 +170,11 @@ export function fgppPolicy(e: RawEntry): PolicyValues & { precedence: number; ap
 }
 
 /** Attributes of a PSO (everything but objectClass and cn), as replace-able values. */
-export function fgppAttributes(p: PolicyValues, precedence: number, appliesToDns: string[]): Record<string, string[]> {
+export function fgppAttributes(
+  p: PolicyValues,
+  precedence: number,
+  appliesToDns: string[],
+): Record<string, string[]> {
   const a: Record<string, string[]> = {
     'msDS-PasswordSettingsPrecedence': [String(precedence)],
     'msDS-PasswordReversibleEncryptionEnabled': ['FALSE'],
@@ -224,7 +228,11 @@ export function ppolicy(e: RawEntry): PolicyValues {
 /** ppolicy attributes (everything but objectClass/cn/pwdAttribute). */
 export function ppolicyAttributes(p: PolicyValues, currentCheckQuality?: number): Record<string, string[]> {
   // Keep a non-zero pwdCheckQuality as it is (1 or 2 both mean "checked"); set 2 when turning it on.
-  const quality = p.complexity ? (currentCheckQuality && currentCheckQuality > 0 ? currentCheckQuality : 2) : 0;
+  const quality = p.complexity
+    ? currentCheckQuality && currentCheckQuality > 0
+      ? currentCheckQuality
+      : 2
+    : 0;
   return {
     pwdMinLength: [String(p.minLength)],
     pwdCheckQuality: [String(quality)],

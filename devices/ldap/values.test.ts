@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { escapeDnValue, isUnder, normalizeDn, parentDn, parseDn, sameDn } from './dn.ts';
-import { adDomainPolicy, adDomainPolicyChanges, AD_NEVER, ppolicy, ppolicyAttributes, policyProblems } from './policy.ts';
-import { bigInt, fromFiletime, fromGeneralizedTime, int, text, texts, toFiletime, toGeneralizedTime } from './values.ts';
+import {
+  adDomainPolicy,
+  adDomainPolicyChanges,
+  AD_NEVER,
+  ppolicy,
+  ppolicyAttributes,
+  policyProblems,
+} from './policy.ts';
+import {
+  bigInt,
+  fromFiletime,
+  fromGeneralizedTime,
+  int,
+  text,
+  texts,
+  toFiletime,
+  toGeneralizedTime,
+} from './values.ts';
 
 describe('attribute values as ldapts hands them over', () => {
   const entry = {
@@ -67,8 +83,12 @@ describe('distinguished names', () => {
   });
 
   it('compares DNs by their parsed RDNs, whatever the case or escape style', () => {
-    expect(sameDn('CN=Smith\\, John,OU=Staff,DC=school,DC=test', 'cn=smith\\2C john, ou=staff,dc=school,dc=test')).toBe(true);
-    expect(sameDn('CN=Sam (Test*) Smith\\\\,OU=Leavers,DC=s', 'CN=Sam (Test*) Smith\\5c,OU=Leavers,DC=s')).toBe(true);
+    expect(
+      sameDn('CN=Smith\\, John,OU=Staff,DC=school,DC=test', 'cn=smith\\2C john, ou=staff,dc=school,dc=test'),
+    ).toBe(true);
+    expect(
+      sameDn('CN=Sam (Test*) Smith\\\\,OU=Leavers,DC=s', 'CN=Sam (Test*) Smith\\5c,OU=Leavers,DC=s'),
+    ).toBe(true);
     expect(isUnder('CN=a,OU=Pupils,DC=s,DC=t', 'ou=pupils,dc=s,dc=t')).toBe(true);
     expect(isUnder('CN=a,OU=NotPupils,DC=s,DC=t', 'OU=Pupils,DC=s,DC=t')).toBe(false);
     expect(parseDn('CN=Ren\\C3\\A9e,DC=s')[0]?.value).toBe('Renée');
@@ -99,7 +119,9 @@ describe('password policy attributes', () => {
     const back = adDomainPolicy({ dn: 'DC=s', ...(attrs as Record<string, string>) });
     expect(back).toEqual(policy);
     // Samba's untouched domain: 42 days max age, no lockout.
-    expect(adDomainPolicy({ dn: 'DC=s', maxPwdAge: '-36288000000000', lockoutThreshold: '0' }).maxAgeDays).toBe(42);
+    expect(
+      adDomainPolicy({ dn: 'DC=s', maxPwdAge: '-36288000000000', lockoutThreshold: '0' }).maxAgeDays,
+    ).toBe(42);
   });
 
   it('ppolicy: durations in seconds, lockout off means threshold 0', () => {

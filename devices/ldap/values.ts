@@ -11,7 +11,10 @@ export interface RawEntry {
 }
 
 /** Attribute lookup is case-insensitive in LDAP; servers echo names in their own case (AD: `memberOf`). */
-export function lookup(entry: RawEntry, attribute: string): string | string[] | Buffer | Buffer[] | undefined {
+export function lookup(
+  entry: RawEntry,
+  attribute: string,
+): string | string[] | Buffer | Buffer[] | undefined {
   const direct = entry[attribute];
   if (direct !== undefined) return direct;
   const lower = attribute.toLowerCase();
@@ -119,7 +122,8 @@ export function fromGeneralizedTime(value: string | undefined): Date | undefined
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return undefined;
   // A fraction applies to the last field present (hours, minutes or seconds).
   const unitMs = m[6] !== undefined ? 1000 : m[5] !== undefined ? 60_000 : 3_600_000;
   const fracMs = frac === undefined ? 0 : Math.round(Number(`0.${frac}`) * unitMs);
@@ -137,7 +141,10 @@ export function fromGeneralizedTime(value: string | undefined): Date | undefined
 
 /** A Date to generalized time, second precision, UTC (`20261124143333Z`). */
 export function toGeneralizedTime(date: Date): string {
-  return date.toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** ISO string of a date, or undefined. */

@@ -54,7 +54,13 @@ export function people(n: number): Person[] {
     const given = GIVEN.find((g) => g.startsWith(initial)) ?? 'amara';
     const surname = SURNAME[(i * 7) % SURNAME.length] as string;
     const ou = i % 50 === 0 ? 'leavers' : i % 10 === 1 ? 'staff' : 'pupils';
-    out.push({ uid: `${given}.${surname}${i}`, given, surname: `${surname}${i}`, ou, disabled: i % 10 === 0 });
+    out.push({
+      uid: `${given}.${surname}${i}`,
+      given,
+      surname: `${surname}${i}`,
+      ou,
+      disabled: i % 10 === 0,
+    });
   }
   return out;
 }
@@ -65,7 +71,9 @@ function ldif(list: Person[], password: string): string {
     `dn: ${BASE}\nobjectClass: dcObject\nobjectClass: organization\ndc: school\no: Bench School\n`,
     `dn: ou=policies,${BASE}\nobjectClass: organizationalUnit\nou: policies\n`,
     `dn: cn=default,ou=policies,${BASE}\nobjectClass: organizationalRole\nobjectClass: pwdPolicy\ncn: default\npwdAttribute: userPassword\npwdMinLength: 12\npwdInHistory: 10\npwdMaxAge: 7776000\npwdMaxFailure: 5\npwdLockout: TRUE\npwdLockoutDuration: 1800\npwdCheckQuality: 1\n`,
-    ...Object.values(OUS).map((dn) => `dn: ${dn}\nobjectClass: organizationalUnit\nou: ${dn.slice(3, dn.indexOf(','))}\n`),
+    ...Object.values(OUS).map(
+      (dn) => `dn: ${dn}\nobjectClass: organizationalUnit\nou: ${dn.slice(3, dn.indexOf(','))}\n`,
+    ),
     `dn: ou=Groups,${BASE}\nobjectClass: organizationalUnit\nou: Groups\n`,
   ];
   for (const p of list)
@@ -74,9 +82,14 @@ function ldif(list: Person[], password: string): string {
         `sn: ${p.surname}\ngivenName: ${p.given}\nmail: ${p.uid}@school.test\nuserPassword: ${hash}\n` +
         (p.disabled ? 'pwdAccountLockedTime: 000001010000Z\n' : ''),
     );
-  const members = (ou: keyof typeof OUS) => list.filter((p) => p.ou === ou).map((p) => `member: uid=${p.uid},${OUS[ou]}`);
-  parts.push(`dn: cn=Staff,ou=Groups,${BASE}\nobjectClass: groupOfNames\ncn: Staff\n${members('staff').join('\n')}\n`);
-  parts.push(`dn: cn=Pupils,ou=Groups,${BASE}\nobjectClass: groupOfNames\ncn: Pupils\n${members('pupils').join('\n')}\n`);
+  const members = (ou: keyof typeof OUS) =>
+    list.filter((p) => p.ou === ou).map((p) => `member: uid=${p.uid},${OUS[ou]}`);
+  parts.push(
+    `dn: cn=Staff,ou=Groups,${BASE}\nobjectClass: groupOfNames\ncn: Staff\n${members('staff').join('\n')}\n`,
+  );
+  parts.push(
+    `dn: cn=Pupils,ou=Groups,${BASE}\nobjectClass: groupOfNames\ncn: Pupils\n${members('pupils').join('\n')}\n`,
+  );
   const admins = list.filter((p) => p.ou === 'staff').slice(0, 3);
   parts.push(
     `dn: cn=Admins,ou=Groups,${BASE}\nobjectClass: groupOfNames\ncn: Admins\n${admins.map((p) => `member: uid=${p.uid},${OUS.staff}`).join('\n')}\n`,
@@ -92,12 +105,22 @@ function roster(list: Person[], rows = 2000): string {
     const p = list[(i * step + (i % 7)) % list.length] as Person;
     const leaver = i % 2 === 0;
     const upn = i % 40 === 0 ? '' : i % 97 === 0 ? `gone${i}@school.test` : `${p.uid}@school.test`;
-    lines.push([upn, p.given, p.surname, p.ou === 'staff' ? 'Staff' : 'Pupil', leaver ? (i % 4 ? '22/07/2026' : '2026-07-22') : '', '01/09/2020', '04/09/2025'].join(','));
+    lines.push(
+      [
+        upn,
+        p.given,
+        p.surname,
+        p.ou === 'staff' ? 'Staff' : 'Pupil',
+        leaver ? (i % 4 ? '22/07/2026' : '2026-07-22') : '',
+        '01/09/2020',
+        '04/09/2025',
+      ].join(','),
+    );
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-interface Slapd {
+export interface Slapd {
   url: string;
   ca: string;
   password: string;
@@ -106,10 +129,16 @@ interface Slapd {
 }
 
 /** A private slapd (ppolicy, LDAPS), loaded offline with slapadd. */
-async function startSlapd(users: number): Promise<Slapd> {
+export async function startSlapd(users: number): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), 'schoolnet-bench-slapd-'));
   const ca = await createCa(join(dir, 'ca'), 'schoolnet bench CA');
-  const pair = await ca.issue({ dir: join(dir, 'tls'), name: 'server', cn: 'localhost', dns: ['localhost'], ips: ['127.0.0.1'] });
+  const pair = await ca.issue({
+    dir: join(dir, 'tls'),
+    name: 'server',
+    cn: 'localhost',
+    dns: ['localhost'],
+    ips: ['127.0.0.1'],
+  });
   const password = randomSecret();
   const port = await freePort('127.0.0.1');
   const conf = join(dir, 'slapd.conf');
@@ -152,10 +181,19 @@ ppolicy_use_lockout
   await run('/usr/sbin/slapadd', ['-q', '-f', conf, '-l', data], { timeoutMs: 120_000 });
   console.log(`slapadd: ${users} users in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   const url = `ldaps://127.0.0.1:${port}`;
-  const daemon = spawnDaemon('slapd', '/usr/sbin/slapd', ['-f', conf, '-h', `${url}/`, '-d', '0'], { logFile: join(dir, 'slapd.log') });
+  const daemon = spawnDaemon('slapd', '/usr/sbin/slapd', ['-f', conf, '-h', `${url}/`, '-d', '0'], {
+    logFile: join(dir, 'slapd.log'),
+  });
   await waitUntil(
     async () => {
-      const r = await openDirectoryReader({ name: 'bench', url, ca: await readCa(ca.cert), bindDn: ADMIN, password, timeoutMs: 2000 });
+      const r = await openDirectoryReader({
+        name: 'bench',
+        url,
+        ca: await readCa(ca.cert),
+        bindDn: ADMIN,
+        password,
+        timeoutMs: 2000,
+      });
       await r.close();
     },
     { what: `bench slapd on ${url}`, daemon },
@@ -171,14 +209,34 @@ function readCa(file: string): Promise<string> {
 async function ldapsearch(s: Slapd, filter: string, attributes: string[]): Promise<number> {
   const pwFile = join(s.dir, 'pw');
   await writeFile(pwFile, s.password, { mode: 0o600 });
-  const args = ['-x', '-LLL', '-H', s.url, '-D', ADMIN, '-y', pwFile, '-b', BASE, '-E', 'pr=1000/noprompt', filter, ...attributes];
+  const args = [
+    '-x',
+    '-LLL',
+    '-H',
+    s.url,
+    '-D',
+    ADMIN,
+    '-y',
+    pwFile,
+    '-b',
+    BASE,
+    '-E',
+    'pr=1000/noprompt',
+    filter,
+    ...attributes,
+  ];
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('ldapsearch', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LDAPTLS_CACERT: s.ca } });
+    const child = spawn('ldapsearch', args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LDAPTLS_CACERT: s.ca },
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ldapsearch exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ldapsearch exited ${code}: ${err}`)),
+    );
   });
   return performance.now() - t0;
 }
@@ -197,14 +255,23 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
       bind: { dn: ADMIN, password: 'env:BENCH_DIRECTORY_PASSWORD' },
       ous: OUS,
       adminGroups: ['Admins'],
-      passwordPolicy: { minLength: 12, complexity: true, historyLength: 10, maxAgeDays: 90, lockoutThreshold: 5, lockoutDurationMinutes: 30 },
+      passwordPolicy: {
+        minLength: 12,
+        complexity: true,
+        historyLength: 10,
+        maxAgeDays: 90,
+        lockoutThreshold: 5,
+        lockoutDurationMinutes: 30,
+      },
     };
     const env: Record<string, string> = { BENCH_DIRECTORY_PASSWORD: s.password };
     const opts = {
-      resolveSecret: async (ref: string) => (ref.startsWith('env:') ? (env[ref.slice(4)] ?? '') : readCa(ref.slice(5))),
+      resolveSecret: async (ref: string) =>
+        ref.startsWith('env:') ? (env[ref.slice(4)] ?? '') : readCa(ref.slice(5)),
       timeoutMs: 120_000,
     };
-    const allFilter = '(|(|(objectClass=inetOrgPerson)(objectClass=posixAccount))(objectClass=pwdPolicy)(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)))';
+    const allFilter =
+      '(|(|(objectClass=inetOrgPerson)(objectClass=posixAccount))(objectClass=pwdPolicy)(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)))';
     const allAttrs = [...new Set([...OPENLDAP_USER_ATTRS, ...PPOLICY_ATTRS, ...OPENLDAP_GROUP_ATTRS])];
     const userFilter = '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))';
     const userAttrs = OPENLDAP_USER_ATTRS;
@@ -212,7 +279,9 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
     // Warm both paths once (JIT, slapd's caches), then alternate.
     const facts = await collectDirectoryFacts(dir, opts);
     await ldapsearch(s, allFilter, allAttrs);
-    console.log(`facts: ${facts.accounts.length} accounts, ${Object.values(facts.adminGroups).flat().length} admins`);
+    console.log(
+      `facts: ${facts.accounts.length} accounts, ${Object.values(facts.adminGroups).flat().length} admins`,
+    );
     const a = { ours: [] as number[], ldapsearch: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
@@ -225,7 +294,16 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
     await writeFile(rosterFile, roster(people(users)));
     const lifecycle: Lifecycle['roster'] = {
       file: rosterFile,
-      columns: { id: 'UPN', idKind: 'upn', givenName: 'Legal Forename', surname: 'Legal Surname', role: 'Role', leavingDate: 'Date of Leaving', startDate: 'Start Date', aupSigned: 'AUP Signed' },
+      columns: {
+        id: 'UPN',
+        idKind: 'upn',
+        givenName: 'Legal Forename',
+        surname: 'Legal Surname',
+        role: 'Role',
+        leavingDate: 'Date of Leaving',
+        startDate: 'Start Date',
+        aupSigned: 'AUP Signed',
+      },
       dateFormat: 'auto',
     };
     const leaversCheck = async () => {
@@ -235,7 +313,9 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
       return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idKind: 'upn' });
     };
     const report = await leaversCheck();
-    console.log(`leavers: ${report.leavers.length} leavers on a 2,000-row roster; ${report.failures} still enabled, ${report.counts['not-found']} not found`);
+    console.log(
+      `leavers: ${report.leavers.length} leavers on a 2,000-row roster; ${report.failures} still enabled, ${report.counts['not-found']} not found`,
+    );
     const leanAttrs = userAttrs.filter((x) => x !== 'memberOf');
     await ldapsearch(s, userFilter, leanAttrs);
     const b = { ours: [] as number[], ldapsearch: [] as number[] };
@@ -247,8 +327,12 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
     }
     const factsRatio = median(a.ours) / median(a.ldapsearch);
     const leaversRatio = median(b.ours) / median(b.ldapsearch);
-    console.log(`(a) directory facts:   schoolnet ${fmt(a.ours)}  ldapsearch ${fmt(a.ldapsearch)}  ratio ${factsRatio.toFixed(2)} (target <= 1.5)`);
-    console.log(`(b) leavers, 2,000 rows: schoolnet ${fmt(b.ours)}  ldapsearch ${fmt(b.ldapsearch)}  ratio ${leaversRatio.toFixed(2)} (target <= 1.5)`);
+    console.log(
+      `(a) directory facts:   schoolnet ${fmt(a.ours)}  ldapsearch ${fmt(a.ldapsearch)}  ratio ${factsRatio.toFixed(2)} (target <= 1.5)`,
+    );
+    console.log(
+      `(b) leavers, 2,000 rows: schoolnet ${fmt(b.ours)}  ldapsearch ${fmt(b.ldapsearch)}  ratio ${leaversRatio.toFixed(2)} (target <= 1.5)`,
+    );
     return { factsRatio, leaversRatio };
   } finally {
     await s.daemon.stop();

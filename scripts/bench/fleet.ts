@@ -90,6 +90,9 @@ export interface FleetBench {
   codes: Record<number, number>;
   incomplete: number;
   unreachable: number;
+  /** Failed device reads by kind and error code. */
+  failures: Record<string, number>;
+  exit: number;
 }
 
 export async function benchFleet(
@@ -171,8 +174,12 @@ export async function benchFleet(
       console.error('school ms', results.map((r) => r.ms).join(' '));
     }
     const unreachable = results.reduce((k, r) => k + (r.run?.devices.filter((d) => !d.ok).length ?? 0), 0);
-    if (fleetExitCode(results) >= 2 && unreachable > 0)
-      console.error(`  note: ${unreachable} device reads failed; see the store in ${dir}`);
+    const failures: Record<string, number> = {};
+    for (const r of results)
+      for (const d of r.run?.devices ?? [])
+        if (!d.ok)
+          failures[`${d.kind} ${d.error?.code ?? '?'}`] =
+            (failures[`${d.kind} ${d.error?.code ?? '?'}`] ?? 0) + 1;
     return {
       schools: n,
       parallel,
@@ -183,6 +190,8 @@ export async function benchFleet(
       codes,
       incomplete: results.filter((r) => r.run === undefined || r.run.status !== 'complete').length,
       unreachable,
+      failures,
+      exit: fleetExitCode(results),
     };
   } finally {
     for (const c of extra.children) c.kill('SIGTERM');
@@ -211,7 +220,12 @@ export async function main(): Promise<void> {
   console.log(
     `  exit codes ${Object.entries(r.codes)
       .map(([c, k]) => `${c}: ${k}`)
-      .join(', ')}; incomplete ${r.incomplete}; device reads failed ${r.unreachable}`,
+      .join(', ')}; incomplete ${r.incomplete}; device reads failed ${r.unreachable}` +
+      (r.unreachable === 0
+        ? ''
+        : ` (${Object.entries(r.failures)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`),
   );
 }
 

@@ -66,9 +66,15 @@ export function renderTable(r: LeaversReport): string {
   ]);
   const head = ['Line', 'Name', 'Id', 'Left', 'State', 'Accounts', 'Matched by'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const lines = [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
-  const warnings = r.leavers.flatMap((l) => l.warnings.map((w) => `line ${l.line} (${l.givenName} ${l.surname}): ${w}`));
+  const warnings = r.leavers.flatMap((l) =>
+    l.warnings.map((w) => `line ${l.line} (${l.givenName} ${l.surname}): ${w}`),
+  );
   if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  ${w}`));
   const c = r.counts;
   lines.push(
@@ -134,9 +140,13 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
 
   let accounts;
   try {
-    accounts = await collectDirectoryAccounts(directory, { resolveSecret: secretResolver(loaded.dir), timeoutMs });
+    accounts = await collectDirectoryAccounts(directory, {
+      resolveSecret: secretResolver(loaded.dir),
+      timeoutMs,
+    });
   } catch (e) {
-    if (e instanceof DeviceError) return fail(`${e.message} [${e.code}]${e.hint ? `\n  ${e.hint}` : ''}`, EXIT.errors);
+    if (e instanceof DeviceError)
+      return fail(`${e.message} [${e.code}]${e.hint ? `\n  ${e.hint}` : ''}`, EXIT.errors);
     throw e;
   }
   const report = matchLeavers(roster.people, accounts, {

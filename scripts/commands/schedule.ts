@@ -25,12 +25,19 @@ interface ScheduleCliOptions {
   grace: number;
   smtpCa?: string;
   concurrency: number;
+  schools: number;
   schoolTimeout?: number;
 }
 
-const positiveInt = (v: string): number => {
+const wholeNumber = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number (0 or more)');
+  return n;
+};
+
+const atLeastOne = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
   return n;
 };
 
@@ -81,6 +88,7 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
       records,
       logger,
       spreadWindowMs: o.spreadWindow * 1000,
+      maxConcurrent: o.schools,
       audit: {
         concurrency: o.concurrency,
         ...(o.schoolTimeout === undefined ? {} : { schoolTimeoutMs: o.schoolTimeout * 1000 }),
@@ -138,18 +146,19 @@ export function register(program: Command): void {
     .option(
       '--spread-window <seconds>',
       'start each school up to this long after its cron time',
-      positiveInt,
+      wholeNumber,
       DEFAULT_SPREAD_WINDOW_MS / 1000,
     )
     .option(
       '--grace <seconds>',
       'on SIGTERM/SIGINT, how long runs in progress may take to finish',
-      positiveInt,
+      wholeNumber,
       120,
     )
     .option('--smtp-ca <file>', "extra CA certificate (PEM) to trust for the schools' SMTP servers")
-    .option('--concurrency <n>', 'devices collected at once per school', positiveInt, 4)
-    .option('--school-timeout <seconds>', 'overall budget per school run', positiveInt)
+    .option('--concurrency <n>', 'devices collected at once per school', atLeastOne, 4)
+    .option('--schools <n>', 'schools audited at once (others wait their turn)', atLeastOne, 4)
+    .option('--school-timeout <seconds>', 'overall budget per school run', atLeastOne)
     .addHelpText(
       'after',
       '\nLogs: one JSON object per line on stdout (pino). Runs, their outcomes and deliveries are kept in the\n' +

@@ -37,6 +37,8 @@ export interface SchedulerOptions {
   audit?: Omit<FleetOptions, 'store' | 'onDone' | 'onStart' | 'schools' | 'clock' | 'now'>;
   /** Delivery settings (retry policy, SMTP CA, PDF renderer). */
   delivery?: Omit<DeliverOptions, 'store' | 'records' | 'clock' | 'log'>;
+  /** Schools audited at once across the whole daemon (default 4); others wait their turn. */
+  maxConcurrent?: number;
   /** Replaces the audit (the overlap test holds one open). */
   auditor?: (school: LoadedSchool, opts: FleetOptions) => Promise<FleetResult>;
 }
@@ -68,6 +70,8 @@ export class Scheduler {
   readonly #lastKey = new Map<string, string>();
   readonly #jobs: CronJob[] = [];
   #stopping = false;
+  #active = 0;
+  readonly #waiters: (() => void)[] = [];
   /** Schools whose run a stop gave up on: their late outcome must not overwrite "interrupted". */
   readonly #interrupted = new Set<string>();
 
@@ -150,7 +154,31 @@ export class Scheduler {
     }
   }
 
+  /** A slot among `maxConcurrent`; handed straight to the next waiter on release so the bound holds. */
+  async #acquire(): Promise<void> {
+    if (this.#active < (this.#o.maxConcurrent ?? 4)) {
+      this.#active++;
+      return;
+    }
+    await new Promise<void>((r) => this.#waiters.push(r));
+  }
+
+  #release(): void {
+    const next = this.#waiters.shift();
+    if (next === undefined) this.#active--;
+    else next();
+  }
+
   async #run(loaded: LoadedSchool, firedAt: Date, key: string, slot: { runId?: string }): Promise<void> {
+    await this.#acquire();
+    try {
+      await this.#runNow(loaded, firedAt, key, slot);
+    } finally {
+      this.#release();
+    }
+  }
+
+  async #runNow(loaded: LoadedSchool, firedAt: Date, key: string, slot: { runId?: string }): Promise<void> {
     const school = loaded.decl.school.id;
     const log = this.#o.logger.child({ school });
     const base = { school, fireKey: key, firedAt: firedAt.toISOString() };

@@ -50,7 +50,9 @@ export async function postWebhook(
     });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`POST ${redactUrl(hook.url)}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    throw new Error(`POST ${redactUrl(hook.url)}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
   await res.arrayBuffer().catch(() => undefined);
   if (res.ok) return res.status;

@@ -84,10 +84,20 @@ export interface DemoDirectory {
   openldap: DemoKindSettings;
   groups: { staff: string; pupils: string };
   people: DemoPerson[];
-  rosterOnly: { upn: string; givenName: string; surname: string; role: string; start: string; aup?: string; leaving?: string }[];
+  rosterOnly: {
+    upn: string;
+    givenName: string;
+    surname: string;
+    role: string;
+    start: string;
+    aup?: string;
+    leaving?: string;
+  }[];
 }
 
-export const DEMO_DATASET = fileURLToPath(new URL('../../test/fixtures/directory/demo-school.json', import.meta.url));
+export const DEMO_DATASET = fileURLToPath(
+  new URL('../../test/fixtures/directory/demo-school.json', import.meta.url),
+);
 
 export async function loadDemoDirectory(file = DEMO_DATASET): Promise<DemoDirectory> {
   return JSON.parse(await readFile(file, 'utf8')) as DemoDirectory;
@@ -142,7 +152,8 @@ export async function testbedDirectories(
   const out: { ad?: TestbedDirectory; openldap?: TestbedDirectory } = {};
   const samba = info.services.samba;
   if (samba) {
-    if (!samba.ca || !samba.user || !samba.password) throw new Error('testbed samba info lacks ca/user/password');
+    if (!samba.ca || !samba.user || !samba.password)
+      throw new Error('testbed samba info lacks ca/user/password');
     const ca = await readFile(samba.ca, 'utf8');
     const servername = need(samba, 'servername', 'samba');
     const base = { ca, servername, timeoutMs };
@@ -173,7 +184,8 @@ export async function testbedDirectories(
   }
   const slapd = info.services.openldap;
   if (slapd) {
-    if (!slapd.ca || !slapd.user || !slapd.password) throw new Error('testbed openldap info lacks ca/user/password');
+    if (!slapd.ca || !slapd.user || !slapd.password)
+      throw new Error('testbed openldap info lacks ca/user/password');
     const ca = await readFile(slapd.ca, 'utf8');
     const base = { ca, timeoutMs };
     const ldaps = need(slapd, 'ldapsUrl', 'openldap');
@@ -255,7 +267,13 @@ async function exists(w: DirectoryWriter, dn: string): Promise<boolean> {
   }
 }
 
-const UAC = { ACCOUNTDISABLE: 0x2, PASSWD_NOTREQD: 0x20, NORMAL_ACCOUNT: 0x200, DONT_EXPIRE_PASSWORD: 0x10000, WORKSTATION: 0x1000 };
+const UAC = {
+  ACCOUNTDISABLE: 0x2,
+  PASSWD_NOTREQD: 0x20,
+  NORMAL_ACCOUNT: 0x200,
+  DONT_EXPIRE_PASSWORD: 0x10000,
+  WORKSTATION: 0x1000,
+};
 
 function adUac(p: DemoPerson): number {
   let v = UAC.NORMAL_ACCOUNT;
@@ -278,7 +296,12 @@ async function seedSamba(conn: DirectoryConnection, data: DemoDirectory, now: Da
   const w = await openDirectoryWriter(conn);
   try {
     if (await exists(w, s.ous.staff)) return; // already seeded (fixed-mode restart)
-    const [head] = await w.search({ base: s.baseDn, scope: 'base', attributes: ['pwdProperties'], pageSize: 0 });
+    const [head] = await w.search({
+      base: s.baseDn,
+      scope: 'base',
+      attributes: ['pwdProperties'],
+      pageSize: 0,
+    });
     const props = Number(head?.['pwdProperties'] ?? 0);
     await w.modify(s.baseDn, adDomainPolicyChanges(s.passwordPolicy, props));
 
@@ -348,7 +371,9 @@ async function seedSamba(conn: DirectoryConnection, data: DemoDirectory, now: Da
       });
       const logon = lastLogonOf(c, now);
       if (logon)
-        await w.modify(dn, [{ op: 'replace', attribute: 'lastLogonTimestamp', values: [toFiletime(logon).toString()] }]);
+        await w.modify(dn, [
+          { op: 'replace', attribute: 'lastLogonTimestamp', values: [toFiletime(logon).toString()] },
+        ]);
     }
   } finally {
     await w.close();
@@ -367,7 +392,8 @@ async function seedOpenLdap(conn: DirectoryConnection, data: DemoDirectory): Pro
     const policyDn = s.policyDn ?? `cn=default,ou=policies,${s.baseDn}`;
     const policiesOu = policyDn.replace(/^[^,]+,/, '');
     if (!(await exists(w, policiesOu))) await w.add(policiesOu, { objectClass: ['organizationalUnit'] });
-    if (await exists(w, policyDn)) await w.modify(policyDn, replaceAll(ppolicyAttributes(s.passwordPolicy, 1)));
+    if (await exists(w, policyDn))
+      await w.modify(policyDn, replaceAll(ppolicyAttributes(s.passwordPolicy, 1)));
     else
       await w.add(policyDn, {
         objectClass: ['organizationalRole', 'pwdPolicy'],
@@ -410,11 +436,18 @@ async function seedOpenLdap(conn: DirectoryConnection, data: DemoDirectory): Pro
 
     const groupDn = (cn: string) => childDn('cn', cn, s.ous.groups);
     const groups: [string, string[]][] = [
-      [data.groups.staff, data.people.filter((p) => p.groups.includes(data.groups.staff)).map((p) => openLdapUserDn(p, s))],
-      [data.groups.pupils, data.people.filter((p) => p.groups.includes(data.groups.pupils)).map((p) => openLdapUserDn(p, s))],
+      [
+        data.groups.staff,
+        data.people.filter((p) => p.groups.includes(data.groups.staff)).map((p) => openLdapUserDn(p, s)),
+      ],
+      [
+        data.groups.pupils,
+        data.people.filter((p) => p.groups.includes(data.groups.pupils)).map((p) => openLdapUserDn(p, s)),
+      ],
       [s.adminGroup, data.people.filter((p) => p.admin).map((p) => openLdapUserDn(p, s))],
     ];
-    for (const [cn, member] of groups) await w.add(groupDn(cn), { objectClass: ['groupOfNames'], cn, member });
+    for (const [cn, member] of groups)
+      await w.add(groupDn(cn), { objectClass: ['groupOfNames'], cn, member });
   } finally {
     await w.close();
   }

@@ -20,7 +20,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
-if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 const dirs = await testbedDirectories(tb);
 const RUN = `${process.pid}-${Date.now() % 100000}`;
 
@@ -70,7 +73,14 @@ describe.each([
     const [e] = await w.search({
       base: root,
       filter: eq(ad ? 'sAMAccountName' : 'uid', username),
-      attributes: ['uSNChanged', 'entryCSN', 'userAccountControl', 'pwdAccountLockedTime', 'pwdLastSet', 'userPassword'],
+      attributes: [
+        'uSNChanged',
+        'entryCSN',
+        'userAccountControl',
+        'pwdAccountLockedTime',
+        'pwdLastSet',
+        'userPassword',
+      ],
     });
     return e;
   }
@@ -83,9 +93,12 @@ describe.each([
     const checked = await provider.check!(olds ?? (undefined as never), inputs);
     expect(checked.failures).toEqual([]);
     const id = `${kind}:${d.baseDn}:${inputs.username}`;
-    return olds ? ((await provider.update!(id, olds, inputs)).outs as AccountLifecycleOutputs) : ((await provider.create!(inputs)).outs as AccountLifecycleOutputs);
+    return olds
+      ? ((await provider.update!(id, olds, inputs)).outs as AccountLifecycleOutputs)
+      : ((await provider.create!(inputs)).outs as AccountLifecycleOutputs);
   }
-  const read = async (o: AccountLifecycleOutputs) => (await provider.read!('id', o)).props as AccountLifecycleOutputs;
+  const read = async (o: AccountLifecycleOutputs) =>
+    (await provider.read!('id', o)).props as AccountLifecycleOutputs;
 
   beforeAll(async () => {
     w = await openDirectoryWriter(d.admin);
@@ -105,7 +118,14 @@ describe.each([
 
   it('a joiner with the AUP signed is created in the role OU, enabled, in the role group; read equals declared', async () => {
     noor = await apply(base);
-    expect(noor).toMatchObject({ exists: true, created: true, enabled: true, ou: 'pupils', inRoleGroup: true, passwordSet: true });
+    expect(noor).toMatchObject({
+      exists: true,
+      created: true,
+      enabled: true,
+      ou: 'pupils',
+      inRoleGroup: true,
+      passwordSet: true,
+    });
     expect(await read(noor)).toEqual(noor);
     const e = await entry('noor.oconnor');
     // A random initial password that must be changed at first logon.
@@ -121,13 +141,34 @@ describe.each([
   });
 
   it('a joiner without the AUP date stays disabled, and is enabled once it is recorded', async () => {
-    const joiner = { ...base, username: 'ana.perez', givenName: 'Ana', surname: 'Pérez', aupSigned: undefined };
+    const joiner = {
+      ...base,
+      username: 'ana.perez',
+      givenName: 'Ana',
+      surname: 'Pérez',
+      aupSigned: undefined,
+    };
     let out = await apply(joiner);
-    expect(out).toMatchObject({ exists: true, created: true, enabled: false, ou: 'pupils', passwordSet: false });
+    expect(out).toMatchObject({
+      exists: true,
+      created: true,
+      enabled: false,
+      ou: 'pupils',
+      passwordSet: false,
+    });
     out = await apply({ ...joiner, aupSigned: '2026-11-02' }, out);
     expect(out).toMatchObject({ enabled: true, passwordSet: true });
     // Without requireAup the date does not matter.
-    const staff = await apply({ ...base, username: 'ren.ito', givenName: 'Ren', surname: 'Ito', role: 'staff', requireAup: false, aupSigned: undefined, roleGroup: undefined });
+    const staff = await apply({
+      ...base,
+      username: 'ren.ito',
+      givenName: 'Ren',
+      surname: 'Ito',
+      role: 'staff',
+      requireAup: false,
+      aupSigned: undefined,
+      roleGroup: undefined,
+    });
     expect(staff).toMatchObject({ enabled: true, ou: 'staff', inRoleGroup: false });
   });
 
@@ -150,7 +191,7 @@ describe.each([
     expect(noor.enabled).toBe(false);
   });
 
-  it("a leaver who never had an account is left alone (nothing is created)", async () => {
+  it('a leaver who never had an account is left alone (nothing is created)', async () => {
     const out = await apply({ ...base, username: 'gone.already', leaver: true });
     expect(out).toMatchObject({ exists: false, created: false });
     expect(await entry('gone.already')).toBeUndefined();
@@ -162,12 +203,21 @@ describe.each([
       username: 'new.person',
       ous: { ...ous, leavers: childDn(ouType, 'Nope', root) },
     });
-    expect(unknownOu.failures).toEqual([{ property: 'ous.leavers', reason: `${childDn(ouType, 'Nope', root)} does not exist` }]);
-    const noGroup = await provider.check!(undefined as never, { ...base, username: 'new.person', roleGroup: 'No Such Group' });
+    expect(unknownOu.failures).toEqual([
+      { property: 'ous.leavers', reason: `${childDn(ouType, 'Nope', root)} does not exist` },
+    ]);
+    const noGroup = await provider.check!(undefined as never, {
+      ...base,
+      username: 'new.person',
+      roleGroup: 'No Such Group',
+    });
     expect(noGroup.failures?.map((f) => f.property)).toEqual(['roleGroup']);
     const badName = await provider.check!(undefined as never, { ...base, username: 'new*person)(uid=*' });
     expect(badName.failures?.map((f) => f.property)).toEqual(['username']);
-    const outside = await provider.check!(undefined as never, { ...base, ous: { ...ous, staff: 'ou=Staff,dc=elsewhere' } });
+    const outside = await provider.check!(undefined as never, {
+      ...base,
+      ous: { ...ous, staff: 'ou=Staff,dc=elsewhere' },
+    });
     expect(outside.failures?.map((f) => f.property)).toEqual(['ous.staff']);
     expect(await entry('new.person')).toBeUndefined();
   });

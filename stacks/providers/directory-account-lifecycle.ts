@@ -11,9 +11,14 @@ import * as pulumi from '@pulumi/pulumi';
 import { fileURLToPath } from 'node:url';
 import type * as Ops from './directory-account-ops.ts';
 
-const OPS = fileURLToPath(new URL(`./directory-account-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+const OPS = fileURLToPath(
+  new URL(`./directory-account-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+);
 
-export const directoryAccountLifecycleProvider: pulumi.dynamic.ResourceProvider<Ops.AccountLifecycleInputs, Ops.AccountLifecycleOutputs> = {
+export const directoryAccountLifecycleProvider: pulumi.dynamic.ResourceProvider<
+  Ops.AccountLifecycleInputs,
+  Ops.AccountLifecycleOutputs
+> = {
   async check(_olds, news) {
     const { createRequire } = process.getBuiltinModule('node:module');
     const ops = createRequire(OPS)(OPS) as typeof Ops;

@@ -76,7 +76,12 @@ export interface Desired {
 /** What the roster asks for this person (undefined ou = leave it where it is). */
 export function desiredState(i: AccountLifecycleInputs): Desired {
   if (i.leaver)
-    return { exists: false, enabled: false, ou: i.leaverAction === 'disable-and-move' ? 'leavers' : undefined, inRoleGroup: false };
+    return {
+      exists: false,
+      enabled: false,
+      ou: i.leaverAction === 'disable-and-move' ? 'leavers' : undefined,
+      inRoleGroup: false,
+    };
   return { exists: true, enabled: !i.requireAup || !!i.aupSigned, ou: i.role, inRoleGroup: !!i.roleGroup };
 }
 
@@ -85,14 +90,21 @@ export function desiredState(i: AccountLifecycleInputs): Desired {
 // sAMAccountName rules (no " / \ [ ] : ; | = , + * ? < > @, at most 20); uid kept to the same safe set.
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._'-]{0,19}$/;
 
-export async function checkAccount(news: AccountLifecycleInputs): Promise<{ inputs: AccountLifecycleInputs; failures: Failure[] }> {
+export async function checkAccount(
+  news: AccountLifecycleInputs,
+): Promise<{ inputs: AccountLifecycleInputs; failures: Failure[] }> {
   const failures: Failure[] = [...connectionProblems(news.connection)];
   if (!USERNAME.test(news.username ?? ''))
-    failures.push({ property: 'username', reason: `not a valid account name (letters, digits, . _ ' -, up to 20): ${JSON.stringify(news.username)}` });
+    failures.push({
+      property: 'username',
+      reason: `not a valid account name (letters, digits, . _ ' -, up to 20): ${JSON.stringify(news.username)}`,
+    });
   for (const f of ['givenName', 'surname'] as const)
     // eslint-disable-next-line no-control-regex
-    if (!news[f] || /[\u0000-\u001f]/.test(news[f])) failures.push({ property: f, reason: 'required, without control characters' });
-  if (news.role !== 'staff' && news.role !== 'pupils') failures.push({ property: 'role', reason: 'must be staff or pupils' });
+    if (!news[f] || /[\u0000-\u001f]/.test(news[f]))
+      failures.push({ property: f, reason: 'required, without control characters' });
+  if (news.role !== 'staff' && news.role !== 'pupils')
+    failures.push({ property: 'role', reason: 'must be staff or pupils' });
   if (news.leaverAction !== 'disable' && news.leaverAction !== 'disable-and-move')
     failures.push({ property: 'leaverAction', reason: 'must be disable or disable-and-move' });
   if (news.aupSigned !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(news.aupSigned))
@@ -107,12 +119,19 @@ export async function checkAccount(news: AccountLifecycleInputs): Promise<{ inpu
   try {
     await withWriter(news.connection, async (w) => {
       for (const k of ['staff', 'pupils', 'leavers'] as const)
-        if (!(await entryExists(w, news.ous[k]))) failures.push({ property: `ous.${k}`, reason: `${news.ous[k]} does not exist` });
+        if (!(await entryExists(w, news.ous[k])))
+          failures.push({ property: `ous.${k}`, reason: `${news.ous[k]} does not exist` });
       if (news.roleGroup && !(await groupDn(w, news.connection, news.roleGroup)))
-        failures.push({ property: 'roleGroup', reason: `group ${news.roleGroup} not found under ${news.connection.baseDn}` });
+        failures.push({
+          property: 'roleGroup',
+          reason: `group ${news.roleGroup} not found under ${news.connection.baseDn}`,
+        });
     });
   } catch (e) {
-    failures.push({ property: 'connection', reason: `cannot reach the directory to check the input: ${(e as Error).message}` });
+    failures.push({
+      property: 'connection',
+      reason: `cannot reach the directory to check the input: ${(e as Error).message}`,
+    });
   }
   return { inputs: news, failures };
 }
@@ -136,7 +155,9 @@ export function diffAccount(
   const inputsDiffer =
     !sameConnection(olds.connection, news.connection) ||
     ['role', 'roleGroup', 'leaver', 'aupSigned', 'requireAup', 'leaverAction', 'deleteAccounts'].some(
-      (k) => JSON.stringify(olds[k as keyof AccountLifecycleInputs]) !== JSON.stringify(news[k as keyof AccountLifecycleInputs]),
+      (k) =>
+        JSON.stringify(olds[k as keyof AccountLifecycleInputs]) !==
+        JSON.stringify(news[k as keyof AccountLifecycleInputs]),
     ) ||
     JSON.stringify(olds.ous) !== JSON.stringify(news.ous);
   const changes = replaces.length > 0 || stateDiffers || inputsDiffer;
@@ -148,9 +169,16 @@ export function diffAccount(
 const AD_ATTRS = ['sAMAccountName', 'userAccountControl'];
 const LDAP_ATTRS = ['uid', 'pwdAccountLockedTime'];
 
-async function groupDn(w: DirectoryWriter, c: DirectoryConnectionInputs, g: string): Promise<string | undefined> {
+async function groupDn(
+  w: DirectoryWriter,
+  c: DirectoryConnectionInputs,
+  g: string,
+): Promise<string | undefined> {
   if (/^[A-Za-z][A-Za-z0-9-]*=.+,/.test(g)) return (await entryExists(w, g)) ? g : undefined;
-  const cls = c.kind === 'ad' ? eq('objectClass', 'group') : or(eq('objectClass', 'groupOfNames'), eq('objectClass', 'groupOfUniqueNames'));
+  const cls =
+    c.kind === 'ad'
+      ? eq('objectClass', 'group')
+      : or(eq('objectClass', 'groupOfNames'), eq('objectClass', 'groupOfUniqueNames'));
   const found = await w.search({ base: c.baseDn, filter: and(cls, eq('cn', g)), attributes: ['1.1'] });
   return found.length === 1 ? found[0]?.dn : undefined;
 }
@@ -161,7 +189,8 @@ async function findAccount(w: DirectoryWriter, i: AccountLifecycleInputs): Promi
     ? and(eq('objectCategory', 'person'), eq('objectClass', 'user'), eq('sAMAccountName', i.username))
     : and(eq('objectClass', 'inetOrgPerson'), eq('uid', i.username));
   const found = await w.search({ base: i.connection.baseDn, filter, attributes: ad ? AD_ATTRS : LDAP_ATTRS });
-  if (found.length > 1) throw new Error(`${found.length} accounts are named ${i.username}: ${found.map((e) => e.dn).join('; ')}`);
+  if (found.length > 1)
+    throw new Error(`${found.length} accounts are named ${i.username}: ${found.map((e) => e.dn).join('; ')}`);
   return found[0];
 }
 
@@ -172,7 +201,13 @@ function ouOf(dn: string, ous: AccountLifecycleInputs['ous']): string {
 
 async function isMember(w: DirectoryWriter, group: string, dn: string): Promise<boolean> {
   // A base search with a filter on member: one entry back or none, however large the group.
-  const r = await w.search({ base: group, scope: 'base', filter: eq('member', dn), attributes: ['1.1'], pageSize: 0 });
+  const r = await w.search({
+    base: group,
+    scope: 'base',
+    filter: eq('member', dn),
+    attributes: ['1.1'],
+    pageSize: 0,
+  });
   return r.length > 0;
 }
 
@@ -252,7 +287,11 @@ async function createEntry(w: DirectoryWriter, i: AccountLifecycleInputs, ouDn: 
     if (i.employeeId) attrs['employeeID'] = i.employeeId;
     await w.add(dn, attrs);
     await w.modify(dn, [
-      { op: 'replace', attribute: 'userAccountControl', values: [String(UAC.NORMAL_ACCOUNT | UAC.ACCOUNTDISABLE)] },
+      {
+        op: 'replace',
+        attribute: 'userAccountControl',
+        values: [String(UAC.NORMAL_ACCOUNT | UAC.ACCOUNTDISABLE)],
+      },
     ]);
   } else {
     const attrs: Record<string, string | string[]> = {
@@ -275,7 +314,13 @@ async function createEntry(w: DirectoryWriter, i: AccountLifecycleInputs, ouDn: 
 }
 
 /** `fresh`: an account schoolnet created and has not yet given a password. */
-async function setEnabled(w: DirectoryWriter, i: AccountLifecycleInputs, entry: RawEntry, enabled: boolean, fresh: boolean) {
+async function setEnabled(
+  w: DirectoryWriter,
+  i: AccountLifecycleInputs,
+  entry: RawEntry,
+  enabled: boolean,
+  fresh: boolean,
+) {
   if (i.connection.kind === 'ad') {
     const uac = int(entry, 'userAccountControl') ?? UAC.NORMAL_ACCOUNT;
     const next = enabled ? uac & ~UAC.ACCOUNTDISABLE : uac | UAC.ACCOUNTDISABLE;
@@ -283,7 +328,11 @@ async function setEnabled(w: DirectoryWriter, i: AccountLifecycleInputs, entry: 
     // A new account has no password: give it a random one that must be changed at first logon.
     if (enabled && fresh)
       changes.push(
-        { op: 'replace', attribute: 'unicodePwd', values: [Buffer.from(`"${initialPassword()}"`, 'utf16le')] },
+        {
+          op: 'replace',
+          attribute: 'unicodePwd',
+          values: [Buffer.from(`"${initialPassword()}"`, 'utf16le')],
+        },
         { op: 'replace', attribute: 'pwdLastSet', values: ['0'] },
       );
     changes.push({ op: 'replace', attribute: 'userAccountControl', values: [String(next)] });
@@ -297,11 +346,17 @@ async function setEnabled(w: DirectoryWriter, i: AccountLifecycleInputs, entry: 
       );
     await w.modify(entry.dn, changes);
   } else {
-    await w.modify(entry.dn, [{ op: 'replace', attribute: 'pwdAccountLockedTime', values: [PPOLICY_ADMIN_LOCK] }]);
+    await w.modify(entry.dn, [
+      { op: 'replace', attribute: 'pwdAccountLockedTime', values: [PPOLICY_ADMIN_LOCK] },
+    ]);
   }
 }
 
-async function converge(w: DirectoryWriter, i: AccountLifecycleInputs, before: Prior): Promise<AccountLifecycleOutputs> {
+async function converge(
+  w: DirectoryWriter,
+  i: AccountLifecycleInputs,
+  before: Prior,
+): Promise<AccountLifecycleOutputs> {
   const want = desiredState(i);
   let live = await readLive(w, i);
   const prior = { ...before };
@@ -336,7 +391,9 @@ export function accountId(i: AccountLifecycleInputs): string {
   return `${i.connection.kind}:${i.connection.baseDn}:${i.username}`;
 }
 
-export async function createAccount(i: AccountLifecycleInputs): Promise<{ id: string; outs: AccountLifecycleOutputs }> {
+export async function createAccount(
+  i: AccountLifecycleInputs,
+): Promise<{ id: string; outs: AccountLifecycleOutputs }> {
   return { id: accountId(i), outs: await withWriter(i.connection, (w) => converge(w, i, NEW)) };
 }
 
@@ -348,8 +405,14 @@ export async function updateAccount(
 }
 
 /** The account as the directory holds it now: enabled by hand, moved, removed from its group... */
-export async function readAccount(id: string, olds: AccountLifecycleOutputs): Promise<{ id: string; props: AccountLifecycleOutputs }> {
-  return withWriter(olds.connection, async (w) => ({ id, props: outputs(olds, await readLive(w, olds), olds) }));
+export async function readAccount(
+  id: string,
+  olds: AccountLifecycleOutputs,
+): Promise<{ id: string; props: AccountLifecycleOutputs }> {
+  return withWriter(olds.connection, async (w) => ({
+    id,
+    props: outputs(olds, await readLive(w, olds), olds),
+  }));
 }
 
 /** Forget the account, unless the stack explicitly allows deleting accounts. */

@@ -26,17 +26,25 @@ export type Failure = { property: string; reason: string };
 export function connectionProblems(c: Partial<DirectoryConnectionInputs> | undefined): Failure[] {
   const out: Failure[] = [];
   if (!c) return [{ property: 'connection', reason: 'a directory connection is required' }];
-  if (c.kind !== 'ad' && c.kind !== 'openldap') out.push({ property: 'connection.kind', reason: 'must be ad or openldap' });
-  if (!/^ldaps?:\/\/[^/]+$/.test(c.url ?? '')) out.push({ property: 'connection.url', reason: `not an LDAP URL: ${c.url}` });
+  if (c.kind !== 'ad' && c.kind !== 'openldap')
+    out.push({ property: 'connection.kind', reason: 'must be ad or openldap' });
+  if (!/^ldaps?:\/\/[^/]+$/.test(c.url ?? ''))
+    out.push({ property: 'connection.url', reason: `not an LDAP URL: ${c.url}` });
   else if (c.url?.startsWith('ldap://') && !c.startTls)
-    out.push({ property: 'connection.startTls', reason: 'an ldap:// URL needs startTls: the password must not travel in clear' });
+    out.push({
+      property: 'connection.startTls',
+      reason: 'an ldap:// URL needs startTls: the password must not travel in clear',
+    });
   if (!c.bindDn) out.push({ property: 'connection.bindDn', reason: 'required' });
   if (!c.password) out.push({ property: 'connection.password', reason: 'required' });
   if (!c.baseDn) out.push({ property: 'connection.baseDn', reason: 'required' });
   return out;
 }
 
-export async function withWriter<T>(c: DirectoryConnectionInputs, fn: (w: DirectoryWriter) => Promise<T>): Promise<T> {
+export async function withWriter<T>(
+  c: DirectoryConnectionInputs,
+  fn: (w: DirectoryWriter) => Promise<T>,
+): Promise<T> {
   const w = await openDirectoryWriter({
     name: `directory ${c.url}`,
     url: c.url,
@@ -64,7 +72,10 @@ export async function entryExists(w: DirectoryWriter, dn: string): Promise<boole
   }
 }
 
-export function sameConnection(a: DirectoryConnectionInputs | undefined, b: DirectoryConnectionInputs): boolean {
+export function sameConnection(
+  a: DirectoryConnectionInputs | undefined,
+  b: DirectoryConnectionInputs,
+): boolean {
   return (
     !!a &&
     a.url === b.url &&

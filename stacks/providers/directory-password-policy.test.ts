@@ -10,11 +10,19 @@ import { childDn } from '../../devices/ldap/dn.ts';
 import type { PolicyValues } from '../../devices/ldap/policy.ts';
 import { psoContainer } from '../../devices/ldap/policy.ts';
 import { text } from '../../devices/ldap/values.ts';
-import { loadDemoDirectory, testbedDirectories, type TestbedDirectory } from '../../scripts/testbed/seed-directory.ts';
+import {
+  loadDemoDirectory,
+  testbedDirectories,
+  type TestbedDirectory,
+} from '../../scripts/testbed/seed-directory.ts';
 import type { TestbedInfo } from '../../scripts/testbed/types.ts';
 import type { DirectoryConnectionInputs } from './directory-connection.ts';
 import { directoryPasswordPolicyProvider as provider } from './directory-password-policy.ts';
-import { changedFields, type PasswordPolicyInputs, type PasswordPolicyOutputs } from './directory-policy-ops.ts';
+import {
+  changedFields,
+  type PasswordPolicyInputs,
+  type PasswordPolicyOutputs,
+} from './directory-policy-ops.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,7 +31,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
-if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 const dirs = await testbedDirectories(tb);
 const data = await loadDemoDirectory();
 const RUN = `${process.pid}-${Date.now() % 100000}`;
@@ -60,7 +71,12 @@ const STRICT: PolicyValues = {
 
 /** A stamp that changes on every write to an entry (AD uSNChanged, OpenLDAP entryCSN). */
 async function stamp(w: DirectoryWriter, dn: string): Promise<string | undefined> {
-  const [e] = await w.search({ base: dn, scope: 'base', attributes: ['uSNChanged', 'entryCSN'], pageSize: 0 });
+  const [e] = await w.search({
+    base: dn,
+    scope: 'base',
+    attributes: ['uSNChanged', 'entryCSN'],
+    pageSize: 0,
+  });
   return e ? (text(e, 'uSNChanged') ?? text(e, 'entryCSN')) : undefined;
 }
 
@@ -82,7 +98,11 @@ async function applyTwice(inputs: PasswordPolicyInputs) {
 }
 
 describe('AD domain policy (the domain head)', () => {
-  const inputs: PasswordPolicyInputs = { connection: connection(ad), target: 'ad-domain', policy: data.ad.passwordPolicy };
+  const inputs: PasswordPolicyInputs = {
+    connection: connection(ad),
+    target: 'ad-domain',
+    policy: data.ad.passwordPolicy,
+  };
   let w: DirectoryWriter;
   beforeAll(async () => {
     w = await openDirectoryWriter(ad.admin);
@@ -177,7 +197,11 @@ describe('AD fine-grained policy (its own PSO)', () => {
       policy: { ...STRICT, minLength: 0 },
     });
     expect(bad.failures?.map((f) => f.property).sort()).toEqual(['policy', 'precedence']);
-    const unknownGroup = await provider.check!(undefined as never, { ...inputs, name: `${name}-bad`, appliesTo: ['No Such Group'] });
+    const unknownGroup = await provider.check!(undefined as never, {
+      ...inputs,
+      name: `${name}-bad`,
+      appliesTo: ['No Such Group'],
+    });
     expect(unknownGroup.failures).toEqual([
       { property: 'appliesTo[0]', reason: `group No Such Group not found under ${ad.baseDn}` },
     ]);
@@ -192,7 +216,12 @@ describe('AD fine-grained policy (its own PSO)', () => {
 
 describe('OpenLDAP ppolicy entry', () => {
   const dn = `cn=provtest-${RUN},ou=policies,${ldap.baseDn}`;
-  const inputs: PasswordPolicyInputs = { connection: connection(ldap), target: 'ppolicy', dn, policy: STRICT };
+  const inputs: PasswordPolicyInputs = {
+    connection: connection(ldap),
+    target: 'ppolicy',
+    dn,
+    policy: STRICT,
+  };
   let w: DirectoryWriter;
   let outs: PasswordPolicyOutputs;
   beforeAll(async () => {
@@ -234,10 +263,16 @@ describe('OpenLDAP ppolicy entry', () => {
     const noParent = await provider.check!(undefined as never, { ...inputs, dn: orphan });
     expect(noParent.failures).toEqual([{ property: 'dn', reason: `the parent of ${orphan} does not exist` }]);
     const zeroDn = `cn=provtest-${RUN}-zero,ou=policies,${ldap.baseDn}`;
-    const zero = await provider.check!(undefined as never, { ...inputs, dn: zeroDn, policy: { ...STRICT, minLength: 0 } });
+    const zero = await provider.check!(undefined as never, {
+      ...inputs,
+      dn: zeroDn,
+      policy: { ...STRICT, minLength: 0 },
+    });
     expect(zero.failures?.map((f) => f.property)).toEqual(['policy']);
     const wrongKind = await provider.check!(undefined as never, { ...inputs, target: 'ad-domain' });
-    expect(wrongKind.failures?.map((f) => f.reason)).toEqual(['ad-domain needs a ad directory, not openldap']);
+    expect(wrongKind.failures?.map((f) => f.reason)).toEqual([
+      'ad-domain needs a ad directory, not openldap',
+    ]);
     expect(await absent(w, orphan)).toBe(true);
     expect(await absent(w, zeroDn)).toBe(true);
   });

@@ -12,9 +12,14 @@ import * as pulumi from '@pulumi/pulumi';
 import { fileURLToPath } from 'node:url';
 import type * as Ops from './directory-policy-ops.ts';
 
-const OPS = fileURLToPath(new URL(`./directory-policy-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+const OPS = fileURLToPath(
+  new URL(`./directory-policy-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+);
 
-export const directoryPasswordPolicyProvider: pulumi.dynamic.ResourceProvider<Ops.PasswordPolicyInputs, Ops.PasswordPolicyOutputs> = {
+export const directoryPasswordPolicyProvider: pulumi.dynamic.ResourceProvider<
+  Ops.PasswordPolicyInputs,
+  Ops.PasswordPolicyOutputs
+> = {
   async check(_olds, news) {
     const { createRequire } = process.getBuiltinModule('node:module');
     const ops = createRequire(OPS)(OPS) as typeof Ops;

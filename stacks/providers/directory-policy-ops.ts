@@ -87,29 +87,46 @@ async function groupDn(w: DirectoryWriter, baseDn: string, g: string): Promise<s
 // ---------------------------------------------------------------- check and diff
 
 /** Refuses bad input before anything is written; looks up the groups and parents it names. */
-export async function checkPolicy(news: PasswordPolicyInputs): Promise<{ inputs: PasswordPolicyInputs; failures: Failure[] }> {
+export async function checkPolicy(
+  news: PasswordPolicyInputs,
+): Promise<{ inputs: PasswordPolicyInputs; failures: Failure[] }> {
   const failures: Failure[] = [...connectionProblems(news.connection)];
   if (!['ad-domain', 'ad-fgpp', 'ppolicy'].includes(news.target))
-    failures.push({ property: 'target', reason: `must be ad-domain, ad-fgpp or ppolicy (got ${news.target})` });
+    failures.push({
+      property: 'target',
+      reason: `must be ad-domain, ad-fgpp or ppolicy (got ${news.target})`,
+    });
   const kind = news.target === 'ppolicy' ? 'openldap' : 'ad';
   if (news.connection?.kind && news.connection.kind !== kind)
-    failures.push({ property: 'target', reason: `${news.target} needs a ${kind} directory, not ${news.connection.kind}` });
-  failures.push(...policyProblems(news.policy ?? {}, 'policy').map((reason) => ({ property: 'policy', reason })));
+    failures.push({
+      property: 'target',
+      reason: `${news.target} needs a ${kind} directory, not ${news.connection.kind}`,
+    });
+  failures.push(
+    ...policyProblems(news.policy ?? {}, 'policy').map((reason) => ({ property: 'policy', reason })),
+  );
   if (news.target === 'ad-fgpp') {
     // eslint-disable-next-line no-control-regex
     if (!news.name || news.name.length > 64 || /[\u0000-\u001f,=+<>#;\\"]/.test(news.name))
-      failures.push({ property: 'name', reason: 'a fine-grained policy needs a plain name of up to 64 characters' });
+      failures.push({
+        property: 'name',
+        reason: 'a fine-grained policy needs a plain name of up to 64 characters',
+      });
     if (!Number.isInteger(news.precedence) || (news.precedence ?? 0) < 1)
       failures.push({ property: 'precedence', reason: 'a whole number of at least 1 (lower wins)' });
   }
   if (news.target === 'ppolicy') {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = !!news.dn && parseDn(news.dn).length > 1 && isUnder(news.dn, news.connection?.baseDn ?? '');
     } catch {
       ok = false;
     }
-    if (!ok) failures.push({ property: 'dn', reason: `the policy entry's DN must lie under the base DN (got ${news.dn})` });
+    if (!ok)
+      failures.push({
+        property: 'dn',
+        reason: `the policy entry's DN must lie under the base DN (got ${news.dn})`,
+      });
   }
   if (failures.length > 0) return { inputs: news, failures };
   // What the policy refers to must exist: found now, not half-way through a write.
@@ -118,14 +135,20 @@ export async function checkPolicy(news: PasswordPolicyInputs): Promise<{ inputs:
       if (news.target === 'ad-fgpp')
         for (const [n, g] of (news.appliesTo ?? []).entries())
           if (!(await groupDn(w, news.connection.baseDn, g)))
-            failures.push({ property: `appliesTo[${n}]`, reason: `group ${g} not found under ${news.connection.baseDn}` });
+            failures.push({
+              property: `appliesTo[${n}]`,
+              reason: `group ${g} not found under ${news.connection.baseDn}`,
+            });
       if (news.target === 'ppolicy' && !(await entryExists(w, parentDn(news.dn ?? ''))))
         failures.push({ property: 'dn', reason: `the parent of ${news.dn} does not exist` });
       if (news.target === 'ad-domain' && !(await entryExists(w, news.connection.baseDn)))
         failures.push({ property: 'connection.baseDn', reason: `${news.connection.baseDn} does not exist` });
     });
   } catch (e) {
-    failures.push({ property: 'connection', reason: `cannot reach the directory to check the input: ${(e as Error).message}` });
+    failures.push({
+      property: 'connection',
+      reason: `cannot reach the directory to check the input: ${(e as Error).message}`,
+    });
   }
   return { inputs: news, failures };
 }
@@ -172,7 +195,8 @@ interface Live {
 
 async function readLive(w: DirectoryWriter, i: PasswordPolicyInputs): Promise<Live> {
   const dn = entryDnOf(i);
-  const attrs = i.target === 'ad-domain' ? AD_DOMAIN_POLICY_ATTRS : i.target === 'ad-fgpp' ? FGPP_ATTRS : PPOLICY_ATTRS;
+  const attrs =
+    i.target === 'ad-domain' ? AD_DOMAIN_POLICY_ATTRS : i.target === 'ad-fgpp' ? FGPP_ATTRS : PPOLICY_ATTRS;
   let found: RawEntry[];
   try {
     found = await w.search({ base: dn, scope: 'base', attributes: attrs, pageSize: 0 });
@@ -194,7 +218,12 @@ function appliesToOut(declared: string[] | undefined, live: string[] | undefined
 }
 
 function outputs(i: PasswordPolicyInputs, live: Live, created: boolean): PasswordPolicyOutputs {
-  const out: PasswordPolicyOutputs = { ...i, entryDn: entryDnOf(i), created, policy: live.policy ?? i.policy };
+  const out: PasswordPolicyOutputs = {
+    ...i,
+    entryDn: entryDnOf(i),
+    created,
+    policy: live.policy ?? i.policy,
+  };
   if (i.target === 'ad-fgpp') {
     if (live.precedence !== undefined) out.precedence = live.precedence;
     out.appliesTo = appliesToOut(i.appliesTo, live.appliesTo);
@@ -213,13 +242,20 @@ function onlyDifferent(raw: RawEntry, changes: Modification[]): Modification[] {
   });
 }
 
-async function converge(w: DirectoryWriter, i: PasswordPolicyInputs, created: boolean): Promise<PasswordPolicyOutputs> {
+async function converge(
+  w: DirectoryWriter,
+  i: PasswordPolicyInputs,
+  created: boolean,
+): Promise<PasswordPolicyOutputs> {
   const dn = entryDnOf(i);
   let live = await readLive(w, i);
   let made = created;
   if (i.target === 'ad-domain') {
     if (!live.raw) throw new Error(`the domain head ${dn} cannot be read`);
-    const changes = onlyDifferent(live.raw, adDomainPolicyChanges(i.policy, int(live.raw, 'pwdProperties') ?? 0));
+    const changes = onlyDifferent(
+      live.raw,
+      adDomainPolicyChanges(i.policy, int(live.raw, 'pwdProperties') ?? 0),
+    );
     if (changes.length > 0) await w.modify(dn, changes);
   } else if (i.target === 'ad-fgpp') {
     const groups: string[] = [];
@@ -259,12 +295,17 @@ async function converge(w: DirectoryWriter, i: PasswordPolicyInputs, created: bo
   return outputs(i, live, made);
 }
 
-export async function createPolicy(i: PasswordPolicyInputs): Promise<{ id: string; outs: PasswordPolicyOutputs }> {
+export async function createPolicy(
+  i: PasswordPolicyInputs,
+): Promise<{ id: string; outs: PasswordPolicyOutputs }> {
   const outs = await withWriter(i.connection, (w) => converge(w, i, false));
   return { id: policyId(i), outs };
 }
 
-export async function updatePolicy(olds: PasswordPolicyOutputs, news: PasswordPolicyInputs): Promise<{ outs: PasswordPolicyOutputs }> {
+export async function updatePolicy(
+  olds: PasswordPolicyOutputs,
+  news: PasswordPolicyInputs,
+): Promise<{ outs: PasswordPolicyOutputs }> {
   return { outs: await withWriter(news.connection, (w) => converge(w, news, olds.created)) };
 }
 

@@ -24,7 +24,10 @@ declare module 'vitest' {
 }
 
 const tb = inject('testbed');
-if (!tb) throw new Error('no testbed was provided: run these tests through vitest with test/support/global-setup.ts');
+if (!tb)
+  throw new Error(
+    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
+  );
 const dirs = await testbedDirectories(tb);
 const d = (dirs.openldap ?? dirs.ad) as TestbedDirectory;
 
@@ -45,7 +48,12 @@ beforeAll(async () => {
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 /** Serialize as the SDK does, then run `method(...args)` on the result in a fresh Node process. */
-async function runSerialized(provider: object, name: string, method: string, args: unknown[]): Promise<unknown> {
+async function runSerialized(
+  provider: object,
+  name: string,
+  method: string,
+  args: unknown[],
+): Promise<unknown> {
   const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   const file = join(scratch, `${name}.cjs`);
   await writeFile(file, serialized.text);
@@ -70,9 +78,21 @@ describe('directory providers survive serialization', () => {
       precedence: 5,
       dn: `cn=serialized,ou=nowhere,${d.baseDn}`,
       appliesTo: ['No Such Group'],
-      policy: { minLength: 0, complexity: true, historyLength: 0, maxAgeDays: 0, minAgeDays: 0, lockoutThreshold: 0, lockoutDurationMinutes: 0, lockoutWindowMinutes: 0 },
+      policy: {
+        minLength: 0,
+        complexity: true,
+        historyLength: 0,
+        maxAgeDays: 0,
+        minAgeDays: 0,
+        lockoutThreshold: 0,
+        lockoutDurationMinutes: 0,
+        lockoutWindowMinutes: 0,
+      },
     };
-    const bad = (await runSerialized(directoryPasswordPolicyProvider, 'policy', 'check', [undefined, inputs])) as {
+    const bad = (await runSerialized(directoryPasswordPolicyProvider, 'policy', 'check', [
+      undefined,
+      inputs,
+    ])) as {
       failures: { property: string }[];
     };
     expect(bad.failures.map((f) => f.property)).toEqual(['policy']);
@@ -101,12 +121,27 @@ describe('directory providers survive serialization', () => {
       requireAup: true,
       leaverAction: 'disable-and-move',
     };
-    const checked = (await runSerialized(directoryAccountLifecycleProvider, 'account', 'check', [undefined, inputs])) as {
+    const checked = (await runSerialized(directoryAccountLifecycleProvider, 'account', 'check', [
+      undefined,
+      inputs,
+    ])) as {
       failures: { property: string }[];
     };
     expect(checked.failures.map((f) => f.property)).toEqual(['ous.leavers']);
-    const olds = { ...inputs, exists: true, dn: '', enabled: false, ou: 'other', inRoleGroup: false, created: false, passwordSet: false };
-    const read = (await runSerialized(directoryAccountLifecycleProvider, 'account', 'read', ['id', olds])) as {
+    const olds = {
+      ...inputs,
+      exists: true,
+      dn: '',
+      enabled: false,
+      ou: 'other',
+      inRoleGroup: false,
+      created: false,
+      passwordSet: false,
+    };
+    const read = (await runSerialized(directoryAccountLifecycleProvider, 'account', 'read', [
+      'id',
+      olds,
+    ])) as {
       props: { exists: boolean; enabled: boolean; ou: string };
     };
     // The demo's deliberate fault: Ellie left but is still enabled in Pupils.
