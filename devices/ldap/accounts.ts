@@ -27,7 +27,8 @@ export const PPOLICY_ADMIN_LOCK = '000001010000Z';
  */
 export function dnKey(dn: string): string {
   if (!/[\\"+;]/.test(dn)) {
-    const lower = dn.normalize('NFC').toLowerCase();
+    // eslint-disable-next-line no-control-regex
+    const lower = (/^[\u0000-\u007f]*$/.test(dn) ? dn : dn.normalize('NFC')).toLowerCase();
     return /\s[,=]|[,=]\s/.test(lower) ? lower.replace(/\s*([,=])\s*/g, '$1') : lower;
   }
   try {
@@ -38,31 +39,36 @@ export function dnKey(dn: string): string {
 }
 
 export interface AccountContext {
-  /** Declared OUs by role, normalised. */
-  ous: { role: string; key: string }[];
+  /** Declared OUs by role, normalised (`suffix` is `,` + key, ready for endsWith). */
+  ous: { role: string; key: string; suffix: string }[];
   /** Normalised DNs of transitive members of the declared admin groups. */
   adminMembers: Set<string>;
   /** OpenLDAP: group CNs each user DN (normalised) or uid belongs to, from the group scan. */
   groupsOf?: Map<string, string[]>;
 }
 
-export function ouContext(dir: Directory): { role: string; key: string }[] {
+export function ouContext(dir: Directory): AccountContext['ous'] {
   const roles: [string, string | undefined][] = [
     ['staff', dir.ous.staff],
     ['pupils', dir.ous.pupils],
     ['leavers', dir.ous.leavers],
     ['guests', dir.ous.guests],
   ];
-  return roles.filter((r): r is [string, string] => !!r[1]).map(([role, dn]) => ({ role, key: dnKey(dn) }));
+  return roles
+    .filter((r): r is [string, string] => !!r[1])
+    .map(([role, dn]) => ({ role, key: dnKey(dn), suffix: `,${dnKey(dn)}` }));
 }
 
 /** staff | pupils | leavers | guests | other, by the OU the entry sits under (deepest match wins). */
 export function ouOf(key: string, ous: AccountContext['ous']): string {
-  let best: { role: string; len: number } | undefined;
+  let role = 'other';
+  let len = -1;
   for (const o of ous)
-    if ((key === o.key || key.endsWith(`,${o.key}`)) && (!best || o.key.length > best.len))
-      best = { role: o.role, len: o.key.length };
-  return best?.role ?? 'other';
+    if (o.key.length > len && (key === o.key || key.endsWith(o.suffix))) {
+      role = o.role;
+      len = o.key.length;
+    }
+  return role;
 }
 
 /** Drop undefined fields without `delete` (which turns objects slow), for 50,000 accounts at a time. */

@@ -34,21 +34,24 @@ export function fastToObject(
   explicitBufferAttributes: string[],
 ): Record<string, unknown> {
   const self = this as unknown as { attributes: Attr[]; name: string };
+  const attrs = self.attributes;
   const result: Record<string, unknown> = { dn: self.name };
-  const seen = requestAttributes.length > 0 ? new Set<string>() : undefined;
-  for (const attribute of self.attributes) {
-    seen?.add(attribute.type.toLowerCase());
+  for (const attribute of attrs) {
     let values: Value[] = attribute.values;
-    if (
-      (explicitBufferAttributes.length > 0 && explicitBufferAttributes.includes(attribute.type)) ||
-      values.some((v) => Buffer.isBuffer(v))
-    )
-      values = attribute.parsedBuffers;
+    let binary = explicitBufferAttributes.length > 0 && explicitBufferAttributes.includes(attribute.type);
+    for (let i = 0; !binary && i < values.length; i++) binary = Buffer.isBuffer(values[i]);
+    if (binary) values = attribute.parsedBuffers;
     result[attribute.type] = values.length === 1 ? (values[0] ?? []) : values.length > 1 ? values : [];
   }
-  if (seen)
-    for (const attribute of requestAttributes)
-      if (result[attribute] === undefined && !seen.has(attribute.toLowerCase())) result[attribute] = [];
+  // A requested attribute the entry lacks is `[]`, unless the server spelled it in another case.
+  for (const wanted of requestAttributes) {
+    if (result[wanted] !== undefined) continue;
+    const lower = wanted.toLowerCase();
+    let present = false;
+    for (const a of attrs)
+      if (a.type.length === wanted.length && a.type.toLowerCase() === lower) present = true;
+    if (!present) result[wanted] = [];
+  }
   return result;
 }
 
