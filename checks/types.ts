@@ -10,7 +10,8 @@ export type Status = 'pass' | 'fail' | 'error' | 'not_applicable' | 'waived';
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** Which fact sets a check reads; the engine collects only what the selected checks need. */
-export type FactNeed = 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'declaration';
+export type FactNeed =
+  'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'declaration';
 
 export interface Evidence {
   /** Device or data source: `core-router`, `directory`, `register`, `roster`. */

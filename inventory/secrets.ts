@@ -35,7 +35,10 @@ export async function resolveSecret(
     try {
       return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
     } catch (e) {
-      throw new SecretError(ref, `cannot read secret file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new SecretError(
+        ref,
+        `cannot read secret file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      );
     }
   }
   throw new SecretError('(inline)', 'an inline secret is not allowed: use env:NAME or file:PATH');

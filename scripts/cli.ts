@@ -24,7 +24,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const reg of [validate, testbed, demo, audit, leavers, report, rollup, schedule, drift, inventory]) reg(program);
+  for (const reg of [validate, testbed, demo, audit, leavers, report, rollup, schedule, drift, inventory])
+    reg(program);
   return program;
 }
 
@@ -35,7 +36,11 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
         return 0;
       return EXIT.usage;
     }
