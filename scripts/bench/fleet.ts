@@ -169,13 +169,6 @@ export async function benchFleet(
     const wallMs = performance.now() - t0;
     const codes: Record<number, number> = {};
     for (const r of results) codes[r.code] = (codes[r.code] ?? 0) + 1;
-    if (process.env.SCHOOLNET_BENCH_DEBUG) {
-      const by: Record<string, number[]> = {};
-      for (const r of results) for (const d of r.run?.devices ?? []) (by[d.kind] ??= []).push(d.ms ?? 0);
-      for (const [k, v] of Object.entries(by))
-        console.error(k, Math.round(v.reduce((a, b) => a + b, 0) / v.length), Math.max(...v));
-      console.error('school ms', results.map((r) => r.ms).join(' '));
-    }
     const unreachable = results.reduce((k, r) => k + (r.run?.devices.filter((d) => !d.ok).length ?? 0), 0);
     const failures: Record<string, number> = {};
     for (const r of results)
