@@ -100,13 +100,6 @@ function idValues(a: DirectoryAccount, kind: IdKind): (string | undefined)[] {
   }
 }
 
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) {
-    if (!list.includes(v)) list.push(v);
-  } else m.set(k, [v]);
-}
-
 function daysBetween(fromIso: string, toIso: string): number {
   return Math.round((Date.parse(`${toIso}T00:00:00Z`) - Date.parse(`${fromIso}T00:00:00Z`)) / 86_400_000);
 }
@@ -129,28 +122,37 @@ export function matchLeavers(
   accounts: readonly DirectoryAccount[],
   opts: LeaversOptions,
 ): LeaversReport {
-  const byId = new Map<string, DirectoryAccount[]>();
-  const byName = new Map<string, DirectoryAccount[]>();
+  // Index the leavers (a few hundred), not the accounts (tens of thousands), then pass over the
+  // accounts once: every account whose id or name is a leaver's is collected for that leaver.
+  const leaving = people.filter((p) => p.leavingDate !== undefined && p.leavingDate <= opts.asOf);
+  const wantedIds = new Map<string, DirectoryAccount[]>();
+  const wantedNames = new Map<string, DirectoryAccount[]>();
+  for (const p of leaving) {
+    if (p.id.trim() !== '') wantedIds.set(matchKey(p.id), []);
+    wantedNames.set(nameKey(p.givenName, p.surname), []);
+  }
   for (const a of accounts) {
-    for (const v of idValues(a, opts.idKind))
-      if (v !== undefined && v.trim() !== '') push(byId, matchKey(v), a);
+    for (const v of idValues(a, opts.idKind)) {
+      const hits = v === undefined ? undefined : wantedIds.get(matchKey(v));
+      if (hits && !hits.includes(a)) hits.push(a);
+    }
     if (a.givenName !== undefined && a.surname !== undefined)
-      push(byName, nameKey(a.givenName, a.surname), a);
+      wantedNames.get(nameKey(a.givenName, a.surname))?.push(a);
   }
   const grace = opts.graceDays ?? 0;
   const leavers: LeaverResult[] = [];
-  for (const p of people) {
-    if (p.leavingDate === undefined || p.leavingDate > opts.asOf) continue;
+  for (const p of leaving) {
+    if (p.leavingDate === undefined) continue;
     const warnings: string[] = [];
     let matched: DirectoryAccount[] = [];
     let matchedBy: LeaverResult['matchedBy'] = 'none';
     const id = p.id.trim();
     if (id !== '') {
-      matched = byId.get(matchKey(id)) ?? [];
+      matched = wantedIds.get(matchKey(id)) ?? [];
       if (matched.length > 0) matchedBy = 'id';
     }
     if (matched.length === 0) {
-      const named = byName.get(nameKey(p.givenName, p.surname)) ?? [];
+      const named = wantedNames.get(nameKey(p.givenName, p.surname)) ?? [];
       if (named.length > 0) {
         matched = named;
         matchedBy = 'name';

@@ -273,11 +273,15 @@ export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.
  * is in: `key` is the account's dnKey.
  */
 export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountContext): void {
-  if (ctx.groupsOf) {
-    const groups = [...(ctx.groupsOf.get(key) ?? []), ...(ctx.groupsOf.get(`uid:${a.username}`) ?? [])];
-    a.groups = groups.length > 1 ? [...new Set(groups)].sort() : groups;
+  // Called 50,000 times on a big directory: no copies unless there is something to merge.
+  if (ctx.groupsOf && ctx.groupsOf.size > 0) {
+    const byDn = ctx.groupsOf.get(key);
+    const byUid = ctx.groupsOf.get(`uid:${a.username}`);
+    const groups = byDn && byUid ? [...byDn, ...byUid] : (byDn ?? byUid);
+    if (groups) a.groups = groups.length > 1 ? [...new Set(groups)].sort() : [...groups];
   }
-  a.isAdmin = ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${a.username}`);
+  a.isAdmin =
+    ctx.adminMembers.size > 0 && (ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${a.username}`));
 }
 
 /** Group graph from an OpenLDAP group scan: direct groups per member, and transitive members per group. */

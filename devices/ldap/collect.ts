@@ -261,7 +261,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
         // unreadable policy must be reported as such, not as absent.
         await optional(
           r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }),
-          [],
+          undefined,
         ),
         await adAdminMembers(r, dir),
         await r.search({
@@ -286,10 +286,11 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
     });
   const passwordPolicy: DirectoryPasswordPolicy = { source: 'domain', ...adDomainPolicy(domain) };
   const readable = (e: RawEntry) => text(e, 'msDS-PasswordSettingsPrecedence') !== undefined;
+  // The container itself not readable: say so, rather than report "no fine-grained policies".
   const unreadable = psos
-    .filter((e) => !readable(e))
-    .map((e) => `fine-grained password policy ${firstRdnValue(e.dn)}`);
-  const fineGrainedPolicies = psos
+    ? psos.filter((e) => !readable(e)).map((e) => `fine-grained password policy ${firstRdnValue(e.dn)}`)
+    : [`fine-grained password policies (${psoContainer(dir.baseDn)})`];
+  const fineGrainedPolicies = (psos ?? [])
     .filter(readable)
     .map((e): DirectoryPasswordPolicy => {
       const p = fgppPolicy(e);
