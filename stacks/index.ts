@@ -10,6 +10,13 @@
  *   routerPassword  its password, a secret (default: the declaration's credentials.password reference)
  *   secrets         optional secret object: values for the declaration's `env:`/`file:` references,
  *                   keyed by reference, for machines where those variables or files do not exist
+ *   directoryBindDn directory account with write access (default: the declaration's bind.dn)
+ *   directoryPassword  its password, a secret (default: the declaration's bind.password reference)
+ *   directoryCa     the directory's CA as PEM text, where the declared tls.ca file is not present
+ *
+ * With a `directory`, the program also declares the `SchoolDirectory` (password policies and, with a
+ * `lifecycle`, one account per roster person, leavers decided by today's date at the school); a roster
+ * with any bad row stops the run before any resource exists.
  *
  * Runs compiled (`main: dist/stacks/index.js` in Pulumi.yaml), never through ts-node.
  */
@@ -17,7 +24,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { isAbsolute, resolve } from 'node:path';
 import { loadSchool } from '../inventory/load.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
+import { SchoolDirectory } from './components/school-directory.component.ts';
 import { SchoolNetwork } from './components/school-network.component.ts';
+import { directoryAccess } from './directory-access.ts';
 import type { RouterAccess } from './components/router.component.ts';
 import { planRouter, routerDevices } from './plan/router.ts';
 
@@ -81,6 +90,7 @@ export default async function main(): Promise<Record<string, unknown>> {
       );
     if (user && password) routers[d.name] = { user, password };
   }
+  const directory = await directoryAccess(config, school, resolveRef, problems, new Date());
   if (problems.length > 0)
     throw new StackConfigError(`${school.file}: cannot apply:\n  ${problems.join('\n  ')}`);
 
@@ -90,8 +100,27 @@ export default async function main(): Promise<Record<string, unknown>> {
     routers,
     secrets,
   });
+  const schoolDirectory = directory
+    ? new SchoolDirectory(`${decl.school.id}-directory`, {
+        declaration: decl,
+        connection: directory.connection,
+        asOf: directory.asOf,
+        ...(directory.people ? { people: directory.people } : {}),
+        ...(directory.rosterFile ? { rosterFile: directory.rosterFile } : {}),
+      })
+    : undefined;
   return {
     school: decl.school.id,
+    ...(schoolDirectory && directory
+      ? {
+          directory: {
+            // Who writes to the directory: shown as a secret, like the password it goes with.
+            bindDn: pulumi.secret(directory.bindDn),
+            asOf: directory.asOf,
+            managed: schoolDirectory.managed,
+          },
+        }
+      : {}),
     routers: Object.fromEntries(
       Object.entries(network.routers).map(([k, v]) => [
         k,

@@ -2,16 +2,28 @@
  * The path `pulumi up` really takes: each provider serialized the way `@pulumi/pulumi/dynamic` does it
  * (`runtime.serializeFunction(() => provider, { allowSecrets: true })`), handed to the SDK's own provider
  * host (`@pulumi/pulumi/cmd/dynamic-provider`, spawned as the engine spawns it) and driven over gRPC
- * with Check / Diff / Create / Read / Update / Delete against the RouterOS API test server. A provider
- * that cannot be serialized, or whose text cannot run outside this process, fails here.
+ * with Check / Diff / Create / Read / Update / Delete against the RouterOS API test server, and for the
+ * directory providers against the testbed's slapd (in entries named for this run). A provider that
+ * cannot be serialized, or whose text cannot run outside this process, fails here.
  * The host's module paths are internal to the SDK: @pulumi/pulumi is pinned (3.248.0) in package.json.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { openDirectoryWriter, type DirectoryWriter } from '../devices/ldap/client.ts';
+import { childDn } from '../devices/ldap/dn.ts';
+import { eq } from '../devices/ldap/filter.ts';
+import { text as attr } from '../devices/ldap/values.ts';
 import { loadSchool } from '../inventory/load.ts';
+import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
+import type { TestbedInfo } from '../scripts/testbed/types.ts';
+import { directoryAccountLifecycleProvider } from '../stacks/providers/directory-account-lifecycle.ts';
+import type { AccountLifecycleInputs } from '../stacks/providers/directory-account-ops.ts';
+import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
+import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-password-policy.ts';
+import type { PasswordPolicyInputs } from '../stacks/providers/directory-policy-ops.ts';
 import { planRouter, routerDevices } from '../stacks/plan/router.ts';
 import type { DesiredObject, RouterPlan } from '../stacks/plan/types.ts';
 import { routerOsFirewallProvider } from '../stacks/providers/routeros-firewall.dynamic.ts';
@@ -50,6 +62,12 @@ const messages = require(`${SDK}proto/provider_pb.js`) as Record<string, new () 
 const structs = require('google-protobuf/google/protobuf/struct_pb.js') as {
   Struct: { fromJavaScript(v: unknown): Struct };
 };
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testbed: TestbedInfo;
+  }
+}
 
 const WRITER = DEFAULT_USERS.find((u) => u.group === 'full')!;
 let server: RouterOsServer;
@@ -232,5 +250,208 @@ describe("the providers, serialized, in the SDK's own provider host", () => {
       Properties: js(read.getProperties()),
     });
     expect(server.config.menus['/ip/firewall/filter']).toEqual([]);
+  });
+});
+
+describe("the directory providers, serialized, in the SDK's own provider host (slapd)", () => {
+  const RUN = `${process.pid}-${Date.now() % 100000}`;
+  let d: TestbedDirectory;
+  let connection: DirectoryConnectionInputs;
+  let w: DirectoryWriter;
+  let root: string;
+  beforeAll(async () => {
+    const tb = inject('testbed');
+    if (!tb) throw new Error('no testbed was provided: run through vitest with test/support/global-setup.ts');
+    const found = (await testbedDirectories(tb)).openldap;
+    if (!found) throw new Error('the testbed slapd is not running');
+    d = found;
+    connection = {
+      kind: 'openldap',
+      url: d.admin.url,
+      ca: d.admin.ca as string,
+      ...(d.servername ? { servername: d.servername } : {}),
+      bindDn: d.admin.bindDn,
+      password: d.admin.password,
+      baseDn: d.baseDn,
+    };
+    w = await openDirectoryWriter(d.admin);
+    root = childDn('ou', `ProviderHost-${RUN}`, d.baseDn);
+    await w.add(root, { objectClass: ['organizationalUnit'] });
+    for (const ou of ['Staff', 'Pupils', 'Leavers'])
+      await w.add(childDn('ou', ou, root), { objectClass: ['organizationalUnit'] });
+  });
+  afterAll(async () => {
+    if (!w) return;
+    const all = await w.search({ base: root, attributes: ['1.1'] });
+    for (const e of all.sort((a, b) => b.dn.length - a.dn.length)) await w.remove(e.dn);
+    await w.close();
+  });
+
+  const exists = async (dn: string): Promise<boolean> => {
+    try {
+      return (await w.search({ base: dn, scope: 'base', attributes: ['1.1'], pageSize: 0 })).length > 0;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'E-NOTFOUND') return false;
+      throw e;
+    }
+  };
+
+  test('the password-policy provider: Check, Create, Read, Diff, Update, Delete over gRPC', async () => {
+    const text = (
+      await pulumi.runtime.serializeFunction(() => directoryPasswordPolicyProvider, { allowSecrets: true })
+    ).text;
+    const urn =
+      'urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/schoolnet:DirectoryPasswordPolicy::demo-directory-policy-host';
+    const dn = childDn('cn', 'host-policy', root);
+    const inputs: PasswordPolicyInputs = {
+      connection,
+      target: 'ppolicy',
+      dn,
+      policy: {
+        minLength: 12,
+        complexity: true,
+        historyLength: 10,
+        maxAgeDays: 0,
+        minAgeDays: 1,
+        lockoutThreshold: 8,
+        lockoutDurationMinutes: 15,
+        lockoutWindowMinutes: 5,
+      },
+    };
+    const news = { ...inputs, __provider: text };
+    const bad = await call('check', 'CheckRequest', {
+      Urn: urn,
+      Olds: {},
+      News: { ...news, policy: { ...inputs.policy, minLength: 0 } },
+    });
+    expect(bad.getFailuresList()).toHaveLength(1);
+    const checked = await call('check', 'CheckRequest', { Urn: urn, Olds: {}, News: news });
+    expect(checked.getFailuresList()).toEqual([]);
+    const made = await call('create', 'CreateRequest', { Urn: urn, Properties: js(checked.getInputs()) });
+    expect(made.getId()).toBe(`ppolicy:${dn}`);
+    const [entry] = await w.search({ base: dn, scope: 'base', attributes: ['pwdMinLength'], pageSize: 0 });
+    expect(entry && attr(entry, 'pwdMinLength')).toBe('12');
+
+    const read = await call('read', 'ReadRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Properties: js(made.getProperties()),
+    });
+    expect(js(read.getProperties())).toMatchObject({ policy: inputs.policy, created: true });
+    const same = await call('diff', 'DiffRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: news,
+    });
+    expect(same.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_NONE);
+    const changed = { ...news, policy: { ...inputs.policy, minLength: 14 } };
+    const differs = await call('diff', 'DiffRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: changed,
+    });
+    expect(differs.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_SOME);
+    const updated = await call('update', 'UpdateRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: changed,
+    });
+    const [after] = await w.search({ base: dn, scope: 'base', attributes: ['pwdMinLength'], pageSize: 0 });
+    expect(after && attr(after, 'pwdMinLength')).toBe('14');
+    // schoolnet created the entry, so deleting the resource removes it.
+    await call('delete', 'DeleteRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Properties: js(updated.getProperties()),
+    });
+    expect(await exists(dn)).toBe(false);
+  });
+
+  test('the account-lifecycle provider: Check, Create, Read, Diff, Update (leaver), Delete over gRPC', async () => {
+    const text = (
+      await pulumi.runtime.serializeFunction(() => directoryAccountLifecycleProvider, { allowSecrets: true })
+    ).text;
+    const urn =
+      'urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/schoolnet:DirectoryAccountLifecycle::demo-directory-account-ivy.host';
+    const inputs: AccountLifecycleInputs = {
+      connection,
+      ous: {
+        staff: childDn('ou', 'Staff', root),
+        pupils: childDn('ou', 'Pupils', root),
+        leavers: childDn('ou', 'Leavers', root),
+      },
+      username: 'ivy.host',
+      givenName: 'Ivy',
+      surname: 'Host',
+      mail: 'ivy.host@school.test',
+      role: 'pupils',
+      leaver: false,
+      aupSigned: '2026-09-03',
+      requireAup: true,
+      leaverAction: 'disable-and-move',
+    };
+    const news = { ...inputs, __provider: text };
+    const lookup = async () =>
+      (
+        await w.search({
+          base: root,
+          filter: eq('uid', 'ivy.host'),
+          attributes: ['pwdAccountLockedTime'],
+        })
+      )[0];
+
+    const checked = await call('check', 'CheckRequest', { Urn: urn, Olds: {}, News: news });
+    expect(checked.getFailuresList()).toEqual([]);
+    const made = await call('create', 'CreateRequest', { Urn: urn, Properties: js(checked.getInputs()) });
+    expect(js(made.getProperties())).toMatchObject({
+      exists: true,
+      created: true,
+      enabled: true,
+      ou: 'pupils',
+    });
+    expect((await lookup())?.dn).toBe(childDn('uid', 'ivy.host', inputs.ous.pupils));
+
+    const read = await call('read', 'ReadRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Properties: js(made.getProperties()),
+    });
+    const same = await call('diff', 'DiffRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: news,
+    });
+    expect(same.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_NONE);
+
+    const leaving = { ...news, leaver: true };
+    const differs = await call('diff', 'DiffRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: leaving,
+    });
+    expect(differs.getChanges()).toBe(messages.DiffResponse.DiffChanges.DIFF_SOME);
+    const updated = await call('update', 'UpdateRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Olds: js(read.getProperties()),
+      News: leaving,
+    });
+    expect(js(updated.getProperties())).toMatchObject({ enabled: false, ou: 'leavers' });
+    const gone = await lookup();
+    expect(gone?.dn).toBe(childDn('uid', 'ivy.host', inputs.ous.leavers));
+    expect(gone && attr(gone, 'pwdAccountLockedTime')).toBeDefined();
+
+    // Deleting the resource only forgets the account: it stays, disabled, in the leavers OU.
+    await call('delete', 'DeleteRequest', {
+      Id: made.getId(),
+      Urn: urn,
+      Properties: js(updated.getProperties()),
+    });
+    expect((await lookup())?.dn).toBe(childDn('uid', 'ivy.host', inputs.ous.leavers));
   });
 });

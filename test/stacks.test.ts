@@ -5,15 +5,29 @@
  * declaration itself, not from the planners.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
 import { loadSchool } from '../inventory/load.ts';
+import { rosterFacts } from '../inventory/roster.ts';
 import type { SchoolDeclaration } from '../inventory/types.ts';
 import { planRouter, routerDevices } from '../stacks/plan/router.ts';
 import type { DesiredFilterRule } from '../stacks/plan/types.ts';
+import { directoryAccountLifecycleProvider } from '../stacks/providers/directory-account-lifecycle.ts';
+import type { AccountLifecycleInputs } from '../stacks/providers/directory-account-ops.ts';
+import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
+import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-password-policy.ts';
+import type { PasswordPolicyInputs } from '../stacks/providers/directory-policy-ops.ts';
+import { testbedDirectories } from '../scripts/testbed/seed-directory.ts';
+import type { TestbedInfo } from '../scripts/testbed/types.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testbed: TestbedInfo;
+  }
+}
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const schools = readdirSync(join(ROOT, 'inventory/schools'), { withFileTypes: true })
@@ -38,6 +52,15 @@ function isSecret(v: unknown): boolean {
   );
 }
 const FIREWALL = 'pulumi-nodejs:dynamic/routeros:FirewallRules';
+const POLICY = 'pulumi-nodejs:dynamic/schoolnet:DirectoryPasswordPolicy';
+const ACCOUNT = 'pulumi-nodejs:dynamic/schoolnet:DirectoryAccountLifecycle';
+/** Stand-in for the directory's CA (no example school ships its CA file). */
+const CA = '-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n';
+
+/** Today at the school (UK), as the program decides leavers. */
+function ukToday(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+}
 
 /** Run the program for one stack under mocks; every registration is recorded. */
 async function runStack(
@@ -59,7 +82,7 @@ async function runStack(
   );
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [`schoolnet:${k}`, v])),
-    ['schoolnet:routerPassword', 'schoolnet:secrets'],
+    ['schoolnet:routerPassword', 'schoolnet:secrets', 'schoolnet:directoryPassword'],
   );
   const { default: main } = await import('../stacks/index.ts');
   try {
@@ -91,12 +114,15 @@ function expectedObjectCount(decl: SchoolDeclaration, device: SchoolDeclaration[
 
 describe('the Pulumi program under mocks', () => {
   test.each(schools)('%s: builds the SchoolNetwork with the expected resources', async (school) => {
-    const { decl } = await loadSchool(join(ROOT, `inventory/schools/${school}/school.yaml`));
+    const loaded = await loadSchool(join(ROOT, `inventory/schools/${school}/school.yaml`));
+    const { decl } = loaded;
     const { registered, error, outputs } = await runStack(school, {
       declaration: `inventory/schools/${school}/school.yaml`,
       routerUser: 'schoolnet-provisioner',
       routerPassword: 'stand-in-router-password',
       secrets: JSON.stringify(secretsFor(decl)),
+      directoryPassword: 'stand-in-directory-password',
+      directoryCa: CA,
     });
     expect(error).toBeUndefined();
     const byType = (t: string) => registered.filter((r) => r.type === t);
@@ -117,7 +143,9 @@ describe('the Pulumi program under mocks', () => {
     expect(objects).toHaveLength(routers.reduce((n, d) => n + expectedObjectCount(decl, d), 0));
     expect(
       registered.filter(
-        (r) => ![OBJECT, FIREWALL].includes(r.type) && !r.type.startsWith('schoolnet:network:'),
+        (r) =>
+          ![OBJECT, FIREWALL, POLICY, ACCOUNT, 'schoolnet:directory:SchoolDirectory'].includes(r.type) &&
+          !r.type.startsWith('schoolnet:network:'),
       ),
     ).toEqual([]);
 
@@ -193,6 +221,73 @@ describe('the Pulumi program under mocks', () => {
       }
     }
     expect(outputs).toMatchObject({ school: id });
+
+    // The directory: the default policy, each fine-grained one, and one account per roster person.
+    const dir = decl.directory;
+    expect(byType('schoolnet:directory:SchoolDirectory').map((r) => r.name)).toEqual(
+      dir ? [`${id}-directory`] : [],
+    );
+    if (!dir) return;
+    const policies = byType(POLICY);
+    const fgpp = dir.fineGrainedPolicies ?? [];
+    expect(policies).toHaveLength(1 + fgpp.length);
+    const dflt = policies.find((p) => p.name === `${id}-directory-policy-default`);
+    expect(dflt?.inputs).toMatchObject(
+      dir.kind === 'ad'
+        ? { target: 'ad-domain', policy: { minLength: dir.passwordPolicy.minLength } }
+        : { target: 'ppolicy', dn: `cn=default,ou=policies,${dir.baseDn}` },
+    );
+    for (const f of fgpp)
+      expect(
+        policies.find(
+          (p) => p.inputs.name === f.name || p.inputs.dn === `cn=${f.name},ou=policies,${dir.baseDn}`,
+        )?.inputs,
+      ).toMatchObject({
+        target: dir.kind === 'ad' ? 'ad-fgpp' : 'ppolicy',
+        policy: { minLength: f.minLength, lockoutThreshold: f.lockoutThreshold },
+        ...(dir.kind === 'ad' ? { precedence: f.precedence, appliesTo: f.appliesTo } : {}),
+      });
+
+    const accounts = byType(ACCOUNT);
+    const life = decl.lifecycle;
+    const people = life ? (await rosterFacts(loaded)).people : [];
+    // Only a row with no id at all is left to the audit (the demo's deliberate nameless row).
+    const named = people.filter((p) => p.id.trim() !== '');
+    expect(accounts).toHaveLength(named.length);
+    const today = ukToday();
+    for (const p of named) {
+      const username = life?.roster.columns.idKind === 'uid' ? p.id : p.id.split('@')[0]!;
+      const a = accounts.find((x) => x.name === `${id}-directory-account-${username.toLowerCase()}`);
+      expect(a?.inputs, `roster line ${p.line}`).toMatchObject({
+        username,
+        givenName: p.givenName,
+        surname: p.surname,
+        role: /pupil/i.test(p.role) ? 'pupils' : 'staff',
+        leaver: p.leavingDate !== undefined && p.leavingDate <= today,
+        requireAup: life?.requireAup,
+        leaverAction: life?.leavers.action,
+        ous: { staff: dir.ous.staff, pupils: dir.ous.pupils, leavers: dir.ous.leavers },
+      });
+    }
+    // The bind password travels only inside the secret connection; the provider goes with each resource.
+    for (const r of [...policies, ...accounts]) {
+      expect(isSecret(r.inputs.connection), r.name).toBe(true);
+      expect(String(r.inputs.__provider)).toContain('exports.handler');
+      expect(JSON.stringify(r.inputs)).toContain('stand-in-directory-password');
+    }
+    expect(JSON.stringify(outputs)).not.toContain('stand-in-directory-password');
+    expect(outputs).toMatchObject({
+      directory: {
+        asOf: today,
+        managed: {
+          policies: 1 + fgpp.length,
+          accounts: named.length,
+          leavers: named.filter((p) => p.leavingDate !== undefined && p.leavingDate <= today).length,
+        },
+      },
+    });
+    const bindDn = (outputs as { directory: { bindDn: pulumi.Output<string> } }).directory.bindDn;
+    expect(await pulumi.isSecret(bindDn)).toBe(true);
   });
 
   test('refuses an invalid declaration before declaring any resource', async () => {
@@ -235,5 +330,151 @@ describe('the Pulumi program under mocks', () => {
     });
     expect(error?.message).toMatch(/cannot log in as admin/);
     expect(registered).toEqual([]);
+  });
+});
+
+describe('the Pulumi program and the directory', () => {
+  const HEADER = '\uFEFFUPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed';
+
+  /** The demo school in a scratch folder, with its roster replaced by `rows`. */
+  async function demoWith(rows: string[]): Promise<{ file: string; config: Record<string, string> }> {
+    const dir = await mkdtemp(join(tmpdir(), 'sn-stack-dir-'));
+    await cp(join(ROOT, 'inventory/schools/demo'), dir, { recursive: true });
+    await writeFile(join(dir, 'roster.csv'), [HEADER, ...rows].join('\r\n') + '\r\n');
+    const file = join(dir, 'school.yaml');
+    const { decl } = await loadSchool(file);
+    return {
+      file,
+      config: {
+        declaration: file,
+        routerUser: 'provisioner',
+        routerPassword: 'x',
+        secrets: JSON.stringify(secretsFor(decl)),
+        directoryBindDn: 'CN=schoolnet-writer,CN=Users,DC=school,DC=test',
+        directoryPassword: 'stand-in-directory-password',
+        directoryCa: CA,
+      },
+    };
+  }
+
+  const shift = (days: number): string => {
+    const [y, m, d] = ukToday().split('-').map(Number) as [number, number, number];
+    return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  };
+
+  test('a leaver is whoever left on or before the run date; the bind DN from config is used', async () => {
+    const { config } = await demoWith([
+      `ada.left@school.test,Ada,Left,Staff,${shift(-1)},2019-09-01,2025-09-01`,
+      `bea.today@school.test,Bea,Today,Pupil,${shift(0)},2019-09-01,2025-09-01`,
+      `cal.later@school.test,Cal,Later,Pupil,${shift(1)},2019-09-01,2025-09-01`,
+      `dee.stays@school.test,Dee,Stays,Staff,,2019-09-01,`,
+    ]);
+    const { registered, error } = await runStack('demo', config);
+    expect(error).toBeUndefined();
+    const leaver = (u: string) =>
+      registered.find((r) => r.type === ACCOUNT && r.name === `demo-directory-account-${u}`)?.inputs.leaver;
+    expect([leaver('ada.left'), leaver('bea.today'), leaver('cal.later'), leaver('dee.stays')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    const dee = registered.find((r) => r.name === 'demo-directory-account-dee.stays')!;
+    expect(dee.inputs).toMatchObject({ role: 'staff', mail: 'dee.stays@school.test' });
+    expect(dee.inputs.aupSigned).toBeUndefined();
+    expect(JSON.stringify(dee.inputs.connection)).toContain('CN=schoolnet-writer,CN=Users,DC=school,DC=test');
+  });
+
+  test('a roster that cannot be read stops the run before any resource, naming each bad line', async () => {
+    const { config, file } = await demoWith([
+      'ada.one@school.test,Ada,One,Staff,31/02/2026,2019-09-01,2025-09-01',
+      'bea.two@school.test,Bea,Two,Pupil,,2019-09-01,2025-09-01',
+      'cal.three@school.test,Cal,Three,Pupil,,3/4/25,2025-09-01',
+    ]);
+    const { registered, error } = await runStack('demo', config);
+    expect(error?.message).toContain(file);
+    expect(error?.message).toMatch(/roster\.csv:2: Date of Leaving: .*31\/02\/2026/);
+    expect(error?.message).toMatch(/roster\.csv:4: Start Date: .*3\/4\/25/);
+    expect(registered).toEqual([]);
+  });
+
+  test('rows that name no usable account (a shared name, a bad UPN) stop the run before any resource', async () => {
+    const { config } = await demoWith([
+      'ada.one@school.test,Ada,One,Staff,,2019-09-01,2025-09-01',
+      'ADA.ONE@staff.school.test,Ada,One,Staff,,2019-09-01,2025-09-01',
+      'not-an-address,Bea,Two,Pupil,,2019-09-01,2025-09-01',
+      'a.name.far.too.long.for.ad@school.test,Cal,Three,Pupil,,2019-09-01,2025-09-01',
+    ]);
+    const { registered, error } = await runStack('demo', config);
+    expect(error?.message).toContain('roster.csv:3: account ADA.ONE is also on line 2');
+    expect(error?.message).toContain('roster.csv:4: "not-an-address" is not a UPN');
+    expect(error?.message).toContain('roster.csv:5: account name "a.name.far.too.long.for.ad" is not valid');
+    expect(registered).toEqual([]);
+  });
+
+  test('a bind DN without its password, or a CA file that is missing, stops the run before any resource', async () => {
+    const { config } = await demoWith(['ada.one@school.test,Ada,One,Staff,,2019-09-01,2025-09-01']);
+    const { directoryPassword: _p, directoryCa: _c, ...rest } = config;
+    const { registered, error } = await runStack('demo', {
+      ...rest,
+      // The scratch copy's relative CA path points nowhere.
+    });
+    expect(error?.message).toContain(
+      'no password for CN=schoolnet-writer,CN=Users,DC=school,DC=test: run `pulumi config set --secret schoolnet:directoryPassword <password>`',
+    );
+    expect(error?.message).toMatch(/directory\.tls\.ca: cannot read .*ca\.pem \(ENOENT\)/);
+    expect(registered).toEqual([]);
+  });
+
+  test("the demo's declared directory resources pass the providers' checks against the testbed's Samba", async () => {
+    const tb = inject('testbed');
+    if (!tb) throw new Error('no testbed was provided: run through vitest with test/support/global-setup.ts');
+    const samba = (await testbedDirectories(tb)).ad;
+    if (!samba) throw new Error('the testbed Samba is not running');
+    const { decl } = await loadSchool(join(ROOT, 'inventory/schools/demo/school.yaml'));
+    const { registered, error } = await runStack('demo', {
+      declaration: 'inventory/schools/demo/school.yaml',
+      routerUser: 'provisioner',
+      routerPassword: 'x',
+      secrets: JSON.stringify(secretsFor(decl)),
+      directoryPassword: 'stand-in-directory-password',
+      directoryCa: CA,
+    });
+    expect(error).toBeUndefined();
+    // The same directory, reached on this run's address: only the connection differs from what was declared.
+    const connection: DirectoryConnectionInputs = {
+      kind: 'ad',
+      url: samba.admin.url,
+      ca: samba.admin.ca as string,
+      ...(samba.servername ? { servername: samba.servername } : {}),
+      bindDn: samba.admin.bindDn,
+      password: samba.admin.password,
+      baseDn: samba.baseDn,
+    };
+    const plain = (r: Registered) => {
+      const { connection: _c, __provider: _p, ...rest } = r.inputs;
+      return { ...rest, connection };
+    };
+    const policy = registered.find((r) => r.type === POLICY)!;
+    const checked = await directoryPasswordPolicyProvider.check!(
+      undefined as never,
+      plain(policy) as unknown as PasswordPolicyInputs,
+    );
+    expect(checked.failures).toEqual([]);
+    const accounts = registered.filter((r) => r.type === ACCOUNT);
+    // One staff member, one pupil, one leaver: the OUs, role and leaver inputs as the provider wants them.
+    const sample = [
+      accounts.find((a) => a.inputs.role === 'staff' && a.inputs.leaver === false),
+      accounts.find((a) => a.inputs.role === 'pupils' && a.inputs.leaver === false),
+      accounts.find((a) => a.inputs.leaver === true),
+    ];
+    for (const a of sample) {
+      expect(a).toBeDefined();
+      const r = await directoryAccountLifecycleProvider.check!(
+        undefined as never,
+        plain(a!) as unknown as AccountLifecycleInputs,
+      );
+      expect(r.failures, a!.name).toEqual([]);
+    }
   });
 });
