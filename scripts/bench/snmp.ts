@@ -144,11 +144,13 @@ export async function benchSnmp(info: TestbedInfo): Promise<void> {
   }
 }
 
-/** Uses a running fixed-mode testbed if there is one, else starts snmpsim alone for the run. */
+/** Uses a running fixed-mode testbed if there is one (`state.json` is there only while it is up), else
+ * starts snmpsim alone for the run. */
 export async function main(): Promise<void> {
-  const fixed = join(import.meta.dirname, '../../.schoolnet/testbed/info.json');
-  const infoFile = process.env.SCHOOLNET_TESTBED_INFO ?? fixed;
-  if (existsSync(infoFile)) {
+  const fixedDir = join(import.meta.dirname, '../../.schoolnet/testbed');
+  const infoFile = process.env.SCHOOLNET_TESTBED_INFO ?? join(fixedDir, 'info.json');
+  const running = process.env.SCHOOLNET_TESTBED_INFO !== undefined || existsSync(join(fixedDir, 'state.json'));
+  if (running && existsSync(infoFile)) {
     const info = JSON.parse(readFileSync(infoFile, 'utf8')) as TestbedInfo;
     if (info.services.snmpsim) {
       await benchSnmp(info);
