@@ -98,7 +98,14 @@ describe('collectRouterFacts', () => {
       ],
     });
     expect(ruleIndex(facts, 'guests -> internet')).toBeLessThan(ruleIndex(facts, 'guests -> staff deny'));
-    expect(facts.filterRules.some((r) => r.props['dst-port'] === '853')).toBe(false);
+    // The fault no-doh-block: pupils' DNS-over-TLS drops are missing (the guests' are still there).
+    const dot = (iface: string) =>
+      facts.filterRules.filter((r) => r.props['in-interface'] === iface && r.props['dst-port'] === '853');
+    expect(dot('PUPILS')).toEqual([]);
+    expect(dot('GUEST').map((r) => [r.action, r.props.protocol])).toEqual([
+      ['drop', 'tcp'],
+      ['drop', 'udp'],
+    ]);
     expect(facts.bridgeVlans.find((v) => v.vlanIds.includes(40))).toEqual({
       bridge: 'bridge1',
       vlanIds: [40],
@@ -151,7 +158,7 @@ describe('collectRouterFacts', () => {
       chain: 'input',
       action: 'drop',
       comment: 'schoolnet:in-default-drop everything else to the router',
-      order: 15,
+      order: 23,
     });
     expect(facts.users.map((u) => u.name)).not.toContain('admin');
     expect(server.writes).toEqual([]);

@@ -333,7 +333,14 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     const droppedTags = plan.firewall
       .map((r) => r.id)
       .filter((id) => !next.firewall.some((r) => r.id === id));
-    expect(droppedTags.sort()).toEqual(['fwd-guests-internet-allow', 'in-dhcp-guests']);
+    expect(droppedTags.sort()).toEqual([
+      'fwd-guests-internet-allow',
+      'fwd-guests-internet-deny-tcp853-udp853.1',
+      'fwd-guests-internet-deny-tcp853-udp853.2',
+      'fwd-guests-servers-allow-udp53-tcp53.1',
+      'fwd-guests-servers-allow-udp53-tcp53.2',
+      'in-dhcp-guests',
+    ]);
     const expected = [
       ...gone.map((o) => `${o.menu}/remove ${applied.objects.get(o.role)!.outs.routerId}`),
       ...droppedTags.map((t) => `/ip/firewall/filter/remove ${ruleIds.get(t)}`),
