@@ -1,4 +1,9 @@
-/** IPv4 prefixes as integer ranges: enough to tell which declared network an address or prefix covers. */
+/**
+ * IPv4 ranges as RouterOS prints them (`10.20.0.0/22`, `10.20.0.5`, `10.0.0.1-10.0.0.9`), reduced to
+ * inclusive [first, last] integer intervals so containment and overlap are plain comparisons. IPv6 and
+ * anything unparsable return undefined: callers treat that as "unknown", never as a match. The zone
+ * compiler and the audit's checks share this one implementation (checks/lib/ip.ts re-exports it).
+ */
 
 export interface Ipv4Range {
   first: number;
@@ -26,7 +31,7 @@ export function parseRange(text: string): Ipv4Range | undefined {
   const base = parseIpv4(addr ?? '');
   if (base === undefined) return undefined;
   const bits = len === undefined ? 32 : Number(len);
-  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32 || len?.trim() === '') return undefined;
   const size = 2 ** (32 - bits);
   const first = Math.floor(base / size) * size;
   return { first, last: first + size - 1 };
@@ -51,7 +56,7 @@ export function formatIpv4(n: number): string {
 }
 
 /** RFC 1918, loopback, link-local, CGNAT: addresses that are never "the internet". */
-const PRIVATE = [
+export const PRIVATE_RANGES: readonly Ipv4Range[] = [
   '10.0.0.0/8',
   '172.16.0.0/12',
   '192.168.0.0/16',
@@ -61,5 +66,12 @@ const PRIVATE = [
 ].map((c) => parseRange(c)!);
 
 export function isPrivate(r: Ipv4Range): boolean {
-  return PRIVATE.some((p) => rangeContains(p, r));
+  return PRIVATE_RANGES.some((p) => rangeContains(p, r));
+}
+
+/** True when `address` (an IP, optionally with a prefix) lies inside `cidr`. */
+export function inSubnet(address: string, cidr: string): boolean {
+  const a = parseRange(address.split('/')[0] ?? '');
+  const c = parseRange(cidr);
+  return a !== undefined && c !== undefined && rangeContains(c, a);
 }
