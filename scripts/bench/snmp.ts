@@ -149,7 +149,8 @@ export async function benchSnmp(info: TestbedInfo): Promise<void> {
 export async function main(): Promise<void> {
   const fixedDir = join(import.meta.dirname, '../../.schoolnet/testbed');
   const infoFile = process.env.SCHOOLNET_TESTBED_INFO ?? join(fixedDir, 'info.json');
-  const running = process.env.SCHOOLNET_TESTBED_INFO !== undefined || existsSync(join(fixedDir, 'state.json'));
+  const running =
+    process.env.SCHOOLNET_TESTBED_INFO !== undefined || existsSync(join(fixedDir, 'state.json'));
   if (running && existsSync(infoFile)) {
     const info = JSON.parse(readFileSync(infoFile, 'utf8')) as TestbedInfo;
     if (info.services.snmpsim) {
