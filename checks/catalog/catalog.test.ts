@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy, type PolicyMap } from '../../inventory/policy.ts';
@@ -223,9 +224,24 @@ describe('clause maps', () => {
   });
 
   it('name no person from the seed policies', () => {
-    const names = /\b(Davies|Bury|Greenough|Hampson|Ambler|Bolderston)\b/;
-    for (const s of schools)
-      expect(readFileSync(join(SCHOOLS_DIR, s, 'policy.yaml'), 'utf8')).not.toMatch(names);
-    expect(JSON.stringify(controls) + JSON.stringify(crosswalk)).not.toMatch(names);
+    // The surnames of people named in the seed policies, kept only as SHA-256 prefixes so this guard
+    // itself names nobody. Every word of each school's data files and the catalogue is hashed and compared.
+    const named = new Set([
+      '8ecb3601fc29d7ef',
+      '1a11e07d92e44673',
+      '343933f9a4a0bf63',
+      '507d66d833b7b9a1',
+      'c83ce018f4708ca5',
+      '7e97f71ae03a615c',
+    ]);
+    const hash = (w: string) => createHash('sha256').update(w.toLowerCase()).digest('hex').slice(0, 16);
+    const texts = schools.flatMap((s) =>
+      readdirSync(join(SCHOOLS_DIR, s))
+        .filter((f) => /\.(ya?ml|csv)$/.test(f))
+        .map((f) => readFileSync(join(SCHOOLS_DIR, s, f), 'utf8')),
+    );
+    texts.push(JSON.stringify(controls) + JSON.stringify(crosswalk));
+    const hits = texts.flatMap((t) => (t.match(/[A-Za-z]+/g) ?? []).filter((w) => named.has(hash(w))));
+    expect(hits).toEqual([]);
   });
 });
