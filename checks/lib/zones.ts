@@ -82,16 +82,19 @@ export function beyondDeclared(pair: PairReach, allowed: 'all' | string[]): stri
 
 /** "tcp/other by rule *5 (pupils to servers)" style evidence for a pair's accepted services. */
 export function acceptingRules(pair: PairReach, services: readonly string[]): string {
-  const parts = pair.services
-    .filter((s) => services.includes(s.service))
-    .map((s) => {
-      const rules =
-        s.rules.length === 0
-          ? 'end of chain (accept)'
-          : s.rules.map((x) => `rule ${x.id}${x.comment ? ` "${x.comment}"` : ''}`).join(', ');
-      return `${s.service}${s.uncertain ? ' (maybe)' : ''} via ${rules}`;
-    });
-  return parts.join('; ');
+  // Services let through by the same rule(s) are named together, so one wide accept reads as one clause.
+  const byRules = new Map<string, string[]>();
+  for (const s of pair.services) {
+    if (!services.includes(s.service)) continue;
+    const rules =
+      s.rules.length === 0
+        ? 'end of chain (accept)'
+        : s.rules.map((x) => `rule ${x.id}${x.comment ? ` "${x.comment}"` : ''}`).join(', ');
+    const list = byRules.get(rules) ?? [];
+    list.push(`${s.service}${s.uncertain ? ' (maybe)' : ''}`);
+    byRules.set(rules, list);
+  }
+  return [...byRules].map(([rules, list]) => `${list.join(', ')} via ${rules}`).join('; ');
 }
 
 export const PROTECTED_ROLES: readonly NetworkRole[] = ['staff', 'servers', 'management'];
