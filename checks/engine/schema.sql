@@ -87,3 +87,28 @@ CREATE TABLE IF NOT EXISTS devices (
   ms INTEGER,
   PRIMARY KEY (run_id, kind, name)
 );
+
+-- The nightly runner (scripts/schedule/records.ts): one row per scheduled firing (the run it produced,
+-- how it ended, or why it was skipped) and one per delivery series (channel, recipient, attempts).
+CREATE TABLE IF NOT EXISTS scheduled_runs (
+  school TEXT NOT NULL,
+  fire_key TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  run_id TEXT,
+  started TEXT,
+  finished TEXT,
+  outcome TEXT NOT NULL,
+  exit_code INTEGER,
+  message TEXT,
+  PRIMARY KEY (school, fire_key, fired_at)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  run_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (run_id, channel, recipient)
+);

@@ -3,37 +3,15 @@
  * produced, how it ended, or why it was skipped) and a row per delivery attempt series (channel,
  * recipient, status, attempts, last error), so a report that never reached the head is visible rather
  * than lost. Same SQLite file as the audit runs (its own connection; WAL and a busy timeout let both
- * write), portable SQL like `checks/engine/schema.sql`. No secret is ever written here: recipients are
+ * write), its tables defined in `checks/engine/schema.sql` with the rest. No secret is ever written here: recipients are
  * addresses or a webhook's origin and path, errors are the transport's messages.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS scheduled_runs (
-  school TEXT NOT NULL,
-  fire_key TEXT NOT NULL,
-  fired_at TEXT NOT NULL,
-  run_id TEXT,
-  started TEXT,
-  finished TEXT,
-  outcome TEXT NOT NULL,
-  exit_code INTEGER,
-  message TEXT,
-  PRIMARY KEY (school, fire_key, fired_at)
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-  run_id TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  recipient TEXT NOT NULL,
-  status TEXT NOT NULL,
-  attempts INTEGER NOT NULL,
-  last_error TEXT,
-  updated TEXT NOT NULL,
-  PRIMARY KEY (run_id, channel, recipient)
-);
-`;
+/** The nightly tables live in the store's one schema file (checks/engine/schema.sql). */
+const SCHEMA = readFileSync(new URL('../../checks/engine/schema.sql', import.meta.url), 'utf8');
 
 /** How a scheduled run ended: the audit's own result, or why there was none. */
 export type ScheduledOutcome =
