@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceError } from '../devices/errors.ts';
 import {
   type DirectoryConnection,
@@ -23,19 +23,9 @@ import { childDn } from '../devices/ldap/dn.ts';
 import { and, eq, present } from '../devices/ldap/filter.ts';
 import { text } from '../devices/ldap/values.ts';
 import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
-import type { TestbedInfo } from '../scripts/testbed/types.ts';
+import { testbedInfo } from './support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const dirs = await testbedDirectories(tb, 5000);
 function need(d: TestbedDirectory | undefined, what: string): TestbedDirectory {
   if (!d) throw new Error(`testbed ${what} is not running: ${JSON.stringify(tb.skipped ?? {})}`);

@@ -4,7 +4,7 @@
  * dataset, not from the collector, so a decoding mistake cannot agree with itself. Times the servers
  * set (creation, password set) are checked to be from this run; last logons the seed wrote are exact.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DirectoryAccount, DirectoryFacts } from '../devices/facts.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../devices/ldap/collect.ts';
 import { sameDn } from '../devices/ldap/dn.ts';
@@ -22,19 +22,9 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../scripts/testbed/seed-directory.ts';
-import type { TestbedInfo } from '../scripts/testbed/types.ts';
+import { testbedInfo } from './support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
 const data = await loadDemoDirectory();
 const started = Date.now();

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
   loadDemoDirectory,
@@ -17,19 +17,9 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../scripts/testbed/seed-directory.ts';
-import type { TestbedInfo } from '../scripts/testbed/types.ts';
+import { testbedInfo } from './support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
 const data = await loadDemoDirectory();
 const REPO = fileURLToPath(new URL('../', import.meta.url));

@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { secretResolver } from '../inventory/secrets.ts';
 import type { Device, SnmpSettings } from '../inventory/types.ts';
 import { DeviceError } from '../devices/errors.ts';
@@ -15,19 +15,10 @@ import { SnmpSession, withSnmpSession, type SnmpTarget } from '../devices/snmp/c
 import { collectSwitchFacts, walkSwitch } from '../devices/snmp/collect.ts';
 import { readRecordedWalk } from '../devices/snmp/record.ts';
 import { pvidOf, SWITCH48, SWITCH48_BAD } from '../scripts/testbed/switch48.ts';
-import type { ServiceInfo, TestbedInfo, TestbedService } from '../scripts/testbed/types.ts';
+import type { ServiceInfo, TestbedService } from '../scripts/testbed/types.ts';
+import { testbedInfo } from './support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 function service(name: TestbedService): ServiceInfo {
   const s = tb.services[name];
   if (!s) throw new Error(`testbed service ${name} is not running: ${tb.skipped?.[name] ?? 'not started'}`);

@@ -8,26 +8,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { secretResolver } from '../inventory/secrets.ts';
 import type { Device } from '../inventory/types.ts';
 import { DeviceError } from '../devices/errors.ts';
 import { withSshCli } from '../devices/ssh/client.ts';
 import { collectSwitchManagement } from '../devices/ssh/collect.ts';
 import { SWITCH48 } from '../scripts/testbed/switch48.ts';
-import type { ServiceInfo, TestbedInfo } from '../scripts/testbed/types.ts';
+import type { ServiceInfo } from '../scripts/testbed/types.ts';
+import { testbedInfo } from './support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const sshd: ServiceInfo = (() => {
   const s = tb.services.sshd;
   if (!s?.privateKey || !s.hostKeyFingerprint || !s.user)

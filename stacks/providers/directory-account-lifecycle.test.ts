@@ -3,27 +3,17 @@
  * testbed's Samba AD DC and slapd. The tests work in their own OU tree and group, named for this run,
  * never in the demo school's OUs that other tests read.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirectoryWriter, type DirectoryWriter } from '../../devices/ldap/client.ts';
 import { childDn } from '../../devices/ldap/dn.ts';
 import { eq } from '../../devices/ldap/filter.ts';
 import { text } from '../../devices/ldap/values.ts';
 import { testbedDirectories, type TestbedDirectory } from '../../scripts/testbed/seed-directory.ts';
-import type { TestbedInfo } from '../../scripts/testbed/types.ts';
 import type { AccountLifecycleInputs, AccountLifecycleOutputs } from './directory-account-ops.ts';
 import { directoryAccountLifecycleProvider as provider } from './directory-account-lifecycle.ts';
+import { testbedInfo } from '../../test/support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
 const RUN = `${process.pid}-${Date.now() % 100000}`;
 

@@ -4,7 +4,7 @@
  * Where tests write they use their own entries (a PSO and a pwdPolicy entry named for this run), never
  * the demo policies other tests read; the domain head is only applied with the values it already holds.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirectoryWriter, type DirectoryWriter } from '../../devices/ldap/client.ts';
 import { childDn } from '../../devices/ldap/dn.ts';
 import type { PolicyValues } from '../../devices/ldap/policy.ts';
@@ -15,7 +15,6 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../../scripts/testbed/seed-directory.ts';
-import type { TestbedInfo } from '../../scripts/testbed/types.ts';
 import type { DirectoryConnectionInputs } from './directory-connection.ts';
 import { directoryPasswordPolicyProvider as provider } from './directory-password-policy.ts';
 import {
@@ -23,18 +22,9 @@ import {
   type PasswordPolicyInputs,
   type PasswordPolicyOutputs,
 } from './directory-policy-ops.ts';
+import { testbedInfo } from '../../test/support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
 const data = await loadDemoDirectory();
 const RUN = `${process.pid}-${Date.now() % 100000}`;

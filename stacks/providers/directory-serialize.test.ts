@@ -10,24 +10,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testbedDirectories, type TestbedDirectory } from '../../scripts/testbed/seed-directory.ts';
-import type { TestbedInfo } from '../../scripts/testbed/types.ts';
 import { directoryAccountLifecycleProvider } from './directory-account-lifecycle.ts';
 import type { DirectoryConnectionInputs } from './directory-connection.ts';
 import { directoryPasswordPolicyProvider } from './directory-password-policy.ts';
+import { testbedInfo } from '../../test/support/testbed.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-const tb = inject('testbed');
-if (!tb)
-  throw new Error(
-    'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-  );
+const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
 const d = (dirs.openldap ?? dirs.ad) as TestbedDirectory;
 

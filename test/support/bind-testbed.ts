@@ -13,28 +13,13 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Device, Directory, LoadedSchool, SchoolDeclaration } from '../../inventory/types.ts';
-import { inject } from 'vitest';
 import { loadDemoDirectory } from '../../scripts/testbed/seed-directory.ts';
 import type { ServiceInfo, TestbedInfo } from '../../scripts/testbed/types.ts';
 import { testCertificates } from './routeros/certs.ts';
 import { DEFAULT_USERS, startRouterOsServer } from './routeros/server.ts';
 import type { FaultRule, RouterOsServer } from './routeros/server.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testbed: TestbedInfo;
-  }
-}
-
-/** The testbed vitest's global setup started for this run. */
-export function testbedInfo(): TestbedInfo {
-  const tb = inject('testbed');
-  if (!tb)
-    throw new Error(
-      'no testbed was provided: run these tests through vitest with test/support/global-setup.ts',
-    );
-  return tb;
-}
+export { testbedInfo } from './testbed.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SCHOOLS_DIR = join(REPO, 'inventory', 'schools');
