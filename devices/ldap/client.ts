@@ -1,18 +1,21 @@
 /**
- * The LDAP client (ldapts underneath): LDAPS or StartTLS with the certificate verified against a
- * declared CA, paged searches, filters only from ./filter.ts, and every failure a DeviceError.
+ * The LDAP client: LDAPS or StartTLS with the certificate verified against a declared CA, paged
+ * searches, filters only from ./filter.ts, and every failure a DeviceError.
  *
  * Two faces: `openDirectoryReader` gives search only (what the audit gets: it cannot write even by
  * mistake), `openDirectoryWriter` adds add/modify/rename/delete for the Pulumi providers and the seed.
+ * The reader is our own session (./wire.ts, decoding with ./protocol.ts): reading a whole school's
+ * directory is the hot path. The writer is ldapts, used through its public API only.
  */
 import { isIP } from 'node:net';
 import { Attribute, Change, Client } from 'ldapts';
 import { DeviceError } from '../errors.ts';
 import { toDeviceError } from './errors.ts';
-import './ldapts-speed.ts';
 import type { LdapFilter } from './filter.ts';
 import { anyEntry } from './filter.ts';
+import { completeRanges, rangedKeys } from './ranges.ts';
 import type { RawEntry } from './values.ts';
+import { LdapWire } from './wire.ts';
 
 export interface DirectoryConnection {
   /** Name used in errors (the directory's URL or the device name). */
@@ -140,7 +143,85 @@ function deadline<T>(
   });
 }
 
-class Session {
+/** The reader: our own wire session. */
+class ReaderSession {
+  readonly name: string;
+  private readonly wire: LdapWire;
+  private readonly timeoutMs: number;
+
+  constructor(wire: LdapWire, conn: DirectoryConnection) {
+    this.wire = wire;
+    this.name = conn.name;
+    this.timeoutMs = conn.timeoutMs;
+  }
+
+  /** Bytes received so far (the benchmark's wire-size figure). */
+  get bytesReceived(): number {
+    return this.wire.bytesReceived;
+  }
+
+  async run<T>(doing: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await deadline(op(), this.timeoutMs, this.name, doing, () => this.wire.destroy());
+    } catch (e) {
+      throw toDeviceError(e, this.name, doing);
+    }
+  }
+
+  async *pages(req: SearchRequest): AsyncGenerator<RawEntry[]> {
+    const doing = `searching ${req.base}${req.filter ? ` for ${req.filter.text}` : ''}`;
+    const it = this.wire.search(
+      {
+        base: req.base,
+        scope: req.scope ?? 'sub',
+        filter: (req.filter ?? anyEntry).wire,
+        attributes: req.attributes,
+      },
+      req.pageSize ?? DEFAULT_PAGE,
+      { attributes: req.attributes, binary: req.binary ?? [] },
+    );
+    try {
+      for (;;) {
+        // Each page gets the full operation budget: a large directory is slow in total, not per page.
+        const next = await this.run(doing, () => it.next());
+        if (next.done) return;
+        const page = next.value;
+        for (const e of page)
+          if (rangedKeys(e).length > 0)
+            await this.run(`${doing}, reading the rest of ${e.dn}`, () =>
+              completeRanges(e, (dn, attribute) => this.one(dn, attribute, req.binary ?? [])),
+            );
+        yield page;
+      }
+    } finally {
+      await it.return(undefined);
+    }
+  }
+
+  /** One attribute of one entry (the next piece of a ranged attribute). */
+  private async one(dn: string, attribute: string, binary: string[]): Promise<RawEntry | undefined> {
+    for await (const page of this.wire.search(
+      { base: dn, scope: 'base', filter: anyEntry.wire, attributes: [attribute] },
+      0,
+      { attributes: [], binary },
+    ))
+      return page[0];
+    return undefined;
+  }
+
+  async search(req: SearchRequest): Promise<RawEntry[]> {
+    const out: RawEntry[] = [];
+    for await (const page of this.pages(req)) for (const e of page) out.push(e);
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.wire.close();
+  }
+}
+
+/** The writer: ldapts, through its public API. */
+class WriterSession {
   readonly name: string;
   private readonly client: Client;
   private readonly timeoutMs: number;
@@ -224,7 +305,29 @@ class Session {
   }
 }
 
-async function connect(conn: DirectoryConnection): Promise<Session> {
+async function connectReader(conn: DirectoryConnection): Promise<ReaderSession> {
+  const u = parseUrl(conn);
+  const host = hostOf(u);
+  const wire = new LdapWire();
+  const session = new ReaderSession(wire, conn);
+  try {
+    await session.run(u.protocol === 'ldap:' ? 'starting TLS' : 'connecting', () =>
+      wire.connect({
+        host,
+        port: Number(u.port || (u.protocol === 'ldaps:' ? 636 : 389)),
+        mode: u.protocol === 'ldaps:' ? 'ldaps' : 'starttls',
+        tls: tlsOptions(conn, host),
+      }),
+    );
+    await session.run(`binding as ${conn.bindDn}`, () => wire.bind(conn.bindDn, conn.password));
+  } catch (e) {
+    wire.destroy();
+    throw e;
+  }
+  return session;
+}
+
+async function connect(conn: DirectoryConnection): Promise<WriterSession> {
   const u = parseUrl(conn);
   const host = hostOf(u);
   const tls = tlsOptions(conn, host);
@@ -236,7 +339,7 @@ async function connect(conn: DirectoryConnection): Promise<Session> {
     strictDN: false,
     ...(u.protocol === 'ldaps:' ? { tlsOptions: tls } : {}),
   });
-  const session = new Session(client, conn);
+  const session = new WriterSession(client, conn);
   try {
     if (u.protocol === 'ldap:') await session.run('starting TLS', () => client.startTLS(tls));
     await session.run(`binding as ${conn.bindDn}`, () => client.bind(conn.bindDn, conn.password));
@@ -249,7 +352,7 @@ async function connect(conn: DirectoryConnection): Promise<Session> {
 
 /** A read-only session: search and close, nothing else. */
 export async function openDirectoryReader(conn: DirectoryConnection): Promise<DirectoryReader> {
-  const s = await connect(conn);
+  const s = await connectReader(conn);
   return Object.freeze({
     name: s.name,
     fork: () => openDirectoryReader(conn),
