@@ -1,0 +1,295 @@
+/**
+ * Our decoder against ldapts's own (an implementation we did not write): the same bytes, produced by
+ * ldapts's BER writer, must give the same entries, for generated entries and for the awkward cases by
+ * name (binary values, non-ASCII, a byte-order mark, bytes that are not UTF-8, empty value sets,
+ * attribute names in another case); and the framer must cut any split of a stream into the same messages.
+ */
+import fc from 'fast-check';
+import {
+  Attribute,
+  BerReader,
+  BerWriter,
+  MessageParser,
+  PagedResultsControl,
+  SearchEntry,
+  SearchResponse,
+} from 'ldapts';
+import { describe, expect, it } from 'vitest';
+import { and, eq, startsWith } from './filter.ts';
+import {
+  elementLength,
+  encodeSearch,
+  encodeSimpleBind,
+  type EntryShape,
+  MessageFramer,
+  PAGED_RESULTS_OID,
+  type Response,
+  ResponseDecoder,
+} from './protocol.ts';
+
+type Attrs = [string, (string | Buffer)[]][];
+
+/** A SearchResultEntry LDAPMessage, written with ldapts's BerWriter and Attribute.write. */
+function entryBytes(id: number, dn: string, attrs: Attrs): Buffer {
+  const w = new BerWriter();
+  w.startSequence();
+  w.writeInt(id);
+  w.startSequence(0x64);
+  w.writeString(dn);
+  w.startSequence();
+  for (const [type, values] of attrs) new Attribute({ type, values: values as string[] }).write(w);
+  w.endSequence();
+  w.endSequence();
+  w.endSequence();
+  return w.buffer;
+}
+
+/** A SearchResultDone with a paged-results cookie, written with ldapts's BerWriter. */
+function doneBytes(id: number, code: number, diagnostic: string, cookie?: Buffer): Buffer {
+  const w = new BerWriter();
+  w.startSequence();
+  w.writeInt(id);
+  w.startSequence(0x65);
+  w.writeEnumeration(code);
+  w.writeString('');
+  w.writeString(diagnostic);
+  w.endSequence();
+  if (cookie) {
+    w.startSequence(0xa0);
+    new PagedResultsControl({ value: { size: 0, cookie } }).write(w);
+    w.endSequence();
+  }
+  w.endSequence();
+  return w.buffer;
+}
+
+/** What ldapts makes of the same bytes: its MessageParser, then SearchEntry.toObject. */
+function ldaptsDecode(bytes: Buffer, shape: EntryShape): unknown {
+  const parser = new MessageParser();
+  let got: unknown;
+  parser.on('message', (m) => {
+    got = m instanceof SearchEntry ? m.toObject([...shape.attributes], [...shape.binary]) : m;
+  });
+  parser.on('error', (e) => {
+    throw e;
+  });
+  parser.read(bytes, new Map());
+  return got;
+}
+
+function oursDecode(bytes: Buffer, shape: EntryShape): Response {
+  return new ResponseDecoder(shape).decode(bytes, 0, bytes.length);
+}
+
+/** Plain data for comparison: Buffers as their bytes, keys in order. */
+function plain(e: unknown): unknown {
+  return JSON.parse(JSON.stringify(e)) as unknown;
+}
+
+const attrName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,8}(;binary|;lang-en)?$/);
+/** Values: any text (accents, astral planes), a leading byte-order mark, bytes that are not UTF-8. */
+const value = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constant('\uFEFFbom'),
+  fc.constant(''),
+  fc.uint8Array({ maxLength: 12 }).map((u) => Buffer.from(u)),
+);
+const attrList: fc.Arbitrary<Attrs> = fc.uniqueArray(fc.tuple(attrName, fc.array(value, { maxLength: 4 })), {
+  selector: ([n]) => n.toLowerCase(),
+  maxLength: 7,
+});
+const dn = fc.oneof(
+  fc.constant(''),
+  fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => `cn=${s},dc=school,dc=test`),
+);
+
+describe('the search-response decoder agrees with ldapts', () => {
+  it('on generated entries, with requested and binary attribute lists drawn from them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        dn,
+        attrList,
+        fc.array(fc.oneof(attrName, fc.constant('*')), { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (id, name, attrs, extra, binaryPicks) => {
+          const requested = [...attrs.map(([n]) => n), ...extra];
+          const binary = binaryPicks.map((i) => attrs[i % Math.max(1, attrs.length)]?.[0] ?? 'none');
+          const shape = { attributes: requested, binary };
+          const bytes = entryBytes(id, name, attrs);
+          const ours = oursDecode(bytes, shape);
+          expect(ours.kind).toBe('entry');
+          expect(ours.id).toBe(id);
+          expect(plain(ours.kind === 'entry' ? ours.entry : undefined)).toEqual(
+            plain(ldaptsDecode(bytes, shape)),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each<[string, Attrs, EntryShape]>([
+    [
+      'a GUID, an accented name, a missing requested attribute',
+      [
+        ['objectGUID', [Buffer.from([0xff, 0xfe, 0x00, 0x41])]],
+        ['cn', ['Renée Ó Briain']],
+      ],
+      { attributes: ['objectGUID', 'cn', 'mail'], binary: [] },
+    ],
+    [
+      'a binary attribute named by the caller, whose bytes happen to be UTF-8',
+      [['jpegPhoto', [Buffer.from('GIF89a')]]],
+      { attributes: ['jpegPhoto'], binary: ['jpegPhoto'] },
+    ],
+    [
+      'one value that is not UTF-8 makes all of them bytes',
+      [['description', ['ok', Buffer.from([0xc3, 0x28])]]],
+      { attributes: [], binary: [] },
+    ],
+    [
+      'a byte-order mark is dropped, as TextDecoder does',
+      [['displayName', ['\uFEFFName', '\uFEFF\uFEFFtwo']]],
+      { attributes: [], binary: [] },
+    ],
+    ['no values at all', [['member', []]], { attributes: ['member'], binary: [] }],
+    [
+      'a requested attribute present in another case is not added again',
+      [['MemberOf', ['cn=a']]],
+      { attributes: ['memberOf', 'SN'], binary: [] },
+    ],
+    [
+      ';binary attribute options',
+      [['userCertificate;binary', [Buffer.from('0\x82')]]],
+      { attributes: [], binary: [] },
+    ],
+    [
+      'astral-plane text and a FILETIME',
+      [
+        ['cn', ['🏫 School']],
+        ['lastLogonTimestamp', ['133000000000000000']],
+      ],
+      { attributes: [], binary: [] },
+    ],
+  ])('%s', (_what, attrs, shape) => {
+    const bytes = entryBytes(7, 'cn=Zoë,ou=Staff,dc=school,dc=test', attrs);
+    const ours = oursDecode(bytes, shape);
+    expect(ours.kind === 'entry' && plain(ours.entry)).toEqual(plain(ldaptsDecode(bytes, shape)));
+  });
+
+  it('a long value (multi-byte length) and a 40,000-member group', () => {
+    const members = Array.from({ length: 40_000 }, (_, i) => `uid=pupil${i},ou=Pupils,dc=school,dc=test`);
+    const bytes = entryBytes(3, 'cn=Pupils,dc=school,dc=test', [
+      ['member', members],
+      ['description', ['x'.repeat(70_000)]],
+    ]);
+    const ours = oursDecode(bytes, { attributes: ['member'], binary: [] });
+    expect(ours.kind === 'entry' && ours.entry).toEqual(
+      ldaptsDecode(bytes, { attributes: ['member'], binary: [] }),
+    );
+  });
+
+  it('SearchResultDone: the result and the paged-results cookie, as ldapts reads them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 80 }),
+        fc.string({ maxLength: 30 }),
+        fc.option(fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u))),
+        (code, diagnostic, cookie) => {
+          const bytes = doneBytes(9, code, diagnostic, cookie ?? undefined);
+          const ours = oursDecode(bytes, { attributes: [], binary: [] });
+          const theirs = ldaptsDecode(bytes, { attributes: [], binary: [] }) as SearchResponse;
+          expect(ours.kind).toBe('done');
+          if (ours.kind !== 'done') return;
+          expect(ours.result.resultCode).toBe(theirs.status);
+          expect(ours.result.diagnosticMessage).toBe(theirs.errorMessage);
+          const control = theirs.controls?.find((c) => c instanceof PagedResultsControl);
+          expect(ours.cookie).toEqual(control?.value?.cookie);
+        },
+      ),
+    );
+  });
+});
+
+describe('framing', () => {
+  it('any split of a stream gives the same messages, in order', () => {
+    const stream = Buffer.concat([
+      entryBytes(2, 'uid=a,dc=s', [['uid', ['a']]]),
+      entryBytes(2, 'uid=b,dc=s', [['member', Array.from({ length: 300 }, (_, i) => `uid=m${i},dc=s`)]]),
+      doneBytes(2, 0, '', Buffer.from('cookie')),
+      entryBytes(3, 'uid=c,dc=s', [['cn', ['Siân']]]),
+    ]);
+    const whole: string[] = [];
+    new MessageFramer().push(stream, (b, s, e) => whole.push(b.subarray(s, e).toString('hex')));
+    expect(whole).toHaveLength(4);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 40 }),
+        (cuts) => {
+          const at = [0, ...cuts.sort((a, b) => a - b), stream.length];
+          const f = new MessageFramer();
+          const got: string[] = [];
+          for (let i = 1; i < at.length; i++)
+            f.push(stream.subarray(at[i - 1], at[i]), (b, s, e) =>
+              got.push(b.subarray(s, e).toString('hex')),
+            );
+          expect(got).toEqual(whole);
+          expect(f.pending).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('refuses an indefinite length and a message that is not a SEQUENCE', () => {
+    expect(() => elementLength(Buffer.from([0x30, 0x80, 0, 0]))).toThrow(/indefinite/);
+    expect(() => new MessageFramer().push(Buffer.from([0x04, 0x00]), () => undefined)).toThrow(/tag 0x4/);
+  });
+});
+
+describe('requests as ldapts encodes them', () => {
+  it('a paged search parses back with ldapts BerReader into the same fields', () => {
+    const filter = and(eq('objectClass', 'inetOrgPerson'), startsWith('uid', 'a*('));
+    const bytes = encodeSearch(5, {
+      base: 'dc=school,dc=test',
+      scope: 'sub',
+      filter: filter.wire,
+      attributes: ['uid', 'memberOf'],
+      paged: { size: 1000, cookie: Buffer.from([1, 2, 3]) },
+    });
+    const r = new BerReader(bytes);
+    r.readSequence();
+    expect(r.readInt()).toBe(5);
+    expect(r.readSequence()).toBe(0x63);
+    expect(r.readString()).toBe('dc=school,dc=test');
+    expect(r.readEnumeration()).toBe(2);
+    expect(r.readEnumeration()).toBe(0);
+    expect(r.readInt()).toBe(0);
+    expect(r.readInt()).toBe(0);
+    expect(r.readBoolean()).toBe(false);
+    const w = new BerWriter();
+    filter.wire.write(w);
+    expect(bytes.subarray(r.offset, r.offset + elementLength(bytes, r.offset))).toEqual(w.buffer);
+    r.readString(0xa0, true);
+    r.readSequence();
+    expect([r.readString(), r.readString()]).toEqual(['uid', 'memberOf']);
+    expect(r.readSequence(0xa0)).toBe(0xa0);
+    r.readSequence();
+    expect(r.readString()).toBe(PAGED_RESULTS_OID);
+    const control = new BerReader(r.readString(0x04, true) ?? Buffer.alloc(0));
+    control.readSequence();
+    expect(control.readInt()).toBe(1000);
+    expect(control.readString(0x04, true)).toEqual(Buffer.from([1, 2, 3]));
+  });
+
+  it('a simple bind carries version 3, the DN and the password as [0]', () => {
+    const r = new BerReader(encodeSimpleBind(1, 'cn=audit,dc=school,dc=test', 'pässword'));
+    r.readSequence();
+    expect(r.readInt()).toBe(1);
+    expect(r.readSequence()).toBe(0x60);
+    expect(r.readInt()).toBe(3);
+    expect(r.readString()).toBe('cn=audit,dc=school,dc=test');
+    expect(r.readString(0x80)).toBe('pässword');
+  });
+});
