@@ -1,33 +1,41 @@
 /**
- * Directory benchmark (`npm run bench -- directory`): a private slapd loaded with 50,000 users by slapadd,
- * then, in the same run and over the same LDAPS connection settings:
- *  (a) the directory audit's collection (`collectDirectoryFacts`: policies, every account, groups) against
- *      `ldapsearch -E pr=1000/noprompt` fetching the same entries and attributes in one search;
- *  (b) the leavers check of a 2,000-row roster (parse, one dump, match), as `schoolnet leavers` runs it,
- *      against `ldapsearch` of the same account dump.
- * Prints medians and the two ratios (target <= 1.5), and the CPU our process used. A figure, never a
- * pass/fail. What limits the ratio is the client's own parsing (ldapts, single-threaded): the CPU figure
- * shows it against the wall time; partitioning the dump does not help on a local slapd (see
- * DirectoryTuning.partitions in devices/ldap/collect.ts).
+ * Directory benchmark (`npm run bench -- directory`), each comparison in the same run as OpenLDAP's
+ * `ldapsearch -E pr=1000/noprompt` over the same LDAPS settings, alternating, medians of RUNS:
+ *  (a) slapd with 50,000 users (slapadd): the directory audit's collection (`collectDirectoryFacts`:
+ *      policies, every account, groups) against ldapsearch fetching the same entries and attributes;
+ *  (b) slapd: the leavers check of a 2,000-row roster (parse, one dump, match), as `schoolnet leavers`
+ *      runs it, against ldapsearch of the same account dump;
+ *  (c) memory: peak RSS of a fresh process running (a) once, beside the size of the LDAP responses on
+ *      the wire (target: peak <= 2x the wire size);
+ *  (d) Samba AD with 5,000 users (seeded over LDAP): (a) and (b) again, against AD's searches.
+ * Prints wall and CPU time for our process and the ratios (target <= 1.0). A figure, never a pass/fail.
  *
- *   node scripts/bench/directory.ts [users]
+ *   node scripts/bench/directory.ts [slapd users] [samba users]
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { matchLeavers } from '../../checks/lib/leavers.ts';
-import { OPENLDAP_GROUP_ATTRS, OPENLDAP_USER_ATTRS } from '../../devices/ldap/accounts.ts';
+import {
+  AD_COMPUTER_ATTRS,
+  AD_LEAVER_ATTRS,
+  AD_USER_ATTRS,
+  OPENLDAP_GROUP_ATTRS,
+  OPENLDAP_USER_ATTRS,
+} from '../../devices/ldap/accounts.ts';
 import { openDirectoryReader } from '../../devices/ldap/client.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../../devices/ldap/collect.ts';
-import { PPOLICY_ATTRS } from '../../devices/ldap/policy.ts';
+import { AD_DOMAIN_POLICY_ATTRS, FGPP_ATTRS, PPOLICY_ATTRS } from '../../devices/ldap/policy.ts';
 import { readRoster } from '../../inventory/roster.ts';
 import type { Directory, Lifecycle } from '../../inventory/types.ts';
+import { startTestbed } from '../testbed/index.ts';
 import { freePort } from '../testbed/ports.ts';
 import { run, spawnDaemon, type Daemon } from '../testbed/process.ts';
 import { randomSecret } from '../testbed/secrets.ts';
 import { sshaHash } from '../testbed/slapd.ts';
 import { createCa } from '../testbed/tls.ts';
+import { testbedDirectories } from '../testbed/seed-directory.ts';
 import { waitUntil } from '../testbed/wait.ts';
 
 const RUNS = 5;
@@ -101,11 +109,13 @@ function ldif(list: Person[], password: string): string {
 }
 
 /** A 2,000-row MIS export: half leavers (most with accounts), half current, mixed date formats. */
-function roster(list: Person[], rows = 2000): string {
+function roster(list: Person[], wanted = 2000): string {
+  const rows = Math.min(wanted, list.length);
   const lines = ['UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
   const step = Math.max(1, Math.floor(list.length / rows));
   for (let i = 0; i < rows; i++) {
-    const p = list[(i * step + (i % 7)) % list.length] as Person;
+    // Distinct people: the small offset only where the step leaves room for it.
+    const p = list[(i * step + (step > 7 ? i % 7 : 0)) % list.length] as Person;
     const leaver = i % 2 === 0;
     const upn = i % 40 === 0 ? '' : i % 97 === 0 ? `gone${i}@school.test` : `${p.uid}@school.test`;
     lines.push(
@@ -208,21 +218,33 @@ function readCa(file: string): Promise<string> {
   return readFile(file, 'utf8');
 }
 
+/** Where `ldapsearch` connects and as whom. */
+interface Target {
+  url: string;
+  /** CA file. */
+  ca: string;
+  bindDn: string;
+  password: string;
+  base: string;
+  /** A private folder for the password file. */
+  dir: string;
+}
+
 /** `ldapsearch` to /dev/null, timed from spawn to exit (the password goes by file, never argv). */
-async function ldapsearch(s: Slapd, filter: string, attributes: string[]): Promise<number> {
-  const pwFile = join(s.dir, 'pw');
-  await writeFile(pwFile, s.password, { mode: 0o600 });
+async function ldapsearch(t: Target, filter: string, attributes: string[]): Promise<number> {
+  const pwFile = join(t.dir, 'pw');
+  await writeFile(pwFile, t.password, { mode: 0o600 });
   const args = [
     '-x',
     '-LLL',
     '-H',
-    s.url,
+    t.url,
     '-D',
-    ADMIN,
+    t.bindDn,
     '-y',
     pwFile,
     '-b',
-    BASE,
+    t.base,
     '-E',
     'pr=1000/noprompt',
     filter,
@@ -232,7 +254,7 @@ async function ldapsearch(s: Slapd, filter: string, attributes: string[]): Promi
   await new Promise<void>((resolve, reject) => {
     const child = spawn('ldapsearch', args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LDAPTLS_CACERT: s.ca },
+      env: { ...process.env, LDAPTLS_CACERT: t.ca },
     });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -251,6 +273,91 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)})`;
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+interface Timed {
+  ours: number[];
+  cpu: number[];
+  ldapsearch: number[];
+}
+
+/** RUNS alternating runs of ours and ldapsearch's, after one warm-up of each. */
+async function compare(ours: () => Promise<unknown>, theirs: () => Promise<number>): Promise<Timed> {
+  await ours();
+  await theirs();
+  const t: Timed = { ours: [], cpu: [], ldapsearch: [] };
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await ours();
+    t.ours.push(performance.now() - t0);
+    t.cpu.push(cpuMs(c0));
+    t.ldapsearch.push(await theirs());
+  }
+  return t;
+}
+
+function line(label: string, t: Timed): number {
+  const ratio = median(t.ours) / median(t.ldapsearch);
+  console.log(
+    `${label} schoolnet ${fmt(t.ours)}, CPU ${median(t.cpu).toFixed(0)} ms;  ldapsearch ${fmt(t.ldapsearch)};  ratio ${ratio.toFixed(2)} (target <= 1.0)`,
+  );
+  return ratio;
+}
+
+const ROSTER_COLUMNS: Lifecycle['roster']['columns'] = {
+  id: 'UPN',
+  idKind: 'upn',
+  givenName: 'Legal Forename',
+  surname: 'Legal Surname',
+  role: 'Role',
+  leavingDate: 'Date of Leaving',
+  startDate: 'Start Date',
+  aupSigned: 'AUP Signed',
+};
+
+/** The leavers check as `schoolnet leavers` runs it: parse the roster, dump the accounts, match. */
+function leaversCheck(
+  dir: Directory,
+  opts: Parameters<typeof collectDirectoryAccounts>[1],
+  rosterFile: string,
+) {
+  const lifecycle: Lifecycle['roster'] = { file: rosterFile, columns: ROSTER_COLUMNS, dateFormat: 'auto' };
+  return async () => {
+    const r = await readRoster(rosterFile, lifecycle);
+    if (r.problems.length > 0) throw new Error(`bench roster has problems: ${r.problems[0]?.message}`);
+    const accounts = await collectDirectoryAccounts(dir, opts);
+    return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idKind: 'upn' });
+  };
+}
+
+/** Peak RSS of a fresh process running the facts collection once, and the responses' size on the wire. */
+function memoryFigure(
+  dir: Directory,
+  password: string,
+  ca: string,
+): Promise<{ accounts: number; peakRss: number; rssBefore: number; wireBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [join(import.meta.dirname, 'directory-rss.ts')],
+      { maxBuffer: 1 << 20 },
+      (err, stdout) => {
+        if (err) reject(err);
+        else
+          resolve(
+            JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+              accounts: number;
+              peakRss: number;
+              rssBefore: number;
+              wireBytes: number;
+            },
+          );
+      },
+    );
+    child.stdin?.end(JSON.stringify({ dir, password, ca }));
+  });
+}
 
 export async function benchDirectory(users = 50_000): Promise<{ factsRatio: number; leaversRatio: number }> {
   const s = await startSlapd(users);
@@ -284,69 +391,41 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
     const userFilter = '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))';
     const userAttrs = OPENLDAP_USER_ATTRS;
 
-    // Warm both paths once (JIT, slapd's caches), then alternate.
-    // Warm-up runs print what was found; nothing is kept (a big retained heap slows every later run).
+    const target: Target = {
+      url: s.url,
+      ca: s.ca,
+      bindDn: ADMIN,
+      password: s.password,
+      base: BASE,
+      dir: s.dir,
+    };
     console.log(
       await collectDirectoryFacts(dir, opts).then(
         (f) => `facts: ${f.accounts.length} accounts, ${Object.values(f.adminGroups).flat().length} admins`,
       ),
     );
-    const a = { ours: [] as number[], cpu: [] as number[], ldapsearch: [] as number[] };
-    for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await collectDirectoryFacts(dir, opts);
-      a.ours.push(performance.now() - t0);
-      a.cpu.push(cpuMs(c0));
-      a.ldapsearch.push(await ldapsearch(s, allFilter, allAttrs));
-    }
+    // Nothing is kept between runs (a big retained heap slows every later run).
+    const a = await compare(
+      () => collectDirectoryFacts(dir, opts),
+      () => ldapsearch(target, allFilter, allAttrs),
+    );
 
     const rosterFile = join(s.dir, 'roster.csv');
     await writeFile(rosterFile, roster(people(users)));
-    const lifecycle: Lifecycle['roster'] = {
-      file: rosterFile,
-      columns: {
-        id: 'UPN',
-        idKind: 'upn',
-        givenName: 'Legal Forename',
-        surname: 'Legal Surname',
-        role: 'Role',
-        leavingDate: 'Date of Leaving',
-        startDate: 'Start Date',
-        aupSigned: 'AUP Signed',
-      },
-      dateFormat: 'auto',
-    };
-    const leaversCheck = async () => {
-      const r = await readRoster(rosterFile, lifecycle);
-      if (r.problems.length > 0) throw new Error(`bench roster has problems: ${r.problems[0]?.message}`);
-      const accounts = await collectDirectoryAccounts(dir, opts);
-      return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idKind: 'upn' });
-    };
+    const leavers = leaversCheck(dir, opts, rosterFile);
     console.log(
-      await leaversCheck().then(
+      await leavers().then(
         (r) =>
           `leavers: ${r.leavers.length} leavers on a 2,000-row roster; ${r.failures} still enabled, ${r.counts['not-found']} not found`,
       ),
     );
     const leanAttrs = userAttrs.filter((x) => x !== 'memberOf');
-    await ldapsearch(s, userFilter, leanAttrs);
-    const b = { ours: [] as number[], cpu: [] as number[], ldapsearch: [] as number[] };
-    for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await leaversCheck();
-      b.ours.push(performance.now() - t0);
-      b.cpu.push(cpuMs(c0));
-      b.ldapsearch.push(await ldapsearch(s, userFilter, leanAttrs));
-    }
-    const factsRatio = median(a.ours) / median(a.ldapsearch);
-    const leaversRatio = median(b.ours) / median(b.ldapsearch);
+    const b = await compare(leavers, () => ldapsearch(target, userFilter, leanAttrs));
+    const factsRatio = line('(a) slapd, directory facts:     ', a);
+    const leaversRatio = line('(b) slapd, leavers, 2,000 rows: ', b);
+    const m = await memoryFigure(dir, s.password, await readCa(s.ca));
     console.log(
-      `(a) directory facts:     schoolnet ${fmt(a.ours)}, CPU ${median(a.cpu).toFixed(0)} ms;  ldapsearch ${fmt(a.ldapsearch)};  ratio ${factsRatio.toFixed(2)} (target <= 1.5)`,
-    );
-    console.log(
-      `(b) leavers, 2,000 rows: schoolnet ${fmt(b.ours)}, CPU ${median(b.cpu).toFixed(0)} ms;  ldapsearch ${fmt(b.ldapsearch)};  ratio ${leaversRatio.toFixed(2)} (target <= 1.5)`,
+      `(c) memory, facts of ${m.accounts} accounts in a fresh process: peak RSS ${mb(m.peakRss)} (${mb(m.rssBefore)} before the collection, +${mb(m.peakRss - m.rssBefore)}); on the wire ${mb(m.wireBytes)}; peak / wire ${(m.peakRss / m.wireBytes).toFixed(2)} (target <= 2.0), growth / wire ${((m.peakRss - m.rssBefore) / m.wireBytes).toFixed(2)}`,
     );
     return { factsRatio, leaversRatio };
   } finally {
@@ -356,8 +435,133 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
 }
 
 export async function main(): Promise<void> {
-  const n = Number(process.argv.find((a, i) => i > 1 && /^\d+$/.test(a)) ?? 50_000);
-  await benchDirectory(n);
+  const sizes = process.argv
+    .slice(2)
+    .filter((a) => /^\d+$/.test(a))
+    .map(Number);
+  console.log(
+    `machine load average at start: ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  await benchDirectory(sizes[0] ?? 50_000);
+  await benchSamba(sizes[1] ?? 5_000);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+/** The bench's OUs in Samba, under their own OU (the testbed's domain has its own Staff and Pupils). */
+function sambaOus(base: string): Record<keyof typeof OUS, string> {
+  return {
+    staff: `OU=Staff,OU=Bench,${base}`,
+    pupils: `OU=Pupils,OU=Bench,${base}`,
+    leavers: `OU=Leavers,OU=Bench,${base}`,
+  };
+}
+
+/**
+ * Adds the bench's people to Samba's own database with `ldbadd` (one transaction through Samba's ldb
+ * modules, which fill in objectCategory, SIDs and the rest as an LDAP add would); over LDAP, Samba takes
+ * about 0.1 s per add on this machine.
+ */
+async function seedSamba(smbConf: string, base: string, list: Person[], scratch: string): Promise<void> {
+  const ous = sambaOus(base);
+  const parts = [`dn: OU=Bench,${base}\nobjectClass: organizationalUnit\n`];
+  for (const dn of Object.values(ous)) parts.push(`dn: ${dn}\nobjectClass: organizationalUnit\n`);
+  list.forEach((p, i) =>
+    parts.push(
+      `dn: CN=${p.uid},${ous[p.ou]}\nobjectClass: user\nsAMAccountName: ${p.uid.slice(0, 20)}\n` +
+        `userPrincipalName: ${p.uid}@school.test\ngivenName: ${p.given}\nsn: ${p.surname}\n` +
+        `displayName: ${p.given} ${p.surname}\nmail: ${p.uid}@school.test\nemployeeID: ${100000 + i}\n` +
+        // No password is set: NORMAL_ACCOUNT | PASSWD_NOTREQD, and ACCOUNTDISABLE for the disabled ones.
+        `userAccountControl: ${p.disabled ? 0x222 : 0x220}\n`,
+    ),
+  );
+  const ldif = join(scratch, 'users.ldif');
+  await writeFile(ldif, parts.join('\n'));
+  const sam = join(dirname(dirname(smbConf)), 'private', 'sam.ldb');
+  await run('ldbadd', ['-H', sam, '--option', `include=${smbConf}`, ldif], { timeoutMs: 600_000 });
+}
+
+/** (d) The same comparisons against a Samba AD DC from the testbed, seeded with `users` accounts. */
+export async function benchSamba(users = 5_000): Promise<{ factsRatio: number; leaversRatio: number }> {
+  const tb = await startTestbed({ mode: 'dynamic', services: ['samba'] });
+  const scratch = await mkdtemp(join(tmpdir(), 'schoolnet-bench-samba-'));
+  try {
+    const ad = (await testbedDirectories(tb.info, 120_000)).ad;
+    if (!ad) throw new Error('the testbed did not start Samba');
+    const base = ad.baseDn;
+    const list = people(users);
+    const t0 = performance.now();
+    const smbConf = tb.info.services.samba?.extra?.smbConf;
+    if (smbConf === undefined) throw new Error('the testbed did not say where Samba keeps smb.conf');
+    await seedSamba(smbConf, base, list, scratch);
+    console.log(
+      `samba: ${users} users added with ldbadd in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const ous = sambaOus(base);
+    const dir: Directory = {
+      kind: 'ad',
+      url: ad.admin.url,
+      tls: { ca: ad.caPath, ...(ad.servername ? { servername: ad.servername } : {}) },
+      baseDn: base,
+      bind: { dn: ad.admin.bindDn, password: 'env:BENCH_DIRECTORY_PASSWORD' },
+      ous,
+      adminGroups: ['Domain Admins'],
+      passwordPolicy: {
+        minLength: 12,
+        complexity: true,
+        historyLength: 10,
+        maxAgeDays: 90,
+        lockoutThreshold: 5,
+        lockoutDurationMinutes: 30,
+      },
+    };
+    const opts = {
+      resolveSecret: async (ref: string) =>
+        ref.startsWith('env:') ? ad.admin.password : readCa(ref.slice(5)),
+      timeoutMs: 300_000,
+    };
+    const target: Target = {
+      url: ad.admin.url,
+      ca: ad.caPath,
+      bindDn: ad.admin.bindDn,
+      password: ad.admin.password,
+      base,
+      dir: scratch,
+    };
+    const userFilter = '(&(objectCategory=person)(objectClass=user))';
+    // The facts' searches in one: users, computers, fine-grained policies and the domain head.
+    const allFilter = `(|${userFilter}(objectClass=computer)(objectClass=msDS-PasswordSettings)(objectClass=domainDNS))`;
+    const allAttrs = [
+      ...new Set([...AD_USER_ATTRS, ...AD_COMPUTER_ATTRS, ...FGPP_ATTRS, ...AD_DOMAIN_POLICY_ATTRS]),
+    ];
+    console.log(
+      await collectDirectoryFacts(dir, opts).then(
+        (f) =>
+          `samba facts: ${f.accounts.length} accounts, ${Object.values(f.adminGroups).flat().length} admins`,
+      ),
+    );
+    const a = await compare(
+      () => collectDirectoryFacts(dir, opts),
+      () => ldapsearch(target, allFilter, allAttrs),
+    );
+    const rosterFile = join(scratch, 'roster.csv');
+    await writeFile(rosterFile, roster(list));
+    const leavers = leaversCheck(dir, opts, rosterFile);
+    console.log(
+      await leavers().then(
+        (r) =>
+          `samba leavers: ${r.leavers.length} leavers; ${r.failures} still enabled, ${r.counts['not-found']} not found`,
+      ),
+    );
+    const b = await compare(leavers, () => ldapsearch(target, userFilter, AD_LEAVER_ATTRS));
+    const factsRatio = line(`(d) Samba AD (${users}), directory facts:     `, a);
+    const leaversRatio = line(`(d) Samba AD (${users}), leavers, 2,000 rows: `, b);
+    return { factsRatio, leaversRatio };
+  } finally {
+    await tb.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
