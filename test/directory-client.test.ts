@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
+import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceError } from '../devices/errors.ts';
 import {
@@ -251,5 +252,84 @@ describe('filters built from hostile values match exactly, live on slapd', () =>
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('the reader on the wire, live', () => {
+  it('ranged attributes: Samba answers member;range=0-2 and the reader fetches and merges the rest', async () => {
+    // Samba (like Windows) hands out ranges of a multi-valued attribute when asked (`;range=`), the way
+    // AD does on its own for groups over 1,500 members; the reader must follow `member;range=3-*`.
+    const w = await openDirectoryWriter(ad.admin);
+    const group = `CN=RangeTest-${process.pid},CN=Users,${ad.baseDn}`;
+    try {
+      const users = await w.search({
+        base: ad.baseDn,
+        filter: and(eq('objectCategory', 'person'), eq('objectClass', 'user')),
+        attributes: ['1.1'],
+      });
+      const members = users.slice(0, 8).map((u) => u.dn);
+      expect(members).toHaveLength(8);
+      await w.add(group, {
+        objectClass: 'group',
+        sAMAccountName: `RangeTest${process.pid}`,
+        member: members,
+      });
+      // What Samba itself answers, read with ldapts (not our decoder): the first three, under the ranged name.
+      const raw = new Client({
+        url: ad.auditor.url,
+        tlsOptions: { ca: [ad.auditor.ca as string], servername: ad.servername },
+      });
+      try {
+        await raw.bind(ad.auditor.bindDn, ad.auditor.password);
+        const { searchEntries } = await raw.search(group, {
+          scope: 'base',
+          attributes: ['member;range=0-2'],
+        });
+        expect(Object.keys(searchEntries[0] ?? {}).filter((k) => k !== 'dn')).toEqual(['member;range=0-2']);
+        expect(searchEntries[0]?.['member;range=0-2']).toHaveLength(3);
+      } finally {
+        await raw.unbind();
+      }
+      const r = await openDirectoryReader(ad.auditor);
+      try {
+        const [ranged] = await r.search({
+          base: group,
+          scope: 'base',
+          attributes: ['member;range=0-2'],
+          pageSize: 0,
+        });
+        const [whole] = await r.search({ base: group, scope: 'base', attributes: ['member'], pageSize: 0 });
+        expect(Object.keys(ranged ?? {}).sort()).toEqual(['dn', 'member']);
+        const norm = (v: unknown) => (v as string[]).map((m) => m.toLowerCase()).sort();
+        expect(norm(ranged?.member)).toEqual(norm(members));
+        expect(norm(whole?.member)).toEqual(norm(members));
+      } finally {
+        await r.close();
+      }
+    } finally {
+      await w.remove(group).catch(() => undefined);
+      await w.close();
+    }
+  });
+
+  it('referrals are ignored and binary and non-ASCII values come back as the server holds them', async () => {
+    const r = await openDirectoryReader(ad.auditor);
+    try {
+      // Samba returns continuation references (DomainDnsZones, Configuration...) for a subtree search
+      // of the domain: the reader skips them and returns only entries.
+      const all = await r.search({
+        base: ad.baseDn,
+        filter: eq('objectClass', 'domain'),
+        attributes: ['objectGUID', 'objectSid', 'name'],
+        binary: ['objectGUID', 'objectSid'],
+      });
+      expect(all.map((e) => e.dn.toLowerCase())).toEqual([ad.baseDn.toLowerCase()]);
+      const [domain] = all;
+      expect(Buffer.isBuffer(domain?.objectGUID)).toBe(true);
+      expect((domain?.objectGUID as Buffer).length).toBe(16);
+      expect((domain?.objectSid as Buffer)[0]).toBe(1); // SID revision 1
+    } finally {
+      await r.close();
+    }
   });
 });
