@@ -13,6 +13,7 @@ import { DeviceError } from '../errors.ts';
 import { toDeviceError } from './errors.ts';
 import type { LdapFilter } from './filter.ts';
 import { anyEntry } from './filter.ts';
+import { type LdapOperation, publishOperation } from './observe.ts';
 import { completeRanges, rangedKeys } from './ranges.ts';
 import type { RawEntry } from './values.ts';
 import { LdapWire } from './wire.ts';
@@ -224,6 +225,11 @@ class ReaderSession {
 class WriterSession {
   readonly name: string;
   private readonly client: Client;
+
+  /** Each operation asked of ldapts, on the diagnostics channel (./observe.ts). */
+  private publish(operation: LdapOperation): void {
+    publishOperation({ device: this.name, operation });
+  }
   private readonly timeoutMs: number;
 
   constructor(client: Client, conn: DirectoryConnection) {
@@ -255,10 +261,12 @@ class WriterSession {
       explicitBufferAttributes: req.binary ?? [],
     };
     if (pageSize === 0) {
+      this.publish('search');
       const r = await this.run(doing, () => this.client.search(req.base, options));
       yield r.searchEntries as RawEntry[];
       return;
     }
+    this.publish('search');
     const it = this.client.searchPaginated(req.base, { ...options, paged: { pageSize } });
     for (;;) {
       // Each page gets the full operation budget: a large directory is slow in total, not per page.
@@ -282,7 +290,10 @@ class WriterSession {
     const attrs = Object.entries(attributes).map(
       ([type, v]) => new Attribute({ type, values: (Array.isArray(v) ? v : [v]) as string[] | Buffer[] }),
     );
-    return this.run(`adding ${dn}`, () => this.client.add(dn, attrs));
+    return this.run(`adding ${dn}`, () => {
+      this.publish('add');
+      return this.client.add(dn, attrs);
+    });
   }
 
   modify(dn: string, changes: Modification[]): Promise<void> {
@@ -293,22 +304,31 @@ class WriterSession {
           modification: new Attribute({ type: c.attribute, values: c.values as string[] | Buffer[] }),
         }),
     );
-    return this.run(`modifying ${dn}`, () => this.client.modify(dn, list));
+    return this.run(`modifying ${dn}`, () => {
+      this.publish('modify');
+      return this.client.modify(dn, list);
+    });
   }
 
   rename(dn: string, newDn: string): Promise<void> {
-    return this.run(`moving ${dn} to ${newDn}`, () => this.client.modifyDN(dn, newDn));
+    return this.run(`moving ${dn} to ${newDn}`, () => {
+      this.publish('modifyDN');
+      return this.client.modifyDN(dn, newDn);
+    });
   }
 
   remove(dn: string): Promise<void> {
-    return this.run(`deleting ${dn}`, () => this.client.del(dn));
+    return this.run(`deleting ${dn}`, () => {
+      this.publish('delete');
+      return this.client.del(dn);
+    });
   }
 }
 
 async function connectReader(conn: DirectoryConnection): Promise<ReaderSession> {
   const u = parseUrl(conn);
   const host = hostOf(u);
-  const wire = new LdapWire();
+  const wire = new LdapWire(conn.name);
   const session = new ReaderSession(wire, conn);
   try {
     await session.run(u.protocol === 'ldap:' ? 'starting TLS' : 'connecting', () =>

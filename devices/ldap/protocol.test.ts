@@ -16,10 +16,13 @@ import {
 } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { and, eq, startsWith } from './filter.ts';
+import { operationOf } from './observe.ts';
 import {
   elementLength,
   encodeSearch,
   encodeSimpleBind,
+  encodeStartTls,
+  encodeUnbind,
   type EntryShape,
   MessageFramer,
   PAGED_RESULTS_OID,
@@ -291,5 +294,42 @@ describe('requests as ldapts encodes them', () => {
     expect(r.readInt()).toBe(3);
     expect(r.readString()).toBe('cn=audit,dc=school,dc=test');
     expect(r.readString(0x80)).toBe('pässword');
+  });
+});
+
+describe('operations published for observers (observe.ts)', () => {
+  it('classifies what is written by its tag, with the OID of an extended request', () => {
+    expect(operationOf(encodeSimpleBind(1, 'cn=a', 'p'))).toEqual({ operation: 'bind' });
+    expect(operationOf(encodeStartTls(300))).toEqual({
+      operation: 'extended',
+      oid: '1.3.6.1.4.1.1466.20037',
+    });
+    expect(operationOf(encodeUnbind(2))).toEqual({ operation: 'unbind' });
+    const search = encodeSearch(70000, {
+      base: 'dc=s',
+      scope: 'base',
+      filter: eq('cn', 'x').wire,
+      attributes: [],
+    });
+    expect(operationOf(search)).toEqual({ operation: 'search' });
+    // An AddRequest and a password-modify extended request, written with ldapts's BerWriter.
+    const w = new BerWriter();
+    w.startSequence();
+    w.writeInt(4);
+    w.startSequence(0x68);
+    w.writeString('cn=new,dc=s');
+    w.startSequence();
+    w.endSequence();
+    w.endSequence();
+    w.endSequence();
+    expect(operationOf(w.buffer)).toEqual({ operation: 'add' });
+    const x = new BerWriter();
+    x.startSequence();
+    x.writeInt(5);
+    x.startSequence(0x77);
+    x.writeString('1.3.6.1.4.1.4203.1.11.1', 0x80);
+    x.endSequence();
+    x.endSequence();
+    expect(operationOf(x.buffer)).toEqual({ operation: 'extended', oid: '1.3.6.1.4.1.4203.1.11.1' });
   });
 });

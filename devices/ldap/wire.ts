@@ -24,6 +24,7 @@ import {
   ResponseDecoder,
   type SearchParams,
 } from './protocol.ts';
+import { operationOf, publishOperation } from './observe.ts';
 import type { RawEntry } from './values.ts';
 
 /** A non-success LDAP result; `code` is the result code (RFC 4511 section 4.1.9). */
@@ -71,11 +72,17 @@ function peekId(buf: Buffer, start: number): number {
 }
 
 export class LdapWire {
+  /** The device name, for the operations published on the diagnostics channel (./observe.ts). */
+  private readonly device: string;
   private socket: Socket | TLSSocket | undefined;
   private framer = new MessageFramer();
   private readonly handlers = new Map<number, Handler>();
   private nextId = 1;
   private closed: Error | undefined;
+
+  constructor(device = 'ldap') {
+    this.device = device;
+  }
 
   /** Bytes received on this session (decrypted LDAP), for the benchmark. */
   get bytesReceived(): number {
@@ -234,6 +241,7 @@ export class LdapWire {
 
   private write(b: Buffer): void {
     if (this.closed) throw this.closed;
+    publishOperation({ device: this.device, ...operationOf(b) });
     this.socket?.write(b);
   }
 
