@@ -107,6 +107,10 @@ describe.each([
     expect(cipher).not.toBe('');
   });
 
+  it('refuses an empty password before connecting (it would be an anonymous bind) as E-CONFIG', async () => {
+    expect(await codeOf(whoAmI({ ...d.auditor, password: '' }, d.baseDn))).toBe('E-CONFIG');
+  });
+
   it('reports a wrong password as E-AUTH', async () => {
     expect(await codeOf(whoAmI({ ...d.auditor, password: 'wrong-password-1A' }, d.baseDn))).toBe('E-AUTH');
   });

@@ -327,6 +327,12 @@ class WriterSession {
 
 async function connectReader(conn: DirectoryConnection): Promise<ReaderSession> {
   const u = parseUrl(conn);
+  // A simple bind with an empty password is an anonymous bind that succeeds (RFC 4513 5.1.2): the audit
+  // would then read what anonymous may see and report a shorter directory as if it were the whole.
+  if (conn.password === '')
+    throw new DeviceError('E-CONFIG', conn.name, `the bind password for ${conn.bindDn} is empty`, {
+      hint: 'Check the secret reference in directory.bind.password: it resolved to an empty value.',
+    });
   const host = hostOf(u);
   const wire = new LdapWire(conn.name);
   const session = new ReaderSession(wire, conn);

@@ -1,8 +1,9 @@
 /**
- * Child process of scripts/bench/directory.ts: the memory figure for the 50,000-account dump. Runs the
- * audit's directory collection once in a fresh process and prints, as JSON, the process's peak RSS, its
- * RSS just before the collection (Node itself and the loaded modules), and the size on the wire of the
- * LDAP responses the collection reads (counted by a second, identical set of searches on our session).
+ * Child process of scripts/bench/directory.ts: the memory figures for the 50,000-account dump, in a fresh
+ * process. First the account dump alone, streamed page by page through the reader (what reading costs);
+ * then the audit's whole directory collection, which keeps every account as a fact (what the audit
+ * holds). Prints, as JSON, the RSS before, the peak after each, and the size on the wire of the LDAP
+ * responses (counted by a third, identical set of searches on our session).
  *
  *   node scripts/bench/directory-rss.ts   (the directory settings come as JSON on stdin)
  */
@@ -13,6 +14,7 @@ import {
   openLdapGroupFilter,
   openLdapUserFilter,
 } from '../../devices/ldap/accounts.ts';
+import { openDirectoryReader } from '../../devices/ldap/client.ts';
 import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
 import { eq } from '../../devices/ldap/filter.ts';
 import { PPOLICY_ATTRS } from '../../devices/ldap/policy.ts';
@@ -31,6 +33,23 @@ const opts = {
   timeoutMs: 300_000,
 };
 const before = process.memoryUsage().rss;
+const reader = await openDirectoryReader({
+  name: 'bench',
+  url: input.dir.url,
+  ca: input.ca,
+  bindDn: input.dir.bind.dn,
+  password: input.password,
+  timeoutMs: 300_000,
+});
+let dumped = 0;
+for await (const page of reader.pages({
+  base: input.dir.baseDn,
+  filter: openLdapUserFilter(),
+  attributes: OPENLDAP_USER_ATTRS,
+}))
+  dumped += page.length;
+await reader.close();
+const dumpPeak = process.resourceUsage().maxRSS * 1024;
 const facts = await collectDirectoryFacts(input.dir, opts);
 const peak = process.resourceUsage().maxRSS * 1024;
 const accounts = facts.accounts.length;
@@ -59,4 +78,4 @@ for (const s of searches)
     void page;
 const wireBytes = wire.bytesReceived;
 await wire.close();
-console.log(JSON.stringify({ accounts, peakRss: peak, rssBefore: before, wireBytes }));
+console.log(JSON.stringify({ accounts, dumped, dumpPeak, peakRss: peak, rssBefore: before, wireBytes }));
