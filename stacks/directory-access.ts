@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RosterPerson } from '../devices/facts.ts';
 import { rosterFacts } from '../inventory/roster.ts';
 import type { LoadedSchool } from '../inventory/types.ts';
-import { planAccounts, policyProblems, schoolDate } from './plan/directory.ts';
+import { planAccounts, policyProblems, schoolDate } from '../intent/directory.ts';
 import type { DirectoryConnectionInputs } from './providers/directory-connection.ts';
 
 export interface DirectoryAccess {

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { RouterFirewallRule } from '../devices/facts.ts';
 import { loadSchool } from '../inventory/load.ts';
 import type { SchoolDeclaration, ZoneRule } from '../inventory/types.ts';
-import type { DesiredFilterRule } from '../stacks/plan/types.ts';
+import type { DesiredFilterRule } from '../intent/types.ts';
 import {
   compileZonePolicy,
   formatProbe,
@@ -33,7 +33,7 @@ import {
   type Zone,
   type ZoneInterfaces,
   type ZoneIr,
-} from '../stacks/plan/zones.ts';
+} from '../intent/zones.ts';
 import { NetnsLab, type Segment } from './support/netns.ts';
 import { routerRulesToNft } from './support/netns-ros2nft.ts';
 

@@ -11,7 +11,7 @@ import {
   schoolFacts,
   statuses,
   switchFacts,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import type { CheckResult } from '../types.ts';
 import devicesRegistered from './inventory-devices-registered.check.ts';
 import devicesSeen from './inventory-devices-seen.check.ts';

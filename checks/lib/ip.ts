@@ -10,4 +10,4 @@ export {
   PRIVATE_RANGES,
   isPrivate,
   inSubnet,
-} from '../../stacks/plan/ip.ts';
+} from '../../intent/ip.ts';

@@ -18,4 +18,4 @@ export {
   type ReachabilityOptions,
   type ServiceReach,
   type ZoneSpec as Zone,
-} from '../../stacks/plan/zones-table.ts';
+} from '../../intent/zones-table.ts';

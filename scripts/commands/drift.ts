@@ -11,7 +11,7 @@ import { DeviceError } from '../../devices/errors.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
 import { secretResolver } from '../../inventory/secrets.ts';
 import type { Device } from '../../inventory/types.ts';
-import { formatDrift, routerDrift, switchDrift, type DeviceDrift } from '../../stacks/plan/drift.ts';
+import { formatDrift, routerDrift, switchDrift, type DeviceDrift } from '../../intent/drift.ts';
 
 export interface DriftReport {
   school: string;

@@ -6,8 +6,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { isAbsolute, resolve } from 'node:path';
 import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
-import { planRouter } from '../plan/router.ts';
-import { PlanError, type DesiredObject } from '../plan/types.ts';
+import { planRouter } from '../../intent/router.ts';
+import { PlanError, type DesiredObject } from '../../intent/types.ts';
 import { RouterOsFirewallRules } from '../providers/routeros-firewall.dynamic.ts';
 import { RouterOsObject } from '../providers/routeros-object.dynamic.ts';
 import type { RouterConnection } from '../providers/routeros-ops.ts';

@@ -8,8 +8,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { RosterPerson } from '../../devices/facts.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
-import { planAccounts, planPolicies } from '../plan/directory.ts';
-import { PlanError } from '../plan/types.ts';
+import { planAccounts, planPolicies } from '../../intent/directory.ts';
+import { PlanError } from '../../intent/types.ts';
 import { DirectoryAccountLifecycle } from '../providers/directory-account-lifecycle.ts';
 import type { DirectoryConnectionInputs } from '../providers/directory-connection.ts';
 import { DirectoryPasswordPolicy } from '../providers/directory-password-policy.ts';

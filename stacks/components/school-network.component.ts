@@ -5,8 +5,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
-import { routerDevices } from '../plan/router.ts';
-import { PlanError } from '../plan/types.ts';
+import { routerDevices } from '../../intent/router.ts';
+import { PlanError } from '../../intent/types.ts';
 import { Router, type RouterAccess } from './router.component.ts';
 
 export interface SchoolNetworkArgs {

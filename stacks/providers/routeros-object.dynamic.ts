@@ -11,7 +11,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { fileURLToPath } from 'node:url';
-import type { ObjectMode } from '../plan/types.ts';
+import type { ObjectMode } from '../../intent/types.ts';
 import type * as Ops from './routeros-ops.ts';
 
 /** The implementation, by absolute path, resolved next to this file. */

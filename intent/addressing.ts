@@ -2,7 +2,7 @@
  * Per network: its VLAN interface on the bridge, the gateway address, and (where the declaration asks
  * for DHCP) the pool, the DHCP server and the DHCP network that hands out the filtering DNS.
  */
-import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { prefixLength } from './ip.ts';
 import { bridgeName, tag } from './names.ts';
 import type { DesiredObject } from './types.ts';

@@ -6,8 +6,8 @@
  * the collectors' facts. Pure: declaration and facts in, report out. Only what the facts carry is
  * compared; features the facts do not carry are listed as not compared.
  */
-import type { RouterFacts, SwitchFacts } from '../../devices/facts.ts';
-import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
+import type { RouterFacts, SwitchFacts } from '../devices/facts.ts';
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { planRouter } from './router.ts';
 import type { DesiredObject } from './types.ts';
 import { includesAll, normalise, ruleFromRow, samePropValue, tagOf } from './values.ts';

@@ -4,14 +4,14 @@
  * them in. Used where a live audit would add nothing but time (model rules, large runs, roll-ups).
  */
 import { join } from 'node:path';
-import { effectiveClauseMap } from '../checks/engine/inputs.ts';
-import { countFindings, score } from '../checks/engine/score.ts';
-import type { AuditRun, EffectivePolicy, RunFinding } from '../checks/engine/types.ts';
-import type { Evidence, Severity, Status } from '../checks/types.ts';
-import { loadPolicy } from '../inventory/policy.ts';
-import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
+import { effectiveClauseMap } from '../../checks/engine/inputs.ts';
+import { countFindings, score } from '../../checks/engine/score.ts';
+import type { AuditRun, EffectivePolicy, RunFinding } from '../../checks/engine/types.ts';
+import type { Evidence, Severity, Status } from '../../checks/types.ts';
+import { loadPolicy } from '../../inventory/policy.ts';
+import type { FrameworkId, Jurisdiction } from '../../inventory/types.ts';
 
-const REPO = join(import.meta.dirname, '..');
+const REPO = join(import.meta.dirname, '..', '..');
 
 export async function clauseMapOf(school: string): Promise<EffectivePolicy['clauseMap']> {
   return effectiveClauseMap(await loadPolicy(join(REPO, 'inventory', 'schools', school, 'policy.yaml')));

@@ -17,8 +17,8 @@ import type {
   SwitchPort,
 } from '../../devices/facts.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
-import type { Check, CheckContext, CheckResult } from '../types.ts';
-import { resolveParams } from './params.ts';
+import type { Check, CheckContext, CheckResult } from '../../checks/types.ts';
+import { resolveParams } from '../../checks/lib/params.ts';
 
 export const NOW = '2026-11-24T02:00:00.000Z';
 const RECENT = '2026-11-20T08:15:00.000Z';

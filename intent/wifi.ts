@@ -5,7 +5,7 @@
  * legacy `wireless` package get a security profile + a virtual `/interface/wireless` that joins the
  * bridge as an access port of the VLAN. RADIUS servers become `/radius` entries for the wireless service.
  */
-import type { Device, SchoolDeclaration, Ssid } from '../../inventory/types.ts';
+import type { Device, SchoolDeclaration, Ssid } from '../inventory/types.ts';
 import type { BridgeMember } from './bridge.ts';
 import { bridgeName, networkByName, slug, tag } from './names.ts';
 import { PlanError, secretPlaceholder, type DesiredObject, type SecretNeed } from './types.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { declarationArb } from './declaration.arbitrary.ts';
+import { declarationArb } from '../test/builders/declaration.arbitrary.ts';
 import { planRouter, routerDevices } from './router.ts';
 import { MANAGED_TAG } from './types.ts';
 

@@ -4,12 +4,12 @@
  * the program checks `accountProblems` first, so a roster the plan cannot use stops the run before any
  * resource is declared.
  */
-import type { RosterPerson } from '../../devices/facts.ts';
-import { childDn } from '../../devices/ldap/dn.ts';
-import type { PolicyValues } from '../../devices/ldap/policy.ts';
-import type { Directory, PasswordPolicy, SchoolDeclaration } from '../../inventory/types.ts';
-import type { AccountLifecycleInputs } from '../providers/directory-account-ops.ts';
-import type { PolicyTarget } from '../providers/directory-policy-ops.ts';
+import type { RosterPerson } from '../devices/facts.ts';
+import { childDn } from '../devices/ldap/dn.ts';
+import type { PolicyValues } from '../devices/ldap/policy.ts';
+import type { Directory, PasswordPolicy, SchoolDeclaration } from '../inventory/types.ts';
+import type { AccountLifecycleInputs } from '../stacks/providers/directory-account-ops.ts';
+import type { PolicyTarget } from '../stacks/providers/directory-policy-ops.ts';
 
 /** One password policy to apply: the domain/ppolicy default or a fine-grained one. */
 export interface PlannedPolicy {

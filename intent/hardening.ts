@@ -4,7 +4,7 @@
  * declaration gives the router SNMPv3 (then one authPriv community, read-only), the default `public`
  * community disabled, and no default `admin` user.
  */
-import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { tag } from './names.ts';
 import { PlanError, secretPlaceholder, type DesiredObject, type SecretNeed } from './types.ts';
 

@@ -5,8 +5,8 @@
  * `readRouterRules` reads ANY rule list back (managed or not, in table order, disabled rules skipped,
  * jumps followed) into the IR, so `reachability` can judge what a live router really allows.
  */
-import type { RouterFirewallRule } from '../../devices/facts.ts';
-import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
+import type { RouterFirewallRule } from '../devices/facts.ts';
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { isPrivate, parseRange, rangeContains, rangesOverlap, type Ipv4Range } from './ip.ts';
 import { MANAGED_TAG, PlanError, type DesiredFilterRule } from './types.ts';
 import {

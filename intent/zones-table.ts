@@ -4,7 +4,7 @@
  * same meaning as everywhere else (rules read into the zone IR by `readRules`, judged by `decide`), so
  * the audit, the drift report and the packets in the traffic test cannot disagree.
  */
-import type { RouterFirewallRule } from '../../devices/facts.ts';
+import type { RouterFirewallRule } from '../devices/facts.ts';
 import { readRules, type ZoneSpec } from './zones-routeros.ts';
 import { reachabilityDetail, type PairReach, type Zone } from './zones.ts';
 

@@ -1,5 +1,5 @@
 /** Everything one RouterOS router should hold, from the declaration: the planners put together. */
-import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { planAddressing } from './addressing.ts';
 import { bridgeMembers, planBridge } from './bridge.ts';
 import { planHardening } from './hardening.ts';

@@ -8,7 +8,7 @@
  * open a connection to which. Compilers turn the IR into RouterOS filter rules (`zones-routeros.ts`) and
  * nftables (`zones-nftables.ts`). Everything here is pure.
  */
-import type { Device, SchoolDeclaration, ZoneName, ZoneRule } from '../../inventory/types.ts';
+import type { Device, SchoolDeclaration, ZoneName, ZoneRule } from '../inventory/types.ts';
 import { PlanError } from './types.ts';
 
 /** A zone's name: a network role (`pupils`), `internet`, `router`, or any name a caller's zone list gives. */

@@ -1,5 +1,5 @@
 /** Names schoolnet gives the objects it creates on a router, derived from the declaration. */
-import type { Device, Network, SchoolDeclaration } from '../../inventory/types.ts';
+import type { Device, Network, SchoolDeclaration } from '../inventory/types.ts';
 import { PlanError } from './types.ts';
 
 /** `Demo Staff` -> `demo-staff`: safe in RouterOS names and Pulumi resource names. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import type { RouterFirewallRule } from '../../devices/facts.ts';
-import type { SchoolDeclaration } from '../../inventory/types.ts';
-import { declarationArb } from './declaration.arbitrary.ts';
+import type { RouterFirewallRule } from '../devices/facts.ts';
+import type { SchoolDeclaration } from '../inventory/types.ts';
+import { declarationArb } from '../test/builders/declaration.arbitrary.ts';
 import {
   compileZonePolicy,
   MANAGEMENT_PORTS,
@@ -305,7 +305,7 @@ describe('readRouterRules + reachability on rules a person wrote (first match, R
 
   test('the demo router fixture: the audit sees that guests reach staff (its deliberate fault)', () => {
     const fixture = JSON.parse(
-      readFileSync(new URL('../../test/fixtures/routeros/demo.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../test/fixtures/routeros/demo.json', import.meta.url), 'utf8'),
     ) as { menus: Record<string, Record<string, string>[]> };
     const rows = fixture.menus['/ip/firewall/filter'] ?? [];
     const rules: RouterFirewallRule[] = rows.map((r, i) => {

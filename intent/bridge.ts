@@ -3,7 +3,7 @@
  * the bridge itself is tagged in every VLAN (the router's VLAN interfaces sit on it), trunk ports are
  * tagged in the networks they carry, access ports (and legacy wireless interfaces) untagged in theirs.
  */
-import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { bridgeName, networkByName, routerPortName, tag } from './names.ts';
 import { PlanError, type DesiredObject } from './types.ts';
 

@@ -3,9 +3,9 @@
  * roster alone. Cases are built on an example school's declaration, changed one field at a time.
  */
 import { describe, expect, it } from 'vitest';
-import type { RosterPerson } from '../../devices/facts.ts';
-import { loadSchool } from '../../inventory/load.ts';
-import type { SchoolDeclaration } from '../../inventory/types.ts';
+import type { RosterPerson } from '../devices/facts.ts';
+import { loadSchool } from '../inventory/load.ts';
+import type { SchoolDeclaration } from '../inventory/types.ts';
 import {
   planAccounts,
   planPolicies,
@@ -15,7 +15,7 @@ import {
   schoolDate,
 } from './directory.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = new URL('../', import.meta.url).pathname;
 const ldap = (await loadSchool(`${ROOT}inventory/schools/scissett-middle/school.yaml`)).decl;
 const ad = (await loadSchool(`${ROOT}inventory/schools/st-marks-primary/school.yaml`)).decl;
 
