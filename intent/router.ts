@@ -5,7 +5,8 @@ import { bridgeMembers, planBridge } from './bridge.ts';
 import { planHardening } from './hardening.ts';
 import { PlanError, type RouterPlan } from './types.ts';
 import { planWifi } from './wifi.ts';
-import { compileZonePolicy, toRouterRules, zoneInterfaces } from './zones.ts';
+import { compileZonePolicy, zoneInterfaces } from './zones.ts';
+import { toRouterRules } from './zones-routeros.ts';
 
 export function routerDevices(decl: SchoolDeclaration): Device[] {
   return decl.devices.filter((d) => d.kind === 'router' && d.driver === 'routeros');

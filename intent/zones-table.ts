@@ -5,10 +5,10 @@
  * the audit, the drift report and the packets in the traffic test cannot disagree.
  */
 import type { RouterFirewallRule } from '../devices/facts.ts';
-import { readRules, type ZoneSpec } from './zones-routeros.ts';
+import { readRules, type ZoneSpec } from './zones-readback.ts';
 import { reachabilityDetail, type PairReach, type Zone } from './zones.ts';
 
-export type { ZoneSpec } from './zones-routeros.ts';
+export type { ZoneSpec } from './zones-readback.ts';
 export type { DecidingRule, PairReach, ServiceReach } from './zones.ts';
 
 export interface ReachabilityOptions {

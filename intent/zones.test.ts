@@ -11,10 +11,7 @@ import {
   probesOf,
   reachability,
   reachabilityDetail,
-  readRouterRules,
   serviceMatches,
-  toNftables,
-  toRouterRules,
   verdictFor,
   zoneInterfaces,
   zonePairs,
@@ -22,6 +19,9 @@ import {
   type Verdict,
   type Zone,
 } from './zones.ts';
+import { readRouterRules } from './zones-readback.ts';
+import { toNftables } from './zones-nftables.ts';
+import { toRouterRules } from './zones-routeros.ts';
 
 /** The declaration's meaning read directly: the router's baseline, then first match, then deny. */
 function intended(decl: SchoolDeclaration, from: Zone, to: Zone, p: Probe): Verdict {

@@ -4,7 +4,7 @@
  * The declaration's zone policy ("pupils -> internet allow", "guests -> staff deny") is normalised into
  * an ordered list of rules: established/related first, then the router's own baseline (DHCP, management
  * access), then the school's explicit rules in order, then the default drop. The same IR comes back from
- * a live router (`readRouterRules`), and `reachability` says, with first-match semantics, which zone may
+ * a live router (`readRouterRules`, `zones-readback.ts`), and `reachability` says, with first-match semantics, which zone may
  * open a connection to which. Compilers turn the IR into RouterOS filter rules (`zones-routeros.ts`) and
  * nftables (`zones-nftables.ts`). Everything here is pure.
  */
@@ -464,6 +464,3 @@ export function reachabilityDetail(
     };
   });
 }
-
-export { readRouterRules, readRules, toRouterRules, zoneSpecsOf, type ZoneSpec } from './zones-routeros.ts';
-export { toNftables } from './zones-nftables.ts';

@@ -22,10 +22,7 @@ import {
   parseService,
   policyRouter,
   probesOf,
-  readRouterRules,
   serviceMatches,
-  toNftables,
-  toRouterRules,
   verdictFor,
   zoneInterfaces,
   type Probe,
@@ -34,6 +31,9 @@ import {
   type ZoneInterfaces,
   type ZoneIr,
 } from '../intent/zones.ts';
+import { readRouterRules } from '../intent/zones-readback.ts';
+import { toNftables } from '../intent/zones-nftables.ts';
+import { toRouterRules } from '../intent/zones-routeros.ts';
 import { NetnsLab, type Segment } from './support/netns.ts';
 import { routerRulesToNft } from './support/netns-ros2nft.ts';
 
