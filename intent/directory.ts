@@ -8,8 +8,33 @@ import type { RosterPerson } from '../devices/facts.ts';
 import { childDn } from '../devices/ldap/dn.ts';
 import type { PolicyValues } from '../devices/ldap/policy.ts';
 import type { Directory, PasswordPolicy, SchoolDeclaration } from '../inventory/types.ts';
-import type { AccountLifecycleInputs } from '../stacks/providers/directory-account-ops.ts';
-import type { PolicyTarget } from '../stacks/providers/directory-policy-ops.ts';
+
+/** Where a password policy lives: the AD domain object, an AD fine-grained PSO, or an OpenLDAP ppolicy entry. */
+export type PolicyTarget = 'ad-domain' | 'ad-fgpp' | 'ppolicy';
+
+/** One roster person's account as the declaration intends it (the providers add the connection). */
+export interface AccountIntent {
+  ous: { staff: string; pupils: string; leavers: string };
+  /** sAMAccountName (AD) or uid (OpenLDAP). */
+  username: string;
+  givenName: string;
+  surname: string;
+  displayName?: string;
+  /** AD userPrincipalName suffix's address, and mail for both. */
+  mail?: string;
+  employeeId?: string;
+  role: 'staff' | 'pupils';
+  /** The role group (CN or DN) the account belongs to. */
+  roleGroup?: string;
+  /** The roster says this person has left (leaving date on or before the run's date). */
+  leaver: boolean;
+  /** The acceptable-use agreement date from the roster, when recorded. */
+  aupSigned?: string;
+  requireAup: boolean;
+  leaverAction: 'disable' | 'disable-and-move';
+  /** Off by default: deleting the resource only forgets the account. */
+  deleteAccounts?: boolean;
+}
 
 /** One password policy to apply: the domain/ppolicy default or a fine-grained one. */
 export interface PlannedPolicy {
@@ -26,7 +51,7 @@ export interface PlannedPolicy {
 }
 
 /** One roster person's account (everything but the connection). */
-export type PlannedAccount = Omit<AccountLifecycleInputs, 'connection'> & {
+export type PlannedAccount = AccountIntent & {
   /** Resource role: `account-<username, lower case>`. */
   resource: string;
   /** Roster line, for messages. */

@@ -1,6 +1,6 @@
 /**
  * `schoolnet drift FILE [--json]`: what the school's live routers and switches hold against what its
- * declaration intends, feature by feature (stacks/plan/drift.ts). Read-only: only the collectors'
+ * declaration intends, feature by feature (intent/drift.ts). Read-only: only the collectors'
  * prints and SNMP walks. Exit 0 no drift, 1 drift, 2 a device could not be read, 3 usage or an invalid
  * declaration.
  */

@@ -1,5 +1,5 @@
 /**
- * One RouterOS router of a school: every object the planners want on it (stacks/plan/router.ts) as a
+ * One RouterOS router of a school: every object the planners want on it (intent/router.ts) as a
  * dynamic resource, grouped by concept, with the references between them as `dependsOn` (so Pulumi
  * creates a VLAN interface after its bridge and removes it before), and the firewall rules.
  */

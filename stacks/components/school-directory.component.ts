@@ -2,7 +2,7 @@
  * A school's directory as code: its default password policy (the AD domain policy or the OpenLDAP
  * ppolicy default) and each fine-grained policy, and, where the school declares a lifecycle, one
  * account per roster person (leavers disabled and moved, joiners created). Planned by
- * stacks/plan/directory.ts; the stack program (stacks/index.ts) has already refused a roster the plan
+ * intent/directory.ts; the stack program (stacks/index.ts) has already refused a roster the plan
  * cannot use, so this only declares.
  */
 import * as pulumi from '@pulumi/pulumi';

@@ -1,6 +1,6 @@
 /**
  * A school's network as code: one `Router` per RouterOS router of the declaration, each holding its
- * bridge, VLANs, addressing, DHCP, Wi-Fi, RADIUS, hardening and firewall rules (stacks/plan/).
+ * bridge, VLANs, addressing, DHCP, Wi-Fi, RADIUS, hardening and firewall rules (intent/).
  * The stack program (stacks/index.ts) builds it from a validated declaration.
  */
 import * as pulumi from '@pulumi/pulumi';
