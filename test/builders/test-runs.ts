@@ -8,7 +8,7 @@ import { effectiveClauseMap } from '../../checks/engine/inputs.ts';
 import { countFindings, score } from '../../checks/engine/score.ts';
 import type { AuditRun, EffectivePolicy, RunFinding } from '../../checks/engine/types.ts';
 import type { Evidence, Severity, Status } from '../../checks/types.ts';
-import { loadPolicy } from '../../inventory/policy.ts';
+import { loadPolicy } from '../../checks/engine/clause-map.ts';
 import type { FrameworkId, Jurisdiction } from '../../inventory/types.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clausesFor, loadPolicy, paramsFor, parsePolicy, PolicyFileError } from './policy.ts';
+import { clausesFor, loadPolicy, paramsFor, parsePolicy } from './clause-map.ts';
+import { PolicyFileError } from '../../inventory/policy.ts';
 
 const GOOD = `school: oakfield
 version: '1'
