@@ -3,7 +3,7 @@
  * roster alone. Cases are built on an example school's declaration, changed one field at a time.
  */
 import { describe, expect, it } from 'vitest';
-import type { RosterPerson } from '../devices/facts.ts';
+import type { RosterPerson } from '../inventory/facts.ts';
 import { loadSchool } from '../inventory/load.ts';
 import type { SchoolDeclaration } from '../inventory/types.ts';
 import {

@@ -4,7 +4,7 @@
  * the program checks `accountProblems` first, so a roster the plan cannot use stops the run before any
  * resource is declared.
  */
-import type { RosterPerson } from '../devices/facts.ts';
+import type { RosterPerson } from '../inventory/facts.ts';
 import { childDn } from '../devices/ldap/dn.ts';
 import type { PolicyValues } from '../devices/ldap/policy.ts';
 import type { Directory, PasswordPolicy, SchoolDeclaration } from '../inventory/types.ts';

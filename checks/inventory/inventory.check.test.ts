@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AssetRecord, RegisterFacts, SchoolFacts } from '../../devices/facts.ts';
+import type { SchoolFacts } from '../../devices/facts.ts';
+import type { AssetRecord, RegisterFacts } from '../../inventory/facts.ts';
 import {
   ctx,
   declaration,

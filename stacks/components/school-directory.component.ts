@@ -6,7 +6,7 @@
  * cannot use, so this only declares.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { RosterPerson } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
 import { planAccounts, planPolicies } from '../../intent/directory.ts';
 import { PlanError } from '../../intent/types.ts';

@@ -7,8 +7,6 @@ import type {
   Collected,
   DirectoryAccount,
   DirectoryFacts,
-  RosterFacts,
-  RosterPerson,
   RouterFacts,
   RouterFirewallRule,
   SchoolFacts,
@@ -16,6 +14,7 @@ import type {
   SwitchManagement,
   SwitchPort,
 } from '../../devices/facts.ts';
+import type { RosterFacts, RosterPerson } from '../../inventory/facts.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
 import type { Check, CheckContext, CheckResult } from '../../checks/types.ts';
 import { resolveParams } from '../../checks/lib/params.ts';
