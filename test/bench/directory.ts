@@ -10,7 +10,7 @@
  * shows it against the wall time; partitioning the dump does not help on a local slapd (see
  * DirectoryTuning.partitions in devices/ldap/collect.ts).
  *
- *   node scripts/bench/directory.ts [users]
+ *   node test/bench/directory.ts [users]
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,12 +23,12 @@ import { collectDirectoryAccounts, collectDirectoryFacts } from '../../devices/l
 import { PPOLICY_ATTRS } from '../../devices/ldap/policy.ts';
 import { readRoster } from '../../inventory/roster.ts';
 import type { Directory, Lifecycle } from '../../inventory/types.ts';
-import { freePort } from '../testbed/ports.ts';
-import { run, spawnDaemon, type Daemon } from '../testbed/process.ts';
-import { randomSecret } from '../testbed/secrets.ts';
-import { sshaHash } from '../testbed/slapd.ts';
-import { createCa } from '../testbed/tls.ts';
-import { waitUntil } from '../testbed/wait.ts';
+import { freePort } from '../../scripts/testbed/ports.ts';
+import { run, spawnDaemon, type Daemon } from '../../scripts/testbed/process.ts';
+import { randomSecret } from '../../scripts/testbed/secrets.ts';
+import { sshaHash } from '../../scripts/testbed/slapd.ts';
+import { createCa } from '../../scripts/testbed/tls.ts';
+import { waitUntil } from '../../scripts/testbed/wait.ts';
 
 const RUNS = 5;
 const BASE = 'dc=school,dc=test';

@@ -18,10 +18,10 @@ import { auditFleet, fleetExitCode } from '../../checks/engine/fleet.ts';
 import { openStore } from '../../checks/engine/store.ts';
 import { loadSchool } from '../../inventory/load.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
-import { bindToTestbed, SCHOOLS_DIR } from '../../test/support/bind-testbed.ts';
-import { DEFAULT_USERS, startRouterOsServer } from '../../test/support/routeros/server.ts';
-import type { RouterOsServer } from '../../test/support/routeros/server.ts';
-import { startTestbed } from '../testbed/index.ts';
+import { bindToTestbed, SCHOOLS_DIR } from '../support/bind-testbed.ts';
+import { DEFAULT_USERS, startRouterOsServer } from '../support/routeros/server.ts';
+import type { RouterOsServer } from '../support/routeros/server.ts';
+import { startTestbed } from '../../scripts/testbed/index.ts';
 
 const TEMPLATE = 'scissett-middle';
 

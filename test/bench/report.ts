@@ -14,7 +14,7 @@ import type { ResultsStore } from '../../checks/engine/store.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
 import { renderRun } from '../../reports/index.ts';
 import { buildRollup, latestRuns, renderRollupHtml } from '../../reports/rollup.ts';
-import { bulkFindings, clauseMapOf, makeRun } from '../../test/builders/test-runs.ts';
+import { bulkFindings, clauseMapOf, makeRun } from '../builders/test-runs.ts';
 
 function keep(store: ResultsStore, run: AuditRun): void {
   store.beginRun(run);

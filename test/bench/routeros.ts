@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
-import { DEFAULT_USERS, startRouterOsServer } from '../../test/support/routeros/server.ts';
+import { DEFAULT_USERS, startRouterOsServer } from '../support/routeros/server.ts';
 
 export interface RouterOsBench {
   runs: number;

@@ -21,11 +21,11 @@ import { DEFAULT_MAX_REPETITIONS } from '../../devices/snmp/client.ts';
 import { DEFAULT_WALK_CONCURRENCY, SWITCH_SUBTREES } from '../../devices/snmp/collect.ts';
 import { loadSchool } from '../../inventory/load.ts';
 import type { Device } from '../../inventory/types.ts';
-import { bindToTestbed, SCHOOLS_DIR } from '../../test/support/bind-testbed.ts';
-import { loadDemoDirectory } from '../testbed/seed-directory.ts';
-import { DEFAULT_USERS, startRouterOsServer } from '../../test/support/routeros/server.ts';
-import { startTestbed } from '../testbed/index.ts';
-import type { ServiceInfo, TestbedInfo } from '../testbed/types.ts';
+import { bindToTestbed, SCHOOLS_DIR } from '../support/bind-testbed.ts';
+import { loadDemoDirectory } from '../../scripts/testbed/seed-directory.ts';
+import { DEFAULT_USERS, startRouterOsServer } from '../support/routeros/server.ts';
+import { startTestbed } from '../../scripts/testbed/index.ts';
+import type { ServiceInfo, TestbedInfo } from '../../scripts/testbed/types.ts';
 
 /** The example school with exactly the benchmark's shape: OpenLDAP, one router, two SNMP switches. */
 const SCHOOL = 'scissett-middle';

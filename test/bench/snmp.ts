@@ -6,7 +6,7 @@
  * one GetNext to skip the subtrees the switch lacks; the spawned tools walk every subtree, as a script
  * around them would.
  *
- *   node scripts/bench/snmp.ts          # uses a running `schoolnet testbed up`, else starts snmpsim
+ *   node test/bench/snmp.ts          # uses a running `schoolnet testbed up`, else starts snmpsim
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import {
 } from '../../devices/snmp/client.ts';
 import { DEFAULT_WALK_CONCURRENCY, SWITCH_SUBTREES, walkSwitch } from '../../devices/snmp/collect.ts';
 import { SYSTEM } from '../../devices/snmp/mibs.ts';
-import type { ServiceInfo, TestbedInfo } from '../testbed/types.ts';
+import type { ServiceInfo, TestbedInfo } from '../../scripts/testbed/types.ts';
 
 const RUNS = 7;
 const CONCURRENCY = DEFAULT_WALK_CONCURRENCY;
@@ -158,7 +158,7 @@ export async function main(): Promise<void> {
       return;
     }
   }
-  const { startTestbed } = await import('../testbed/index.ts');
+  const { startTestbed } = await import('../../scripts/testbed/index.ts');
   const tb = await startTestbed({ mode: 'dynamic', services: ['snmpsim'] });
   try {
     await benchSnmp(tb.info);
