@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QueryError, compileQuery } from './query.ts';
-import type { Row } from './types.ts';
+import { QueryError, compileQuery } from '../support/routeros/query.ts';
+import type { Row } from '../support/routeros/types.ts';
 
 const rows: Row[] = [
   { '.id': '*1', name: 'ether1', type: 'ether', mtu: '1500', comment: 'WAN' },

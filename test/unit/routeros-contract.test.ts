@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectRouterFacts } from '../devices/routeros/collect.ts';
-import { startReplayServer, type ReplayServer } from './support/routeros/replay.ts';
-import { loadScenarios, scenarioOptions } from './support/routeros/scenarios.ts';
+import { collectRouterFacts } from '../../devices/routeros/collect.ts';
+import { startReplayServer, type ReplayServer } from '../support/routeros/replay.ts';
+import { loadScenarios, scenarioOptions } from '../support/routeros/scenarios.ts';
 
 // NAPALM-style contract: recorded router replies in (test/fixtures/routeros/recorded/<scenario>/replies.json),
 // typed facts out (expected.json). Re-record with `node test/support/routeros/scenarios.ts` when the

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testbedDirectories, type TestbedDirectory } from '../../scripts/testbed/seed-directory.ts';
-import { directoryAccountLifecycleProvider } from './directory-account-lifecycle.ts';
-import type { DirectoryConnectionInputs } from './directory-connection.ts';
-import { directoryPasswordPolicyProvider } from './directory-password-policy.ts';
-import { testbedInfo } from '../../test/support/testbed.ts';
+import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
+import { directoryAccountLifecycleProvider } from '../stacks/providers/directory-account-lifecycle.ts';
+import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
+import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-password-policy.ts';
+import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);

@@ -5,24 +5,24 @@
  * the demo policies other tests read; the domain head is only applied with the values it already holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirectoryWriter, type DirectoryWriter } from '../../devices/ldap/client.ts';
-import { childDn } from '../../devices/ldap/dn.ts';
-import type { PolicyValues } from '../../devices/ldap/policy.ts';
-import { psoContainer } from '../../devices/ldap/policy.ts';
-import { text } from '../../devices/ldap/values.ts';
+import { openDirectoryWriter, type DirectoryWriter } from '../devices/ldap/client.ts';
+import { childDn } from '../devices/ldap/dn.ts';
+import type { PolicyValues } from '../devices/ldap/policy.ts';
+import { psoContainer } from '../devices/ldap/policy.ts';
+import { text } from '../devices/ldap/values.ts';
 import {
   loadDemoDirectory,
   testbedDirectories,
   type TestbedDirectory,
-} from '../../scripts/testbed/seed-directory.ts';
-import type { DirectoryConnectionInputs } from './directory-connection.ts';
-import { directoryPasswordPolicyProvider as provider } from './directory-password-policy.ts';
+} from '../scripts/testbed/seed-directory.ts';
+import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
+import { directoryPasswordPolicyProvider as provider } from '../stacks/providers/directory-password-policy.ts';
 import {
   changedFields,
   type PasswordPolicyInputs,
   type PasswordPolicyOutputs,
-} from './directory-policy-ops.ts';
-import { testbedInfo } from '../../test/support/testbed.ts';
+} from '../stacks/providers/directory-policy-ops.ts';
+import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);

@@ -4,14 +4,14 @@
  * never in the demo school's OUs that other tests read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirectoryWriter, type DirectoryWriter } from '../../devices/ldap/client.ts';
-import { childDn } from '../../devices/ldap/dn.ts';
-import { eq } from '../../devices/ldap/filter.ts';
-import { text } from '../../devices/ldap/values.ts';
-import { testbedDirectories, type TestbedDirectory } from '../../scripts/testbed/seed-directory.ts';
-import type { AccountLifecycleInputs, AccountLifecycleOutputs } from './directory-account-ops.ts';
-import { directoryAccountLifecycleProvider as provider } from './directory-account-lifecycle.ts';
-import { testbedInfo } from '../../test/support/testbed.ts';
+import { openDirectoryWriter, type DirectoryWriter } from '../devices/ldap/client.ts';
+import { childDn } from '../devices/ldap/dn.ts';
+import { eq } from '../devices/ldap/filter.ts';
+import { text } from '../devices/ldap/values.ts';
+import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
+import type { AccountLifecycleInputs, AccountLifecycleOutputs } from '../stacks/providers/directory-account-ops.ts';
+import { directoryAccountLifecycleProvider as provider } from '../stacks/providers/directory-account-lifecycle.ts';
+import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
