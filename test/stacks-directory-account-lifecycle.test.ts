@@ -9,7 +9,10 @@ import { childDn } from '../devices/ldap/dn.ts';
 import { eq } from '../devices/ldap/filter.ts';
 import { text } from '../devices/ldap/values.ts';
 import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
-import type { AccountLifecycleInputs, AccountLifecycleOutputs } from '../stacks/providers/directory-account-ops.ts';
+import type {
+  AccountLifecycleInputs,
+  AccountLifecycleOutputs,
+} from '../stacks/providers/directory-account-ops.ts';
 import { directoryAccountLifecycleProvider as provider } from '../stacks/providers/directory-account-lifecycle.ts';
 import { testbedInfo } from './support/testbed.ts';
 
