@@ -3,7 +3,7 @@
  * `schoolnet testbed up` does; one already up is reused), audits the demo school
  * (`inventory/schools/demo/school.yaml`) against it twice with a change in between (telnet disabled on
  * the router, so one finding resolves and the report shows a trend), keeps the run in `.schoolnet/results.db`, writes
- * the report to `.schoolnet/reports/demo/` (HTML when the reports module is built, JSON always) and
+ * the report to `.schoolnet/reports/demo/` (HTML, and the JSON result) and
  * prints where it is. Exit codes as `schoolnet audit`.
  */
 import { spawn } from 'node:child_process';
