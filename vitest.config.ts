@@ -20,6 +20,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
+          // Pure tests share no state (no mocks, no stubbed env), so the files share one module cache per
+          // worker: a third of the time. A test that needs isolation belongs under test/.
+          isolate: false,
           exclude: [...shared, 'test/*.test.ts', 'test/!(unit)/**'],
         },
       },
