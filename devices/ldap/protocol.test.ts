@@ -129,7 +129,7 @@ describe('the search-response decoder agrees with ldapts', () => {
           );
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
