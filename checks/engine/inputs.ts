@@ -19,6 +19,7 @@ import { loadWaivers } from '../../inventory/waivers.ts';
 import { loadCatalog, referencesFor } from '../catalog/catalog.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { allChecks } from '../registry.ts';
+import { severityRank } from '../severity.ts';
 import type { Check, Severity } from '../types.ts';
 import type { Collectors } from './collect.ts';
 import type { CatalogueView } from './evaluate.ts';
@@ -31,15 +32,13 @@ import type { EffectiveClause, EffectivePolicy } from './types.ts';
  */
 export const ALWAYS_ON_CONTROLS: ReadonlySet<string> = new Set(['GOV-POLICY-REVIEW', 'CFG-DRIFT']);
 
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-
 export function catalogueView(catalog: Catalog, standards: readonly FrameworkId[]): CatalogueView {
   return {
     severityOf(controls) {
       let best: Severity | undefined;
       for (const id of controls) {
         const s = catalog.controls.get(id)?.severity;
-        if (s !== undefined && (best === undefined || RANK[s] < RANK[best])) best = s;
+        if (s !== undefined && (best === undefined || severityRank(s) < severityRank(best))) best = s;
       }
       return best ?? 'medium';
     },
