@@ -21,8 +21,6 @@ export interface TestbedInfo {
   /** The run's private directory (removed by `down`). */
   dir: string;
   services: Partial<Record<TestbedService, ServiceInfo>>;
-  /** Services asked for but left out, with the reason (e.g. a part not built yet). */
-  skipped?: Partial<Record<TestbedService, string>>;
   /** Where each secret was written (`<dir>/secrets/<name>`), for `file:` references in declarations. */
   secrets?: Record<string, string>;
 }
