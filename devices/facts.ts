@@ -198,6 +198,9 @@ export interface DirectoryAccount {
   userAccountControl?: number;
   /** The acceptable-use agreement date attribute, where the school records one. */
   aupSigned?: string;
+  /** Extra attributes read because the declaration names them (the roster's MIS id attribute),
+   * by lower-case attribute name; absent when none was asked for. */
+  attributes?: Record<string, string[]>;
 }
 
 export interface DirectoryComputer {
@@ -252,7 +255,10 @@ export interface SchoolFacts {
 
 export interface RosterPerson {
   line: number;
+  /** The MIS id (lifecycle.roster.columns.misId); '' when the row has none. */
   id: string;
+  /** The account column (lifecycle.roster.columns.account), where one is mapped: uid or e-mail / UPN. */
+  account?: string;
   givenName: string;
   surname: string;
   role: string;
@@ -264,6 +270,8 @@ export interface RosterPerson {
 export interface RosterFacts {
   file: string;
   people: RosterPerson[];
+  /** Rows that could not be read, each as `file:line: message`; `people` holds the good rows. */
+  problems?: string[];
 }
 
 export interface AssetRecord {

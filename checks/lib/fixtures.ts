@@ -163,8 +163,9 @@ export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclar
       roster: {
         file: 'roster.csv',
         columns: {
-          id: 'UPN',
-          idKind: 'upn',
+          // The fixture school keeps its people's id in userPrincipalName: any attribute can be declared.
+          misId: 'Email',
+          directoryAttribute: 'userPrincipalName',
           givenName: 'Forename',
           surname: 'Surname',
           role: 'Role',
