@@ -251,12 +251,12 @@ describe('the Pulumi program under mocks', () => {
     const accounts = byType(ACCOUNT);
     const life = decl.lifecycle;
     const people = life ? (await rosterFacts(loaded)).people : [];
-    // Only a row with no id at all is left to the audit (the demo's deliberate nameless row).
-    const named = people.filter((p) => p.id.trim() !== '');
+    // Only a row with no account is left to the audit (the demo's deliberate row without one).
+    const named = people.filter((p) => (p.account ?? '').trim() !== '');
     expect(accounts).toHaveLength(named.length);
     const today = ukToday();
     for (const p of named) {
-      const username = life?.roster.columns.idKind === 'uid' ? p.id : p.id.split('@')[0]!;
+      const username = p.account!.split('@')[0]!;
       const a = accounts.find((x) => x.name === `${id}-directory-account-${username.toLowerCase()}`);
       expect(a?.inputs, `roster line ${p.line}`).toMatchObject({
         username,
