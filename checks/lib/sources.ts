@@ -83,7 +83,7 @@ export function rosterFacts(facts: SchoolFacts, ctx: CheckContext): Gate<RosterF
 /** One error per unreadable roster row (`file:line: message`). */
 export function rosterProblemResults(roster: RosterFacts): CheckResult[] {
   return (roster.problems ?? []).map((p) =>
-    error(`Roster row ${p} It was not checked: correct the MIS export and check again.`, {
+    error(`Roster row ${p}. It was not checked: correct the MIS export and check again.`, {
       source: 'roster',
       object: p.replace(/^(.*?:\d+):.*$/s, '$1'),
       expected: 'a readable row',
