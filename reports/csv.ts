@@ -62,5 +62,8 @@ export function escapeControls(s: string): string {
  */
 export function safeJson(value: unknown, indent = 2): string {
   // Not C0: the stringified text holds no raw C0 besides the indentation's own line breaks.
-  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, escapeOne);
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    escapeOne,
+  );
 }
