@@ -193,7 +193,7 @@ describe.each([
     await writeFile(roster, csv([HOSTILE_ROWS[6] as string[]]));
     const run = await cli([decl, '--roster', roster, '--as-of', '2026-09-01'], env);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('line 8 (Poppy Ashdown): unmatched: no account holds');
+    expect(run.stdout).toContain('line 2 (Poppy Ashdown): unmatched: no account holds');
   });
 
   it("reports every leaver on the demo school's own roster (exit 1: some are still enabled)", async () => {
@@ -304,7 +304,7 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
   });
 
   it('exits 2 and names the directory when it cannot be reached', async () => {
-    const decl = await declarationFor(d, 'down', { url: d.auditor.url.replace(/:\d+$/, ':1') });
+    const decl = await declarationFor(d, 'down', { url: d.auditor.url.replace(/:\d+$/, ':1') }, false);
     const run = await cli([decl, '--roster', join(DEMO, 'roster.csv')], env);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/E-REFUSED/);
@@ -312,7 +312,7 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
   });
 
   it('exits 2 when the directory rejects the password', async () => {
-    const decl = await declarationFor(d, 'auth');
+    const decl = await declarationFor(d, 'auth', {}, false);
     const run = await cli([decl, '--roster', join(DEMO, 'roster.csv')], {
       SCHOOLNET_TEST_DIRECTORY_PASSWORD: 'not-the-password-1A',
     });
