@@ -119,7 +119,10 @@ describe('parseRoster', () => {
   });
 
   it('names a mapped column missing from the header', () => {
-    const r = parseRoster('School Email,Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed\n', opts());
+    const r = parseRoster(
+      'School Email,Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed\n',
+      opts(),
+    );
     expect(r.problems).toEqual([
       {
         file: 'roster.csv',

@@ -88,15 +88,18 @@ export function parseRosterDate(raw: string, format: DateFormat): DateResult | {
 
 // ---------------------------------------------------------------- rows
 
-type Field = 'misId' | 'account' | 'givenName' | 'surname' | 'role' | 'leavingDate' | 'startDate' | 'aupSigned';
+type Field =
+  'misId' | 'account' | 'givenName' | 'surname' | 'role' | 'leavingDate' | 'startDate' | 'aupSigned';
 const REQUIRED: Field[] = ['givenName', 'surname', 'role', 'leavingDate'];
 const OPTIONAL: Field[] = ['misId', 'account', 'startDate', 'aupSigned'];
 const DATE_FIELDS = new Set<Field>(['leavingDate', 'startDate', 'aupSigned']);
 
 /** Control characters shown escaped in messages. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 function shown(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function norm(header: string): string {
@@ -288,7 +291,9 @@ export async function readRoster(
 }
 
 function rosterPath(loaded: LoadedSchool, lifecycle: Lifecycle): string {
-  return isAbsolute(lifecycle.roster.file) ? lifecycle.roster.file : resolve(loaded.dir, lifecycle.roster.file);
+  return isAbsolute(lifecycle.roster.file)
+    ? lifecycle.roster.file
+    : resolve(loaded.dir, lifecycle.roster.file);
 }
 
 /**

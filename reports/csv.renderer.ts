@@ -5,7 +5,6 @@
 import { toCsv } from './csv.ts';
 import type { FindingView, ReportModel } from './model.ts';
 
-
 export const CSV_COLUMNS = [
   'school',
   'run',

@@ -16,7 +16,12 @@ function judge(
   const expected = action === 'disable' ? 'disabled' : 'disabled and in the leavers OU';
   const actual = `${a.enabled ? 'enabled' : 'disabled'}, in ${a.ou} OU${a.lastLogon === undefined ? '' : `, last sign-in ${a.lastLogon.slice(0, 10)}`}`;
   const evidence = { source: device, object: a.username, expected, actual };
-  const by = l.matchedBy === 'name' ? ' (matched by name only)' : l.matchedBy === 'account' ? ' (matched by account name)' : '';
+  const by =
+    l.matchedBy === 'name'
+      ? ' (matched by name only)'
+      : l.matchedBy === 'account'
+        ? ' (matched by account name)'
+        : '';
   const who = `${a.username} (roster line ${l.line}, left ${l.leavingDate})${by}`;
   const personal = rolePersonal(l.role);
   switch (a.state) {

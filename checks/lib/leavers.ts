@@ -16,12 +16,7 @@ import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
 import { bareNameKey, nameKey, personKey } from './names.ts';
 
 export type LeaverState =
-  | 'unmatched'
-  | 'ambiguous'
-  | 'enabled'
-  | 'enabled-in-leavers-ou'
-  | 'logged-on-after-leaving'
-  | 'disabled';
+  'unmatched' | 'ambiguous' | 'enabled' | 'enabled-in-leavers-ou' | 'logged-on-after-leaving' | 'disabled';
 
 export type AccountState = 'enabled' | 'enabled-in-leavers-ou' | 'logged-on-after-leaving' | 'disabled';
 
@@ -94,9 +89,11 @@ export function matchKey(s: string): string {
 }
 
 /** Control characters (a NUL in an MIS export) shown escaped, so messages stay printable. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 function shown(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The values an account holds in a directory attribute (named case-insensitively). */
@@ -216,7 +213,8 @@ export function matchLeavers(
     if (hits.length === 0) continue;
     const by = byIdHits.length > 0 ? 'id' : 'account';
     const what = by === 'id' ? `${attr} ${shown(id)}` : `account ${shown(p.account ?? '')}`;
-    const sharers = by === 'id' ? (byId.get(matchKey(id)) ?? []) : (byAccount.get(matchKey(p.account ?? '')) ?? []);
+    const sharers =
+      by === 'id' ? (byId.get(matchKey(id)) ?? []) : (byAccount.get(matchKey(p.account ?? '')) ?? []);
     if (hits.length > 1)
       strong.set(p, {
         kind: 'ambiguous',
@@ -285,9 +283,7 @@ export function matchLeavers(
         const a = candidates[0] as DirectoryAccount;
         taken.add(a);
         const why =
-          id === ''
-            ? `the roster row has no MIS id`
-            : `no account holds ${attr} ${shown(p.id.trim())}`;
+          id === '' ? `the roster row has no MIS id` : `no account holds ${attr} ${shown(p.id.trim())}`;
         outcome.set(p, {
           kind: 'matched',
           by: 'name',

@@ -101,7 +101,9 @@ export function renderTable(r: LeaversReport): string {
   const notes = r.leavers.flatMap((l) => {
     const who = escapeControls(`line ${l.line} (${`${l.givenName} ${l.surname}`.trim() || l.id})`);
     return [
-      ...(l.reason ? [`${who}: ${l.state}: ${escapeControls(l.reason)} ${escapeControls(l.action ?? '')}`] : []),
+      ...(l.reason
+        ? [`${who}: ${l.state}: ${escapeControls(l.reason)} ${escapeControls(l.action ?? '')}`]
+        : []),
       ...l.warnings.map((w) => `${who}: ${escapeControls(w)}`),
     ];
   });

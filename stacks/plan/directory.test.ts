@@ -98,7 +98,13 @@ describe('accounts', () => {
       ldap,
       [
         person({ line: 2, account: 'ada.one', id: 'S-1001', leavingDate: '2026-07-22' }),
-        person({ line: 3, account: 'bea.two', leavingDate: '2026-07-23', role: 'Pupil', aupSigned: '2025-09-01' }),
+        person({
+          line: 3,
+          account: 'bea.two',
+          leavingDate: '2026-07-23',
+          role: 'Pupil',
+          aupSigned: '2025-09-01',
+        }),
       ],
       '2026-07-22',
       'roster.csv',
@@ -167,7 +173,12 @@ describe('accounts', () => {
         },
       },
     };
-    const d = planAccounts(declared, [person({ id: 'A1', account: 'ada.one@school.test' })], '2026-07-22', 'r.csv');
+    const d = planAccounts(
+      declared,
+      [person({ id: 'A1', account: 'ada.one@school.test' })],
+      '2026-07-22',
+      'r.csv',
+    );
     expect(d.accounts[0]).toMatchObject({ misId: 'A1', idAttribute: 'extensionAttribute1' });
   });
 });

@@ -116,7 +116,10 @@ export async function checkAccount(
     if (news.misId.trim() === '' || /[\u0000-\u001f\u007f]/.test(news.misId) || news.misId.length > 64)
       failures.push({ property: 'misId', reason: 'a non-empty id without control characters, up to 64' });
     if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(news.idAttribute ?? ''))
-      failures.push({ property: 'idAttribute', reason: `not an attribute name: ${JSON.stringify(news.idAttribute)}` });
+      failures.push({
+        property: 'idAttribute',
+        reason: `not an attribute name: ${JSON.stringify(news.idAttribute)}`,
+      });
   }
   if (news.aupSigned !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(news.aupSigned))
     failures.push({ property: 'aupSigned', reason: 'an ISO date (yyyy-mm-dd)' });
