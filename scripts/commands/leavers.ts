@@ -31,11 +31,13 @@ Mapping an MIS export (lifecycle.roster.columns; each value is a column header i
                       it when it creates or adopts an account
   account             optional: a column of usernames, e-mail addresses or userPrincipalNames
   givenName, surname, role, leavingDate (required), startDate, aupSigned (optional)
-At least one of misId and account. There are no built-in presets for SIMS, Arbor or Bromcom: their
-export column names are not publicly documented, so name the columns as they appear in your export.
-For example, a SIMS-style export with "Adno" and "Legal Surname":
-  columns: { misId: Adno, directoryAttribute: employeeNumber, givenName: Legal Forename,
-             surname: Legal Surname, role: Role, leavingDate: Date of Leaving }
+At least one of misId and account. There are no built-in presets for SIMS, Arbor or Bromcom: we found no
+public documentation of their export columns to cite, so name the columns as your export writes them.
+Examples (use your export's own headers):
+  pupils by Unique Pupil Number:  columns: { misId: UPN, givenName: Legal Forename, ... }
+  pupils by admission number:     columns: { misId: Adno, directoryAttribute: employeeNumber, ... }
+  staff by staff code:            columns: { misId: Staff Code, directoryAttribute: extensionAttribute1, ... }
+  account names only:             columns: { account: School Email, givenName: Forename, ... }
 
 Matching, per leaver: the MIS id in directoryAttribute, else the account column, else the name (Unicode
 NFKC, case folded, typographic and straight apostrophes, dashes and spaces the same, accents compared
