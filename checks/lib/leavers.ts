@@ -102,30 +102,36 @@ export function attributeValues(a: DirectoryAccount, attribute: string): string[
   const read = a.attributes?.[name];
   if (read !== undefined) return read;
   // Accounts read without the declared attribute list (tests, older stores): the typed fields.
-  const typed: Record<string, string | undefined> = {
-    employeeid: a.employeeId,
-    employeenumber: a.employeeId,
-    mail: a.mail,
-    userprincipalname: a.upn,
-    samaccountname: a.username,
-    uid: a.username,
-  };
-  const v = typed[name];
+  let v: string | undefined;
+  switch (name) {
+    case 'employeeid':
+    case 'employeenumber':
+      v = a.employeeId;
+      break;
+    case 'mail':
+      v = a.mail;
+      break;
+    case 'userprincipalname':
+      v = a.upn;
+      break;
+    case 'samaccountname':
+    case 'uid':
+      v = a.username;
+  }
   return v === undefined ? [] : [v];
 }
 
 /** Where else an id might sit, to tell the technician when the declared attribute is the wrong one. */
 function otherIdAttributes(a: DirectoryAccount, declared: string): [string, string][] {
   const out: [string, string][] = [];
-  const seen = new Set([declared.toLowerCase()]);
-  const add = (name: string, v: string | undefined) => {
-    if (v !== undefined && !seen.has(name.toLowerCase())) out.push([name, v]);
-  };
-  for (const [name, values] of Object.entries(a.attributes ?? {})) for (const v of values) add(name, v);
-  add('employeeID/employeeNumber', a.employeeId);
-  add('userPrincipalName', a.upn);
-  add('mail', a.mail);
-  add('username', a.username);
+  const skip = declared.toLowerCase();
+  for (const [name, values] of Object.entries(a.attributes ?? {}))
+    if (name !== skip) for (const v of values) out.push([name, v]);
+  if (a.employeeId !== undefined && skip !== 'employeeid' && skip !== 'employeenumber')
+    out.push(['employeeID/employeeNumber', a.employeeId]);
+  if (a.upn !== undefined && skip !== 'userprincipalname') out.push(['userPrincipalName', a.upn]);
+  if (a.mail !== undefined && skip !== 'mail') out.push(['mail', a.mail]);
+  if (skip !== 'samaccountname' && skip !== 'uid') out.push(['username', a.username]);
   return out;
 }
 
@@ -181,7 +187,6 @@ export function matchLeavers(
     if (p.id.trim() !== '') push(byId, matchKey(p.id), p);
     if (p.account !== undefined && p.account.trim() !== '') push(byAccount, matchKey(p.account), p);
   }
-  const leaverIds = new Set(leaving.filter((p) => p.id.trim() !== '').map((p) => matchKey(p.id)));
 
   // One pass over the accounts (tens of thousands); the roster side is indexed.
   const idHits = new Map<RosterPerson, DirectoryAccount[]>();
@@ -195,11 +200,6 @@ export function matchLeavers(
     if (ids.length > 0) idOf.set(a, ids);
     for (const v of ids) for (const p of byId.get(v) ?? []) push(idHits, p, a);
     for (const k of accountKeys(a)) for (const p of byAccount.get(k) ?? []) push(accountHits, p, a);
-    if (leaverIds.size > 0)
-      for (const [name, v] of otherIdAttributes(a, attr)) {
-        const k = matchKey(v);
-        if (leaverIds.has(k)) push(heldElsewhere, k, [name, a]);
-      }
   }
 
   // Strong matches (id, else account column) for every roster person; an account claimed twice is
@@ -303,6 +303,17 @@ export function matchLeavers(
       for (const a of candidates) if (others.length > 1 || candidates.length > 1) taken.add(a);
     }
   }
+
+  // Ids no account holds in the declared attribute: a second pass says where else they sit, if anywhere.
+  const missing = new Set(
+    leaving.filter((p) => !outcome.has(p) && p.id.trim() !== '').map((p) => matchKey(p.id)),
+  );
+  if (missing.size > 0)
+    for (const a of accounts)
+      for (const [name, v] of otherIdAttributes(a, attr)) {
+        const k = matchKey(v);
+        if (missing.has(k)) push(heldElsewhere, k, [name, a]);
+      }
 
   const grace = opts.graceDays ?? 0;
   const leavers: LeaverResult[] = [];

@@ -13,6 +13,7 @@ const APOSTROPHES = /[\u0027\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032\u201b]/g;
 const HYPHENS = /[\u002d\u2010\u2011\u2012\u2013\u2014\u2212\ufe63]/g;
 // Any run of white space, including no-break and zero-width spaces a spreadsheet leaves behind.
 const SPACES = /[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+/g;
+const ASCII = /^[\x20-\x7e]*$/;
 // Combining marks (after NFD): the accents removed for the second key.
 const MARKS = /\p{M}+/gu;
 
@@ -21,6 +22,8 @@ const MARKS = /\p{M}+/gu;
  * spaces each unified, trimmed. Marks are kept: Zoë and Zoe differ here.
  */
 export function nameKey(s: string): string {
+  // Printable ASCII (most names, and 50,000 accounts per check) needs no Unicode work.
+  if (ASCII.test(s)) return s.toLowerCase().replace(/`/g, "'").replace(/\s+/g, ' ').trim();
   return s
     .normalize('NFKC')
     .toUpperCase()
@@ -34,6 +37,7 @@ export function nameKey(s: string): string {
 
 /** The same key with diacritics removed: Maëlle = Maelle, Núñez = Nunez. */
 export function bareNameKey(s: string): string {
+  if (ASCII.test(s)) return nameKey(s);
   return nameKey(s).normalize('NFD').replace(MARKS, '').normalize('NFC');
 }
 
