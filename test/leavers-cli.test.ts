@@ -20,6 +20,10 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../scripts/testbed/seed-directory.ts';
+import leaversCheck from '../checks/accounts/directory-account-leavers-disabled.check.ts';
+import { collectSchool } from '../checks/engine/collect.ts';
+import { defaultCollectors } from '../checks/engine/inputs.ts';
+import { loadSchool } from '../inventory/load.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
@@ -170,7 +174,8 @@ describe.each([
     expect(out.leavers.map((l) => [l.line, l.state, l.matchedBy, l.accounts.map((a) => a.username)])).toEqual(
       EXPECTED,
     );
-    expect(out.failures).toBe(8);
+    // Maëlle (line 4) is disabled but not moved, and the demo school moves leavers: that fails too.
+    expect(out.failures).toBe(9);
     expect(out.problems).toHaveLength(1);
     const row = (line: number) => out.leavers.find((l) => l.line === line);
     expect(row(4)?.warnings).toEqual([
@@ -185,6 +190,57 @@ describe.each([
     expect(row(10)?.reason).toContain('*)(uid=*))(|(uid=*\\u0000');
     // eslint-disable-next-line no-control-regex
     expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
+  it('agrees row for row with the nightly audit (the engine reads the MIS id attribute too)', async () => {
+    const decl = await declarationFor(d, `${kind}-agree`);
+    const rosterFile = join(scratch, `${kind}-agree.csv`);
+    await writeFile(rosterFile, csv([...HOSTILE_ROWS, BAD_ROW]));
+    const run = await cli([decl, '--roster', rosterFile, '--as-of', '2026-09-01', '--format', 'json'], env);
+    const out = JSON.parse(run.stdout) as {
+      leavers: { line: number; state: string; withinGrace: boolean }[];
+    };
+    // The audit, as the scheduler runs it: the engine's collectors on the same declaration and roster.
+    const loaded = await loadSchool(decl);
+    loaded.decl.lifecycle!.roster.file = rosterFile;
+    const { facts } = await collectSchool(loaded, new Set(['directory', 'roster']), defaultCollectors, {
+      env: { ...process.env, ...env },
+    });
+    const findings = leaversCheck.evaluate(
+      facts,
+      { graceDays: null, action: null },
+      {
+        decl: loaded.decl,
+        now: '2026-09-01T12:00:00Z',
+      },
+    );
+    const audit = new Map<number, string>();
+    for (const f of findings) {
+      const m = /roster line (\d+)|^Roster line (\d+)/i.exec(f.reason);
+      if (m) audit.set(Number(m[1] ?? m[2]), f.status);
+    }
+    // Every leaver the command reports has one verdict in the audit, failing exactly when it fails.
+    const failing = new Set([
+      'enabled',
+      'enabled-in-leavers-ou',
+      'logged-on-after-leaving',
+      'unmatched',
+      'ambiguous',
+    ]);
+    expect(
+      Object.fromEntries(out.leavers.map((l) => [l.line, failing.has(l.state) ? 'fail' : 'pass'])),
+    ).toEqual(
+      Object.fromEntries(
+        [...audit]
+          .filter(([line]) => out.leavers.some((l) => l.line === line))
+          .map(([line, st]) => [line, st]),
+      ),
+    );
+    expect([...audit.keys()].sort((a, b) => a - b)).toEqual(out.leavers.map((l) => l.line));
+    // And the unreadable row is an error in the audit too, naming its line.
+    expect(findings.filter((f) => f.status === 'error').map((f) => f.evidence[0]?.object)).toEqual([
+      `${rosterFile}:15`,
+    ]);
   });
 
   it('exits 1, not 0, when the only leaver cannot be matched', async () => {
@@ -215,18 +271,24 @@ describe.each([
     });
   });
 
-  it('exits 0 only when every leaver was found and is disabled', async () => {
+  it('exits 0 only when every leaver was found, disabled and (as the school declares) moved', async () => {
     const decl = await declarationFor(d, `${kind}-clean`);
     const roster = join(scratch, `${kind}-clean.csv`);
-    await writeFile(
-      roster,
-      csv([HOSTILE_ROWS[2] as string[], HOSTILE_ROWS[4] as string[], HOSTILE_ROWS[5] as string[]]),
-    );
+    await writeFile(roster, csv([HOSTILE_ROWS[4] as string[], HOSTILE_ROWS[5] as string[]]));
     const run = await cli([decl, '--roster', roster, '--as-of', '2026-09-01', '--format', 'json'], env);
     expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout) as { failures: number; leavers: { state: string }[] };
+    const out = JSON.parse(run.stdout) as {
+      failures: number;
+      leavers: { state: string; matchedBy: string }[];
+    };
     expect(out.failures).toBe(0);
-    expect(out.leavers.map((l) => l.state)).toEqual(['disabled', 'disabled', 'disabled']);
+    expect(out.leavers.map((l) => [l.state, l.matchedBy])).toEqual([
+      ['disabled', 'id'],
+      ['disabled', 'name'],
+    ]);
+    // Disabled but left in Pupils, where the school moves leavers: exit 1.
+    await writeFile(roster, csv([HOSTILE_ROWS[2] as string[]]));
+    expect((await cli([decl, '--roster', roster, '--as-of', '2026-09-01'], env)).code).toBe(1);
   });
 });
 
@@ -248,7 +310,7 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
     // eslint-disable-next-line no-control-regex
     expect(table.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(table.stdout).toMatch(
-      /^11 leavers as of 2026-09-01 \(MIS id in employee(ID|Number)\): 3 disabled, 1 enabled, 1 enabled in the leavers OU, 1 logged on after leaving, 5 unmatched, 0 ambiguous; 8 need action\.$/m,
+      /^11 leavers as of 2026-09-01 \(MIS id in employee(ID|Number)\): 3 disabled, 1 enabled, 1 enabled in the leavers OU, 1 logged on after leaving, 5 unmatched, 0 ambiguous; 9 need action\.$/m,
     );
     const asCsv = await cli([decl, '--roster', roster, '--as-of', '2026-09-01', '--format', 'csv'], env);
     expect(asCsv.code).toBe(1);

@@ -88,6 +88,7 @@ const check: Check<Params> = {
       asOf: ctx.now.slice(0, 10),
       idAttribute: rosterIdAttribute(ctx.decl.lifecycle, ctx.decl.directory),
       graceDays: grace,
+      action,
     });
     const out: CheckResult[] = [];
     let withinGrace = 0;

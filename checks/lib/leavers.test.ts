@@ -304,6 +304,24 @@ describe('fail safe', () => {
     ]);
   });
 
+  it('where the school moves leavers, a disabled account left outside the leavers OU fails', () => {
+    const people = [leaver(2, 'P1', 'Ann', 'One'), leaver(3, 'P2', 'Bea', 'Two')];
+    const accs = [
+      account('ann', { employeeId: 'P1', enabled: false, ou: 'pupils' }),
+      account('bea', { employeeId: 'P2', enabled: false, ou: 'leavers' }),
+    ];
+    const moved = matchLeavers(people, accs, {
+      asOf: AS_OF,
+      idAttribute: 'employeeNumber',
+      action: 'disable-and-move',
+    });
+    expect(moved.leavers.map((l) => [l.line, l.state, l.failing])).toEqual([
+      [2, 'disabled', true],
+      [3, 'disabled', false],
+    ]);
+    expect(run(people, accs).failures).toBe(0); // disable only
+  });
+
   it('keeps recent leavers within the grace period out of the failures, but never an unmatched one', () => {
     const g = matchLeavers(roster, accounts, {
       asOf: '2026-07-25',

@@ -49,6 +49,8 @@ export interface LeaverResult {
   inLeaversOu: boolean;
   /** Left within the grace period: an enabled account is reported, but not (yet) a failure. */
   withinGrace: boolean;
+  /** Not proven switched off as the school declares (see `isFailing`). */
+  failing: boolean;
   /** Unmatched or ambiguous: why, in one sentence. */
   reason?: string;
   /** Unmatched or ambiguous: what the technician should do. */
@@ -62,6 +64,8 @@ export interface LeaversOptions {
   /** The directory attribute that holds the MIS id (employeeID, employeeNumber, or as declared). */
   idAttribute: string;
   graceDays?: number;
+  /** lifecycle.leavers.action: with disable-and-move, a disabled account outside the leavers OU fails. */
+  action?: 'disable' | 'disable-and-move';
 }
 
 export interface LeaversReport {
@@ -76,9 +80,24 @@ export interface LeaversReport {
 
 const FAILING = new Set<LeaverState>(['logged-on-after-leaving', 'enabled', 'enabled-in-leavers-ou']);
 
-export function isFailing(r: LeaverResult): boolean {
-  if (r.state === 'unmatched' || r.state === 'ambiguous') return true;
-  return FAILING.has(r.state) && !r.withinGrace;
+/**
+ * Unmatched or ambiguous (whatever the grace period), enabled or used after leaving (outside the grace
+ * period), or, where the school moves leavers, disabled but not moved (outside the grace period).
+ */
+export function isFailing(r: Pick<LeaverResult, 'failing'>): boolean {
+  return r.failing;
+}
+
+function failingState(
+  state: LeaverState,
+  withinGrace: boolean,
+  inLeaversOu: boolean,
+  action: LeaversOptions['action'],
+): boolean {
+  if (state === 'unmatched' || state === 'ambiguous') return true;
+  if (withinGrace) return false;
+  if (FAILING.has(state)) return true;
+  return action === 'disable-and-move' && !inLeaversOu;
 }
 
 /** Ids and account names: trimmed, case-insensitive, NFKC (a fullwidth digit is a digit). */
@@ -357,6 +376,7 @@ export function matchLeavers(
         matchedBy: 'none',
         accounts: o.candidates.map((a) => accountState(a, leavingDate)),
         inLeaversOu: false,
+        failing: true,
         reason: o.reason,
         action: o.action,
         warnings: [],
@@ -373,6 +393,7 @@ export function matchLeavers(
       matchedBy: o.by,
       accounts: [acc],
       inLeaversOu,
+      failing: failingState(acc.state, base.withinGrace, inLeaversOu, opts.action),
       warnings,
     });
   }

@@ -56,8 +56,9 @@ state } ], inLeaversOu, withinGrace, reason?, action?, warnings } ], counts, fai
 --format csv prints one row per leaver (cells that a spreadsheet would run as a formula are written as
 text). Table and JSON show control characters as \\uXXXX.
 
-Exit codes: 0 every leaver was found and is disabled; 1 a leaver's account is still enabled, was used
-after leaving, or could not be matched unambiguously; 2 the roster has rows that could not be read
+Exit codes: 0 every leaver was found and is disabled (and in the leavers OU where lifecycle.leavers.action
+is disable-and-move); 1 a leaver's account is still enabled, was used after leaving, was not moved, or
+could not be matched unambiguously; 2 the roster has rows that could not be read
 (each printed with its line; every other row is still checked and reported) or the directory could not
 be read; 3 usage or declaration error.
 
@@ -213,6 +214,7 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
     asOf,
     idAttribute,
     graceDays: lifecycle.leavers.graceDays,
+    action: lifecycle.leavers.action,
   });
   if (opts.format === 'json')
     process.stdout.write(
