@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
   loadDemoDirectory,
@@ -25,6 +25,10 @@ import { collectSchool } from '../checks/engine/collect.ts';
 import { defaultCollectors } from '../checks/engine/inputs.ts';
 import { loadSchool } from '../inventory/load.ts';
 import { testbedInfo } from './support/testbed.ts';
+
+// A case spawns the CLI (a Node start and a directory dump) up to three times: on a loaded machine
+// that outlasts the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
@@ -220,16 +224,7 @@ describe.each([
       if (m) audit.set(Number(m[1] ?? m[2]), f.status);
     }
     // Every leaver the command reports has one verdict in the audit, failing exactly when it fails.
-    const failing = new Set([
-      'enabled',
-      'enabled-in-leavers-ou',
-      'logged-on-after-leaving',
-      'unmatched',
-      'ambiguous',
-    ]);
-    expect(
-      Object.fromEntries(out.leavers.map((l) => [l.line, failing.has(l.state) ? 'fail' : 'pass'])),
-    ).toEqual(
+    expect(Object.fromEntries(out.leavers.map((l) => [l.line, l.failing ? 'fail' : 'pass']))).toEqual(
       Object.fromEntries(
         [...audit]
           .filter(([line]) => out.leavers.some((l) => l.line === line))
