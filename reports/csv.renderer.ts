@@ -2,7 +2,7 @@
  * One CSV row per finding, for spreadsheets, written by the shared formula-safe writer (./csv.ts), so
  * a hostile SSID cannot become `=HYPERLINK(...)` in someone's Excel.
  */
-import { toCsv } from './csv.ts';
+import { toCsv } from '../inventory/csv.ts';
 import type { FindingView, ReportModel } from './model.ts';
 
 export const CSV_COLUMNS = [

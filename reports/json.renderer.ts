@@ -1,5 +1,5 @@
 /** The report model as JSON, documented by `docs/report.schema.json` (a test validates real output). */
-import { safeJson } from './csv.ts';
+import { safeJson } from '../inventory/csv.ts';
 import type { ReportModel } from './model.ts';
 
 export function renderJson(m: ReportModel): string {

@@ -202,7 +202,7 @@ describe.each([
     await writeFile(rosterFile, csv([...HOSTILE_ROWS, BAD_ROW]));
     const run = await cli([decl, '--roster', rosterFile, '--as-of', '2026-09-01', '--format', 'json'], env);
     const out = JSON.parse(run.stdout) as {
-      leavers: { line: number; state: string; withinGrace: boolean }[];
+      leavers: { line: number; failing: boolean }[];
     };
     // The audit, as the scheduler runs it: the engine's collectors on the same declaration and roster.
     const loaded = await loadSchool(decl);

@@ -4,7 +4,8 @@
  * comes out looking safe unless exactly one account is theirs and it is switched off.
  */
 import { describe, expect, it } from 'vitest';
-import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
+import type { DirectoryAccount } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 import { isFailing, type LeaverState, type LeaversReport, matchLeavers } from './leavers.ts';
 import { bareNameKey, nameKey } from './names.ts';
 

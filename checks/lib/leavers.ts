@@ -12,7 +12,8 @@
  * with the candidates. A leaver who is `unmatched` or `ambiguous` fails, like an enabled one: nobody
  * leaves this function looking safe unless an account was found and is switched off.
  */
-import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
+import type { DirectoryAccount } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 import { bareNameKey, nameKey, personKey } from './names.ts';
 
 export type LeaverState =

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { readCell } from '../../reports/csv.ts';
+import { readCell } from '../csv.ts';
 
 export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */

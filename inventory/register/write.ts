@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
-import { toCsv as writeCsv } from '../../reports/csv.ts';
+import { toCsv as writeCsv } from '../csv.ts';
 import { kindOf } from './cells.ts';
 import { TABLES } from './columns.ts';
 import type { ColumnMapping, TableName } from './columns.ts';

@@ -11,7 +11,7 @@ import { isFailing, type LeaversReport, matchLeavers } from '../../checks/lib/le
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
 import { formatRosterProblem, parseRosterDate, readRoster } from '../../inventory/roster.ts';
 import { rosterIdAttribute } from '../../inventory/roster-id.ts';
-import { escapeControls, safeJson, toCsv } from '../../reports/csv.ts';
+import { escapeControls, safeJson, toCsv } from '../../inventory/csv.ts';
 import { secretResolver } from '../../inventory/secrets.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 
