@@ -215,6 +215,9 @@ export interface DirectoryAccount {
   userAccountControl?: number;
   /** The acceptable-use agreement date attribute, where the school records one. */
   aupSigned?: string;
+  /** Extra attributes read because the declaration names them (the roster's MIS id attribute),
+   * by lower-case attribute name; absent when none was asked for. */
+  attributes?: Record<string, string[]>;
 }
 
 export interface DirectoryComputer {

@@ -13,7 +13,7 @@ import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
 import { loadPolicy } from './clause-map.ts';
 import type { PolicyMap } from './clause-map.ts';
 import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
-import { RosterError, formatRosterProblem, rosterFacts } from '../../inventory/roster.ts';
+import { RosterError, auditRosterFacts, formatRosterProblem } from '../../inventory/roster.ts';
 import type { FrameworkId, LoadedSchool } from '../../inventory/types.ts';
 import { loadWaivers } from '../../inventory/waivers.ts';
 import { loadCatalog, referencesFor } from '../catalog/catalog.ts';
@@ -70,7 +70,7 @@ export const defaultCollectors: Collectors = {
   directory: collectDirectoryFacts,
   async roster(loaded) {
     try {
-      return await rosterFacts(loaded);
+      return await auditRosterFacts(loaded);
     } catch (e) {
       if (e instanceof RosterError)
         throw new DeviceError(
