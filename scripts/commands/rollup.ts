@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadCatalog } from '../../checks/catalog/catalog.ts';
-import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import {
   buildRollup,
@@ -48,7 +48,7 @@ export async function runRollupCommand(
 ): Promise<number> {
   let store: ResultsStore;
   try {
-    store = openStore(resolve(o.store ?? defaultStorePath()));
+    store = openStore(storeTarget(o.store));
   } catch (e) {
     io.err(`schoolnet rollup: ${(e as Error).message}`);
     return 3;
@@ -83,7 +83,7 @@ export function register(program: Command): void {
   program
     .command('rollup')
     .description("Every school's latest audit at a glance; controls failing most; stale or erroring audits.")
-    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--store <path>', storeHelp())
     .addOption(
       new Option('--format <format>', 'output format').choices(['html', 'json', 'table']).default('table'),
     )

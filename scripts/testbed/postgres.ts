@@ -214,7 +214,11 @@ hostssl all all ${this.host}/32 scram-sha-256
           await c.end();
         }
       },
-      { what: `postgres verified TLS login on ${this.host}:${this.port}`, daemon: this.#daemon, timeoutMs: 30_000 },
+      {
+        what: `postgres verified TLS login on ${this.host}:${this.port}`,
+        daemon: this.#daemon,
+        timeoutMs: 30_000,
+      },
     );
   }
 

@@ -28,11 +28,4 @@ export interface TestbedInfo {
 }
 
 export type TestbedService =
-  | 'samba'
-  | 'openldap'
-  | 'snmpd'
-  | 'snmpsim'
-  | 'sshd'
-  | 'radius'
-  | 'routeros'
-  | 'postgres';
+  'samba' | 'openldap' | 'snmpd' | 'snmpsim' | 'sshd' | 'radius' | 'routeros' | 'postgres';
