@@ -29,6 +29,9 @@ interface ScheduleCliOptions {
   schoolTimeout?: number;
   planNight?: string;
   tick?: number;
+  retryLimit?: number;
+  retryDelay?: number;
+  heartbeat?: number;
 }
 
 const wholeNumber = (v: string): number => {
@@ -171,6 +174,17 @@ export function register(program: Command): void {
       },
     )
     .option('--tick <seconds>', 'central planner: seconds between cron and supervision passes', atLeastOne)
+    .option(
+      '--retry-limit <n>',
+      'central planner: retries of a failed audit before the dead-letter queue',
+      wholeNumber,
+    )
+    .option('--retry-delay <seconds>', 'central planner: first retry delay (doubles each time)', atLeastOne)
+    .option(
+      '--heartbeat <seconds>',
+      'central planner: an agent silent this long (10 or more) has its audit retried elsewhere',
+      atLeastOne,
+    )
     .addHelpText(
       'after',
       '\nLogs: one JSON object per line on stdout (pino). Runs, their outcomes and deliveries are kept in the\n' +

@@ -12,7 +12,15 @@ export async function runPlanner(
   loaded: SchoolsDirResult,
   url: string,
   logger: Logger,
-  o: { planNight?: string; tick?: number; smtpCa?: string },
+  o: {
+    planNight?: string;
+    tick?: number;
+    smtpCa?: string;
+    retryLimit?: number;
+    retryDelay?: number;
+    heartbeat?: number;
+    schoolTimeout?: number;
+  },
 ): Promise<number> {
   const errorsCode = loaded.errors.length > 0 ? 3 : 0;
   let store;
@@ -30,6 +38,12 @@ export async function runPlanner(
       store,
       logger,
       ...(o.tick === undefined ? {} : { tickSeconds: o.tick }),
+      policy: {
+        ...(o.retryLimit === undefined ? {} : { retryLimit: o.retryLimit }),
+        ...(o.retryDelay === undefined ? {} : { retryDelay: o.retryDelay }),
+        ...(o.heartbeat === undefined ? {} : { heartbeatSeconds: Math.max(10, o.heartbeat) }),
+        ...(o.schoolTimeout === undefined ? {} : { expireInSeconds: o.schoolTimeout }),
+      },
       delivery: o.smtpCa === undefined ? {} : { smtpTls: { ca: o.smtpCa } },
     });
     await planner.start();

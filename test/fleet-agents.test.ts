@@ -1,0 +1,147 @@
+/**
+ * The central planner and site agents as real processes (`schoolnet schedule --store postgres://…`,
+ * `schoolnet agent --site …`) on the testbed's PostgreSQL, auditing schools whose routers are RouterOS
+ * test servers. What the queue holds is read from pg-boss's job table with our own SQL, and what was
+ * stored from the results tables, so no assertion rests on the planner's or agent's own account.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncPg } from '../checks/engine/pg-sync.ts';
+import { nightRunId } from '../checks/engine/run.ts';
+import { nightOf } from '../scripts/fleet/jobs.ts';
+import type { RouterEndpoint } from './support/bind-testbed.ts';
+import { startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
+import type { FleetSchool, Proc } from './support/fleet-harness.ts';
+import {
+  eventually,
+  freshDatabase,
+  jobs,
+  startCli,
+  stopCli,
+  writeFleetSchools,
+} from './support/fleet-harness.ts';
+import type { RouterOsServer } from './support/routeros/server.ts';
+
+const SCHOOLS: FleetSchool[] = [
+  { id: 'fleet-a1', site: 'site-a' },
+  { id: 'fleet-a2', site: 'site-a', missed: 'skip' },
+  { id: 'fleet-b1', site: 'site-b' },
+];
+
+let root: string;
+let admin: SyncPg;
+let baseUrl: string;
+let server: RouterOsServer;
+let router: RouterEndpoint;
+let envs: Record<string, NodeJS.ProcessEnv>;
+const procs: Proc[] = [];
+let dbCount = 0;
+
+beforeAll(async () => {
+  const info = testbedInfo();
+  const pg = info.services.postgres;
+  if (pg?.extra?.url === undefined) throw new Error('the testbed has no postgres');
+  baseUrl = pg.extra.url;
+  admin = new SyncPg({ connectionString: baseUrl });
+  root = mkdtempSync(join(tmpdir(), 'fleet-agents-'));
+  ({ server, endpoint: router } = await startSchoolRouter('demo'));
+  envs = await writeFleetSchools(root, info, SCHOOLS, router);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(procs.map((p) => stopCli(p, 5000)));
+  await server.close();
+  admin.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function database(): { url: string; db: SyncPg } {
+  const url = freshDatabase(admin, baseUrl, `fleet_${process.pid}_${++dbCount}`);
+  const db = new SyncPg({ connectionString: url });
+  return { url, db };
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const p = startCli(args, env);
+  procs.push(p);
+  return p;
+}
+
+const planner = (url: string, extra: string[] = []) =>
+  cli(['schedule', join(root, 'all', 'schools'), '--store', url, ...extra]);
+const agent = (url: string, site: string, extra: string[] = []) =>
+  cli(['agent', join(root, site, 'schools'), '--site', site, '--store', url, ...extra], envs[site]);
+
+function runsFor(db: SyncPg): { id: string; school: string; night: string; status: string }[] {
+  return db.query(
+    `SELECT id, school, night, status FROM schoolnet.runs WHERE night IS NOT NULL ORDER BY school, night`,
+  );
+}
+
+describe('central planner and site agents', () => {
+  it(
+    'keeps each site’s jobs to its own agents, and stores one run and queues one delivery per school-night',
+    { timeout: 120_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const night = '2026-12-01';
+        const plan = planner(url, ['--plan-night', night]);
+        expect((await plan.exited).code, plan.output()).toBe(0);
+        expect(jobs(db).map((j) => [j.name, j.school, j.state])).toEqual([
+          ['schoolnet.audit.site-a', 'fleet-a1', 'created'],
+          ['schoolnet.audit.site-a', 'fleet-a2', 'created'],
+          ['schoolnet.audit.site-b', 'fleet-b1', 'created'],
+        ]);
+        // Only site B's agent runs: it audits its school and never touches site A's jobs.
+        const b = agent(url, 'site-b');
+        await eventually(
+          () => jobs(db),
+          (js) => js.find((j) => j.school === 'fleet-b1')?.state === 'completed',
+        );
+        await new Promise((r) => setTimeout(r, 2500)); // several more polls by the site-B agent
+        expect(
+          jobs(db)
+            .filter((j) => j.school !== 'fleet-b1')
+            .map((j) => j.state),
+        ).toEqual(['created', 'created']);
+        // Site A's agent takes the rest.
+        const a = agent(url, 'site-a');
+        await eventually(
+          () => jobs(db),
+          (js) => js.every((j) => j.state === 'completed'),
+        );
+        expect(runsFor(db)).toEqual(
+          SCHOOLS.map((s) => ({ id: nightRunId(s.id, night), school: s.id, night, status: 'complete' })),
+        );
+        // Queued again (a second planner, a manual re-run): nothing new is queued or stored.
+        const again = planner(url, ['--plan-night', night]);
+        expect((await again.exited).code).toBe(0);
+        expect(jobs(db)).toHaveLength(3);
+        expect(jobs(db, 'schoolnet.deliver').map((j) => j.school)).toEqual([
+          'fleet-a1',
+          'fleet-a2',
+          'fleet-b1',
+        ]);
+        // Health for the roll-up: each agent's last beat, jobs done, version.
+        const health = db.query<{ site: string; jobs_done: number; version: string }>(
+          'SELECT site, jobs_done, version FROM schoolnet.agents ORDER BY site',
+        );
+        expect(health).toEqual([
+          { site: 'site-a', jobs_done: 2, version: expect.any(String) },
+          { site: 'site-b', jobs_done: 1, version: expect.any(String) },
+        ]);
+        await Promise.all([stopCli(a), stopCli(b)]);
+        expect(
+          db.query<{ state: string }>('SELECT DISTINCT state FROM schoolnet.agents').map((r) => r.state),
+        ).toEqual(['stopped']);
+      } finally {
+        db.close();
+      }
+    },
+  );
+});
+
+export { nightOf };
