@@ -24,10 +24,27 @@ import {
 } from './support/fleet-harness.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
 
+/**
+ * A daily time about 12 hours from now (London), so the "schedulers were down" test never runs inside
+ * the one-minute window in which an occurrence is simply due.
+ */
+function farCron(): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date());
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0);
+  const minute = Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
+  return `${minute} ${(hour + 12) % 24} * * *`;
+}
+const CRON = farCron();
+
 const SCHOOLS: FleetSchool[] = [
-  { id: 'fleet-a1', site: 'site-a' },
-  { id: 'fleet-a2', site: 'site-a', missed: 'skip' },
-  { id: 'fleet-b1', site: 'site-b' },
+  { id: 'fleet-a1', site: 'site-a', cron: CRON },
+  { id: 'fleet-a2', site: 'site-a', cron: CRON, missed: 'skip' },
+  { id: 'fleet-b1', site: 'site-b', cron: CRON },
 ];
 
 let root: string;
@@ -35,6 +52,8 @@ let admin: SyncPg;
 let baseUrl: string;
 let server: RouterOsServer;
 let router: RouterEndpoint;
+/** fleet-a1's own router (the SIGKILL test makes its next answer take 60 s: an audit to kill half-way). */
+let slow: { server: RouterOsServer; endpoint: RouterEndpoint };
 let envs: Record<string, NodeJS.ProcessEnv>;
 const procs: Proc[] = [];
 let dbCount = 0;
@@ -47,12 +66,14 @@ beforeAll(async () => {
   admin = new SyncPg({ connectionString: baseUrl });
   root = mkdtempSync(join(tmpdir(), 'fleet-agents-'));
   ({ server, endpoint: router } = await startSchoolRouter('demo'));
-  envs = await writeFleetSchools(root, info, SCHOOLS, router);
+  slow = await startSchoolRouter('demo');
+  envs = await writeFleetSchools(root, info, SCHOOLS, router, { 'fleet-a1': slow.endpoint });
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(procs.map((p) => stopCli(p, 5000)));
   await server.close();
+  await slow.server.close();
   admin.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -144,4 +165,85 @@ describe('central planner and site agents', () => {
   );
 });
 
-export { nightOf };
+describe('faults, each with nothing lost and nothing doubled', () => {
+  it(
+    'an agent killed with SIGKILL mid-audit: the job reruns on another agent and one run is stored',
+    { timeout: 150_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const night = '2026-12-02';
+        const fast = ['--tick', '1', '--heartbeat', '10', '--retry-delay', '1'];
+        const plan = planner(url, [...fast, '--plan-night', night]);
+        expect((await plan.exited).code, plan.output()).toBe(0);
+        const central = planner(url, fast); // supervises heartbeats
+        await central.waitFor(/planner running/);
+        slow.server.setFault({ kind: 'delay', ms: 60_000 }, { times: 1 });
+        const doomed = agent(url, 'site-a', ['--name', 'doomed']);
+        // fleet-a1's router holds its first answer: the audit is under way when the agent dies.
+        await eventually(
+          () => jobs(db),
+          (js) => js.find((j) => j.school === 'fleet-a1')?.state === 'active',
+          60_000,
+        );
+        await doomed.waitFor(/"school":"fleet-a1".*audit starting/);
+        doomed.child.kill('SIGKILL');
+        await doomed.exited;
+        const rescuer = agent(url, 'site-a', ['--name', 'rescuer']);
+        const done = await eventually(
+          () => jobs(db).filter((j) => j.name === 'schoolnet.audit.site-a'),
+          (js) => js.every((j) => j.state === 'completed'),
+          90_000,
+        );
+        expect(done.find((j) => j.school === 'fleet-a1')?.retryCount).toBeGreaterThanOrEqual(1);
+        expect(rescuer.output()).toMatch(/"school":"fleet-a1".*audit finished/);
+        // The killed attempt's run row was taken over: one run for the school-night, complete.
+        expect(runsFor(db).filter((r) => r.school === 'fleet-a1')).toEqual([
+          { id: nightRunId('fleet-a1', night), school: 'fleet-a1', night, status: 'complete' },
+        ]);
+        expect(jobs(db, 'schoolnet.deliver').filter((j) => j.school === 'fleet-a1')).toHaveLength(1);
+        await Promise.all([stopCli(rescuer), stopCli(central)]);
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  it(
+    'two schedulers after a downtime past the due time: one catch-up job per school as declared, none doubled',
+    { timeout: 120_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const first = planner(url, ['--tick', '1']);
+        await first.waitFor(/planner running/);
+        await stopCli(first);
+        expect(jobs(db)).toEqual([]);
+        // Every planner was down for three days: pg-boss's record of its last cron pass (and of when
+        // the schedules were made) moves back, which is what a real outage leaves in the database.
+        db.query(`UPDATE pgboss.version SET cron_on = now() - interval '3 days'`);
+        db.query(`UPDATE pgboss.schedule SET created_on = now() - interval '3 days'`);
+        const both = [planner(url, ['--tick', '1']), planner(url, ['--tick', '1'])];
+        await Promise.all(both.map((p) => p.waitFor(/planner running/)));
+        const expected = nightOf(CRON, 'Europe/London', new Date());
+        await eventually(
+          () => jobs(db),
+          (js) => js.length >= 2,
+          30_000,
+        );
+        await new Promise((r) => setTimeout(r, 4000)); // several more cron passes by both planners
+        // `missed: once` (the default) catches up the most recent missed night; `skip` waits.
+        expect(jobs(db).map((j) => [j.school, j.night])).toEqual([
+          ['fleet-a1', expected],
+          ['fleet-b1', expected],
+        ]);
+        expect(
+          db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'schoolnet.plan'`),
+        ).toEqual([{ n: 2 }]);
+        await Promise.all(both.map((p) => stopCli(p)));
+      } finally {
+        db.close();
+      }
+    },
+  );
+});

@@ -46,7 +46,7 @@ export async function runPlanner(
       },
       delivery: o.smtpCa === undefined ? {} : { smtpTls: { ca: o.smtpCa } },
     });
-    await planner.start();
+    await planner.start({ workers: o.planNight === undefined });
   } catch (e) {
     logger.fatal({ store: redactPgUrl(url), error: (e as Error).message }, 'cannot start the planner');
     store.close();
@@ -55,7 +55,7 @@ export async function runPlanner(
   if (o.planNight !== undefined) {
     const queued = await planner.planNight(o.planNight);
     logger.info({ night: o.planNight, queued, schools: loaded.schools.length }, 'night queued');
-    await planner.stop();
+    await planner.stop(1000);
     store.close();
     return errorsCode;
   }

@@ -103,7 +103,7 @@ export class Planner {
   }
 
   /** Installs pg-boss (if needed), the queues and every school's schedule; records school sites. */
-  async start(): Promise<void> {
+  async start(opts: { workers?: boolean } = {}): Promise<void> {
     await this.boss.start();
     const p = this.#policy;
     await this.#ensureQueue(DEAD_QUEUE, { retentionSeconds: 30 * 86_400 });
@@ -132,6 +132,7 @@ export class Planner {
     }
     for (const sch of await this.boss.getSchedules(PLAN_QUEUE))
       if (!wanted.has(sch.key)) await this.boss.unschedule(PLAN_QUEUE, sch.key);
+    if (opts.workers === false) return;
     await this.boss.work<PlanJob>(
       PLAN_QUEUE,
       { includeMetadata: true, batchSize: 50, pollingIntervalSeconds: 1 },
@@ -231,8 +232,8 @@ export class Planner {
     this.#o.logger.error({ school: j.data.school, night: j.data.night }, 'audit dead-lettered');
   }
 
-  async stop(): Promise<void> {
-    await this.boss.stop({ graceful: true, timeout: 10_000 });
+  async stop(graceMs = 10_000): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: graceMs });
     this.records.close();
   }
 }

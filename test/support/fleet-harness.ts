@@ -30,6 +30,8 @@ export async function writeFleetSchools(
   info: TestbedInfo,
   schools: FleetSchool[],
   router: RouterEndpoint,
+  /** A router of its own for some schools (e.g. one with a fault). */
+  routers: Record<string, RouterEndpoint> = {},
 ): Promise<Record<string, NodeJS.ProcessEnv>> {
   const template = await loadSchool(join(SCHOOLS_DIR, 'croft-prep', 'school.yaml'));
   const envs: Record<string, NodeJS.ProcessEnv> = {};
@@ -49,7 +51,7 @@ export async function writeFleetSchools(
       ...(s.missed === undefined ? {} : { missed: s.missed }),
     };
     const bound = await bindToTestbed(loaded, info, {
-      routers: router,
+      routers: routers[s.id] ?? router,
       envPrefix: `SNFLEET_${s.id.replace(/-/g, '_')}`,
     });
     for (const where of [join(root, 'all'), join(root, s.site)]) {
@@ -97,7 +99,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): Proc {
     child,
     output: () => out,
     exited,
-    async waitFor(re, timeoutMs = 30_000) {
+    async waitFor(re, timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs;
       while (!re.test(out)) {
         if (child.exitCode !== null) throw new Error(`process exited before ${re}:\n${out}`);
@@ -142,7 +144,7 @@ export function jobs(db: SyncPg, queuePrefix = 'schoolnet.audit.'): JobRow[] {
 }
 
 /** Polls until `test` holds (or throws with the last value after `timeoutMs`). */
-export async function eventually<T>(read: () => T, test: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(read: () => T, test: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let v = read();
   while (!test(v)) {
