@@ -4,7 +4,7 @@
  * test servers. What the queue holds is read from pg-boss's job table with our own SQL, and what was
  * stored from the results tables, so no assertion rests on the planner's or agent's own account.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
