@@ -210,6 +210,45 @@ describe('faults, each with nothing lost and nothing doubled', () => {
   );
 
   it(
+    'an audit that fails every retry goes to the dead-letter queue, and the roll-up reports it',
+    { timeout: 120_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const night = '2026-12-03';
+        const opts = ['--tick', '1', '--retry-limit', '1', '--retry-delay', '1'];
+        const plan = planner(url, [...opts, '--plan-night', night]);
+        expect((await plan.exited).code, plan.output()).toBe(0);
+        const central = planner(url, opts);
+        await central.waitFor(/planner running/);
+        // Site B's agent has no declaration for fleet-b1 in its folder: every attempt fails.
+        const empty = join(root, 'empty-site-b');
+        mkdirSync(empty, { recursive: true });
+        const b = cli(['agent', empty, '--site', 'site-b', '--store', url], envs['site-b']);
+        await eventually(
+          () => db.query(`SELECT 1 FROM schoolnet.scheduled_runs WHERE outcome = 'dead-letter'`),
+          (rows) => rows.length === 1,
+          90_000,
+        );
+        expect(jobs(db).find((j) => j.school === 'fleet-b1')).toMatchObject({
+          state: 'failed',
+          retryCount: 1,
+        });
+        const rollup = cli(['rollup', '--store', url]);
+        const { code } = await rollup.exited;
+        expect(code).toBe(2);
+        expect(rollup.output()).toMatch(
+          /Dead letters \(audits that failed every retry\): 1\n {2}fleet-b1 night 2026-12-03: failed every attempt/,
+        );
+        expect(runsFor(db)).toEqual([]);
+        await Promise.all([stopCli(b), stopCli(central)]);
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  it(
     'two schedulers after a downtime past the due time: one catch-up job per school as declared, none doubled',
     { timeout: 120_000 },
     async () => {
