@@ -16,6 +16,7 @@ import { register as schedule } from './commands/schedule.ts';
 import { register as drift } from './commands/drift.ts';
 import { register as inventory } from './commands/inventory.ts';
 import { register as agent } from './commands/agent.ts';
+import { register as db } from './commands/db.ts';
 
 export const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     drift,
     inventory,
     agent,
+    db,
   ])
     reg(program);
   return program;
