@@ -68,6 +68,8 @@ export function rolesSql(sites: readonly string[], bossSchema = 'pgboss'): strin
       `ALTER DEFAULT PRIVILEGES IN SCHEMA ${bossSchema} GRANT SELECT, INSERT, UPDATE ON TABLES TO ${role}`,
       `GRANT USAGE ON SCHEMA ${bossSchema} TO ${role}`,
       `GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${bossSchema} TO ${role}`,
+      // pg-boss registers each running instance and removes it (and stale ones) again.
+      `GRANT DELETE ON ${bossSchema}.instance TO ${role}`,
       `GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${bossSchema} TO ${role}`,
       `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${bossSchema} TO ${role}`,
       `GRANT SELECT ON ${S}.school_sites, ${S}.schema_version TO ${role}`,
