@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncPg } from '../checks/engine/pg-sync.ts';
 import { nightRunId } from '../checks/engine/run.ts';
 import { nightOf } from '../scripts/fleet/jobs.ts';
+import { freePort } from '../scripts/testbed/ports.ts';
+import { PostgresCluster } from '../scripts/testbed/postgres.ts';
+import { randomSecret } from '../scripts/testbed/secrets.ts';
+import { createCa } from '../scripts/testbed/tls.ts';
 import type { RouterEndpoint } from './support/bind-testbed.ts';
 import { startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
 import type { FleetSchool, Proc } from './support/fleet-harness.ts';
@@ -247,6 +251,56 @@ describe('faults, each with nothing lost and nothing doubled', () => {
       }
     },
   );
+
+  it('PostgreSQL restarted mid-night: every job completes, one run each', { timeout: 180_000 }, async () => {
+    // A private cluster: restarting the testbed's would disturb other test files.
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-pg-'));
+    const cluster = new PostgresCluster({
+      dir: join(dir, 'pg'),
+      port: await freePort('127.0.0.1'),
+      password: randomSecret(),
+      ca: await createCa(join(dir, 'ca')),
+    });
+    await cluster.init();
+    await cluster.start();
+    const url = cluster.url;
+    const db = new SyncPg({ connectionString: url }, { reconnectMs: 60_000 });
+    try {
+      const night = '2026-12-07';
+      const opts = ['--tick', '1', '--heartbeat', '10', '--retry-delay', '1'];
+      const plan = planner(url, [...opts, '--plan-night', night]);
+      expect((await plan.exited).code, plan.output()).toBe(0);
+      const central = planner(url, opts);
+      await central.waitFor(/planner running/);
+      // Each router answers slowly for a while, so audits are in flight when the server goes away.
+      server.setFault({ kind: 'delay', ms: 4000 }, { times: 4 });
+      slow.server.setFault({ kind: 'delay', ms: 4000 }, { times: 2 });
+      const a = agent(url, 'site-a');
+      const b = agent(url, 'site-b');
+      await eventually(
+        () => jobs(db),
+        (js) => js.some((j) => j.state === 'active'),
+        90_000,
+      );
+      await cluster.stop();
+      await new Promise((r) => setTimeout(r, 2000));
+      await cluster.start();
+      await eventually(
+        () => jobs(db),
+        (js) => js.length === 3 && js.every((j) => j.state === 'completed'),
+        150_000,
+      );
+      expect(runsFor(db)).toEqual(
+        SCHOOLS.map((s) => ({ id: nightRunId(s.id, night), school: s.id, night, status: 'complete' })),
+      );
+      expect(jobs(db, 'schoolnet.deliver')).toHaveLength(3);
+      await Promise.all([stopCli(a), stopCli(b), stopCli(central)]);
+    } finally {
+      db.close();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it(
     'two schedulers after a downtime past the due time: one catch-up job per school as declared, none doubled',
