@@ -4,7 +4,7 @@
  * test servers. What the queue holds is read from pg-boss's job table with our own SQL, and what was
  * stored from the results tables, so no assertion rests on the planner's or agent's own account.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +255,7 @@ describe('faults, each with nothing lost and nothing doubled', () => {
   it('PostgreSQL restarted mid-night: every job completes, one run each', { timeout: 180_000 }, async () => {
     // A private cluster: restarting the testbed's would disturb other test files.
     const dir = mkdtempSync(join(tmpdir(), 'fleet-pg-'));
+    chmodSync(dir, 0o755); // the cluster runs as the postgres user, which must reach its folder
     const cluster = new PostgresCluster({
       dir: join(dir, 'pg'),
       port: await freePort('127.0.0.1'),
