@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME...]`: the performance benchmarks the issues name, each compared in the same run
- * with the tool users would otherwise use. Names: routeros, snmp, directory, audit, report, fleet.
+ * with the tool users would otherwise use. Names: routeros, snmp, directory, audit, report, fleet, agents.
  * Benchmarks print figures; they are not tests and never fail a build on speed.
  */
 const benches: Record<string, () => Promise<void>> = {
@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   audit: async () => (await import('./audit.ts')).main(),
   report: async () => (await import('./report.ts')).main(),
   fleet: async () => (await import('./fleet.ts')).main(),
+  agents: async () => (await import('./agents.ts')).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
