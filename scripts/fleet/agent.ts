@@ -40,7 +40,7 @@ export interface AgentOptions {
   audit?: Omit<FleetOptions, 'store' | 'onDone' | 'onStart' | 'night'>;
   /** How often health is written (default 5 s). */
   healthEveryMs?: number;
-  /** Seconds between job polls when no NOTIFY arrives (default 2). */
+  /** Seconds between job polls of an idle worker (default 1). */
   pollSeconds?: number;
 }
 
@@ -94,7 +94,10 @@ export class Agent {
       queue,
       {
         localConcurrency: this.#o.concurrency ?? 2,
-        pollingIntervalSeconds: this.#o.pollSeconds ?? 2,
+        // A worker that has just finished a job fetches the next one at once (pg-boss skips the delay
+        // when the job took longer than the interval); NOTIFY wakes idle workers for new jobs.
+        pollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+        notifyPollingIntervalSeconds: this.#o.pollSeconds ?? 1,
         ...(this.#o.siteCap === undefined ? {} : { groupConcurrency: this.#o.siteCap }),
       },
       async ([job]: Job<AuditJob>[]) => {
