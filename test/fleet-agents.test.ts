@@ -108,7 +108,7 @@ function runsFor(db: SyncPg): { id: string; school: string; night: string; statu
 describe('central planner and site agents', () => {
   it(
     'keeps each site’s jobs to its own agents, and stores one run and queues one delivery per school-night',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const { url, db } = database();
       try {
@@ -172,7 +172,7 @@ describe('central planner and site agents', () => {
 describe('faults, each with nothing lost and nothing doubled', () => {
   it(
     'an agent killed with SIGKILL mid-audit: the job reruns on another agent and one run is stored',
-    { timeout: 150_000 },
+    { timeout: 240_000 },
     async () => {
       const { url, db } = database();
       try {
@@ -215,7 +215,7 @@ describe('faults, each with nothing lost and nothing doubled', () => {
 
   it(
     'an audit that fails every retry goes to the dead-letter queue, and the roll-up reports it',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const { url, db } = database();
       try {
@@ -252,7 +252,7 @@ describe('faults, each with nothing lost and nothing doubled', () => {
     },
   );
 
-  it('PostgreSQL restarted mid-night: every job completes, one run each', { timeout: 180_000 }, async () => {
+  it('PostgreSQL restarted mid-night: every job completes, one run each', { timeout: 240_000 }, async () => {
     // A private cluster: restarting the testbed's would disturb other test files.
     const dir = mkdtempSync(join(tmpdir(), 'fleet-pg-'));
     chmodSync(dir, 0o755); // the cluster runs as the postgres user, which must reach its folder
@@ -305,7 +305,7 @@ describe('faults, each with nothing lost and nothing doubled', () => {
 
   it(
     'two schedulers after a downtime past the due time: one catch-up job per school as declared, none doubled',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const { url, db } = database();
       try {

@@ -144,7 +144,7 @@ describe('least-privilege roles', () => {
 
   it(
     'a site agent logged in with only its site’s role does its whole job',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const agentUrl = as('agent_a_login', 'agent-a-pw');
       const a = startCli(
