@@ -47,6 +47,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       inventory: O,
       schedule: O,
       delivery: O,
+      site: O,
     } satisfies KeySpec<T.SchoolDeclaration>,
   ],
   [
@@ -203,7 +204,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
     '/$defs/device/properties/credentials',
     { user: R, password: O, privateKey: O } satisfies KeySpec<Def<T.Device['credentials']>>,
   ],
-  ['/$defs/schedule', { cron: R, timezone: R } satisfies KeySpec<T.Schedule>],
+  ['/$defs/schedule', { cron: R, timezone: R, missed: O } satisfies KeySpec<T.Schedule>],
   ['/$defs/delivery', { email: O, webhook: O } satisfies KeySpec<T.Delivery>],
   [
     '/$defs/delivery/properties/email',

@@ -223,6 +223,12 @@ export interface Device {
 export interface Schedule {
   cron: string;
   timezone: string;
+  /**
+   * Central planner (PostgreSQL): when every planner was down at the due time, `once` runs one
+   * catch-up audit for the most recent missed night when a planner is back; `skip` waits for the next
+   * night. Default `once`.
+   */
+  missed?: 'once' | 'skip';
 }
 
 export interface Delivery {
@@ -263,6 +269,11 @@ export interface SchoolDeclaration {
   inventory?: InventoryDecl;
   schedule?: Schedule;
   delivery?: Delivery;
+  /**
+   * Where this school is audited from: the queue of the site agent inside (or near) its network
+   * (`schoolnet agent --site <site>`). Default `central`.
+   */
+  site?: string;
 }
 
 /** A declaration with where it came from, as the loader hands it out. */

@@ -25,4 +25,5 @@ export interface TestbedInfo {
   secrets?: Record<string, string>;
 }
 
-export type TestbedService = 'samba' | 'openldap' | 'snmpd' | 'snmpsim' | 'sshd' | 'radius' | 'routeros';
+export type TestbedService =
+  'samba' | 'openldap' | 'snmpd' | 'snmpsim' | 'sshd' | 'radius' | 'routeros' | 'postgres';
