@@ -111,7 +111,7 @@ function ldif(list: Person[], password: string): string {
 /** A 2,000-row MIS export: half leavers (most with accounts), half current, mixed date formats. */
 function roster(list: Person[], wanted = 2000): string {
   const rows = Math.min(wanted, list.length);
-  const lines = ['UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
+  const lines = ['School Email,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
   const step = Math.max(1, Math.floor(list.length / rows));
   for (let i = 0; i < rows; i++) {
     // Distinct people: the small offset only where the step leaves room for it.
@@ -306,8 +306,7 @@ function line(label: string, t: Timed): number {
 }
 
 const ROSTER_COLUMNS: Lifecycle['roster']['columns'] = {
-  id: 'UPN',
-  idKind: 'upn',
+  account: 'School Email',
   givenName: 'Legal Forename',
   surname: 'Legal Surname',
   role: 'Role',
@@ -321,13 +320,14 @@ function leaversCheck(
   dir: Directory,
   opts: Parameters<typeof collectDirectoryAccounts>[1],
   rosterFile: string,
+  idAttribute: string,
 ) {
   const lifecycle: Lifecycle['roster'] = { file: rosterFile, columns: ROSTER_COLUMNS, dateFormat: 'auto' };
   return async () => {
     const r = await readRoster(rosterFile, lifecycle);
     if (r.problems.length > 0) throw new Error(`bench roster has problems: ${r.problems[0]?.message}`);
     const accounts = await collectDirectoryAccounts(dir, opts);
-    return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idKind: 'upn' });
+    return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idAttribute });
   };
 }
 
@@ -409,11 +409,11 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
 
     const rosterFile = join(s.dir, 'roster.csv');
     await writeFile(rosterFile, roster(people(users)));
-    const leavers = leaversCheck(dir, opts, rosterFile);
+    const leavers = leaversCheck(dir, opts, rosterFile, 'employeeNumber');
     console.log(
       await leavers().then(
         (r) =>
-          `leavers: ${r.leavers.length} leavers on a 2,000-row roster; ${r.failures} still enabled, ${r.counts['not-found']} not found`,
+          `leavers: ${r.leavers.length} leavers on a 2,000-row roster; ${r.failures} still enabled, ${r.counts.unmatched} unmatched, ${r.counts.ambiguous} ambiguous`,
       ),
     );
     const leanAttrs = userAttrs.filter((x) => x !== 'memberOf');
@@ -548,11 +548,11 @@ export async function benchSamba(users = 5_000): Promise<{ factsRatio: number; l
     );
     const rosterFile = join(scratch, 'roster.csv');
     await writeFile(rosterFile, roster(list));
-    const leavers = leaversCheck(dir, opts, rosterFile);
+    const leavers = leaversCheck(dir, opts, rosterFile, 'employeeID');
     console.log(
       await leavers().then(
         (r) =>
-          `samba leavers: ${r.leavers.length} leavers; ${r.failures} still enabled, ${r.counts['not-found']} not found`,
+          `samba leavers: ${r.leavers.length} leavers; ${r.failures} still enabled, ${r.counts.unmatched} unmatched, ${r.counts.ambiguous} ambiguous`,
       ),
     );
     const b = await compare(leavers, () => ldapsearch(target, userFilter, AD_LEAVER_ATTRS));
