@@ -230,17 +230,15 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
     }),
   );
 
-  // Wi-Fi as the facts see it: by SSID, security normalised across both packages.
-  const legacy = (device.wifiPackage ?? 'wifi') === 'wireless';
+  // Wi-Fi as the facts see it: by SSID, security normalised across both packages. EAP methods are not
+  // compared: an access point passes EAP through to RADIUS (manual: WiFi), so they are not its setting.
   const wifiIntended: Objects = new Map(
     decl.wifi.map((s) => {
       const vlan = decl.networks.find((n) => n.name === s.network)?.vlan;
-      const eap = s.security.endsWith('-eap') ? (legacy ? ['passthrough'] : (s.eapMethods ?? ['peap'])) : [];
       return [
         s.ssid,
         {
           'authentication-types': WIFI_AUTH(s.security),
-          'eap-methods': eap.join(','),
           'management-protection': { required: 'required', optional: 'allowed', disabled: 'disabled' }[s.pmf],
           'vlan-id': String(vlan ?? ''),
           disabled: 'no',
@@ -257,7 +255,6 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
           w.ssid,
           {
             'authentication-types': w.authenticationTypes.join(','),
-            'eap-methods': w.eapMethods.join(','),
             'management-protection': w.managementProtection,
             'vlan-id': w.vlanId === undefined ? '' : String(w.vlanId),
             disabled: yes(w.disabled),

@@ -78,6 +78,11 @@ export function loadRouterFixture(fixture: RouterConfig | string): { config: Rou
 export async function startRouterOsServer(options: RouterOsServerOptions): Promise<RouterOsServer> {
   const { config, source } = loadRouterFixture(options.fixture);
   if (options.profile !== undefined) applyProfile(config, options.profile);
+  // The logins exist as /user rows too (as on a router), so their group's policies can be read.
+  const userRows = (config.menus['/user'] ??= []);
+  for (const u of options.users ?? DEFAULT_USERS)
+    if (!userRows.some((r) => r.name === u.name))
+      userRows.push({ name: u.name, group: u.group, disabled: 'false' });
   const model = new RouterModel(config, source, {
     ...(options.managementPath === undefined ? {} : { managementPath: options.managementPath }),
   });
