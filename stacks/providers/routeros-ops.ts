@@ -249,7 +249,10 @@ export function undoAdd(menu: string, key: Record<string, string>): string {
   return `${consolePath(menu)} remove [find where ${where}]`;
 }
 
-export class LockoutPrevented extends Error {}
+/** A guarded change that would have cut management, rolled back by the router (`name` survives module copies). */
+export class LockoutPrevented extends Error {
+  override name = 'LockoutPrevented';
+}
 
 /**
  * Commit-confirm with RouterOS's own scheduler (manual: Scheduler): before a change that may cut the

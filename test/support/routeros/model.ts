@@ -121,8 +121,12 @@ export class RouterModel implements CommandHandler {
         config.menus[menu] = [{ ...(spec.defaults ?? {}), ...(rows?.[0] ?? {}) }];
         continue;
       }
-      // `.id` first, as RouterOS prints it.
-      config.menus[menu] = (rows ?? []).map((row) => ({ '.id': row['.id'] ?? this.newId(), ...row }));
+      // `.id` first, as RouterOS prints it; every property RouterOS always has takes its default.
+      config.menus[menu] = (rows ?? []).map((row) => ({
+        '.id': row['.id'] ?? this.newId(),
+        ...(spec.kind === 'list' || spec.kind === 'ordered' ? (spec.defaults ?? {}) : {}),
+        ...row,
+      }));
     }
   }
 
