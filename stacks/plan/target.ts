@@ -39,6 +39,10 @@ export function routerTarget(device: Device): RouterTarget {
     throw new PlanError(
       `router ${label}: the ${board} does not run RouterOS ${declared}; it needs ${minimumVersion(board)} or later`,
     );
+  if (board === 'hap-ax3' && device.wifiPackage === 'wireless')
+    throw new PlanError(
+      `router ${label}: the hap-ax3's 802.11ax radios have no legacy wireless driver; declare wifiPackage: wifi`,
+    );
   return { version, board, wifi: wifiStack(version ?? CURRENT, board, device.wifiPackage), label };
 }
 

@@ -371,7 +371,7 @@ export function applyProfile(config: RouterConfig, p: RouterProfile): RouterConf
   const radio = radios(p);
   if (radio !== undefined) {
     const rows = (m[radio.menu] ??= []);
-    for (const r of radio.rows) if (!rows.some((x) => x.name === r.name)) rows.unshift(r);
+    rows.unshift(...radio.rows.filter((r) => !rows.some((x) => x.name === r.name)));
   }
   if (target === '/interface/wireless') {
     const profiles = (m['/interface/wireless/security-profiles'] ??= []);
