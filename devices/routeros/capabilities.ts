@@ -41,6 +41,12 @@ export function hasRadio(board: RouterOsBoard): boolean {
   return board === 'hap-ax3' || board === 'hap-ac2';
 }
 
+/** The Ethernet ports each board has (product pages; CHR: the five NICs the project's VMs get). */
+export function boardPorts(board: RouterOsBoard): string[] {
+  const ether = (n: number) => Array.from({ length: n }, (_, i) => `ether${i + 1}`);
+  return board === 'rb5009' ? [...ether(8), 'sfp-sfpplus1'] : ether(5);
+}
+
 /** Boards that only run RouterOS 7 (hAP ax^3 and RB5009 shipped with 7). */
 export function minimumVersion(board: RouterOsBoard): string {
   return board === 'hap-ax3' || board === 'rb5009' ? '7.1' : '6.0';

@@ -81,8 +81,10 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
         return [];
       throw e;
     });
-  const wifiWanted = device.wifiPackage !== 'wireless';
-  const wirelessWanted = device.wifiPackage !== 'wifi';
+  // Every Wi-Fi menu is asked whatever the declaration says: the router's version and board decide which
+  // one exists (a declared `wifi` router on 6.49 still serves its SSIDs from /interface/wireless).
+  const wifiWanted = true;
+  const wirelessWanted = true;
   const none = Promise.resolve<RouterOsRow[]>([]);
   const WIFI = ['name', 'disabled', 'configuration.ssid', 'security', 'datapath.vlan-id'];
   const WIFI_INLINE = [

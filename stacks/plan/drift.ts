@@ -262,8 +262,8 @@ export function routerDrift(decl: SchoolDeclaration, device: Device, facts: Rout
           },
         ]),
       ),
-      // A radio with no SSID configured is not an extra network.
-      extraMatters: (k) => k !== '',
+      // A radio with no SSID configured, or disabled (a factory radio), is not an extra network.
+      extraMatters: (k, actual) => k !== '' && actual.disabled !== 'yes',
     }),
   );
 

@@ -5,6 +5,7 @@
  */
 import {
   atLeast,
+  boardPorts,
   minimumVersion,
   parseRouterOsVersion,
   wifiStack,
@@ -12,6 +13,7 @@ import {
   type WifiStack,
 } from '../../devices/routeros/capabilities.ts';
 import type { Device } from '../../inventory/types.ts';
+import { routerPortName } from './names.ts';
 import { PlanError } from './types.ts';
 
 export interface RouterTarget {
@@ -39,6 +41,18 @@ export function routerTarget(device: Device): RouterTarget {
     throw new PlanError(
       `router ${label}: the ${board} does not run RouterOS ${declared}; it needs ${minimumVersion(board)} or later`,
     );
+  if (board !== undefined) {
+    const ports = boardPorts(board);
+    const named = [
+      ...(device.wan === undefined ? [] : [['wan', device.wan] as const]),
+      ...(device.ports ?? []).map((p, i) => [`ports[${i}]`, routerPortName(p.port)] as const),
+    ];
+    for (const [field, port] of named)
+      if (!ports.includes(port))
+        throw new PlanError(
+          `devices[${device.name}].${field}: router ${label} has no port ${port} (the ${board} has ${ports.join(', ')})`,
+        );
+  }
   if (board === 'hap-ax3' && device.wifiPackage === 'wireless')
     throw new PlanError(
       `router ${label}: the hap-ax3's 802.11ax radios have no legacy wireless driver; declare wifiPackage: wifi`,
