@@ -21,6 +21,8 @@ export type RouterOsBoard = (typeof ROUTEROS_BOARDS)[number];
 export interface RouterProfile {
   version: RouterOsVersionName;
   board: RouterOsBoard;
+  /** hAP ac^2 on 7.13+ with the legacy wireless package installed instead of wifi-qcom-ac. */
+  legacyWireless?: boolean;
 }
 
 /** The testbed's default: a current hAP ax^3, so the demo's /interface/wifi resources apply. */
@@ -137,7 +139,7 @@ export function wifiStack(p: RouterProfile): WifiStack {
   if (BOARDS[p.board].radios === 0) return 'none';
   if (p.board === 'hap-ax3') return versionAtLeast(v, '7.13') ? 'wifi-qcom' : 'wifiwave2';
   // hAP ac^2: wifi-qcom-ac exists from 7.13; before that only the legacy wireless package drives it.
-  return versionAtLeast(v, '7.13') ? 'wifi-qcom-ac' : 'wireless';
+  return versionAtLeast(v, '7.13') && p.legacyWireless !== true ? 'wifi-qcom-ac' : 'wireless';
 }
 
 /** The menu the stack's interfaces live in. */
