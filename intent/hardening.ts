@@ -4,7 +4,7 @@
  * declaration gives the router SNMPv3 (then one authPriv community, read-only), the default `public`
  * community disabled, and no default `admin` user.
  */
-import { SNMP_AUTH_PROTOCOLS, SNMP_PRIV_PROTOCOLS } from '../devices/routeros/capabilities.ts';
+import { SNMP_AUTH_PROTOCOLS, SNMP_PRIV_PROTOCOLS } from './routeros-capabilities.ts';
 import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { tag } from './names.ts';
 import { routerTarget } from './target.ts';

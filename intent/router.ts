@@ -1,7 +1,7 @@
 /** Everything one RouterOS router should hold, from the declaration: the planners put together. */
 import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { planAddressing } from './addressing.ts';
-import { neededPolicies } from '../devices/routeros/capabilities.ts';
+import { neededPolicies } from './routeros-capabilities.ts';
 import { bridgeMembers, planBridge, planBridgeFiltering } from './bridge.ts';
 import { planHardening } from './hardening.ts';
 import { PlanError, type RouterPlan } from './types.ts';

@@ -11,7 +11,7 @@ import {
   wifiStack,
   type RouterOsBoard,
   type WifiStack,
-} from '../devices/routeros/capabilities.ts';
+} from './routeros-capabilities.ts';
 import type { Device } from '../inventory/types.ts';
 import { routerPortName } from './names.ts';
 import { PlanError } from './types.ts';

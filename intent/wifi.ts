@@ -1,6 +1,6 @@
 /**
  * Wi-Fi: each SSID's security (WPA2/WPA3-Enterprise, or a PSK; PMF) and the SSID itself bound to its
- * network's VLAN, the way the router's Wi-Fi stack does it (devices/routeros/capabilities.ts):
+ * network's VLAN, the way the router's Wi-Fi stack does it (intent/routeros-capabilities.ts):
  * - `wifi` (7.13+, 802.11ax) and `wifiwave2` (7.1-7.12): a security profile + a virtual interface with
  *   `datapath.bridge` and `datapath.vlan-id`;
  * - `wifi-qcom-ac` (802.11ac on 7.13+): the datapath has no VLAN (manual: WiFi, "lost features"), so the

@@ -205,7 +205,7 @@ export interface Device {
   wifiPackage?: 'wifi' | 'wireless';
   /**
    * RouterOS: the version the router runs and its board, so the plan asks only for what it can do
-   * (devices/routeros/capabilities.ts). Unknown: planned for a current router; the providers still adapt.
+   * (intent/routeros-capabilities.ts). Unknown: planned for a current router; the providers still adapt.
    */
   routeros?: { version?: string; board?: 'hap-ax3' | 'hap-ac2' | 'rb5009' | 'chr' };
   /** RouterOS: bridge and uplink names. */

@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadSchool } from '../inventory/load.ts';
 import type { SchoolDeclaration } from '../inventory/types.ts';
-import { planRouter, routerDevices } from '../stacks/plan/router.ts';
+import { planRouter, routerDevices } from '../intent/router.ts';
 import { LockoutPrevented, type RouterConnection } from '../stacks/providers/routeros-ops.ts';
 import { applyPlan, reapply } from './support/routeros/apply.ts';
 import { blankProfile } from './support/routeros/profiles.ts';

@@ -18,7 +18,7 @@ import {
   atLeast,
   minimumVersion,
   type RouterOsBoard,
-} from '../../devices/routeros/capabilities.ts';
+} from '../../intent/routeros-capabilities.ts';
 import type { ServiceContext, StartedService } from './context.ts';
 import { tcpOpen } from './probes.ts';
 import { waitUntil } from './wait.ts';

@@ -10,11 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  atLeast,
   parseRouterOsVersion,
   securityProfileComment,
   serviceAddressProperty,
-} from '../../devices/routeros/capabilities.ts';
+} from '../../intent/routeros-capabilities.ts';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
 import { includesAll, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../../intent/values.ts';

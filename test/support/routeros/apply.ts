@@ -3,7 +3,7 @@
  * providers (check, create, diff, read, update, delete) in dependency order, without the engine: for the
  * tests that apply declarations to the RouterOS test server on every version and board.
  */
-import type { DesiredObject, RouterPlan } from '../../../stacks/plan/types.ts';
+import type { DesiredObject, RouterPlan } from '../../../intent/types.ts';
 import { routerOsFirewallProvider } from '../../../stacks/providers/routeros-firewall.dynamic.ts';
 import { routerOsObjectProvider } from '../../../stacks/providers/routeros-object.dynamic.ts';
 import type {
