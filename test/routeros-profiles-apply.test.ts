@@ -14,7 +14,7 @@ import { auditSchool } from '../checks/engine/index.ts';
 import { collectRouterFacts } from '../devices/routeros/collect.ts';
 import { loadSchool } from '../inventory/load.ts';
 import type { Device } from '../inventory/types.ts';
-import { routerDrift } from '../intent/drift.ts';
+import { routerDrift } from '../intent/drift/router.ts';
 import { planRouter, routerDevices } from '../intent/router.ts';
 import { PlanError } from '../intent/types.ts';
 import type { RouterConnection } from '../stacks/providers/routeros-ops.ts';
