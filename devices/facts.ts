@@ -49,6 +49,8 @@ export interface RouterFacts extends FactsOrigin {
   serial?: string;
   model?: string;
   firmware?: string;
+  /** False on CHR and x86, which have no /system/routerboard (so no serial, model or firmware). */
+  routerboard?: boolean;
   packages: { name: string; version: string; disabled: boolean }[];
   interfaces: { name: string; type: string; mac?: string; running: boolean; disabled: boolean }[];
   bridges: { name: string; vlanFiltering: boolean }[];

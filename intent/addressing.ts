@@ -20,6 +20,7 @@ export function planAddressing(decl: SchoolDeclaration, device: Device): Desired
         key: { name: n.name },
         props: { 'vlan-id': String(n.vlan), interface: bridge, comment: tag(r('interface')) },
         dependsOn: ['bridge'],
+        guard: true,
       },
       {
         role: r('address'),
@@ -28,6 +29,7 @@ export function planAddressing(decl: SchoolDeclaration, device: Device): Desired
         key: { address: `${n.gateway}/${prefixLength(n.subnet)}`, interface: n.name },
         props: { comment: tag(r('address')) },
         dependsOn: [r('interface')],
+        guard: true,
       },
     );
     if (!n.dhcp) continue;

@@ -2,6 +2,11 @@
  * The bridge with VLAN filtering, its ports (PVID, frame types, ingress filtering) and its VLAN table:
  * the bridge itself is tagged in every VLAN (the router's VLAN interfaces sit on it), trunk ports are
  * tagged in the networks they carry, access ports (and legacy wireless interfaces) untagged in theirs.
+ *
+ * In the order that keeps a router managed over this bridge reachable (manual: Bridging and Switching,
+ * VLAN example: "could lock you out"): the bridge is added without filtering; its ports, the VLAN table,
+ * the VLAN interfaces and addresses come next; `vlan-filtering=yes` is set last (`bridge-vlan-filtering`),
+ * and `frame-types=admit-only-vlan-tagged` on the bridge after that (`bridge-frame-types`).
  */
 import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { bridgeName, networkByName, routerPortName, tag } from './names.ts';
@@ -53,13 +58,7 @@ export function planBridge(
       menu: '/interface/bridge',
       mode: 'owned',
       key: { name: bridge },
-      // The bridge's own port only ever sees tagged frames from the VLAN interfaces on top of it.
-      props: {
-        'vlan-filtering': 'yes',
-        'frame-types': 'admit-only-vlan-tagged',
-        'ingress-filtering': 'yes',
-        comment: tag('bridge'),
-      },
+      props: { comment: tag('bridge') },
     },
   ];
   for (const m of members) {
@@ -77,6 +76,7 @@ export function planBridge(
         comment: tag(`bridge-port-${m.interface}`),
       },
       dependsOn: ['bridge', ...(m.dependsOn ? [m.dependsOn] : [])],
+      guard: true,
     });
   }
   for (const n of decl.networks) {
@@ -103,7 +103,37 @@ export function planBridge(
         'bridge',
         ...members.filter((m) => m.vlans.includes(n.vlan)).map((m) => `bridge-port-${m.interface}`),
       ],
+      guard: true,
     });
   }
   return out;
+}
+
+/**
+ * The last two steps on the bridge, once everything the management path needs exists: VLAN filtering,
+ * then the bridge's own frame types (its port only ever sees tagged frames from the VLAN interfaces).
+ * `after` is every role that must be in place first (ports, VLAN table, VLAN interfaces, addresses).
+ */
+export function planBridgeFiltering(device: Device, after: string[]): DesiredObject[] {
+  const bridge = bridgeName(device);
+  return [
+    {
+      role: 'bridge-vlan-filtering',
+      menu: '/interface/bridge',
+      mode: 'existing',
+      key: { name: bridge },
+      props: { 'vlan-filtering': 'yes', 'ingress-filtering': 'yes' },
+      dependsOn: ['bridge', ...after],
+      guard: true,
+    },
+    {
+      role: 'bridge-frame-types',
+      menu: '/interface/bridge',
+      mode: 'existing',
+      key: { name: bridge },
+      props: { 'frame-types': 'admit-only-vlan-tagged' },
+      dependsOn: ['bridge-vlan-filtering'],
+      guard: true,
+    },
+  ];
 }

@@ -4,12 +4,31 @@
  * declaration gives the router SNMPv3 (then one authPriv community, read-only), the default `public`
  * community disabled, and no default `admin` user.
  */
+import { SNMP_AUTH_PROTOCOLS, SNMP_PRIV_PROTOCOLS } from './routeros-capabilities.ts';
 import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { tag } from './names.ts';
+import { routerTarget } from './target.ts';
 import { PlanError, secretPlaceholder, type DesiredObject, type SecretNeed } from './types.ts';
 
-const AUTH = { sha: 'SHA1', sha256: 'SHA256', md5: 'MD5' } as const;
-const PRIV = { aes: 'AES', aes256b: 'AES', des: 'DES' } as const;
+/**
+ * SNMPv3 on RouterOS: authentication MD5 or SHA1, privacy DES or AES (AES-128, RFC 3826); no SHA-2 and
+ * no AES-256 on any version (manual: SNMP; terraform-provider-routeros resource_snmp_community.go). A
+ * declaration asking for more is refused, never quietly weakened.
+ */
+function snmpProtocols(device: Device, auth: string, priv: string): { auth: string; priv: string } {
+  const label = routerTarget(device).label;
+  const a = (SNMP_AUTH_PROTOCOLS as Record<string, string>)[auth];
+  if (a === undefined)
+    throw new PlanError(
+      `devices[${device.name}].snmp.authProtocol: router ${label} cannot do SNMPv3 authentication ${auth}: RouterOS has only md5 and sha (SHA1)`,
+    );
+  const p = (SNMP_PRIV_PROTOCOLS as Record<string, string>)[priv];
+  if (p === undefined)
+    throw new PlanError(
+      `devices[${device.name}].snmp.privProtocol: router ${label} cannot do SNMPv3 privacy ${priv}: RouterOS has only des and aes (AES-128)`,
+    );
+  return { auth: a, priv: p };
+}
 
 export function managementAddresses(decl: SchoolDeclaration, device: Device): string[] {
   if (device.managementAllowFrom && device.managementAllowFrom.length > 0) return device.managementAllowFrom;
@@ -34,6 +53,8 @@ export function planHardening(
       mode: 'existing',
       key: { name },
       props: { disabled: 'yes' },
+      // Turning the plain API off can cut a router still managed over it.
+      ...(name === 'api' ? { guard: true } : {}),
     });
   if (allow !== '')
     for (const name of restricted)
@@ -42,7 +63,9 @@ export function planHardening(
         menu: '/ip/service',
         mode: 'existing',
         key: { name },
+        // `address` (`available-from` from 7.24: the provider speaks the router's version).
         props: { address: allow },
+        guard: true,
       });
 
   const v3 = device.snmp?.version === '3' ? device.snmp : undefined;
@@ -67,6 +90,7 @@ export function planHardening(
       { ref: v3.authKey, field: `devices[${device.name}].snmp.authKey` },
       { ref: v3.privKey, field: `devices[${device.name}].snmp.privKey` },
     );
+    const protocols = snmpProtocols(device, v3.authProtocol ?? 'sha', v3.privProtocol ?? 'aes');
     objects.push({
       role: `snmp-community-${v3.user}`,
       menu: '/snmp/community',
@@ -74,8 +98,8 @@ export function planHardening(
       key: { name: v3.user },
       props: {
         security: 'private',
-        'authentication-protocol': AUTH[v3.authProtocol ?? 'sha'],
-        'encryption-protocol': PRIV[v3.privProtocol ?? 'aes'],
+        'authentication-protocol': protocols.auth,
+        'encryption-protocol': protocols.priv,
         'authentication-password': secretPlaceholder(v3.authKey),
         'encryption-password': secretPlaceholder(v3.privKey),
         'read-access': 'yes',

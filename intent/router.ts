@@ -1,7 +1,8 @@
 /** Everything one RouterOS router should hold, from the declaration: the planners put together. */
 import type { Device, SchoolDeclaration } from '../inventory/types.ts';
 import { planAddressing } from './addressing.ts';
-import { bridgeMembers, planBridge } from './bridge.ts';
+import { neededPolicies } from './routeros-capabilities.ts';
+import { bridgeMembers, planBridge, planBridgeFiltering } from './bridge.ts';
 import { planHardening } from './hardening.ts';
 import { PlanError, type RouterPlan } from './types.ts';
 import { planWifi } from './wifi.ts';
@@ -19,14 +20,26 @@ export function planRouter(decl: SchoolDeclaration, device: Device): RouterPlan 
   const bridge = planBridge(decl, device, bridgeMembers(decl, device, wifi.members));
   // In an order that respects every reference (the Pulumi graph follows `dependsOn`, not this order).
   const byMenu = (menu: string) => bridge.filter((o) => o.menu === menu);
-  const objects = [
+  const addressing = planAddressing(decl, device);
+  const before = [
     ...byMenu('/interface/bridge'),
-    ...planAddressing(decl, device),
+    ...addressing,
     ...wifi.objects,
     ...byMenu('/interface/bridge/port'),
     ...byMenu('/interface/bridge/vlan'),
-    ...hardening.objects,
   ];
+  // Filtering goes on only once the ports, the VLAN table, the VLAN interfaces and their addresses exist.
+  const paths = new Set([
+    '/interface/bridge/port',
+    '/interface/bridge/vlan',
+    '/interface/vlan',
+    '/ip/address',
+  ]);
+  const filtering = planBridgeFiltering(
+    device,
+    before.filter((o) => paths.has(o.menu)).map((o) => o.role),
+  );
+  const objects = [...before, ...filtering, ...hardening.objects];
   const roles = new Set<string>();
   for (const o of objects) {
     if (roles.has(o.role))
@@ -47,5 +60,6 @@ export function planRouter(decl: SchoolDeclaration, device: Device): RouterPlan 
   const secrets = [...wifi.secrets, ...hardening.secrets].filter(
     (s, i, all) => all.findIndex((t) => t.ref === s.ref) === i,
   );
-  return { device: device.name, objects, firewall, firewallDependsOn, secrets };
+  const requires = neededPolicies(objects.some((o) => o.menu === '/user' || o.menu === '/user/group'));
+  return { device: device.name, objects, firewall, firewallDependsOn, secrets, requires };
 }

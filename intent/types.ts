@@ -34,6 +34,11 @@ export interface DesiredObject {
   atLeast?: string[];
   /** Roles of objects this one refers to (its bridge, interface, pool...): created before, removed after. */
   dependsOn?: string[];
+  /**
+   * Writing it can cut the management path (bridge VLAN filtering and frame types, bridge ports and VLAN
+   * table, VLAN interfaces and addresses, service restrictions): applied under commit-confirm.
+   */
+  guard?: boolean;
 }
 
 /** A secret the plan needs, by the declaration's reference (`env:NAME` / `file:PATH`). */
@@ -65,6 +70,8 @@ export interface RouterPlan {
   firewallDependsOn: string[];
   /** Placeholders in `props` are `{{secret:<ref>}}`; the component fills them from Pulumi secrets. */
   secrets: SecretNeed[];
+  /** Policies the provisioner's RouterOS group needs for this plan (checked before anything is written). */
+  requires: string[];
 }
 
 /** The tag every managed firewall rule's comment starts with. */

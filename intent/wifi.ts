@@ -1,20 +1,26 @@
 /**
- * Wi-Fi: each SSID's security (WPA2/WPA3-Enterprise with its EAP methods, or a PSK; PMF) and the SSID
- * itself bound to its network's VLAN. Routers with the current `wifi` package (RouterOS 7.13+) get
- * `/interface/wifi/security` + a virtual `/interface/wifi` with `datapath.vlan-id`; routers with the
- * legacy `wireless` package get a security profile + a virtual `/interface/wireless` that joins the
- * bridge as an access port of the VLAN. RADIUS servers become `/radius` entries for the wireless service.
+ * Wi-Fi: each SSID's security (WPA2/WPA3-Enterprise, or a PSK; PMF) and the SSID itself bound to its
+ * network's VLAN, the way the router's Wi-Fi stack does it (intent/routeros-capabilities.ts):
+ * - `wifi` (7.13+, 802.11ax) and `wifiwave2` (7.1-7.12): a security profile + a virtual interface with
+ *   `datapath.bridge` and `datapath.vlan-id`;
+ * - `wifi-qcom-ac` (802.11ac on 7.13+): the datapath has no VLAN (manual: WiFi, "lost features"), so the
+ *   virtual interface joins the bridge as an access port whose PVID is the VLAN, like legacy wireless;
+ * - legacy `wireless`: a security profile + a virtual AP (`mode=ap-bridge`, given explicitly) that joins
+ *   the bridge as an access port of the VLAN;
+ * - no radio (RB5009, CHR): SSIDs are refused at plan time.
+ * The access point passes EAP through to RADIUS (manual: WiFi), so no EAP methods are set on it: the
+ * methods are between the client and the RADIUS server. RADIUS servers become `/radius` entries.
  */
 import type { Device, SchoolDeclaration, Ssid } from '../inventory/types.ts';
 import type { BridgeMember } from './bridge.ts';
 import { bridgeName, networkByName, slug, tag } from './names.ts';
+import { routerTarget, targetAtLeast } from './target.ts';
 import { PlanError, secretPlaceholder, type DesiredObject, type SecretNeed } from './types.ts';
 
 /** The radios SSIDs are added on as virtual interfaces; declarations do not name radios yet. */
 export const MASTER_RADIO = { wifi: 'wifi1', wireless: 'wlan1' } as const;
 
 const PMF = { required: 'required', optional: 'allowed', disabled: 'disabled' } as const;
-const EAP = { peap: 'peap', 'eap-tls': 'tls', 'eap-ttls': 'ttls' } as const;
 
 export interface WifiPlan {
   objects: DesiredObject[];
@@ -31,7 +37,14 @@ function needPassphrase(s: Ssid, i: number, secrets: SecretNeed[]): string {
 }
 
 export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
-  const pkg = device.wifiPackage ?? 'wifi';
+  const target = routerTarget(device);
+  const stack = target.wifi;
+  if (stack === 'none' && decl.wifi.length > 0)
+    throw new PlanError(
+      `wifi[0] (${decl.wifi[0]?.ssid}): router ${target.label} has no radio, so it cannot serve SSIDs; serve them from access points or declare a board with Wi-Fi`,
+    );
+  const pkg = stack === 'wireless' ? 'wireless' : 'wifi';
+  const menu = stack === 'wifiwave2' ? '/interface/wifiwave2' : '/interface/wifi';
   const objects: DesiredObject[] = [];
   const members: BridgeMember[] = [];
   const secrets: SecretNeed[] = [];
@@ -48,16 +61,17 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
         'management-protection': PMF[s.pmf],
         comment: tag(secRole),
       };
-      if (eap) props['eap-methods'] = (s.eapMethods ?? ['peap']).map((m) => EAP[m]).join(',');
       const secretProps: string[] = [];
       if (s.security === 'wpa2-psk') {
         props.passphrase = needPassphrase(s, i, secrets);
         secretProps.push('passphrase');
       }
+      const qcomAc = stack === 'wifi-qcom-ac';
+      const ifname = `wifi-${id}`;
       objects.push(
         {
           role: secRole,
-          menu: '/interface/wifi/security',
+          menu: `${menu}/security`,
           mode: 'owned',
           key: { name: secName },
           props,
@@ -65,27 +79,30 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
         },
         {
           role: ssidRole,
-          menu: '/interface/wifi',
+          menu,
           mode: 'owned',
-          key: { name: `wifi-${id}` },
+          key: { name: ifname },
           props: {
             'master-interface': MASTER_RADIO.wifi,
             'configuration.ssid': s.ssid,
             'configuration.hide-ssid': s.hidden ? 'yes' : 'no',
             security: secName,
-            'datapath.bridge': bridgeName(device),
-            'datapath.vlan-id': String(net.vlan),
+            // 802.11ac (wifi-qcom-ac) ignores datapath VLANs: the bridge port's PVID places its clients.
+            ...(qcomAc
+              ? {}
+              : { 'datapath.bridge': bridgeName(device), 'datapath.vlan-id': String(net.vlan) }),
             disabled: 'no',
             comment: tag(ssidRole),
           },
           dependsOn: [secRole, 'bridge'],
         },
       );
+      if (qcomAc) members.push({ interface: ifname, mode: 'access', vlans: [net.vlan], dependsOn: ssidRole });
       return;
     }
     if (s.security === 'wpa3-eap')
       throw new PlanError(
-        `wifi[${i}] (${s.ssid}) is wpa3-eap, but router ${device.name} uses the legacy wireless package, which has no WPA3: use wifiPackage: wifi`,
+        `wifi[${i}] (${s.ssid}) is wpa3-eap, but router ${target.label} uses the legacy wireless package, which has no WPA3: use wifiPackage: wifi on RouterOS 7.13 or later`,
       );
     const props: Record<string, string> = {
       mode: s.security === 'open' ? 'none' : 'dynamic-keys',
@@ -93,7 +110,8 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
       'unicast-ciphers': 'aes-ccm',
       'group-ciphers': 'aes-ccm',
       'management-protection': PMF[s.pmf],
-      comment: tag(secRole),
+      // RouterOS before 7.15 refuses a comment on a security profile (ansible _api_data).
+      ...(targetAtLeast(target, '7.15') ? { comment: tag(secRole) } : {}),
     };
     // The access point relays EAP to RADIUS; the methods are between the client and the server.
     if (eap) props['eap-methods'] = 'passthrough';
@@ -119,6 +137,8 @@ export function planWifi(decl: SchoolDeclaration, device: Device): WifiPlan {
         key: { name: ifname },
         props: {
           'master-interface': MASTER_RADIO.wireless,
+          // Sources disagree on a virtual AP's default mode: say it (manual: Wireless Interface).
+          mode: 'ap-bridge',
           ssid: s.ssid,
           'hide-ssid': s.hidden ? 'yes' : 'no',
           'security-profile': secName,

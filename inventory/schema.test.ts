@@ -189,12 +189,17 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       snmp: O,
       minFirmware: O,
       wifiPackage: O,
+      routeros: O,
       bridge: O,
       wan: O,
       managementAllowFrom: O,
       ports: O,
       timeoutMs: O,
     } satisfies KeySpec<T.Device>,
+  ],
+  [
+    '/$defs/device/properties/routeros',
+    { version: O, board: O } satisfies KeySpec<Def<T.Device['routeros']>>,
   ],
   [
     '/$defs/device/properties/tls',

@@ -211,6 +211,11 @@ export interface Device {
   minFirmware?: string;
   /** RouterOS: `wifi` (7.13+ package) or `wireless` (legacy security profiles). */
   wifiPackage?: 'wifi' | 'wireless';
+  /**
+   * RouterOS: the version the router runs and its board, so the plan asks only for what it can do
+   * (intent/routeros-capabilities.ts). Unknown: planned for a current router; the providers still adapt.
+   */
+  routeros?: { version?: string; board?: 'hap-ax3' | 'hap-ac2' | 'rb5009' | 'chr' };
   /** RouterOS: bridge and uplink names. */
   bridge?: string;
   wan?: string;

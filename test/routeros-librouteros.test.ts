@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificates } from './support/routeros/certs.ts';
+import { allProfiles, printedVersion } from './support/routeros/profiles.ts';
 import { DEFAULT_USERS, startRouterOsServer, type RouterOsServer } from './support/routeros/server.ts';
 
 // The test server's protocol, judged by a client nobody here wrote: Debian's python3-librouteros, run with
@@ -39,7 +40,7 @@ describe('python3-librouteros against the RouterOS API test server', () => {
   it('logs in, prints with a query, adds and removes over the plain api port', async () => {
     const before = server.writes.length;
     const seen = await probe('--port', String(server.port));
-    expect(seen).toMatchObject(expected);
+    expect(seen).toMatchObject({ ...expected, version: '7.18.2 (stable)', board: 'hAP ax^3' });
     expect(seen.added).toMatch(/^\*[0-9A-F]+$/);
     expect(server.writes.slice(before).map((w) => [w.command, w.ok])).toEqual([
       ['/ip/firewall/address-list/add', true],
@@ -70,3 +71,29 @@ describe('python3-librouteros against the RouterOS API test server', () => {
     );
   });
 });
+
+// The same client against every RouterOS version and board the test server models (profiles.ts): the
+// good router as each would hold it. One python run per profile (about a third of a second each).
+describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as const))(
+  'python3-librouteros against the %s profile',
+  (_, profile) => {
+    let server: RouterOsServer;
+    beforeAll(async () => {
+      server = await startRouterOsServer({ fixture: 'good', profile });
+    });
+    afterAll(async () => server.close());
+
+    it('logs in, reads the version and board, queries with ?#, adds, removes and gets the trap', async () => {
+      const seen = await probe('--port', String(server.port));
+      expect(seen).toMatchObject({
+        identity: 'core-router',
+        version: printedVersion(profile),
+        staffAddresses: ['10.10.0.1/24'],
+        staffOrGuest: ['GUEST', 'STAFF'],
+        afterAdd: ['192.0.2.10'],
+        afterRemove: [],
+        trap: { message: 'input does not match any value of interface', category: 1 },
+      });
+    });
+  },
+);

@@ -66,6 +66,7 @@ function inputsOf(o: DesiredObject, connection: RouterConnection): MenuObjectInp
     props,
     ...(o.secretProps ? { secretProps: o.secretProps } : {}),
     ...(o.atLeast ? { atLeast: o.atLeast } : {}),
+    ...(o.guard ? { guard: true } : {}),
   };
 }
 
@@ -163,9 +164,13 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
     expect((await objects.diff!(vlan.id, read.props!, vlan.inputs)).changes).toBe(true);
     let mark = s.writes.length;
     await objects.update!(vlan.id, read.props!, vlan.inputs);
+    // A VLAN interface can carry management: the set ran under commit-confirm, confirmed over a new session.
     expect(s.writes.slice(mark).map((w) => [w.command, w.args['vlan-id']])).toEqual([
+      ['/system/scheduler/add', undefined],
       ['/interface/vlan/set', '10'],
+      ['/system/scheduler/remove', undefined],
     ]);
+    expect(rows(s, '/system/scheduler')).toEqual([]);
 
     // 2. Someone uses the API: a managed rule disabled and moved to the top, an unmanaged rule added.
     const c = await connectRouterOs({ ...connection, tls: false });
@@ -345,7 +350,14 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
       ...gone.map((o) => `${o.menu}/remove ${applied.objects.get(o.role)!.outs.routerId}`),
       ...droppedTags.map((t) => `/ip/firewall/filter/remove ${ruleIds.get(t)}`),
     ];
-    const written = s.writes.slice(mark).map((w) => `${w.command} ${w.args['.id'] ?? w.args.numbers}`);
+    const all = s.writes.slice(mark).map((w) => `${w.command} ${w.args['.id'] ?? w.args.numbers}`);
+    // Dropping an input-chain rule can cut management: it ran under commit-confirm (added, then confirmed).
+    const confirm = all.filter((w) => w.startsWith('/system/scheduler/'));
+    expect(confirm.map((w) => w.split(' ')[0])).toEqual([
+      '/system/scheduler/add',
+      '/system/scheduler/remove',
+    ]);
+    const written = all.filter((w) => !w.startsWith('/system/scheduler/'));
     expect(written.sort()).toEqual(expected.sort());
     expect(rows(s, '/interface/vlan').map((r) => r.name)).not.toContain('GUEST');
     expect(rows(s, '/ip/firewall/filter').map((r) => r.comment)).toEqual(next.firewall.map((r) => r.comment));

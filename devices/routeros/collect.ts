@@ -81,8 +81,10 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
         return [];
       throw e;
     });
-  const wifiWanted = device.wifiPackage !== 'wireless';
-  const wirelessWanted = device.wifiPackage !== 'wifi';
+  // Every Wi-Fi menu is asked whatever the declaration says: the router's version and board decide which
+  // one exists (a declared `wifi` router on 6.49 still serves its SSIDs from /interface/wireless).
+  const wifiWanted = true;
+  const wirelessWanted = true;
   const none = Promise.resolve<RouterOsRow[]>([]);
   const WIFI = ['name', 'disabled', 'configuration.ssid', 'security', 'datapath.vlan-id'];
   const WIFI_INLINE = [
@@ -124,12 +126,20 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
   ] = await Promise.all([
     print('/system/identity', ['name']),
     print('/system/resource', ['version', 'board-name']),
-    print('/system/routerboard', ['model', 'serial-number', 'current-firmware']),
-    print('/system/package', ['name', 'version', 'disabled']),
+    // CHR and x86 have no /system/routerboard (no such command prefix): a fact, not an error.
+    optional('/system/routerboard', ['model', 'serial-number', 'current-firmware']),
+    print('/system/package', ['name', 'version', 'disabled', 'available']),
     print('/interface', ['name', 'type', 'mac-address', 'running', 'disabled']),
     print('/interface/bridge', ['name', 'vlan-filtering']),
-    print('/interface/bridge/port', ['bridge', 'interface', 'pvid', 'frame-types', 'ingress-filtering']),
-    print('/interface/bridge/vlan', ['bridge', 'vlan-ids', 'tagged', 'untagged']),
+    print('/interface/bridge/port', [
+      'bridge',
+      'interface',
+      'pvid',
+      'frame-types',
+      'ingress-filtering',
+      'dynamic',
+    ]),
+    print('/interface/bridge/vlan', ['bridge', 'vlan-ids', 'tagged', 'untagged', 'dynamic']),
     print('/interface/vlan', ['name', 'vlan-id', 'interface', 'disabled']),
     print('/ip/address', ['address', 'interface', 'disabled']),
     print('/ip/dhcp-server/network', ['address', 'gateway', 'dns-server', 'comment']),
@@ -162,7 +172,9 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
         ])
       : none,
     print('/radius', ['address', 'service', 'authentication-port', 'disabled']),
-    print('/ip/service', ['name', 'port', 'disabled', 'address']),
+    // 7.19+ also lists live connections under the service names (flags D, c): only the services count.
+    // 7.24 renamed `address` to `available-from`.
+    print('/ip/service', ['name', 'port', 'disabled', 'address', 'available-from', 'dynamic', 'connection']),
     print('/user', ['name', 'group', 'disabled']),
     print('/snmp', ['enabled']),
     print('/snmp/community', ['name', 'addresses', 'read-access', 'write-access', 'security', 'disabled']),
@@ -171,6 +183,7 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
 
   const res = resource[0] ?? {};
   const rb = routerboard[0] ?? {};
+  const config = (r: RouterOsRow): boolean => r.dynamic !== 'true' && r.connection !== 'true';
   const opt = (key: string, v: string | undefined): Record<string, string> =>
     v === undefined || v === '' ? {} : { [key]: v };
   return {
@@ -183,11 +196,15 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
     ...opt('serial', rb['serial-number']),
     ...opt('model', rb.model),
     ...opt('firmware', rb['current-firmware']),
-    packages: packages.map((p) => ({
-      name: p.name ?? '',
-      version: p.version ?? '',
-      disabled: bool(p.disabled),
-    })),
+    routerboard: routerboard.length > 0,
+    // RouterOS 7 lists packages it could install too: only installed ones are facts.
+    packages: packages
+      .filter((p) => p.available !== 'true')
+      .map((p) => ({
+        name: p.name ?? '',
+        version: p.version ?? '',
+        disabled: bool(p.disabled),
+      })),
     interfaces: interfaces.map((i) => ({
       name: i.name ?? '',
       type: i.type ?? '',
@@ -196,14 +213,16 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       disabled: bool(i.disabled),
     })),
     bridges: bridges.map((b) => ({ name: b.name ?? '', vlanFiltering: bool(b['vlan-filtering']) })),
-    bridgePorts: bridgePorts.map((p) => ({
+    // Dynamic ports (a wifi interface's datapath bridge) and dynamic VLAN entries (PVIDs) are RouterOS's
+    // own, not configuration; the Wi-Fi facts still read the PVID a client really lands on from them.
+    bridgePorts: bridgePorts.filter(config).map((p) => ({
       bridge: p.bridge ?? '',
       interface: p.interface ?? '',
       pvid: int(p.pvid) ?? 1,
       frameTypes: p['frame-types'] ?? 'admit-all',
       ingressFiltering: bool(p['ingress-filtering']),
     })),
-    bridgeVlans: bridgeVlans.map((v) => ({
+    bridgeVlans: bridgeVlans.filter(config).map((v) => ({
       bridge: v.bridge ?? '',
       vlanIds: vlanIds(v['vlan-ids']),
       tagged: list(v.tagged),
@@ -255,11 +274,11 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
         disabled: bool(r.disabled),
       };
     }),
-    services: services.map((s) => ({
+    services: services.filter(config).map((s) => ({
       name: s.name ?? '',
       port: int(s.port) ?? 0,
       disabled: bool(s.disabled),
-      address: list(s.address),
+      address: list(s['available-from'] ?? s.address),
     })),
     users: users.map((u) => ({ name: u.name ?? '', group: u.group ?? '', disabled: bool(u.disabled) })),
     snmp: {

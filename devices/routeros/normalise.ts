@@ -109,7 +109,10 @@ export function wifiFromWifiPackage(
     const setting = (name: string): string | undefined => row[`security.${name}`] ?? profile?.[name];
     const types = authTypes(setting('authentication-types'));
     const name = row.name ?? '';
-    const vlanId = int(row['datapath.vlan-id']) ?? pvidOf(bridgePorts, name);
+    // The VLAN a client really lands on is the PVID of the interface's bridge port (the dynamic port the
+    // datapath makes, or a static one): wifi-qcom-ac has no datapath VLAN and ignores datapath.vlan-id
+    // (manual: WiFi), so that setting alone would report a VLAN nobody is put in.
+    const vlanId = pvidOf(bridgePorts, name) ?? int(row['datapath.vlan-id']);
     return {
       name,
       ssid: row['configuration.ssid'] ?? '',

@@ -7,17 +7,16 @@ import type { FeatureCompliance, Objects } from './types.ts';
 
 const PMF = { required: 'required', optional: 'allowed', disabled: 'disabled' } as const;
 
-export function wifiDrift(decl: SchoolDeclaration, device: Device, facts: RouterFacts): FeatureCompliance {
-  const legacy = (device.wifiPackage ?? 'wifi') === 'wireless';
+// EAP methods are not compared: an access point passes EAP through to RADIUS (manual: WiFi), so they
+// are not its setting (schoolnet no longer writes them on the AP).
+export function wifiDrift(decl: SchoolDeclaration, _device: Device, facts: RouterFacts): FeatureCompliance {
   const intended: Objects = new Map(
     decl.wifi.map((s) => {
       const vlan = decl.networks.find((n) => n.name === s.network)?.vlan;
-      const eap = s.security.endsWith('-eap') ? (legacy ? ['passthrough'] : (s.eapMethods ?? ['peap'])) : [];
       return [
         s.ssid,
         {
           'authentication-types': s.security,
-          'eap-methods': eap.join(','),
           'management-protection': PMF[s.pmf],
           'vlan-id': String(vlan ?? ''),
           disabled: 'no',
@@ -33,7 +32,6 @@ export function wifiDrift(decl: SchoolDeclaration, device: Device, facts: Router
         w.ssid,
         {
           'authentication-types': w.authenticationTypes.join(','),
-          'eap-methods': w.eapMethods.join(','),
           'management-protection': w.managementProtection,
           'vlan-id': w.vlanId === undefined ? '' : String(w.vlanId),
           disabled: yes(w.disabled),
@@ -41,8 +39,8 @@ export function wifiDrift(decl: SchoolDeclaration, device: Device, facts: Router
         },
       ]),
     ),
-    // A radio with no SSID configured is not an extra network.
-    extraMatters: (k) => k !== '',
+    // A radio with no SSID configured, or disabled (a factory radio), is not an extra network.
+    extraMatters: (k, actual) => k !== '' && actual.disabled !== 'yes',
   });
 }
 

@@ -43,7 +43,10 @@ async function setTelnet(disabled: boolean): Promise<() => Promise<void>> {
     connectRouterOs({ device: 'core-router', host: ros.host, port: ros.port, user, password });
   const client = await connect();
   try {
-    const row = (await client.print('/ip/service')).find((r) => r.name === 'telnet');
+    // 7.19+ also lists live connections under service names: the service is the non-connection row.
+    const row = (await client.print('/ip/service')).find(
+      (r) => r.name === 'telnet' && r.connection !== 'true' && r.dynamic !== 'true',
+    );
     if (row?.['.id'] === undefined) throw new Error('the testbed router has no telnet service');
     const id = row['.id'];
     const was = row.disabled === 'true';
@@ -62,9 +65,13 @@ async function setTelnet(disabled: boolean): Promise<() => Promise<void>> {
 }
 
 /** `schoolnet testbed up` in a child: it detaches the services' supervisor, or reuses a running testbed. */
-function testbedUp(): Promise<void> {
+function testbedUp(routeros: { version?: string; board?: string } = {}): Promise<void> {
+  const extra = [
+    ...(routeros.version ? ['--routeros-version', routeros.version] : []),
+    ...(routeros.board ? ['--routeros-board', routeros.board] : []),
+  ];
   return new Promise((resolveUp, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'scripts', 'cli.ts'), 'testbed', 'up'], {
+    const child = spawn(process.execPath, [join(REPO, 'scripts', 'cli.ts'), 'testbed', 'up', ...extra], {
       cwd: REPO,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -77,11 +84,13 @@ function testbedUp(): Promise<void> {
   });
 }
 
-export async function runDemo(opts: { now?: Date } = {}): Promise<number> {
+export async function runDemo(
+  opts: { now?: Date; routeros?: { version?: string; board?: string } } = {},
+): Promise<number> {
   const err = (t: string) => process.stderr.write(`${t}\n`);
   try {
     err('schoolnet demo: starting the local testbed (first start provisions Samba: up to a minute)...');
-    await testbedUp();
+    await testbedUp(opts.routeros);
   } catch (e) {
     err(`schoolnet demo: ${(e as Error).message}`);
     return 2;
@@ -142,7 +151,17 @@ export function register(program: Command): void {
       '\nThe run is kept in .schoolnet/results.db and the report written to .schoolnet/reports/demo/.\n' +
         'Exit codes as `schoolnet audit`: the demo school has deliberate faults, so 1 (failures) is expected.',
     )
-    .action(async () => {
-      process.exitCode = await runDemo();
+    .option(
+      '--routeros-version <x.y>',
+      'RouterOS version of the test router (default 7.20, with /interface/wifi)',
+    )
+    .option('--routeros-board <board>', 'its board: hap-ax3 (default), hap-ac2, rb5009 or chr')
+    .action(async (o: { routerosVersion?: string; routerosBoard?: string }) => {
+      process.exitCode = await runDemo({
+        routeros: {
+          ...(o.routerosVersion ? { version: o.routerosVersion } : {}),
+          ...(o.routerosBoard ? { board: o.routerosBoard } : {}),
+        },
+      });
     });
 }

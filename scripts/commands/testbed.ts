@@ -17,6 +17,7 @@ import { probeService } from '../testbed/health.ts';
 import { waitPortsClosed } from '../testbed/ports.ts';
 import { isAlive, readState, removeState, terminate, type TestbedState } from '../testbed/state.ts';
 import type { SupervisorMessage } from '../testbed/supervisor.ts';
+import { routerOsProfileOption } from '../testbed/routeros.ts';
 import type { TestbedInfo, TestbedService } from '../testbed/types.ts';
 
 const SUPERVISOR = join(REPO_DIR, 'scripts', 'testbed', 'supervisor.ts');
@@ -29,6 +30,8 @@ interface UpOptions extends DirOptions {
   json?: boolean;
   services?: string;
   ports?: string;
+  routerosVersion?: string;
+  routerosBoard?: string;
 }
 
 class UsageError extends Error {}
@@ -84,6 +87,12 @@ async function up(opts: UpOptions): Promise<void> {
   const dir = dirOf(opts);
   const services = parseServices(opts.services);
   const ports = parsePorts(opts.ports);
+  let routeros: { version: string; board: string };
+  try {
+    routeros = routerOsProfileOption(opts.routerosVersion, opts.routerosBoard);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const existing = await readState(dir);
   if (existing && isAlive(existing.supervisor)) {
     const report = await health(existing);
@@ -102,6 +111,10 @@ async function up(opts: UpOptions): Promise<void> {
     '--ports',
     ports,
     ...(services ? ['--services', services.join(',')] : []),
+    '--routeros-version',
+    routeros.version,
+    '--routeros-board',
+    routeros.board,
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] });
   closeSync(log);
@@ -232,6 +245,11 @@ export function register(program: Command): void {
       '--ports <mode>',
       'fixed (the well-known ports) or dynamic (free ports, for a second testbed); default $SCHOOLNET_TESTBED_PORTS or fixed',
     )
+    .option(
+      '--routeros-version <x.y>',
+      'RouterOS version the test router runs: 6.49, 7.12, 7.16, 7.20 (default) or 7.24',
+    )
+    .option('--routeros-board <board>', 'its board: hap-ax3 (default), hap-ac2, rb5009 or chr')
     .option(...dirOption)
     .action(runAction(up));
   testbed

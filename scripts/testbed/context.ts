@@ -17,6 +17,8 @@ export interface ServiceContext {
   runDir: string;
   /** The repository root (for fixtures). */
   repoDir: string;
+  /** The RouterOS test server's version and board (`--routeros-version`, `--routeros-board`). */
+  routeros?: { version?: string; board?: string };
   /** fixed: the well-known ports; dynamic: ports chosen by the kernel at run time. */
   ports: 'fixed' | 'dynamic';
   /** The port to listen on: `fixed` when ports are fixed, else a free one for the given protocols. */

@@ -65,6 +65,8 @@ export interface StartOptions {
   fresh?: boolean;
   /** Override the ports: default fixed for `fixed` mode, dynamic for `dynamic` mode. */
   ports?: 'fixed' | 'dynamic';
+  /** The RouterOS test server's version and board (default: 7.20 on a hAP ax^3). */
+  routeros?: { version?: string; board?: string };
   /** Progress lines (never secrets). */
   log?: (line: string) => void;
 }
@@ -147,6 +149,7 @@ export async function startTestbed(opts: StartOptions): Promise<Testbed> {
       dir,
       runDir,
       repoDir: REPO_DIR,
+      ...(opts.routeros === undefined ? {} : { routeros: opts.routeros }),
       ports,
       ca,
       async port(host, fixed, protos = ['tcp']) {

@@ -1,6 +1,7 @@
 /**
- * The testbed's RouterOS router: the project's RouterOS API test server with the `demo` fixture, plain
- * API and api-ssl with a certificate from the run's CA. Users: `auditor` (read; info.user/password) and
+ * The testbed's RouterOS router: the project's RouterOS API test server with the `demo` fixture as a
+ * chosen RouterOS version and board (`--routeros-version`, `--routeros-board`; default a current hAP ax^3
+ * on 7.20, whose /interface/wifi takes the demo's Wi-Fi resources), plain API and api-ssl with a certificate from the run's CA. Users: `auditor` (read; info.user/password) and
  * `provisioner` (full; extra.adminUser/adminPassword).
  *
  * The server is test support code (test/support/routeros/: our own double of a router, proven against
@@ -12,6 +13,12 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  ROUTEROS_BOARDS,
+  atLeast,
+  minimumVersion,
+  type RouterOsBoard,
+} from '../../intent/routeros-capabilities.ts';
 import type { ServiceContext, StartedService } from './context.ts';
 import { tcpOpen } from './probes.ts';
 import { waitUntil } from './wait.ts';
@@ -22,6 +29,32 @@ export const ROUTEROS = {
   user: 'auditor',
   adminUser: 'provisioner',
 } as const;
+
+/** The RouterOS versions the test server models (test/support/routeros/profiles.ts). */
+export const ROUTEROS_TESTBED_VERSIONS = ['6.49', '7.12', '7.16', '7.20', '7.24'] as const;
+export const ROUTEROS_TESTBED_DEFAULT = { version: '7.20', board: 'hap-ax3' } as const;
+
+export interface RouterOsProfileOption {
+  version: string;
+  board: RouterOsBoard;
+}
+
+/** Checks `--routeros-version` / `--routeros-board`; throws a message for a usage error. */
+export function routerOsProfileOption(version?: string, board?: string): RouterOsProfileOption {
+  const v = version ?? ROUTEROS_TESTBED_DEFAULT.version;
+  const b = board ?? ROUTEROS_TESTBED_DEFAULT.board;
+  const family = /^(\d+\.\d+)(\.\d+)?$/.exec(v)?.[1];
+  if (family === undefined || !(ROUTEROS_TESTBED_VERSIONS as readonly string[]).includes(family))
+    throw new Error(
+      `unknown RouterOS version ${JSON.stringify(v)}; the test server models ${ROUTEROS_TESTBED_VERSIONS.join(', ')}`,
+    );
+  if (!(ROUTEROS_BOARDS as readonly string[]).includes(b))
+    throw new Error(`unknown RouterOS board ${JSON.stringify(b)}; known: ${ROUTEROS_BOARDS.join(', ')}`);
+  const need = minimumVersion(b as RouterOsBoard);
+  if (!atLeast(family.split('.').map(Number), need))
+    throw new Error(`the ${b} does not run RouterOS ${family}: it needs ${need} or later`);
+  return { version: family, board: b as RouterOsBoard };
+}
 
 /** The test server's process entry (relative to the repository root). */
 export const ROUTEROS_SERVE_ENTRY = join('test', 'support', 'routeros', 'serve.ts');
@@ -44,8 +77,10 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
     throw new Error(
       `${entry} is missing: the RouterOS test server is test support code, in a source checkout only`,
     );
+  const profile = routerOsProfileOption(ctx.routeros?.version, ctx.routeros?.board);
   const configFile = join(ctx.dir, 'routeros.json');
   const config = {
+    profile,
     host,
     port,
     tls: { certFile: pair.cert, keyFile: pair.key, port: tlsPort },
@@ -78,7 +113,14 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
       user: ROUTEROS.user,
       password,
       ca: ctx.ca.cert,
-      extra: { fixture: 'demo', adminUser: ROUTEROS.adminUser, adminPassword, servername: 'localhost' },
+      extra: {
+        fixture: 'demo',
+        routerosVersion: profile.version,
+        routerosBoard: profile.board,
+        adminUser: ROUTEROS.adminUser,
+        adminPassword,
+        servername: 'localhost',
+      },
     },
   };
 }

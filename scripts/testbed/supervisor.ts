@@ -5,6 +5,7 @@
  * tells the CLI over IPC when everything answers, and stops everything on SIGTERM/SIGINT/SIGHUP.
  *
  * Usage (by the CLI only): node scripts/testbed/supervisor.ts --dir DIR [--services a,b] [--ports fixed|dynamic]
+ *   [--routeros-version X --routeros-board B]
  */
 import { parseArgs } from 'node:util';
 import { startTestbed, type Testbed } from './index.ts';
@@ -20,7 +21,13 @@ function send(msg: SupervisorMessage): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, services: { type: 'string' }, ports: { type: 'string' } },
+    options: {
+      dir: { type: 'string' },
+      services: { type: 'string' },
+      ports: { type: 'string' },
+      'routeros-version': { type: 'string' },
+      'routeros-board': { type: 'string' },
+    },
   });
   if (!values.dir) throw new Error('supervisor: --dir is required');
   const ports = values.ports === 'dynamic' ? 'dynamic' : 'fixed';
@@ -62,6 +69,10 @@ async function main(): Promise<void> {
     fresh: false,
     ports,
     ...(services ? { services } : {}),
+    routeros: {
+      ...(values['routeros-version'] ? { version: values['routeros-version'] } : {}),
+      ...(values['routeros-board'] ? { board: values['routeros-board'] } : {}),
+    },
     log: (line) => {
       process.stdout.write(`${line}\n`);
       send({ type: 'log', line });

@@ -123,6 +123,8 @@ export class Router extends pulumi.ComponentResource {
           props,
           ...(secretProps.length ? { secretProps } : {}),
           ...(o.atLeast ? { atLeast: o.atLeast } : {}),
+          ...(o.guard ? { guard: true } : {}),
+          requires: plan.requires,
         },
         {
           parent: parentOf(o),
@@ -134,7 +136,7 @@ export class Router extends pulumi.ComponentResource {
     }
     const firewall = new RouterOsFirewallRules(
       `${name}-firewall`,
-      { connection, rules: plan.firewall },
+      { connection, rules: plan.firewall, requires: plan.requires },
       {
         parent: this,
         dependsOn: plan.firewallDependsOn.map((d) => byRole.get(d)!).filter((r) => r !== undefined),

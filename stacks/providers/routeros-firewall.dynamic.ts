@@ -55,6 +55,8 @@ export interface RouterOsFirewallRulesArgs {
   readonly connection: pulumi.Input<Ops.RouterConnection>;
   /** The compiled rules, in the order the router must evaluate them. */
   readonly rules: pulumi.Input<DesiredFilterRule[]>;
+  /** Policies the login's group needs for the whole plan, checked before the rules are written. */
+  readonly requires?: pulumi.Input<string[]>;
 }
 
 export class RouterOsFirewallRules extends pulumi.dynamic.Resource {

@@ -71,6 +71,10 @@ export interface RouterOsObjectArgs {
   readonly secretProps?: pulumi.Input<string[]>;
   /** List properties where the router may hold more members than `props` names (schoolnet only adds). */
   readonly atLeast?: pulumi.Input<string[]>;
+  /** The change can cut the management path: written under commit-confirm (see routeros-ops.ts). */
+  readonly guard?: pulumi.Input<boolean>;
+  /** Policies the login's group needs for the whole plan, checked before this object writes. */
+  readonly requires?: pulumi.Input<string[]>;
 }
 
 export class RouterOsObject extends pulumi.dynamic.Resource {

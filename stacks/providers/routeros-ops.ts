@@ -6,7 +6,14 @@
  * Writes are minimal: a property is set only when the router's value differs, so applying the same
  * declaration twice writes nothing the second time.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  parseRouterOsVersion,
+  securityProfileComment,
+  serviceAddressProperty,
+} from '../../intent/routeros-capabilities.ts';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
 import { includesAll, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../../intent/values.ts';
@@ -23,6 +30,11 @@ export interface RouterConnection {
   /** api-ssl: the CA file (absolute path) and/or a pinned certificate fingerprint, and the name to verify. */
   tls?: { caFile?: string; fingerprint?: string; servername?: string };
   timeoutMs?: number;
+  /**
+   * Commit-confirm window in seconds (default 120): how long RouterOS waits before it reverts a guarded
+   * change that was not confirmed over this connection's path.
+   */
+  confirmSeconds?: number;
 }
 
 export interface MenuObjectInputs {
@@ -34,6 +46,13 @@ export interface MenuObjectInputs {
   secretProps?: string[];
   /** List properties where the router may hold more members than `props` names. */
   atLeast?: string[];
+  /**
+   * The change can cut the management path (bridge VLAN filtering, management addressing, service
+   * restrictions): written under commit-confirm, reverted by the router unless the API answers again.
+   */
+  guard?: boolean;
+  /** Policies the provisioner's group needs for the whole plan: checked before this object writes. */
+  requires?: string[];
 }
 
 export interface MenuObjectOutputs extends MenuObjectInputs {
@@ -48,6 +67,8 @@ export interface MenuObjectOutputs extends MenuObjectInputs {
 export interface FirewallInputs {
   connection: RouterConnection;
   rules: DesiredFilterRule[];
+  /** Policies the provisioner's group needs for the whole plan: checked before the rules are written. */
+  requires?: string[];
 }
 
 /** A rule schoolnet did not write: reported, never removed. */
@@ -111,10 +132,192 @@ export function objectId(i: Pick<MenuObjectInputs, 'menu' | 'mode' | 'key'>): st
     .join('&')}`;
 }
 
+/**
+ * Rows RouterOS makes itself (dynamic bridge VLAN entries for PVIDs, the 7.19+ /ip/service connection
+ * rows, dynamic bridge ports of wifi interfaces) are not configuration: they cannot be changed, and a
+ * lookup by name or key must not land on them.
+ */
+export function isConfigRow(r: RouterOsRow): boolean {
+  return r.dynamic !== 'true' && r.connection !== 'true';
+}
+
+function vlanList(v: string | undefined): number[] {
+  const out: number[] = [];
+  for (const part of (v ?? '').split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) continue;
+    for (let x = a; x <= (b ?? a); x++) out.push(x);
+  }
+  return out;
+}
+
 async function find(client: RouterOsClient, i: MenuObjectInputs): Promise<RouterOsRow | undefined> {
   if (i.mode === 'singleton') return (await client.print(i.menu))[0];
-  const rows = await client.print(i.menu, { where: i.key });
-  return rows[0];
+  const rows = (await client.print(i.menu, { where: i.key })).filter(isConfigRow);
+  if (rows[0] !== undefined || i.menu !== '/interface/bridge/vlan') return rows[0];
+  // Routers often hold one entry for several VLANs (`vlan-ids=10,20,30`); `?vlan-ids=10` does not match it.
+  const wanted = Number(i.key['vlan-ids']);
+  const { 'vlan-ids': _, ...rest } = i.key;
+  const all = (await client.print(i.menu, { where: rest })).filter(isConfigRow);
+  return all.find((r) => vlanList(r['vlan-ids']).includes(wanted));
+}
+
+// ---------------------------------------------------------------- the router's version
+
+/** The version the router runs (`/system/resource`). */
+export async function routerVersion(client: RouterOsClient): Promise<number[]> {
+  const row = (await client.print('/system/resource', { proplist: ['version'] }))[0];
+  return parseRouterOsVersion(row?.version ?? '0.0');
+}
+
+/** The inputs in this version's property names: `available-from` on 7.24+, no security-profile comment before 7.15. */
+export function forVersion(i: MenuObjectInputs, version: readonly number[]): MenuObjectInputs {
+  if (i.menu === '/ip/service' && 'address' in i.props) {
+    const name = serviceAddressProperty(version);
+    if (name !== 'address') {
+      const { address, ...props } = i.props;
+      return { ...i, props: { ...props, [name]: address ?? '' } };
+    }
+  }
+  if (i.menu === '/interface/wireless/security-profiles' && !securityProfileComment(version)) {
+    const { comment: _c, ...props } = i.props;
+    return { ...i, props };
+  }
+  return i;
+}
+
+// ---------------------------------------------------------------- the provisioner's policies
+
+/**
+ * Checks that the login's group has every policy the plan needs, before anything is written (manual:
+ * User: `write` changes configuration, `policy` is needed to add, change or remove users).
+ */
+export async function checkPolicies(
+  client: RouterOsClient,
+  c: RouterConnection,
+  requires: readonly string[] | undefined,
+): Promise<void> {
+  if (requires === undefined || requires.length === 0) return;
+  const user = (await client.print('/user', { where: { name: c.user }, proplist: ['name', 'group'] }))[0];
+  // A login RouterOS does not list (RADIUS) cannot be checked here; its writes fail with the router's error.
+  if (user === undefined) return;
+  const group = user.group ?? '';
+  const row = (
+    await client.print('/user/group', { where: { name: group }, proplist: ['name', 'policy'] })
+  )[0];
+  const has = new Set((row?.policy ?? '').split(',').filter((p) => p !== '' && !p.startsWith('!')));
+  const missing = requires.filter((p) => !has.has(p));
+  if (missing.length > 0)
+    throw new Error(
+      `${c.device}: the RouterOS user ${c.user} is in group ${group}, which lacks the ${missing.join(', ')} ` +
+        `polic${missing.length === 1 ? 'y' : 'ies'} this declaration needs (${requires.join(', ')})` +
+        (missing.includes('policy') ? '; `policy` is needed to change or remove users such as admin' : '') +
+        '. Nothing was written. Put the user in a group with those policies (for example full).',
+    );
+}
+
+// ---------------------------------------------------------------- commit-confirm
+
+/** Quotes a value for a RouterOS script (manual: Scripting, strings). */
+function quote(v: string): string {
+  return `"${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+/** `/ip/address` -> `/ip address` (console syntax every version reads). */
+function consolePath(menu: string): string {
+  const parts = menu.split('/').filter((p) => p !== '');
+  return `/${parts.join(' ')}`;
+}
+
+/** A script line that puts `props` back on item `id` (values as they were; empty ones emptied). */
+export function undoSet(
+  menu: string,
+  id: string,
+  before: RouterOsRow,
+  changed: Record<string, string>,
+): string {
+  const words = Object.keys(changed).map((k) => `${k}=${quote(before[k] ?? '')}`);
+  return `${consolePath(menu)} set ${id} ${words.join(' ')}`;
+}
+
+/** A script line that removes what an `add` made, found by its key (the add's reply may never arrive). */
+export function undoAdd(menu: string, key: Record<string, string>): string {
+  const where = Object.entries(key)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' and ');
+  return `${consolePath(menu)} remove [find where ${where}]`;
+}
+
+/** A guarded change that would have cut management, rolled back by the router (`name` survives module copies). */
+export class LockoutPrevented extends Error {
+  override name = 'LockoutPrevented';
+}
+
+/**
+ * Commit-confirm with RouterOS's own scheduler (manual: Scheduler): before a change that may cut the
+ * management path, a scheduler entry is added whose script first removes itself and then undoes the
+ * change; it runs once `confirmSeconds` after it was added. The change is confirmed (the entry removed)
+ * only over a NEW API session on the declared path (host and port), so a change that lets the current
+ * session live but refuses new ones is rolled back too. If no new session gets through, RouterOS reverts
+ * the change on its own and this throws LockoutPrevented once the path answers again.
+ * (Safe Mode, RouterOS's interactive equivalent, exists only in the console and WinBox, not in the API.)
+ */
+export async function commitConfirm(
+  client: RouterOsClient,
+  c: RouterConnection,
+  what: string,
+  undo: string,
+  write: () => Promise<void>,
+): Promise<void> {
+  const seconds = c.confirmSeconds ?? 120;
+  const name = `schoolnet-confirm-${randomBytes(4).toString('hex')}`;
+  await client.add('/system/scheduler', {
+    name,
+    interval: `${seconds}s`,
+    policy: 'read,write,policy,test',
+    'on-event': `/system scheduler remove [find where name=${quote(name)}]; ${undo}`,
+    comment: `schoolnet commit-confirm: reverts "${what}" unless confirmed`,
+  });
+  let writeError: unknown;
+  try {
+    await write();
+  } catch (e) {
+    writeError = e;
+  }
+  // Confirm over a new session on the declared management path.
+  const confirmed = await withRouter(
+    { ...c, timeoutMs: Math.min(c.timeoutMs ?? 10_000, 5000) },
+    async (fresh) => {
+      await fresh.remove('/system/scheduler', name);
+      return true;
+    },
+  ).catch(() => false);
+  if (confirmed) {
+    if (writeError !== undefined) throw writeError;
+    return;
+  }
+  // Nothing gets through: RouterOS reverts the change when the window ends. Wait for the path to return.
+  const deadline = Date.now() + seconds * 1000 + Math.max(30_000, seconds * 1000);
+  await sleep(seconds * 1000);
+  for (;;) {
+    const back = await withRouter(
+      { ...c, timeoutMs: 3000 },
+      async (fresh) =>
+        (await fresh.print('/system/scheduler', { where: { name }, proplist: ['.id'] })).length === 0,
+    ).catch(() => undefined);
+    if (back === true)
+      throw new LockoutPrevented(
+        `${c.device}: ${what} would have cut the management path (${c.host}:${c.port}): no new API session ` +
+          `got through, so RouterOS rolled the change back after ${seconds} s. Nothing of it remains; ` +
+          'apply the VLAN table and the management VLAN interface first, or correct the declaration.',
+      );
+    if (Date.now() > deadline)
+      throw new Error(
+        `${c.device}: ${what} cut the management path (${c.host}:${c.port}) and the router has not answered ` +
+          `since; its commit-confirm entry ${name} should have reverted it after ${seconds} s: check the router.`,
+      );
+    await sleep(1000);
+  }
 }
 
 /** The desired properties whose value on the router differs. Secrets the router never prints are skipped. */
@@ -148,30 +351,86 @@ async function setProps(
 /** Bring the router in line with the inputs; `adopted` carries over from an earlier state. */
 async function converge(
   client: RouterOsClient,
-  i: MenuObjectInputs,
+  declared: MenuObjectInputs,
   adopted: boolean | undefined,
 ): Promise<MenuObjectOutputs> {
+  const version = await routerVersion(client);
+  const i = forVersion(declared, version);
   const row = await find(client, i);
-  const base = { ...i, routerId: row?.['.id'] ?? '', adopted: adopted ?? false, present: row !== undefined };
+  const base = {
+    ...declared,
+    routerId: row?.['.id'] ?? '',
+    adopted: adopted ?? false,
+    present: row !== undefined,
+  };
+  const c = declared.connection;
+  let checked = false;
+  const before = async (): Promise<void> => {
+    if (!checked) await checkPolicies(client, c, declared.requires);
+    checked = true;
+  };
+  const what = (verb: string) => `${verb} ${i.menu} ${JSON.stringify(i.key)}`;
+  const update = async (id: string | undefined, current: RouterOsRow): Promise<void> => {
+    const changed = differing(i, current);
+    if (Object.keys(changed).length === 0) return;
+    await before();
+    if (declared.guard === true && id !== undefined)
+      await commitConfirm(
+        client,
+        c,
+        what(`set ${Object.keys(changed).join(', ')} on`),
+        undoSet(i.menu, id, current, changed),
+        () => setProps(client, i, id, changed),
+      );
+    else await setProps(client, i, id, changed);
+  };
   switch (i.mode) {
     case 'absent':
-      if (row) await client.remove(i.menu, row['.id'] ?? '');
+      if (row) {
+        await before();
+        if (i.menu === '/user' && row.name === c.user)
+          throw new Error(
+            `${c.device}: the declaration removes the user ${c.user}, which schoolnet logs in as: refused`,
+          );
+        await client.remove(i.menu, row['.id'] ?? '');
+      }
       return { ...base, routerId: '', present: false };
     case 'existing':
-      if (row) await setProps(client, i, row['.id'], differing(i, row));
+      if (row) await update(row['.id'], row);
       return base;
     case 'singleton':
-      if (row) await setProps(client, i, undefined, differing(i, row));
+      if (row) await update(undefined, row);
       return { ...base, present: row !== undefined };
     case 'owned': {
+      if (row && i.menu === '/interface/bridge/vlan' && row['vlan-ids'] !== i.key['vlan-ids']) {
+        // An existing combined entry (`vlan-ids=10,20,30`) carries this VLAN: adopt it when it already has
+        // what is declared; otherwise take this VLAN out of it into an entry of its own, so the change does
+        // not spill onto the other VLANs.
+        if (Object.keys(differing(i, row)).length === 0) return { ...base, adopted: true };
+        await before();
+        const rest = vlanList(row['vlan-ids']).filter((v) => String(v) !== i.key['vlan-ids']);
+        await client.set(i.menu, row['.id'], { 'vlan-ids': rest.join(',') });
+        const merged = Object.fromEntries(
+          Object.entries({ ...i.key, ...i.props, ...differing(i, row) }).filter(([, v]) => v !== ''),
+        );
+        for (const k of i.atLeast ?? []) if (merged[k] !== undefined) merged[k] = union(merged[k], row[k]);
+        const id = await client.add(i.menu, merged);
+        return { ...base, routerId: id, present: true, adopted: false };
+      }
       if (row) {
-        await setProps(client, i, row['.id'], differing(i, row));
+        await update(row['.id'], row);
         // An object found under our key that does not carry our tag existed before us.
         const ours = i.props.comment !== undefined && row.comment === i.props.comment;
         return { ...base, adopted: adopted ?? !ours };
       }
+      await before();
       const add = Object.fromEntries(Object.entries({ ...i.key, ...i.props }).filter(([, v]) => v !== ''));
-      const id = await client.add(i.menu, add);
+      let id = '';
+      if (declared.guard === true)
+        await commitConfirm(client, c, what('add'), undoAdd(i.menu, i.key), async () => {
+          id = await client.add(i.menu, add);
+        });
+      else id = await client.add(i.menu, add);
       return { ...base, routerId: id, present: true };
     }
   }
@@ -231,7 +490,10 @@ export async function readObject(
   id: string,
   olds: MenuObjectOutputs,
 ): Promise<{ id: string; props: MenuObjectOutputs }> {
-  const row = await withRouter(olds.connection, (c) => find(c, olds));
+  const { row, version } = await withRouter(olds.connection, async (c) => {
+    const v = await routerVersion(c);
+    return { row: await find(c, forVersion(olds, v)), version: v };
+  });
   if (olds.mode === 'absent')
     return { id, props: { ...olds, present: row !== undefined, routerId: row?.['.id'] ?? '' } };
   if (!row) {
@@ -240,9 +502,15 @@ export async function readObject(
     return { id, props: { ...olds, present: false } };
   }
   const props: Record<string, string> = {};
+  const renamed = olds.menu === '/ip/service' ? serviceAddressProperty(version) : 'address';
+  const noComment = olds.menu === '/interface/wireless/security-profiles' && !securityProfileComment(version);
   for (const k of Object.keys(olds.props)) {
-    // The router never prints some secrets (passphrases): keep what was applied.
-    props[k] = olds.secretProps?.includes(k) && row[k] === undefined ? (olds.props[k] ?? '') : (row[k] ?? '');
+    const on = k === 'address' ? renamed : k;
+    // The router never prints some secrets (passphrases), nor a comment it cannot hold: keep what was applied.
+    props[k] =
+      (olds.secretProps?.includes(k) && row[on] === undefined) || (k === 'comment' && noComment)
+        ? (olds.props[k] ?? '')
+        : (row[on] ?? '');
   }
   return { id, props: { ...olds, props, present: true, routerId: row['.id'] ?? '' } };
 }
@@ -251,10 +519,14 @@ export async function deleteObject(olds: MenuObjectOutputs): Promise<void> {
   // Only what schoolnet added is removed: adopted, default, settings and absent objects stay.
   if (olds.mode !== 'owned' || olds.adopted) return;
   await withRouter(olds.connection, async (c) => {
-    const row = await find(c, olds);
+    const row = await find(c, forVersion(olds, await routerVersion(c)));
     if (!row) return;
-    // Someone replaced it with their own object under the same key: not ours to remove.
-    if (olds.props.comment !== undefined && row.comment !== olds.props.comment) return;
+    // A combined entry (`vlan-ids=10,20`) was adopted, never ours.
+    if (olds.menu === '/interface/bridge/vlan' && row['vlan-ids'] !== olds.key['vlan-ids']) return;
+    // Someone replaced it with their own object under the same key: not ours to remove (a router that
+    // cannot hold the comment, RouterOS < 7.15 security profiles, cannot tell: the state says it is ours).
+    if (olds.props.comment !== undefined && row.comment !== undefined && row.comment !== olds.props.comment)
+      return;
     await c.remove(olds.menu, row['.id'] ?? '');
   });
 }
@@ -382,13 +654,66 @@ export function diffFirewall(olds: FirewallOutputs, news: FirewallInputs): { cha
   return { changes: !sameRules(olds.rules, news.rules) || !sameConnection(olds.connection, news.connection) };
 }
 
+/** A script line adding `row` back (before `next`, when given). */
+function readdRule(row: RouterOsRow, next: string | undefined): string {
+  const skip = new Set(['.id', 'bytes', 'packets', 'dynamic', 'invalid', 'disabled', 'log', 'log-prefix']);
+  const words = Object.entries(row)
+    .filter(([k, v]) => !skip.has(k) && v !== '')
+    .map(([k, v]) => `${k}=${quote(v)}`);
+  return `${consolePath(FILTER_MENU)} add ${words.join(' ')}${next === undefined ? '' : ` place-before=${next}`}`;
+}
+
+/**
+ * The managed rules, with the input chain (which can cut the management path) under commit-confirm:
+ * the undo removes the input rules this apply adds or replaces and puts back the ones it changes or removes.
+ */
+async function applyGuarded(client: RouterOsClient, i: FirewallInputs): Promise<UnmanagedRule[]> {
+  const c = i.connection;
+  const rows = (await client.print(FILTER_MENU)).filter(isConfigRow);
+  const current = new Map<string, { row: RouterOsRow; next: string | undefined }>();
+  rows.forEach((r, n) => {
+    const t = tagOf(r.comment);
+    if (t === undefined || r.chain !== 'input') return;
+    const after = rows.slice(n + 1).find((x) => tagOf(x.comment) === undefined);
+    current.set(t, { row: r, next: after?.['.id'] });
+  });
+  const wanted = i.rules.filter((r) => r.chain === 'input');
+  const same =
+    wanted.length === current.size &&
+    wanted.every((d) => {
+      const cur = current.get(d.id);
+      return cur !== undefined && sameRule(ruleFromRow(cur.row), d) && cur.row.disabled !== 'true';
+    });
+  const forwardSame = (() => {
+    const fwd = rows.filter((r) => tagOf(r.comment) !== undefined && r.chain !== 'input').map(ruleFromRow);
+    const want = i.rules.filter((r) => r.chain !== 'input');
+    return fwd.length === want.length && want.every((d) => fwd.some((f) => sameRule(f, d)));
+  })();
+  if (same && forwardSame) return applyRules(client, i.rules);
+  await checkPolicies(client, c, i.requires);
+  if (same) return applyRules(client, i.rules);
+  const undo: string[] = [];
+  for (const d of wanted)
+    undo.push(`${consolePath(FILTER_MENU)} remove [find where comment=${quote(d.comment)}]`);
+  for (const { row, next } of current.values()) {
+    if (!wanted.some((d) => d.comment === row.comment))
+      undo.push(`${consolePath(FILTER_MENU)} remove [find where comment=${quote(row.comment ?? '')}]`);
+    undo.push(readdRule(row, next));
+  }
+  let unmanaged: UnmanagedRule[] = [];
+  await commitConfirm(client, c, 'changing the input chain', undo.join('; '), async () => {
+    unmanaged = await applyRules(client, i.rules);
+  });
+  return unmanaged;
+}
+
 export async function createFirewall(i: FirewallInputs): Promise<{ id: string; outs: FirewallOutputs }> {
-  const unmanaged = await withRouter(i.connection, (c) => applyRules(c, i.rules));
+  const unmanaged = await withRouter(i.connection, (c) => applyGuarded(c, i));
   return { id: `${FILTER_MENU}?tag=${MANAGED_TAG}`, outs: { ...i, unmanaged } };
 }
 
 export async function updateFirewall(news: FirewallInputs): Promise<{ outs: FirewallOutputs }> {
-  const unmanaged = await withRouter(news.connection, (c) => applyRules(c, news.rules));
+  const unmanaged = await withRouter(news.connection, (c) => applyGuarded(c, news));
   return { outs: { ...news, unmanaged } };
 }
 

@@ -14,7 +14,16 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const testbed = await startTestbed({ mode: 'dynamic' });
+  // The RouterOS test server's version and board, as `schoolnet testbed up --routeros-version/--routeros-board`.
+  const routeros = {
+    ...(process.env.SCHOOLNET_TESTBED_ROUTEROS_VERSION
+      ? { version: process.env.SCHOOLNET_TESTBED_ROUTEROS_VERSION }
+      : {}),
+    ...(process.env.SCHOOLNET_TESTBED_ROUTEROS_BOARD
+      ? { board: process.env.SCHOOLNET_TESTBED_ROUTEROS_BOARD }
+      : {}),
+  };
+  const testbed = await startTestbed({ mode: 'dynamic', routeros });
   project.provide('testbed', testbed.info);
   return () => testbed.stop();
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
 import { startReplayServer, type ReplayServer } from '../support/routeros/replay.ts';
-import { loadScenarios, scenarioOptions } from '../support/routeros/scenarios.ts';
+import { PROFILE_SCENARIOS, loadScenarios, scenarioOptions } from '../support/routeros/scenarios.ts';
 
 // NAPALM-style contract: recorded router replies in (test/fixtures/routeros/recorded/<scenario>/replies.json),
 // typed facts out (expected.json). Re-record with `node test/support/routeros/scenarios.ts` when the
@@ -15,8 +15,11 @@ describe('RouterOS facts from recorded replies', () => {
     replay = undefined;
   });
 
-  it('has the scenarios the checks depend on', () => {
-    expect(scenarios.map((s) => s.name).sort()).toEqual(['bad', 'demo', 'good', 'legacy', 'quirks']);
+  it('has the scenarios the checks depend on, and one recording per RouterOS version and board', () => {
+    expect(scenarios.map((s) => s.name).sort()).toEqual(
+      ['bad', 'demo', 'good', 'legacy', 'quirks', ...Object.keys(PROFILE_SCENARIOS)].sort(),
+    );
+    expect(Object.keys(PROFILE_SCENARIOS)).toHaveLength(18);
   });
 
   it.each(scenarios.map((s) => [s.name, s] as const))(

@@ -34,17 +34,22 @@ describe('RouterOS API queries', () => {
       ['type=vlan', '#.&'],
       ['STAFF', 'GUEST'],
     ],
-    [['type=ether', 'type=vlan', '#0|'], ['ether1']],
+    // Index 0 is the top of the stack (manual: API, queries): `#0` copies `type=vlan`, `#1` `type=ether`.
+    [['type=ether', 'type=vlan', '#0|'], []],
+    [['type=ether', 'type=vlan', '#1|'], ['ether1']],
+    // The stack starts as an infinite `true`: operations below the pushed values read `true`.
+    [['#|'], ['ether1', 'bridge1', 'STAFF', 'GUEST']],
+    [['#!'], []],
+    [
+      ['type=vlan', '#5&'],
+      ['STAFF', 'GUEST'],
+    ],
     [
       ['type=ether', 'type=vlan', '#|', 'mtu=1500', '#&'],
       ['ether1', 'STAFF'],
     ],
   ])('%j selects %j', (words, expected) => {
     expect(names(words)).toEqual(expected);
-  });
-
-  it('reports an operation on an empty stack', () => {
-    expect(() => names(['#|'])).toThrow(QueryError);
   });
 
   it('reports unknown operations and malformed comparisons', () => {

@@ -16,7 +16,10 @@ export type MenuKind =
 export interface RouterInfo {
   /** [major, minor, patch]. */
   version: number[];
+  /** Installed, enabled packages (not the ones RouterOS 7 merely lists as available). */
   packages: ReadonlySet<string>;
+  /** False on CHR and x86, which have no /system/routerboard. */
+  routerboard: boolean;
 }
 
 export interface MenuSpec {
@@ -42,9 +45,13 @@ export interface MenuSpec {
   /** Interface type shown in /interface for rows of this menu. */
   interfaceType?: string;
   present?: (r: RouterInfo) => boolean;
+  /** Properties printed even when empty (`=untagged=`); other empty values are left out of print. */
+  printEmpty?: readonly string[];
+  /** Writes to this menu need the `policy` policy besides `write` (manual: User). */
+  needsPolicy?: boolean;
 }
 
-const atLeast = (r: RouterInfo, major: number, minor: number): boolean => {
+export const atLeast = (r: RouterInfo, major: number, minor: number): boolean => {
   const [a = 0, b = 0] = r.version;
   return a > major || (a === major && b >= minor);
 };
@@ -276,6 +283,7 @@ export const CATALOG: Record<string, MenuSpec> = {
     kind: 'list',
     required: ['bridge', 'vlan-ids'],
     defaults: { tagged: '', untagged: '', disabled: 'false', dynamic: 'false' },
+    printEmpty: ['tagged', 'untagged'],
     booleans: ['disabled', 'dynamic'],
     refs: { bridge: '/interface/bridge', tagged: 'interface', untagged: 'interface' },
   },
@@ -297,8 +305,8 @@ export const CATALOG: Record<string, MenuSpec> = {
     integers: { 'vlan-id': [1, 4094] },
     refs: { interface: 'interface' },
   },
-  '/interface/wifi': { ...WIFI('/interface/wifi/security'), present: (r) => atLeast(r, 7, 13) },
-  '/interface/wifi/security': { ...WIFI_SECURITY, present: (r) => atLeast(r, 7, 13) },
+  '/interface/wifi': { ...WIFI('/interface/wifi/security'), present: hasWifiPackage },
+  '/interface/wifi/security': { ...WIFI_SECURITY, present: hasWifiPackage },
   '/interface/wifiwave2': {
     ...WIFI('/interface/wifiwave2/security'),
     present: (r) => !atLeast(r, 7, 13) && r.packages.has('wifiwave2'),
@@ -495,9 +503,20 @@ export const CATALOG: Record<string, MenuSpec> = {
   },
   '/ip/service': {
     kind: 'fixed',
-    props: ['name', 'port', 'address', 'certificate', 'tls-version', 'vrf', 'max-sessions', 'invalid'],
+    props: [
+      'name',
+      'port',
+      'address',
+      'available-from',
+      'certificate',
+      'tls-version',
+      'vrf',
+      'max-sessions',
+      'invalid',
+    ],
     booleans: ['disabled', 'invalid'],
     integers: { port: [1, 65535] },
+    printEmpty: ['address', 'available-from'],
   },
   '/user': {
     kind: 'list',
@@ -514,7 +533,31 @@ export const CATALOG: Record<string, MenuSpec> = {
     writeOnly: ['password'],
     props: ['password'],
     booleans: ['disabled', 'expired'],
-    choices: { group: ['read', 'write', 'full'] },
+    refs: { group: '/user/group' },
+    printEmpty: ['address'],
+    needsPolicy: true,
+  },
+  '/user/group': {
+    kind: 'list',
+    required: ['name', 'policy'],
+    unique: 'name',
+    defaults: { skin: 'default' },
+    needsPolicy: true,
+  },
+  '/system/scheduler': {
+    kind: 'list',
+    required: ['name'],
+    unique: 'name',
+    defaults: {
+      'start-time': 'startup',
+      interval: '0s',
+      policy: 'ftp,reboot,read,write,policy,test,password,sniff,sensitive,romon',
+      'run-count': '0',
+      owner: '',
+      disabled: 'false',
+    },
+    props: ['on-event', 'start-date', 'next-run'],
+    booleans: ['disabled'],
   },
   '/snmp': {
     kind: 'singleton',
@@ -553,7 +596,7 @@ export const CATALOG: Record<string, MenuSpec> = {
   },
   '/system/identity': { kind: 'singleton', defaults: { name: 'MikroTik' } },
   '/system/resource': { kind: 'readonly' },
-  '/system/routerboard': { kind: 'readonly' },
+  '/system/routerboard': { kind: 'readonly', present: (r) => r.routerboard },
   '/system/package': { kind: 'readonly' },
   '/system/history': { kind: 'readonly' },
 };
@@ -579,7 +622,19 @@ export const READ_ONLY = new Set([
   'expired',
   'last-logged-in',
   'creation-time',
+  'connection',
+  'proto',
+  'local',
+  'remote',
+  'run-count',
+  'next-run',
+  'owner',
 ]);
+
+/** `/interface/wifi` needs a wifi package: wifi-qcom or wifi-qcom-ac (7.13+, manual: WiFi). */
+function hasWifiPackage(r: RouterInfo): boolean {
+  return atLeast(r, 7, 13) && (r.packages.has('wifi-qcom') || r.packages.has('wifi-qcom-ac'));
+}
 
 export const SINGLETON_READONLY = new Set(['/system/resource', '/system/routerboard']);
 

@@ -38,6 +38,9 @@ def main() -> int:
     api = connect(host=args.host, username=args.user, password=os.environ['ROUTEROS_PROBE_PASSWORD'], **options)
     seen = {}
     seen['identity'] = tuple(api.path('system', 'identity'))[0]['name']
+    resource = tuple(api.path('system', 'resource'))[0]
+    seen['version'] = resource['version']
+    seen['board'] = resource['board-name']
 
     name, kind, address, interface = Key('name'), Key('type'), Key('address'), Key('interface')
     staff = api.path('ip', 'address').select(address, interface).where(interface == 'STAFF')

@@ -9,6 +9,7 @@ import type {
   FaultRule,
   Request,
   RouterUser,
+  SessionInfo,
 } from './types.ts';
 
 /**
@@ -44,6 +45,10 @@ export interface ApiListener {
   setFault(fault: Fault | null, opts?: { command?: string; times?: number }): void;
   /** Connections currently open. */
   connections(): number;
+  /** Drops every session whose path the router no longer admits (after a change made outside a command). */
+  recheck(): void;
+  /** Connections refused or dropped because the management path was cut. */
+  cut: { session: number; state: 'new' | 'established' }[];
   close(): Promise<void>;
 }
 
@@ -58,22 +63,65 @@ interface Context {
   faults: FaultRule[];
   transcript: Exchange[];
   logins: { user: string; ok: boolean }[];
+  sessions: Map<number, { info: SessionInfo; socket: net.Socket }>;
+  cut: { session: number; state: 'new' | 'established' }[];
+  nextSession: number;
+  /** Tells the handler which sessions are open. */
+  publish(): void;
+  recheck(): void;
 }
 
 export async function serveApi(options: ApiListenerOptions): Promise<ApiListener> {
   const host = options.host ?? '127.0.0.1';
-  const ctx: Context = { options, faults: [...(options.faults ?? [])], transcript: [], logins: [] };
-  const sockets = new Set<net.Socket>();
-  const accept = (socket: net.Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    new Session(socket, ctx);
+  const ctx: Context = {
+    options,
+    faults: [...(options.faults ?? [])],
+    transcript: [],
+    logins: [],
+    sessions: new Map(),
+    cut: [],
+    nextSession: 1,
+    publish() {
+      options.handler.sessionsChanged?.([...ctx.sessions.values()].map((s) => s.info));
+    },
+    recheck() {
+      for (const [id, s] of ctx.sessions) {
+        if (options.handler.admits?.('established', s.info) === false) {
+          ctx.cut.push({ session: id, state: 'established' });
+          s.socket.destroy();
+        }
+      }
+    },
   };
-  const plain = net.createServer(accept);
+  const sockets = new Set<net.Socket>();
+  const accept = (service: 'api' | 'api-ssl') => (socket: net.Socket) => {
+    sockets.add(socket);
+    const info: SessionInfo = {
+      id: ctx.nextSession++,
+      service,
+      remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
+      local: socket.localAddress ?? '',
+    };
+    // A path the router no longer lets through: the SYN never gets an answer that matters; drop at once.
+    if (options.handler.admits?.('new', info) === false) {
+      ctx.cut.push({ session: info.id, state: 'new' });
+      socket.destroy();
+      return;
+    }
+    ctx.sessions.set(info.id, { info, socket });
+    ctx.publish();
+    socket.once('close', () => {
+      sockets.delete(socket);
+      ctx.sessions.delete(info.id);
+      ctx.publish();
+    });
+    new Session(socket, ctx, info);
+  };
+  const plain = net.createServer(accept('api'));
   await listen(plain, options.port ?? 0, host);
   let secure: tls.Server | undefined;
   if (options.tls) {
-    secure = tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept);
+    secure = tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept('api-ssl'));
     // A client that rejects our certificate aborts the handshake: expected in the TLS tests, not an error here.
     secure.on('tlsClientError', () => undefined);
     await listen(secure, options.tls.port ?? 0, host);
@@ -93,6 +141,8 @@ export async function serveApi(options: ApiListenerOptions): Promise<ApiListener
       ctx.faults.push({ fault, ...opts });
     },
     connections: () => sockets.size,
+    recheck: () => ctx.recheck(),
+    cut: ctx.cut,
     async close() {
       for (const s of sockets) s.destroy();
       await Promise.all([closeServer(plain), secure ? closeServer(secure) : Promise.resolve()]);
@@ -175,10 +225,12 @@ class Session {
   /** Commands waiting on a delay fault, by tag: calling the function cancels them. */
   private readonly running = new Map<string, () => void>();
   private untagged = 0;
+  private readonly info: SessionInfo;
 
-  constructor(socket: net.Socket, ctx: Context) {
+  constructor(socket: net.Socket, ctx: Context, info: SessionInfo) {
     this.socket = socket;
     this.ctx = ctx;
+    this.info = info;
     // One write per reply; without this, Nagle holds each reply behind the previous one's ACK (~40 ms).
     socket.setNoDelay(true);
     // Clients vanish (ECONNRESET) and the TLS tests abort handshakes; neither may take the server down.
@@ -257,8 +309,14 @@ class Session {
 
   private respond(req: Request): void {
     const { sentences, close } = this.replyFor(req);
+    // The command may have cut the path it came on: the router applied it, the reply never arrives.
+    if (this.ctx.options.handler.admits?.('established', this.info) === false) {
+      this.ctx.recheck();
+      return;
+    }
     this.send(req.tag, sentences);
     if (close) this.socket.end();
+    this.ctx.recheck();
   }
 
   private replyFor(req: Request): { sentences: string[][]; close?: boolean } {
@@ -290,7 +348,10 @@ class Session {
     if (this.user === undefined) {
       return { sentences: replySentences({ kind: 'trap', message: 'not logged in' }, false) };
     }
-    const sentences = replySentences(this.ctx.options.handler.execute(req, this.user), emptyReplies);
+    const sentences = replySentences(
+      this.ctx.options.handler.execute(req, this.user, this.info),
+      emptyReplies,
+    );
     if (this.ctx.options.record) this.ctx.transcript.push({ sentence: req.words, replies: sentences });
     return { sentences };
   }

@@ -8,7 +8,9 @@ import {
   type MenuSpec,
   type RouterInfo,
 } from './catalog.ts';
+import { pathProblem, vlanMembers, type ManagementPath } from './path.ts';
 import { QueryError, compileQuery } from './query.ts';
+import { runScript, parseDuration } from './script.ts';
 import type {
   CommandHandler,
   CommandResult,
@@ -16,8 +18,21 @@ import type {
   RouterConfig,
   RouterUser,
   Row,
+  SessionInfo,
   WriteRecord,
 } from './types.ts';
+import { choicesFor, defaultGroups, missingProps, ruledProps, versionAtLeast } from './versions.ts';
+
+export interface RouterModelOptions {
+  /** The path API sessions arrive on; without one every session is admitted. */
+  managementPath?: ManagementPath;
+  /** The router's API ports, as the filter rules see them. */
+  apiPort?: number;
+  apiSslPort?: number;
+}
+
+/** The scheduler's own identity when it runs a script (manual: Scheduler, `policy`). */
+const SCHEDULER: RouterUser = { name: '*sys', password: '', group: 'full' };
 
 /**
  * The in-memory router behind the test server: the configuration (live, `config`), the commands RouterOS's
@@ -45,6 +60,11 @@ const trap = (message: string, category?: number): Trap =>
 const NO_PREFIX = trap('no such command prefix', 0);
 const NO_COMMAND = trap('no such command', 0);
 const NO_ITEM = trap('no such item', 0);
+const NOT_ENOUGH = trap('not enough permissions (9)');
+/** Bridge VLAN Table: dynamic entries cannot be changed (manual; mikrotik-manager#151). */
+const DYNAMIC = trap('failure: can not change dynamic', 4);
+/** 7.19+ /ip/service connection rows (terraform-provider-routeros #769). */
+const ELSEWHERE = trap('failure: this is configured elsewhere', 4);
 
 export function parseVersion(printed: string): number[] {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(printed.trim());
@@ -55,10 +75,18 @@ export function parseVersion(printed: string): number[] {
 export class RouterModel implements CommandHandler {
   readonly config: RouterConfig;
   readonly writes: WriteRecord[] = [];
+  /** Scripts the scheduler ran: name, when, and what went wrong (if anything). */
+  readonly schedulerRuns: { name: string; time: string; error?: string }[] = [];
+  /** Called after anything changed outside a command (a scheduled script): the listener re-checks paths. */
+  onChange: (() => void) | undefined;
   private nextId = 1;
+  private readonly options: RouterModelOptions;
+  private sessions: readonly SessionInfo[] = [];
+  private readonly timers = new Map<Row, NodeJS.Timeout>();
 
   /** Takes ownership of `config` (pass a copy); numbers rows and checks the menus exist on this version. */
-  constructor(config: RouterConfig, source = 'fixture') {
+  constructor(config: RouterConfig, source = 'fixture', options: RouterModelOptions = {}) {
+    this.options = options;
     this.config = config;
     for (const [menu, rows] of Object.entries(config.menus)) {
       if (!(menu in CATALOG)) throw new Error(`${source}: unknown menu ${menu}`);
@@ -73,6 +101,8 @@ export class RouterModel implements CommandHandler {
     if (!resource?.version) throw new Error(`${source}: /system/resource must have one row with a version`);
     parseVersion(resource.version);
     const info = this.info;
+    if ((config.menus['/user/group'] ?? []).length === 0)
+      config.menus['/user/group'] = defaultGroups(info.version).map((g) => ({ ...g, skin: 'default' }));
     for (const [menu, spec] of Object.entries(CATALOG)) {
       const present = isPresent(menu, info);
       const rows = config.menus[menu];
@@ -91,31 +121,73 @@ export class RouterModel implements CommandHandler {
         config.menus[menu] = [{ ...(spec.defaults ?? {}), ...(rows?.[0] ?? {}) }];
         continue;
       }
-      // `.id` first, as RouterOS prints it.
-      config.menus[menu] = (rows ?? []).map((row) => ({ '.id': row['.id'] ?? this.newId(), ...row }));
+      // `.id` first, as RouterOS prints it; every property RouterOS always has takes its default.
+      config.menus[menu] = (rows ?? []).map((row) => ({
+        '.id': row['.id'] ?? this.newId(),
+        ...(spec.kind === 'list' || spec.kind === 'ordered' ? (spec.defaults ?? {}) : {}),
+        ...row,
+      }));
     }
   }
 
   get info(): RouterInfo {
-    const version = parseVersion(this.config.menus['/system/resource']?.[0]?.version ?? '0.0');
+    const resource = this.config.menus['/system/resource']?.[0] ?? {};
+    const version = parseVersion(resource.version ?? '0.0');
     const packages = new Set(
       (this.config.menus['/system/package'] ?? [])
-        .filter((p) => p.disabled !== 'true')
+        .filter((p) => p.disabled !== 'true' && p.available !== 'true')
         .map((p) => p.name ?? ''),
     );
-    return { version, packages };
+    const board = resource['board-name'] ?? '';
+    const routerboard = board !== 'CHR' && !/^x86/.test(board) && resource['architecture-name'] !== 'x86_64';
+    return { version, packages, routerboard };
   }
 
-  execute(req: Request, user: RouterUser): CommandResult {
+  /** The policies of a user's group (manual: User); `!x` entries deny. */
+  policies(user: RouterUser): Set<string> {
+    const group = (this.config.menus['/user/group'] ?? []).find((g) => g.name === user.group);
+    return new Set((group?.policy ?? '').split(',').filter((p) => p !== '' && !p.startsWith('!')));
+  }
+
+  sessionsChanged(sessions: readonly SessionInfo[]): void {
+    this.sessions = sessions;
+  }
+
+  /** Whether the management path still carries API packets (always, without a path model). */
+  admits(state: 'new' | 'established', session: SessionInfo): boolean {
+    return this.pathProblem(state, session.service) === undefined;
+  }
+
+  pathProblem(state: 'new' | 'established', service: 'api' | 'api-ssl' = 'api'): string | undefined {
+    const path = this.options.managementPath;
+    if (path === undefined) return undefined;
+    return pathProblem(this.config, path, {
+      state,
+      service,
+      apiPort: service === 'api' ? (this.options.apiPort ?? 8728) : (this.options.apiSslPort ?? 8729),
+      serviceKey: versionAtLeast(this.info.version, '7.24') ? 'available-from' : 'address',
+    });
+  }
+
+  /** Stops the scheduler's timers. */
+  close(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  execute(req: Request, user: RouterUser, _session?: SessionInfo): CommandResult {
     const slash = req.command.lastIndexOf('/');
     const menu = req.command.slice(0, slash);
     const verb = req.command.slice(slash + 1);
     const isWrite = WRITE_VERBS.has(verb);
     let result: CommandResult;
+    const policies = this.policies(user);
     if (menu === '' || !isPresent(menu, this.info)) result = NO_PREFIX;
-    else if (verb === 'print' || verb === 'getall') result = this.print(menu, req);
+    else if (verb === 'print' || verb === 'getall')
+      result = policies.has('read') ? this.print(menu, req) : NOT_ENOUGH;
     else if (!isWrite) result = NO_COMMAND;
-    else if (user.group === 'read') result = trap('not enough permissions (9)');
+    else if (!policies.has('write')) result = NOT_ENOUGH;
+    else if (CATALOG[menu]?.needsPolicy === true && !policies.has('policy')) result = NOT_ENOUGH;
     else result = this.write(menu, CATALOG[menu] as MenuSpec, verb, req);
     if (isWrite) {
       this.writes.push({
@@ -155,7 +227,8 @@ export class RouterModel implements CommandHandler {
     rows = rows.filter(test);
     if (req.attrs['count-only'] !== undefined) return { kind: 'done', ret: String(rows.length) };
     const proplist = req.attrs['.proplist']?.split(',').filter((p) => p !== '');
-    const hidden = new Set(spec.writeOnly ?? []);
+    const hidden = new Set([...(spec.writeOnly ?? []), ...missingProps(menu, this.info.version)]);
+    const printEmpty = new Set(spec.printEmpty ?? []);
     const singleton = spec.kind === 'singleton' || SINGLETON_READONLY.has(menu);
     return {
       kind: 'rows',
@@ -164,7 +237,8 @@ export class RouterModel implements CommandHandler {
         const keys = proplist ?? Object.keys(row);
         for (const key of keys) {
           const v = row[key];
-          if (v === undefined || v === '' || hidden.has(key) || (singleton && key === '.id')) continue;
+          if (v === undefined || hidden.has(key) || (singleton && key === '.id')) continue;
+          if (v === '' && !printEmpty.has(key)) continue;
           out[key] = v;
         }
         return out;
@@ -189,6 +263,11 @@ export class RouterModel implements CommandHandler {
     }
     if (menu === '/interface/bridge')
       return rows.map((r) => ({ ...r, running: String(r.disabled !== 'true') }));
+    if (menu === '/interface/bridge/vlan')
+      return [...this.dynamicBridgeVlans(), ...rows.map((r) => ({ ...r }))];
+    if (menu === '/interface/bridge/port')
+      return [...rows.map((r) => ({ ...r })), ...this.dynamicBridgePorts()];
+    if (menu === '/ip/service') return [...rows.map((r) => ({ ...r })), ...this.connectionRows()];
     if (menu === '/ip/address') {
       const names = this.interfaceNames();
       return rows.map((r) => ({
@@ -199,6 +278,88 @@ export class RouterModel implements CommandHandler {
       }));
     }
     return rows.map((r) => ({ ...r }));
+  }
+
+  /**
+   * Bridge VLAN Table: with vlan-filtering on, RouterOS adds a dynamic entry for every PVID in use that no
+   * static entry carries untagged (manual: Bridge VLAN Table), listed first and flagged dynamic.
+   */
+  private dynamicBridgeVlans(): Row[] {
+    const out: Row[] = [];
+    const statics = this.config.menus['/interface/bridge/vlan'] ?? [];
+    const ports = [...(this.config.menus['/interface/bridge/port'] ?? []), ...this.dynamicBridgePorts()];
+    for (const bridge of this.config.menus['/interface/bridge'] ?? []) {
+      if (bridge['vlan-filtering'] !== 'true') continue;
+      const name = bridge.name ?? '';
+      const members = vlanMembers([], name, ports, bridge);
+      for (const [vid, m] of [...members].sort((a, b) => a[0] - b[0])) {
+        const staticUntagged = new Set(
+          statics
+            .filter((r) => r.bridge === name && vlanIdsOf(r['vlan-ids'] ?? '').includes(vid))
+            .flatMap((r) => (r.untagged ?? '').split(',')),
+        );
+        const dynamic = [...m.untagged].filter((p) => !staticUntagged.has(p));
+        if (dynamic.length === 0) continue;
+        out.push({
+          '.id': `*${(0x800000 + parseInt((bridge['.id'] ?? '*0').slice(1), 16) * 0x1000 + vid).toString(16).toUpperCase()}`,
+          bridge: name,
+          'vlan-ids': String(vid),
+          tagged: '',
+          untagged: '',
+          'current-tagged': '',
+          'current-untagged': dynamic.sort().join(','),
+          disabled: 'false',
+          dynamic: 'true',
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The wifi package puts an interface with `datapath.bridge` on that bridge as a dynamic port whose PVID is
+   * `datapath.vlan-id`; wifi-qcom-ac (802.11ac) has no datapath VLAN, so its port keeps PVID 1 (manual: WiFi).
+   */
+  private dynamicBridgePorts(): Row[] {
+    const info = this.info;
+    const menu = isPresent('/interface/wifi', info)
+      ? '/interface/wifi'
+      : isPresent('/interface/wifiwave2', info)
+        ? '/interface/wifiwave2'
+        : undefined;
+    if (menu === undefined) return [];
+    const qcomAc = info.packages.has('wifi-qcom-ac');
+    const statics = new Set((this.config.menus['/interface/bridge/port'] ?? []).map((p) => p.interface));
+    return (this.config.menus[menu] ?? [])
+      .filter((w) => (w['datapath.bridge'] ?? '') !== '' && !statics.has(w.name) && w.disabled !== 'true')
+      .map((w) => ({
+        '.id': `*${(0x700000 + parseInt((w['.id'] ?? '*0').slice(1), 16)).toString(16).toUpperCase()}`,
+        interface: w.name ?? '',
+        bridge: w['datapath.bridge'] ?? '',
+        pvid: qcomAc ? '1' : (w['datapath.vlan-id'] ?? '1'),
+        'frame-types': 'admit-all',
+        'ingress-filtering': 'true',
+        disabled: 'false',
+        dynamic: 'true',
+      }));
+  }
+
+  /** 7.19+: /ip/service also lists live connections under the service's name (flags D, c). */
+  private connectionRows(): Row[] {
+    if (!versionAtLeast(this.info.version, '7.19')) return [];
+    const port = (name: string) => this.config.menus['/ip/service']?.find((s) => s.name === name)?.port ?? '';
+    return this.sessions.map((s) => ({
+      '.id': `*${(0x600000 + s.id).toString(16).toUpperCase()}`,
+      name: s.service,
+      port: port(s.service),
+      proto: 'tcp',
+      local: s.local,
+      remote: s.remote,
+      dynamic: 'true',
+      connection: 'true',
+      disabled: 'false',
+      invalid: 'false',
+    }));
   }
 
   private interfaceView(): Row[] {
@@ -248,6 +409,27 @@ export class RouterModel implements CommandHandler {
 
   private write(menu: string, spec: MenuSpec, verb: string, req: Request): CommandResult {
     const kind = spec.kind;
+    const ref = req.attrs['.id'] ?? req.attrs.numbers;
+    if (ref !== undefined && verb !== 'add' && DYNAMIC_MENUS.has(menu)) {
+      const computed = this.printable(menu).filter((r) => r.dynamic === 'true');
+      const hit = ref.split(',').some((part) => computed.some((r) => r['.id'] === part));
+      if (hit) return menu === '/ip/service' ? ELSEWHERE : DYNAMIC;
+    }
+    if (menu === '/system/scheduler') {
+      const result = this.writeBase(menu, spec, kind, verb, req);
+      this.arm();
+      return result;
+    }
+    return this.writeBase(menu, spec, kind, verb, req);
+  }
+
+  private writeBase(
+    menu: string,
+    spec: MenuSpec,
+    kind: MenuSpec['kind'],
+    verb: string,
+    req: Request,
+  ): CommandResult {
     const lists = kind === 'list' || kind === 'ordered';
     switch (verb) {
       case 'add':
@@ -390,7 +572,10 @@ export class RouterModel implements CommandHandler {
   private unset(menu: string, spec: MenuSpec, attrs: Record<string, string>): CommandResult {
     const name = attrs['value-name'];
     if (name === undefined) return trap('missing value(s) of argument(s) value-name', 1);
-    if (!knownProps(spec).has(name) || READ_ONLY.has(name) || (spec.required ?? []).includes(name)) {
+    const known = knownProps(spec);
+    for (const p of ruledProps(menu)) known.add(p);
+    for (const p of missingProps(menu, this.info.version)) known.delete(p);
+    if (!known.has(name) || READ_ONLY.has(name) || (spec.required ?? []).includes(name)) {
       return trap(`unknown parameter ${name}`, 1);
     }
     let rows: Row[];
@@ -419,7 +604,10 @@ export class RouterModel implements CommandHandler {
     props: Record<string, string>,
     current: Row | undefined,
   ): { props: Row } | Trap {
+    const version = this.info.version;
     const known = knownProps(spec);
+    for (const p of ruledProps(menu)) known.add(p);
+    for (const p of missingProps(menu, version)) known.delete(p);
     const out: Row = {};
     for (const [key, raw] of Object.entries(props)) {
       if (READ_ONLY.has(key) || !known.has(key)) return trap(`unknown parameter ${key}`, 1);
@@ -436,8 +624,13 @@ export class RouterModel implements CommandHandler {
           return trap(`value of ${key} out of range (${range[0]}..${range[1]})`, 1);
         }
       }
-      const choices = spec.choices?.[key];
-      if (choices !== undefined && !choices.includes(v)) return trap(`invalid value for argument ${key}`, 1);
+      const choices = choicesFor(menu, key, version) ?? spec.choices?.[key];
+      // A list property (`policy=read,write,!ftp`) is checked item by item.
+      const items = key === 'policy' ? v.split(',').map((x) => x.replace(/^!/, '')) : [v];
+      if (choices !== undefined && items.some((x) => !choices.includes(x)))
+        return trap(`input does not match any value of ${key}`, 1);
+      if (key === 'interval' && parseDuration(v) === undefined)
+        return trap(`invalid value for argument ${key}`, 1);
       if (key === 'vlan-ids' && !validVlanIds(v)) return trap('invalid value for argument vlan-ids', 1);
       if (key === 'address' && menu === '/ip/address' && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(v)) {
         return trap('invalid value for argument address', 1);
@@ -510,6 +703,37 @@ export class RouterModel implements CommandHandler {
     }
   }
 
+  /** (Re)starts the scheduler's timers: an entry with an interval runs its script every interval. */
+  private arm(): void {
+    const rows = this.config.menus['/system/scheduler'] ?? [];
+    for (const [row, timer] of this.timers)
+      if (!rows.includes(row) || row.disabled === 'true') {
+        clearTimeout(timer);
+        this.timers.delete(row);
+      }
+    for (const row of rows) {
+      if (this.timers.has(row) || row.disabled === 'true') continue;
+      const ms = parseDuration(row.interval ?? '0s');
+      if (ms === undefined || ms === 0) continue;
+      const fire = (): void => {
+        this.timers.delete(row);
+        if (!(this.config.menus['/system/scheduler'] ?? []).includes(row)) return;
+        row['run-count'] = String(Number(row['run-count'] ?? '0') + 1);
+        const error = runScript(row['on-event'] ?? '', (req) => this.execute(req, SCHEDULER));
+        this.schedulerRuns.push({
+          name: row.name ?? '',
+          time: new Date().toISOString(),
+          ...(error === undefined ? {} : { error }),
+        });
+        this.arm();
+        this.onChange?.();
+      };
+      const timer = setTimeout(fire, ms);
+      timer.unref();
+      this.timers.set(row, timer);
+    }
+  }
+
   private newId(): string {
     return `*${(this.nextId++).toString(16).toUpperCase()}`;
   }
@@ -519,6 +743,19 @@ export class RouterModel implements CommandHandler {
     for (const r of rows) taken.add(r.name ?? '');
     for (let n = 1; ; n++) if (!taken.has(`${prefix}${n}`)) return `${prefix}${n}`;
   }
+}
+
+/** Menus with rows RouterOS makes itself, which `set`/`remove` refuse. */
+const DYNAMIC_MENUS = new Set(['/interface/bridge/vlan', '/interface/bridge/port', '/ip/service']);
+
+function vlanIdsOf(v: string): number[] {
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (a === undefined || Number.isNaN(a)) continue;
+    for (let x = a; x <= (b ?? a); x++) out.push(x);
+  }
+  return out;
 }
 
 function macFor(id: string): string {

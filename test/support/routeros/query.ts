@@ -9,8 +9,10 @@ import type { Row } from './types.ts';
  *   ?name=x      (also ?=name=x) true if name equals x
  *   ?<name=x     true if name is less than x;  ?>name=x  greater than x
  *   ?#ops        left to right: `|` pops two, pushes OR; `&` pops two, pushes AND; `!` negates the top;
- *                `.` pushes a copy of the top; digits N push a copy of the value at index N (0 = bottom),
- *                and a `.` right after an index does nothing.
+ *                `.` pushes a copy of the top; digits N push a copy of the value at index N (0 = the TOP of
+ *                the stack), and a `.` right after an index does nothing.
+ * The stack starts as an infinite supply of `true` (manual: API, "Queries"): popping or indexing below the
+ * words pushed so far gives `true`, never an error.
  * A malformed query is reported as a trap message, as RouterOS does.
  */
 export class QueryError extends Error {}
@@ -91,8 +93,8 @@ function numeric(v: string): number | undefined {
 function runOps(ops: string, stack: boolean[]): void {
   let i = 0;
   const pop = (): boolean => {
-    if (stack.length === 0) throw new QueryError('query stack is empty');
-    return stack.pop() as boolean;
+    // Below the pushed values the stack holds `true` for ever.
+    return stack.length === 0 ? true : (stack.pop() as boolean);
   };
   while (i < ops.length) {
     const c = ops[i] as string;
@@ -100,8 +102,8 @@ function runOps(ops: string, stack: boolean[]): void {
       let j = i;
       while (j < ops.length && (ops[j] as string) >= '0' && (ops[j] as string) <= '9') j++;
       const index = Number(ops.slice(i, j));
-      if (index >= stack.length) throw new QueryError(`query stack has no value at index ${index}`);
-      stack.push(stack[index] as boolean);
+      // Index 0 is the top of the stack; beyond the pushed values lies the infinite `true`.
+      stack.push(index < stack.length ? (stack[stack.length - 1 - index] as boolean) : true);
       i = ops[j] === '.' ? j + 1 : j;
       continue;
     }

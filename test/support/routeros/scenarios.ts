@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { CollectOptions } from '../../../devices/errors.ts';
 import type { RouterFacts } from '../../../devices/facts.ts';
 import type { Device } from '../../../inventory/types.ts';
+import { allProfiles, applyProfile, type RouterProfile } from './profiles.ts';
 import { DEFAULT_USERS, loadRouterFixture, startRouterOsServer } from './server.ts';
 import type { Exchange, RouterConfig } from './types.ts';
 
@@ -55,20 +56,10 @@ export function loadScenarios(): Scenario[] {
     });
 }
 
-/** A router with the quirks real ones have: a CHR (no RouterBOARD), VLAN ranges, inline Wi-Fi overrides, a disabled rule, `!empty` replies. */
+/** A router with the quirks real ones have: VLAN ranges, inline Wi-Fi overrides, a disabled rule, `!empty` replies (a CHR without RouterBOARD is the chr profiles). */
 function quirks(): RouterConfig {
   const { config } = loadRouterFixture('good');
   const m = config.menus;
-  m['/system/resource'] = [
-    {
-      ...(m['/system/resource']?.[0] ?? {}),
-      'board-name': 'CHR',
-      'architecture-name': 'x86_64',
-      version: '7.18.2 (stable)',
-    },
-  ];
-  m['/system/routerboard'] = [{ routerboard: 'false' }];
-  m['/system/package'] = [{ name: 'routeros', version: '7.18.2', disabled: 'false' }];
   m['/interface/bridge/vlan']?.push({
     bridge: 'bridge1',
     'vlan-ids': '100-102,200',
@@ -95,12 +86,22 @@ function quirks(): RouterConfig {
   return config;
 }
 
+/** The `good` router as each supported version and board would hold it (profiles.ts). */
+function onProfile(p: RouterProfile): () => RouterConfig {
+  return () => applyProfile(loadRouterFixture('good').config, p);
+}
+
+export const PROFILE_SCENARIOS = Object.fromEntries(
+  allProfiles().map((p) => [`profile-${p.board}-${p.version}`, { fixture: onProfile(p) }]),
+);
+
 const SCENARIOS: Record<string, { fixture: string | (() => RouterConfig); device?: Partial<Device> }> = {
   demo: { fixture: 'demo' },
   good: { fixture: 'good' },
   bad: { fixture: 'bad' },
   legacy: { fixture: 'legacy', device: { wifiPackage: 'wireless' } },
   quirks: { fixture: quirks },
+  ...PROFILE_SCENARIOS,
 };
 
 export async function recordScenario(name: string): Promise<void> {

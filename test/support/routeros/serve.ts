@@ -8,10 +8,11 @@
  * our own double of a router: see server.ts), so the tests and benchmarks keep using it in-process.
  *
  * `<config>` is a JSON file (the testbed writes it mode 600: passwords never go on argv, which `ps`
- * shows to every local user): `{ host, port, tls?: { certFile, keyFile, port }, fixture, users }`.
+ * shows to every local user): `{ host, port, tls?: { certFile, keyFile, port }, fixture, users, profile? }`.
  * Once both ports listen it prints one line, `listening api=<port> api-ssl=<port>`.
  */
 import { readFileSync } from 'node:fs';
+import { parseProfile } from './profiles.ts';
 import { startRouterOsServer, type RouterOsServerOptions, type RouterUser } from './server.ts';
 
 export interface ServeConfig {
@@ -20,6 +21,8 @@ export interface ServeConfig {
   tls?: { certFile: string; keyFile: string; port: number };
   fixture: string;
   users: RouterUser[];
+  /** The RouterOS version and board (profiles.ts); the fixture's own when omitted. */
+  profile?: { version: string; board: string };
 }
 
 async function main(file: string | undefined): Promise<void> {
@@ -30,6 +33,9 @@ async function main(file: string | undefined): Promise<void> {
     port: config.port,
     fixture: config.fixture,
     users: config.users,
+    ...(config.profile === undefined
+      ? {}
+      : { profile: parseProfile(config.profile.version, config.profile.board) }),
   };
   if (config.tls !== undefined) {
     options.tls = {

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serveApi, type ApiListener } from './listener.ts';
 import { RouterModel } from './model.ts';
+import type { ManagementPath } from './path.ts';
+import { applyProfile, type RouterProfile } from './profiles.ts';
 import type { FaultRule, RouterConfig, RouterUser, WriteRecord } from './types.ts';
 
 export type { Fault, FaultRule, RouterConfig, RouterUser, Row, WriteRecord } from './types.ts';
@@ -20,6 +22,13 @@ export interface RouterOsServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer; port?: number };
   /** A fixture name (`demo`, `good`, `bad`, `legacy`, `blank`), a path to a JSON file, or a config object. */
   fixture: RouterConfig | string;
+  /**
+   * A RouterOS version and board (profiles.ts): the fixture as that router would hold it, with that
+   * version's menus, properties and replies. Without one, the fixture's own version and packages decide.
+   */
+  profile?: RouterProfile;
+  /** Model the path API sessions arrive on (path.ts): a change that cuts it drops them. */
+  managementPath?: ManagementPath;
   faults?: FaultRule[];
   /** Who may log in; DEFAULT_USERS when omitted. */
   users?: RouterUser[];
@@ -68,7 +77,15 @@ export function loadRouterFixture(fixture: RouterConfig | string): { config: Rou
 
 export async function startRouterOsServer(options: RouterOsServerOptions): Promise<RouterOsServer> {
   const { config, source } = loadRouterFixture(options.fixture);
-  const model = new RouterModel(config, source);
+  if (options.profile !== undefined) applyProfile(config, options.profile);
+  // The logins exist as /user rows too (as on a router), so their group's policies can be read.
+  const userRows = (config.menus['/user'] ??= []);
+  for (const u of options.users ?? DEFAULT_USERS)
+    if (!userRows.some((r) => r.name === u.name))
+      userRows.push({ name: u.name, group: u.group, disabled: 'false' });
+  const model = new RouterModel(config, source, {
+    ...(options.managementPath === undefined ? {} : { managementPath: options.managementPath }),
+  });
   const [major = 0, minor = 0] = model.info.version;
   const listener = await serveApi({
     ...(options.host === undefined ? {} : { host: options.host }),
@@ -80,5 +97,15 @@ export async function startRouterOsServer(options: RouterOsServerOptions): Promi
     faults: options.faults ?? [],
     record: options.record ?? false,
   });
-  return Object.assign(listener, { writes: model.writes, config: model.config, model });
+  model.onChange = () => listener.recheck();
+  const close = listener.close.bind(listener);
+  return Object.assign(listener, {
+    writes: model.writes,
+    config: model.config,
+    model,
+    async close() {
+      model.close();
+      await close();
+    },
+  });
 }

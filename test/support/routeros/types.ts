@@ -18,8 +18,20 @@ export interface RouterConfig {
 export interface RouterUser {
   name: string;
   password: string;
-  /** `read` users may print only; `write`/`full` may change configuration. */
-  group: 'read' | 'write' | 'full';
+  /**
+   * A `/user/group` name: its `policy` decides what the user may do (`read` prints, `write` changes
+   * configuration, `policy` changes users and groups). The factory groups are read, write and full.
+   */
+  group: string;
+}
+
+/** How one API session reaches the router (for the management-path model). */
+export interface SessionInfo {
+  id: number;
+  service: 'api' | 'api-ssl';
+  /** Client address:port and the router's address:port, as /ip/service connection rows print them. */
+  remote: string;
+  local: string;
 }
 
 /** What can go wrong on purpose. */
@@ -77,7 +89,14 @@ export interface Request {
 
 /** Whatever executes commands for a logged-in session: the in-memory router, or a recording. */
 export interface CommandHandler {
-  execute(req: Request, user: RouterUser): CommandResult;
+  execute(req: Request, user: RouterUser, session?: SessionInfo): CommandResult;
+  /**
+   * Whether a session's packets still reach the API (`new`: a connection being opened; `established`: one
+   * already open). A handler without a management-path model always admits.
+   */
+  admits?(state: 'new' | 'established', session: SessionInfo): boolean;
+  /** Called when sessions open and close, so the router can list them (/ip/service, 7.19+). */
+  sessionsChanged?(sessions: readonly SessionInfo[]): void;
 }
 
 /** One command and its reply sentences (without `.tag`), as recorded for the contract tests. */
