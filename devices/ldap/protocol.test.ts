@@ -117,7 +117,14 @@ describe('the search-response decoder agrees with ldapts', () => {
         fc.array(fc.oneof(attrName, fc.constant('*')), { maxLength: 4 }),
         fc.array(fc.nat(), { maxLength: 3 }),
         (id, name, attrs, extra, binaryPicks) => {
-          const requested = [...attrs.map(([n]) => n), ...extra];
+          // Attribute names are case-insensitive (RFC 4512) and our decoder treats them so; ldapts compares a
+          // requested name case-sensitively when it fills in absent attributes. Compare only where the two agree
+          // on meaning: requested names that differ from a present one (or each other) by case alone are left out.
+          const seen = new Set(attrs.map(([n]) => n.toLowerCase()));
+          const absent = extra.filter(
+            (e) => e === '*' || (!seen.has(e.toLowerCase()) && seen.add(e.toLowerCase())),
+          );
+          const requested = [...attrs.map(([n]) => n), ...absent];
           const binary = binaryPicks.map((i) => attrs[i % Math.max(1, attrs.length)]?.[0] ?? 'none');
           const shape = { attributes: requested, binary };
           const bytes = entryBytes(id, name, attrs);
