@@ -312,7 +312,8 @@ describe.sequential('the demo stack under the real engine', () => {
     const files: string[] = [];
     const walk = (d: string): void => {
       for (const e of readdirSync(d, { withFileTypes: true }))
-        e.isDirectory() ? walk(join(d, e.name)) : files.push(readFileSync(join(d, e.name), 'utf8'));
+        if (e.isDirectory()) walk(join(d, e.name));
+        else files.push(readFileSync(join(d, e.name), 'utf8'));
     };
     walk(stateDir);
     expect(files.length).toBeGreaterThan(0);
