@@ -12,7 +12,7 @@
  * folder with the first one removed: refresh and destroy must still work from the state it wrote.
  * The demo declaration's directory part is left out of the copy here: see the report of issue #14.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   cpSync,
   mkdtempSync,
@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseDocument } from 'yaml';
+import type { FleetPreview } from '../scripts/pulumi/fleet.ts';
 import { engineEnvironment, ROOT, runPulumi, type EngineRun } from './support/pulumi-engine.ts';
 import {
   loadRouterFixture,
@@ -54,6 +55,21 @@ async function pulumi(args: string[], cwd = checkout): Promise<EngineRun> {
   const run = await runPulumi(args, cwd, env);
   outputs.push(run.stdout, run.stderr);
   return run;
+}
+
+/** The schoolnet CLI, run as a user runs it, with this test's engine environment. */
+function schoolnet(args: string[]): Promise<EngineRun> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [resolve(ROOT, 'scripts/cli.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
+      (err, stdout, stderr) => {
+        outputs.push(stdout, stderr);
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
 }
 
 function ok(run: EngineRun): EngineRun {
@@ -100,9 +116,10 @@ beforeAll(async () => {
   base = realpathSync(mkdtempSync(join(tmpdir(), 'schoolnet-engine-')));
   checkout = join(base, 'first', 'schoolnet');
   mkdirSync(join(checkout, 'inventory/schools'), { recursive: true });
-  for (const f of ['Pulumi.yaml', 'Pulumi.demo.yaml', 'package.json'])
+  // The project as a checkout has it: every school's stack file and declaration.
+  for (const f of readdirSync(ROOT).filter((f) => /^Pulumi\..*yaml$|^package\.json$/.test(f)))
     cpSync(join(ROOT, f), join(checkout, f));
-  cpSync(join(ROOT, 'inventory/schools/demo'), join(checkout, 'inventory/schools/demo'), { recursive: true });
+  cpSync(join(ROOT, 'inventory/schools'), join(checkout, 'inventory/schools'), { recursive: true });
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(checkout, 'node_modules'));
   writeDeclaration(checkout);
   // The compiled program, as `npm run build` makes it (Pulumi.yaml: main: dist/stacks/index.js).
@@ -235,6 +252,35 @@ describe.sequential('the demo stack under the real engine', () => {
     expect(server.writes.slice(before)).toEqual([]);
   });
 
+  test('schoolnet preview --all: demo in sync, the schools whose devices are not here are errors with their cause', async () => {
+    const others = readdirSync(checkout)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined && s !== 'demo');
+    expect(others.length).toBeGreaterThan(0);
+    for (const s of others) ok(await pulumi(['stack', 'init', s, '--non-interactive']));
+    ok(await pulumi(['stack', 'select', 'demo']));
+    const before = server.writes.length;
+    const run = await schoolnet(['preview', '--all', checkout, '--json']);
+    expect(run.code, run.stderr).toBe(2);
+    const result = JSON.parse(run.stdout) as FleetPreview;
+    expect(result.schools.map((s) => s.school)).toEqual(['demo', ...others].sort());
+    expect(result.schools.find((s) => s.school === 'demo')).toEqual({
+      school: 'demo',
+      status: 'in-sync',
+      changes: { create: 0, update: 0, delete: 0, replace: 0 },
+    });
+    for (const s of result.schools.filter((s) => s.school !== 'demo')) {
+      expect(s.status).toBe('error');
+      expect(s.error).toMatch(
+        /cannot apply|no password|not set|cannot be found|ENOENT|unreachable|ECONNREFUSED/,
+      );
+    }
+    expect(result.summary).toEqual({ inSync: 1, changes: 0, errors: others.length });
+    expect(server.writes.slice(before)).toEqual([]);
+    const table = await schoolnet(['preview', '--all', checkout]);
+    expect(table.stdout).toMatch(/^demo\s+0\s+0\s+0\s+0\s+in sync$/m);
+  });
+
   test('a hand change on the router shows in refresh, and up repairs it', async () => {
     const staff = rows('/interface/vlan').find((r) => r['name'] === 'STAFF')!;
     const declared = staff['vlan-id'];
@@ -243,7 +289,14 @@ describe.sequential('the demo stack under the real engine', () => {
     expect(refresh.stdout).toMatch(/1 updated|updated/);
     const preview = ok(await pulumi(['preview', '--json', '--non-interactive']));
     expect(planned(preview)['update']).toBe(1);
-    ok(await pulumi(['up', '--yes', '--non-interactive', '--skip-preview']));
+    // schoolnet apply previews and asks; with no terminal to ask on it applies nothing without --yes.
+    const before = server.writes.length;
+    const refused = await schoolnet(['apply', 'demo', checkout]);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toMatch(/^demo\s+0\s+1\s+0\s+0\s+changes pending$/m);
+    expect(server.writes.slice(before)).toEqual([]);
+    const applied = await schoolnet(['apply', 'demo', checkout, '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
     expect(rows('/interface/vlan').find((r) => r['name'] === 'STAFF')?.['vlan-id']).toBe(declared);
   });
 
