@@ -30,7 +30,10 @@ import { directoryAccess } from './directory-access.ts';
 import type { RouterAccess } from './components/router.component.ts';
 import { planRouter, routerDevices } from './plan/router.ts';
 
-export class StackConfigError extends Error {
+// Not exported: the SDK refuses an entry module with a default export AND named exports ("expected
+// entrypoint module to have either a default export or named exports but not both", found by the real
+// engine in test/pulumi-engine.test.ts).
+class StackConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StackConfigError';

@@ -49,7 +49,10 @@ build() {
   echo "engine.sh: building the Pulumi engine v$VERSION from the Go module proxy into $CACHE (first use only; several minutes)" >&2
   (
     cd "$work"
-    export GOFLAGS="${SCHOOLNET_GOFLAGS:--p=1} -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+    # On a shared developer machine one package at a time (others keep some CPU); in CI all cores.
+    local p="-p=1"
+    [ "${CI:-}" = "true" ] && p=""
+    export GOFLAGS="${SCHOOLNET_GOFLAGS:-$p} -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
     "$go" mod init schoolnet-pulumi-engine >/dev/null 2>&1
     printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >tools.go
     "$go" get "github.com/pulumi/pulumi/pkg/v3@v$VERSION" "github.com/pulumi/pulumi/sdk/v3@v$VERSION" >&2
