@@ -43,7 +43,10 @@ class StackConfigError extends Error {
 export default async function main(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config('schoolnet');
   const file = config.require('declaration');
-  const school = await loadSchool(isAbsolute(file) ? file : resolve(process.cwd(), file));
+  // Relative to the project folder (where Pulumi.yaml is): the engine runs the program in the folder of
+  // `main` (dist/stacks), so the working directory is not it; outside the engine (mocks) it is.
+  const root = pulumi.runtime.getRootDirectory() || process.cwd();
+  const school = await loadSchool(isAbsolute(file) ? file : resolve(root, file));
   const { decl, dir } = school;
 
   const devices = routerDevices(decl);

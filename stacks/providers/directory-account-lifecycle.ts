@@ -9,7 +9,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type * as Ops from './directory-account-ops.ts';
-import { implementationPath } from './implementation-path.ts';
+import { implementationPath, loadImplementation } from './implementation-path.ts';
 
 const OPS = implementationPath(import.meta.url, 'directory-account-ops');
 
@@ -18,34 +18,28 @@ export const directoryAccountLifecycleProvider: pulumi.dynamic.ResourceProvider<
   Ops.AccountLifecycleOutputs
 > = {
   async check(_olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.checkAccount(news);
   },
   async diff(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.diffAccount(olds, news);
   },
   async create(inputs) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.createAccount(inputs);
   },
   async read(id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     if (!props) throw new Error(`cannot read ${id} without its recorded state`);
     return ops.readAccount(id, props);
   },
   async update(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.updateAccount(olds, news);
   },
   async delete(_id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     await ops.deleteAccount(props);
   },
 };

@@ -4,16 +4,16 @@
  * properties and mode (see stacks/plan/types.ts).
  *
  * The provider object is serialized into the Pulumi state and run by the engine's provider host, so
- * each method is self-contained: it loads the implementation (routeros-ops) by its path from the project
- * folder (`.ts` from the sources, `.js` from dist/), resolved in the provider host's working directory
- * (the engine starts it in the project folder; implementation-path.ts says why) with `require`, which neither
- * vitest nor a bundler rewrites. Dynamic providers get secrets in plain text: the connection (and the
+ * each method is self-contained: it loads the implementation (routeros-ops) with `require`, which neither
+ * vitest nor a bundler rewrites, by its path in the project (`.ts` from the sources, `.js` from dist/)
+ * from the project folder found above the provider host's working directory (implementation-path.ts
+ * says why: nothing of this checkout's place goes into the state). Dynamic providers get secrets in plain text: the connection (and the
  * properties, when they hold a secret) are marked secret outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { ObjectMode } from '../plan/types.ts';
 import type * as Ops from './routeros-ops.ts';
-import { implementationPath } from './implementation-path.ts';
+import { implementationPath, loadImplementation } from './implementation-path.ts';
 
 /** The implementation, by its path from the project folder: nothing of this checkout's place goes into the state. */
 const OPS = implementationPath(import.meta.url, 'routeros-ops');
@@ -23,34 +23,28 @@ export const routerOsObjectProvider: pulumi.dynamic.ResourceProvider<
   Ops.MenuObjectOutputs
 > = {
   async check(_olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.checkObject(news);
   },
   async diff(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.diffObject(olds, news);
   },
   async create(inputs) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.createObject(inputs);
   },
   async read(id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     if (!props) throw new Error(`cannot read ${id} without its recorded state`);
     return ops.readObject(id, props);
   },
   async update(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.updateObject(olds, news);
   },
   async delete(_id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(`${process.cwd()}/`)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     await ops.deleteObject(props);
   },
 };
