@@ -51,8 +51,11 @@ let checkout: string;
 let env: Record<string, string>;
 const outputs: string[] = [];
 
+/** `pulumi <args>` on the demo stack, named on every command (the fleet preview selects other stacks). */
 async function pulumi(args: string[], cwd = checkout): Promise<EngineRun> {
-  const run = await runPulumi(args, cwd, env);
+  const onStack =
+    ['preview', 'up', 'refresh', 'destroy', 'config'].includes(args[0]!) || args[1] === 'export';
+  const run = await runPulumi(onStack ? [...args, '--stack', 'demo'] : args, cwd, env);
   outputs.push(run.stdout, run.stderr);
   return run;
 }
@@ -262,8 +265,8 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
       .filter((s): s is string => s !== undefined && s !== 'demo');
     expect(others.length).toBeGreaterThan(0);
     for (const s of others) ok(await pulumi(['stack', 'init', s, '--non-interactive']));
-    ok(await pulumi(['stack', 'select', 'demo']));
     const before = server.writes.length;
+    const selected = ok(await pulumi(['stack', '--show-name'])).stdout.trim();
     const run = await schoolnet(['preview', '--all', checkout, '--json']);
     expect(run.code, run.stderr).toBe(2);
     const result = JSON.parse(run.stdout) as FleetPreview;
@@ -281,6 +284,8 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     }
     expect(result.summary).toEqual({ inSync: 1, changes: 0, errors: others.length });
     expect(server.writes.slice(before)).toEqual([]);
+    // The fleet preview leaves the selected stack as it was.
+    expect(ok(await pulumi(['stack', '--show-name'])).stdout.trim()).toBe(selected);
     const table = await schoolnet(['preview', '--all', checkout]);
     expect(table.stdout).toMatch(/^demo\s+0\s+0\s+0\s+0\s+in sync$/m);
   });
@@ -289,8 +294,22 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     const staff = rows('/interface/vlan').find((r) => r['name'] === 'STAFF')!;
     const declared = staff['vlan-id'];
     staff['vlan-id'] = '11';
-    const refresh = ok(await pulumi(['refresh', '--yes', '--non-interactive', '--skip-preview']));
-    expect(refresh.stdout).toMatch(/1 updated|updated/);
+    ok(await pulumi(['refresh', '--yes', '--non-interactive', '--skip-preview']));
+    // The state now records what the router holds.
+    const exported = ok(await pulumi(['stack', 'export']));
+    const recorded = (
+      JSON.parse(exported.stdout) as {
+        deployment: {
+          resources: {
+            type: string;
+            outputs?: { props?: Record<string, string>; menu?: string; key?: Record<string, string> };
+          }[];
+        };
+      }
+    ).deployment.resources.find(
+      (r) => r.outputs?.menu === '/interface/vlan' && r.outputs.key?.['name'] === 'STAFF',
+    );
+    expect(recorded?.outputs?.props?.['vlan-id']).toBe('11');
     const preview = ok(await pulumi(['preview', '--json', '--non-interactive']));
     expect(planned(preview)['update']).toBe(1);
     // schoolnet apply previews and asks; with no terminal to ask on it applies nothing without --yes.

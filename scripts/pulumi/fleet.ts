@@ -106,6 +106,9 @@ export async function previewFleet(
   opts: { env: Record<string, string>; concurrency: number; refresh?: boolean; schools?: string[] },
 ): Promise<FleetPreview> {
   const schools = opts.schools ?? fleetStacks(dir);
+  // Selecting a stack through the Automation API changes the folder's current stack: put it back after.
+  const ws = await LocalWorkspace.create({ workDir: resolve(dir), envVars: opts.env });
+  const selected = (await ws.stack())?.name;
   const results: SchoolPreview[] = new Array(schools.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -114,7 +117,13 @@ export async function previewFleet(
       results[i] = await previewOne(dir, schools[i]!, opts.env, opts.refresh ?? false);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, schools.length)) }, worker));
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(opts.concurrency, schools.length)) }, worker),
+    );
+  } finally {
+    if (selected) await ws.selectStack(selected);
+  }
   return {
     dir: resolve(dir),
     generatedAt: new Date().toISOString(),
