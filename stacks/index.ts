@@ -28,7 +28,7 @@ import { SchoolDirectory } from './components/school-directory.component.ts';
 import { SchoolNetwork } from './components/school-network.component.ts';
 import { directoryAccess } from './directory-access.ts';
 import type { RouterAccess } from './components/router.component.ts';
-import { planRouter, routerDevices } from './plan/router.ts';
+import { planRouter, routerDevices } from '../intent/router.ts';
 
 // Not exported: the SDK refuses an entry module with a default export AND named exports ("expected
 // entrypoint module to have either a default export or named exports but not both", found by the real

@@ -131,7 +131,7 @@ beforeAll(async () => {
     [
       resolve(ROOT, 'node_modules/typescript/bin/tsc'),
       '-p',
-      resolve(ROOT, 'tsconfig.json'),
+      resolve(ROOT, 'tsconfig.build.json'),
       '--outDir',
       join(checkout, 'dist'),
     ],

@@ -5,7 +5,7 @@
  * Self-contained methods, as in routeros-object.dynamic.ts.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { DesiredFilterRule } from '../plan/types.ts';
+import type { DesiredFilterRule } from '../../intent/types.ts';
 import type * as Ops from './routeros-ops.ts';
 import { implementationPath, loadImplementation } from './implementation-path.ts';
 
