@@ -66,7 +66,10 @@ export function engineErrorCause(text: string): string {
     for (let j = i + 1; j < lines.length && /^\s{4,}\S/.test(lines[j]!) && !/\berror: /.test(lines[j]!); j++)
       out.push(lines[j]!.trim());
   }
-  const unique = [...new Set(out)].filter(Boolean);
+  const unique = [...new Set(out.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '')))].filter(
+    // The program's stack trace and the SDK's preamble say nothing to whoever fixes the school.
+    (l) => l && !/^at /.test(l) && !/^Running program .* failed with an unhandled exception:$/.test(l),
+  );
   if (unique.length > 0) return unique.join('\n');
   const last = lines.map((l) => l.trim()).filter(Boolean);
   return last.slice(-5).join('\n') || 'the engine failed without a message';
