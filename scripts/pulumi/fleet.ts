@@ -31,6 +31,9 @@ export interface FleetPreview {
   summary: { inSync: number; changes: number; errors: number };
 }
 
+/** Terminal colour codes (the SDK underlines module names in stack traces). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 const NONE: Changes = { create: 0, update: 0, delete: 0, replace: 0 };
 
 /** The stacks of the project in `dir`: one per `Pulumi.<school>.yaml`, sorted. */
@@ -66,7 +69,7 @@ export function engineErrorCause(text: string): string {
     for (let j = i + 1; j < lines.length && /^\s{4,}\S/.test(lines[j]!) && !/\berror: /.test(lines[j]!); j++)
       out.push(lines[j]!.trim());
   }
-  const unique = [...new Set(out.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '')))].filter(
+  const unique = [...new Set(out.map((l) => l.replace(ANSI, '')))].filter(
     // The program's stack trace and the SDK's preamble say nothing to whoever fixes the school.
     (l) => l && !/^at /.test(l) && !/^Running program .* failed with an unhandled exception:$/.test(l),
   );
