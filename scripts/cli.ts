@@ -17,6 +17,7 @@ import { register as drift } from './commands/drift.ts';
 import { register as inventory } from './commands/inventory.ts';
 import { register as agent } from './commands/agent.ts';
 import { register as db } from './commands/db.ts';
+import { register as preview } from './commands/preview.ts';
 
 export const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     inventory,
     agent,
     db,
+    preview,
   ])
     reg(program);
   return program;

@@ -30,7 +30,10 @@ import { directoryAccess } from './directory-access.ts';
 import type { RouterAccess } from './components/router.component.ts';
 import { planRouter, routerDevices } from '../intent/router.ts';
 
-export class StackConfigError extends Error {
+// Not exported: the SDK refuses an entry module with a default export AND named exports ("expected
+// entrypoint module to have either a default export or named exports but not both", found by the real
+// engine in test/pulumi-engine.test.ts).
+class StackConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StackConfigError';
@@ -40,7 +43,10 @@ export class StackConfigError extends Error {
 export default async function main(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config('schoolnet');
   const file = config.require('declaration');
-  const school = await loadSchool(isAbsolute(file) ? file : resolve(process.cwd(), file));
+  // Relative to the project folder (where Pulumi.yaml is): the engine runs the program in the folder of
+  // `main` (dist/stacks), so the working directory is not it; outside the engine (mocks) it is.
+  const root = pulumi.runtime.getRootDirectory() || process.cwd();
+  const school = await loadSchool(isAbsolute(file) ? file : resolve(root, file));
   const { decl, dir } = school;
 
   const devices = routerDevices(decl);

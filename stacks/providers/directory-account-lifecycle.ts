@@ -4,50 +4,42 @@
  * is recorded where the school requires it, and never deleted unless `deleteAccounts` is set (see
  * directory-account-ops.ts).
  *
- * Self-contained methods that load the implementation by absolute path, as in
+ * Self-contained methods that load the implementation by its path in the project, as in
  * directory-password-policy.ts; the connection output (it holds the password) is marked secret.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { fileURLToPath } from 'node:url';
 import type * as Ops from './directory-account-ops.ts';
+import { implementationPath, loadImplementation } from './implementation-path.ts';
 
-const OPS = fileURLToPath(
-  new URL(`./directory-account-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
-);
+const OPS = implementationPath(import.meta.url, 'directory-account-ops');
 
 export const directoryAccountLifecycleProvider: pulumi.dynamic.ResourceProvider<
   Ops.AccountLifecycleInputs,
   Ops.AccountLifecycleOutputs
 > = {
   async check(_olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.checkAccount(news);
   },
   async diff(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.diffAccount(olds, news);
   },
   async create(inputs) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.createAccount(inputs);
   },
   async read(id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     if (!props) throw new Error(`cannot read ${id} without its recorded state`);
     return ops.readAccount(id, props);
   },
   async update(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.updateAccount(olds, news);
   },
   async delete(_id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     await ops.deleteAccount(props);
   },
 };

@@ -3,52 +3,45 @@
  * policy, or an OpenLDAP pwdPolicy entry (see directory-policy-ops.ts for what each method does).
  *
  * The provider object is serialized into the Pulumi state and run by the engine's provider host, so each
- * method is self-contained: it loads the implementation by an absolute path captured when this module
- * loaded (`.ts` from the sources, `.js` from dist/), never through a module the closure would capture.
+ * method is self-contained: it loads the implementation by its path in the project (`.ts` from the
+ * sources, `.js` from dist/) from the project folder found above the provider host's working directory
+ * (implementation-path.ts says why), never through a module the closure would capture.
  * Dynamic providers receive secrets in plain text: the connection output (it holds the password) is
  * marked secret.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { fileURLToPath } from 'node:url';
 import type * as Ops from './directory-policy-ops.ts';
+import { implementationPath, loadImplementation } from './implementation-path.ts';
 
-const OPS = fileURLToPath(
-  new URL(`./directory-policy-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
-);
+const OPS = implementationPath(import.meta.url, 'directory-policy-ops');
 
 export const directoryPasswordPolicyProvider: pulumi.dynamic.ResourceProvider<
   Ops.PasswordPolicyInputs,
   Ops.PasswordPolicyOutputs
 > = {
   async check(_olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.checkPolicy(news);
   },
   async diff(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.diffPolicy(olds, news);
   },
   async create(inputs) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.createPolicy(inputs);
   },
   async read(id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     if (!props) throw new Error(`cannot read ${id} without its recorded state`);
     return ops.readPolicy(id, props);
   },
   async update(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.updatePolicy(olds, news);
   },
   async delete(_id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     await ops.deletePolicy(props);
   },
 };

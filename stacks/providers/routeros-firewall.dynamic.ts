@@ -5,47 +5,39 @@
  * Self-contained methods, as in routeros-object.dynamic.ts.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { fileURLToPath } from 'node:url';
 import type { DesiredFilterRule } from '../../intent/types.ts';
 import type * as Ops from './routeros-ops.ts';
+import { implementationPath, loadImplementation } from './implementation-path.ts';
 
-const OPS = fileURLToPath(
-  new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
-);
+const OPS = implementationPath(import.meta.url, 'routeros-ops');
 
 export const routerOsFirewallProvider: pulumi.dynamic.ResourceProvider<
   Ops.FirewallInputs,
   Ops.FirewallOutputs
 > = {
   async check(_olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.checkFirewall(news);
   },
   async diff(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.diffFirewall(olds, news);
   },
   async create(inputs) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.createFirewall(inputs);
   },
   async read(id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     if (!props) throw new Error(`cannot read ${id} without its recorded state`);
     return ops.readFirewall(id, props);
   },
   async update(_id, _olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.updateFirewall(news);
   },
   async delete(_id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     await ops.deleteFirewall(props);
   },
 };

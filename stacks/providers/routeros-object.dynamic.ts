@@ -4,54 +4,47 @@
  * properties and mode (see intent/types.ts).
  *
  * The provider object is serialized into the Pulumi state and run by the engine's provider host, so
- * each method is self-contained: it loads the implementation (routeros-ops) by an absolute path captured
- * when this module loaded (`.ts` from the sources, `.js` from dist/) with `require`, which neither
- * vitest nor a bundler rewrites. Dynamic providers get secrets in plain text: the connection (and the
+ * each method is self-contained: it loads the implementation (routeros-ops) with `require`, which neither
+ * vitest nor a bundler rewrites, by its path in the project (`.ts` from the sources, `.js` from dist/)
+ * from the project folder found above the provider host's working directory (implementation-path.ts
+ * says why: nothing of this checkout's place goes into the state). Dynamic providers get secrets in plain text: the connection (and the
  * properties, when they hold a secret) are marked secret outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { fileURLToPath } from 'node:url';
 import type { ObjectMode } from '../../intent/types.ts';
 import type * as Ops from './routeros-ops.ts';
+import { implementationPath, loadImplementation } from './implementation-path.ts';
 
-/** The implementation, by absolute path, resolved next to this file. */
-const OPS = fileURLToPath(
-  new URL(`./routeros-ops.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
-);
+/** The implementation, by its path from the project folder: nothing of this checkout's place goes into the state. */
+const OPS = implementationPath(import.meta.url, 'routeros-ops');
 
 export const routerOsObjectProvider: pulumi.dynamic.ResourceProvider<
   Ops.MenuObjectInputs,
   Ops.MenuObjectOutputs
 > = {
   async check(_olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.checkObject(news);
   },
   async diff(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.diffObject(olds, news);
   },
   async create(inputs) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.createObject(inputs);
   },
   async read(id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     if (!props) throw new Error(`cannot read ${id} without its recorded state`);
     return ops.readObject(id, props);
   },
   async update(_id, olds, news) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     return ops.updateObject(olds, news);
   },
   async delete(_id, props) {
-    const { createRequire } = process.getBuiltinModule('node:module');
-    const ops = createRequire(OPS)(OPS) as typeof Ops;
+    const ops = loadImplementation<typeof Ops>(OPS);
     await ops.deleteObject(props);
   },
 };
