@@ -47,8 +47,10 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       inventory: O,
       schedule: O,
       delivery: O,
+      reports: O,
     } satisfies KeySpec<T.SchoolDeclaration>,
   ],
+  ['/$defs/reports', { pseudonymKey: O, dueDays: O, owners: O } satisfies KeySpec<T.ReportsDecl>],
   [
     '/properties/policy',
     { file: R, reviewed: R, reviewEveryMonths: R } satisfies KeySpec<T.SchoolDeclaration['policy']>,
