@@ -52,7 +52,10 @@ export interface RenderOptions {
  * The report settings a school declares, with the pseudonym key resolved (`env:` / `file:`). A key
  * that cannot be read, or is too short, is an error naming the reference, never a silent fallback.
  */
-export async function settingsOf(loaded: LoadedSchool, env: NodeJS.ProcessEnv = process.env): Promise<ReportSettings> {
+export async function settingsOf(
+  loaded: LoadedSchool,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ReportSettings> {
   const d = loaded.decl;
   const s: ReportSettings = {};
   if (d.school.contacts !== undefined) s.contacts = d.school.contacts;
@@ -62,7 +65,9 @@ export async function settingsOf(loaded: LoadedSchool, env: NodeJS.ProcessEnv = 
   if (ref !== undefined) {
     const key = await resolveSecret(ref, loaded.dir, env);
     if (key.length < MIN_KEY_LENGTH)
-      throw new Error(`${loaded.file}: reports.pseudonymKey (${ref}) must be at least ${MIN_KEY_LENGTH} characters`);
+      throw new Error(
+        `${loaded.file}: reports.pseudonymKey (${ref}) must be at least ${MIN_KEY_LENGTH} characters`,
+      );
     s.pseudonymKey = key;
   }
   return s;

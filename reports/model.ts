@@ -17,7 +17,7 @@ import type { AuditRun, EffectiveClause, RunCounts, RunFinding } from '../checks
 import type { Evidence, Severity, Status } from '../checks/types.ts';
 import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
 import { pupilPseudonym } from './pseudonym.ts';
-import { aboutAccounts, personalKind, scrub } from './redact.ts';
+import { aboutAccounts, fromPeopleSources, personalKind, scrub, shortValue } from './redact.ts';
 import {
   AREA_HARM,
   areaOf,
@@ -273,18 +273,24 @@ function statusOf(
   let attestOnly = false;
   for (const id of controls) {
     const fs = byControl.get(id) ?? [];
-    for (const f of fs) if (!seen.has(f)) (seen.add(f), counts[f.status]++);
+    for (const f of fs) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      counts[f.status]++;
+    }
     const automatic = look.control(id)?.automation !== 'attestation';
     if (!automatic) {
       if (fs.length === 0) attestOnly = true;
       continue;
     }
-    if (fs.length === 0 || fs.some((f) => f.status === 'error')) unchecked.push(look.control(id)?.title ?? id);
+    if (fs.length === 0 || fs.some((f) => f.status === 'error'))
+      unchecked.push(look.control(id)?.title ?? id);
   }
   const judged = counts.pass + counts.waived + counts.not_applicable;
   let status: ClauseStatus;
   if (counts.fail > 0) status = 'not_met';
-  else if (unchecked.length > 0) status = judged > 0 ? 'partly_checked' : attestation || attestOnly ? 'needs_attestation' : 'not_checked';
+  else if (unchecked.length > 0)
+    status = judged > 0 ? 'partly_checked' : attestation || attestOnly ? 'needs_attestation' : 'not_checked';
   else if (counts.waived > 0) status = 'waived';
   else if (attestOnly || (attestation && counts.pass === 0)) status = 'needs_attestation';
   else if (counts.pass > 0) status = 'met';
@@ -370,8 +376,14 @@ function accountLine(checkId: string, fs: readonly RunFinding[], p: Privacy): He
   }
   const failing = fs.filter((f) => f.status === 'fail');
   const ids = uniq(failing.map((f) => p.pseudonym(f) ?? ''));
-  const shown = ids.length === 0 ? '' : ` (${ids.slice(0, 6).join(', ')}${ids.length > 6 ? `, and ${ids.length - 6} more` : ''})`;
-  const worst = failing.reduce((w, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[w] ? f.severity : w), first.severity);
+  const shown =
+    ids.length === 0
+      ? ''
+      : ` (${ids.slice(0, 6).join(', ')}${ids.length > 6 ? `, and ${ids.length - 6} more` : ''})`;
+  const worst = failing.reduce(
+    (w, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[w] ? f.severity : w),
+    first.severity,
+  );
   return {
     key: `${checkId}|accounts`,
     status: 'fail',
@@ -381,12 +393,35 @@ function accountLine(checkId: string, fs: readonly RunFinding[], p: Privacy): He
   };
 }
 
+/** A finding's sentence as the head's part may show it: scrubbed, or from its title and values. */
+function safeReason(f: RunFinding, look: Lookup): string {
+  if (!fromPeopleSources(f) || f.status === 'error') return scrub(f.reason);
+  const e = f.evidence[0];
+  const found = shortValue(e?.actual);
+  const want = shortValue(e?.expected);
+  const what = f.status === 'pass' ? 'met' : f.status === 'fail' ? 'not met' : f.status.replace('_', ' ');
+  return `${look.titleOf(f)}: ${what}${found !== undefined && want !== undefined ? ` (found ${found}; expected ${want})` : ''}.`;
+}
+
+/** A key the head's part may carry: no account name, no address. */
+function safeKey(f: RunFinding): string {
+  return fromPeopleSources(f) || aboutAccounts(f)
+    ? `${f.checkId}|${f.evidence[0]?.source ?? ''}`
+    : scrub(f.key);
+}
+
 function headIssue(f: RunFinding, p: Privacy): HeadIssue {
   if (aboutAccounts(f)) {
     const line = accountLine(f.checkId, [f], p);
-    if (line !== undefined) return { ...line, key: `${f.checkId}|${p.pseudonym(f) ?? f.key}` };
+    if (line !== undefined) return { ...line, key: `${f.checkId}|${p.pseudonym(f) ?? 'account'}` };
   }
-  return { key: f.key, status: f.status, severity: f.severity, text: scrub(f.reason), pupil: false };
+  return {
+    key: safeKey(f),
+    status: f.status,
+    severity: f.severity,
+    text: safeReason(f, p.look),
+    pupil: false,
+  };
 }
 
 /**
@@ -407,10 +442,10 @@ function headIssues(open: readonly RunFinding[], p: Privacy): HeadIssue[] {
     if (fs.length === 1) out.push(headIssue(first, p));
     else
       out.push({
-        key: root,
+        key: scrub(root),
         status: fs.some((f) => f.status === 'fail') ? 'fail' : 'error',
         severity: first.severity,
-        text: `${scrub(first.reason)} (and ${plural(fs.length - 1, 'more finding')} with the same cause)`,
+        text: `${safeReason(first, p.look)} (and ${plural(fs.length - 1, 'more finding')} with the same cause)`,
         pupil: false,
       });
   }
@@ -429,13 +464,19 @@ function scrubEvidence(e: Evidence): Evidence {
   return r;
 }
 
-function findingView(f: RunFinding, p: Privacy, technical: boolean, remediation: string[]): FindingView {
+function findingView(
+  f: RunFinding,
+  p: Privacy,
+  technical: boolean,
+  remediation: string[],
+  ordinal: number,
+): FindingView {
   const pseudonym = p.pseudonym(f);
-  const account = aboutAccounts(f) && f.status !== 'error';
+  const account = (aboutAccounts(f) || fromPeopleSources(f)) && f.status !== 'error';
   const redacted = account && !technical;
   const who = pseudonym ?? (f.personal === undefined ? 'account' : `${f.personal} account`);
   const v: FindingView = {
-    key: redacted ? `${f.checkId}|${who}` : f.key,
+    key: technical ? f.key : redacted ? `${f.checkId}|${pseudonym ?? `#${ordinal}`}` : scrub(f.key),
     checkId: f.checkId,
     status: f.status,
     severity: f.severity,
@@ -476,8 +517,7 @@ function clauseView(
   look: Lookup,
 ): ClauseView {
   const byControl = new Map<string, RunFinding[]>();
-  for (const f of findings)
-    for (const id of f.controls) byControl.set(id, [...(byControl.get(id) ?? []), f]);
+  for (const f of findings) for (const id of f.controls) byControl.set(id, [...(byControl.get(id) ?? []), f]);
   // Findings mapped to the clause through a control the clause does not list still count.
   const controls = uniq([...c.controls, ...findings.flatMap((f) => f.controls)]);
   const { status, counts, unchecked } = statusOf(controls, byControl, look, c.attestation !== undefined);
@@ -639,7 +679,9 @@ function groupTrend(items: readonly TrendItem[]): TrendItem[] {
       if ((i.since ?? '') < (hit.item.since ?? '')) hit.item = { ...hit.item, since: i.since ?? '' };
     }
   }
-  return [...by.values()].map(({ item, n }) => (n === 1 ? item : { ...item, text: `${item.text} (${n} findings)` }));
+  return [...by.values()].map(({ item, n }) =>
+    n === 1 ? item : { ...item, text: `${item.text} (${n} findings)` },
+  );
 }
 
 /** The head's first page: open failures gathered by root cause, worst first, each owned and dated. */
@@ -661,11 +703,11 @@ function risksOf(run: AuditRun, p: Privacy, settings: ReportSettings | undefined
     const detail = accounts
       ? `${accountCounts(fs)}`
       : fs.length === 1
-        ? scrub(first.reason)
-        : `${scrub(first.reason)} (${fs.length} findings with this one cause on ${scrub(device)})`;
+        ? safeReason(first, p.look)
+        : `${safeReason(first, p.look)} (${fs.length} findings with this one cause on ${scrub(device)})`;
     const safeguarding = fs.some((f) => f.controls.some((c) => SAFEGUARDING_CONTROLS.has(c)));
     out.push({
-      key,
+      key: scrub(key),
       severity,
       area,
       title: p.look.titleOf(first),
@@ -702,7 +744,8 @@ function byRisk(clauses: readonly ClauseView[]): string[] {
     .sort(
       (a, b) =>
         STATUS_RISK[a.status] - STATUS_RISK[b.status] ||
-        (a.worst === undefined ? 9 : SEVERITY_RANK[a.worst]) - (b.worst === undefined ? 9 : SEVERITY_RANK[b.worst]) ||
+        (a.worst === undefined ? 9 : SEVERITY_RANK[a.worst]) -
+          (b.worst === undefined ? 9 : SEVERITY_RANK[b.worst]) ||
         b.issues.length - a.issues.length ||
         (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0),
     )
@@ -762,8 +805,8 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
         SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
         a.checkId.localeCompare(b.checkId),
     )
-    .map((f) =>
-      findingView(f, p, technical, uniq(f.controls.map((id) => look.control(id)?.remediation ?? ''))),
+    .map((f, i) =>
+      findingView(f, p, technical, uniq(f.controls.map((id) => look.control(id)?.remediation ?? '')), i + 1),
     );
   const policy: ReportModel['policy'] = {
     version: cm.version,
@@ -788,7 +831,10 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
   if (trend.previous !== undefined) checked.previous = trend.previous.coverage;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    marking: markingOf(technical, findings.some((f) => f.pseudonym !== undefined)),
+    marking: markingOf(
+      technical,
+      findings.some((f) => f.pseudonym !== undefined),
+    ),
     run: r,
     school: {
       id: run.school.id,

@@ -10,7 +10,8 @@ const MAC = /\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b/gi;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?(?::\d{1,5})?\b/g;
 // Three or more colons: times (02:00:05) have two.
 const IPV6 = /(?<![\w:])(?:[0-9a-f]{0,4}:){3,7}[0-9a-f]{0,4}(?:\/\d{1,3})?(?![\w:])/gi;
-const IPV6_SHORT = /(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{1,4})*::(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}(?:\/\d{1,3})?(?![\w:])/gi;
+const IPV6_SHORT =
+  /(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{1,4})*::(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}(?:\/\d{1,3})?(?![\w:])/gi;
 const EMAIL = /[^\s@<>()"',;]+@[^\s@<>()"',;]+\.[a-z]{2,}/gi;
 // Absolute POSIX paths of two or more segments, Windows drive paths and UNC shares.
 const PATH = /(?<=^|[\s([{"'=,:])(?:\/[\w.@%+~-]+){2,}\/?|\b[a-z]:\\[^\s"'<>]*|\\\\[^\s"'<>]+/gi;
@@ -37,4 +38,19 @@ export function aboutAccounts(f: Pick<RunFinding, 'personal' | 'evidence' | 'che
 /** How the report refers to whose account it is, in counts. */
 export function personalKind(f: Pick<RunFinding, 'personal'>): 'pupil' | 'staff' | 'other' {
   return f.personal ?? 'other';
+}
+
+/**
+ * A finding read from the directory or the roster that is not about one account (a password policy,
+ * say) can still list accounts in its sentence ("applies to a.b, c.d"), so outside the technician's
+ * section only its title and short values are shown.
+ */
+export function fromPeopleSources(f: Pick<RunFinding, 'evidence'>): boolean {
+  return f.evidence.some((e) => e.source === 'directory' || e.source === 'roster');
+}
+
+/** A short value safe to show (a number or a setting), never a name-like or address-like string. */
+export function shortValue(v: string | undefined): string | undefined {
+  if (v === undefined || v.length > 40 || /[@=\\/]|\w\.\w/.test(v)) return undefined;
+  return scrub(v);
 }

@@ -38,7 +38,13 @@ export const AREA_HARM: Record<Area, string> = {
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 /** Weights of the risk-weighted score (docs/reports.md). */
-export const SEVERITY_WEIGHT: Record<Severity, number> = { critical: 10, high: 5, medium: 3, low: 1, info: 0 };
+export const SEVERITY_WEIGHT: Record<Severity, number> = {
+  critical: 10,
+  high: 5,
+  medium: 3,
+  low: 1,
+  info: 0,
+};
 
 /** Days to put a finding right, by severity, unless the declaration's `reports.dueDays` says otherwise. */
 export const DEFAULT_DUE_DAYS: Record<Severity, number> = {
@@ -132,7 +138,9 @@ export function dueDate(asOf: string, severity: Severity, s: ReportSettings | un
  */
 export function rootOf(f: RunFinding): string {
   const e = f.evidence[0];
-  const rule = ruleRef(f.reason) ?? f.evidence.map((x) => ruleRef(`${x.object ?? ''} ${x.actual ?? ''}`)).find((r) => r !== undefined);
+  const rule =
+    ruleRef(f.reason) ??
+    f.evidence.map((x) => ruleRef(`${x.object ?? ''} ${x.actual ?? ''}`)).find((r) => r !== undefined);
   if (rule !== undefined) return `${f.checkId}|${e?.source ?? ''}|rule ${rule}`;
   return `${f.checkId}|${e?.source ?? ''}`;
 }

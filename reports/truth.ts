@@ -31,7 +31,9 @@ export function coverageOf(run: AuditRun): Coverage {
 export function coverageFell(now: Coverage, before: Coverage | undefined): boolean {
   if (before === undefined) return false;
   if (now.checked < before.checked) return true;
-  return now.expected > 0 && before.expected > 0 && now.checked / now.expected < before.checked / before.expected;
+  return (
+    now.expected > 0 && before.expected > 0 && now.checked / now.expected < before.checked / before.expected
+  );
 }
 
 export function coverageText(c: Coverage): string {

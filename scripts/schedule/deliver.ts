@@ -96,6 +96,8 @@ export async function deliverRun(
             ((r: AuditRun, dg: Digest) =>
               renderPdf(r, dg, {
                 includeTechnical: email.includeTechnicalDetail,
+                loaded,
+                ...(opts.env === undefined ? {} : { env: opts.env }),
                 ...(opts.store === undefined ? {} : { store: opts.store }),
                 warn: (m) => log('warn', m, { school: run.school.id }),
               }))
@@ -122,7 +124,7 @@ export async function deliverRun(
               {
                 to,
                 subject: subjectOf(d),
-                text: bodyOf(d, run, { technical: email.includeTechnicalDetail }),
+                text: bodyOf(d, run, { technical: email.includeTechnicalDetail, attached: email.attachPdf }),
                 ...(attachments === undefined ? {} : { attachments }),
               },
               { ...base, ...(opts.smtpTls === undefined ? {} : { tls: opts.smtpTls }) },

@@ -8,21 +8,24 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
+import type { LoadedSchool } from '../../inventory/types.ts';
 import type { Digest } from './digest.ts';
 import { bodyOf, subjectOf } from './digest.ts';
 
 type Renderer = (
   run: AuditRun,
   format: string,
-  opts?: { store?: ResultsStore; includeTechnical?: boolean },
+  opts?: { store?: ResultsStore; includeTechnical?: boolean; settings?: unknown },
 ) => string | Uint8Array | Promise<string | Uint8Array>;
+type Settings = (loaded: LoadedSchool, env?: NodeJS.ProcessEnv) => Promise<unknown>;
 
-async function reportsRenderer(): Promise<Renderer | undefined> {
+async function reportsRenderer(): Promise<{ render: Renderer; settings?: Settings } | undefined> {
   for (const name of ['index.ts', 'index.js']) {
     const file = fileURLToPath(new URL(`../../reports/${name}`, import.meta.url));
     if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: Renderer };
-    if (typeof mod.renderRun === 'function') return mod.renderRun;
+    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: Renderer; settingsOf?: Settings };
+    if (typeof mod.renderRun === 'function')
+      return { render: mod.renderRun, ...(mod.settingsOf === undefined ? {} : { settings: mod.settingsOf }) };
   }
   return undefined;
 }
@@ -58,15 +61,27 @@ async function summaryPdf(d: Digest, run: AuditRun): Promise<Buffer> {
 export async function renderPdf(
   run: AuditRun,
   d: Digest,
-  opts: { store?: ResultsStore; includeTechnical?: boolean; warn?: (message: string) => void } = {},
+  opts: {
+    store?: ResultsStore;
+    includeTechnical?: boolean;
+    warn?: (message: string) => void;
+    /** The school, for its report settings (pseudonym key, contacts) resolved with `env`. */
+    loaded?: LoadedSchool;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Buffer> {
-  const render = await reportsRenderer();
-  if (render !== undefined) {
+  const reports = await reportsRenderer();
+  if (reports !== undefined) {
     try {
-      // Without technical detail the report withholds pupil details everywhere (the reports module's rule).
-      const out = await render(run, 'pdf', {
+      const settings =
+        opts.loaded === undefined || reports.settings === undefined
+          ? undefined
+          : await reports.settings(opts.loaded, opts.env);
+      // Without technical detail the report names no account anywhere (the reports module's rule).
+      const out = await reports.render(run, 'pdf', {
         ...(opts.store === undefined ? {} : { store: opts.store }),
         includeTechnical: opts.includeTechnical ?? false,
+        ...(settings === undefined ? {} : { settings }),
       });
       return Buffer.from(out);
     } catch (e) {
