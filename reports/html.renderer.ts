@@ -46,7 +46,7 @@ ul{margin:4px 0;padding-left:18px}li{margin:2px 0}
 .muted{color:var(--muted)}.small{font-size:13px}
 .clause-sec{color:var(--muted);font-size:13px}
 code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:12.5px;overflow-wrap:anywhere}
-.chart .grid{stroke:#e3e6eb}.chart .line{fill:none;stroke:#2f5fa7;stroke-width:2}.chart circle{fill:#2f5fa7}
+.chart{max-width:100%;height:auto}.chart .grid{stroke:#e3e6eb}.chart .line{fill:none;stroke:#2f5fa7;stroke-width:2}.chart circle{fill:#2f5fa7}
 .chart text{font-size:11px;fill:#5b6576}
 .finding{border-top:1px solid var(--line);padding:10px 0;break-inside:avoid}
 .finding h4{margin:0 0 4px;font-size:14.5px}
