@@ -51,6 +51,7 @@ code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size
 .finding{border-top:1px solid var(--line);padding:10px 0;break-inside:avoid}
 .finding h4{margin:0 0 4px;font-size:14.5px}
 .ev td,.ev th{font-size:12.5px;padding:4px 6px}
+pre.mono{white-space:pre-wrap;background:#f0f2f5;padding:6px 8px;margin:2px 0 6px;border-radius:4px}
 .note{background:#f7f3e8;border-left:4px solid var(--unk);padding:8px 12px;margin:10px 0}
 @media (max-width:640px){
   main{padding:10px}section{padding:14px 12px}
@@ -276,9 +277,13 @@ function findingBlock(f: FindingView): string {
     f.waiver === undefined
       ? ''
       : `<p class="small">Waiver <span class="mono">${esc(f.waiver.id)}</span>${f.waivedStatus === undefined ? '' : ` (found ${esc(f.waivedStatus)})`}: ${esc(f.waiver.reason)}; approved by ${esc(f.waiver.approver)} on ${esc(f.waiver.granted)}, expires ${esc(f.waiver.expires)}.</p>`;
+  const steps =
+    f.steps.length === 0
+      ? ''
+      : `<div class="small steps"><b>To put it right</b>${f.steps.map((st) => `<p class="muted">${esc(st.tool)} on ${esc(st.on)}:</p><pre class="mono">${esc(st.command)}</pre>`).join('')}</div>`;
   const remediation =
     f.status === 'fail' || f.status === 'error' || f.status === 'waived'
-      ? `<div class="small"><b>Remediation</b>${list(f.remediation)}</div>`
+      ? steps || `<div class="small"><b>Remediation</b>${list(f.remediation)}</div>`
       : '';
   return `<div class="finding" data-key="${esc(f.key)}" data-status="${esc(f.status)}">
 <h4><span class="st-${esc(f.status)}">${esc(f.status.replace('_', ' ').toUpperCase())}</span> · ${esc(f.severity)} · <span class="mono">${esc(f.checkId)}</span></h4>

@@ -61,6 +61,15 @@ export async function settingsOf(
   if (d.school.contacts !== undefined) s.contacts = d.school.contacts;
   if (d.reports?.dueDays !== undefined) s.dueDays = d.reports.dueDays;
   if (d.reports?.owners !== undefined) s.owners = d.reports.owners;
+  const remediation: NonNullable<ReportSettings['remediation']> = {};
+  if (d.directory !== undefined)
+    remediation.directory = { kind: d.directory.kind, baseDn: d.directory.baseDn };
+  const mgmt: Record<string, readonly string[]> = {};
+  for (const dev of d.devices)
+    if (dev.managementAllowFrom !== undefined) mgmt[dev.name] = dev.managementAllowFrom;
+  remediation.managementAllowFrom = mgmt;
+  if (d.inventory?.assets !== undefined) remediation.assets = d.inventory.assets;
+  s.remediation = remediation;
   const ref = d.reports?.pseudonymKey;
   if (ref !== undefined) {
     const key = await resolveSecret(ref, loaded.dir, env);

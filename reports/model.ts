@@ -17,6 +17,8 @@ import type { AuditRun, EffectiveClause, RunCounts, RunFinding } from '../checks
 import type { Evidence, Severity, Status } from '../checks/types.ts';
 import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
 import { pupilPseudonym } from './pseudonym.ts';
+import { remediationSteps } from './remediation.ts';
+import type { RemediationContext, Step } from './remediation.ts';
 import { aboutAccounts, fromPeopleSources, personalKind, scrub, shortValue } from './redact.ts';
 import {
   AREA_HARM,
@@ -135,6 +137,8 @@ export interface FindingView {
   clauses: string[];
   references: string[];
   remediation: string[];
+  /** Exact commands or register changes for this finding (technician's version only). */
+  steps: Step[];
   waiver?: { id: string; reason: string; approver: string; granted: string; expires: string };
 }
 
@@ -470,6 +474,7 @@ function findingView(
   technical: boolean,
   remediation: string[],
   ordinal: number,
+  ctx: RemediationContext,
 ): FindingView {
   const pseudonym = p.pseudonym(f);
   const account = (aboutAccounts(f) || fromPeopleSources(f)) && f.status !== 'error';
@@ -496,6 +501,7 @@ function findingView(
     clauses: [...f.clauses],
     references: [...f.references],
     remediation,
+    steps: technical ? remediationSteps(f, ctx) : [],
   };
   if (f.waivedStatus !== undefined) v.waivedStatus = f.waivedStatus;
   if (f.personal !== undefined) v.personal = f.personal;
@@ -806,7 +812,14 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
         a.checkId.localeCompare(b.checkId),
     )
     .map((f, i) =>
-      findingView(f, p, technical, uniq(f.controls.map((id) => look.control(id)?.remediation ?? '')), i + 1),
+      findingView(
+        f,
+        p,
+        technical,
+        uniq(f.controls.map((id) => look.control(id)?.remediation ?? '')),
+        i + 1,
+        opts.settings?.remediation ?? {},
+      ),
     );
   const policy: ReportModel['policy'] = {
     version: cm.version,

@@ -7,6 +7,7 @@
 import type { RunFinding } from '../checks/engine/types.ts';
 import type { Severity } from '../checks/types.ts';
 import type { Contact } from '../inventory/types.ts';
+import type { RemediationContext } from './remediation.ts';
 
 export type Area = 'accounts' | 'network' | 'wifi' | 'filtering' | 'devices' | 'inventory';
 export const AREAS: readonly Area[] = ['accounts', 'network', 'wifi', 'filtering', 'devices', 'inventory'];
@@ -103,6 +104,8 @@ export function areaOf(f: Pick<RunFinding, 'controls' | 'checkId'>): Area {
 }
 
 export interface ReportSettings {
+  /** The declaration's detail that makes technicians' commands exact. */
+  remediation?: RemediationContext;
   /** The resolved pseudonym key (never the reference); absent = pupils as counts only. */
   pseudonymKey?: string;
   contacts?: readonly Contact[];
@@ -150,8 +153,8 @@ export function rootOf(f: RunFinding): string {
  * reboots and edits), else RouterOS's internal id (`*46`, stable only within one run).
  */
 export function ruleRef(s: string): string | undefined {
-  const m = /\brule (\*[0-9A-Fa-f]+)(?: "([^"]+)")?/.exec(s);
-  if (m !== null) return m[2] ?? m[1];
+  const m = /\brule (?:"([^"]+)"|(\*[0-9A-Fa-f]+))/.exec(s);
+  if (m !== null) return m[1] ?? m[2];
   const t = /\b(?:comment|tag)[=:]\s*"([^"]+)"/i.exec(s);
   return t?.[1];
 }

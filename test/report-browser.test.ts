@@ -296,6 +296,35 @@ describe("the demo school's report in Chromium", () => {
     );
   });
 
+  it('gives the technician the exact command per finding, filled in from the finding and the declaration', async () => {
+    const m = JSON.parse((await renderRun(run, 'json', { store })) as string) as {
+      findings: {
+        checkId: string;
+        subject: string;
+        status: string;
+        steps: { tool: string; on: string; command: string }[];
+      }[];
+    };
+    const steps = (check: string, subject: string) =>
+      m.findings.find((f) => f.checkId === check && f.subject === subject && f.status === 'fail')?.steps ??
+      [];
+    expect(steps('routeros-service-management-restricted', 'core-router service telnet')).toEqual([
+      { tool: 'routeros', on: 'core-router', command: '/ip service disable telnet' },
+    ]);
+    expect(steps('directory-account-leavers-disabled', 'directory ellie.marsh')).toEqual([
+      { tool: 'samba-tool', on: 'directory', command: 'samba-tool user disable ellie.marsh' },
+      { tool: 'powershell', on: 'directory', command: 'Disable-ADAccount -Identity "ellie.marsh"' },
+    ]);
+    expect(steps('routeros-user-default-admin-removed', 'core-router user admin')[0]?.command).toBe(
+      '/user disable admin',
+    );
+    // The e-mailed version carries no commands (they name accounts and devices).
+    const mail = JSON.parse((await renderRun(run, 'json', { store, includeTechnical: false })) as string) as {
+      findings: { steps: unknown[] }[];
+    };
+    expect(mail.findings.every((f) => f.steps.length === 0)).toBe(true);
+  });
+
   it('never contains a secret, in any format', async () => {
     expect(secrets.length).toBeGreaterThan(0);
     const outs = await Promise.all(
