@@ -374,7 +374,9 @@ function accountLine(checkId: string, fs: readonly RunFinding[], p: Privacy): He
       key: `${checkId}|accounts`,
       status: 'error',
       severity: first.severity,
-      text: `${title}: could not be checked (${scrub(first.reason)})`,
+      text: errors.some((f) => f.personal !== undefined)
+        ? `${title}: could not be checked for ${accountCounts(errors)}.`
+        : `${title}: could not be checked (${scrub(first.reason)})`,
       pupil: false,
     };
   }
@@ -477,7 +479,9 @@ function findingView(
   ctx: RemediationContext,
 ): FindingView {
   const pseudonym = p.pseudonym(f);
-  const account = (aboutAccounts(f) || fromPeopleSources(f)) && f.status !== 'error';
+  // An error about no one in particular (the directory down) keeps its (scrubbed) sentence.
+  const account =
+    (aboutAccounts(f) || fromPeopleSources(f)) && (f.status !== 'error' || f.personal !== undefined);
   const redacted = account && !technical;
   const who = pseudonym ?? (f.personal === undefined ? 'account' : `${f.personal} account`);
   const v: FindingView = {
