@@ -55,7 +55,11 @@ const check: Check<Params> = {
       } else if (idle === undefined && (age === undefined || age > limit)) {
         const since = age === undefined ? '' : `, created ${age} days ago`;
         out.push(
-          fail(`${a.username} is enabled but has never signed in${since}.`, evidence, accountPersonal(a, ctx, facts)),
+          fail(
+            `${a.username} is enabled but has never signed in${since}.`,
+            evidence,
+            accountPersonal(a, ctx, facts),
+          ),
         );
       } else {
         fine++;

@@ -95,10 +95,7 @@ export function acceptingRules(pair: PairReach, services: readonly string[]): st
   const byRules = new Map<string, string[]>();
   for (const s of pair.services) {
     if (!services.includes(s.service)) continue;
-    const rules =
-      s.rules.length === 0
-        ? 'end of chain (accept)'
-        : s.rules.map(ruleName).join(', ');
+    const rules = s.rules.length === 0 ? 'end of chain (accept)' : s.rules.map(ruleName).join(', ');
     const list = byRules.get(rules) ?? [];
     list.push(`${s.service}${s.uncertain ? ' (maybe)' : ''}`);
     byRules.set(rules, list);
