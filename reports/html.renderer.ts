@@ -121,11 +121,18 @@ const SEV_LABEL: Record<Severity, string> = {
 const sev = (s: Severity): string => `<span class="sev sev-${s}">${SEV_LABEL[s]}</span>`;
 const MAX_RISKS = 6;
 
+/** The first page stays readable in two minutes: a long technical sentence is cut at a word. */
+function short(s: string, max = 180): string {
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 20))}… (detail in the clause table)`;
+}
+
 function riskItem(r: RiskItem): string {
   return `<li class="risk" data-risk="${esc(r.key)}" data-severity="${esc(r.severity)}">
 <h3>${sev(r.severity)} ${esc(r.title)}${r.count > 1 ? ` <span class="muted small">(${r.count} findings, one cause)</span>` : ''}</h3>
 <p>${esc(r.harm)}</p>
-<p class="small">${esc(r.detail)}</p>
+<p class="small">${esc(short(r.detail))}</p>
 <p class="meta"><span>Owner: <b>${esc(r.owner.name)}</b></span><span>Put right by: <b>${esc(r.due)}</b></span>${r.safeguarding ? '<span><b>Safeguarding</b></span>' : ''}</p></li>`;
 }
 
