@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { RosterFacts, RosterPerson } from '../devices/facts.ts';
+import type { RosterFacts, RosterPerson } from './facts.ts';
 import type { Lifecycle, LoadedSchool, RosterColumns } from './types.ts';
 
 export type DateFormat = Lifecycle['roster']['dateFormat'];

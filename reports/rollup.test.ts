@@ -22,7 +22,7 @@ import {
   rollupInputs,
 } from './rollup.ts';
 import type { RollupModel } from './rollup.ts';
-import { clauseMapOf, finding, makeRun } from './test-runs.ts';
+import { clauseMapOf, finding, makeRun } from '../test/builders/test-runs.ts';
 
 const NOW = new Date('2026-11-24T08:00:00.000Z');
 const catalog = loadCatalog();

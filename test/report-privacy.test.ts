@@ -115,9 +115,9 @@ describe.each(SCHOOLS)('what is e-mailed about %s', (school) => {
 
   it('names no person, account or address in the subject, body or PDF', async () => {
     const d = digest(run, undefined);
-    const pdf = await renderPdf(run, d, { includeTechnical: false, loaded: bound.loaded, env: bound.env });
+    const pdf = await renderPdf(run, { includeTechnical: false, loaded: bound.loaded, env: bound.env });
     const text = pdfText(pdf, school);
-    // A real report came out (not the fallback summary): its head's page and marking are there.
+    // The real report came out: its head's page and marking are there.
     expect(text).toContain('What to act on first');
     expect(text).toMatch(/OFFICIAL/);
     const postal = bound.loaded.decl.school.address;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { accountPersonal } from './people.ts';
-import { account, ctx, person, roster, schoolFacts } from './fixtures.ts';
+import { account, ctx, person, roster, schoolFacts } from '../../test/builders/fixtures.ts';
 
 describe('accountPersonal', () => {
   it('takes the roster role over the OU: a pupil in the leavers OU is a pupil', () => {

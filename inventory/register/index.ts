@@ -5,7 +5,7 @@
  * listed (a register read in part would make reconciliation report devices as unknown that are not).
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { RegisterFacts } from '../../devices/facts.ts';
+import type { RegisterFacts } from '../facts.ts';
 import type { LoadedSchool } from '../types.ts';
 import { readTable, SpreadsheetError } from './cells.ts';
 import type { ColumnMapping, TableName } from './columns.ts';
