@@ -257,7 +257,7 @@ describe("the demo school's report in Chromium", () => {
         await page.close();
       }
     });
-  });
+  }, 120_000);
 
   it('renders JSON (valid against its schema), CSV (a row per finding) and JUnit (well-formed XML)', async () => {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
