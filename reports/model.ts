@@ -14,6 +14,7 @@
  */
 import type { Catalog, Control } from '../checks/catalog/catalog.ts';
 import type { AuditRun, EffectiveClause, RunCounts, RunFinding } from '../checks/engine/types.ts';
+import { severityRank } from '../checks/severity.ts';
 import type { Evidence, Severity, Status } from '../checks/types.ts';
 import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
 import { pupilPseudonym } from './pseudonym.ts';
@@ -670,7 +671,7 @@ function trendView(
   trend.new = groupTrend(trend.new);
   trend.stillOpen = groupTrend(trend.stillOpen);
   const bySeverity = (a: TrendItem, b: TrendItem): number =>
-    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.checkId.localeCompare(b.checkId);
+    severityRank(a.severity) - severityRank(b.severity) || a.checkId.localeCompare(b.checkId);
   trend.new.sort(bySeverity);
   trend.resolved.sort(bySeverity);
   trend.unverified.sort(bySeverity);
@@ -812,7 +813,7 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
     .sort(
       (a, b) =>
         statusRank(a.status) - statusRank(b.status) ||
-        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+        severityRank(a.severity) - severityRank(b.severity) ||
         a.checkId.localeCompare(b.checkId),
     )
     .map((f, i) =>
