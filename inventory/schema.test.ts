@@ -47,9 +47,11 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       inventory: O,
       schedule: O,
       delivery: O,
+      reports: O,
       site: O,
     } satisfies KeySpec<T.SchoolDeclaration>,
   ],
+  ['/$defs/reports', { pseudonymKey: O, dueDays: O, owners: O } satisfies KeySpec<T.ReportsDecl>],
   [
     '/properties/policy',
     { file: R, reviewed: R, reviewEveryMonths: R } satisfies KeySpec<T.SchoolDeclaration['policy']>,

@@ -258,6 +258,18 @@ export interface InventoryDecl {
   licenceExpiryWarningDays: number;
 }
 
+/** How reports refer to pupils, and who owns putting findings right by when (reports/risk.ts defaults). */
+export interface ReportsDecl {
+  /** Key of the pupils' pseudonyms (HMAC-SHA-256); absent = pupils appear only as counts. */
+  pseudonymKey?: SecretRef;
+  /** Days to put a finding right, by severity. */
+  dueDays?: Partial<Record<'critical' | 'high' | 'medium' | 'low' | 'info', number>>;
+  /** The contact role owning each area. */
+  owners?: Partial<
+    Record<'accounts' | 'network' | 'wifi' | 'filtering' | 'devices' | 'inventory', Contact['role']>
+  >;
+}
+
 export interface SchoolDeclaration {
   apiVersion: 'schoolnet/v1';
   school: SchoolIdentity;
@@ -274,6 +286,7 @@ export interface SchoolDeclaration {
   inventory?: InventoryDecl;
   schedule?: Schedule;
   delivery?: Delivery;
+  reports?: ReportsDecl;
   /**
    * Where this school is audited from: the queue of the site agent inside (or near) its network
    * (`schoolnet agent --site <site>`). Default `central`.

@@ -14,6 +14,11 @@ import { renderJunit } from './junit.renderer.ts';
 import { buildReportModel } from './model.ts';
 import type { ReportModel, ScorePoint } from './model.ts';
 import { htmlToPdf } from './pdf.ts';
+import { loadSchool } from '../inventory/load.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import type { LoadedSchool } from '../inventory/types.ts';
+import { MIN_KEY_LENGTH } from './pseudonym.ts';
+import type { ReportSettings } from './risk.ts';
 
 export type ReportFormat = 'html' | 'pdf' | 'json' | 'csv' | 'junit';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'pdf', 'json', 'csv', 'junit'];
@@ -36,6 +41,59 @@ export interface RenderOptions {
   catalog?: Catalog;
   /** How many earlier runs to read for "still open since" (default 6; older problems say "at least since"). */
   historyRuns?: number;
+  /**
+   * Contacts, due days, owners and the pseudonym key (`settingsOf`). `renderRun` reads them from the
+   * run's declaration when not given; without them there are no pseudonyms and owners are role names.
+   */
+  settings?: ReportSettings;
+}
+
+/**
+ * The report settings a school declares, with the pseudonym key resolved (`env:` / `file:`). A key
+ * that cannot be read, or is too short, is an error naming the reference, never a silent fallback.
+ */
+export async function settingsOf(
+  loaded: LoadedSchool,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ReportSettings> {
+  const d = loaded.decl;
+  const s: ReportSettings = {};
+  if (d.school.contacts !== undefined) s.contacts = d.school.contacts;
+  if (d.reports?.dueDays !== undefined) s.dueDays = d.reports.dueDays;
+  if (d.reports?.owners !== undefined) s.owners = d.reports.owners;
+  const remediation: NonNullable<ReportSettings['remediation']> = {};
+  if (d.directory !== undefined)
+    remediation.directory = { kind: d.directory.kind, baseDn: d.directory.baseDn };
+  const mgmt: Record<string, readonly string[]> = {};
+  for (const dev of d.devices)
+    if (dev.managementAllowFrom !== undefined) mgmt[dev.name] = dev.managementAllowFrom;
+  remediation.managementAllowFrom = mgmt;
+  if (d.inventory?.assets !== undefined) remediation.assets = d.inventory.assets;
+  s.remediation = remediation;
+  const ref = d.reports?.pseudonymKey;
+  if (ref !== undefined) {
+    const key = await resolveSecret(ref, loaded.dir, env);
+    if (key.length < MIN_KEY_LENGTH)
+      throw new Error(
+        `${loaded.file}: reports.pseudonymKey (${ref}) must be at least ${MIN_KEY_LENGTH} characters`,
+      );
+    s.pseudonymKey = key;
+  }
+  return s;
+}
+
+/**
+ * The settings for a stored run, from its declaration file when that still loads. A run whose
+ * declaration is gone renders with no pseudonyms (counts only) and role names as owners.
+ */
+export async function settingsForRun(run: AuditRun, env?: NodeJS.ProcessEnv): Promise<ReportSettings> {
+  let loaded: LoadedSchool;
+  try {
+    loaded = await loadSchool(run.school.file);
+  } catch {
+    return {};
+  }
+  return settingsOf(loaded, env);
 }
 
 export function isReportFormat(f: string): f is ReportFormat {
@@ -76,6 +134,7 @@ export function modelOf(run: AuditRun, opts: RenderOptions = {}): ReportModel {
     ...(previous === undefined ? {} : { previous }),
     ...(scores === undefined ? {} : { scores }),
     includeTechnical: opts.includeTechnical ?? true,
+    ...(opts.settings === undefined ? {} : { settings: opts.settings }),
   });
 }
 
@@ -99,8 +158,9 @@ export async function renderRun(
 ): Promise<string | Buffer> {
   if (!isReportFormat(format))
     throw new Error(`unknown report format "${format}"; use one of ${REPORT_FORMATS.join(', ')}`);
-  const m = modelOf(run, opts);
-  if (format === 'pdf') return htmlToPdf(renderHtml(m));
+  const settings = opts.settings ?? (await settingsForRun(run));
+  const m = modelOf(run, { ...opts, settings });
+  if (format === 'pdf') return htmlToPdf(renderHtml(m), m);
   return renderModel(m, format);
 }
 

@@ -109,7 +109,13 @@ describe('the head teacher’s clauses', () => {
     const st = Object.fromEntries(m.clauses.map((c) => [c.id, c.status]));
     expect(st['demo:passwords']).toBe('not_met'); // a fail beats a pass
     expect(st['demo:accounts-leavers']).toBe('not_met');
-    expect(st['demo:wifi']).toBe('not_checked'); // an error beats a pass
+    // An error beside a pass is only part of the evidence: never met.
+    expect(st['demo:wifi']).toBe('partly_checked');
+    // What was not checked is named: the control that errored, and those no finding evidenced.
+    const wifi = m.clauses.find((c) => c.id === 'demo:wifi')?.unchecked ?? [];
+    expect(wifi).toContain('Individual Wi-Fi sign-in on school networks');
+    expect(wifi).toContain('Guest Wi-Fi on its own network');
+    expect(wifi).not.toContain('RADIUS server configured for Wi-Fi');
     expect(st['demo:network-updates']).toBe('waived');
     expect(st['demo:filtering-provider']).toBe('needs_attestation');
     expect(st['demo:devices-encryption']).toBe('not_checked'); // nothing evidences it
@@ -198,11 +204,25 @@ describe('trend', () => {
         controls: ['FW-MGMT-SERVICES'],
         clauses: ['demo:network-firewall'],
       },
+      // The same check ran tonight and passed: put right.
+      {
+        checkId: 'switch-snmp-community',
+        status: 'pass',
+        controls: ['DEV-SNMP-COMMUNITY'],
+        clauses: ['demo:network-firewall'],
+        evidence: [{ source: 'core-router', object: '(other communities)' }],
+      },
     ]);
     const m = buildReportModel(now, { catalog, previous: [prev, old] });
     expect(m.trend.previous?.id).toBe(prev.id);
     expect(m.trend.new.map((i) => i.checkId)).toEqual(['routeros-telnet-off']);
     expect(m.trend.resolved.map((i) => i.checkId)).toEqual(['switch-snmp-community']);
+    expect(m.trend.unverified).toEqual([]);
+    // Had the check not run tonight, nobody would know: could not be checked, never put right.
+    const silent = { ...now, findings: now.findings.filter((f) => f.checkId !== 'switch-snmp-community') };
+    const s = buildReportModel(silent, { catalog, previous: [prev, old] });
+    expect(s.trend.resolved).toEqual([]);
+    expect(s.trend.unverified.map((i) => i.checkId)).toEqual(['switch-snmp-community']);
     const length = m.trend.stillOpen.find((i) => i.checkId === 'directory-password-min-length');
     expect(length?.since).toBe(old.started);
     expect(length?.atLeast).toBe(true);
@@ -217,16 +237,24 @@ describe('trend', () => {
 });
 
 describe('pupils’ privacy', () => {
-  it('never names a pupil in the head’s part; pseudonyms are stable per school', () => {
+  it('never names a pupil in the head’s part; keyed pseudonyms are stable per school and key', () => {
     const run = demoRun('2026-11-20T01:30:00.000Z');
-    const m = buildReportModel(run, { catalog });
-    const head = JSON.stringify([m.clauses, m.trend]);
+    const key = 'k'.repeat(32);
+    const m = buildReportModel(run, { catalog, settings: { pseudonymKey: key } });
+    const head = JSON.stringify([m.clauses, m.trend, m.risks]);
     expect(head).not.toContain(PUPIL_NAME);
     expect(head).not.toContain('zquillfeather');
-    const id = pupilPseudonym('demo', 'zquillfeather');
-    expect(id).toMatch(/^pupil-[0-9a-f]{6}$/);
+    const id = pupilPseudonym(key, 'demo', 'zquillfeather');
+    expect(id).toMatch(/^pupil-[0-9a-f]{8}$/);
     expect(head).toContain(id);
-    expect(pupilPseudonym('other-school', 'zquillfeather')).not.toBe(id);
+    // The same account under the same key is the same pseudonym next run; another key or school is not.
+    expect(pupilPseudonym(key, 'demo', 'ZQuillfeather')).toBe(id);
+    expect(pupilPseudonym(key, 'other-school', 'zquillfeather')).not.toBe(id);
+    expect(pupilPseudonym('x'.repeat(32), 'demo', 'zquillfeather')).not.toBe(id);
+    // Without a key the pupil is only counted: no pseudonym anyone could reverse from a class list.
+    const plain = buildReportModel(run, { catalog });
+    expect(JSON.stringify([plain.clauses, plain.trend, plain.risks])).not.toMatch(/pupil-[0-9a-f]/);
+    expect(JSON.stringify(plain.clauses)).toContain('1 pupil account');
     expect(m.clauses.find((c) => c.id === 'demo:accounts-leavers')?.pupilFindings).toBe(1);
     // The technician's section keeps the detail.
     expect(m.findings.find((f) => f.personal === 'pupil')?.reason).toContain(PUPIL_NAME);

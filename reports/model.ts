@@ -3,9 +3,14 @@
  * into what the reports say, with no markup. Pure: no clock, no store, no files. Every renderer reads
  * only this, so the head's page, the PDF, JSON, CSV and JUnit cannot disagree.
  *
- * Privacy is decided here, once: a finding about a pupil (`personal: 'pupil'`) reaches the head's part
- * as a count and a pseudonymous id; its reason and evidence are kept only when the technician's
- * section is included, and are redacted everywhere otherwise.
+ * Privacy is decided here, once. Outside the technician's section no account is named: findings about
+ * accounts reach the head's part as counts (pupils, staff, others), with a keyed pseudonym for a pupil
+ * only when the school declares a pseudonym key; IPs, MACs, paths and e-mail addresses in checks'
+ * sentences are withheld there too. Without the technician's section (the e-mailed version) every
+ * account finding is redacted in every format.
+ *
+ * Truth is decided here too: clauses and requirements are met only on full evidence, the score comes
+ * with its coverage, and the trend counts a problem put right only when its check ran cleanly again.
  */
 import type { Catalog, Control } from '../checks/catalog/catalog.ts';
 import type { AuditRun, EffectiveClause, RunCounts, RunFinding } from '../checks/engine/types.ts';
@@ -13,16 +18,34 @@ import { severityRank } from '../checks/severity.ts';
 import type { Evidence, Severity, Status } from '../checks/types.ts';
 import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
 import { pupilPseudonym } from './pseudonym.ts';
+import { remediationSteps } from './remediation.ts';
+import type { RemediationContext, Step } from './remediation.ts';
+import { aboutAccounts, fromPeopleSources, personalKind, scrub, shortValue } from './redact.ts';
+import {
+  AREA_HARM,
+  areaOf,
+  areaScores,
+  dueDate,
+  ownerOf,
+  rootOf,
+  SAFEGUARDING_CONTROLS,
+  SEVERITY_RANK,
+} from './risk.ts';
+import type { Area, AreaScore, Owner, ReportSettings } from './risk.ts';
+import { coverageFell, coverageOf, isOpen, resolutions } from './truth.ts';
+import type { Coverage } from './truth.ts';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** How a clause (or an external requirement) stands, in the head's words. */
-export type ClauseStatus = 'not_met' | 'not_checked' | 'needs_attestation' | 'waived' | 'met';
+export type ClauseStatus =
+  'not_met' | 'not_checked' | 'partly_checked' | 'needs_attestation' | 'waived' | 'met';
 
 export const CLAUSE_STATUS_LABEL: Record<ClauseStatus, string> = {
   met: 'Met',
   not_met: 'Not met',
   not_checked: 'Could not be checked',
+  partly_checked: 'Partly checked',
   needs_attestation: 'Needs attestation',
   waived: 'Waived',
 };
@@ -39,8 +62,10 @@ export interface ReportOptions {
   previous?: readonly AuditRun[];
   /** Score history (any order; the current run is added if missing). Default: built from `previous`. */
   scores?: readonly ScorePoint[];
-  /** Include the technician's section and unredacted pupil findings (default true). */
+  /** Include the technician's section and unredacted account findings (default true). */
   includeTechnical?: boolean;
+  /** From the school's declaration: pseudonym key, contacts, due days, owners. */
+  settings?: ReportSettings;
 }
 
 /** One line about a problem, safe for the head's page: pupils appear only as pseudonyms. */
@@ -69,6 +94,10 @@ export interface ClauseView {
   waivers: { id: string; reason: string; approver: string; expires: string }[];
   /** No finding evidences this clause (attestation-only, or no check ran). */
   uncovered: boolean;
+  /** Controls of the clause no check evaluated cleanly tonight (titles), when not fully checked. */
+  unchecked: string[];
+  /** The worst severity among open findings, for ordering by risk. */
+  worst?: Severity;
 }
 
 export interface RequirementView {
@@ -77,6 +106,8 @@ export interface RequirementView {
   title: string;
   status: ClauseStatus;
   controls: string[];
+  /** Controls not evaluated cleanly tonight, when the requirement is not fully evidenced. */
+  unchecked: string[];
 }
 
 export interface StandardView {
@@ -107,6 +138,8 @@ export interface FindingView {
   clauses: string[];
   references: string[];
   remediation: string[];
+  /** Exact commands or register changes for this finding (technician's version only). */
+  steps: Step[];
   waiver?: { id: string; reason: string; approver: string; granted: string; expires: string };
 }
 
@@ -131,10 +164,15 @@ export interface TrendItem {
 }
 
 export interface TrendView {
-  previous?: { id: string; started: string; score: number | null };
+  previous?: { id: string; started: string; score: number | null; coverage: Coverage };
   new: TrendItem[];
+  /** Put right: the same check ran cleanly tonight and did not find it. */
   resolved: TrendItem[];
+  /** Open last time; tonight its check errored or did not run, so nobody knows. */
+  unverified: TrendItem[];
   stillOpen: TrendItem[];
+  /** False when tonight's coverage fell: the scores cannot be compared as better or worse. */
+  comparable: boolean;
   /** Oldest first, including this run. */
   history: ScorePoint[];
 }
@@ -147,8 +185,28 @@ export interface DeviceView {
   collectedAt?: string;
 }
 
+/** One line of the head's first page: a root cause, what could happen, who puts it right and by when. */
+export interface RiskItem {
+  key: string;
+  severity: Severity;
+  area: Area;
+  title: string;
+  /** What could happen, and to whom, in plain words. */
+  harm: string;
+  /** The findings it stands for (one rule, one setting, or one check's accounts). */
+  count: number;
+  /** Head-safe detail: the device or rule, or account counts. */
+  detail: string;
+  owner: Owner;
+  due: string;
+  safeguarding: boolean;
+  clauses: string[];
+}
+
 export interface ReportModel {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** The protective marking every page carries. */
+  marking: { label: string; note: string };
   run: {
     id: string;
     started: string;
@@ -160,13 +218,21 @@ export interface ReportModel {
   school: { id: string; name: string; jurisdiction: Jurisdiction; standards: FrameworkId[] };
   policy: { title?: string; version: string; reviewed?: string; file: string };
   score: number | null;
+  /** How much of the school the score stands on, and whether that fell since the last run. */
+  checked: Coverage & { fell: boolean; previous?: Coverage };
+  areas: AreaScore[];
+  risks: RiskItem[];
   counts: RunCounts;
   clauseCounts: Record<ClauseStatus, number>;
   clauses: ClauseView[];
+  /** Clause ids, worst first (not met by severity, then unchecked, then the rest in policy order). */
+  clausesByRisk: string[];
   standards: StandardView[];
   coverage: CoverageItem[];
   trend: TrendView;
   pupils: { findings: number; open: number };
+  /** Open findings about accounts, by whose account (the head's counts). */
+  accounts: { pupil: number; staff: number; other: number };
   technical: boolean;
   findings: FindingView[];
   devices: DeviceView[];
@@ -174,16 +240,14 @@ export interface ReportModel {
   warnings: { code: string; message: string; subject: string }[];
 }
 
-const REDACTED = '[pupil details withheld]';
-
-const isOpen = (f: Pick<RunFinding, 'status'>): boolean => f.status === 'fail' || f.status === 'error';
+const REDACTED = '[account details withheld]';
 
 function emptyCounts(): RunCounts {
   return { pass: 0, fail: 0, error: 0, not_applicable: 0, waived: 0 };
 }
 
 function emptyStatusCounts(): Record<ClauseStatus, number> {
-  return { met: 0, not_met: 0, not_checked: 0, needs_attestation: 0, waived: 0 };
+  return { met: 0, not_met: 0, not_checked: 0, partly_checked: 0, needs_attestation: 0, waived: 0 };
 }
 
 /** Catalogue remediation is written for technicians; the head reads it without the bracketed detail. */
@@ -197,13 +261,48 @@ export function plainWords(s: string): string {
     .trim();
 }
 
-/** The precedence every summary uses: anything failing beats anything unknown beats a waiver. */
-function statusOf(counts: RunCounts, attestation: boolean): ClauseStatus {
-  if (counts.fail > 0) return 'not_met';
-  if (counts.error > 0) return 'not_checked';
-  if (counts.waived > 0) return 'waived';
-  if (counts.pass > 0) return 'met';
-  return attestation ? 'needs_attestation' : 'not_checked';
+/**
+ * The precedence every summary uses: anything failing beats anything unknown beats a waiver; "met"
+ * only when every automatically checked control was evaluated without an error and passed.
+ * `controls` are the clause's (or requirement's) controls; `byControl` tonight's findings per control.
+ */
+function statusOf(
+  controls: readonly string[],
+  byControl: ReadonlyMap<string, readonly RunFinding[]>,
+  look: Lookup,
+  attestation: boolean,
+): { status: ClauseStatus; counts: RunCounts; unchecked: string[] } {
+  const counts = emptyCounts();
+  const seen = new Set<RunFinding>();
+  const unchecked: string[] = [];
+  let attestOnly = false;
+  for (const id of controls) {
+    const fs = byControl.get(id) ?? [];
+    for (const f of fs) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      counts[f.status]++;
+    }
+    const automatic = look.control(id)?.automation !== 'attestation';
+    if (!automatic) {
+      if (fs.length === 0) attestOnly = true;
+      continue;
+    }
+    if (fs.length === 0 || fs.some((f) => f.status === 'error'))
+      unchecked.push(look.control(id)?.title ?? id);
+  }
+  const judged = counts.pass + counts.waived + counts.not_applicable;
+  let status: ClauseStatus;
+  if (counts.fail > 0) status = 'not_met';
+  else if (unchecked.length > 0)
+    status = judged > 0 ? 'partly_checked' : attestation || attestOnly ? 'needs_attestation' : 'not_checked';
+  else if (counts.waived > 0) status = 'waived';
+  else if (attestOnly || (attestation && counts.pass === 0)) status = 'needs_attestation';
+  else if (counts.pass > 0) status = 'met';
+  else status = attestation ? 'needs_attestation' : 'not_checked';
+  // An error anywhere is never met, even when the erroring finding's control also has passes.
+  if (status === 'met' && counts.error > 0) status = 'partly_checked';
+  return { status, counts, unchecked: uniq(unchecked) };
 }
 
 function subjectOf(f: RunFinding): string {
@@ -211,14 +310,11 @@ function subjectOf(f: RunFinding): string {
   return [e?.source, e?.object].filter((x): x is string => x !== undefined && x !== '').join(' ');
 }
 
-function pseudonymOf(schoolId: string, f: RunFinding): string | undefined {
-  if (f.personal !== 'pupil') return undefined;
-  return pupilPseudonym(schoolId, f.evidence[0]?.object ?? f.key);
-}
-
 function uniq(xs: readonly string[]): string[] {
   return [...new Set(xs.filter((x) => x !== ''))];
 }
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 class Lookup {
   readonly #catalog: Catalog;
@@ -234,71 +330,183 @@ class Lookup {
   }
 }
 
-function headIssue(schoolId: string, f: RunFinding, look: Lookup): HeadIssue {
-  const pseudonym = pseudonymOf(schoolId, f);
-  const text =
-    pseudonym === undefined
-      ? f.reason
-      : `${look.titleOf(f)}: ${f.status === 'error' ? 'could not be checked for' : 'not met for'} ${pseudonym}.`;
-  const key = pseudonym === undefined ? f.key : `${f.checkId}|${pseudonym}`;
-  return { key, status: f.status, severity: f.severity, text, pupil: pseudonym !== undefined };
+/** Everything the privacy rules need, fixed for one model. */
+class Privacy {
+  readonly schoolId: string;
+  readonly key: string | undefined;
+  readonly look: Lookup;
+  constructor(schoolId: string, key: string | undefined, look: Lookup) {
+    this.schoolId = schoolId;
+    this.key = key;
+    this.look = look;
+  }
+  pseudonym(f: RunFinding): string | undefined {
+    if (this.key === undefined || f.personal !== 'pupil') return undefined;
+    const account = f.evidence.find((e) => e.object !== undefined && e.object !== '')?.object;
+    return account === undefined ? undefined : pupilPseudonym(this.key, this.schoolId, account);
+  }
+}
+
+/** "3 pupil accounts, 1 staff account" for a set of account findings. */
+function accountCounts(fs: readonly RunFinding[]): string {
+  const n = { pupil: 0, staff: 0, other: 0 };
+  let unknown = 0;
+  for (const f of fs) {
+    if (f.personal === undefined) unknown++;
+    else n[personalKind(f)]++;
+  }
+  const parts: string[] = [];
+  if (n.pupil > 0) parts.push(plural(n.pupil, 'pupil account'));
+  if (n.staff > 0) parts.push(plural(n.staff, 'staff account'));
+  if (n.other > 0) parts.push(plural(n.other, 'other account'));
+  if (unknown > 0) parts.push(plural(unknown, 'finding'));
+  return parts.join(', ');
+}
+
+/** A head-safe line for one check's account findings: counts, and pseudonyms only under a key. */
+function accountLine(checkId: string, fs: readonly RunFinding[], p: Privacy): HeadIssue | undefined {
+  const first = fs[0];
+  if (first === undefined) return undefined;
+  const title = p.look.titleOf(first);
+  const errors = fs.filter((f) => f.status === 'error');
+  if (errors.length === fs.length) {
+    // An account finding in error is the source being down: nobody's account is involved.
+    return {
+      key: `${checkId}|accounts`,
+      status: 'error',
+      severity: first.severity,
+      text: errors.some((f) => f.personal !== undefined)
+        ? `${title}: could not be checked for ${accountCounts(errors)}.`
+        : `${title}: could not be checked (${scrub(first.reason)})`,
+      pupil: false,
+    };
+  }
+  const failing = fs.filter((f) => f.status === 'fail');
+  const ids = uniq(failing.map((f) => p.pseudonym(f) ?? ''));
+  const shown =
+    ids.length === 0
+      ? ''
+      : ` (${ids.slice(0, 6).join(', ')}${ids.length > 6 ? `, and ${ids.length - 6} more` : ''})`;
+  const worst = failing.reduce(
+    (w, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[w] ? f.severity : w),
+    first.severity,
+  );
+  return {
+    key: `${checkId}|accounts`,
+    status: 'fail',
+    severity: worst,
+    text: `${title}: not met for ${accountCounts(failing)}${shown}.`,
+    pupil: failing.some((f) => f.personal === 'pupil'),
+  };
+}
+
+/** A finding's sentence as the head's part may show it: scrubbed, or from its title and values. */
+function safeReason(f: RunFinding, look: Lookup): string {
+  if (!fromPeopleSources(f) || f.status === 'error') return scrub(f.reason);
+  const e = f.evidence[0];
+  const found = shortValue(e?.actual);
+  const want = shortValue(e?.expected);
+  const what = f.status === 'pass' ? 'met' : f.status === 'fail' ? 'not met' : f.status.replace('_', ' ');
+  return `${look.titleOf(f)}: ${what}${found !== undefined && want !== undefined ? ` (found ${found}; expected ${want})` : ''}.`;
+}
+
+/** A key the head's part may carry: no account name, no address. */
+function safeKey(f: RunFinding): string {
+  return fromPeopleSources(f) || aboutAccounts(f)
+    ? `${f.checkId}|${f.evidence[0]?.source ?? ''}`
+    : scrub(f.key);
+}
+
+function headIssue(f: RunFinding, p: Privacy): HeadIssue {
+  if (aboutAccounts(f)) {
+    const line = accountLine(f.checkId, [f], p);
+    if (line !== undefined) return { ...line, key: `${f.checkId}|${p.pseudonym(f) ?? 'account'}` };
+  }
+  return {
+    key: safeKey(f),
+    status: f.status,
+    severity: f.severity,
+    text: safeReason(f, p.look),
+    pupil: false,
+  };
 }
 
 /**
- * The head's lines for a clause: one per finding, except that findings about pupils are gathered into
- * one line per check ("... for 4 pupil accounts (pupil-3f9a2c, ...)") so a list of children does not
- * crowd out everything else.
+ * The head's lines for a clause: findings about accounts are gathered into one line per check with
+ * counts, never names; other findings with one root cause (one rule, one device setting) are one line.
  */
-function headIssues(open: readonly RunFinding[], schoolId: string, look: Lookup): HeadIssue[] {
+function headIssues(open: readonly RunFinding[], p: Privacy): HeadIssue[] {
   const out: HeadIssue[] = [];
-  const pupils = new Map<string, RunFinding[]>();
+  const accounts = new Map<string, RunFinding[]>();
+  const roots = new Map<string, RunFinding[]>();
   for (const f of open) {
-    if (f.personal !== 'pupil') out.push(headIssue(schoolId, f, look));
-    else pupils.set(f.checkId, [...(pupils.get(f.checkId) ?? []), f]);
+    if (aboutAccounts(f)) accounts.set(f.checkId, [...(accounts.get(f.checkId) ?? []), f]);
+    else roots.set(rootOf(f), [...(roots.get(rootOf(f)) ?? []), f]);
   }
-  for (const [checkId, fs] of pupils) {
+  for (const [root, fs] of roots) {
     const first = fs[0];
     if (first === undefined) continue;
-    if (fs.length === 1) {
-      out.push(headIssue(schoolId, first, look));
-      continue;
-    }
-    const ids = fs.map((f) => pseudonymOf(schoolId, f) ?? '');
-    const shown = ids.slice(0, 6).join(', ') + (ids.length > 6 ? `, and ${ids.length - 6} more` : '');
-    const what = fs.every((f) => f.status === 'error') ? 'could not be checked for' : 'not met for';
-    out.push({
-      key: `${checkId}|pupils`,
-      status: fs.some((f) => f.status === 'fail') ? 'fail' : 'error',
-      severity: first.severity,
-      text: `${look.titleOf(first)}: ${what} ${fs.length} pupil accounts (${shown}).`,
-      pupil: true,
-    });
+    if (fs.length === 1) out.push(headIssue(first, p));
+    else
+      out.push({
+        key: scrub(root),
+        status: fs.some((f) => f.status === 'fail') ? 'fail' : 'error',
+        severity: first.severity,
+        text: `${safeReason(first, p.look)} (and ${plural(fs.length - 1, 'more finding')} with the same cause)`,
+        pupil: false,
+      });
   }
-  return out;
+  for (const [checkId, fs] of accounts) {
+    const line = accountLine(checkId, fs, p);
+    if (line !== undefined) out.push(line);
+  }
+  return out.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
-function findingView(schoolId: string, f: RunFinding, look: Lookup, technical: boolean): FindingView {
-  const pseudonym = pseudonymOf(schoolId, f);
-  const redacted = pseudonym !== undefined && !technical;
+function scrubEvidence(e: Evidence): Evidence {
+  const r: Evidence = { source: scrub(e.source) };
+  if (e.object !== undefined) r.object = scrub(e.object);
+  if (e.expected !== undefined) r.expected = scrub(e.expected);
+  if (e.actual !== undefined) r.actual = scrub(e.actual);
+  return r;
+}
+
+function findingView(
+  f: RunFinding,
+  p: Privacy,
+  technical: boolean,
+  remediation: string[],
+  ordinal: number,
+  ctx: RemediationContext,
+): FindingView {
+  const pseudonym = p.pseudonym(f);
+  // An error about no one in particular (the directory down) keeps its (scrubbed) sentence.
+  const account =
+    (aboutAccounts(f) || fromPeopleSources(f)) && (f.status !== 'error' || f.personal !== undefined);
+  const redacted = account && !technical;
+  const who = pseudonym ?? (f.personal === undefined ? 'account' : `${f.personal} account`);
   const v: FindingView = {
-    key: redacted ? `${f.checkId}|${pseudonym}` : f.key,
+    key: technical ? f.key : redacted ? `${f.checkId}|${pseudonym ?? `#${ordinal}`}` : scrub(f.key),
     checkId: f.checkId,
     status: f.status,
     severity: f.severity,
-    reason: redacted ? `${look.titleOf(f)}: ${REDACTED}` : f.reason,
-    subject: redacted ? (pseudonym ?? '') : subjectOf(f),
+    reason: redacted ? `${p.look.titleOf(f)}: ${REDACTED}` : technical ? f.reason : scrub(f.reason),
+    subject: redacted ? who : technical ? subjectOf(f) : scrub(subjectOf(f)),
     redacted,
     evidence: redacted
       ? f.evidence.map((e) => {
           const r: Evidence = { source: e.source };
-          if (e.object !== undefined) r.object = pseudonym ?? '';
+          if (e.object !== undefined) r.object = who;
           return r;
         })
-      : f.evidence.map((e) => ({ ...e })),
+      : technical
+        ? f.evidence.map((e) => ({ ...e }))
+        : f.evidence.map(scrubEvidence),
     controls: [...f.controls],
     clauses: [...f.clauses],
     references: [...f.references],
-    remediation: uniq(f.controls.map((id) => look.control(id)?.remediation ?? '')),
+    remediation,
+    steps: technical ? remediationSteps(f, ctx) : [],
   };
   if (f.waivedStatus !== undefined) v.waivedStatus = f.waivedStatus;
   if (f.personal !== undefined) v.personal = f.personal;
@@ -307,15 +515,23 @@ function findingView(schoolId: string, f: RunFinding, look: Lookup, technical: b
   return v;
 }
 
+function worstOf(fs: readonly RunFinding[]): Severity | undefined {
+  let w: Severity | undefined;
+  for (const f of fs) if (w === undefined || SEVERITY_RANK[f.severity] < SEVERITY_RANK[w]) w = f.severity;
+  return w;
+}
+
 function clauseView(
   c: EffectiveClause,
   findings: readonly RunFinding[],
-  schoolId: string,
+  p: Privacy,
   look: Lookup,
 ): ClauseView {
-  const counts = emptyCounts();
-  for (const f of findings) counts[f.status]++;
-  const status = statusOf(counts, c.attestation !== undefined);
+  const byControl = new Map<string, RunFinding[]>();
+  for (const f of findings) for (const id of f.controls) byControl.set(id, [...(byControl.get(id) ?? []), f]);
+  // Findings mapped to the clause through a control the clause does not list still count.
+  const controls = uniq([...c.controls, ...findings.flatMap((f) => f.controls)]);
+  const { status, counts, unchecked } = statusOf(controls, byControl, look, c.attestation !== undefined);
   const failingControls = uniq(findings.filter((f) => f.status === 'fail').flatMap((f) => f.controls));
   const ordered = uniq([...failingControls, ...c.controls]);
   const safety = uniq(ordered.map((id) => look.control(id)?.safeguarding ?? '')).slice(
@@ -332,8 +548,10 @@ function clauseView(
   const down = uniq(findings.filter((f) => f.status === 'error').map((f) => f.evidence[0]?.source ?? ''));
   if (down.length > 0)
     providerWill.push(
-      `Restore our read-only access to ${down.join(', ')} and check this clause again at the next audit.`,
+      `Restore our read-only access to ${down.map(scrub).join(', ')} and check this clause again at the next audit.`,
     );
+  if (status === 'partly_checked' && unchecked.length > 0 && down.length === 0)
+    providerWill.push(`Check what could not be checked: ${unchecked.join('; ')}.`);
   const waivers = new Map<string, ClauseView['waivers'][number]>();
   for (const f of findings) {
     if (f.waiver !== undefined)
@@ -353,11 +571,7 @@ function clauseView(
   if (status === 'met' && providerWill.length === 0) providerWill.push('Keep checking this every night.');
   if (status === 'not_checked' && findings.length === 0)
     providerWill.push('Add a check or an attestation for this clause; nothing evidences it yet.');
-  const issues = headIssues(
-    findings.filter(isOpen).sort((a, b) => severityRank(a.severity) - severityRank(b.severity)),
-    schoolId,
-    look,
-  );
+  const open = findings.filter(isOpen);
   const v: ClauseView = {
     id: c.id,
     section: c.section,
@@ -366,11 +580,14 @@ function clauseView(
     counts,
     safety,
     providerWill: uniq(providerWill),
-    issues: dedupe(issues),
-    pupilFindings: findings.filter((f) => f.personal === 'pupil' && isOpen(f)).length,
+    issues: dedupe(headIssues(open, p)),
+    pupilFindings: open.filter((f) => aboutAccounts(f) && f.personal === 'pupil').length,
     waivers: [...waivers.values()],
     uncovered: findings.length === 0,
+    unchecked: status === 'met' ? [] : unchecked,
   };
+  const worst = worstOf(open.filter((f) => f.status === 'fail'));
+  if (worst !== undefined) v.worst = worst;
   if (c.attestation !== undefined) v.attestation = { ...c.attestation };
   return v;
 }
@@ -379,6 +596,7 @@ function standardsView(
   run: AuditRun,
   catalog: Catalog,
   byControl: ReadonlyMap<string, RunFinding[]>,
+  look: Lookup,
 ): StandardView[] {
   const out: StandardView[] = [];
   for (const id of run.school.standards) {
@@ -386,18 +604,16 @@ function standardsView(
     if (fw === undefined) continue;
     const counts = emptyStatusCounts();
     const requirements = fw.requirements.map((r): RequirementView => {
-      const c = emptyCounts();
-      const seen = new Set<RunFinding>();
-      for (const ctl of r.controls)
-        for (const f of byControl.get(ctl) ?? []) {
-          if (seen.has(f)) continue;
-          seen.add(f);
-          c[f.status]++;
-        }
-      const attest = r.controls.some((ctl) => catalog.controls.get(ctl)?.automation === 'attestation');
-      const status = statusOf(c, attest);
+      const { status, unchecked } = statusOf(r.controls, byControl, look, false);
       counts[status]++;
-      return { id: r.id, ref: `${fw.refPrefix}${r.id}`, title: r.title, status, controls: [...r.controls] };
+      return {
+        id: r.id,
+        ref: `${fw.refPrefix}${r.id}`,
+        title: r.title,
+        status,
+        controls: [...r.controls],
+        unchecked: status === 'met' ? [] : unchecked,
+      };
     });
     const v: StandardView = { id: fw.id, title: fw.title, publisher: fw.publisher, counts, requirements };
     if (fw.version !== undefined) v.version = fw.version;
@@ -410,22 +626,32 @@ function trendView(
   run: AuditRun,
   previous: readonly AuditRun[],
   scores: readonly ScorePoint[] | undefined,
-  look: Lookup,
+  p: Privacy,
+  now: Coverage,
 ): TrendView {
   const history = new Map<string, ScorePoint>();
-  for (const p of scores ?? previous.map((r) => ({ runId: r.id, started: r.started, score: r.score })))
-    history.set(p.runId, { ...p });
+  for (const s of scores ?? previous.map((r) => ({ runId: r.id, started: r.started, score: r.score })))
+    history.set(s.runId, { ...s });
   history.set(run.id, { runId: run.id, started: run.started, score: run.score });
   const points = [...history.values()].sort((a, b) => a.started.localeCompare(b.started));
   const base = previous[0];
-  const trend: TrendView = { new: [], resolved: [], stillOpen: [], history: points };
+  const trend: TrendView = {
+    new: [],
+    resolved: [],
+    unverified: [],
+    stillOpen: [],
+    comparable: true,
+    history: points,
+  };
   if (base === undefined) return trend;
-  trend.previous = { id: base.id, started: base.started, score: base.score };
+  const before = coverageOf(base);
+  trend.previous = { id: base.id, started: base.started, score: base.score, coverage: before };
+  trend.comparable = !coverageFell(now, before);
   const openNow = new Map(run.findings.filter(isOpen).map((f) => [f.key, f]));
   const openBefore = new Map(base.findings.filter(isOpen).map((f) => [f.key, f]));
   const openSets = previous.map((r) => new Set(r.findings.filter(isOpen).map((f) => f.key)));
   const item = (f: RunFinding): TrendItem => {
-    const h = headIssue(run.school.id, f, look);
+    const h = headIssue(f, p);
     return { key: h.key, checkId: f.checkId, severity: f.severity, text: h.text };
   };
   for (const [key, f] of openNow) {
@@ -439,18 +665,126 @@ function trendView(
     if (i === previous.length - 1) t.atLeast = true;
     trend.stillOpen.push(t);
   }
-  for (const [key, f] of openBefore) if (!openNow.has(key)) trend.resolved.push(item(f));
+  const r = resolutions(run, base);
+  trend.resolved = groupTrend(r.resolved.map(item));
+  trend.unverified = groupTrend(r.unverified.map(item));
+  trend.new = groupTrend(trend.new);
+  trend.stillOpen = groupTrend(trend.stillOpen);
   const bySeverity = (a: TrendItem, b: TrendItem): number =>
     severityRank(a.severity) - severityRank(b.severity) || a.checkId.localeCompare(b.checkId);
   trend.new.sort(bySeverity);
   trend.resolved.sort(bySeverity);
+  trend.unverified.sort(bySeverity);
   trend.stillOpen.sort((a, b) => (a.since ?? '').localeCompare(b.since ?? '') || bySeverity(a, b));
   return trend;
+}
+
+/** Trend lines that read the same (account findings become one line per check) are said once, counted. */
+function groupTrend(items: readonly TrendItem[]): TrendItem[] {
+  const by = new Map<string, { item: TrendItem; n: number }>();
+  for (const i of items) {
+    const hit = by.get(i.text);
+    if (hit === undefined) by.set(i.text, { item: i, n: 1 });
+    else {
+      hit.n++;
+      if ((i.since ?? '') < (hit.item.since ?? '')) hit.item = { ...hit.item, since: i.since ?? '' };
+    }
+  }
+  return [...by.values()].map(({ item, n }) =>
+    n === 1 ? item : { ...item, text: `${item.text} (${n} findings)` },
+  );
+}
+
+/** The head's first page: open failures gathered by root cause, worst first, each owned and dated. */
+function risksOf(run: AuditRun, p: Privacy, settings: ReportSettings | undefined): RiskItem[] {
+  const groups = new Map<string, RunFinding[]>();
+  for (const f of run.findings) {
+    if (f.status !== 'fail') continue;
+    const key = aboutAccounts(f) ? `${f.checkId}|accounts` : rootOf(f);
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const out: RiskItem[] = [];
+  for (const [key, fs] of groups) {
+    const first = fs[0];
+    if (first === undefined) continue;
+    const severity = worstOf(fs) ?? first.severity;
+    const area = areaOf(first);
+    const accounts = aboutAccounts(first);
+    const device = first.evidence[0]?.source ?? '';
+    const detail = accounts
+      ? `${accountCounts(fs)}`
+      : fs.length === 1
+        ? safeReason(first, p.look)
+        : `${safeReason(first, p.look)} (${fs.length} findings with this one cause on ${scrub(device)})`;
+    const safeguarding = fs.some((f) => f.controls.some((c) => SAFEGUARDING_CONTROLS.has(c)));
+    out.push({
+      key: scrub(key),
+      severity,
+      area,
+      title: p.look.titleOf(first),
+      harm: AREA_HARM[area],
+      count: fs.length,
+      detail,
+      owner: ownerOf(area, settings),
+      due: dueDate(run.asOf, severity, settings),
+      safeguarding,
+      clauses: uniq(fs.flatMap((f) => f.clauses)),
+    });
+  }
+  return out.sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      Number(b.safeguarding) - Number(a.safeguarding) ||
+      b.count - a.count ||
+      a.key.localeCompare(b.key),
+  );
+}
+
+const STATUS_RISK: Record<ClauseStatus, number> = {
+  not_met: 0,
+  not_checked: 1,
+  partly_checked: 2,
+  needs_attestation: 3,
+  waived: 4,
+  met: 5,
+};
+
+function byRisk(clauses: readonly ClauseView[]): string[] {
+  const order = new Map(clauses.map((c, i) => [c.id, i]));
+  return [...clauses]
+    .sort(
+      (a, b) =>
+        STATUS_RISK[a.status] - STATUS_RISK[b.status] ||
+        (a.worst === undefined ? 9 : SEVERITY_RANK[a.worst]) -
+          (b.worst === undefined ? 9 : SEVERITY_RANK[b.worst]) ||
+        b.issues.length - a.issues.length ||
+        (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0),
+    )
+    .map((c) => c.id);
+}
+
+/** The protective marking (UK Government Security Classifications: OFFICIAL, with the SENSITIVE caveat). */
+function markingOf(technical: boolean, pseudonyms: boolean): ReportModel['marking'] {
+  if (technical)
+    return {
+      label: 'OFFICIAL-SENSITIVE',
+      note: 'Contains personal data (account names) and security detail about the school network. For the school’s IT provider and named staff only; do not forward or attach to e-mail.',
+    };
+  if (pseudonyms)
+    return {
+      label: 'OFFICIAL-SENSITIVE',
+      note: 'Contains pseudonymised personal data (pupil references). For the named recipients only; do not forward.',
+    };
+  return {
+    label: 'OFFICIAL',
+    note: 'Names no person and gives no network addresses. For the school’s leadership and governors.',
+  };
 }
 
 export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportModel {
   const technical = opts.includeTechnical ?? true;
   const look = new Lookup(opts.catalog);
+  const p = new Privacy(run.school.id, opts.settings?.pseudonymKey, look);
   const previous = (opts.previous ?? []).filter((r) => r.id !== run.id && r.school.id === run.school.id);
   const byClause = new Map<string, RunFinding[]>();
   const byControl = new Map<string, RunFinding[]>();
@@ -459,7 +793,7 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
     for (const c of f.controls) byControl.set(c, [...(byControl.get(c) ?? []), f]);
   }
   const cm = run.effectivePolicy.clauseMap;
-  const clauses = cm.clauses.map((c) => clauseView(c, byClause.get(c.id) ?? [], run.school.id, look));
+  const clauses = cm.clauses.map((c) => clauseView(c, byClause.get(c.id) ?? [], p, look));
   const clauseCounts = emptyStatusCounts();
   for (const c of clauses) clauseCounts[c.status]++;
   const coverage: CoverageItem[] = [];
@@ -482,8 +816,20 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
         severityRank(a.severity) - severityRank(b.severity) ||
         a.checkId.localeCompare(b.checkId),
     )
-    .map((f) => findingView(run.school.id, f, look, technical));
-  const policy: ReportModel['policy'] = { version: cm.version, file: cm.file };
+    .map((f, i) =>
+      findingView(
+        f,
+        p,
+        technical,
+        uniq(f.controls.map((id) => look.control(id)?.remediation ?? '')),
+        i + 1,
+        opts.settings?.remediation ?? {},
+      ),
+    );
+  const policy: ReportModel['policy'] = {
+    version: cm.version,
+    file: technical ? cm.file : basename(cm.file),
+  };
   if (cm.title !== undefined) policy.title = cm.title;
   if (cm.reviewed !== undefined) policy.reviewed = cm.reviewed;
   const r: ReportModel['run'] = {
@@ -495,8 +841,18 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
   };
   if (run.finished !== undefined) r.finished = run.finished;
   const pupilFindings = run.findings.filter((f) => f.personal === 'pupil');
+  const accounts = { pupil: 0, staff: 0, other: 0 };
+  for (const f of run.findings) if (f.status === 'fail' && f.personal !== undefined) accounts[f.personal]++;
+  const now = coverageOf(run);
+  const trend = trendView(run, previous, opts.scores, p, now);
+  const checked: ReportModel['checked'] = { ...now, fell: !trend.comparable };
+  if (trend.previous !== undefined) checked.previous = trend.previous.coverage;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
+    marking: markingOf(
+      technical,
+      findings.some((f) => f.pseudonym !== undefined),
+    ),
     run: r,
     school: {
       id: run.school.id,
@@ -506,13 +862,18 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
     },
     policy,
     score: run.score,
+    checked,
+    areas: areaScores(run.findings),
+    risks: risksOf(run, p, opts.settings),
     counts: { ...run.counts },
     clauseCounts,
     clauses,
-    standards: standardsView(run, opts.catalog, byControl),
+    clausesByRisk: byRisk(clauses),
+    standards: standardsView(run, opts.catalog, byControl, look),
     coverage,
-    trend: trendView(run, previous, opts.scores, look),
+    trend,
     pupils: { findings: pupilFindings.length, open: pupilFindings.filter(isOpen).length },
+    accounts,
     technical,
     findings,
     devices: technical
@@ -527,6 +888,10 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
     attestations: run.attestations.map((a) => ({ ...a })),
     warnings: technical ? run.warnings.map((w) => ({ ...w })) : [],
   };
+}
+
+function basename(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
 }
 
 /** The same sentence many times (one device down fails every check that reads it) is said once. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
+import { esc } from './escape.ts';
 
 export const CHROMIUM = process.env.SCHOOLNET_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -55,10 +56,37 @@ export async function withChromium<T>(fn: (ctx: BrowserContext) => Promise<T>): 
   }
 }
 
-export async function htmlToPdf(html: string): Promise<Buffer> {
+/** What every page's footer says: the protective marking, the school and the date, and the page number. */
+export interface PdfFooter {
+  marking: { label: string };
+  school: { name: string };
+  run: { asOf: string };
+}
+
+/** Chromium's footer template: its own tiny document, so everything in it is escaped here. */
+export function footerTemplate(f: PdfFooter): string {
+  return (
+    `<div style="font:8px system-ui,Arial,sans-serif;color:#444;width:100%;padding:0 14mm;display:flex;justify-content:space-between">` +
+    `<span><b>${esc(f.marking.label)}</b> · ${esc(f.school.name)} · network safety report ${esc(f.run.asOf.slice(0, 10))}</span>` +
+    `<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`
+  );
+}
+
+export async function htmlToPdf(html: string, footer?: PdfFooter): Promise<Buffer> {
   return withChromium(async (ctx) => {
     const page = await ctx.newPage();
     await page.setContent(html, { waitUntil: 'load' });
-    return page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+    return page.pdf({
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '14mm', right: '14mm', bottom: '18mm', left: '14mm' },
+      ...(footer === undefined
+        ? {}
+        : {
+            displayHeaderFooter: true,
+            headerTemplate: `<div style="font:8px system-ui,Arial,sans-serif;width:100%;text-align:center;color:#444"><b>${esc(footer.marking.label)}</b></div>`,
+            footerTemplate: footerTemplate(footer),
+          }),
+    });
   });
 }

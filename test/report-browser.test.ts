@@ -10,7 +10,7 @@
  * Content-Security-Policy removed, so only the escaping stands between the strings and execution.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -48,14 +48,15 @@ function earlierRunFrom(r: AuditRun): AuditRun {
   const started = new Date(Date.parse(r.started) - 86_400_000).toISOString();
   const fails = r.findings.filter((f) => f.status === 'fail');
   const dropped = fails[0]?.key;
+  // Put right since: the same check ran cleanly tonight and did not find it.
   const fixed: RunFinding = {
-    checkId: 'routeros-service-telnet-off',
-    key: 'routeros-service-telnet-off|core-router|telnet',
+    checkId: 'routeros-service-management-restricted',
+    key: 'routeros-service-management-restricted|core-router|service ftp',
     status: 'fail',
     severity: 'high',
-    reason: 'Telnet is enabled on core-router for any address.',
+    reason: 'FTP is enabled on core-router for any address.',
     evidence: [
-      { source: 'core-router', object: 'telnet', expected: 'disabled', actual: 'enabled, any address' },
+      { source: 'core-router', object: 'service ftp', expected: 'disabled', actual: 'enabled, any address' },
     ],
     controls: ['FW-MGMT-SERVICES'],
     clauses: ['demo:network-firewall'],
@@ -138,21 +139,35 @@ describe("the demo school's report in Chromium", () => {
       const { page, errors } = await openHtml(ctx, html);
       const sections = await page.$$eval('main > section', (s) => s.map((e) => e.id));
       expect(sections[0]).toBe('head');
-      expect(sections).toEqual(['head', 'standards', 'trend', 'technical', 'coverage']);
-      const shown = await page.$$eval('#head tr.clause', (rows) =>
+      expect(sections).toEqual(['head', 'clauses', 'standards', 'trend', 'technical', 'coverage']);
+      // The first page: the worst risks, each with severity, owner and date, before any table.
+      const risks = await page.$$eval('#head li.risk', (li) =>
+        li.map((e) => ({
+          sev: e.getAttribute('data-severity'),
+          text: (e as unknown as { innerText: string }).innerText,
+        })),
+      );
+      expect(risks.length).toBeGreaterThan(0);
+      for (const r of risks) expect(r.text).toMatch(/Owner: .+\n?.*Put right by: \d{4}-\d{2}-\d{2}/s);
+      const rank = ['critical', 'high', 'medium', 'low', 'info'];
+      const order = risks.map((r) => rank.indexOf(r.sev ?? ''));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      // The clause table behind it keeps the policy's order.
+      const shown = await page.$$eval('#clauses tr.clause', (rows) =>
         rows.map((r) => r.getAttribute('data-clause')),
       );
       expect(shown).toEqual(clauses);
       const headText = await page.locator('#head').innerText();
       expect(headText).toContain('Demo Primary School');
-      expect(headText).toMatch(/What it means for pupils' safety/);
-      const notMet = await page.$$eval('#head tr.clause[data-status="not_met"]', (r) => r.length);
+      expect(headText).toMatch(/from \d+ of \d+ checks/);
+      expect(await page.locator('#clauses').innerText()).toMatch(/What it means for pupils' safety/);
+      const notMet = await page.$$eval('#clauses tr.clause[data-status="not_met"]', (r) => r.length);
       expect(notMet).toBeGreaterThan(0);
       // Trend after two runs: one new, one put right, the rest still open.
       const trend = await page.locator('#trend').innerText();
       expect(trend).toMatch(/New problems \(1\)/);
       expect(trend).toMatch(/Put right \(1\)/);
-      expect(trend).toContain('Telnet is enabled on core-router');
+      expect(trend).toContain('FTP is enabled on core-router');
       expect(trend).toMatch(/Still open \(\d+\)/);
       expect(await page.locator('#trend svg.chart circle').count()).toBe(2);
       // Technician's detail: every finding, with evidence tables.
@@ -178,7 +193,71 @@ describe("the demo school's report in Chromium", () => {
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1]);
     expect(pages).toBeGreaterThan(1);
     writeFileSync(join(REPO, 'out', 'report.pdf'), pdf);
+    // Every page carries the marking and "Page n of N"; no page is left nearly empty.
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    const each = text.split('\f').filter((p) => p.trim() !== '');
+    expect(each).toHaveLength(pages);
+    each.forEach((p, i) => {
+      expect(p).toContain(`Page ${i + 1} of ${pages}`);
+      expect(p).toContain('OFFICIAL');
+      if (i < pages - 1) expect(p.replace(/\s+/g, ' ').length, `page ${i + 1}`).toBeGreaterThan(600);
+    });
   });
+
+  it('fits a phone: one column at 390 px, nothing overlapping, and no axe-core violations at 390 and 1280 px', async () => {
+    const html = (await renderRun(run, 'html', { store, includeTechnical: false })) as string;
+    const axe = readFileSync(join(REPO, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+    await withChromium(async (ctx) => {
+      for (const width of [390, 1280]) {
+        const { page, errors } = await openHtml(ctx, html);
+        await page.setViewportSize({ width, height: 900 });
+        // Nothing wider than the screen.
+        // (Browser-side code as strings: the repo's tsconfig has no DOM types.)
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+          width,
+        );
+        // No two visible boxes on the head's page overlap unless one holds the other (line boxes, so
+        // inline text wrapping over two lines is judged line by line).
+        const overlaps = await page.evaluate<string[]>(`(() => {
+          const els = [...document.querySelectorAll('#head *')].filter((e) => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && r.height > 0 && e.children.length === 0;
+          });
+          const out = [];
+          for (let i = 0; i < els.length; i++)
+            for (let j = i + 1; j < els.length; j++) {
+              if (els[i].contains(els[j]) || els[j].contains(els[i])) continue;
+              const hit = [...els[i].getClientRects()].some((a) =>
+                [...els[j].getClientRects()].some((b) =>
+                  Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+                  Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1));
+              if (hit) out.push(els[i].outerHTML.slice(0, 80) + ' / ' + els[j].outerHTML.slice(0, 80));
+            }
+          return out;
+        })()`);
+        expect(overlaps).toEqual([]);
+        // One column on a phone: a clause row's cells stack; side by side on a desktop.
+        const lefts = await page.$$eval('#clauses tr.clause:first-child td', (tds) =>
+          tds.map((t) => Math.round(t.getBoundingClientRect().left)),
+        );
+        expect(new Set(lefts).size).toBe(width === 390 ? 1 : lefts.length);
+        await page.screenshot({ path: join(REPO, 'out', `report-${width}.png`), fullPage: false });
+        // axe-core, run in the page (evaluate is not subject to the report's Content-Security-Policy).
+        await page.evaluate(axe);
+        const violations = await page.evaluate(async () => {
+          const r = await (
+            globalThis as unknown as {
+              axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
+            }
+          ).axe.run();
+          return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        expect(violations, `at ${width} px`).toEqual([]);
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    });
+  }, 120_000);
 
   it('renders JSON (valid against its schema), CSV (a row per finding) and JUnit (well-formed XML)', async () => {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -215,6 +294,35 @@ describe("the demo school's report in Chromium", () => {
     expect(parsed.failures).toBe(
       new Set(run.findings.filter((f) => f.status === 'fail').map((f) => f.checkId)).size,
     );
+  });
+
+  it('gives the technician the exact command per finding, filled in from the finding and the declaration', async () => {
+    const m = JSON.parse((await renderRun(run, 'json', { store })) as string) as {
+      findings: {
+        checkId: string;
+        subject: string;
+        status: string;
+        steps: { tool: string; on: string; command: string }[];
+      }[];
+    };
+    const steps = (check: string, subject: string) =>
+      m.findings.find((f) => f.checkId === check && f.subject === subject && f.status === 'fail')?.steps ??
+      [];
+    expect(steps('routeros-service-management-restricted', 'core-router service telnet')).toEqual([
+      { tool: 'routeros', on: 'core-router', command: '/ip service disable telnet' },
+    ]);
+    expect(steps('directory-account-leavers-disabled', 'directory ellie.marsh')).toEqual([
+      { tool: 'samba-tool', on: 'directory', command: 'samba-tool user disable ellie.marsh' },
+      { tool: 'powershell', on: 'directory', command: 'Disable-ADAccount -Identity "ellie.marsh"' },
+    ]);
+    expect(steps('routeros-user-default-admin-removed', 'core-router user admin')[0]?.command).toBe(
+      '/user disable admin',
+    );
+    // The e-mailed version carries no commands (they name accounts and devices).
+    const mail = JSON.parse((await renderRun(run, 'json', { store, includeTechnical: false })) as string) as {
+      findings: { steps: unknown[] }[];
+    };
+    expect(mail.findings.every((f) => f.steps.length === 0)).toBe(true);
   });
 
   it('never contains a secret, in any format', async () => {

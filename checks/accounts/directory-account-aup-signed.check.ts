@@ -43,7 +43,7 @@ const check: Check<Params> = {
         fail(
           `${a.username} is enabled but no acceptable use agreement is recorded (roster line ${person.line}).`,
           { source: 'directory', object: a.username, expected: 'agreement date recorded', actual: 'none' },
-          accountPersonal(a),
+          accountPersonal(a, ctx, facts),
         ),
       );
     }

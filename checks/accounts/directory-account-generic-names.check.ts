@@ -54,7 +54,7 @@ const check: Check<Params> = {
             expected: 'a named, individual account',
             actual: 'generic name',
           },
-          accountPersonal(a),
+          accountPersonal(a, ctx, facts),
         ),
       );
     }

@@ -52,7 +52,7 @@ const check: Check<Params> = {
         fail(
           `${a.username} (${a.ou} OU) is enabled but matches nobody on the roster ${roster.file}.`,
           { source: 'directory', object: a.username, expected: 'a person on the roster', actual: 'no match' },
-          accountPersonal(a),
+          accountPersonal(a, ctx, facts),
         ),
       );
     }

@@ -48,7 +48,7 @@ const check: Check<Params> = {
         fail(
           `${a.username}'s password is set never to expire, bypassing the ${dir.value.passwordPolicy.maxAgeDays}-day rule.`,
           { source: 'directory', object: a.username, expected: 'password expires', actual: 'never expires' },
-          accountPersonal(a),
+          accountPersonal(a, ctx, facts),
         ),
       );
     }

@@ -35,7 +35,7 @@ const check: Check<Params> = {
             expected: 'password required',
             actual: 'PASSWD_NOTREQD set',
           },
-          accountPersonal(a),
+          accountPersonal(a, ctx, facts),
         ),
       );
     }

@@ -55,7 +55,7 @@ const check: Check<Params> = {
             expected: own === undefined ? `not in ${other ?? ''}` : `member of ${own}`,
             actual: a.groups.length === 0 ? 'no groups' : a.groups.join(', '),
           },
-          accountPersonal(a),
+          accountPersonal(a, ctx, facts),
         ),
       );
     }

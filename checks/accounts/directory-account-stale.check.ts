@@ -49,13 +49,17 @@ const check: Check<Params> = {
           fail(
             `${a.username} has not signed in for ${idle} days (limit ${limit}).`,
             evidence,
-            accountPersonal(a),
+            accountPersonal(a, ctx, facts),
           ),
         );
       } else if (idle === undefined && (age === undefined || age > limit)) {
         const since = age === undefined ? '' : `, created ${age} days ago`;
         out.push(
-          fail(`${a.username} is enabled but has never signed in${since}.`, evidence, accountPersonal(a)),
+          fail(
+            `${a.username} is enabled but has never signed in${since}.`,
+            evidence,
+            accountPersonal(a, ctx, facts),
+          ),
         );
       } else {
         fine++;

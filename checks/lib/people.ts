@@ -2,16 +2,39 @@
  * Accounts and people: which roster person an account belongs to, and whether a finding is about a
  * pupil (reports show heads counts, not pupils' names).
  */
-import type { DirectoryAccount } from '../../devices/facts.ts';
-import type { RosterPerson } from '../../inventory/facts.ts';
+import type { DirectoryAccount, SchoolFacts } from '../../devices/facts.ts';
+import type { RosterFacts, RosterPerson } from '../../inventory/facts.ts';
 import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import type { CheckContext, CheckResult } from '../types.ts';
 import { attributeValues, matchKey } from './leavers.ts';
 
 export type Personal = NonNullable<CheckResult['personal']>;
 
-export function accountPersonal(a: DirectoryAccount): Personal {
-  return a.ou === 'pupils' ? 'pupil' : a.ou === 'staff' ? 'staff' : 'other';
+const matchers = new WeakMap<RosterFacts, ReturnType<typeof rosterMatcher>>();
+
+/**
+ * Whose account this is, for the reports' privacy rules. The roster's role decides when the account
+ * matches a roster person (a pupil who left sits in the leavers OU and is still a pupil); otherwise the
+ * declared pupil OU or pupil role group makes it a pupil, the staff OU or group staff. An account
+ * nothing places (leavers or other OUs, no roster match) is `other`, which the reports protect like a
+ * pupil's: the OU alone never makes an account safe to name.
+ */
+export function accountPersonal(a: DirectoryAccount, ctx?: CheckContext, facts?: SchoolFacts): Personal {
+  const roster = facts?.roster;
+  if (roster !== undefined && ctx !== undefined) {
+    let m = matchers.get(roster);
+    if (m === undefined) {
+      m = rosterMatcher(roster.people, ctx);
+      matchers.set(roster, m);
+    }
+    const person = m.personOf(a);
+    if (person !== undefined) return rolePersonal(person.role);
+  }
+  if (a.ou === 'pupils' || (ctx !== undefined && inRoleGroup(a, ctx, 'pupils'))) return 'pupil';
+  const pupilOu = ctx?.decl.directory?.ous.pupils.toLowerCase();
+  if (pupilOu !== undefined && pupilOu !== '' && a.dn.toLowerCase().endsWith(pupilOu)) return 'pupil';
+  if (a.ou === 'staff' || (ctx !== undefined && inRoleGroup(a, ctx, 'staff'))) return 'staff';
+  return 'other';
 }
 
 export function rolePersonal(role: string): Personal {

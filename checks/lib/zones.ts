@@ -80,16 +80,22 @@ export function beyondDeclared(pair: PairReach, allowed: 'all' | string[]): stri
   return pair.allowed.filter((s) => !allowed.includes(s));
 }
 
-/** "tcp/other by rule *5 (pupils to servers)" style evidence for a pair's accepted services. */
+/**
+ * A rule as a finding names it: by its comment, which survives reboots, exports and edits; RouterOS's
+ * internal id (`*46`) changes whenever rules are added or removed, so it is given only for a rule with
+ * no comment, marked as such.
+ */
+export function ruleName(x: { id: string; comment?: string }): string {
+  return x.comment ? `rule "${x.comment}"` : `rule ${x.id} (no comment)`;
+}
+
+/** `tcp/other via rule "pupils to servers"` style evidence for a pair's accepted services. */
 export function acceptingRules(pair: PairReach, services: readonly string[]): string {
   // Services let through by the same rule(s) are named together, so one wide accept reads as one clause.
   const byRules = new Map<string, string[]>();
   for (const s of pair.services) {
     if (!services.includes(s.service)) continue;
-    const rules =
-      s.rules.length === 0
-        ? 'end of chain (accept)'
-        : s.rules.map((x) => `rule ${x.id}${x.comment ? ` "${x.comment}"` : ''}`).join(', ');
+    const rules = s.rules.length === 0 ? 'end of chain (accept)' : s.rules.map(ruleName).join(', ');
     const list = byRules.get(rules) ?? [];
     list.push(`${s.service}${s.uncertain ? ' (maybe)' : ''}`);
     byRules.set(rules, list);

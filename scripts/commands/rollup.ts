@@ -5,7 +5,7 @@
  * incomplete, 3 usage error.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadCatalog } from '../../checks/catalog/catalog.ts';
@@ -14,9 +14,11 @@ import { renderFleetHtml, renderFleetTable } from '../../reports/fleet.ts';
 import type { FleetSection } from '../../reports/fleet.ts';
 import { FleetRecords } from '../fleet/records.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
+import { DeclarationError, formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
+import type { DeclaredSchool } from '../../reports/rollup.ts';
 import {
   buildRollup,
-  latestRuns,
+  rollupInputs,
   renderRollupHtml,
   renderRollupJson,
   renderRollupTable,
@@ -28,6 +30,31 @@ export interface RollupCliOptions {
   staleAfterDays: number;
   out?: string;
   now?: Date;
+  /** The schools folder: schools declared there with no run, or whose declaration will not load, are listed. */
+  schools?: string;
+  /** Where the schools' reports are, relative to the roll-up (`<base>/<school>/<run id>.html`). */
+  reportBase?: string;
+}
+
+/** Every school the folder declares; one that does not load is listed with its first problem. */
+async function declaredSchools(dir: string): Promise<DeclaredSchool[]> {
+  const r = await loadSchoolsDir(dir);
+  const out: DeclaredSchool[] = r.schools.map((s) => ({
+    id: s.decl.school.id,
+    name: s.decl.school.name,
+    valid: true,
+  }));
+  for (const e of r.errors) {
+    const id = basename(dirname(e.file));
+    const first = e instanceof DeclarationError ? e.problems[0] : undefined;
+    out.push({
+      id,
+      name: id,
+      valid: false,
+      problem: first === undefined ? (e.message.split('\n')[0] ?? '') : `${e.file}: ${formatProblem(first)}`,
+    });
+  }
+  return out;
 }
 
 const days = (v: string): number => {
@@ -57,10 +84,26 @@ export async function runRollupCommand(
     return 3;
   }
   try {
-    const m = buildRollup(latestRuns(store), {
+    let declared: DeclaredSchool[] | undefined;
+    if (o.schools !== undefined) {
+      try {
+        declared = await declaredSchools(resolve(o.schools));
+      } catch (e) {
+        io.err(`schoolnet rollup: cannot read the schools folder ${o.schools}: ${(e as Error).message}`);
+        return 3;
+      }
+    }
+    const base = o.reportBase;
+    const m = buildRollup(rollupInputs(store), {
       now: o.now ?? new Date(),
       staleAfterDays: o.staleAfterDays,
       catalog: loadCatalog(),
+      ...(declared === undefined ? {} : { declared }),
+      ...(base === undefined
+        ? {}
+        : {
+            reportLink: (school: string, run: string) => `${base.replace(/\/$/, '')}/${school}/${run}.html`,
+          }),
     });
     const now = o.now ?? new Date();
     // Central-plus-agents: agents' health and dead letters from the PostgreSQL store.
@@ -110,6 +153,14 @@ export function register(program: Command): void {
     .option('--stale-after-days <n>', 'an audit older than this is stale', days, 2)
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--now <iso>', 'judge staleness as of this time, e.g. 2025-11-24T08:00:00Z', isoTime)
+    .option(
+      '--schools <dir>',
+      'the schools folder: also list schools never audited or whose declaration does not load',
+    )
+    .option(
+      '--report-base <path>',
+      "where each school's report is, for the links (<path>/<school>/<run id>.html)",
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 all well, 1 failures somewhere, 2 a school is stale, erroring or incomplete, 3 usage error.',

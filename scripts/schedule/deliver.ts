@@ -97,6 +97,8 @@ export async function deliverRun(
             ((r: AuditRun) =>
               renderPdf(r, {
                 includeTechnical: email.includeTechnicalDetail,
+                loaded,
+                ...(opts.env === undefined ? {} : { env: opts.env }),
                 ...(opts.store === undefined ? {} : { store: opts.store }),
               }))
           )(run, d);
@@ -122,7 +124,7 @@ export async function deliverRun(
               {
                 to,
                 subject: subjectOf(d),
-                text: bodyOf(d, run, { technical: email.includeTechnicalDetail }),
+                text: bodyOf(d, run, { technical: email.includeTechnicalDetail, attached: email.attachPdf }),
                 ...(attachments === undefined ? {} : { attachments }),
               },
               { ...base, ...(opts.smtpTls === undefined ? {} : { tls: opts.smtpTls }) },

@@ -5,16 +5,25 @@
  */
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
-import { renderRun } from '../../reports/index.ts';
+import type { LoadedSchool } from '../../inventory/types.ts';
+import { renderRun, settingsOf } from '../../reports/index.ts';
 
 export async function renderPdf(
   run: AuditRun,
-  opts: { store?: ResultsStore; includeTechnical?: boolean } = {},
+  opts: {
+    store?: ResultsStore;
+    includeTechnical?: boolean;
+    /** The school, for its report settings (pseudonym key, contacts, owners) resolved with `env`. */
+    loaded?: LoadedSchool;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Buffer> {
-  // Without technical detail the report withholds pupil details everywhere (the reports module's rule).
+  const settings = opts.loaded === undefined ? undefined : await settingsOf(opts.loaded, opts.env);
+  // Without technical detail the report names no account anywhere (the reports module's rule).
   const out = await renderRun(run, 'pdf', {
     ...(opts.store === undefined ? {} : { store: opts.store }),
     includeTechnical: opts.includeTechnical ?? false,
+    ...(settings === undefined ? {} : { settings }),
   });
   return Buffer.from(out);
 }
