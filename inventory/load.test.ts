@@ -10,6 +10,10 @@ import {
   loadSchoolsDir,
   validateSchoolFile,
 } from './load.ts';
+import { TESTBED_DIR } from './confine.ts';
+
+/** The demo's testbed references are relative to its folder: absolute, so a copy elsewhere keeps them. */
+const movable = (t: string): string => t.replaceAll('../../../.schoolnet/testbed/', `${TESTBED_DIR}/`);
 
 const SCHOOLS = join(import.meta.dirname, 'schools');
 const INVALID = join(import.meta.dirname, '..', 'test', 'fixtures', 'invalid');
@@ -256,7 +260,7 @@ describe('invalid declarations are rejected at the right place', () => {
   });
 
   it('a key with a slash is escaped in the pointer and still located', async () => {
-    const demo = await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8');
+    const demo = movable(await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8'));
     const text = `${demo}'vlan/extra~1': 1\n`;
     const { problems } = analyseSchoolText(text, 'school.yaml');
     expect(problems).toEqual([
@@ -285,7 +289,7 @@ describe('schools folder', () => {
     // The folder-name rule applies to `.../schools/<id>/school.yaml`, so mirror that layout.
     tmp = await mkdtemp(join(tmpdir(), 'schoolnet-'));
     dir = join(tmp, 'schools');
-    const demo = await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8');
+    const demo = movable(await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8'));
     idLine = demo.split('\n').indexOf('  id: demo') + 1;
     const put = async (id: string, text: string) => {
       await mkdir(join(dir, id), { recursive: true });
