@@ -161,7 +161,7 @@ const INVALID_CASES: Case[] = [
   },
   {
     fixture: 'inline-secret',
-    line: 50,
+    line: 51,
     column: 17,
     pointer: '/devices/0/credentials/password',
     message: /an inline secret is not allowed: use env:NAME or file:PATH/,
@@ -182,21 +182,21 @@ const INVALID_CASES: Case[] = [
   },
   {
     fixture: 'ssh-cli-without-pin',
-    line: 51,
+    line: 52,
     column: 5,
     pointer: '/devices/1/sshHostKey',
     message: /ssh-cli device needs sshHostKey/,
   },
   {
     fixture: 'duplicate-device',
-    line: 51,
+    line: 52,
     column: 11,
     pointer: '/devices/1/name',
     message: /duplicate device name "core-router"/,
   },
   {
     fixture: 'port-unknown-network',
-    line: 58,
+    line: 59,
     column: 43,
     pointer: '/devices/1/ports/1/network',
     message: /port 2 names network "GUESTS", which is not declared/,

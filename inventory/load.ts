@@ -8,6 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { declaredPathProblems } from './confine.ts';
+import { transportProblems } from './transport.ts';
 import type { LoadedSchool, SchoolDeclaration } from './types.ts';
 import { schemaProblems } from './schema.ts';
 import { semanticProblems } from './semantic.ts';
@@ -92,7 +93,10 @@ export function analyseSchoolText(text: string, file: string): Analysis {
   const expectedId = expectedSchoolId(file);
   for (const p of semanticProblems(parsed.data, expectedId === undefined ? {} : { expectedId }))
     problems.push({ file, ...parsed.locate(p.pointer), pointer: p.pointer, message: p.message });
-  for (const p of declaredPathProblems(parsed.data, dirname(resolve(file))))
+  for (const p of [
+    ...declaredPathProblems(parsed.data, dirname(resolve(file))),
+    ...transportProblems(parsed.data),
+  ])
     problems.push({ file, ...parsed.locate(p.pointer), pointer: p.pointer, message: p.message });
   return { problems: problems.sort(compareProblems), data: parsed.data };
 }

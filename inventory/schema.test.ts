@@ -192,6 +192,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       managementAllowFrom: O,
       ports: O,
       timeoutMs: O,
+      insecure: O,
     } satisfies KeySpec<T.Device>,
   ],
   [
@@ -223,6 +224,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       user: O,
       password: O,
       from: R,
+      insecure: O,
     } satisfies KeySpec<Def<T.Delivery['email']>['smtp']>,
   ],
   [

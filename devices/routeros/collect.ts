@@ -1,4 +1,5 @@
 import type { Device } from '../../inventory/types.ts';
+import { plainRouterOsRefused } from '../../inventory/transport.ts';
 import { DeviceError, type CollectOptions } from '../errors.ts';
 import type { RouterFacts } from '../facts.ts';
 import {
@@ -48,6 +49,11 @@ export async function collectRouterFacts(device: Device, opts: CollectOptions): 
       },
     );
   }
+  const plain = plainRouterOsRefused(device);
+  if (plain !== undefined)
+    throw deviceError('E-CONFIG', device.name, plain, {
+      hint: 'Enable the api-ssl service on the router and tls: { enabled: true, ... } in the declaration.',
+    });
   const password = await secret(opts, passwordRef, device.name, 'credentials.password');
   const tls = await tlsSettings(device, opts);
   const client = await connectRouterOs({

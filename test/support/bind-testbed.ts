@@ -150,6 +150,8 @@ export async function bindToTestbed(
         dev.tls = { enabled: true, ca: r.tls.caFile, servername: r.tls.servername };
       }
       dev.credentials = { user: r.user, password: secret('ROUTER_PASSWORD', r.password) };
+      // A test server without TLS speaks the plain API on loopback: declared, as the toolkit demands.
+      if (dev.tls === undefined) dev.insecure = true;
     } else if (d.driver === 'snmp') {
       const s = need(info, 'snmpsim');
       dev.host = s.host;

@@ -31,6 +31,7 @@ export function scenarioDevice(over: Partial<Device> = {}): Device {
     driver: 'routeros',
     host: '127.0.0.1',
     credentials: { user: AUDITOR.name, password: 'env:ROUTER_PASSWORD' },
+    insecure: true, // replayed over the plain API on loopback
     minFirmware: '7.14',
     ...over,
   };
