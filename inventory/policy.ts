@@ -5,7 +5,7 @@
  * against its schema, ids are unique and carry the school's prefix) and reports each problem at
  * `file:line:column`, like the declaration loader.
  */
-import { readFile } from 'node:fs/promises';
+import { LIMITS, readBounded } from './limits.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
@@ -237,7 +237,7 @@ export function parsePolicy(text: string, file: string, catalog: Catalog = loadC
 export async function loadPolicy(file: string): Promise<PolicyMap> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file, LIMITS.clauseMapBytes, 'the clause map');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new PolicyFileError(file, [

@@ -6,7 +6,7 @@
  * read is never dropped quietly: it becomes a problem naming its line, and callers treat any problem as
  * an error (the leavers command exits 2).
  */
-import { readFile } from 'node:fs/promises';
+import { LIMITS, readBounded } from './limits.ts';
 import { resolve } from 'node:path';
 import { confinedFile } from './confine.ts';
 import { parse } from 'csv-parse/sync';
@@ -262,7 +262,7 @@ export async function readRoster(
 ): Promise<RosterParse & { file: string }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file, LIMITS.rosterBytes, 'the roster');
   } catch (e) {
     return {
       file,

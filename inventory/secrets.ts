@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { LIMITS, readBounded } from './limits.ts';
 import { resolve } from 'node:path';
 import {
   checkSecretMode,
@@ -49,7 +49,7 @@ export async function resolveSecret(
     let path = resolve(baseDir, p);
     try {
       path = await confinedFile(path, [resolve(baseDir), ...secretsDirs(env)], 'secret reference');
-      const text = await readFile(path, 'utf8');
+      const text = await readBounded(path, LIMITS.secretBytes, 'secret file');
       // A CA certificate (tls.ca is read through this resolver) is public: only secrets need mode 600.
       if (!/^\s*-----BEGIN CERTIFICATE-----/.test(text))
         await checkSecretMode(path, 'secret reference', modes);
