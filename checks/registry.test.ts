@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FactNeed } from './types.ts';
-import { failed, ok, run, schoolFacts, statuses, switchFacts, type FactParts } from './lib/fixtures.ts';
+import {
+  failed,
+  ok,
+  run,
+  schoolFacts,
+  statuses,
+  switchFacts,
+  type FactParts,
+} from '../test/builders/fixtures.ts';
 import { allChecks } from './registry.ts';
 
 /** For each kind of fact, the school with that source unreadable (or never read). */

@@ -3,6 +3,7 @@
  * report, inventory reconciliation and the report model read these and never a protocol reply.
  * Every fact set says which device it came from and when.
  */
+import type { RegisterFacts, RosterFacts } from '../inventory/facts.ts';
 
 export interface FactsOrigin {
   device: string;
@@ -245,75 +246,7 @@ export interface SchoolFacts {
   routers: Collected<RouterFacts>[];
   switches: Collected<SwitchFacts>[];
   directory?: Collected<DirectoryFacts>;
-  /** Filled by inventory/ (register, roster) for the checks that need them. */
+  /** Filled by inventory/ (register, roster: inventory/facts.ts) for the checks that need them. */
   roster?: RosterFacts;
   register?: RegisterFacts;
-}
-
-export interface RosterPerson {
-  line: number;
-  id: string;
-  givenName: string;
-  surname: string;
-  role: string;
-  startDate?: string; // ISO date
-  leavingDate?: string; // ISO date
-  aupSigned?: string; // ISO date
-}
-
-export interface RosterFacts {
-  file: string;
-  people: RosterPerson[];
-}
-
-export interface AssetRecord {
-  assetTag: string;
-  serial: string;
-  model: string;
-  kind: string;
-  mac?: string[];
-  hostname?: string;
-  assignee?: string;
-  location?: string;
-  purchaseDate?: string;
-  warrantyEnd?: string;
-  endOfSupport?: string;
-  status: 'in-use' | 'spare' | 'disposed';
-  lastSeen?: string;
-  disposal?: {
-    date: string;
-    company: string;
-    certificate: string;
-    weeeRef: string;
-  };
-}
-
-export interface LicenceRecord {
-  title: string;
-  kind: 'per-device' | 'per-user' | 'site' | 'subscription';
-  seats?: number;
-  start?: string;
-  expiry?: string;
-  contractRef?: string;
-}
-
-export interface InstallCount {
-  title: string;
-  installs: number;
-  devices?: string[];
-}
-
-export interface SoftwareTitle {
-  title: string;
-  publisher?: string;
-  version?: string;
-  /** False for freeware and titles covered by something else (an OS); absent means a licence is needed. */
-  licenceRequired?: boolean;
-}
-
-export interface RegisterFacts {
-  assets: AssetRecord[];
-  software: SoftwareTitle[];
-  licences: LicenceRecord[];
-  installs: InstallCount[];
 }

@@ -1,49 +1,55 @@
 /**
- * The clause map (`inventory/schools/<school>/policy.yaml`): the school's own policy clauses bound to
- * control ids and the school's thresholds. Adding a school is data only: this loader checks every
- * cross-reference (controls exist, parameters belong to a check that evidences the clause and validate
- * against its schema, ids are unique and carry the school's prefix) and reports each problem at
- * `file:line:column`, like the declaration loader.
+ * The clause map (`inventory/schools/<school>/policy.yaml`) as a file: YAML syntax, the JSON Schema, and
+ * what the file alone can get wrong (the school matches its folder, clause ids are unique and carry the
+ * school's prefix), each problem at `file:line:column` like the declaration loader. What the clauses
+ * refer to (controls in the catalogue, checks and their parameters) is resolved by the audit engine
+ * (checks/engine/clause-map.ts), which reports those problems together with these: inventory/ knows
+ * nothing of the check registry.
  */
 import { LIMITS, readBounded } from './limits.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
-import { loadCatalog, type AttestationSpec, type Catalog } from '../checks/catalog/catalog.ts';
-import { resolveParams } from '../checks/lib/params.ts';
-import { getCheck } from '../checks/registry.ts';
 import { compareProblems, formatProblem, type Problem } from './load.ts';
 import schema from './schema/policy.schema.json' with { type: 'json' };
 import { parseYaml, type ParsedYaml } from './yaml-positions.ts';
 
-export interface PolicyClause {
-  /** `<school>:<section-slug>`. */
-  id: string;
-  /** The heading as the school names it. */
-  section: string;
-  /** One-line paraphrase. */
-  text: string;
-  controls: string[];
-  /** Check id -> the school's parameter values (overrides of the check's defaults). */
-  params: Record<string, Record<string, unknown>>;
-  /** Every control is attestation-only: no check can evidence this clause, a person attests. */
-  needsAttestation: boolean;
-  /** Who attests and how often, for the clause's attestation controls (the clause's, else the control's). */
-  attestation?: AttestationSpec;
-  note?: string;
-  /** Where the clause starts in the file. */
-  line: number;
+/** Who attests and how often, as a clause (or the control catalogue) writes it. */
+export interface ClauseAttestation {
+  /** A role, never a person's name. */
+  who: string;
+  every: 'daily' | 'weekly' | 'monthly' | 'termly' | 'yearly';
 }
 
-export interface PolicyMap {
-  file: string;
+/** One clause as the file writes it. */
+export interface RawClause {
+  id: string;
+  section: string;
+  text: string;
+  controls: string[];
+  params?: Record<string, Record<string, unknown>>;
+  attestation?: ClauseAttestation;
+  note?: string;
+}
+
+export interface RawPolicy {
   school: string;
   version: string;
   title: string;
-  clauses: PolicyClause[];
+  clauses: RawClause[];
 }
 
-/** Thrown by `loadPolicy` / `parsePolicy` with every problem the file has. */
+/** A clause map that passed its syntax and schema: its data, where each part is, and its own problems. */
+export interface PolicyFile {
+  file: string;
+  data: RawPolicy;
+  /** Where a JSON pointer into the data sits in the file. */
+  locate: ParsedYaml['locate'];
+  /** Problems the file has on its own (not yet thrown: the engine adds its references' problems). */
+  problems: Problem[];
+}
+
+/** Thrown with every problem a clause map has (here, or by the engine when resolving it). */
 export class PolicyFileError extends Error {
   readonly file: string;
   readonly problems: Problem[];
@@ -56,23 +62,6 @@ export class PolicyFileError extends Error {
     this.file = file;
     this.problems = problems;
   }
-}
-
-interface RawClause {
-  id: string;
-  section: string;
-  text: string;
-  controls: string[];
-  params?: Record<string, Record<string, unknown>>;
-  attestation?: AttestationSpec;
-  note?: string;
-}
-
-interface RawPolicy {
-  school: string;
-  version: string;
-  title: string;
-  clauses: RawClause[];
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
@@ -107,10 +96,10 @@ function schoolFromPath(file: string): string | undefined {
   return basename(dirname(dir)) === 'schools' ? basename(dir) : undefined;
 }
 
-function crossReferences(raw: RawPolicy, file: string, parsed: ParsedYaml, catalog: Catalog): Problem[] {
+function fileProblems(raw: RawPolicy, file: string, parsed: ParsedYaml): Problem[] {
   const problems: Problem[] = [];
-  const at = (pointer: string, message: string, key = false): void => {
-    const { line, column } = parsed.locate(pointer, { key });
+  const at = (pointer: string, message: string): void => {
+    const { line, column } = parsed.locate(pointer);
     problems.push({ file, line, column, pointer, message });
   };
   const expected = schoolFromPath(file);
@@ -118,8 +107,6 @@ function crossReferences(raw: RawPolicy, file: string, parsed: ParsedYaml, catal
     at('/school', `school "${raw.school}" differs from its folder "${expected}"`);
   }
   const seen = new Map<string, number>();
-  // The same parameter of the same check bound to different values by two clauses is ambiguous.
-  const bound = new Map<string, { value: unknown; clause: number }>();
   raw.clauses.forEach((c, i) => {
     const ptr = `/clauses/${i}`;
     if (!c.id.startsWith(`${raw.school}:`))
@@ -127,74 +114,15 @@ function crossReferences(raw: RawPolicy, file: string, parsed: ParsedYaml, catal
     const prev = seen.get(c.id);
     if (prev !== undefined) at(`${ptr}/id`, `duplicate clause id "${c.id}" (also /clauses/${prev})`);
     seen.set(c.id, i);
-    c.controls.forEach((id, j) => {
-      if (!catalog.controls.has(id))
-        at(`${ptr}/controls/${j}`, `unknown control "${id}" (see checks/catalog/controls.json)`);
-    });
-    const known = c.controls.map((id) => catalog.controls.get(id)).filter((x) => x !== undefined);
-    if (
-      c.attestation !== undefined &&
-      known.length === c.controls.length &&
-      known.every((k) => k.automation === 'automatic')
-    ) {
-      at(
-        `${ptr}/attestation`,
-        'attestation given, but every control of this clause is checked automatically',
-        true,
-      );
-    }
-    for (const [checkId, values] of Object.entries(c.params ?? {})) {
-      const p = `${ptr}/params/${checkId}`;
-      const check = getCheck(checkId);
-      if (check === undefined) {
-        at(p, `unknown check "${checkId}"`, true);
-        continue;
-      }
-      if (!check.meta.controls.some((x) => c.controls.includes(x))) {
-        at(
-          p,
-          `check "${checkId}" evidences ${check.meta.controls.join(', ')}, none of which this clause lists`,
-          true,
-        );
-      }
-      const r = resolveParams(check, values);
-      if (!r.ok) for (const msg of r.errors) at(p, msg);
-      for (const [name, value] of Object.entries(values)) {
-        const k = `${checkId}.${name}`;
-        const other = bound.get(k);
-        if (other !== undefined && JSON.stringify(other.value) !== JSON.stringify(value)) {
-          at(
-            `${p}/${name}`,
-            `${k} is ${JSON.stringify(value)} here but ${JSON.stringify(other.value)} in /clauses/${other.clause}`,
-          );
-        }
-        bound.set(k, { value, clause: i });
-      }
-    }
   });
   return problems;
 }
 
-function toClause(c: RawClause, line: number, catalog: Catalog): PolicyClause {
-  const controls = c.controls.map((id) => catalog.controls.get(id));
-  const attesting = controls.filter((k) => k?.automation === 'attestation');
-  const clause: PolicyClause = {
-    id: c.id,
-    section: c.section,
-    text: c.text,
-    controls: c.controls,
-    params: c.params ?? {},
-    needsAttestation: attesting.length === controls.length,
-    line,
-  };
-  const attestation = c.attestation ?? attesting[0]?.attestation;
-  if (attestation !== undefined) clause.attestation = attestation;
-  if (c.note !== undefined) clause.note = c.note;
-  return clause;
-}
-
-/** Parses and validates a clause map's text; throws PolicyFileError listing every problem. */
-export function parsePolicy(text: string, file: string, catalog: Catalog = loadCatalog()): PolicyMap {
+/**
+ * Parses a clause map's text: a syntax or schema problem throws PolicyFileError listing every one;
+ * otherwise the data comes back with the file's own problems for the engine to report with its own.
+ */
+export function parsePolicyFile(text: string, file: string): PolicyFile {
   const parsed = parseYaml(text);
   if (parsed.syntaxErrors.length > 0) {
     throw new PolicyFileError(
@@ -222,19 +150,11 @@ export function parsePolicy(text: string, file: string, catalog: Catalog = loadC
     });
     throw new PolicyFileError(file, problems.sort(compareProblems));
   }
-  const problems = crossReferences(data, file, parsed, catalog);
-  if (problems.length > 0) throw new PolicyFileError(file, problems.sort(compareProblems));
-  return {
-    file,
-    school: data.school,
-    version: data.version,
-    title: data.title,
-    clauses: data.clauses.map((c, i) => toClause(c, parsed.locate(`/clauses/${i}`).line, catalog)),
-  };
+  return { file, data, locate: parsed.locate, problems: fileProblems(data, file, parsed) };
 }
 
-/** Reads and validates a clause map. A missing file is an error: the declaration named it. */
-export async function loadPolicy(file: string): Promise<PolicyMap> {
+/** Reads and parses a clause map (see `parsePolicyFile`). A missing file is an error: the declaration named it. */
+export async function loadPolicyFile(file: string): Promise<PolicyFile> {
   let text: string;
   try {
     text = await readBounded(file, LIMITS.clauseMapBytes, 'the clause map');
@@ -244,15 +164,5 @@ export async function loadPolicy(file: string): Promise<PolicyMap> {
       { file, line: 0, column: 0, pointer: '', message: `cannot read the clause map (${code})` },
     ]);
   }
-  return parsePolicy(text, file);
-}
-
-/** The clause ids of a map that cite any of `controls` (for a finding's `clauses`). */
-export function clausesFor(map: PolicyMap, controls: readonly string[]): string[] {
-  return map.clauses.filter((c) => c.controls.some((id) => controls.includes(id))).map((c) => c.id);
-}
-
-/** The school's parameters for one check, merged across the clauses that bind it. */
-export function paramsFor(map: PolicyMap, checkId: string): Record<string, unknown> {
-  return Object.assign({}, ...map.clauses.map((c) => c.params[checkId] ?? {})) as Record<string, unknown>;
+  return parsePolicyFile(text, file);
 }

@@ -10,7 +10,7 @@ import { LIMITS, readBounded } from './limits.ts';
 import { resolve } from 'node:path';
 import { confinedFile } from './confine.ts';
 import { parse } from 'csv-parse/sync';
-import type { RosterFacts, RosterPerson } from '../devices/facts.ts';
+import type { RosterFacts, RosterPerson } from './facts.ts';
 import type { Lifecycle, LoadedSchool, RosterColumns } from './types.ts';
 
 export type DateFormat = Lifecycle['roster']['dateFormat'];

@@ -36,10 +36,3 @@ export function transportProblems(data: unknown): Array<{ pointer: string; messa
   }
   return problems;
 }
-
-/** The runtime twin of the rule above, for devices built in code rather than loaded from a file. */
-export function plainRouterOsRefused(device: Device): string | undefined {
-  if (device.driver !== 'routeros' || device.tls?.enabled === true || device.insecure === true)
-    return undefined;
-  return 'the plain RouterOS API (8728) sends the password in clear: refused; enable tls (api-ssl, 8729) or declare insecure: true for this device';
-}

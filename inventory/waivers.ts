@@ -7,8 +7,27 @@ import { LIMITS, readBounded } from './limits.ts';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { parseYaml } from './yaml-positions.ts';
-import type { Waiver, WaiverScope } from '../checks/engine/types.ts';
 import schema from './schema/waivers.schema.json' with { type: 'json' };
+
+/** A waiver as declared in the file. */
+export interface Waiver {
+  id: string;
+  /** Exactly one of `check` or `control` names what is waived. */
+  check?: string;
+  control?: string;
+  /** Narrows the waiver to one device, account or object; absent = every finding of the check. */
+  scope?: WaiverScope;
+  reason: string;
+  /** A role title ("Business manager"), never a real person's name from a seed policy. */
+  approver: string;
+  /** ISO dates (YYYY-MM-DD). */
+  granted: string;
+  expires: string;
+  /** Where it was declared, for error messages. */
+  line?: number;
+}
+
+export type WaiverScope = { device: string } | { account: string } | { object: string };
 
 export class WaiverFileError extends Error {
   readonly file: string;

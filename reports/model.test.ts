@@ -17,7 +17,7 @@ import { renderJson } from './json.renderer.ts';
 import { renderJunit } from './junit.renderer.ts';
 import { buildReportModel, plainWords } from './model.ts';
 import { pupilPseudonym } from './pseudonym.ts';
-import { bulkFindings, clauseMapOf, finding, makeRun } from './test-runs.ts';
+import { bulkFindings, clauseMapOf, finding, makeRun } from '../test/builders/test-runs.ts';
 
 const catalog = loadCatalog();
 const school = { id: 'demo', name: 'Demo Primary School' };

@@ -6,10 +6,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import type { RosterPerson } from '../devices/facts.ts';
+import type { RosterPerson } from '../inventory/facts.ts';
 import { rosterFacts } from '../inventory/roster.ts';
 import type { LoadedSchool } from '../inventory/types.ts';
-import { planAccounts, policyProblems, schoolDate } from './plan/directory.ts';
+import { planAccounts, policyProblems, schoolDate } from '../intent/directory.ts';
 import type { DirectoryConnectionInputs } from './providers/directory-connection.ts';
 
 export interface DirectoryAccess {

@@ -28,7 +28,7 @@ import { SchoolDirectory } from './components/school-directory.component.ts';
 import { SchoolNetwork } from './components/school-network.component.ts';
 import { directoryAccess } from './directory-access.ts';
 import type { RouterAccess } from './components/router.component.ts';
-import { planRouter, routerDevices } from './plan/router.ts';
+import { planRouter, routerDevices } from '../intent/router.ts';
 
 export class StackConfigError extends Error {
   constructor(message: string) {

@@ -18,7 +18,7 @@ import { catalogueView, defaultCollectors } from '../checks/engine/inputs.ts';
 import { resolveParams } from '../checks/lib/params.ts';
 import { allChecks } from '../checks/registry.ts';
 import { loadSchool } from '../inventory/load.ts';
-import { clausesFor, loadPolicy } from '../inventory/policy.ts';
+import { clausesFor, loadPolicy } from '../checks/engine/clause-map.ts';
 import { loadRegister, readRegisterFile, TABLE_NAMES } from '../inventory/register/index.ts';
 import { reconcileAssets } from '../inventory/register/reconcile.ts';
 import { writeTable } from '../inventory/register/write.ts';

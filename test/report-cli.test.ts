@@ -13,7 +13,7 @@ import { openStore } from '../checks/engine/store.ts';
 import type { AuditRun } from '../checks/engine/types.ts';
 import type { ReportModel } from '../reports/model.ts';
 import type { RollupModel } from '../reports/rollup.ts';
-import { bulkFindings, clauseMapOf, finding, makeRun } from '../reports/test-runs.ts';
+import { bulkFindings, clauseMapOf, finding, makeRun } from './builders/test-runs.ts';
 import { runReportCommand } from '../scripts/commands/report.ts';
 import type { ReportCliOptions } from '../scripts/commands/report.ts';
 import { runRollupCommand } from '../scripts/commands/rollup.ts';

@@ -24,8 +24,8 @@ import type { AccountLifecycleInputs } from '../stacks/providers/directory-accou
 import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
 import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-password-policy.ts';
 import type { PasswordPolicyInputs } from '../stacks/providers/directory-policy-ops.ts';
-import { planRouter, routerDevices } from '../stacks/plan/router.ts';
-import type { DesiredObject, RouterPlan } from '../stacks/plan/types.ts';
+import { planRouter, routerDevices } from '../intent/router.ts';
+import type { DesiredObject, RouterPlan } from '../intent/types.ts';
 import { routerOsFirewallProvider } from '../stacks/providers/routeros-firewall.dynamic.ts';
 import { routerOsObjectProvider } from '../stacks/providers/routeros-object.dynamic.ts';
 import type { RouterConnection } from '../stacks/providers/routeros-ops.ts';

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { connectRouterOs } from '../devices/routeros/client.ts';
 import { loadSchool } from '../inventory/load.ts';
 import type { SchoolDeclaration } from '../inventory/types.ts';
-import { planRouter, routerDevices } from '../stacks/plan/router.ts';
-import type { DesiredObject, RouterPlan } from '../stacks/plan/types.ts';
+import { planRouter, routerDevices } from '../intent/router.ts';
+import type { DesiredObject, RouterPlan } from '../intent/types.ts';
 import { routerOsFirewallProvider } from '../stacks/providers/routeros-firewall.dynamic.ts';
 import { routerOsObjectProvider } from '../stacks/providers/routeros-object.dynamic.ts';
 import type {

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { RouterFirewallRule } from '../devices/facts.ts';
 import { loadSchool } from '../inventory/load.ts';
 import type { SchoolDeclaration, ZoneRule } from '../inventory/types.ts';
-import type { DesiredFilterRule } from '../stacks/plan/types.ts';
+import type { DesiredFilterRule } from '../intent/types.ts';
 import {
   compileZonePolicy,
   formatProbe,
@@ -22,10 +22,7 @@ import {
   parseService,
   policyRouter,
   probesOf,
-  readRouterRules,
   serviceMatches,
-  toNftables,
-  toRouterRules,
   verdictFor,
   zoneInterfaces,
   type Probe,
@@ -33,7 +30,10 @@ import {
   type Zone,
   type ZoneInterfaces,
   type ZoneIr,
-} from '../stacks/plan/zones.ts';
+} from '../intent/zones.ts';
+import { readRouterRules } from '../intent/zones-readback.ts';
+import { toNftables } from '../intent/zones-nftables.ts';
+import { toRouterRules } from '../intent/zones-routeros.ts';
 import { NetnsLab, type Segment } from './support/netns.ts';
 import { routerRulesToNft } from './support/netns-ros2nft.ts';
 

@@ -15,7 +15,7 @@ import {
   run,
   schoolFacts,
   statuses,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import aupSigned from './directory-account-aup-signed.check.ts';
 import genericNames from './directory-account-generic-names.check.ts';
 import guestExpires from './directory-account-guest-expires.check.ts';

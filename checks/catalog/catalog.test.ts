@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicy, type PolicyMap } from '../../inventory/policy.ts';
+import { loadPolicy, type PolicyMap } from '../engine/clause-map.ts';
 import { resolveParams } from '../lib/params.ts';
 import { allChecks, checksForControl, getCheck } from '../registry.ts';
 import { buildCatalog, CatalogError, loadCatalog, referencesFor } from './catalog.ts';

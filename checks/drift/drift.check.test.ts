@@ -14,7 +14,7 @@ import {
   schoolFacts,
   statuses,
   switchFacts,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import policyDrift from './directory-password-policy-drift.check.ts';
 import networkDrift from './network-drift-summary.check.ts';
 import zoneDrift from './routeros-zone-policy-drift.check.ts';

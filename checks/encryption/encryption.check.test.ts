@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectoryComputer } from '../../devices/facts.ts';
-import { about, directory, failed, ok, run, schoolFacts, statuses } from '../lib/fixtures.ts';
+import { about, directory, failed, ok, run, schoolFacts, statuses } from '../../test/builders/fixtures.ts';
 import recoveryKey from './directory-computer-recovery-key.check.ts';
 
 const withComputers = (computers: DirectoryComputer[]) =>

@@ -5,27 +5,11 @@
  */
 import type { CollectError } from '../../devices/facts.ts';
 import type { FrameworkId, Jurisdiction } from '../../inventory/types.ts';
+import type { Waiver } from '../../inventory/waivers.ts';
 import type { Finding, Status } from '../types.ts';
 
-/** A waiver as declared in `inventory/schools/<school>/waivers.yaml`. */
-export interface Waiver {
-  id: string;
-  /** Exactly one of `check` or `control` names what is waived. */
-  check?: string;
-  control?: string;
-  /** Narrows the waiver to one device, account or object; absent = every finding of the check. */
-  scope?: WaiverScope;
-  reason: string;
-  /** A role title ("Business manager"), never a real person's name from a seed policy. */
-  approver: string;
-  /** ISO dates (YYYY-MM-DD). */
-  granted: string;
-  expires: string;
-  /** Where it was declared, for error messages. */
-  line?: number;
-}
-
-export type WaiverScope = { device: string } | { account: string } | { object: string };
+/** A waiver as declared in `inventory/schools/<school>/waivers.yaml` (parsed by inventory/waivers.ts). */
+export type { Waiver, WaiverScope } from '../../inventory/waivers.ts';
 
 /** A finding as the engine hands it on: the check's result with everything the report needs. */
 export interface RunFinding extends Finding {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctx, declaration, run, schoolFacts, statuses } from '../lib/fixtures.ts';
+import { ctx, declaration, run, schoolFacts, statuses } from '../../test/builders/fixtures.ts';
 import check from './device-management-insecure-declared.check.ts';
 
 describe('device-management-insecure-declared', () => {

@@ -14,7 +14,7 @@ import {
   run,
   schoolFacts,
   statuses,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import dhcpDns from './routeros-dhcp-dns-filter.check.ts';
 import dnsForced from './routeros-firewall-dns-forced.check.ts';
 import encryptedDns from './routeros-firewall-encrypted-dns-blocked.check.ts';

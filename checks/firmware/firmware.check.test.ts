@@ -9,7 +9,7 @@ import {
   schoolFacts,
   statuses,
   switchFacts,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import routerFirmware from './routeros-firmware-minimum.check.ts';
 import switchFirmware from './switch-firmware-minimum.check.ts';
 

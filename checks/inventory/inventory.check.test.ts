@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AssetRecord, RegisterFacts, SchoolFacts } from '../../devices/facts.ts';
+import type { SchoolFacts } from '../../devices/facts.ts';
+import type { AssetRecord, RegisterFacts } from '../../inventory/facts.ts';
 import {
   ctx,
   declaration,
@@ -11,7 +12,7 @@ import {
   schoolFacts,
   statuses,
   switchFacts,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import type { CheckResult } from '../types.ts';
 import devicesRegistered from './inventory-devices-registered.check.ts';
 import devicesSeen from './inventory-devices-seen.check.ts';

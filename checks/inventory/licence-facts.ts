@@ -1,5 +1,5 @@
 /** The licence position for the licence checks, with the school's warning period. */
-import type { RegisterFacts } from '../../devices/facts.ts';
+import type { RegisterFacts } from '../../inventory/facts.ts';
 import { reconcileLicences } from '../../inventory/register/licences.ts';
 import type { LicencePosition, LicenceReconciliation } from '../../inventory/register/licences.ts';
 import type { CheckContext } from '../types.ts';

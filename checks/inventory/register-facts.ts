@@ -2,7 +2,8 @@
  * What the inventory checks share: the register (or why it is missing), the live sources that could
  * not be read, and the reconciliation of the two with the school's own thresholds.
  */
-import type { RegisterFacts, SchoolFacts } from '../../devices/facts.ts';
+import type { SchoolFacts } from '../../devices/facts.ts';
+import type { RegisterFacts } from '../../inventory/facts.ts';
 import { reconcileAssets } from '../../inventory/register/reconcile.ts';
 import type { AssetReconciliation, Sighting } from '../../inventory/register/reconcile.ts';
 import { error, notApplicable } from '../lib/results.ts';

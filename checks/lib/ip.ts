@@ -1,5 +1,5 @@
 /**
- * The checks' view of IPv4 ranges: the same implementation the zone compiler uses (stacks/plan/ip.ts),
+ * The checks' view of IPv4 ranges: the same implementation the zone compiler uses (intent/ip.ts),
  * so the audit and `pulumi up` never disagree about which network an address belongs to.
  */
 export {
@@ -10,4 +10,4 @@ export {
   PRIVATE_RANGES,
   isPrivate,
   inSubnet,
-} from '../../stacks/plan/ip.ts';
+} from '../../intent/ip.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
+import type { DirectoryAccount } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 import { type LeaverState, matchLeavers } from './leavers.ts';
 
 function account(username: string, over: Partial<DirectoryAccount> = {}): DirectoryAccount {

@@ -6,7 +6,8 @@
  * 2. failing that, by exact name: forename + surname, Unicode NFC, case-insensitive, with a warning.
  * Nothing fuzzy: "O'Neill" and "O’Neill" are different names, and a name like `*` matches nobody.
  */
-import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
+import type { DirectoryAccount } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 
 export type IdKind = 'employee' | 'upn' | 'email' | 'uid';
 

@@ -2,7 +2,8 @@
  * Accounts and people: which roster person an account belongs to, and whether a finding is about a
  * pupil (reports show heads counts, not pupils' names).
  */
-import type { DirectoryAccount, RosterPerson } from '../../devices/facts.ts';
+import type { DirectoryAccount } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 import type { RosterColumns } from '../../inventory/types.ts';
 import type { CheckContext, CheckResult } from '../types.ts';
 import { matchKey } from './leavers.ts';

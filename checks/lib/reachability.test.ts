@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORWARD, INPUT, rules } from './fixtures.ts';
+import { FORWARD, INPUT, rules } from '../../test/builders/fixtures.ts';
 import { reach, zoneReachability, type Zone } from './reachability.ts';
 
 const pupils: Zone = { name: 'pupils', interfaces: ['PUPILS'], subnets: ['10.20.0.0/22'] };

@@ -1,6 +1,6 @@
 /**
  * Which zones can open connections to which, judged from a RouterOS filter table: the project's one
- * implementation lives with the zone policy compiler (stacks/plan/zones*.ts, pure) so that what
+ * implementation lives with the zone policy compiler (intent/zones*.ts, pure) so that what
  * `pulumi up` compiles, what the traffic test proves with real packets, and what the audit judges on a
  * live router are the same meaning. This module keeps the checks' import path and API.
  *
@@ -18,4 +18,4 @@ export {
   type ReachabilityOptions,
   type ServiceReach,
   type ZoneSpec as Zone,
-} from '../../stacks/plan/zones-table.ts';
+} from '../../intent/zones-table.ts';

@@ -6,12 +6,12 @@
 import type {
   Collected,
   DirectoryFacts,
-  RosterFacts,
   RouterFacts,
   SchoolFacts,
   SwitchFacts,
   SwitchManagement,
 } from '../../devices/facts.ts';
+import type { RosterFacts } from '../../inventory/facts.ts';
 import type { Device } from '../../inventory/types.ts';
 import type { CheckContext, CheckResult } from '../types.ts';
 import { error, notApplicable } from './results.ts';

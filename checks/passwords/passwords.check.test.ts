@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectoryPasswordPolicy } from '../../devices/facts.ts';
-import { ctx, declaration, directory, failed, ok, run, schoolFacts, statuses } from '../lib/fixtures.ts';
+import {
+  ctx,
+  declaration,
+  directory,
+  failed,
+  ok,
+  run,
+  schoolFacts,
+  statuses,
+} from '../../test/builders/fixtures.ts';
 import characterRules from './directory-password-character-rules.check.ts';
 import expiryGuidance from './directory-password-expiry-guidance.check.ts';
 import expiry from './directory-password-expiry.check.ts';

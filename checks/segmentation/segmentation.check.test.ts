@@ -12,7 +12,7 @@ import {
   schoolFacts,
   statuses,
   switchFacts,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import routerVlans from './routeros-vlans-declared-present.check.ts';
 import internetOnly from './routeros-zone-internet-only.check.ts';
 import isolation from './routeros-zone-isolation.check.ts';

@@ -11,7 +11,7 @@ import {
   switchCli,
   switchFacts,
   switchManagement,
-} from '../lib/fixtures.ts';
+} from '../../test/builders/fixtures.ts';
 import plaintext from './switch-management-plaintext-off.check.ts';
 import pvid from './switch-port-pvid-declared.check.ts';
 import community from './switch-snmp-default-community.check.ts';

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { RouterWifi } from '../../devices/facts.ts';
-import { about, ctx, declaration, failed, ok, router, run, schoolFacts, statuses } from '../lib/fixtures.ts';
+import {
+  about,
+  ctx,
+  declaration,
+  failed,
+  ok,
+  router,
+  run,
+  schoolFacts,
+  statuses,
+} from '../../test/builders/fixtures.ts';
 import guestVlan from './wifi-guest-on-guest-vlan.check.ts';
 import pmf from './wifi-pmf-required.check.ts';
 import radius from './wifi-radius-configured.check.ts';

@@ -54,7 +54,7 @@ export interface DirectoryTuning {
    * Concurrent partitions for the account dump (default 1 = one search). Partitions overlap page round
    * trips, which pays when latency dominates (a DC across a WAN); on a local directory the client's
    * parsing is the bottleneck and each partition costs the server a scan (slapd has no substring index
-   * on uid), so measured on slapd with 50,000 users, 1 was fastest (scripts/bench/directory.ts).
+   * on uid), so measured on slapd with 50,000 users, 1 was fastest (test/bench/directory.ts).
    */
   partitions?: number;
   /** Entries per page (default 1000). */

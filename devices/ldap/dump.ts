@@ -2,7 +2,7 @@
  * Reading every account of a large directory: one paged search requesting only the attributes asked for,
  * mapped page by page, or the same search split into partitions by the first character of the naming
  * attribute (sAMAccountName / uid), run concurrently on separate connections so that page round trips
- * overlap (worth it when latency dominates; see DirectoryTuning.partitions and scripts/bench/directory.ts).
+ * overlap (worth it when latency dominates; see DirectoryTuning.partitions and test/bench/directory.ts).
  *
  * The partitions always cover everything: the last one is "none of the above" (names starting with
  * punctuation or accents, entries without the attribute), and entries matched twice (a multi-valued

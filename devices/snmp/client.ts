@@ -48,7 +48,7 @@ export interface SnmpSessionOptions {
 }
 
 /**
- * Tuned on the testbed (scripts/bench/snmp.ts): the audit walks table columns, most of which end within
+ * Tuned on the testbed (test/bench/snmp.ts): the audit walks table columns, most of which end within
  * one or two pages of 25 on a 24-52 port switch, while 50 mostly bought end-of-column overshoot; a whole-
  * tree walk would prefer 50 (snmpsim caps a reply at 64 varbinds).
  */

@@ -3,8 +3,6 @@ import { TESTBED_DIR } from '../confine.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeviceError } from '../../devices/errors.ts';
-import { defaultCollectors } from '../../checks/engine/inputs.ts';
 import { loadSchool } from '../load.ts';
 import { loadRegister, RegisterError } from './index.ts';
 import { reconcileLicences } from './licences.ts';
@@ -43,7 +41,7 @@ describe('loadRegister', () => {
     expect([reg.software, reg.licences, reg.installs]).toEqual([[], [], []]);
   });
 
-  it('refuses a register with a bad row in any file, listing every problem; the audit sees E-CONFIG', async () => {
+  it('refuses a register with a bad row in any file, listing every problem', async () => {
     const dir = await demoCopy();
     await writeFile(join(dir, 'licences.csv'), 'Title,Kind,Seats\nOffice,per-device,twenty\n');
     await writeFile(join(dir, 'installs.csv'), 'Title,Installs\nOffice,3\nChrome,\n');
@@ -54,12 +52,6 @@ describe('loadRegister', () => {
       'licences.csv:row 2: column "Seats": "twenty" is not a whole number',
       'installs.csv:row 3: column "Installs": is empty; every row needs it',
     ]);
-    const viaEngine = await defaultCollectors.register!(loaded).catch((x: unknown) => x);
-    expect(viaEngine).toBeInstanceOf(DeviceError);
-    expect(viaEngine).toMatchObject({
-      code: 'E-CONFIG',
-      message: expect.stringContaining('licences.csv:row 2'),
-    });
   });
 
   it('names a register file that is missing', async () => {

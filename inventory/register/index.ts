@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { confinedFile } from '../confine.ts';
-import type { RegisterFacts } from '../../devices/facts.ts';
+import type { RegisterFacts } from '../facts.ts';
 import type { LoadedSchool } from '../types.ts';
 import { readTable, SpreadsheetError } from './cells.ts';
 import type { ColumnMapping, TableName } from './columns.ts';

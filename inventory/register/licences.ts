@@ -5,7 +5,7 @@
  * licence in force covers any number of installations within the site; so does a subscription with
  * no seat count.
  */
-import type { LicenceRecord, RegisterFacts } from '../../devices/facts.ts';
+import type { LicenceRecord, RegisterFacts } from '../facts.ts';
 import { titleKey } from './parse.ts';
 
 export type PositionStatus = 'covered' | 'over-deployed' | 'unused-seats' | 'unlicensed' | 'free';

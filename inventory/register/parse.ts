@@ -7,7 +7,7 @@
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { AssetRecord, InstallCount, LicenceRecord, SoftwareTitle } from '../../devices/facts.ts';
+import type { AssetRecord, InstallCount, LicenceRecord, SoftwareTitle } from '../facts.ts';
 import { parseRosterDate } from '../roster.ts';
 import schema from '../schema/register.schema.json' with { type: 'json' };
 import type { RawTable } from './cells.ts';

@@ -6,7 +6,8 @@
  * serious finding: a disposed disk or router back in use means the disposal record is wrong or the
  * device was never wiped), and end of support or warranty passed.
  */
-import type { AssetRecord, RegisterFacts, SchoolFacts } from '../../devices/facts.ts';
+import type { SchoolFacts } from '../../devices/facts.ts';
+import type { AssetRecord, RegisterFacts } from '../facts.ts';
 import type { Network } from '../types.ts';
 
 /** One thing the live estate shows that can be matched to an asset. */

@@ -4,10 +4,8 @@
  * 1 failures, 2 errors or an incomplete run, 3 usage or configuration error. With several schools the
  * worst code wins; one school's failure never stops the others.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { auditFleet } from '../../checks/engine/fleet.ts';
@@ -19,6 +17,7 @@ import { DeclarationError, formatProblem, loadSchool, loadSchoolsDir } from '../
 import { FleetProgress, summaryTable } from '../schedule/progress.ts';
 import type { ProgressSink } from '../schedule/progress.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
+import { renderRun } from '../../reports/index.ts';
 
 export type Format = 'summary' | 'json' | 'junit' | 'csv' | 'html';
 const EXT: Record<Exclude<Format, 'summary'>, string> = {
@@ -65,17 +64,6 @@ type Renderer = (
   opts?: { store?: ResultsStore },
 ) => string | Uint8Array | Promise<string | Uint8Array>;
 
-/** The reports module renders the formats other than JSON; it may not be built yet. */
-async function findRenderer(): Promise<Renderer | undefined> {
-  for (const name of ['index.ts', 'index.js']) {
-    const file = fileURLToPath(new URL(`../../reports/${name}`, import.meta.url));
-    if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: Renderer };
-    if (typeof mod.renderRun === 'function') return mod.renderRun;
-  }
-  return undefined;
-}
-
 const positiveInt = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
@@ -101,13 +89,7 @@ export async function runAuditCommand(
   }
   let render: Renderer | undefined;
   if (opts.format !== 'summary' && opts.format !== 'json') {
-    render = await findRenderer();
-    if (render === undefined) {
-      io.err(
-        `schoolnet audit: --format ${opts.format} is not available yet (the reports module is not built); use json`,
-      );
-      return 3;
-    }
+    render = renderRun;
   }
   const codes: number[] = [];
   const schools: LoadedSchool[] = [];

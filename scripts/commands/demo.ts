@@ -3,43 +3,26 @@
  * `schoolnet testbed up` does; one already up is reused), audits the demo school
  * (`inventory/schools/demo/school.yaml`) against it twice with a change in between (telnet disabled on
  * the router, so one finding resolves and the report shows a trend), keeps the run in `.schoolnet/results.db`, writes
- * the report to `.schoolnet/reports/demo/` (HTML when the reports module is built, JSON always) and
+ * the report to `.schoolnet/reports/demo/` (HTML, and the JSON result) and
  * prints where it is. Exit codes as `schoolnet audit`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { auditSchool, isConfigError } from '../../checks/engine/index.ts';
 import { exitCodeOf } from '../../checks/engine/run.ts';
 import { openStore } from '../../checks/engine/store.ts';
-import type { ResultsStore } from '../../checks/engine/store.ts';
 import { percent, summarise } from '../../checks/engine/summary.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
 import { connectRouterOs } from '../../devices/routeros/client.ts';
 import { loadSchool } from '../../inventory/load.ts';
+import { renderRun } from '../../reports/index.ts';
 import { bodyOf, digest, subjectOf } from '../schedule/digest.ts';
 import type { TestbedInfo } from '../testbed/types.ts';
 
 const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-
-type HtmlRenderer = (
-  run: AuditRun,
-  format: string,
-  opts?: { store?: ResultsStore },
-) => string | Uint8Array | Promise<string | Uint8Array>;
-
-async function htmlRenderer(): Promise<HtmlRenderer | undefined> {
-  for (const name of ['index.ts', 'index.js']) {
-    const file = join(REPO, 'reports', name);
-    if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: HtmlRenderer };
-    if (typeof mod.renderRun === 'function') return mod.renderRun;
-  }
-  return undefined;
-}
 
 /**
  * Sets telnet on the testbed's router disabled (or back), through the RouterOS API as the testbed's
@@ -129,21 +112,15 @@ export async function runDemo(opts: { now?: Date } = {}): Promise<number> {
     await writeFile(join(outDir, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`);
     const summaryFile = join(outDir, 'summary.txt');
     await writeFile(summaryFile, `${subjectOf(trend)}\n\n${bodyOf(trend, run)}`);
-    let report = json;
-    const render = await htmlRenderer();
-    if (render !== undefined) {
-      report = join(outDir, `${run.id}.html`);
-      const html = await render(run, 'html', { store });
-      await writeFile(report, html);
-      await writeFile(join(outDir, 'index.html'), html);
-    }
+    const report = join(outDir, `${run.id}.html`);
+    const html = await renderRun(run, 'html', { store });
+    await writeFile(report, html);
+    await writeFile(join(outDir, 'index.html'), html);
     const fixed = trend.resolved.map((t) => t.title).join('; ');
     process.stdout.write(
       `${summarise(run, { storePath })}\n\nTrend: score ${percent(first.score)} -> ${percent(run.score)}` +
         `${fixed === '' ? '' : ` (fixed: ${fixed})`}\n\nReport: ${report}\nSummary (as emailed): ${summaryFile}\n`,
     );
-    if (render === undefined)
-      process.stdout.write('(HTML report not built yet: this is the full JSON result)\n');
     err('Stop the testbed with: schoolnet testbed down');
     return exitCodeOf(run);
   } catch (e) {

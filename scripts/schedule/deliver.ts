@@ -24,7 +24,7 @@ export interface DeliverOptions {
   env?: NodeJS.ProcessEnv;
   retry?: RetryPolicy;
   smtpTls?: SmtpTlsOptions;
-  /** Renders the PDF attachment (default: the reports module, else a summary PDF by Chromium). */
+  /** Renders the PDF attachment (default: the reports module's PDF). */
   pdf?: (run: AuditRun, d: Digest) => Promise<Buffer>;
   clock?: () => Date;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -93,11 +93,10 @@ export async function deliverRun(
         try {
           const pdf = await (
             opts.pdf ??
-            ((r: AuditRun, dg: Digest) =>
-              renderPdf(r, dg, {
+            ((r: AuditRun) =>
+              renderPdf(r, {
                 includeTechnical: email.includeTechnicalDetail,
                 ...(opts.store === undefined ? {} : { store: opts.store }),
-                warn: (m) => log('warn', m, { school: run.school.id }),
               }))
           )(run, d);
           attachments = [

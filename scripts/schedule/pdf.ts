@@ -1,80 +1,20 @@
 /**
- * The PDF attached to a school's email. The reports module renders it (`renderRun(run, 'pdf', opts)`)
- * when it is built; until then, and if it fails, this falls back to a one-page PDF of the plain-English
- * summary printed by Chromium, so a head teacher still gets a document, never an email that silently
- * lost its attachment.
+ * The PDF attached to a school's email: the reports module's PDF (`renderRun(run, 'pdf', opts)`).
+ * There is no fallback document: if the PDF cannot be made, the delivery records the failure and the
+ * email is not sent without its promised attachment (deliver.ts).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
-import type { Digest } from './digest.ts';
-import { bodyOf, subjectOf } from './digest.ts';
-
-type Renderer = (
-  run: AuditRun,
-  format: string,
-  opts?: { store?: ResultsStore; includeTechnical?: boolean },
-) => string | Uint8Array | Promise<string | Uint8Array>;
-
-async function reportsRenderer(): Promise<Renderer | undefined> {
-  for (const name of ['index.ts', 'index.js']) {
-    const file = fileURLToPath(new URL(`../../reports/${name}`, import.meta.url));
-    if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { renderRun?: Renderer };
-    if (typeof mod.renderRun === 'function') return mod.renderRun;
-  }
-  return undefined;
-}
-
-const esc = (s: string): string =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
-export const CHROMIUM = process.env.SCHOOLNET_CHROMIUM ?? '/usr/bin/chromium';
-
-async function summaryPdf(d: Digest, run: AuditRun): Promise<Buffer> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-  try {
-    const page = await browser.newPage();
-    // Everything escaped: school names and check titles are data.
-    await page.setContent(
-      `<!doctype html><meta charset="utf-8"><title>${esc(subjectOf(d))}</title>` +
-        `<body style="font-family:sans-serif;margin:2cm"><h1>${esc(subjectOf(d))}</h1>` +
-        `<pre style="white-space:pre-wrap;font-family:inherit">${esc(bodyOf(d, run))}</pre></body>`,
-    );
-    return await page.pdf({ format: 'A4' });
-  } finally {
-    await browser.close();
-  }
-}
+import { renderRun } from '../../reports/index.ts';
 
 export async function renderPdf(
   run: AuditRun,
-  d: Digest,
-  opts: { store?: ResultsStore; includeTechnical?: boolean; warn?: (message: string) => void } = {},
+  opts: { store?: ResultsStore; includeTechnical?: boolean } = {},
 ): Promise<Buffer> {
-  const render = await reportsRenderer();
-  if (render !== undefined) {
-    try {
-      // Without technical detail the report withholds pupil details everywhere (the reports module's rule).
-      const out = await render(run, 'pdf', {
-        ...(opts.store === undefined ? {} : { store: opts.store }),
-        includeTechnical: opts.includeTechnical ?? false,
-      });
-      return Buffer.from(out);
-    } catch (e) {
-      // A plain summary document beats no attachment; the failure is logged, not hidden.
-      opts.warn?.(
-        `the report PDF could not be rendered (${(e as Error).message}); attaching the summary PDF`,
-      );
-    }
-  }
-  return summaryPdf(d, run);
+  // Without technical detail the report withholds pupil details everywhere (the reports module's rule).
+  const out = await renderRun(run, 'pdf', {
+    ...(opts.store === undefined ? {} : { store: opts.store }),
+    includeTechnical: opts.includeTechnical ?? false,
+  });
+  return Buffer.from(out);
 }

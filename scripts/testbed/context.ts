@@ -34,7 +34,7 @@ export interface ServiceContext {
     args: string[],
     opts?: { cwd?: string; env?: NodeJS.ProcessEnv },
   ): Daemon;
-  /** Registers clean-up for something in-process (the RouterOS test server). */
+  /** Registers clean-up for something that is not a daemon (a temporary directory). */
   onStop(fn: () => Promise<void>): void;
 }
 

@@ -24,7 +24,7 @@ import { start as snmpd } from './snmpd.ts';
 import { start as snmpsim } from './snmpsim.ts';
 import { start as sshd } from './sshd.ts';
 import { start as radius } from './radius.ts';
-import { start as routeros, ServiceSkipped } from './routeros.ts';
+import { start as routeros } from './routeros.ts';
 import { seedDirectories } from './seed-directory.ts';
 
 export type { TestbedInfo, ServiceInfo, TestbedService } from './types.ts';
@@ -197,11 +197,7 @@ export async function startTestbed(opts: StartOptions): Promise<Testbed> {
   results.forEach((r, i) => {
     const service = wanted[i] as TestbedService;
     if (r.status === 'fulfilled') return;
-    if (r.reason instanceof ServiceSkipped) {
-      running.delete(service);
-      info.skipped = { ...info.skipped, [service]: r.reason.message };
-      log(`${service} left out: ${r.reason.message}`);
-    } else errors.push(`${service}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+    errors.push(`${service}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
   });
   try {
     if (errors.length === 0 && (info.services.samba || info.services.openldap)) {

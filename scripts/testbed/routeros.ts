@@ -1,15 +1,17 @@
 /**
- * The project's RouterOS API test server (test/support/routeros/server.ts, built by the device-access
- * work) with the `demo` fixture: plain API and api-ssl with a certificate from the run's CA. It runs inside
- * the Node process that started the testbed. Users: `auditor` (read; info.user/password) and
- * `provisioner` (full; extra.adminUser/adminPassword). Until that module exists the service is left out
- * (see `info.skipped`), never faked.
+ * The testbed's RouterOS router: the project's RouterOS API test server with the `demo` fixture, plain
+ * API and api-ssl with a certificate from the run's CA. Users: `auditor` (read; info.user/password) and
+ * `provisioner` (full; extra.adminUser/adminPassword).
+ *
+ * The server is test support code (test/support/routeros/: our own double of a router, proven against
+ * python3-librouteros), and production code must not import test code. So the testbed runs it the way
+ * it runs slapd or snmpd: as a daemon of its own (test/support/routeros/serve.ts), given a config file
+ * (mode 600, so no password is on argv), probed until both ports answer, stopped with the testbed.
+ * A checkout without test/ cannot start this service, and the testbed says so; it is never faked.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { RouterOsServer, RouterOsServerOptions } from '../../test/support/routeros/server.ts';
 import type { ServiceContext, StartedService } from './context.ts';
 import { tcpOpen } from './probes.ts';
 import { waitUntil } from './wait.ts';
@@ -21,18 +23,10 @@ export const ROUTEROS = {
   adminUser: 'provisioner',
 } as const;
 
-/** Thrown when a service cannot exist yet; the testbed records it in `info.skipped` and goes on. */
-export class ServiceSkipped extends Error {}
-
-type StartRouterOsServer = (opts: RouterOsServerOptions) => Promise<RouterOsServer>;
+/** The test server's process entry (relative to the repository root). */
+export const ROUTEROS_SERVE_ENTRY = join('test', 'support', 'routeros', 'serve.ts');
 
 export async function start(ctx: ServiceContext): Promise<StartedService> {
-  const modulePath = join(ctx.repoDir, 'test', 'support', 'routeros', 'server.ts');
-  if (!existsSync(modulePath)) throw new ServiceSkipped(`${modulePath} does not exist yet`);
-  const mod = (await import(pathToFileURL(modulePath).href)) as { startRouterOsServer?: StartRouterOsServer };
-  if (typeof mod.startRouterOsServer !== 'function')
-    throw new ServiceSkipped(`${modulePath} does not export startRouterOsServer yet`);
-
   const host = '127.0.0.1';
   const port = await ctx.port(host, ROUTEROS.fixedPort);
   const tlsPort = await ctx.port(host, ROUTEROS.fixedTlsPort);
@@ -45,36 +39,42 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
     dns: ['localhost'],
     ips: [host],
   });
-  const tls = { cert: await readFile(pair.cert), key: await readFile(pair.key), port: tlsPort };
-  // In-process: its sockets close with `stop()` (and with this process).
-  const server = await mod.startRouterOsServer({
+  const entry = join(ctx.repoDir, ROUTEROS_SERVE_ENTRY);
+  if (!existsSync(entry))
+    throw new Error(
+      `${entry} is missing: the RouterOS test server is test support code, in a source checkout only`,
+    );
+  const configFile = join(ctx.dir, 'routeros.json');
+  const config = {
     host,
     port,
-    tls,
+    tls: { certFile: pair.cert, keyFile: pair.key, port: tlsPort },
     fixture: 'demo',
     users: [
       { name: ROUTEROS.user, password, group: 'read' },
       { name: ROUTEROS.adminUser, password: adminPassword, group: 'full' },
     ],
+  };
+  await writeFile(configFile, JSON.stringify(config), { mode: 0o600 });
+  const daemon = ctx.spawn('routeros', process.execPath, [entry, configFile], {
+    cwd: ctx.repoDir,
   });
-  ctx.onStop(() => server.close());
-  const actualTls = server.tlsPort ?? tlsPort;
   await waitUntil(
     async () => {
-      await tcpOpen(host, server.port);
-      await tcpOpen(host, actualTls);
+      await tcpOpen(host, port);
+      await tcpOpen(host, tlsPort);
     },
-    { what: `RouterOS test server on ${host}:${server.port}/${actualTls}` },
+    { what: `RouterOS test server on ${host}:${port}/${tlsPort}`, daemon },
   );
   return {
     endpoints: [
-      { host, port: server.port, proto: 'tcp' },
-      { host, port: actualTls, proto: 'tcp' },
+      { host, port, proto: 'tcp' },
+      { host, port: tlsPort, proto: 'tcp' },
     ],
     info: {
       host,
-      port: server.port,
-      ports: { api: server.port, apiSsl: actualTls },
+      port,
+      ports: { api: port, apiSsl: tlsPort },
       user: ROUTEROS.user,
       password,
       ca: ctx.ca.cert,

@@ -1,13 +1,13 @@
 /**
- * One RouterOS router of a school: every object the planners want on it (stacks/plan/router.ts) as a
+ * One RouterOS router of a school: every object the planners want on it (intent/router.ts) as a
  * dynamic resource, grouped by concept, with the references between them as `dependsOn` (so Pulumi
  * creates a VLAN interface after its bridge and removes it before), and the firewall rules.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { isAbsolute, resolve } from 'node:path';
 import type { Device, SchoolDeclaration } from '../../inventory/types.ts';
-import { planRouter } from '../plan/router.ts';
-import { PlanError, type DesiredObject } from '../plan/types.ts';
+import { planRouter } from '../../intent/router.ts';
+import { PlanError, type DesiredObject } from '../../intent/types.ts';
 import { RouterOsFirewallRules } from '../providers/routeros-firewall.dynamic.ts';
 import { RouterOsObject } from '../providers/routeros-object.dynamic.ts';
 import type { RouterConnection } from '../providers/routeros-ops.ts';

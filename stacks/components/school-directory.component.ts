@@ -2,14 +2,14 @@
  * A school's directory as code: its default password policy (the AD domain policy or the OpenLDAP
  * ppolicy default) and each fine-grained policy, and, where the school declares a lifecycle, one
  * account per roster person (leavers disabled and moved, joiners created). Planned by
- * stacks/plan/directory.ts; the stack program (stacks/index.ts) has already refused a roster the plan
+ * intent/directory.ts; the stack program (stacks/index.ts) has already refused a roster the plan
  * cannot use, so this only declares.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { RosterPerson } from '../../devices/facts.ts';
+import type { RosterPerson } from '../../inventory/facts.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
-import { planAccounts, planPolicies } from '../plan/directory.ts';
-import { PlanError } from '../plan/types.ts';
+import { planAccounts, planPolicies } from '../../intent/directory.ts';
+import { PlanError } from '../../intent/types.ts';
 import { DirectoryAccountLifecycle } from '../providers/directory-account-lifecycle.ts';
 import type { DirectoryConnectionInputs } from '../providers/directory-connection.ts';
 import { DirectoryPasswordPolicy } from '../providers/directory-password-policy.ts';

@@ -1,12 +1,12 @@
 /**
  * A school's network as code: one `Router` per RouterOS router of the declaration, each holding its
- * bridge, VLANs, addressing, DHCP, Wi-Fi, RADIUS, hardening and firewall rules (stacks/plan/).
+ * bridge, VLANs, addressing, DHCP, Wi-Fi, RADIUS, hardening and firewall rules (intent/).
  * The stack program (stacks/index.ts) builds it from a validated declaration.
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
-import { routerDevices } from '../plan/router.ts';
-import { PlanError } from '../plan/types.ts';
+import { routerDevices } from '../../intent/router.ts';
+import { PlanError } from '../../intent/types.ts';
 import { Router, type RouterAccess } from './router.component.ts';
 
 export interface SchoolNetworkArgs {

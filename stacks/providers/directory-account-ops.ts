@@ -16,6 +16,7 @@ import { PPOLICY_ADMIN_LOCK, UAC } from '../../devices/ldap/accounts.ts';
 import { childDn, isUnder, parseDn, sameDn } from '../../devices/ldap/dn.ts';
 import { and, eq, or } from '../../devices/ldap/filter.ts';
 import { int, type RawEntry, text } from '../../devices/ldap/values.ts';
+import type { AccountIntent } from '../../intent/directory.ts';
 import {
   connectionProblems,
   type DirectoryConnectionInputs,
@@ -25,28 +26,9 @@ import {
   withWriter,
 } from './directory-connection.ts';
 
-export interface AccountLifecycleInputs {
+/** The account the declaration and roster intend (intent/directory.ts), and where to apply it. */
+export interface AccountLifecycleInputs extends AccountIntent {
   connection: DirectoryConnectionInputs;
-  ous: { staff: string; pupils: string; leavers: string };
-  /** sAMAccountName (AD) or uid (OpenLDAP). */
-  username: string;
-  givenName: string;
-  surname: string;
-  displayName?: string;
-  /** AD userPrincipalName suffix's address, and mail for both. */
-  mail?: string;
-  employeeId?: string;
-  role: 'staff' | 'pupils';
-  /** The role group (CN or DN) the account belongs to. */
-  roleGroup?: string;
-  /** The roster says this person has left (leaving date on or before the run's date). */
-  leaver: boolean;
-  /** The acceptable-use agreement date from the roster, when recorded. */
-  aupSigned?: string;
-  requireAup: boolean;
-  leaverAction: 'disable' | 'disable-and-move';
-  /** Off by default: deleting the resource only forgets the account. */
-  deleteAccounts?: boolean;
 }
 
 export interface AccountLifecycleOutputs extends AccountLifecycleInputs {

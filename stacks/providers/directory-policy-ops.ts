@@ -39,7 +39,9 @@ import {
   withWriter,
 } from './directory-connection.ts';
 
-export type PolicyTarget = 'ad-domain' | 'ad-fgpp' | 'ppolicy';
+import type { PolicyTarget } from '../../intent/directory.ts';
+
+export type { PolicyTarget };
 
 export interface PasswordPolicyInputs {
   connection: DirectoryConnectionInputs;

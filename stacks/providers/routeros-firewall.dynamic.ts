@@ -6,7 +6,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { fileURLToPath } from 'node:url';
-import type { DesiredFilterRule } from '../plan/types.ts';
+import type { DesiredFilterRule } from '../../intent/types.ts';
 import type * as Ops from './routeros-ops.ts';
 
 const OPS = fileURLToPath(

@@ -1,7 +1,7 @@
 /**
  * One RouterOS menu object (a VLAN interface, a DHCP network, an SSID, `/ip/service telnet`...) as a
  * Pulumi dynamic resource: one generic provider, parameterised by menu, key properties, desired
- * properties and mode (see stacks/plan/types.ts).
+ * properties and mode (see intent/types.ts).
  *
  * The provider object is serialized into the Pulumi state and run by the engine's provider host, so
  * each method is self-contained: it loads the implementation (routeros-ops) by an absolute path captured
@@ -11,7 +11,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { fileURLToPath } from 'node:url';
-import type { ObjectMode } from '../plan/types.ts';
+import type { ObjectMode } from '../../intent/types.ts';
 import type * as Ops from './routeros-ops.ts';
 
 /** The implementation, by absolute path, resolved next to this file. */

@@ -8,10 +8,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
-import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../plan/types.ts';
-import { includesAll, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../plan/values.ts';
+import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
+import { includesAll, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../../intent/values.ts';
 
-export { normalise, ruleFromRow, samePropValue, sameRule, tagOf } from '../plan/values.ts';
+export { normalise, ruleFromRow, samePropValue, sameRule, tagOf } from '../../intent/values.ts';
 
 /** How a provider reaches one router. `password` is a secret: it only ever travels as a Pulumi secret. */
 export interface RouterConnection {

@@ -1,0 +1,51 @@
+/** Everything one RouterOS router should hold, from the declaration: the planners put together. */
+import type { Device, SchoolDeclaration } from '../inventory/types.ts';
+import { planAddressing } from './addressing.ts';
+import { bridgeMembers, planBridge } from './bridge.ts';
+import { planHardening } from './hardening.ts';
+import { PlanError, type RouterPlan } from './types.ts';
+import { planWifi } from './wifi.ts';
+import { compileZonePolicy, zoneInterfaces } from './zones.ts';
+import { toRouterRules } from './zones-routeros.ts';
+
+export function routerDevices(decl: SchoolDeclaration): Device[] {
+  return decl.devices.filter((d) => d.kind === 'router' && d.driver === 'routeros');
+}
+
+export function planRouter(decl: SchoolDeclaration, device: Device): RouterPlan {
+  if (device.driver !== 'routeros') throw new PlanError(`device ${device.name} is not a RouterOS router`);
+  const wifi = planWifi(decl, device);
+  const hardening = planHardening(decl, device);
+  const bridge = planBridge(decl, device, bridgeMembers(decl, device, wifi.members));
+  // In an order that respects every reference (the Pulumi graph follows `dependsOn`, not this order).
+  const byMenu = (menu: string) => bridge.filter((o) => o.menu === menu);
+  const objects = [
+    ...byMenu('/interface/bridge'),
+    ...planAddressing(decl, device),
+    ...wifi.objects,
+    ...byMenu('/interface/bridge/port'),
+    ...byMenu('/interface/bridge/vlan'),
+    ...hardening.objects,
+  ];
+  const roles = new Set<string>();
+  for (const o of objects) {
+    if (roles.has(o.role))
+      throw new PlanError(`two objects on router ${device.name} would share the role ${o.role}`);
+    roles.add(o.role);
+  }
+  for (const o of objects)
+    for (const d of o.dependsOn ?? [])
+      if (!roles.has(d))
+        throw new PlanError(
+          `object ${o.role} on router ${device.name} depends on ${d}, which is not planned`,
+        );
+  const firewall = toRouterRules(compileZonePolicy(decl), zoneInterfaces(decl, device));
+  const named = new Set(firewall.flatMap((r) => [r.props['in-interface'], r.props['out-interface']]));
+  const firewallDependsOn = decl.networks
+    .filter((n) => named.has(n.name))
+    .map((n) => `vlan-${n.name}-interface`);
+  const secrets = [...wifi.secrets, ...hardening.secrets].filter(
+    (s, i, all) => all.findIndex((t) => t.ref === s.ref) === i,
+  );
+  return { device: device.name, objects, firewall, firewallDependsOn, secrets };
+}

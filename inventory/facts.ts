@@ -1,0 +1,73 @@
+/**
+ * Facts the school's own files give (the roster from the MIS export, the asset and software register):
+ * typed, plain data read by inventory/roster.ts and inventory/register/, and judged by the checks and
+ * planned from by intent/ like the devices' facts (devices/facts.ts).
+ */
+
+export interface RosterPerson {
+  line: number;
+  id: string;
+  givenName: string;
+  surname: string;
+  role: string;
+  startDate?: string; // ISO date
+  leavingDate?: string; // ISO date
+  aupSigned?: string; // ISO date
+}
+
+export interface RosterFacts {
+  file: string;
+  people: RosterPerson[];
+}
+
+export interface AssetRecord {
+  assetTag: string;
+  serial: string;
+  model: string;
+  kind: string;
+  mac?: string[];
+  hostname?: string;
+  assignee?: string;
+  location?: string;
+  purchaseDate?: string;
+  warrantyEnd?: string;
+  endOfSupport?: string;
+  status: 'in-use' | 'spare' | 'disposed';
+  lastSeen?: string;
+  disposal?: {
+    date: string;
+    company: string;
+    certificate: string;
+    weeeRef: string;
+  };
+}
+
+export interface LicenceRecord {
+  title: string;
+  kind: 'per-device' | 'per-user' | 'site' | 'subscription';
+  seats?: number;
+  start?: string;
+  expiry?: string;
+  contractRef?: string;
+}
+
+export interface InstallCount {
+  title: string;
+  installs: number;
+  devices?: string[];
+}
+
+export interface SoftwareTitle {
+  title: string;
+  publisher?: string;
+  version?: string;
+  /** False for freeware and titles covered by something else (an OS); absent means a licence is needed. */
+  licenceRequired?: boolean;
+}
+
+export interface RegisterFacts {
+  assets: AssetRecord[];
+  software: SoftwareTitle[];
+  licences: LicenceRecord[];
+  installs: InstallCount[];
+}
