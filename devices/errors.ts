@@ -46,4 +46,6 @@ export interface CollectOptions {
   timeoutMs: number;
   /** Clock for `collectedAt`. */
   now?: () => Date;
+  /** Directories: extra account attributes to read (the roster's MIS id attribute). */
+  accountAttributes?: readonly string[];
 }

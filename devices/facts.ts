@@ -151,9 +151,8 @@ export interface SwitchManagement {
 
 // ---------------------------------------------------------------- Directories
 
-export interface DirectoryPasswordPolicy {
-  /** Where it came from: `domain` (AD domain head), an FGPP name, or the ppolicy entry DN. */
-  source: string;
+/** A password policy's values, as every directory stores them (devices/ldap/policy.ts maps the attributes). */
+export interface PasswordPolicyValues {
   minLength: number;
   complexity: boolean;
   historyLength: number;
@@ -164,6 +163,23 @@ export interface DirectoryPasswordPolicy {
   lockoutThreshold: number;
   lockoutDurationMinutes: number;
   lockoutWindowMinutes: number;
+}
+
+/** The one list of password-policy fields: what is read, written, compared and reported as drift. */
+export const PASSWORD_POLICY_FIELDS: readonly (keyof PasswordPolicyValues)[] = [
+  'minLength',
+  'complexity',
+  'historyLength',
+  'maxAgeDays',
+  'minAgeDays',
+  'lockoutThreshold',
+  'lockoutDurationMinutes',
+  'lockoutWindowMinutes',
+];
+
+export interface DirectoryPasswordPolicy extends PasswordPolicyValues {
+  /** Where it came from: `domain` (AD domain head), an FGPP name, or the ppolicy entry DN. */
+  source: string;
   /** FGPP: precedence and the groups/users it applies to. */
   precedence?: number;
   appliesTo?: string[];
@@ -199,6 +215,9 @@ export interface DirectoryAccount {
   userAccountControl?: number;
   /** The acceptable-use agreement date attribute, where the school records one. */
   aupSigned?: string;
+  /** Extra attributes read because the declaration names them (the roster's MIS id attribute),
+   * by lower-case attribute name; absent when none was asked for. */
+  attributes?: Record<string, string[]>;
 }
 
 export interface DirectoryComputer {

@@ -21,7 +21,8 @@ const ad = (await loadSchool(`${ROOT}inventory/schools/st-marks-primary/school.y
 
 const person = (over: Partial<RosterPerson>): RosterPerson => ({
   line: 2,
-  id: 'ada.one',
+  id: '',
+  account: 'ada.one',
   givenName: 'Ada',
   surname: 'One',
   role: 'Staff',
@@ -96,8 +97,14 @@ describe('accounts', () => {
     const { accounts, problems } = planAccounts(
       ldap,
       [
-        person({ line: 2, id: 'ada.one', leavingDate: '2026-07-22' }),
-        person({ line: 3, id: 'bea.two', leavingDate: '2026-07-23', role: 'Pupil', aupSigned: '2025-09-01' }),
+        person({ line: 2, account: 'ada.one', id: 'S-1001', leavingDate: '2026-07-22' }),
+        person({
+          line: 3,
+          account: 'bea.two',
+          leavingDate: '2026-07-23',
+          role: 'Pupil',
+          aupSigned: '2025-09-01',
+        }),
       ],
       '2026-07-22',
       'roster.csv',
@@ -112,40 +119,66 @@ describe('accounts', () => {
       requireAup: true,
       leaverAction: 'disable-and-move',
     });
+    // The MIS id travels with the account, for the provider to write to the declared attribute.
+    expect(accounts[0]).toMatchObject({ misId: 'S-1001', idAttribute: 'employeeNumber' });
+    expect(accounts[1]?.misId).toBeUndefined();
   });
 
   it('a row with no id is skipped with a reason, any other unusable row is a problem naming its line', () => {
     const r = planAccounts(
       ad,
       [
-        person({ line: 2, id: '', givenName: 'Sam', surname: 'Nobody' }),
-        person({ line: 3, id: 'ada.one@school.test' }),
-        person({ line: 4, id: 'Ada.One@other.test' }),
-        person({ line: 5, id: 'bea two@school.test' }),
+        person({ line: 2, account: '', id: 'A123', givenName: 'Sam', surname: 'Nobody' }),
+        person({ line: 3, account: 'ada.one@school.test' }),
+        person({ line: 4, account: 'Ada.One@other.test' }),
+        person({ line: 5, account: 'bea two@school.test' }),
       ],
       '2026-07-22',
       'roster.csv',
     );
     expect(r.accounts.map((a) => [a.username, a.mail])).toEqual([['ada.one', 'ada.one@school.test']]);
     expect(r.skipped).toEqual([
-      'roster.csv:2: Sam Nobody has no upn in the roster, so no account is managed for them',
+      'roster.csv:2: Sam Nobody has no account in the roster, so no account is managed for them',
     ]);
     expect(r.problems).toEqual([
       'roster.csv:4: account Ada.One is also on line 3: one row per person',
-      'roster.csv:5: "bea two@school.test" is not a UPN',
+      'roster.csv:5: "bea two@school.test" is not an e-mail address or userPrincipalName',
     ]);
   });
 
-  it('an employee-number roster cannot drive the lifecycle', () => {
+  it('a roster with only an MIS id cannot drive the lifecycle: an id names no account', () => {
+    const { account: _a, ...columns } = ad.lifecycle!.roster.columns;
     const decl: SchoolDeclaration = {
       ...ad,
       lifecycle: {
         ...ad.lifecycle!,
-        roster: { ...ad.lifecycle!.roster, columns: { ...ad.lifecycle!.roster.columns, idKind: 'employee' } },
+        roster: { ...ad.lifecycle!.roster, columns: { ...columns, misId: 'Adno' } },
       },
     };
     const r = planAccounts(decl, [person({ id: 'E123' })], '2026-07-22', 'roster.csv');
     expect(r.accounts).toEqual([]);
-    expect(r.problems[0]).toMatch(/^roster\.csv: lifecycle\.roster\.columns\.idKind is employee/);
+    expect(r.problems[0]).toMatch(/^roster\.csv: lifecycle\.roster\.columns has no account column/);
+  });
+
+  it('the MIS id goes to the declared attribute, employeeID by default in AD', () => {
+    const r = planAccounts(ad, [person({ id: 'A1', account: 'ada.one@school.test' })], '2026-07-22', 'r.csv');
+    expect(r.accounts[0]).toMatchObject({ misId: 'A1', idAttribute: 'employeeID' });
+    const declared: SchoolDeclaration = {
+      ...ad,
+      lifecycle: {
+        ...ad.lifecycle!,
+        roster: {
+          ...ad.lifecycle!.roster,
+          columns: { ...ad.lifecycle!.roster.columns, directoryAttribute: 'extensionAttribute1' },
+        },
+      },
+    };
+    const d = planAccounts(
+      declared,
+      [person({ id: 'A1', account: 'ada.one@school.test' })],
+      '2026-07-22',
+      'r.csv',
+    );
+    expect(d.accounts[0]).toMatchObject({ misId: 'A1', idAttribute: 'extensionAttribute1' });
   });
 });

@@ -7,6 +7,7 @@
 import type { RosterPerson } from '../inventory/facts.ts';
 import { childDn } from '../devices/ldap/dn.ts';
 import type { PolicyValues } from '../devices/ldap/policy.ts';
+import { rosterIdAttribute } from '../inventory/roster-id.ts';
 import type { Directory, PasswordPolicy, SchoolDeclaration } from '../inventory/types.ts';
 
 /** Where a password policy lives: the AD domain object, an AD fine-grained PSO, or an OpenLDAP ppolicy entry. */
@@ -22,7 +23,11 @@ export interface AccountIntent {
   displayName?: string;
   /** AD userPrincipalName suffix's address, and mail for both. */
   mail?: string;
-  employeeId?: string;
+  /** The person's MIS id (Unique Pupil Number, admission number, staff code), written to `idAttribute`
+   * when the account is created or adopted, so the leavers check matches on it and never on names. */
+  misId?: string;
+  /** The directory attribute for `misId` (lifecycle.roster.columns.directoryAttribute or its default). */
+  idAttribute?: string;
   role: 'staff' | 'pupils';
   /** The role group (CN or DN) the account belongs to. */
   roleGroup?: string;
@@ -161,11 +166,14 @@ export function schoolDate(decl: SchoolDeclaration, now: Date): string {
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._'-]{0,19}$/;
 
 /**
- * One account per roster person. The account name comes from the roster's id: a uid is the name; a UPN
- * or e-mail gives its local part (and the mail address). An employee number names no account, so such a
- * roster cannot drive the lifecycle. A person is a leaver when their leaving date is on or before `asOf`.
- * A row with no id at all names no account either: it is left to the audit (which matches it by name)
- * and returned in `skipped`, for the program to warn about; any other unusable row is a problem.
+ * One account per roster person. The account name comes from the roster's account column
+ * (`lifecycle.roster.columns.account`): a username is the name; an e-mail address or userPrincipalName
+ * gives its local part (and the mail address). The MIS id goes with it, so the provider writes it to the
+ * declared directory attribute when it creates or adopts the account (and matching never needs names).
+ * Without an account column no account can be named, so such a roster cannot drive the lifecycle. A row
+ * with no account is left to the audit (which matches it by id or name) and returned in `skipped`, for
+ * the program to warn about; any other unusable row is a problem. A person is a leaver when their
+ * leaving date is on or before `asOf`.
  */
 export function planAccounts(
   decl: SchoolDeclaration,
@@ -176,31 +184,32 @@ export function planAccounts(
   const dir = decl.directory;
   const life = decl.lifecycle;
   if (!dir || !life) return { accounts: [], problems: [], skipped: [] };
-  const kind = life.roster.columns.idKind;
-  if (kind === 'employee')
+  if (life.roster.columns.account === undefined)
     return {
       accounts: [],
       problems: [
-        `${rosterFile}: lifecycle.roster.columns.idKind is employee: an employee number names no account; export the account name (uid), UPN or e-mail as the roster's id`,
+        `${rosterFile}: lifecycle.roster.columns has no account column: an MIS id names no account; map the export's username or e-mail column as account`,
       ],
       skipped: [],
     };
+  const idAttribute = rosterIdAttribute(life, dir);
   const problems: string[] = [];
   const skipped: string[] = [];
   const accounts: PlannedAccount[] = [];
   const byName = new Map<string, number>();
   for (const p of people) {
     const at = `${rosterFile}:${p.line}`;
-    const id = p.id.trim();
+    const id = (p.account ?? '').trim();
     if (id === '') {
       skipped.push(
-        `${at}: ${p.givenName} ${p.surname} has no ${kind} in the roster, so no account is managed for them`,
+        `${at}: ${p.givenName} ${p.surname} has no account in the roster, so no account is managed for them`,
       );
       continue;
     }
-    const username = kind === 'uid' ? id : (id.split('@')[0] ?? '');
-    if (kind !== 'uid' && !/^[^@\s]+@[^@\s]+$/.test(id)) {
-      problems.push(`${at}: ${JSON.stringify(p.id)} is not a ${kind === 'upn' ? 'UPN' : 'e-mail address'}`);
+    const isMail = id.includes('@');
+    const username = isMail ? (id.split('@')[0] ?? '') : id;
+    if (isMail && !/^[^@\s]+@[^@\s]+$/.test(id)) {
+      problems.push(`${at}: ${JSON.stringify(p.account)} is not an e-mail address or userPrincipalName`);
       continue;
     }
     if (!USERNAME.test(username)) {
@@ -226,7 +235,8 @@ export function planAccounts(
       givenName: p.givenName,
       surname: p.surname,
       displayName: `${p.givenName} ${p.surname}`,
-      ...(kind !== 'uid' ? { mail: id } : {}),
+      ...(isMail ? { mail: id } : {}),
+      ...(p.id.trim() !== '' ? { misId: p.id.trim(), idAttribute } : {}),
       role,
       ...(group !== undefined ? { roleGroup: group } : {}),
       leaver: p.leavingDate !== undefined && p.leavingDate <= asOf,

@@ -6,7 +6,10 @@
 
 export interface RosterPerson {
   line: number;
+  /** The MIS id (lifecycle.roster.columns.misId); '' when the row has none. */
   id: string;
+  /** The account column (lifecycle.roster.columns.account), where one is mapped: uid or e-mail / UPN. */
+  account?: string;
   givenName: string;
   surname: string;
   role: string;
@@ -18,6 +21,8 @@ export interface RosterPerson {
 export interface RosterFacts {
   file: string;
   people: RosterPerson[];
+  /** Rows that could not be read, each as `file:line: message`; `people` holds the good rows. */
+  problems?: string[];
 }
 
 export interface AssetRecord {

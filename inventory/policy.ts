@@ -14,11 +14,13 @@ import { compareProblems, formatProblem, type Problem } from './load.ts';
 import schema from './schema/policy.schema.json' with { type: 'json' };
 import { parseYaml, type ParsedYaml } from './yaml-positions.ts';
 
-/** Who attests and how often, as a clause (or the control catalogue) writes it. */
-export interface ClauseAttestation {
+export type AttestationPeriod = 'daily' | 'weekly' | 'monthly' | 'termly' | 'yearly';
+
+/** Who attests and how often, as a clause or the control catalogue (checks/catalog/) writes it. */
+export interface AttestationSpec {
   /** A role, never a person's name. */
   who: string;
-  every: 'daily' | 'weekly' | 'monthly' | 'termly' | 'yearly';
+  every: AttestationPeriod;
 }
 
 /** One clause as the file writes it. */
@@ -28,7 +30,7 @@ export interface RawClause {
   text: string;
   controls: string[];
   params?: Record<string, Record<string, unknown>>;
-  attestation?: ClauseAttestation;
+  attestation?: AttestationSpec;
   note?: string;
 }
 

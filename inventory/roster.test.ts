@@ -6,8 +6,7 @@ import { parseRoster, parseRosterDate, type RosterOptions } from './roster.ts';
 import type { RosterColumns } from './types.ts';
 
 const columns: RosterColumns = {
-  id: 'UPN',
-  idKind: 'upn',
+  account: 'School Email',
   givenName: 'Legal Forename',
   surname: 'Legal Surname',
   role: 'Role',
@@ -15,7 +14,7 @@ const columns: RosterColumns = {
   startDate: 'Start Date',
   aupSigned: 'AUP Signed',
 };
-const HEADER = 'UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed';
+const HEADER = 'School Email,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed';
 const opts = (dateFormat: RosterOptions['dateFormat'] = 'auto'): RosterOptions => ({
   file: 'roster.csv',
   columns,
@@ -63,7 +62,8 @@ describe('parseRoster', () => {
     expect(r.people).toEqual([
       {
         line: 2,
-        id: 'aoife.oneill@school.test',
+        id: '',
+        account: 'aoife.oneill@school.test',
         givenName: 'Aoife',
         surname: "O'Neill",
         role: 'Staff',
@@ -73,6 +73,7 @@ describe('parseRoster', () => {
       {
         line: 4,
         id: '',
+        account: '',
         givenName: 'Sam (Test*)',
         surname: 'Smith\\',
         role: 'Staff',
@@ -84,11 +85,11 @@ describe('parseRoster', () => {
 
   it('matches header names ignoring case and spaces, and normalises names to NFC', () => {
     const decomposed = 'Mae\u0308lle';
-    const text = ` upn , LEGAL FORENAME,legal surname,role,date of leaving,start date,aup signed\n m@s , ${decomposed} ,Dupont,Pupil,2026-07-22,,\n`;
+    const text = ` school email , LEGAL FORENAME,legal surname,role,date of leaving,start date,aup signed\n m@s , ${decomposed} ,Dupont,Pupil,2026-07-22,,\n`;
     const r = parseRoster(text, opts());
     expect(r.problems).toEqual([]);
     expect(r.people[0]?.givenName).toBe('Maëlle');
-    expect(r.people[0]?.id).toBe('m@s');
+    expect(r.people[0]?.account).toBe('m@s');
   });
 
   it('reports every malformed row with its line and never silently drops one', () => {
@@ -96,7 +97,7 @@ describe('parseRoster', () => {
       HEADER,
       'a@s,Ann,Able,Pupil,22/07/2026,,', // 2 fine
       'b@s,Bob,Baker,Pupil,22/07/2026,', // 3 one field short
-      'c@s,,,Pupil,,,', // 4 no name
+      ',,,Pupil,,,', // 4 no account, id or name
       'd@s,Dee,Dale,,,,', // 5 no role
       'e@s,Eve,East,Pupil,07/22/2026,,', // 6 US date
       'A@S,Ann,Again,Pupil,,,', // 7 duplicate id (case-insensitive)
@@ -108,17 +109,20 @@ describe('parseRoster', () => {
     expect(r.people.map((p) => p.line)).toEqual([2, 11]);
     expect(r.problems.map((p) => [p.line, p.column, p.message])).toEqual([
       [3, undefined, 'expected 7 fields as in the header, found 6'],
-      [4, 'Legal Forename', 'no forename or surname'],
+      [4, 'Legal Forename', 'no id, account or name: this row names nobody'],
       [5, 'Role', 'no role'],
       [6, 'Date of Leaving', '07/22/2026 is not a dd/mm/yyyy date (it looks like US month/day order)'],
-      [7, 'UPN', 'A@S is also on line 2'],
+      [7, 'School Email', 'A@S is also on line 2: one row per person, each with their own account'],
       [8, 'Legal Forename', 'a line break inside the field'],
       [10, 'AUP Signed', '13/13/2025 is not a real date'],
     ]);
   });
 
   it('names a mapped column missing from the header', () => {
-    const r = parseRoster('UPN,Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed\n', opts());
+    const r = parseRoster(
+      'School Email,Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed\n',
+      opts(),
+    );
     expect(r.problems).toEqual([
       {
         file: 'roster.csv',
@@ -134,10 +138,33 @@ describe('parseRoster', () => {
   it('reports broken CSV quoting at its line, and the rows before it', () => {
     const text = `${HEADER}\na@s,Ann,Able,Pupil,,,\nb@s,"Bob,Baker,Pupil,,,\nc@s,Cy,Cole,Pupil,,,\n`;
     const r = parseRoster(text, opts());
-    expect(r.people.map((p) => p.id)).toEqual(['a@s']);
+    expect(r.people.map((p) => p.account)).toEqual(['a@s']);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]?.message).toMatch(/not readable as CSV/);
     expect(r.problems[0]?.line).toBe(3);
+  });
+
+  it('reads the MIS id column; an id alone is a person, a repeated id a problem', () => {
+    const o: RosterOptions = {
+      file: 'roster.csv',
+      columns: { ...columns, misId: 'UPN', account: undefined },
+      dateFormat: 'uk',
+    };
+    delete o.columns.account;
+    const text = [
+      'UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed',
+      'A123456789012,,,Pupil,22/07/2026,,', // 2 an id and no name: still a person
+      ' a123456789012 ,Ann,Again,Pupil,,,', // 3 the same id (case and spaces aside)
+      'B223456789012,Bo,Bell,Pupil,,,', // 4
+    ].join('\n');
+    const r = parseRoster(text, o);
+    expect(r.people.map((p) => [p.line, p.id, p.account])).toEqual([
+      [2, 'A123456789012', undefined],
+      [4, 'B223456789012', undefined],
+    ]);
+    expect(r.problems.map((p) => [p.line, p.column, p.message])).toEqual([
+      [3, 'UPN', 'a123456789012 is also on line 2: one row per person, each with their own id'],
+    ]);
   });
 
   it('an empty file is a problem, not an empty roster', () => {
@@ -173,7 +200,7 @@ describe('the demo roster', () => {
       })),
     ];
     const actual = r.people.map((p) => ({
-      id: p.id,
+      id: p.account,
       name: `${p.givenName} ${p.surname}`,
       leaving: p.leavingDate,
       start: p.startDate,

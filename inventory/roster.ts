@@ -89,10 +89,19 @@ export function parseRosterDate(raw: string, format: DateFormat): DateResult | {
 
 // ---------------------------------------------------------------- rows
 
-type Field = keyof RosterColumns & keyof RosterPerson;
-const REQUIRED: Field[] = ['id', 'givenName', 'surname', 'role', 'leavingDate'];
-const OPTIONAL: Field[] = ['startDate', 'aupSigned'];
+type Field =
+  'misId' | 'account' | 'givenName' | 'surname' | 'role' | 'leavingDate' | 'startDate' | 'aupSigned';
+const REQUIRED: Field[] = ['givenName', 'surname', 'role', 'leavingDate'];
+const OPTIONAL: Field[] = ['misId', 'account', 'startDate', 'aupSigned'];
 const DATE_FIELDS = new Set<Field>(['leavingDate', 'startDate', 'aupSigned']);
+
+/** Control characters shown escaped in messages. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+function shown(s: string): string {
+  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 function norm(header: string): string {
   return header
@@ -203,16 +212,30 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
     const before = problems.length;
     const person: RosterPerson = {
       line,
-      id: cell('id'),
+      id: cell('misId'),
       givenName: cell('givenName'),
       surname: cell('surname'),
       role: cell('role'),
     };
-    for (const f of ['id', 'givenName', 'surname', 'role'] as const)
-      if (/[\n\r]/.test(person[f]))
+    if (index.has('account')) person.account = cell('account');
+    const texts = [
+      ['misId', person.id],
+      ['account', person.account ?? ''],
+      ['givenName', person.givenName],
+      ['surname', person.surname],
+      ['role', person.role],
+    ] as const;
+    for (const [f, v] of texts)
+      if (/[\n\r]/.test(v))
         problems.push({ file, line, column: columns[f], message: 'a line break inside the field' });
-    if (person.givenName === '' && person.surname === '')
-      problems.push({ file, line, column: columns.givenName, message: 'no forename or surname' });
+    // An id alone identifies the person; a row with neither id, account nor name identifies nobody.
+    if (person.givenName === '' && person.surname === '' && person.id === '' && (person.account ?? '') === '')
+      problems.push({
+        file,
+        line,
+        column: columns.misId ?? columns.givenName,
+        message: 'no id, account or name: this row names nobody',
+      });
     if (person.role === '') problems.push({ file, line, column: columns.role, message: 'no role' });
     for (const f of DATE_FIELDS) {
       if (!index.has(f)) continue;
@@ -220,11 +243,20 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
       if (!r.ok) problems.push({ file, line, column: columns[f], message: r.reason });
       else if (r.iso !== undefined) person[f as 'leavingDate' | 'startDate' | 'aupSigned'] = r.iso;
     }
-    if (person.id !== '') {
-      const key = person.id.toLowerCase();
+    for (const [f, v] of [
+      ['misId', person.id],
+      ['account', person.account ?? ''],
+    ] as const) {
+      if (v === '') continue;
+      const key = `${f}\u0000${v.normalize('NFKC').toLowerCase()}`;
       const first = seen.get(key);
       if (first !== undefined)
-        problems.push({ file, line, column: columns.id, message: `${person.id} is also on line ${first}` });
+        problems.push({
+          file,
+          line,
+          column: columns[f],
+          message: `${shown(v)} is also on line ${first}: one row per person, each with their own ${f === 'misId' ? 'id' : 'account'}`,
+        });
       else seen.set(key, line);
     }
     if (problems.length === before) people.push(person);
@@ -275,13 +307,10 @@ export async function readRoster(
   return { file, ...parseRoster(text, { file, columns: roster.columns, dateFormat: roster.dateFormat }) };
 }
 
-/** The roster facts for a school (the audit engine's roster reader); any problem is an error. */
-export async function rosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
-  const lifecycle = loaded.decl.lifecycle;
-  if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
-  let file: string;
+/** The roster file, inside the school's folder with links followed (inventory/confine.ts). */
+async function rosterPath(loaded: LoadedSchool, lifecycle: Lifecycle): Promise<string> {
   try {
-    file = await confinedFile(
+    return await confinedFile(
       resolve(loaded.dir, lifecycle.roster.file),
       [loaded.dir],
       'lifecycle.roster.file',
@@ -289,7 +318,30 @@ export async function rosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
   } catch (e) {
     throw new RosterError([{ file: lifecycle.roster.file, line: 0, message: (e as Error).message }]);
   }
-  const r = await readRoster(file, lifecycle.roster);
+}
+
+/**
+ * The roster facts for the audit: the good rows, and every bad row as a problem naming its line (the
+ * leavers check judges the good rows and reports the bad ones as errors; the other roster checks
+ * refuse a roster with problems). An unreadable file or a missing column is still an error.
+ */
+export async function auditRosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
+  const lifecycle = loaded.decl.lifecycle;
+  if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
+  const r = await readRoster(await rosterPath(loaded, lifecycle), lifecycle.roster);
+  const fatal = r.problems.filter((p) => p.line <= 1);
+  if (fatal.length > 0) throw new RosterError(r.problems);
+  const out: RosterFacts = { file: lifecycle.roster.file, people: r.people };
+  if (r.problems.length > 0)
+    out.problems = r.problems.map((p) => formatRosterProblem({ ...p, file: lifecycle.roster.file }));
+  return out;
+}
+
+/** The roster facts for a school (the lifecycle's reader, before any write); any problem is an error. */
+export async function rosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
+  const lifecycle = loaded.decl.lifecycle;
+  if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
+  const r = await readRoster(await rosterPath(loaded, lifecycle), lifecycle.roster);
   if (r.problems.length > 0) throw new RosterError(r.problems);
   return { file: lifecycle.roster.file, people: r.people }; // as declared: reports show it to heads
 }

@@ -47,6 +47,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       inventory: O,
       schedule: O,
       delivery: O,
+      site: O,
     } satisfies KeySpec<T.SchoolDeclaration>,
   ],
   [
@@ -136,8 +137,9 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   [
     '/$defs/rosterColumns',
     {
-      id: R,
-      idKind: R,
+      misId: O,
+      directoryAttribute: O,
+      account: O,
       givenName: R,
       surname: R,
       role: R,
@@ -203,7 +205,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
     '/$defs/device/properties/credentials',
     { user: R, password: O, privateKey: O } satisfies KeySpec<Def<T.Device['credentials']>>,
   ],
-  ['/$defs/schedule', { cron: R, timezone: R } satisfies KeySpec<T.Schedule>],
+  ['/$defs/schedule', { cron: R, timezone: R, missed: O } satisfies KeySpec<T.Schedule>],
   ['/$defs/delivery', { email: O, webhook: O } satisfies KeySpec<T.Delivery>],
   [
     '/$defs/delivery/properties/email',
@@ -427,6 +429,44 @@ describe('schema rules', () => {
         pointer: '/zones/rules/1/to/1',
         message:
           'must be one of pupils, staff, guests, byod, servers, management, internet, router; found "everyone"',
+        atKey: false,
+      },
+    ]);
+  });
+});
+
+describe('the roster mapping', () => {
+  const COLS = '/lifecycle/roster/columns';
+  it('names the old id/idKind form and says what replaced it', async () => {
+    const problems = await demoWith([
+      [`${COLS}/account`, DELETE],
+      [`${COLS}/id`, 'UPN'],
+      [`${COLS}/idKind`, 'upn'],
+    ]);
+    expect(problems.map((p) => p.pointer)).toEqual([`${COLS}/id`, `${COLS}/idKind`]);
+    expect(problems[0]?.message).toMatch(/^"id" is the old form: name the MIS id column as misId/);
+    expect(problems[0]?.message).toMatch(/UPN is the Unique Pupil Number, not the userPrincipalName/);
+    expect(problems[1]?.message).toMatch(/^"idKind" is the old form/);
+  });
+
+  it('needs an MIS id or an account column', async () => {
+    const problems = await demoWith([[`${COLS}/account`, DELETE]]);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems)
+      expect(p.message).toBe('map the MIS id column as misId, or a column of account names as account');
+  });
+
+  it('takes an MIS id with any attribute name, and refuses one that is not an attribute name', async () => {
+    expect(
+      await demoWith([
+        [`${COLS}/misId`, 'Adno'],
+        [`${COLS}/directoryAttribute`, 'extensionAttribute1'],
+      ]),
+    ).toEqual([]);
+    expect(await demoWith([[`${COLS}/directoryAttribute`, 'employeeID)(uid=*']])).toEqual([
+      {
+        pointer: `${COLS}/directoryAttribute`,
+        message: 'must be an LDAP attribute name such as employeeID or employeeNumber',
         atKey: false,
       },
     ]);

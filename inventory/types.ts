@@ -136,9 +136,17 @@ export interface Directory {
 }
 
 export interface RosterColumns {
-  /** Stable id column: employee number, UPN or email. */
-  id: string;
-  idKind: 'employee' | 'upn' | 'email' | 'uid';
+  /**
+   * The MIS export's column holding each person's stable id: for pupils the Unique Pupil Number or the
+   * admission number, for staff the payroll number or staff code. Matched against `directoryAttribute`.
+   */
+  misId?: string;
+  /** The directory attribute holding the MIS id: employeeID (AD) or employeeNumber (OpenLDAP) unless
+   * declared. The lifecycle provider writes it when it creates or adopts an account. */
+  directoryAttribute?: string;
+  /** The column naming the account: a username (sAMAccountName / uid), or an e-mail address or
+   * userPrincipalName whose local part is the username. Needed for the lifecycle to create accounts. */
+  account?: string;
   givenName: string;
   surname: string;
   role: string;
@@ -220,6 +228,12 @@ export interface Device {
 export interface Schedule {
   cron: string;
   timezone: string;
+  /**
+   * Central planner (PostgreSQL): when every planner was down at the due time, `once` runs one
+   * catch-up audit for the most recent missed night when a planner is back; `skip` waits for the next
+   * night. Default `once`.
+   */
+  missed?: 'once' | 'skip';
 }
 
 export interface Delivery {
@@ -270,6 +284,11 @@ export interface SchoolDeclaration {
   inventory?: InventoryDecl;
   schedule?: Schedule;
   delivery?: Delivery;
+  /**
+   * Where this school is audited from: the queue of the site agent inside (or near) its network
+   * (`schoolnet agent --site <site>`). Default `central`.
+   */
+  site?: string;
 }
 
 /** A declaration with where it came from, as the loader hands it out. */

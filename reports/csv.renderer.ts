@@ -1,9 +1,8 @@
 /**
- * One CSV row per finding, for spreadsheets. Cells a spreadsheet would read as a formula (starting with
- * = + - @, or a tab / carriage return that some programs skip first) get a leading apostrophe, so a
- * hostile SSID cannot become `=HYPERLINK(...)` in someone's Excel.
+ * One CSV row per finding, for spreadsheets, written by the shared formula-safe writer (./csv.ts), so
+ * a hostile SSID cannot become `=HYPERLINK(...)` in someone's Excel.
  */
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../inventory/csv.ts';
 import type { FindingView, ReportModel } from './model.ts';
 
 export const CSV_COLUMNS = [
@@ -26,10 +25,6 @@ export const CSV_COLUMNS = [
   'pupil',
 ] as const;
 
-export function safeCell(v: string): string {
-  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-}
-
 function row(m: ReportModel, f: FindingView): string[] {
   const e = f.evidence[0];
   const extra = f.evidence.length > 1 ? ` (+${f.evidence.length - 1} more)` : '';
@@ -51,9 +46,9 @@ function row(m: ReportModel, f: FindingView): string[] {
     f.waiver === undefined ? '' : `${f.waiver.id}: ${f.waiver.reason} (${f.waiver.approver})`,
     f.waiver?.expires ?? '',
     f.personal === 'pupil' ? (f.pseudonym ?? 'yes') : '',
-  ].map(safeCell);
+  ];
 }
 
 export function renderCsv(m: ReportModel): string {
-  return stringify([[...CSV_COLUMNS], ...m.findings.map((f) => row(m, f))], { quoted_string: true });
+  return toCsv([[...CSV_COLUMNS], ...m.findings.map((f) => row(m, f))], { quoteAll: true });
 }

@@ -1,5 +1,5 @@
 /**
- * The one HTML escape every renderer uses. Every string that came from a device, a directory, a
+ * The one HTML (and XML: the JUnit renderer) escape every renderer uses. Every string that came from a device, a directory, a
  * declaration or the store goes through `esc` before it reaches markup, in text and in attributes alike
  * (quotes are escaped too, so the same call is safe inside `"..."`).
  */
@@ -23,6 +23,3 @@ export function esc(value: string | number | null | undefined): string {
     .replace(CONTROL, '\ufffd')
     .replace(/[&<>"'`]/g, (c) => MAP[c] ?? c);
 }
-
-/** XML text and attribute escape (JUnit): the same rules, named for the reader. */
-export const xmlEscape = esc;

@@ -9,6 +9,7 @@
  */
 import type { Catalog, Control } from '../checks/catalog/catalog.ts';
 import type { AuditRun, EffectiveClause, RunCounts, RunFinding } from '../checks/engine/types.ts';
+import { severityRank } from '../checks/severity.ts';
 import type { Evidence, Severity, Status } from '../checks/types.ts';
 import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
 import { pupilPseudonym } from './pseudonym.ts';
@@ -173,7 +174,6 @@ export interface ReportModel {
   warnings: { code: string; message: string; subject: string }[];
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 const REDACTED = '[pupil details withheld]';
 
 const isOpen = (f: Pick<RunFinding, 'status'>): boolean => f.status === 'fail' || f.status === 'error';
@@ -354,7 +354,7 @@ function clauseView(
   if (status === 'not_checked' && findings.length === 0)
     providerWill.push('Add a check or an attestation for this clause; nothing evidences it yet.');
   const issues = headIssues(
-    findings.filter(isOpen).sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]),
+    findings.filter(isOpen).sort((a, b) => severityRank(a.severity) - severityRank(b.severity)),
     schoolId,
     look,
   );
@@ -441,7 +441,7 @@ function trendView(
   }
   for (const [key, f] of openBefore) if (!openNow.has(key)) trend.resolved.push(item(f));
   const bySeverity = (a: TrendItem, b: TrendItem): number =>
-    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.checkId.localeCompare(b.checkId);
+    severityRank(a.severity) - severityRank(b.severity) || a.checkId.localeCompare(b.checkId);
   trend.new.sort(bySeverity);
   trend.resolved.sort(bySeverity);
   trend.stillOpen.sort((a, b) => (a.since ?? '').localeCompare(b.since ?? '') || bySeverity(a, b));
@@ -479,7 +479,7 @@ export function buildReportModel(run: AuditRun, opts: ReportOptions): ReportMode
     .sort(
       (a, b) =>
         statusRank(a.status) - statusRank(b.status) ||
-        SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+        severityRank(a.severity) - severityRank(b.severity) ||
         a.checkId.localeCompare(b.checkId),
     )
     .map((f) => findingView(run.school.id, f, look, technical));

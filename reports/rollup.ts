@@ -6,6 +6,7 @@
 import type { Catalog } from '../checks/catalog/catalog.ts';
 import type { ResultsStore } from '../checks/engine/store.ts';
 import type { AuditRun } from '../checks/engine/types.ts';
+import { printable } from '../checks/lib/text.ts';
 import { esc } from './escape.ts';
 
 export interface RollupSchool {
@@ -134,19 +135,16 @@ export function renderRollupJson(m: RollupModel): string {
   return `${JSON.stringify(m, null, 2)}\n`;
 }
 
-// eslint-disable-next-line no-control-regex
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-
 /** A terminal table; device and school strings have control characters removed. */
 export function renderRollupTable(m: RollupModel): string {
   const head = ['school', 'score', 'fails', 'errors', 'last run', 'attention'];
   const rows = m.schools.map((s) => [
-    clean(s.id),
+    printable(s.id),
     pct(s.score),
     String(s.fails),
     String(s.errors),
     s.lastRun.slice(0, 16).replace('T', ' '),
-    clean(s.attention.join('; ')),
+    printable(s.attention.join('; ')),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>

@@ -16,6 +16,8 @@ import { register as rollup } from './commands/rollup.ts';
 import { register as schedule } from './commands/schedule.ts';
 import { register as drift } from './commands/drift.ts';
 import { register as inventory } from './commands/inventory.ts';
+import { register as agent } from './commands/agent.ts';
+import { register as db } from './commands/db.ts';
 
 export const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
@@ -25,7 +27,20 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const reg of [validate, testbed, demo, audit, leavers, report, rollup, schedule, drift, inventory])
+  for (const reg of [
+    validate,
+    testbed,
+    demo,
+    audit,
+    leavers,
+    report,
+    rollup,
+    schedule,
+    drift,
+    inventory,
+    agent,
+    db,
+  ])
     reg(program);
   return program;
 }

@@ -30,7 +30,7 @@ type Expect = [checkId: string, source: string, object: string | RegExp, actual?
  * not select that check (then it has no finding at all).
  */
 interface RosterExpect {
-  /** Each leaver's account and its verdict, and how many leavers have no account at all. */
+  /** Each leaver's account and its verdict, and how many leavers match no account (each a failure). */
   leavers?: { accounts: Record<string, 'pass' | 'fail'>; noAccount: number };
   /** The enabled accounts nobody on the roster matches. */
   notOnRoster?: string[];
@@ -337,14 +337,16 @@ for (const c of CASES) {
         accounts.map((f) => f.reason).join('\n'),
       ).toEqual(want.accounts);
       expect(accounts).toHaveLength(Object.keys(want.accounts).length);
-      const others = found.filter((f) => f.evidence.some((e) => e.object === '(other leavers)'));
-      if (want.noAccount === 0) expect(others).toEqual([]);
-      else {
-        expect(others).toHaveLength(1);
-        expect(others[0]?.status).toBe('pass');
-        expect(others[0]?.reason).toMatch(new RegExp(`\\b${want.noAccount} leavers? with no account`));
+      // A leaver with no account is never "fine": each is a failure naming its roster line and what to do.
+      const unmatched = found.filter((f) => / is matched to no account: /.test(f.reason));
+      expect(unmatched).toHaveLength(want.noAccount);
+      for (const f of unmatched) {
+        expect(f.status).toBe('fail');
+        expect(f.evidence[0]?.object).toMatch(/^roster\.csv:\d+$/);
       }
-      expect(found).toHaveLength(accounts.length + others.length);
+      const others = found.filter((f) => f.evidence.some((e) => e.object === '(other leavers)'));
+      for (const f of others) expect(f.reason).toMatch(/within the \d+-day grace period/);
+      expect(found).toHaveLength(accounts.length + unmatched.length + others.length);
     });
 
     it('finds exactly the enabled accounts nobody on the roster matches', () => {

@@ -28,7 +28,7 @@ import { testbedInfo } from './support/testbed.ts';
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb, 5000);
 function need(d: TestbedDirectory | undefined, what: string): TestbedDirectory {
-  if (!d) throw new Error(`testbed ${what} is not running: ${JSON.stringify(tb.skipped ?? {})}`);
+  if (!d) throw new Error(`testbed ${what} is not running: not started`);
   return d;
 }
 const ad = need(dirs.ad, 'samba');

@@ -215,6 +215,63 @@ describe.each([
     expect(await entry('new.person')).toBeUndefined();
   });
 
+  it('writes the MIS id to the declared attribute on create and on adopt, and never relabels an account', async () => {
+    const idAttribute = ad ? 'employeeID' : 'employeeNumber';
+    const idOf = async (u: string) => {
+      const [e] = await w.search({
+        base: root,
+        filter: eq(ad ? 'sAMAccountName' : 'uid', u),
+        attributes: [idAttribute],
+      });
+      return e ? text(e, idAttribute) : undefined;
+    };
+    // Create: a joiner's account carries its MIS id from the first write.
+    const joiner = {
+      ...base,
+      username: 'ivo.id',
+      givenName: 'Ivo',
+      surname: 'Id',
+      misId: 'A801200000777',
+      idAttribute,
+    };
+    const created = await apply(joiner);
+    expect(created.created).toBe(true);
+    expect(await idOf('ivo.id')).toBe('A801200000777');
+    // Adopt: an account made by hand, without an id, gets it on the first apply (ids with any
+    // characters are values, never filters).
+    const handDn = childDn(ad ? 'CN' : 'uid', ad ? 'Hand Made' : 'hand.made', ous.pupils);
+    await w.add(
+      handDn,
+      ad
+        ? {
+            objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+            sAMAccountName: 'hand.made',
+            userAccountControl: '546',
+          }
+        : { objectClass: ['inetOrgPerson'], uid: 'hand.made', cn: 'Hand Made', sn: 'Made' },
+    );
+    const adopted = {
+      ...base,
+      username: 'hand.made',
+      givenName: 'Hand',
+      surname: 'Made',
+      misId: 'A80*)(uid=*',
+      idAttribute,
+      leaver: true,
+    };
+    const out = await apply(adopted);
+    expect(out.created).toBe(false);
+    expect(await idOf('hand.made')).toBe('A80*)(uid=*');
+    expect((await provider.diff!('id', await read(out), adopted)).changes).toBe(false);
+    // An account that already holds another id is someone else's: refuse, change nothing.
+    const before = await stamp('ivo.id');
+    await expect(apply({ ...joiner, misId: 'B999' }, created)).rejects.toThrow(
+      /holds employee(ID|Number) A801200000777, but the roster gives ivo\.id the MIS id B999.*nothing was changed/,
+    );
+    expect(await stamp('ivo.id')).toBe(before);
+    expect(await idOf('ivo.id')).toBe('A801200000777');
+  });
+
   it('deleting the resource forgets the account; only deleteAccounts: true removes it', async () => {
     await provider.delete!('id', noor);
     expect(await entry('noor.oconnor')).toBeDefined();

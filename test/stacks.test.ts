@@ -251,12 +251,12 @@ describe('the Pulumi program under mocks', () => {
     const accounts = byType(ACCOUNT);
     const life = decl.lifecycle;
     const people = life ? (await rosterFacts(loaded)).people : [];
-    // Only a row with no id at all is left to the audit (the demo's deliberate nameless row).
-    const named = people.filter((p) => p.id.trim() !== '');
+    // Only a row with no account is left to the audit (the demo's deliberate row without one).
+    const named = people.filter((p) => (p.account ?? '').trim() !== '');
     expect(accounts).toHaveLength(named.length);
     const today = ukToday();
     for (const p of named) {
-      const username = life?.roster.columns.idKind === 'uid' ? p.id : p.id.split('@')[0]!;
+      const username = p.account!.split('@')[0]!;
       const a = accounts.find((x) => x.name === `${id}-directory-account-${username.toLowerCase()}`);
       expect(a?.inputs, `roster line ${p.line}`).toMatchObject({
         username,
@@ -334,7 +334,7 @@ describe('the Pulumi program under mocks', () => {
 });
 
 describe('the Pulumi program and the directory', () => {
-  const HEADER = '\uFEFFUPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed';
+  const HEADER = '\uFEFFSchool Email,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed';
 
   /** The demo school in a scratch folder, with its roster replaced by `rows`. */
   async function demoWith(rows: string[]): Promise<{ file: string; config: Record<string, string> }> {
@@ -398,16 +398,18 @@ describe('the Pulumi program and the directory', () => {
     expect(registered).toEqual([]);
   });
 
-  test('rows that name no usable account (a shared name, a bad UPN) stop the run before any resource', async () => {
+  test('rows that name no usable account (a shared name, a bad e-mail) stop the run before any resource', async () => {
     const { config } = await demoWith([
       'ada.one@school.test,Ada,One,Staff,,2019-09-01,2025-09-01',
       'ADA.ONE@staff.school.test,Ada,One,Staff,,2019-09-01,2025-09-01',
-      'not-an-address,Bea,Two,Pupil,,2019-09-01,2025-09-01',
+      'bea@two@school.test,Bea,Two,Pupil,,2019-09-01,2025-09-01',
       'a.name.far.too.long.for.ad@school.test,Cal,Three,Pupil,,2019-09-01,2025-09-01',
     ]);
     const { registered, error } = await runStack('demo', config);
     expect(error?.message).toContain('roster.csv:3: account ADA.ONE is also on line 2');
-    expect(error?.message).toContain('roster.csv:4: "not-an-address" is not a UPN');
+    expect(error?.message).toContain(
+      'roster.csv:4: "bea@two@school.test" is not an e-mail address or userPrincipalName',
+    );
     expect(error?.message).toContain('roster.csv:5: account name "a.name.far.too.long.for.ad" is not valid');
     expect(registered).toEqual([]);
   });

@@ -21,7 +21,7 @@ import { testbedInfo } from './support/testbed.ts';
 const tb = testbedInfo();
 function service(name: TestbedService): ServiceInfo {
   const s = tb.services[name];
-  if (!s) throw new Error(`testbed service ${name} is not running: ${tb.skipped?.[name] ?? 'not started'}`);
+  if (!s) throw new Error(`testbed service ${name} is not running: not started`);
   return s;
 }
 function extra(s: ServiceInfo, key: string): string {

@@ -22,7 +22,7 @@ const tb = testbedInfo();
 const sshd: ServiceInfo = (() => {
   const s = tb.services.sshd;
   if (!s?.privateKey || !s.hostKeyFingerprint || !s.user)
-    throw new Error(`testbed sshd is not running or lacks key details: ${tb.skipped?.sshd ?? ''}`);
+    throw new Error(`testbed sshd is not running or lacks key details`);
   return s;
 })();
 const PIN = sshd.hostKeyFingerprint as string;

@@ -26,8 +26,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function svc(name: TestbedService): ServiceInfo {
   const s = tb.services[name];
-  if (!s)
-    throw new Error(`testbed service ${name} is not running: ${tb.skipped?.[name] ?? 'no reason given'}`);
+  if (!s) throw new Error(`testbed service ${name} is not running: not started`);
   return s;
 }
 function extra(s: ServiceInfo, key: string): string {

@@ -179,6 +179,40 @@ describe('directory-account-leavers-disabled', () => {
   it('is an error when the directory could not be read', () => {
     expect(statuses(run(leavers, noDirectory))).toEqual(['error']);
   });
+
+  it('fails a leaver it cannot match, saying why and what to do (never "not found, fine")', () => {
+    const facts = schoolFacts({
+      roster: roster([
+        ...roster().people,
+        person('gone', { leavingDate: '2026-07-20', givenName: 'Poppy', surname: 'Ashdown' }),
+      ]),
+    });
+    const r = run(leavers, facts).find((x) => x.evidence[0]?.object === 'roster.csv:7');
+    expect(r?.status).toBe('fail');
+    expect(r?.reason).toBe(
+      'Roster line 7 (left 2026-07-20) is matched to no account: no account holds userPrincipalName gone@oakfield.example.org, and none unambiguously has this name. Find the account by hand and write the MIS id to its userPrincipalName; if the account was deleted, remove the row from the roster export.',
+    );
+  });
+
+  it('judges the good rows and makes each unreadable row an error naming its line', () => {
+    const facts = schoolFacts({
+      roster: {
+        ...roster(),
+        problems: ['roster.csv:9: Date of Leaving: 07/22/2026 is not a dd/mm/yyyy date'],
+      },
+    });
+    const r = run(leavers, facts);
+    expect(about(r, 'e.leaver')?.status).toBe('pass');
+    const bad = r.filter((x) => x.status === 'error');
+    expect(bad.map((x) => [x.evidence[0]?.object, x.reason])).toEqual([
+      [
+        'roster.csv:9',
+        'Roster row roster.csv:9: Date of Leaving: 07/22/2026 is not a dd/mm/yyyy date. It was not checked: correct the MIS export and check again.',
+      ],
+    ]);
+    // A check that needs every row refuses a roster with bad rows, rather than silently skip people.
+    expect(statuses(run(notOnRoster, facts))).toEqual(['error']);
+  });
 });
 
 describe('directory-account-stale', () => {

@@ -1,7 +1,8 @@
+import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import { matchLeavers, type LeaverAccount, type LeaverResult } from '../lib/leavers.ts';
 import { rolePersonal } from '../lib/people.ts';
 import { fail, pass, plural } from '../lib/results.ts';
-import { directoryAndRoster } from '../lib/sources.ts';
+import { directoryAndRoster, rosterProblemResults } from '../lib/sources.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 type Params = { graceDays: number | null; action: 'disable' | 'disable-and-move' | null };
@@ -15,7 +16,12 @@ function judge(
   const expected = action === 'disable' ? 'disabled' : 'disabled and in the leavers OU';
   const actual = `${a.enabled ? 'enabled' : 'disabled'}, in ${a.ou} OU${a.lastLogon === undefined ? '' : `, last sign-in ${a.lastLogon.slice(0, 10)}`}`;
   const evidence = { source: device, object: a.username, expected, actual };
-  const by = l.matchedBy === 'name' ? ' (matched by name only)' : '';
+  const by =
+    l.matchedBy === 'name'
+      ? ' (matched by name only)'
+      : l.matchedBy === 'account'
+        ? ' (matched by account name)'
+        : '';
   const who = `${a.username} (roster line ${l.line}, left ${l.leavingDate})${by}`;
   const personal = rolePersonal(l.role);
   switch (a.state) {
@@ -72,36 +78,51 @@ const check: Check<Params> = {
     defaults: { graceDays: null, action: null },
   },
   evaluate(facts, params, ctx) {
-    const src = directoryAndRoster(facts, ctx);
+    // Partial: the good rows are judged and each unreadable row is an error of its own.
+    const src = directoryAndRoster(facts, ctx, { partial: true });
     if (!src.ok) return src.results;
     const { dir, roster } = src.value;
     const grace = params.graceDays ?? ctx.decl.lifecycle?.leavers.graceDays ?? 0;
     const action = params.action ?? ctx.decl.lifecycle?.leavers.action ?? 'disable';
     const report = matchLeavers(roster.people, dir.accounts, {
       asOf: ctx.now.slice(0, 10),
-      idKind: ctx.decl.lifecycle?.roster.columns.idKind ?? 'upn',
+      idAttribute: rosterIdAttribute(ctx.decl.lifecycle, ctx.decl.directory),
       graceDays: grace,
+      action,
     });
     const out: CheckResult[] = [];
     let withinGrace = 0;
-    let noAccount = 0;
     for (const l of report.leavers) {
-      if (l.state === 'not-found') noAccount++;
-      else if (l.withinGrace) withinGrace++;
+      if (l.state === 'unmatched' || l.state === 'ambiguous') {
+        // Never "not found, so fine": a leaver with no account proven off fails, with what to do.
+        out.push(
+          fail(
+            `Roster line ${l.line} (left ${l.leavingDate}) is ${l.state === 'unmatched' ? 'matched to no account' : 'ambiguous'}: ${l.reason ?? ''} ${l.action ?? ''}`.trim(),
+            {
+              source: 'roster',
+              object: `${roster.file}:${l.line}`,
+              expected: 'exactly one account, disabled',
+              actual:
+                l.accounts.length === 0
+                  ? 'no account'
+                  : `candidates: ${l.accounts.map((a) => a.username).join(', ')}`,
+            },
+            rolePersonal(l.role),
+          ),
+        );
+      } else if (l.withinGrace) withinGrace++;
       else for (const a of l.accounts) out.push(judge(l, a, action, dir.device));
     }
-    if (withinGrace + noAccount > 0) {
+    if (withinGrace > 0) {
       out.push(
-        pass(
-          `${plural(withinGrace, 'leaver')} within the ${grace}-day grace period and ${plural(noAccount, 'leaver')} with no account.`,
-          {
-            source: 'roster',
-            object: '(other leavers)',
-            actual: String(withinGrace + noAccount),
-          },
-        ),
+        pass(`${plural(withinGrace, 'leaver')} within the ${grace}-day grace period.`, {
+          source: 'roster',
+          object: '(other leavers)',
+          actual: String(withinGrace),
+        }),
       );
     }
+    out.push(...rosterProblemResults(roster));
     if (out.length === 0)
       out.push(pass('Nobody on the roster has left yet.', { source: 'roster', object: roster.file }));
     return out;

@@ -6,6 +6,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import type { AttestationSpec } from '../../inventory/policy.ts';
 import type { FrameworkId } from '../../inventory/types.ts';
 import type { Severity } from '../types.ts';
 import controlsData from './controls.json' with { type: 'json' };
@@ -18,14 +19,6 @@ import dfe from './frameworks/dfe.json' with { type: 'json' };
 import kcsie from './frameworks/kcsie.json' with { type: 'json' };
 import uksic from './frameworks/uksic.json' with { type: 'json' };
 import walesKls from './frameworks/wales-kls.json' with { type: 'json' };
-
-export type AttestationPeriod = 'daily' | 'weekly' | 'monthly' | 'termly' | 'yearly';
-
-export interface AttestationSpec {
-  /** A role, never a person's name. */
-  who: string;
-  every: AttestationPeriod;
-}
 
 export interface Control {
   id: string;

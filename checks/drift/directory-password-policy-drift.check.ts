@@ -1,4 +1,4 @@
-import type { DirectoryPasswordPolicy } from '../../devices/facts.ts';
+import { PASSWORD_POLICY_FIELDS, type DirectoryPasswordPolicy } from '../../devices/facts.ts';
 import type { PasswordPolicy } from '../../inventory/types.ts';
 import { list, notApplicable, verdict, fail } from '../lib/results.ts';
 import { directoryFacts } from '../lib/sources.ts';
@@ -6,20 +6,9 @@ import type { Check, CheckResult } from '../types.ts';
 
 type Params = Record<string, never>;
 
-const FIELDS = [
-  'minLength',
-  'complexity',
-  'historyLength',
-  'maxAgeDays',
-  'minAgeDays',
-  'lockoutThreshold',
-  'lockoutDurationMinutes',
-  'lockoutWindowMinutes',
-] as const;
-
 function differences(declared: PasswordPolicy, live: DirectoryPasswordPolicy): string[] {
   const out: string[] = [];
-  for (const f of FIELDS) {
+  for (const f of PASSWORD_POLICY_FIELDS) {
     const want = declared[f];
     if (want === undefined) continue;
     if (want !== live[f]) out.push(`${f} ${String(live[f])} (declared ${String(want)})`);

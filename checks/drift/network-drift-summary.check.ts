@@ -1,28 +1,110 @@
-import type { RouterFacts } from '../../devices/facts.ts';
+import type { Device } from '../../inventory/types.ts';
+import { routerDrift } from '../../intent/drift/router.ts';
+import { switchDrift } from '../../intent/drift/switch.ts';
+import type { DeviceDrift, DriftObject } from '../../intent/drift/types.ts';
 import { list, verdict } from '../lib/results.ts';
 import { forEachRouter, forEachSwitch } from '../lib/sources.ts';
-import type { Check, CheckContext, CheckResult, Evidence } from '../types.ts';
+import type { Check, CheckResult, Evidence } from '../types.ts';
 
 type Params = { ignoreSwitchVlans: number[] };
 
-interface Diff {
+/**
+ * What this check judges of the drift engine's report (intent/drift/), feature by feature: the
+ * properties whose difference counts here (`[]`: presence only). The other features (bridge, firewall,
+ * services...) have their own checks; `schoolnet drift` lists them all.
+ */
+export const SUMMARY_FEATURES: Readonly<Record<string, readonly string[]>> = {
+  'vlan-interfaces': ['vlan-id', 'interface', 'disabled'],
+  addresses: ['disabled'],
+  wifi: ['vlan-id', 'disabled'],
+  'switch-vlans': [],
+};
+
+export interface SummaryItem {
+  kind: 'missing' | 'extra' | 'different';
+  feature: string;
+  /** The engine's object key, as `schoolnet drift` prints it. */
+  key: string;
   what: string;
-  object: string;
-  expected: string;
-  actual: string;
+  evidence: Omit<Evidence, 'source'>;
 }
 
-function summarise(device: string, diffs: Diff[], judged: string): CheckResult {
+const vlanOf = (p: Record<string, string> | undefined): string =>
+  p?.['vlan-id'] ? `VLAN ${p['vlan-id']}` : 'untagged';
+
+function noun(feature: string, o: DriftObject, side: Record<string, string> | undefined): string {
+  if (feature === 'vlan-interfaces') return `VLAN ${side?.['vlan-id'] ?? o.object}`;
+  if (feature === 'switch-vlans') return o.object.replace(/^vlan /, 'VLAN ');
+  if (feature === 'wifi') return `SSID ${o.object}`;
+  return `address ${o.object}`;
+}
+
+/** The items of the engine's report this check judges, worded for a technician. */
+export function summaryItems(drift: DeviceDrift): SummaryItem[] {
+  const out: SummaryItem[] = [];
+  for (const f of drift.features) {
+    const props = SUMMARY_FEATURES[f.feature];
+    if (props === undefined) continue;
+    for (const m of f.missing) {
+      const name = noun(f.feature, m, m.intended);
+      out.push({
+        kind: 'missing',
+        feature: f.feature,
+        key: m.object,
+        what: `missing ${name}`,
+        evidence: { object: name, expected: m.intended?.name ?? 'present', actual: 'absent' },
+      });
+    }
+    for (const d of f.different) {
+      const diffs = (d.differences ?? []).filter((p) => props.includes(p.property));
+      if (diffs.length === 0) continue;
+      const name = noun(f.feature, d, d.intended);
+      const onlyVlan = diffs.length === 1 && diffs[0]!.property === 'vlan-id';
+      out.push({
+        kind: 'different',
+        feature: f.feature,
+        key: d.object,
+        what: onlyVlan
+          ? `${name} on ${vlanOf(d.actual)}`
+          : `${name} ${diffs.map((p) => `${p.property} ${p.actual || '(none)'}`).join(', ')}`,
+        evidence: {
+          object: name,
+          expected: onlyVlan
+            ? vlanOf(d.intended)
+            : diffs.map((p) => `${p.property} ${p.intended}`).join(', '),
+          actual: onlyVlan ? vlanOf(d.actual) : diffs.map((p) => `${p.property} ${p.actual}`).join(', '),
+        },
+      });
+    }
+    for (const e of f.extra) {
+      const name = noun(f.feature, e, e.actual);
+      out.push({
+        kind: 'extra',
+        feature: f.feature,
+        key: e.object,
+        what: `extra ${name}`,
+        evidence: {
+          object: name,
+          expected: 'not declared',
+          actual: e.actual?.name ?? (e.actual?.interface ? `on ${e.actual.interface}` : 'present'),
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function summarise(device: string, items: SummaryItem[], judged: string): CheckResult {
   const evidence: Evidence[] =
-    diffs.length === 0
+    items.length === 0
       ? [{ source: device, object: judged, expected: 'as declared', actual: 'as declared' }]
-      : diffs.map((d) => ({ source: device, object: d.object, expected: d.expected, actual: d.actual }));
+      : items.map((i) => ({ source: device, ...i.evidence }));
   return verdict(
-    diffs.length === 0,
+    items.length === 0,
     {
       pass: `${device} matches the declaration (${judged}).`,
-      fail: `${device} differs from the declaration in ${diffs.length} place${diffs.length === 1 ? '' : 's'}: ${list(
-        diffs.map((d) => d.what),
+      fail: `${device} differs from the declaration in ${items.length} place${items.length === 1 ? '' : 's'}: ${list(
+        items.map((i) => i.what),
         6,
       )}.`,
     },
@@ -30,73 +112,10 @@ function summarise(device: string, diffs: Diff[], judged: string): CheckResult {
   );
 }
 
-function routerDiffs(ctx: CheckContext, r: RouterFacts): Diff[] {
-  const diffs: Diff[] = [];
-  const liveVlans = new Map(r.vlanInterfaces.filter((v) => !v.disabled).map((v) => [v.vlanId, v]));
-  const declVlans = new Set(ctx.decl.networks.map((n) => n.vlan));
-  for (const n of ctx.decl.networks) {
-    if (!liveVlans.has(n.vlan))
-      diffs.push({
-        what: `missing VLAN ${n.vlan}`,
-        object: `VLAN ${n.vlan}`,
-        expected: n.name,
-        actual: 'absent',
-      });
-    const prefix = n.subnet.split('/')[1];
-    const want = `${n.gateway}/${prefix ?? ''}`;
-    if (!r.addresses.some((a) => !a.disabled && a.address === want)) {
-      diffs.push({
-        what: `missing address ${want}`,
-        object: `address ${want}`,
-        expected: `on ${n.name}`,
-        actual: 'absent',
-      });
-    }
-  }
-  for (const [id, v] of liveVlans) {
-    if (!declVlans.has(id))
-      diffs.push({
-        what: `extra VLAN ${id}`,
-        object: `VLAN ${id}`,
-        expected: 'not declared',
-        actual: v.name,
-      });
-  }
-  const live = r.wifi.filter((w) => !w.disabled);
-  for (const s of ctx.decl.wifi) {
-    const here = live.filter((w) => w.ssid === s.ssid);
-    const net = ctx.decl.networks.find((n) => n.name === s.network);
-    if (here.length === 0) {
-      diffs.push({
-        what: `missing SSID ${s.ssid}`,
-        object: `SSID ${s.ssid}`,
-        expected: 'broadcast',
-        actual: 'absent',
-      });
-    } else if (net !== undefined && here.some((w) => w.vlanId !== net.vlan)) {
-      const at = here.map((w) => (w.vlanId === undefined ? 'untagged' : `VLAN ${w.vlanId}`)).join(', ');
-      diffs.push({
-        what: `SSID ${s.ssid} on ${at}`,
-        object: `SSID ${s.ssid}`,
-        expected: `VLAN ${net.vlan}`,
-        actual: at,
-      });
-    }
-  }
-  for (const w of live) {
-    if (!ctx.decl.wifi.some((s) => s.ssid === w.ssid)) {
-      diffs.push({
-        what: `extra SSID ${w.ssid}`,
-        object: `SSID ${w.ssid}`,
-        expected: 'not declared',
-        actual: `on ${w.name}`,
-      });
-    }
-  }
-  return diffs;
-}
-
-/** One line per device: what differs between the declaration and the live VLANs, addresses and SSIDs. */
+/**
+ * One line per device: what the drift engine (the one `schoolnet drift` runs) finds between the
+ * declaration and the live VLANs, addresses and SSIDs.
+ */
 const check: Check<Params> = {
   meta: {
     id: 'network-drift-summary',
@@ -118,32 +137,21 @@ const check: Check<Params> = {
     defaults: { ignoreSwitchVlans: [1] },
   },
   evaluate(facts, params, ctx) {
-    const routers = forEachRouter(facts, ctx, (r) => [
-      summarise(r.device, routerDiffs(ctx, r), 'VLANs, addresses, SSIDs'),
-    ]);
-    const switches = forEachSwitch(facts, ctx, (sw) => {
-      const declared = new Set(ctx.decl.networks.map((n) => n.vlan));
-      const diffs: Diff[] = [];
-      for (const n of ctx.decl.networks) {
-        if (!sw.vlans.some((v) => v.id === n.vlan))
-          diffs.push({
-            what: `missing VLAN ${n.vlan}`,
-            object: `VLAN ${n.vlan}`,
-            expected: n.name,
-            actual: 'absent',
-          });
-      }
-      for (const v of sw.vlans) {
-        if (!declared.has(v.id) && !params.ignoreSwitchVlans.includes(v.id)) {
-          diffs.push({
-            what: `extra VLAN ${v.id}`,
-            object: `VLAN ${v.id}`,
-            expected: 'not declared',
-            actual: v.name,
-          });
-        }
-      }
-      return [summarise(sw.device, diffs, 'VLANs')];
+    const undeclared = (name: string, kind: Device['kind'], driver: Device['driver']): Device => ({
+      name,
+      kind,
+      driver,
+      host: '',
+    });
+    const routers = forEachRouter(facts, ctx, (r, device) => {
+      const drift = routerDrift(ctx.decl, device ?? undeclared(r.device, 'router', 'routeros'), r);
+      return [summarise(r.device, summaryItems(drift), 'VLANs, addresses, SSIDs')];
+    });
+    const switches = forEachSwitch(facts, ctx, (sw, device) => {
+      const drift = switchDrift(ctx.decl, device ?? undeclared(sw.device, 'switch', 'snmp'), sw, {
+        ignoreVlans: params.ignoreSwitchVlans,
+      });
+      return [summarise(sw.device, summaryItems(drift), 'VLANs')];
     });
     // A school without switches (or routers) gets no line for them, unless there is nothing at all.
     const all = [...routers, ...switches];

@@ -13,7 +13,8 @@ import {
   type RawClause,
 } from '../../inventory/policy.ts';
 import { compareProblems, type Problem } from '../../inventory/load.ts';
-import { loadCatalog, type AttestationSpec, type Catalog } from '../catalog/catalog.ts';
+import type { AttestationSpec } from '../../inventory/policy.ts';
+import { loadCatalog, type Catalog } from '../catalog/catalog.ts';
 import { resolveParams } from '../lib/params.ts';
 import { getCheck } from '../registry.ts';
 

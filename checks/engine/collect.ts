@@ -14,6 +14,7 @@ import type {
   SwitchFacts,
   SwitchManagement,
 } from '../../devices/facts.ts';
+import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import { SecretError, secretResolver } from '../../inventory/secrets.ts';
 import type { Device, Directory, LoadedSchool } from '../../inventory/types.ts';
 import type { FactNeed } from '../types.ts';
@@ -181,7 +182,13 @@ export async function collectSchool(
           case 'switch-cli':
             return collectors.switchCli(job.device, opts);
           case 'directory':
-            return collectors.directory(job.dir, opts);
+            // The roster's MIS id attribute is read with the accounts, so the leavers check can match on it.
+            return collectors.directory(
+              job.dir,
+              loaded.decl.lifecycle === undefined
+                ? opts
+                : { ...opts, accountAttributes: [rosterIdAttribute(loaded.decl.lifecycle, job.dir)] },
+            );
           case 'roster':
             if (collectors.roster === undefined) throw new Error('no roster reader is available');
             return collectors.roster(loaded);

@@ -14,12 +14,13 @@ import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
 import { loadPolicy } from './clause-map.ts';
 import type { PolicyMap } from './clause-map.ts';
 import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
-import { RosterError, formatRosterProblem, rosterFacts } from '../../inventory/roster.ts';
+import { RosterError, auditRosterFacts, formatRosterProblem } from '../../inventory/roster.ts';
 import type { FrameworkId, LoadedSchool } from '../../inventory/types.ts';
 import { loadWaivers } from '../../inventory/waivers.ts';
 import { loadCatalog, referencesFor } from '../catalog/catalog.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { allChecks } from '../registry.ts';
+import { severityRank } from '../severity.ts';
 import type { Check, Severity } from '../types.ts';
 import type { Collectors } from './collect.ts';
 import type { CatalogueView } from './evaluate.ts';
@@ -32,15 +33,13 @@ import type { EffectiveClause, EffectivePolicy } from './types.ts';
  */
 export const ALWAYS_ON_CONTROLS: ReadonlySet<string> = new Set(['GOV-POLICY-REVIEW', 'CFG-DRIFT']);
 
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-
 export function catalogueView(catalog: Catalog, standards: readonly FrameworkId[]): CatalogueView {
   return {
     severityOf(controls) {
       let best: Severity | undefined;
       for (const id of controls) {
         const s = catalog.controls.get(id)?.severity;
-        if (s !== undefined && (best === undefined || RANK[s] < RANK[best])) best = s;
+        if (s !== undefined && (best === undefined || severityRank(s) < severityRank(best))) best = s;
       }
       return best ?? 'medium';
     },
@@ -72,7 +71,7 @@ export const defaultCollectors: Collectors = {
   directory: collectDirectoryFacts,
   async roster(loaded) {
     try {
-      return await rosterFacts(loaded);
+      return await auditRosterFacts(loaded);
     } catch (e) {
       if (e instanceof RosterError)
         throw new DeviceError(

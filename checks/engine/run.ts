@@ -45,6 +45,16 @@ export interface AuditOptions {
   env?: NodeJS.ProcessEnv;
   /** Called once the run row exists (the nightly runner and crash tests watch for it). */
   onBegin?: (runId: string) => void;
+  /**
+   * The audit night this run stands for (yyyy-mm-dd, the school's local date), from a nightly job: the
+   * run id is then derived from school and night (`nightRunId`), so a job that runs twice writes one run.
+   */
+  night?: string;
+}
+
+/** The run id of a school's nightly job: the same on every attempt and every agent. */
+export function nightRunId(school: string, night: string): string {
+  return `${night.replace(/-/g, '')}N-${school}`;
 }
 
 export function newRunId(school: string, started: Date): string {
@@ -98,9 +108,16 @@ export async function runAudit(
     standards: [...decl.school.standards],
     file: loaded.file,
   };
-  const id = newRunId(school.id, startedAt);
+  const id = opts.night === undefined ? newRunId(school.id, startedAt) : nightRunId(school.id, opts.night);
   const started = startedAt.toISOString();
-  opts.store?.beginRun({ id, school, started, asOf, toolVersion: pkg.version });
+  opts.store?.beginRun({
+    id,
+    school,
+    started,
+    asOf,
+    toolVersion: pkg.version,
+    ...(opts.night === undefined ? {} : { night: opts.night }),
+  });
   opts.onBegin?.(id);
 
   const needs = new Set<FactNeed>(selected.flatMap((s) => s.check.meta.needs));

@@ -1,205 +1,53 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultStorePath, openStore } from './store.ts';
-import type { ResultsStore } from './store.ts';
-import type { AuditRun } from './types.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { storeContract, sampleRun } from '../../test/support/store-contract.ts';
+import { defaultStorePath, openStore, schemaSql, storeTarget } from './store.ts';
 
-function sampleRun(id: string, school: string, started: string, score = 0.5): AuditRun {
+storeContract('SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-'));
+  const file = join(dir, 'nested', 'results.db');
   return {
-    id,
-    school: {
-      id: school,
-      name: `${school} school`,
-      jurisdiction: 'england',
-      standards: ['dfe'],
-      file: '/x/school.yaml',
-    },
-    started,
-    finished: started.replace(/Z$/, '1Z'),
-    asOf: started,
-    status: 'complete',
-    counts: { pass: 1, fail: 1, error: 0, not_applicable: 0, waived: 1 },
-    score,
-    findings: [
-      {
-        checkId: 'directory-password-min-length',
-        key: 'directory-password-min-length|directory|domain',
-        status: 'fail',
-        severity: 'high',
-        reason: 'Minimum length 7 is below the 12 the policy asks.',
-        evidence: [{ source: 'directory', object: 'domain', expected: '>= 12', actual: '7' }],
-        controls: ['PW-LENGTH'],
-        clauses: [`${school}:passwords`],
-        references: ['CE-UAC'],
-        params: { minLength: 12 },
-      },
-      {
-        checkId: 'routeros-service-restricted',
-        key: 'routeros-service-restricted|core-router|www',
-        status: 'waived',
-        waivedStatus: 'fail',
-        severity: 'medium',
-        reason: 'www is enabled from anywhere.',
-        evidence: [
-          { source: 'core-router', object: 'www', expected: 'disabled', actual: 'enabled' },
-          { source: 'core-router', object: 'www', actual: 'address: (any)' },
-        ],
-        controls: ['FW-MGMT'],
-        clauses: [],
-        references: [],
-        params: {},
-        waiver: {
-          id: 'W-1',
-          reason: 'r',
-          approver: 'Business manager',
-          granted: '2025-01-01',
-          expires: '2099-01-01',
-        },
-      },
-      {
-        checkId: 'wifi-ssid-requires-eap',
-        key: 'wifi-ssid-requires-eap|core-router|Staff',
-        status: 'pass',
-        severity: 'high',
-        reason: 'Staff uses WPA2-Enterprise.',
-        evidence: [{ source: 'core-router', object: 'Staff' }],
-        controls: ['WIFI-ENT'],
-        clauses: [`${school}:wifi`],
-        references: ['DfE:WN-4'],
-        params: {},
-        personal: 'staff',
-      },
-    ],
-    attestations: [{ clause: `${school}:physical`, who: 'Business manager', every: 'yearly' }],
-    warnings: [{ code: 'waiver-unused', subject: 'W-9', message: 'W-9 matches nothing' }],
-    effectivePolicy: {
-      clauseMap: {
-        file: '/x/policy.yaml',
-        version: '2025-09',
-        clauses: [
-          {
-            id: `${school}:passwords`,
-            section: 'Passwords',
-            text: 'Long passwords',
-            controls: ['PW-LENGTH'],
-          },
-        ],
-      },
-      params: { 'directory-password-min-length': { minLength: 12 } },
-      waivers: [
-        {
-          id: 'W-1',
-          check: 'routeros-service-restricted',
-          reason: 'r',
-          approver: 'Business manager',
-          granted: '2025-01-01',
-          expires: '2099-01-01',
-        },
-      ],
-    },
-    devices: [
-      { name: 'core-router', kind: 'router', ok: true, collectedAt: started, ms: 12 },
-      {
-        name: 'directory',
-        kind: 'directory',
-        ok: false,
-        error: { code: 'E-TIMEOUT', message: 'slow', hint: 'wait' },
-        ms: 5000,
-      },
-    ],
-    toolVersion: '0.1.0',
+    open: () => openStore(file),
+    reopen: () => openStore(file),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
+});
 
-describe('results store', () => {
-  let dir: string;
-  let store: ResultsStore;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'store-'));
-    store = openStore(join(dir, 'nested', 'results.db'));
-  });
-  afterEach(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('gives back exactly the run it was given', () => {
-    const run = sampleRun('r1', 'alpha', '2025-11-01T01:30:00.000Z');
-    store.beginRun(run);
-    store.finishRun(run);
-    expect(store.getRun('r1')).toEqual(run);
-  });
-
-  it('keeps a begun run incomplete, with no findings, until it is finished', () => {
-    const run = sampleRun('r1', 'alpha', '2025-11-01T01:30:00.000Z');
-    store.beginRun(run);
-    const got = store.getRun('r1');
-    expect(got?.status).toBe('incomplete');
-    expect(got?.findings).toEqual([]);
-    expect(got?.finished).toBeUndefined();
-  });
-
-  it('refuses to finish a run that was never begun', () => {
-    expect(() => store.finishRun(sampleRun('nope', 'alpha', '2025-11-01T01:30:00.000Z'))).toThrow(
-      /never begun/,
-    );
-  });
-
-  it('finishing twice replaces rather than duplicates', () => {
-    const run = sampleRun('r1', 'alpha', '2025-11-01T01:30:00.000Z');
-    store.beginRun(run);
-    store.finishRun(run);
-    store.finishRun(run);
-    expect(store.getRun('r1')?.findings).toHaveLength(3);
-  });
-
-  it('lists newest first, filters by school, and finds latest and previous complete runs', () => {
-    const a1 = sampleRun('a1', 'alpha', '2025-11-01T01:30:00.000Z', 0.4);
-    const b1 = sampleRun('b1', 'beta', '2025-11-01T02:30:00.000Z');
-    const a2 = sampleRun('a2', 'alpha', '2025-11-02T01:30:00.000Z', 0.6);
-    const a3 = sampleRun('a3', 'alpha', '2025-11-03T01:30:00.000Z');
-    for (const r of [a1, b1, a2]) {
-      store.beginRun(r);
-      store.finishRun(r);
+describe('schema migrations (SQLite)', () => {
+  it('brings a version-1 store up to date and keeps its runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-'));
+    try {
+      const file = join(dir, 'v1.db');
+      const old = new DatabaseSync(file);
+      old.exec(schemaSql());
+      old.exec('INSERT INTO schema_version (version) VALUES (1)');
+      old.close();
+      const store = openStore(file);
+      const run = sampleRun('r1', 'alpha', '2025-11-01T01:30:00.000Z');
+      store.beginRun({ ...run, night: '2025-11-01' });
+      store.finishRun(run);
+      expect(store.runForNight('alpha', '2025-11-01')?.id).toBe('r1');
+      store.close();
+      const db = new DatabaseSync(file);
+      expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 2 }]);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    store.beginRun(a3); // never finished: a crash
-    expect(store.listRuns().map((r) => r.id)).toEqual(['a3', 'a2', 'b1', 'a1']);
-    expect(store.listRuns({ school: 'alpha', limit: 2 }).map((r) => r.id)).toEqual(['a3', 'a2']);
-    expect(store.listRuns({ status: 'complete', school: 'alpha' }).map((r) => r.score)).toEqual([0.6, 0.4]);
-    expect(store.latestRun('alpha')?.id).toBe('a3');
-    // The trend baseline skips the incomplete run.
-    expect(store.previousRun('alpha', 'a3')?.id).toBe('a2');
-    expect(store.previousRun('alpha', 'a2')?.id).toBe('a1');
-    expect(store.previousRun('alpha', 'a1')).toBeUndefined();
-    expect(store.latestRun('gamma')).toBeUndefined();
-  });
-
-  it('orders runs that started in the same millisecond by insertion', () => {
-    const t = '2025-11-01T01:30:00.000Z';
-    for (const id of ['x1', 'x2']) {
-      const r = sampleRun(id, 'alpha', t);
-      store.beginRun(r);
-      store.finishRun(r);
-    }
-    expect(store.latestRun('alpha')?.id).toBe('x2');
-    expect(store.previousRun('alpha', 'x2')?.id).toBe('x1');
-  });
-
-  it('survives reopening', () => {
-    const run = sampleRun('r1', 'alpha', '2025-11-01T01:30:00.000Z');
-    store.beginRun(run);
-    store.finishRun(run);
-    store.close();
-    store = openStore(join(dir, 'nested', 'results.db'));
-    expect(store.getRun('r1')).toEqual(run);
   });
 });
 
 describe('default store path', () => {
-  it('follows XDG_DATA_HOME, else ~/.local/share', () => {
+  it('follows SCHOOLNET_STORE, else XDG_DATA_HOME, else ~/.local/share', () => {
     expect(defaultStorePath({ XDG_DATA_HOME: '/data' })).toBe('/data/schoolnet/results.db');
     expect(defaultStorePath({ HOME: '/home/tech' })).toMatch(/\.local\/share\/schoolnet\/results\.db$/);
+    expect(defaultStorePath({ SCHOOLNET_STORE: 'postgres://db/x', XDG_DATA_HOME: '/data' })).toBe(
+      'postgres://db/x',
+    );
+    expect(storeTarget(undefined, { SCHOOLNET_STORE: 'postgres://db/x' })).toBe('postgres://db/x');
+    expect(storeTarget('rel.db', {})).toBe(join(process.cwd(), 'rel.db'));
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The results store: every audit run with its findings, evidence, the devices that answered and the
- * effective policy, on the built-in `node:sqlite`. The schema (`schema.sql`) is portable so a
- * PostgreSQL store can follow with the same tables; only this file knows it is SQLite.
+ * effective policy, on the built-in `node:sqlite` (this file) or PostgreSQL (`store-pg.ts`, for
+ * `postgres://` URLs). The schema (`schema.sql` + `migrations.ts`) is portable: both stores run it.
  *
  * Crash safety: `beginRun` commits an `incomplete` run row on its own; `finishRun` writes everything
  * else and completes the row in one transaction. A process killed in between leaves that run
@@ -10,29 +10,35 @@
 import { privateFile } from '../../inventory/private-files.ts';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue } from 'node:sqlite';
-import type { Evidence, Severity, Status } from '../types.ts';
-import type {
-  Attestation,
-  AuditRun,
-  DeviceStatus,
-  EffectivePolicy,
-  RunCounts,
-  RunFinding,
-  RunSchool,
-  RunStatus,
-  RunWarning,
-} from './types.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
+import { assembleRun, summaryOf } from './store-rows.ts';
+import type { DeviceRow, EvidenceRow, FindingRow, RunRow } from './store-rows.ts';
+import { openPgStore } from './store-pg.ts';
+import type { AuditRun, RunCounts, RunSchool, RunStatus } from './types.ts';
 
-const SCHEMA_VERSION = 1;
-
-/** `$XDG_DATA_HOME/schoolnet/results.db`, else `~/.local/share/schoolnet/results.db`. */
+/**
+ * The store to use: `SCHOOLNET_STORE` (a file path or a postgres:// URL) when set, else
+ * `$XDG_DATA_HOME/schoolnet/results.db`, else `~/.local/share/schoolnet/results.db`.
+ */
 export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SCHOOLNET_STORE !== undefined && env.SCHOOLNET_STORE !== '') return env.SCHOOLNET_STORE;
   const base =
     env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
   return join(base, 'schoolnet', 'results.db');
+}
+
+/** True for a `postgres://` or `postgresql://` store URL. */
+export function isPostgresStore(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/** `--store` as given (or the default): a URL stays as it is, a file path is made absolute. */
+export function storeTarget(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const t = given ?? defaultStorePath(env);
+  return isPostgresStore(t) || t === ':memory:' ? t : resolve(t);
 }
 
 /** A run without its findings, for listings. */
@@ -49,11 +55,19 @@ export interface RunSummary {
 }
 
 /** The fields `beginRun` records before anything has been collected. */
-export type RunStart = Pick<AuditRun, 'id' | 'school' | 'started' | 'asOf' | 'toolVersion'>;
+export type RunStart = Pick<AuditRun, 'id' | 'school' | 'started' | 'asOf' | 'toolVersion'> & {
+  /** The audit night of a nightly job (one run per school and night). */
+  night?: string;
+};
 
 export interface ResultsStore {
+  /** The file, or the URL without its password. */
   readonly path: string;
-  /** Records the run as `incomplete`, committed at once. */
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Records the run as `incomplete`, committed at once. Beginning a run id again (a retried job)
+   * restarts it, unless it is already complete.
+   */
   beginRun(run: RunStart): void;
   /** Writes the whole run (findings, evidence, devices, policy) and its final status in one transaction. */
   finishRun(run: AuditRun): void;
@@ -64,6 +78,8 @@ export interface ResultsStore {
   latestRun(school: string): AuditRun | undefined;
   /** The most recent complete run of the school before the given run: the trend baseline. */
   previousRun(school: string, beforeRunId: string): AuditRun | undefined;
+  /** The run recorded for a school's audit night, if any. */
+  runForNight(school: string, night: string): RunSummary | undefined;
   close(): void;
 }
 
@@ -76,18 +92,14 @@ export class StoreError extends Error {
   }
 }
 
-function schemaSql(): string {
+export function schemaSql(): string {
   return readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
 }
 
 export function openStore(path: string = defaultStorePath()): ResultsStore {
-  // The schema is ready for PostgreSQL; the driver is not written yet, so say so rather than create a
-  // file called "postgres:".
+  if (isPostgresStore(path)) return openPgStore(path);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path))
-    throw new StoreError(
-      path,
-      'only a SQLite file path is supported for now (a PostgreSQL store can follow with the same schema)',
-    );
+    throw new StoreError(path, 'a store is a SQLite file path or a postgres:// URL');
   let db: DatabaseSync;
   try {
     if (path !== ':memory:') privateFile(path); // 0600 in a 0700 folder: it holds account names
@@ -95,11 +107,26 @@ export function openStore(path: string = defaultStorePath()): ResultsStore {
     // Driver settings, not schema: WAL keeps readers and a crashed writer from harming committed runs;
     // the busy timeout lets the nightly daemon and a manual audit share one file.
     db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-    db.exec(schemaSql());
-    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-    if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
-    else if (row.version !== SCHEMA_VERSION)
-      throw new StoreError(path, `schema version ${row.version}, this schoolnet expects ${SCHEMA_VERSION}`);
+    // One writer migrates: BEGIN IMMEDIATE takes the write lock before the version is read.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(schemaSql());
+      const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+      let version = row?.version ?? 1;
+      if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(1);
+      if (version > SCHEMA_VERSION)
+        throw new StoreError(path, `schema version ${version}, this schoolnet expects ${SCHEMA_VERSION}`);
+      for (const m of MIGRATIONS)
+        if (m.to > version) {
+          db.exec(m.sql);
+          version = m.to;
+        }
+      db.prepare('UPDATE schema_version SET version = ?').run(version);
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw e;
+    }
   } catch (e) {
     if (e instanceof StoreError) throw e;
     throw new StoreError(path, `cannot open: ${(e as Error).message}`, { cause: e });
@@ -107,63 +134,11 @@ export function openStore(path: string = defaultStorePath()): ResultsStore {
   return new SqliteStore(path, db);
 }
 
-interface RunRow {
-  id: string;
-  school_json: string;
-  started: string;
-  finished: string | null;
-  as_of: string;
-  status: string;
-  score: number | null;
-  pass_count: number;
-  fail_count: number;
-  error_count: number;
-  na_count: number;
-  waived_count: number;
-  attestations_json: string;
-  warnings_json: string;
-  tool_version: string;
-}
-
-interface FindingRow {
-  seq: number;
-  finding_key: string;
-  check_id: string;
-  status: string;
-  waived_status: string | null;
-  severity: string;
-  reason: string;
-  personal: string | null;
-  controls_json: string;
-  clauses_json: string;
-  refs_json: string;
-  params_json: string;
-  waiver_json: string | null;
-}
-
-interface EvidenceRow {
-  finding_seq: number;
-  source: string;
-  object: string | null;
-  expected: string | null;
-  actual: string | null;
-}
-
-interface DeviceRow {
-  name: string;
-  kind: string;
-  ok: number;
-  error_code: string | null;
-  error_message: string | null;
-  error_hint: string | null;
-  collected_at: string | null;
-  ms: number | null;
-}
-
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 class SqliteStore implements ResultsStore {
   readonly path: string;
+  readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
 
   constructor(path: string, db: DatabaseSync) {
@@ -190,10 +165,22 @@ class SqliteStore implements ResultsStore {
       };
       this.#db
         .prepare(
-          `INSERT INTO runs (id, seq, school, school_json, started, as_of, status, tool_version)
-           VALUES (?, ?, ?, ?, ?, ?, 'incomplete', ?)`,
+          `INSERT INTO runs (id, seq, school, school_json, started, as_of, status, tool_version, night)
+           VALUES (?, ?, ?, ?, ?, ?, 'incomplete', ?, ?)
+           ON CONFLICT (id) DO UPDATE SET school_json = excluded.school_json, started = excluded.started,
+             as_of = excluded.as_of, status = 'incomplete', tool_version = excluded.tool_version
+           WHERE runs.status <> 'complete'`,
         )
-        .run(run.id, next, run.school.id, JSON.stringify(run.school), run.started, run.asOf, run.toolVersion);
+        .run(
+          run.id,
+          next,
+          run.school.id,
+          JSON.stringify(run.school),
+          run.started,
+          run.asOf,
+          run.toolVersion,
+          n(run.night),
+        );
     });
   }
 
@@ -280,89 +267,25 @@ class SqliteStore implements ResultsStore {
   }
 
   #summary(r: RunRow): RunSummary {
-    const s: RunSummary = {
-      id: r.id,
-      school: JSON.parse(r.school_json) as RunSchool,
-      started: r.started,
-      asOf: r.as_of,
-      status: r.status === 'complete' ? 'complete' : 'incomplete',
-      score: r.score,
-      counts: {
-        pass: r.pass_count,
-        fail: r.fail_count,
-        error: r.error_count,
-        not_applicable: r.na_count,
-        waived: r.waived_count,
-      },
-      toolVersion: r.tool_version,
-    };
-    if (r.finished !== null) s.finished = r.finished;
-    return s;
+    return summaryOf(r);
   }
 
   getRun(id: string): AuditRun | undefined {
     const db = this.#db;
     const r = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     if (r === undefined) return undefined;
-    const evidence = new Map<number, Evidence[]>();
-    for (const e of db
+    const evidence = db
       .prepare('SELECT * FROM evidence WHERE run_id = ? ORDER BY finding_seq, seq')
-      .all(id) as unknown as EvidenceRow[]) {
-      const ev: Evidence = { source: e.source };
-      if (e.object !== null) ev.object = e.object;
-      if (e.expected !== null) ev.expected = e.expected;
-      if (e.actual !== null) ev.actual = e.actual;
-      const list = evidence.get(e.finding_seq) ?? [];
-      list.push(ev);
-      evidence.set(e.finding_seq, list);
-    }
-    const findings = (
-      db.prepare('SELECT * FROM findings WHERE run_id = ? ORDER BY seq').all(id) as unknown as FindingRow[]
-    ).map((f) => {
-      const out: RunFinding = {
-        checkId: f.check_id,
-        key: f.finding_key,
-        status: f.status as Status,
-        severity: f.severity as Severity,
-        reason: f.reason,
-        evidence: evidence.get(f.seq) ?? [],
-        controls: JSON.parse(f.controls_json) as string[],
-        clauses: JSON.parse(f.clauses_json) as string[],
-        references: JSON.parse(f.refs_json) as string[],
-        params: JSON.parse(f.params_json) as Record<string, unknown>,
-      };
-      if (f.waived_status !== null) out.waivedStatus = f.waived_status as Exclude<Status, 'waived'>;
-      if (f.personal !== null) out.personal = f.personal as NonNullable<RunFinding['personal']>;
-      if (f.waiver_json !== null) out.waiver = JSON.parse(f.waiver_json) as NonNullable<RunFinding['waiver']>;
-      return out;
-    });
-    const devices = (
-      db.prepare('SELECT * FROM devices WHERE run_id = ? ORDER BY seq').all(id) as unknown as DeviceRow[]
-    ).map((d) => {
-      const out: DeviceStatus = { name: d.name, kind: d.kind as DeviceStatus['kind'], ok: d.ok === 1 };
-      if (d.error_code !== null) {
-        out.error = { code: d.error_code, message: d.error_message ?? '' };
-        if (d.error_hint !== null) out.error.hint = d.error_hint;
-      }
-      if (d.collected_at !== null) out.collectedAt = d.collected_at;
-      if (d.ms !== null) out.ms = d.ms;
-      return out;
-    });
+      .all(id) as unknown as EvidenceRow[];
+    const findings = db
+      .prepare('SELECT * FROM findings WHERE run_id = ? ORDER BY seq')
+      .all(id) as unknown as FindingRow[];
+    const devices = db
+      .prepare('SELECT * FROM devices WHERE run_id = ? ORDER BY seq')
+      .all(id) as unknown as DeviceRow[];
     const pol = db.prepare('SELECT policy_json FROM effective_policy WHERE run_id = ?').get(id) as
       { policy_json: string } | undefined;
-    const s = this.#summary(r);
-    const run: AuditRun = {
-      ...s,
-      findings,
-      attestations: JSON.parse(r.attestations_json) as Attestation[],
-      warnings: JSON.parse(r.warnings_json) as RunWarning[],
-      effectivePolicy:
-        pol === undefined
-          ? { clauseMap: { file: '', version: '', clauses: [] }, params: {}, waivers: [] }
-          : (JSON.parse(pol.policy_json) as EffectivePolicy),
-      devices,
-    };
-    return run;
+    return assembleRun(r, findings, evidence, devices, pol?.policy_json);
   }
 
   listRuns(opts: { school?: string; limit?: number; status?: RunStatus } = {}): RunSummary[] {
@@ -403,7 +326,18 @@ class SqliteStore implements ResultsStore {
     return r === undefined ? undefined : this.getRun(r.id);
   }
 
+  runForNight(school: string, night: string): RunSummary | undefined {
+    const r = this.#db.prepare('SELECT * FROM runs WHERE school = ? AND night = ?').get(school, night) as
+      RunRow | undefined;
+    return r === undefined ? undefined : this.#summary(r);
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** `--store` help: never prints the default's value (a URL in SCHOOLNET_STORE may hold a password). */
+export function storeHelp(): string {
+  return 'results store: a SQLite file or a postgres:// URL (default $SCHOOLNET_STORE, else ~/.local/share/schoolnet/results.db)';
 }

@@ -4,13 +4,9 @@
  * they are (this is not HTML), with control characters removed so a hostile SSID cannot drive the
  * terminal.
  */
-import type { Severity } from '../types.ts';
+import { printable } from '../lib/text.ts';
+import { severityRank } from '../severity.ts';
 import type { AuditRun, RunFinding } from './types.ts';
-
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-
-// eslint-disable-next-line no-control-regex
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 export function percent(score: number | null): string {
   return score === null ? 'n/a' : `${Math.round(score * 1000) / 10}%`;
@@ -24,14 +20,14 @@ function subject(f: RunFinding): string {
 export function topFailures(run: AuditRun, n = 5): RunFinding[] {
   return run.findings
     .filter((f) => f.status === 'fail')
-    .sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.checkId.localeCompare(b.checkId))
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.checkId.localeCompare(b.checkId))
     .slice(0, n);
 }
 
 export function summarise(run: AuditRun, opts: { storePath?: string; top?: number } = {}): string {
   const c = run.counts;
   const lines = [
-    `${clean(run.school.name)} (${run.school.id}): score ${percent(run.score)}  ` +
+    `${printable(run.school.name)} (${run.school.id}): score ${percent(run.score)}  ` +
       `pass ${c.pass}, fail ${c.fail}, error ${c.error}, waived ${c.waived}, not applicable ${c.not_applicable}` +
       (run.status === 'complete' ? '' : '  [INCOMPLETE]'),
     `  run ${run.id}${opts.storePath === undefined ? '' : ` stored in ${opts.storePath}`}`,
@@ -40,7 +36,7 @@ export function summarise(run: AuditRun, opts: { storePath?: string; top?: numbe
   if (down.length > 0) {
     lines.push('  could not read:');
     for (const d of down)
-      lines.push(`    ${d.name}: ${d.error?.code ?? ''} ${clean(d.error?.message ?? '')}`);
+      lines.push(`    ${d.name}: ${d.error?.code ?? ''} ${printable(d.error?.message ?? '')}`);
   }
   const top = topFailures(run, opts.top ?? 5);
   if (top.length > 0) {
@@ -48,12 +44,12 @@ export function summarise(run: AuditRun, opts: { storePath?: string; top?: numbe
     for (const f of top) {
       const clauses = f.clauses.length > 0 ? ` [${f.clauses.join(', ')}]` : '';
       lines.push(
-        `    ${f.severity.padEnd(8)} ${f.checkId} ${clean(subject(f))}: ${clean(f.reason)}${clauses}`,
+        `    ${f.severity.padEnd(8)} ${f.checkId} ${printable(subject(f))}: ${printable(f.reason)}${clauses}`,
       );
     }
   }
   if (run.attestations.length > 0)
     lines.push(`  needs attestation: ${run.attestations.map((a) => a.clause).join(', ')}`);
-  for (const w of run.warnings) lines.push(`  warning: ${clean(w.message)}`);
+  for (const w of run.warnings) lines.push(`  warning: ${printable(w.message)}`);
   return lines.join('\n');
 }

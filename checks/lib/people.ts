@@ -4,9 +4,9 @@
  */
 import type { DirectoryAccount } from '../../devices/facts.ts';
 import type { RosterPerson } from '../../inventory/facts.ts';
-import type { RosterColumns } from '../../inventory/types.ts';
+import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import type { CheckContext, CheckResult } from '../types.ts';
-import { matchKey } from './leavers.ts';
+import { attributeValues, matchKey } from './leavers.ts';
 
 export type Personal = NonNullable<CheckResult['personal']>;
 
@@ -19,32 +19,28 @@ export function rolePersonal(role: string): Personal {
 }
 
 /**
- * The account attributes that can carry the roster's id, per the declared id kind (any of them if
- * none is declared). UPN and e-mail stand in for each other, as in `matchLeavers`.
+ * Matches accounts to roster people: by the MIS id in the declared directory attribute, else by the
+ * roster's account column (username, UPN or e-mail), the same keys as `matchLeavers`.
  */
-function keysOf(a: DirectoryAccount, kind: RosterColumns['idKind'] | undefined): string[] {
-  const all: Record<RosterColumns['idKind'], (string | undefined)[]> = {
-    employee: [a.employeeId],
-    upn: [a.upn, a.mail],
-    email: [a.mail, a.upn],
-    uid: [a.username],
-  };
-  const values = kind === undefined ? Object.values(all).flat() : all[kind];
-  return values.filter((v): v is string => v !== undefined && v.trim() !== '').map(matchKey);
-}
-
-/** Matches accounts to roster people by the declared id kind (any id attribute if none is declared). */
 export function rosterMatcher(
   people: readonly RosterPerson[],
   ctx: CheckContext,
 ): { personOf(a: DirectoryAccount): RosterPerson | undefined } {
-  const kind = ctx.decl.lifecycle?.roster.columns.idKind;
+  const attr = rosterIdAttribute(ctx.decl.lifecycle, ctx.decl.directory);
   const byId = new Map<string, RosterPerson>();
-  for (const p of people) if (p.id.trim() !== '') byId.set(matchKey(p.id), p);
+  const byAccount = new Map<string, RosterPerson>();
+  for (const p of people) {
+    if (p.id.trim() !== '') byId.set(matchKey(p.id), p);
+    if (p.account !== undefined && p.account.trim() !== '') byAccount.set(matchKey(p.account), p);
+  }
   return {
     personOf(a) {
-      for (const k of keysOf(a, kind)) {
-        const p = byId.get(k);
+      for (const v of attributeValues(a, attr)) {
+        const p = byId.get(matchKey(v));
+        if (p !== undefined) return p;
+      }
+      for (const v of [a.username, a.upn, a.mail]) {
+        const p = v === undefined ? undefined : byAccount.get(matchKey(v));
         if (p !== undefined) return p;
       }
       return undefined;

@@ -80,15 +80,34 @@ export function rosterFacts(facts: SchoolFacts, ctx: CheckContext): Gate<RosterF
   };
 }
 
-/** Both directory and roster, or the results explaining why not. */
+/** One error per unreadable roster row (`file:line: message`). */
+export function rosterProblemResults(roster: RosterFacts): CheckResult[] {
+  return (roster.problems ?? []).map((p) =>
+    error(`Roster row ${p}. It was not checked: correct the MIS export and check again.`, {
+      source: 'roster',
+      object: p.replace(/^(.*?:\d+):.*$/s, '$1'),
+      expected: 'a readable row',
+      actual: 'not readable',
+    }),
+  );
+}
+
+/**
+ * Both directory and roster, or the results explaining why not. A roster with unreadable rows stops
+ * the check (its answer would silently leave people out) unless `partial` says the check judges the
+ * good rows and reports the bad ones itself (`rosterProblemResults`).
+ */
 export function directoryAndRoster(
   facts: SchoolFacts,
   ctx: CheckContext,
+  opts: { partial?: boolean } = {},
 ): Gate<{ dir: DirectoryFacts; roster: RosterFacts }> {
   const dir = directoryFacts(facts, ctx);
   if (!dir.ok) return dir;
   const roster = rosterFacts(facts, ctx);
   if (!roster.ok) return roster;
+  if (!opts.partial && (roster.value.problems?.length ?? 0) > 0)
+    return { ok: false, results: rosterProblemResults(roster.value) };
   return { ok: true, value: { dir: dir.value, roster: roster.value } };
 }
 

@@ -47,7 +47,7 @@ import {
   PPOLICY_ATTRS,
   psoContainer,
 } from './policy.ts';
-import { type RawEntry, text } from './values.ts';
+import { type RawEntry, text, texts } from './values.ts';
 
 export interface DirectoryTuning {
   /**
@@ -57,6 +57,9 @@ export interface DirectoryTuning {
    * on uid), so measured on slapd with 50,000 users, 1 was fastest (test/bench/directory.ts).
    */
   partitions?: number;
+  /** Extra account attributes to read and keep in `DirectoryAccount.attributes` (the roster's MIS id
+   * attribute); set from `CollectOptions.accountAttributes`. */
+  accountAttributes?: readonly string[];
   /** Entries per page (default 1000). */
   pageSize?: number;
 }
@@ -118,7 +121,8 @@ export async function collectDirectoryFacts(
   tuning: DirectoryTuning = {},
 ): Promise<DirectoryFacts> {
   const now = opts.now?.() ?? new Date();
-  return withDirectoryReader(dir, opts, (r) => readDirectoryFacts(r, dir, now, tuning));
+  const t = withAccountAttributes(tuning, opts);
+  return withDirectoryReader(dir, opts, (r) => readDirectoryFacts(r, dir, now, t));
 }
 
 /**
@@ -132,8 +136,9 @@ export async function collectDirectoryAccounts(
 ): Promise<DirectoryAccount[]> {
   return withDirectoryReader(dir, opts, (r) => {
     const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-    return dumpUsers(r, dir, tuning, true, (e) =>
-      dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx),
+    const t = withAccountAttributes(tuning, opts);
+    return dumpUsers(r, dir, t, true, (e) =>
+      keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t),
     );
   });
 }
@@ -150,6 +155,20 @@ export async function readDirectoryFacts(
 }
 
 type Body = Omit<DirectoryFacts, 'device' | 'host' | 'collectedAt' | 'kind' | 'baseDn'>;
+
+function withAccountAttributes(tuning: DirectoryTuning, opts: CollectOptions): DirectoryTuning {
+  return opts.accountAttributes?.length ? { ...tuning, accountAttributes: opts.accountAttributes } : tuning;
+}
+
+/** The declared extra attributes, by lower-case name (an attribute the entry lacks: no values). */
+function keepAttributes(a: DirectoryAccount, e: RawEntry, tuning: DirectoryTuning): DirectoryAccount {
+  const names = tuning.accountAttributes;
+  if (names === undefined || names.length === 0) return a;
+  const out: Record<string, string[]> = {};
+  for (const n of names) out[n.toLowerCase()] = texts(e, n).filter((v) => v.trim() !== '');
+  a.attributes = out;
+  return a;
+}
 
 /** Every user account, mapped as it arrives; `lean` asks only for what the leavers check needs. */
 function dumpUsers<T>(
@@ -172,7 +191,7 @@ function dumpUsers<T>(
     {
       base: dir.baseDn,
       filter: ad ? adUserFilter() : openLdapUserFilter(),
-      attributes: attrs,
+      attributes: tuning.accountAttributes?.length ? [...attrs, ...tuning.accountAttributes] : attrs,
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
@@ -252,7 +271,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
   const [users, [head, psos, admins, computers, recovery]] = await Promise.all([
     dumpUsers(r, dir, tuning, false, (e): Pending => {
       const key = dnKey(e.dn);
-      return { account: adAccount(e, bare, key), key };
+      return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
     }),
     (async () =>
       [
@@ -338,7 +357,11 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
     dumpUsers(r, dir, tuning, false, (e): Pending & { subentry?: string } => {
       const key = dnKey(e.dn);
       const sub = text(e, 'pwdPolicySubentry');
-      return { account: openLdapAccount(e, bare, key), key, ...(sub ? { subentry: sub } : {}) };
+      return {
+        account: keepAttributes(openLdapAccount(e, bare, key), e, tuning),
+        key,
+        ...(sub ? { subentry: sub } : {}),
+      };
     }),
     (async () =>
       [

@@ -5,40 +5,20 @@
  * - AD fine-grained password settings objects (`msDS-PasswordSettings`, same meanings, own attribute names);
  * - OpenLDAP ppolicy entries (`pwdPolicy`: durations in seconds, lockout on/off plus a failure count).
  */
+import { PASSWORD_POLICY_FIELDS, type PasswordPolicyValues } from '../facts.ts';
 import type { Modification } from './client.ts';
 import { bigInt, bool, int, type RawEntry, texts } from './values.ts';
 
-export interface PolicyValues {
-  minLength: number;
-  complexity: boolean;
-  historyLength: number;
-  /** 0 = never expires. */
-  maxAgeDays: number;
-  minAgeDays: number;
-  /** 0 = no lockout. */
-  lockoutThreshold: number;
-  lockoutDurationMinutes: number;
-  lockoutWindowMinutes: number;
-}
-
-export const POLICY_KEYS: (keyof PolicyValues)[] = [
-  'minLength',
-  'complexity',
-  'historyLength',
-  'maxAgeDays',
-  'minAgeDays',
-  'lockoutThreshold',
-  'lockoutDurationMinutes',
-  'lockoutWindowMinutes',
-];
+/** The plain values the facts and providers share (devices/facts.ts holds the one field list). */
+export type PolicyValues = PasswordPolicyValues;
 
 /** The names of the policy fields that differ (for drift and diffs). */
 export function policyDifferences(a: PolicyValues, b: PolicyValues): (keyof PolicyValues)[] {
-  return POLICY_KEYS.filter((k) => a[k] !== b[k]);
+  return PASSWORD_POLICY_FIELDS.filter((k) => a[k] !== b[k]);
 }
 
 export function pickPolicy(p: PolicyValues): PolicyValues {
-  return Object.fromEntries(POLICY_KEYS.map((k) => [k, p[k]])) as unknown as PolicyValues;
+  return Object.fromEntries(PASSWORD_POLICY_FIELDS.map((k) => [k, p[k]])) as unknown as PolicyValues;
 }
 
 /** Why a policy cannot be written, field by field (empty = fine). */

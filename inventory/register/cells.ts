@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { readCell } from '../csv.ts';
 
 export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */
@@ -79,7 +80,8 @@ export function parseCsvTable(text: string, file: string): RawTable {
       continue;
     }
     if (rec.record.every((c) => c.trim() === '')) continue;
-    table.rows.push({ row, cells: rec.record.map((c) => c.trim()) });
+    // readCell undoes the apostrophe our own export put before a formula-like value.
+    table.rows.push({ row, cells: rec.record.map((c) => readCell(c.trim())) });
   }
   return table;
 }

@@ -4,8 +4,8 @@
  * dd/mm/yyyy text, which the importer reads back to the same ISO date.
  */
 import { writeFile } from 'node:fs/promises';
-import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
+import { toCsv as writeCsv } from '../csv.ts';
 import { kindOf } from './cells.ts';
 import { TABLES } from './columns.ts';
 import type { ColumnMapping, TableName } from './columns.ts';
@@ -48,7 +48,8 @@ export function tableRows(
 
 export function toCsv(name: TableName, records: readonly object[], mapping?: ColumnMapping): string {
   const { header, rows } = tableRows(name, records, mapping);
-  return stringify([header, ...rows]);
+  // Formula-safe: a cell such as =HYPERLINK(...) typed into the register is exported as text.
+  return writeCsv([header, ...rows]);
 }
 
 export async function toXlsx(

@@ -5,11 +5,11 @@
  * worst code wins; one school's failure never stops the others.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { auditFleet } from '../../checks/engine/fleet.ts';
-import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { summarise } from '../../checks/engine/summary.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
@@ -114,10 +114,9 @@ export async function runAuditCommand(
       return 3;
     }
   }
-  const storePath = resolve(opts.store ?? defaultStorePath());
   let store: ResultsStore;
   try {
-    store = openStore(storePath);
+    store = openStore(storeTarget(opts.store));
   } catch (e) {
     io.err(`schoolnet audit: ${(e as Error).message}`);
     return 3;
@@ -140,7 +139,7 @@ export async function runAuditCommand(
         progress?.done(r);
         codes.push(r.code);
         if (r.run === undefined) io.err(`${r.file}: not audited: ${r.error ?? 'unknown error'}`);
-        else if (opts.format === 'summary') io.out(summarise(r.run, { storePath }));
+        else if (opts.format === 'summary') io.out(summarise(r.run, { storePath: store.path }));
       },
     });
     progress?.end();
@@ -196,7 +195,7 @@ export function register(program: Command): void {
         .default('summary'),
     )
     .option('--out <dir>', "write each school's output to <dir>/<school>.<ext> instead of stdout")
-    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--store <path>', storeHelp())
     .option(
       '--now <iso>',
       'judge as of this time (stale accounts, expiries), e.g. 2025-11-24T01:30:00Z',

@@ -1,6 +1,6 @@
 /**
  * `schoolnet drift FILE [--json]`: what the school's live routers and switches hold against what its
- * declaration intends, feature by feature (intent/drift.ts). Read-only: only the collectors'
+ * declaration intends, feature by feature (intent/drift/). Read-only: only the collectors'
  * prints and SNMP walks. Exit 0 no drift, 1 drift, 2 a device could not be read, 3 usage or an invalid
  * declaration.
  */
@@ -11,7 +11,10 @@ import { DeviceError } from '../../devices/errors.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
 import { secretResolver } from '../../inventory/secrets.ts';
 import type { Device } from '../../inventory/types.ts';
-import { formatDrift, routerDrift, switchDrift, type DeviceDrift } from '../../intent/drift.ts';
+import { formatDrift } from '../../intent/drift/format.ts';
+import { routerDrift } from '../../intent/drift/router.ts';
+import { switchDrift } from '../../intent/drift/switch.ts';
+import type { DeviceDrift } from '../../intent/drift/types.ts';
 
 export interface DriftReport {
   school: string;

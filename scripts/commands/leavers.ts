@@ -1,39 +1,66 @@
 /**
  * `schoolnet leavers FILE --roster CSV [--as-of DATE] [--format table|json|csv]`: are last term's leavers
  * switched off? One paged dump of the directory's accounts, matched in memory against the roster
- * (checks/lib/leavers.ts), so a 2,000-row roster costs the same directory work as a 20-row one.
+ * (checks/lib/leavers.ts, the audit's matcher too), so a 2,000-row roster costs the same directory work
+ * as a 20-row one. Exit 0 only when every leaver was found and is disabled.
  */
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { DeviceError } from '../../devices/errors.ts';
 import { collectDirectoryAccounts } from '../../devices/ldap/collect.ts';
 import { isFailing, type LeaversReport, matchLeavers } from '../../checks/lib/leavers.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
 import { formatRosterProblem, parseRosterDate, readRoster } from '../../inventory/roster.ts';
+import { rosterIdAttribute } from '../../inventory/roster-id.ts';
+import { escapeControls, safeJson, toCsv } from '../../inventory/csv.ts';
 import { secretResolver } from '../../inventory/secrets.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 
 const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
 const HELP = `
-FILE is a school declaration (school.yaml) with a directory and lifecycle.roster (the column mapping
-and date format; --roster names the CSV to read, e.g. this term's MIS export). A leaver is anyone whose
-leaving date is on or before --as-of (default today). Each is matched to accounts by the declared id
-(lifecycle.roster.columns.idKind: employee, upn, email or uid), else by exact forename + surname with a
-warning. States:
+FILE is a school declaration (school.yaml) with a directory and lifecycle.roster: how to read the
+school's MIS export (--roster, e.g. this term's export). A leaver is anyone whose leaving date is on or
+before --as-of (default today).
+
+Mapping an MIS export (lifecycle.roster.columns; each value is a column header in the export):
+  misId               the stable MIS id: for pupils the Unique Pupil Number ("UPN" in an MIS export is
+                      the Unique Pupil Number, never the userPrincipalName) or the admission number;
+                      for staff the payroll number or staff code
+  directoryAttribute  the directory attribute holding that id (not a column): employeeID in AD and
+                      employeeNumber in OpenLDAP unless you name another; schoolnet's lifecycle writes
+                      it when it creates or adopts an account
+  account             optional: a column of usernames, e-mail addresses or userPrincipalNames
+  givenName, surname, role, leavingDate (required), startDate, aupSigned (optional)
+At least one of misId and account. There are no built-in presets for SIMS, Arbor or Bromcom: we found no
+public documentation of their export columns to cite, so name the columns as your export writes them.
+Examples (use your export's own headers):
+  pupils by Unique Pupil Number:  columns: { misId: UPN, givenName: Legal Forename, ... }
+  pupils by admission number:     columns: { misId: Adno, directoryAttribute: employeeNumber, ... }
+  staff by staff code:            columns: { misId: Staff Code, directoryAttribute: extensionAttribute1, ... }
+  account names only:             columns: { account: School Email, givenName: Forename, ... }
+
+Matching, per leaver: the MIS id in directoryAttribute, else the account column, else the name (Unicode
+NFKC, case folded, typographic and straight apostrophes, dashes and spaces the same, accents compared
+with and without marks), and a name only when exactly one account and one roster person have it.
+States:
   disabled                  switched off (a warning says so if not moved to the leavers OU)
   enabled                   still enabled
   enabled-in-leavers-ou     moved to the leavers OU but still enabled
   logged-on-after-leaving   the account was used after the leaving date
-  not-found                 no account by id or name (a warning says which)
+  unmatched                 no account found: fails, with the reason and what to do
+  ambiguous                 more than one account or person could be meant: fails, with the candidates
 
---format json prints { asOf, roster, directory, leavers: [ { line, id, givenName, surname, role,
-leavingDate, state, matchedBy, accounts: [ { username, dn, enabled, ou, lastLogon?, state } ],
-inLeaversOu, withinGrace, warnings } ], counts, failures }. --format csv prints one row per leaver.
+--format json prints { asOf, roster, directory, idAttribute, leavers: [ { line, id, account?, givenName,
+surname, role, leavingDate, state, matchedBy, accounts: [ { username, dn, enabled, ou, lastLogon?,
+state } ], inLeaversOu, withinGrace, reason?, action?, warnings } ], counts, failures, problems }.
+--format csv prints one row per leaver (cells that a spreadsheet would run as a formula are written as
+text). Table and JSON show control characters as \\uXXXX.
 
-Exit codes: 0 every leaver is disabled (or not found), 1 a leaver's account is still enabled or was
-used after leaving, 2 the roster has problems (each printed with its line) or the directory could not
-be read, 3 usage or declaration error.
+Exit codes: 0 every leaver was found and is disabled (and in the leavers OU where lifecycle.leavers.action
+is disable-and-move); 1 a leaver's account is still enabled, was used after leaving, was not moved, or
+could not be matched unambiguously; 2 the roster has rows that could not be read
+(each printed with its line; every other row is still checked and reported) or the directory could not
+be read; 3 usage or declaration error.
 
 Example:
   schoolnet leavers inventory/schools/demo/school.yaml --roster inventory/schools/demo/roster.csv --as-of 2026-09-01`;
@@ -55,15 +82,17 @@ function today(): string {
 }
 
 export function renderTable(r: LeaversReport): string {
-  const rows = r.leavers.map((l) => [
-    String(l.line),
-    `${l.givenName} ${l.surname}`,
-    l.id || '-',
-    l.leavingDate,
-    l.state + (l.withinGrace ? ' (grace)' : ''),
-    l.accounts.map((a) => `${a.username}${a.enabled ? '' : ' (off)'} [${a.ou}]`).join(', ') || '-',
-    l.matchedBy,
-  ]);
+  const rows = r.leavers.map((l) =>
+    [
+      String(l.line),
+      `${l.givenName} ${l.surname}`.trim() || '-',
+      l.id || l.account || '-',
+      l.leavingDate,
+      l.state + (l.withinGrace ? ' (grace)' : ''),
+      l.accounts.map((a) => `${a.username}${a.enabled ? '' : ' (off)'} [${a.ou}]`).join(', ') || '-',
+      l.matchedBy,
+    ].map(escapeControls),
+  );
   const head = ['Line', 'Name', 'Id', 'Left', 'State', 'Accounts', 'Matched by'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: string[]) =>
@@ -72,39 +101,68 @@ export function renderTable(r: LeaversReport): string {
       .join('  ')
       .trimEnd();
   const lines = [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
-  const warnings = r.leavers.flatMap((l) =>
-    l.warnings.map((w) => `line ${l.line} (${l.givenName} ${l.surname}): ${w}`),
-  );
-  if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings.map((w) => `  ${w}`));
+  const notes = r.leavers.flatMap((l) => {
+    const who = escapeControls(`line ${l.line} (${`${l.givenName} ${l.surname}`.trim() || l.id})`);
+    return [
+      ...(l.reason
+        ? [`${who}: ${l.state}: ${escapeControls(l.reason)} ${escapeControls(l.action ?? '')}`]
+        : []),
+      ...l.warnings.map((w) => `${who}: ${escapeControls(w)}`),
+    ];
+  });
+  if (notes.length > 0) lines.push('', 'Notes:', ...notes.map((w) => `  ${w.trimEnd()}`));
   const c = r.counts;
   lines.push(
     '',
-    `${r.leavers.length} leaver${r.leavers.length === 1 ? '' : 's'} as of ${r.asOf}: ${c.disabled} disabled, ${c.enabled} enabled, ` +
-      `${c['enabled-in-leavers-ou']} enabled in the leavers OU, ${c['logged-on-after-leaving']} logged on after leaving, ` +
-      `${c['not-found']} not found; ${r.failures} need${r.failures === 1 ? 's' : ''} action.`,
+    `${r.leavers.length} leaver${r.leavers.length === 1 ? '' : 's'} as of ${r.asOf} (MIS id in ${r.idAttribute}): ` +
+      `${c.disabled} disabled, ${c.enabled} enabled, ${c['enabled-in-leavers-ou']} enabled in the leavers OU, ` +
+      `${c['logged-on-after-leaving']} logged on after leaving, ${c.unmatched} unmatched, ${c.ambiguous} ambiguous; ` +
+      `${r.failures} need${r.failures === 1 ? 's' : ''} action.`,
   );
   return `${lines.join('\n')}\n`;
 }
 
+const CSV_HEADER = [
+  'line',
+  'id',
+  'account',
+  'givenName',
+  'surname',
+  'role',
+  'leavingDate',
+  'state',
+  'failing',
+  'matchedBy',
+  'accounts',
+  'inLeaversOu',
+  'withinGrace',
+  'reason',
+  'action',
+  'warnings',
+];
+
 export function renderCsv(r: LeaversReport): string {
-  return stringify(
-    r.leavers.map((l) => ({
-      line: l.line,
-      id: l.id,
-      givenName: l.givenName,
-      surname: l.surname,
-      role: l.role,
-      leavingDate: l.leavingDate,
-      state: l.state,
-      failing: isFailing(l),
-      matchedBy: l.matchedBy,
-      accounts: l.accounts.map((a) => a.username).join(' '),
-      inLeaversOu: l.inLeaversOu,
-      withinGrace: l.withinGrace,
-      warnings: l.warnings.join('; '),
-    })),
-    { header: true, cast: { boolean: (b) => (b ? 'true' : 'false') } },
-  );
+  return toCsv([
+    CSV_HEADER,
+    ...r.leavers.map((l) => [
+      l.line,
+      l.id,
+      l.account ?? '',
+      l.givenName,
+      l.surname,
+      l.role,
+      l.leavingDate,
+      l.state,
+      isFailing(l),
+      l.matchedBy,
+      l.accounts.map((a) => a.username).join(' '),
+      l.inLeaversOu,
+      l.withinGrace,
+      l.reason ?? '',
+      l.action ?? '',
+      l.warnings.join('; '),
+    ]),
+  ]);
 }
 
 export async function runLeavers(file: string, opts: Options): Promise<number> {
@@ -131,18 +189,21 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
   if (!lifecycle) return fail(`${file} declares no lifecycle.roster (the column mapping)`, EXIT.usage);
 
   const roster = await readRoster(opts.roster, lifecycle.roster);
-  if (roster.problems.length > 0)
+  const problems = roster.problems.map(formatRosterProblem);
+  // A roster nothing can be read from (no file, a missing column) checks nobody: stop here.
+  if (roster.problems.some((p) => p.line <= 1))
     return fail(
-      `the roster has ${roster.problems.length} problem${roster.problems.length === 1 ? '' : 's'}; nothing was checked:\n` +
-        roster.problems.map(formatRosterProblem).join('\n'),
+      `the roster cannot be read; nothing was checked:\n${escapeControls(problems.join('\n'))}`,
       EXIT.errors,
     );
 
   let accounts;
+  const idAttribute = rosterIdAttribute(lifecycle, directory);
   try {
     accounts = await collectDirectoryAccounts(directory, {
       resolveSecret: secretResolver(loaded.dir),
       timeoutMs,
+      accountAttributes: [idAttribute],
     });
   } catch (e) {
     if (e instanceof DeviceError)
@@ -151,25 +212,33 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
   }
   const report = matchLeavers(roster.people, accounts, {
     asOf,
-    idKind: lifecycle.roster.columns.idKind,
+    idAttribute,
     graceDays: lifecycle.leavers.graceDays,
+    action: lifecycle.leavers.action,
   });
   if (opts.format === 'json')
     process.stdout.write(
-      `${JSON.stringify(
-        {
-          asOf,
-          roster: opts.roster,
-          directory: directory.url,
-          leavers: report.leavers,
-          counts: report.counts,
-          failures: report.failures,
-        },
-        null,
-        2,
-      )}\n`,
+      `${safeJson({
+        asOf,
+        roster: opts.roster,
+        directory: directory.url,
+        idAttribute,
+        leavers: report.leavers,
+        counts: report.counts,
+        failures: report.failures,
+        problems,
+      })}\n`,
     );
   else process.stdout.write(opts.format === 'csv' ? renderCsv(report) : renderTable(report));
+  // Bad rows: every good row's result is above; the bad ones are errors naming their lines.
+  if (problems.length > 0) {
+    fail(
+      `the roster has ${problems.length} row${problems.length === 1 ? '' : 's'} that could not be read and ${problems.length === 1 ? 'was' : 'were'} not checked (the other rows were):\n` +
+        escapeControls(problems.join('\n')),
+      EXIT.errors,
+    );
+    return EXIT.errors;
+  }
   return report.failures > 0 ? EXIT.failures : EXIT.ok;
 }
 

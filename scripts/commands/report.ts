@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
 import { REPORT_FORMATS, renderRun } from '../../reports/index.ts';
@@ -49,7 +49,7 @@ export async function runReportCommand(
 ): Promise<number> {
   let store: ResultsStore;
   try {
-    store = openStore(resolve(o.store ?? defaultStorePath()));
+    store = openStore(storeTarget(o.store));
   } catch (e) {
     io.err(`schoolnet report: ${(e as Error).message}`);
     return 3;
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .argument('[runId]', 'the run to render (see the run id `schoolnet audit` prints)')
     .option('--school <id>', 'the school whose run to render (with --latest)')
     .option('--latest', "the school's most recent run")
-    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--store <path>', storeHelp())
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('html'))
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--no-technical', "leave out the technician's section and withhold pupil details (for e-mail)")

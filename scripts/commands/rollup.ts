@@ -9,7 +9,10 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadCatalog } from '../../checks/catalog/catalog.ts';
-import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
+import { renderFleetHtml, renderFleetTable } from '../../reports/fleet.ts';
+import type { FleetSection } from '../../reports/fleet.ts';
+import { FleetRecords } from '../fleet/records.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import {
   buildRollup,
@@ -48,7 +51,7 @@ export async function runRollupCommand(
 ): Promise<number> {
   let store: ResultsStore;
   try {
-    store = openStore(resolve(o.store ?? defaultStorePath()));
+    store = openStore(storeTarget(o.store));
   } catch (e) {
     io.err(`schoolnet rollup: ${(e as Error).message}`);
     return 3;
@@ -59,12 +62,29 @@ export async function runRollupCommand(
       staleAfterDays: o.staleAfterDays,
       catalog: loadCatalog(),
     });
-    const text =
+    const now = o.now ?? new Date();
+    // Central-plus-agents: agents' health and dead letters from the PostgreSQL store.
+    let fleet: FleetSection | undefined;
+    if (store.kind === 'postgres') {
+      const records = new FleetRecords(storeTarget(o.store), 'schoolnet-rollup');
+      try {
+        fleet = { agents: records.agents(), deadLetters: records.deadLetters() };
+      } finally {
+        records.close();
+      }
+    }
+    let text =
       o.format === 'json'
         ? renderRollupJson(m)
         : o.format === 'html'
           ? renderRollupHtml(m)
           : renderRollupTable(m);
+    if (fleet !== undefined) {
+      if (o.format === 'json')
+        text = `${JSON.stringify({ ...(JSON.parse(text) as object), fleet }, null, 2)}\n`;
+      else if (o.format === 'html') text = text.replace('</body>', `${renderFleetHtml(fleet, now)}</body>`);
+      else text += renderFleetTable(fleet, now);
+    }
     if (o.out !== undefined) {
       const file = resolve(o.out);
       await mkdir(dirname(file), { recursive: true });
@@ -72,7 +92,7 @@ export async function runRollupCommand(
       io.err(`wrote ${file}`);
     } else io.out(text);
     if (m.totals.schools === 0) io.err(`schoolnet rollup: no audit runs in ${store.path}`);
-    if (m.attention.length > 0) return 2;
+    if (m.attention.length > 0 || (fleet?.deadLetters.length ?? 0) > 0) return 2;
     return m.totals.withFails > 0 ? 1 : 0;
   } finally {
     store.close();
@@ -83,7 +103,7 @@ export function register(program: Command): void {
   program
     .command('rollup')
     .description("Every school's latest audit at a glance; controls failing most; stale or erroring audits.")
-    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--store <path>', storeHelp())
     .addOption(
       new Option('--format <format>', 'output format').choices(['html', 'json', 'table']).default('table'),
     )

@@ -8,11 +8,11 @@
  * `--once-at ISO` fires every school once as if its cron had ticked at that time (no spread), waits
  * for the runs and deliveries, and exits with the worst code: a dry run of the night.
  */
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { defaultStorePath, openStore } from '../../checks/engine/store.ts';
+import { isPostgresStore, openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
+import { runPlanner } from '../fleet/planner-cli.ts';
 import { formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
 import { ScheduleError } from '../schedule/plan.ts';
 import { NightlyRecords } from '../schedule/records.ts';
@@ -27,6 +27,11 @@ interface ScheduleCliOptions {
   concurrency: number;
   schools: number;
   schoolTimeout?: number;
+  planNight?: string;
+  tick?: number;
+  retryLimit?: number;
+  retryDelay?: number;
+  heartbeat?: number;
 }
 
 const wholeNumber = (v: string): number => {
@@ -70,7 +75,8 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
     logger.fatal({ dir }, 'no valid school declarations to schedule');
     return 3;
   }
-  const storePath = resolve(o.store ?? defaultStorePath());
+  const storePath = storeTarget(o.store);
+  if (isPostgresStore(storePath)) return runPlanner(loadedDir, storePath, logger, o);
   let store;
   let records;
   try {
@@ -141,7 +147,7 @@ export function register(program: Command): void {
     .command('schedule')
     .description('Run nightly audits of every school on its own schedule, delivering each report.')
     .argument('[dir]', 'folder of <school>/school.yaml', 'inventory/schools')
-    .option('--store <path>', `results database (default ${defaultStorePath()})`)
+    .option('--store <path>', `${storeHelp()}; a postgres:// store makes this the central planner`)
     .option('--once-at <iso>', 'fire every school once as if at this time, then exit', isoTime)
     .option(
       '--spread-window <seconds>',
@@ -159,6 +165,26 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'devices collected at once per school', atLeastOne, 4)
     .option('--schools <n>', 'schools audited at once (others wait their turn)', atLeastOne, 4)
     .option('--school-timeout <seconds>', 'overall budget per school run', atLeastOne)
+    .option(
+      '--plan-night <yyyy-mm-dd>',
+      'central planner: queue every school for this night now (a catch-up or backfill), then exit',
+      (v: string) => {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new InvalidArgumentError('must be a date, yyyy-mm-dd');
+        return v;
+      },
+    )
+    .option('--tick <seconds>', 'central planner: seconds between cron and supervision passes', atLeastOne)
+    .option(
+      '--retry-limit <n>',
+      'central planner: retries of a failed audit before the dead-letter queue',
+      wholeNumber,
+    )
+    .option('--retry-delay <seconds>', 'central planner: first retry delay (doubles each time)', atLeastOne)
+    .option(
+      '--heartbeat <seconds>',
+      'central planner: an agent silent this long (10 or more) has its audit retried elsewhere',
+      atLeastOne,
+    )
     .addHelpText(
       'after',
       '\nLogs: one JSON object per line on stdout (pino). Runs, their outcomes and deliveries are kept in the\n' +
@@ -171,6 +197,6 @@ export function register(program: Command): void {
       const code = await runSchedule(dir, o);
       process.exitCode = code;
       // Audits abandoned at shutdown may still hold sockets open; the daemon's work is recorded, so end here.
-      if (o.onceAt === undefined) process.exit(code);
+      if (o.onceAt === undefined || isPostgresStore(storeTarget(o.store))) process.exit(code);
     });
 }

@@ -4,7 +4,7 @@
  *
  * `up` starts a detached supervisor (scripts/testbed/supervisor.ts) that runs the daemons and outlives the
  * CLI; it prints the TestbedInfo (scripts/testbed/types.ts) with `--json`: `{ dir, services: { samba: {...},
- * openldap: {...}, ... }, skipped?, secrets }`. `down` stops exactly the processes recorded in
+ * openldap: {...}, ... }, secrets }`. `down` stops exactly the processes recorded in
  * `<dir>/state.json` and waits until their ports are closed. `status` probes each service as a client would.
  * Exit codes: 0 ok, 2 failed / not everything up, 3 usage error.
  */
@@ -75,8 +75,6 @@ function printInfo(info: TestbedInfo, json: boolean | undefined): void {
       .join(', ');
     process.stdout.write(`${name.padEnd(9)} ${s.host}:${s.port}${others ? `  (${others})` : ''}\n`);
   }
-  for (const [name, why] of Object.entries(info.skipped ?? {}))
-    process.stdout.write(`${name.padEnd(9)} left out: ${why}\n`);
   process.stdout.write(
     `secrets in ${join(info.dir, 'secrets')}; full details: schoolnet testbed up --json\n`,
   );
@@ -199,7 +197,6 @@ async function status(opts: DirOptions & { json?: boolean }): Promise<void> {
       up: allUp,
       supervisor: state ? { pid: state.supervisor.pid, up: supervisorUp } : null,
       services,
-      skipped: state?.info?.skipped ?? {},
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else if (!state) {
@@ -212,8 +209,6 @@ async function status(opts: DirOptions & { json?: boolean }): Promise<void> {
       process.stdout.write(
         `${name.padEnd(9)} ${s.up ? 'up  ' : 'DOWN'} ${s.host}:${s.port}${s.error ? `  ${s.error}` : ''}\n`,
       );
-    for (const [name, why] of Object.entries(state.info?.skipped ?? {}))
-      process.stdout.write(`${name.padEnd(9)} left out: ${why}\n`);
   }
   process.exitCode = allUp ? 0 : 2;
 }

@@ -20,7 +20,8 @@ import { postWebhook, redactUrl } from './webhook.ts';
 
 export interface DeliverOptions {
   store?: ResultsStore;
-  records: NightlyRecords;
+  /** Where each delivery outcome is recorded (the SQLite records, or PostgreSQL's). */
+  records: Pick<NightlyRecords, 'delivery'>;
   env?: NodeJS.ProcessEnv;
   retry?: RetryPolicy;
   smtpTls?: SmtpTlsOptions;

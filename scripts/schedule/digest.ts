@@ -10,11 +10,9 @@ import type { Catalog } from '../../checks/catalog/catalog.ts';
 import { percent } from '../../checks/engine/summary.ts';
 import type { AuditRun, RunFinding } from '../../checks/engine/types.ts';
 import { getCheck } from '../../checks/registry.ts';
+import { printable } from '../../checks/lib/text.ts';
+import { severityRank } from '../../checks/severity.ts';
 import type { Severity } from '../../checks/types.ts';
-
-// eslint-disable-next-line no-control-regex
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /** One topic (a check) with how many findings it has in that state. */
 export interface Topic {
@@ -58,11 +56,11 @@ function topics(findings: readonly RunFinding[]): Topic[] {
       by.set(f.checkId, { check: f.checkId, title: titleOf(f), severity: f.severity, count: 1 });
     else {
       t.count++;
-      if (RANK[f.severity] < RANK[t.severity]) t.severity = f.severity;
+      if (severityRank(f.severity) < severityRank(t.severity)) t.severity = f.severity;
     }
   }
   return [...by.values()].sort(
-    (a, b) => RANK[a.severity] - RANK[b.severity] || a.title.localeCompare(b.title),
+    (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.title.localeCompare(b.title),
   );
 }
 
@@ -96,7 +94,7 @@ export function digest(run: AuditRun, previous: AuditRun | undefined): Digest {
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-const line = (t: Topic): string => `  - ${clean(t.title)}${t.count > 1 ? ` (${t.count})` : ''}`;
+const line = (t: Topic): string => `  - ${printable(t.title)}${t.count > 1 ? ` (${t.count})` : ''}`;
 
 export function subjectOf(d: Digest): string {
   const trend =
@@ -105,13 +103,13 @@ export function subjectOf(d: Digest): string {
       : d.score > d.previousScore
         ? ', up'
         : ', down';
-  return `${clean(d.school.name)}: network check ${percent(d.score)}${trend} (${plural(d.counts.fail, 'issue')})`;
+  return `${printable(d.school.name)}: network check ${percent(d.score)}${trend} (${plural(d.counts.fail, 'issue')})`;
 }
 
 /** The email body: a few short paragraphs a head teacher reads in a minute. */
 export function bodyOf(d: Digest, run: AuditRun, opts: { technical?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(`Last night's check of ${clean(d.school.name)}'s network and accounts is complete.`);
+  out.push(`Last night's check of ${printable(d.school.name)}'s network and accounts is complete.`);
   out.push('');
   const was = d.previousScore === null ? '' : ` (last time ${percent(d.previousScore)})`;
   out.push(
@@ -144,7 +142,7 @@ export function bodyOf(d: Digest, run: AuditRun, opts: { technical?: boolean } =
   if (d.unreachable.length > 0) {
     out.push('');
     out.push(
-      `Could not be checked: ${d.unreachable.map(clean).join(', ')} (your IT provider has been told).`,
+      `Could not be checked: ${d.unreachable.map(printable).join(', ')} (your IT provider has been told).`,
     );
   }
   if (opts.technical === true) {
@@ -154,7 +152,7 @@ export function bodyOf(d: Digest, run: AuditRun, opts: { technical?: boolean } =
     if (tech.length > 0) {
       out.push('');
       out.push('Technical detail (devices only; account findings are in the report):');
-      for (const f of tech.slice(0, 30)) out.push(`  - [${f.severity}] ${f.checkId}: ${clean(f.reason)}`);
+      for (const f of tech.slice(0, 30)) out.push(`  - [${f.severity}] ${f.checkId}: ${printable(f.reason)}`);
     }
   }
   out.push('');

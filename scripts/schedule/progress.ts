@@ -3,10 +3,8 @@
  * place on stderr), one plain line per school otherwise (cron mail, CI logs), and a summary table.
  */
 import { percent } from '../../checks/engine/summary.ts';
+import { printable } from '../../checks/lib/text.ts';
 import type { FleetResult } from '../../checks/engine/fleet.ts';
-
-// eslint-disable-next-line no-control-regex
-const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 export interface ProgressSink {
   write(text: string): void;
@@ -48,7 +46,7 @@ export class FleetProgress {
       return;
     }
     this.#sink.write(
-      `[${this.#done}/${this.#total}] ${clean(r.school)}: ${outcome(r)} (exit ${r.code}, ${(r.ms / 1000).toFixed(1)} s)\n`,
+      `[${this.#done}/${this.#total}] ${printable(r.school)}: ${outcome(r)} (exit ${r.code}, ${(r.ms / 1000).toFixed(1)} s)\n`,
     );
   }
 
@@ -61,7 +59,7 @@ export class FleetProgress {
     const width = 24;
     const filled = this.#total === 0 ? width : Math.round((this.#done / this.#total) * width);
     const now = [...this.#running].slice(0, 3).join(', ');
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.#done}/${this.#total} schools${now === '' ? '' : `  auditing ${clean(now)}`}`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.#done}/${this.#total} schools${now === '' ? '' : `  auditing ${printable(now)}`}`;
     const cols = this.#sink.columns ?? 100;
     this.#sink.write(`\r\x1b[2K${line.slice(0, Math.max(20, cols - 1))}`);
     this.#drawn = true;
@@ -72,7 +70,7 @@ export class FleetProgress {
 export function summaryTable(results: readonly FleetResult[]): string {
   const head = ['school', 'score', 'pass', 'fail', 'error', 'waived', 'exit', 'time', 'outcome'];
   const rows = results.map((r) => [
-    clean(r.school),
+    printable(r.school),
     r.run === undefined ? '-' : percent(r.run.score),
     String(r.run?.counts.pass ?? '-'),
     String(r.run?.counts.fail ?? '-'),

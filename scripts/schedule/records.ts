@@ -22,7 +22,11 @@ export type ScheduledOutcome =
   | 'error'
   | 'config-error'
   | 'interrupted'
-  | 'skipped-overlap';
+  | 'skipped-overlap'
+  /** Central planner: the night's audit job was queued for the school's site. */
+  | 'queued'
+  /** Central planner: the audit job failed every retry and went to the dead-letter queue. */
+  | 'dead-letter';
 
 export interface ScheduledRunRecord {
   school: string;

@@ -3,6 +3,7 @@
  * start-up waits on), for `schoolnet testbed status`.
  */
 import { tmpdir } from 'node:os';
+import pg from 'pg';
 import { ldapBind, peapLogin, snmpGet, tcpBanner, tcpOpen } from './probes.ts';
 import type { ServiceInfo, TestbedService } from './types.ts';
 
@@ -55,6 +56,16 @@ export async function probeService(service: TestbedService, info: ServiceInfo): 
         workDir: tmpdir(),
       });
       return;
+    case 'postgres': {
+      const c = new pg.Client({ connectionString: need(info, 'url'), connectionTimeoutMillis: 2000 });
+      await c.connect();
+      try {
+        await c.query('SELECT 1');
+      } finally {
+        await c.end();
+      }
+      return;
+    }
     case 'routeros':
       await tcpOpen(info.host, info.port);
       if (info.ports?.apiSsl) await tcpOpen(info.host, info.ports.apiSsl);

@@ -21,10 +21,9 @@ export interface TestbedInfo {
   /** The run's private directory (removed by `down`). */
   dir: string;
   services: Partial<Record<TestbedService, ServiceInfo>>;
-  /** Services asked for but left out, with the reason (e.g. a part not built yet). */
-  skipped?: Partial<Record<TestbedService, string>>;
   /** Where each secret was written (`<dir>/secrets/<name>`), for `file:` references in declarations. */
   secrets?: Record<string, string>;
 }
 
-export type TestbedService = 'samba' | 'openldap' | 'snmpd' | 'snmpsim' | 'sshd' | 'radius' | 'routeros';
+export type TestbedService =
+  'samba' | 'openldap' | 'snmpd' | 'snmpsim' | 'sshd' | 'radius' | 'routeros' | 'postgres';

@@ -65,7 +65,10 @@ export interface DirectoryAccountLifecycleArgs {
   readonly surname: In<'surname'>;
   readonly displayName?: In<'displayName'>;
   readonly mail?: In<'mail'>;
-  readonly employeeId?: In<'employeeId'>;
+  /** The MIS id, written to `idAttribute` when the account is created or adopted. */
+  readonly misId?: In<'misId'>;
+  /** The directory attribute holding the MIS id (employeeID / employeeNumber by default). */
+  readonly idAttribute?: In<'idAttribute'>;
   readonly role: In<'role'>;
   /** The declared role group (directory.roleGroups). */
   readonly roleGroup?: In<'roleGroup'>;

@@ -15,7 +15,7 @@ import type { DirectoryWriter, Modification } from '../../devices/ldap/client.ts
 import { PPOLICY_ADMIN_LOCK, UAC } from '../../devices/ldap/accounts.ts';
 import { childDn, isUnder, parseDn, sameDn } from '../../devices/ldap/dn.ts';
 import { and, eq, or } from '../../devices/ldap/filter.ts';
-import { int, type RawEntry, text } from '../../devices/ldap/values.ts';
+import { int, type RawEntry, text, texts } from '../../devices/ldap/values.ts';
 import type { AccountIntent } from '../../intent/directory.ts';
 import {
   connectionProblems,
@@ -89,6 +89,16 @@ export async function checkAccount(
     failures.push({ property: 'role', reason: 'must be staff or pupils' });
   if (news.leaverAction !== 'disable' && news.leaverAction !== 'disable-and-move')
     failures.push({ property: 'leaverAction', reason: 'must be disable or disable-and-move' });
+  if (news.misId !== undefined) {
+    // eslint-disable-next-line no-control-regex
+    if (news.misId.trim() === '' || /[\u0000-\u001f\u007f]/.test(news.misId) || news.misId.length > 64)
+      failures.push({ property: 'misId', reason: 'a non-empty id without control characters, up to 64' });
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(news.idAttribute ?? ''))
+      failures.push({
+        property: 'idAttribute',
+        reason: `not an attribute name: ${JSON.stringify(news.idAttribute)}`,
+      });
+  }
   if (news.aupSigned !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(news.aupSigned))
     failures.push({ property: 'aupSigned', reason: 'an ISO date (yyyy-mm-dd)' });
   for (const k of ['staff', 'pupils', 'leavers'] as const) {
@@ -136,7 +146,17 @@ export function diffAccount(
         (want.inRoleGroup && !olds.inRoleGroup)));
   const inputsDiffer =
     !sameConnection(olds.connection, news.connection) ||
-    ['role', 'roleGroup', 'leaver', 'aupSigned', 'requireAup', 'leaverAction', 'deleteAccounts'].some(
+    [
+      'role',
+      'roleGroup',
+      'leaver',
+      'aupSigned',
+      'requireAup',
+      'leaverAction',
+      'deleteAccounts',
+      'misId',
+      'idAttribute',
+    ].some(
       (k) =>
         JSON.stringify(olds[k as keyof AccountLifecycleInputs]) !==
         JSON.stringify(news[k as keyof AccountLifecycleInputs]),
@@ -170,7 +190,8 @@ async function findAccount(w: DirectoryWriter, i: AccountLifecycleInputs): Promi
   const filter = ad
     ? and(eq('objectCategory', 'person'), eq('objectClass', 'user'), eq('sAMAccountName', i.username))
     : and(eq('objectClass', 'inetOrgPerson'), eq('uid', i.username));
-  const found = await w.search({ base: i.connection.baseDn, filter, attributes: ad ? AD_ATTRS : LDAP_ATTRS });
+  const attributes = [...(ad ? AD_ATTRS : LDAP_ATTRS), ...(i.idAttribute ? [i.idAttribute] : [])];
+  const found = await w.search({ base: i.connection.baseDn, filter, attributes });
   if (found.length > 1)
     throw new Error(`${found.length} accounts are named ${i.username}: ${found.map((e) => e.dn).join('; ')}`);
   return found[0];
@@ -266,7 +287,7 @@ async function createEntry(w: DirectoryWriter, i: AccountLifecycleInputs, ouDn: 
       userAccountControl: String(UAC.NORMAL_ACCOUNT | UAC.ACCOUNTDISABLE | UAC.PASSWD_NOTREQD),
     };
     if (i.mail) attrs['mail'] = i.mail;
-    if (i.employeeId) attrs['employeeID'] = i.employeeId;
+    if (i.misId && i.idAttribute) attrs[i.idAttribute] = i.misId;
     await w.add(dn, attrs);
     await w.modify(dn, [
       {
@@ -287,7 +308,7 @@ async function createEntry(w: DirectoryWriter, i: AccountLifecycleInputs, ouDn: 
       pwdAccountLockedTime: PPOLICY_ADMIN_LOCK,
     };
     if (i.mail) attrs['mail'] = i.mail;
-    if (i.employeeId) attrs['employeeNumber'] = i.employeeId;
+    if (i.misId && i.idAttribute) attrs[i.idAttribute] = i.misId;
     await w.add(childDn('uid', i.username, ouDn), attrs);
   }
   const entry = await findAccount(w, i);
@@ -351,6 +372,7 @@ async function converge(
     live = await readLive(w, i);
   }
   let entry = live.entry as RawEntry;
+  await adoptId(w, i, entry);
   if (want.ou !== undefined && live.ou !== want.ou) {
     const rdn = parseDn(entry.dn)[0];
     if (!rdn) throw new Error(`cannot parse ${entry.dn}`);
@@ -367,6 +389,22 @@ async function converge(
   if (want.inRoleGroup && live.group && !live.inRoleGroup)
     await w.modify(live.group, [{ op: 'add', attribute: 'member', values: [entry.dn] }]);
   return outputs(i, await readLive(w, i), prior);
+}
+
+/**
+ * Adopting an account: write the person's MIS id to the declared attribute if it is empty. An account
+ * that already holds a different id belongs to someone else by the directory's own record: stop before
+ * any change to it, naming both ids, rather than relabel it.
+ */
+async function adoptId(w: DirectoryWriter, i: AccountLifecycleInputs, entry: RawEntry): Promise<void> {
+  if (!i.misId || !i.idAttribute) return;
+  const held = texts(entry, i.idAttribute).filter((v) => v.trim() !== '');
+  if (held.some((v) => v.trim().toLowerCase() === (i.misId as string).trim().toLowerCase())) return;
+  if (held.length > 0)
+    throw new Error(
+      `${entry.dn} holds ${i.idAttribute} ${held.join(', ')}, but the roster gives ${i.username} the MIS id ${i.misId}: correct the roster or the account's ${i.idAttribute}, then apply again (nothing was changed on this account)`,
+    );
+  await w.modify(entry.dn, [{ op: 'replace', attribute: i.idAttribute, values: [i.misId] }]);
 }
 
 export function accountId(i: AccountLifecycleInputs): string {

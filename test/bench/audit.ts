@@ -48,8 +48,7 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function need(info: TestbedInfo, name: 'openldap' | 'snmpsim'): ServiceInfo {
   const s = info.services[name];
-  if (s === undefined)
-    throw new Error(`the testbed has no ${name}: ${info.skipped?.[name] ?? 'not started'}`);
+  if (s === undefined) throw new Error(`the testbed has no ${name}: not started`);
   return s;
 }
 const extra = (s: ServiceInfo, k: string): string => {

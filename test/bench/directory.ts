@@ -102,7 +102,7 @@ function ldif(list: Person[], password: string): string {
 
 /** A 2,000-row MIS export: half leavers (most with accounts), half current, mixed date formats. */
 function roster(list: Person[], rows = 2000): string {
-  const lines = ['UPN,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
+  const lines = ['School Email,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
   const step = Math.max(1, Math.floor(list.length / rows));
   for (let i = 0; i < rows; i++) {
     const p = list[(i * step + (i % 7)) % list.length] as Person;
@@ -306,8 +306,7 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
     const lifecycle: Lifecycle['roster'] = {
       file: rosterFile,
       columns: {
-        id: 'UPN',
-        idKind: 'upn',
+        account: 'School Email',
         givenName: 'Legal Forename',
         surname: 'Legal Surname',
         role: 'Role',
@@ -321,12 +320,12 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
       const r = await readRoster(rosterFile, lifecycle);
       if (r.problems.length > 0) throw new Error(`bench roster has problems: ${r.problems[0]?.message}`);
       const accounts = await collectDirectoryAccounts(dir, opts);
-      return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idKind: 'upn' });
+      return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idAttribute: 'employeeNumber' });
     };
     console.log(
       await leaversCheck().then(
         (r) =>
-          `leavers: ${r.leavers.length} leavers on a 2,000-row roster; ${r.failures} still enabled, ${r.counts['not-found']} not found`,
+          `leavers: ${r.leavers.length} leavers on a 2,000-row roster; ${r.failures} still enabled, ${r.counts.unmatched} unmatched, ${r.counts.ambiguous} ambiguous`,
       ),
     );
     const leanAttrs = userAttrs.filter((x) => x !== 'memberOf');

@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- NAME...]`: the performance benchmarks the issues name, each compared in the same run
- * with the tool users would otherwise use. Names: routeros, snmp, directory, audit, report, fleet.
+ * with the tool users would otherwise use. Names: routeros, snmp, directory, audit, report, fleet, agents.
  * Benchmarks print figures; they are not tests and never fail a build on speed.
  * They live under test/ because they drive the test servers and builders (test/support, test/builders),
  * which production code never imports.
  */
+import * as agents from './agents.ts';
 import * as audit from './audit.ts';
 import * as directory from './directory.ts';
 import * as fleet from './fleet.ts';
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   audit: audit.main,
   report: report.main,
   fleet: fleet.main,
+  agents: agents.main,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

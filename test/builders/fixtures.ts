@@ -162,8 +162,10 @@ export function declaration(over: Partial<SchoolDeclaration> = {}): SchoolDeclar
       roster: {
         file: 'roster.csv',
         columns: {
-          id: 'UPN',
-          idKind: 'upn',
+          // The fixture school keeps its people's id in userPrincipalName: any attribute can be declared.
+          misId: 'Email',
+          directoryAttribute: 'userPrincipalName',
+          account: 'Email',
           givenName: 'Forename',
           surname: 'Surname',
           role: 'Role',
@@ -624,6 +626,7 @@ export function person(id: string, over: Partial<RosterPerson> = {}): RosterPers
   return {
     line: 2,
     id: `${id}@oakfield.example.org`,
+    account: `${id}@oakfield.example.org`,
     givenName: id,
     surname: 'Fixture',
     role: 'Staff',

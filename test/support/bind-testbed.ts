@@ -88,8 +88,7 @@ export interface BoundSchool {
 
 function need(info: TestbedInfo, name: keyof TestbedInfo['services']): ServiceInfo {
   const s = info.services[name];
-  if (s === undefined)
-    throw new Error(`the testbed has no ${name}${info.skipped?.[name] ? `: ${info.skipped[name]}` : ''}`);
+  if (s === undefined) throw new Error(`the testbed has no ${name}`);
   return s;
 }
 

@@ -1,0 +1,36 @@
+/**
+ * Schema changes after `schema.sql` (version 1), applied in order by both stores (SQLite and
+ * PostgreSQL) inside the transaction that checks the version, so two processes opening the same store
+ * never migrate it twice. Portable SQL only.
+ */
+export const SCHEMA_VERSION = 2;
+
+export const MIGRATIONS: readonly { to: number; sql: string }[] = [
+  {
+    // The audit night (the school's local date) a nightly job's run stands for: at most one run per
+    // school and night, whichever agent or attempt wrote it. Manual runs leave it NULL (never equal).
+    // Agents report their health here (the roll-up shows it), and the planner records each school's
+    // site (what an agent's role may see).
+    to: 2,
+    sql: `
+ALTER TABLE runs ADD COLUMN night TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS runs_school_night ON runs (school, night);
+CREATE TABLE IF NOT EXISTS agents (
+  name TEXT PRIMARY KEY,
+  site TEXT NOT NULL,
+  version TEXT NOT NULL,
+  host TEXT NOT NULL,
+  started TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  state TEXT NOT NULL,
+  running INTEGER NOT NULL DEFAULT 0,
+  jobs_done INTEGER NOT NULL DEFAULT 0,
+  jobs_failed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS school_sites (
+  school TEXT PRIMARY KEY,
+  site TEXT NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,166 @@
+/**
+ * A site agent (`schoolnet agent --site <site>`): takes audit jobs from its own site's queue only, at
+ * most `concurrency` at once here and at most `siteCap` across every agent of the site (pg-boss group
+ * concurrency, counted in the database). Each job names a school and a night; the agent reads that
+ * school's declaration from its own folder and resolves its secrets from its own environment and files
+ * (nothing secret travels through the queue or the store), audits read-only, and writes the run under
+ * the id of that school-night, so a job run twice (a retry after a lost heartbeat) leaves one run. A
+ * complete run queues its delivery (one job per school-night). Health (last seen, jobs done and
+ * failed, version) is written to the store every few seconds for the roll-up. SIGTERM: stop taking
+ * jobs, let running audits finish within the grace period, then hand the rest back (they are retried).
+ */
+import { join } from 'node:path';
+import { PgBoss } from 'pg-boss';
+import type { Job } from 'pg-boss';
+import type { Logger } from 'pino';
+import { auditWithin } from '../../checks/engine/fleet.ts';
+import type { FleetOptions } from '../../checks/engine/fleet.ts';
+import type { ResultsStore } from '../../checks/engine/store.ts';
+import { loadSchool } from '../../inventory/load.ts';
+import pkg from '../../package.json' with { type: 'json' };
+import type { AuditJob, DeliverJob } from './jobs.ts';
+import { auditQueue, DELIVER_QUEUE, deliverJobId, siteOf } from './jobs.ts';
+import { bossOptions } from './planner.ts';
+import { agentHost, FleetRecords } from './records.ts';
+import type { AgentHealth } from './records.ts';
+
+export interface AgentOptions {
+  url: string;
+  site: string;
+  /** The folder of this site's `<school>/school.yaml` declarations. */
+  dir: string;
+  store: ResultsStore;
+  logger: Logger;
+  name?: string;
+  /** Audits at once in this agent (default 2). */
+  concurrency?: number;
+  /** Audits at once across every agent of the site (default: no cap). */
+  siteCap?: number;
+  /** Audit options (device concurrency, budgets, environment with the site's secrets). */
+  audit?: Omit<FleetOptions, 'store' | 'onDone' | 'onStart' | 'night'>;
+  /** How often health is written (default 5 s). */
+  healthEveryMs?: number;
+  /** Seconds between job polls of an idle worker (default 1). */
+  pollSeconds?: number;
+}
+
+export class Agent {
+  readonly #o: AgentOptions;
+  readonly boss: PgBoss;
+  readonly #records: FleetRecords;
+  readonly #health: AgentHealth;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(o: AgentOptions) {
+    this.#o = o;
+    this.boss = new PgBoss(bossOptions(o.url, 'agent'));
+    this.boss.on('error', (e: Error) => o.logger.error({ error: e.message }, 'pg-boss error'));
+    this.#records = new FleetRecords(o.url, `schoolnet-agent-${o.site}`);
+    const now = new Date().toISOString();
+    this.#health = {
+      name: o.name ?? `${o.site}@${agentHost()}:${process.pid}`,
+      site: o.site,
+      version: pkg.version,
+      host: agentHost(),
+      started: now,
+      lastSeen: now,
+      state: 'running',
+      running: 0,
+      jobsDone: 0,
+      jobsFailed: 0,
+    };
+  }
+
+  get health(): AgentHealth {
+    return { ...this.#health };
+  }
+
+  #beat(): void {
+    this.#health.lastSeen = new Date().toISOString();
+    try {
+      this.#records.upsertAgent(this.#health);
+    } catch (e) {
+      this.#o.logger.warn({ error: (e as Error).message }, 'could not record health');
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    this.#beat();
+    this.#timer = setInterval(() => this.#beat(), this.#o.healthEveryMs ?? 5000);
+    this.#timer.unref();
+    const queue = auditQueue(this.#o.site);
+    await this.boss.work<AuditJob>(
+      queue,
+      {
+        localConcurrency: this.#o.concurrency ?? 2,
+        // A worker that has just finished a job fetches the next one at once (pg-boss skips the delay
+        // when the job took longer than the interval); NOTIFY wakes idle workers for new jobs.
+        pollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+        notifyPollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+        ...(this.#o.siteCap === undefined ? {} : { groupConcurrency: this.#o.siteCap }),
+      },
+      async ([job]: Job<AuditJob>[]) => {
+        if (job !== undefined) return this.#audit(job);
+        return undefined;
+      },
+    );
+    this.#o.logger.info(
+      { site: this.#o.site, queue, concurrency: this.#o.concurrency ?? 2, siteCap: this.#o.siteCap },
+      'agent running',
+    );
+  }
+
+  async #audit(job: Job<AuditJob>): Promise<{ runId: string; status: string }> {
+    const { school, night } = job.data;
+    const log = this.#o.logger.child({ school, night, job: job.id, attempt: job.retryCount });
+    this.#health.running++;
+    try {
+      const loaded = await loadSchool(join(this.#o.dir, school, 'school.yaml'));
+      // Defence in depth: the queue is the site's, and the declaration must say so too.
+      if (siteOf(loaded) !== this.#o.site)
+        throw new Error(`school ${school} belongs to site ${siteOf(loaded)}, not ${this.#o.site}`);
+      const done = this.#o.store.runForNight(school, night);
+      if (done?.status === 'complete') {
+        log.info({ runId: done.id }, 'this school-night already has a complete run; nothing to do');
+        this.#health.jobsDone++;
+        return { runId: done.id, status: 'complete' };
+      }
+      log.info('audit starting');
+      const r = await auditWithin(loaded, {
+        ...this.#o.audit,
+        schoolTimeoutMs: Math.max(1000, (job.expireInSeconds - 5) * 1000),
+        store: this.#o.store,
+        night,
+      });
+      if (r.run === undefined || r.run.status !== 'complete') {
+        // A retry may do better (the device may be back); after the last one the job is dead-lettered.
+        throw new Error(r.error ?? `run ${r.run?.id ?? r.runId ?? '?'} is ${r.run?.status ?? 'missing'}`);
+      }
+      await this.boss.send(DELIVER_QUEUE, { school, night, runId: r.run.id } satisfies DeliverJob, {
+        id: deliverJobId({ school, night }),
+      });
+      this.#health.jobsDone++;
+      log.info({ runId: r.run.id, score: r.run.score, ms: r.ms }, 'audit finished');
+      return { runId: r.run.id, status: r.run.status };
+    } catch (e) {
+      this.#health.jobsFailed++;
+      log.error({ error: (e as Error).message }, 'audit failed');
+      throw e;
+    } finally {
+      this.#health.running--;
+      this.#beat();
+    }
+  }
+
+  /** Stops taking jobs; waits up to `graceMs` for running audits, then hands the rest back. */
+  async stop(graceMs: number): Promise<void> {
+    this.#health.state = 'stopping';
+    this.#beat();
+    await this.boss.stop({ graceful: true, timeout: graceMs });
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#health.state = 'stopped';
+    this.#beat();
+    this.#records.close();
+  }
+}

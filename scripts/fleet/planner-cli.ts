@@ -1,0 +1,74 @@
+/**
+ * `schoolnet schedule --store postgres://…`: the central planner's process (planner.ts). Runs until
+ * SIGTERM / SIGINT; with `--plan-night`, queues that night for every school and exits.
+ */
+import type { Logger } from 'pino';
+import { openStore } from '../../checks/engine/store.ts';
+import { redactPgUrl } from '../../checks/engine/store-pg.ts';
+import type { SchoolsDirResult } from '../../inventory/load.ts';
+import { Planner } from './planner.ts';
+
+export async function runPlanner(
+  loaded: SchoolsDirResult,
+  url: string,
+  logger: Logger,
+  o: {
+    planNight?: string;
+    tick?: number;
+    smtpCa?: string;
+    retryLimit?: number;
+    retryDelay?: number;
+    heartbeat?: number;
+    schoolTimeout?: number;
+  },
+): Promise<number> {
+  const errorsCode = loaded.errors.length > 0 ? 3 : 0;
+  let store;
+  try {
+    store = openStore(url);
+  } catch (e) {
+    logger.fatal({ error: (e as Error).message }, 'cannot open the results store');
+    return 3;
+  }
+  let planner: Planner;
+  try {
+    planner = new Planner({
+      url,
+      schools: loaded.schools,
+      store,
+      logger,
+      ...(o.tick === undefined ? {} : { tickSeconds: o.tick }),
+      policy: {
+        ...(o.retryLimit === undefined ? {} : { retryLimit: o.retryLimit }),
+        ...(o.retryDelay === undefined ? {} : { retryDelay: o.retryDelay }),
+        ...(o.heartbeat === undefined ? {} : { heartbeatSeconds: Math.max(10, o.heartbeat) }),
+        ...(o.schoolTimeout === undefined ? {} : { expireInSeconds: o.schoolTimeout }),
+      },
+      delivery: o.smtpCa === undefined ? {} : { smtpTls: { ca: o.smtpCa } },
+    });
+    await planner.start({ workers: o.planNight === undefined });
+  } catch (e) {
+    logger.fatal({ store: redactPgUrl(url), error: (e as Error).message }, 'cannot start the planner');
+    store.close();
+    return 3;
+  }
+  if (o.planNight !== undefined) {
+    const queued = await planner.planNight(o.planNight);
+    logger.info({ night: o.planNight, queued, schools: loaded.schools.length }, 'night queued');
+    await planner.stop(1000);
+    store.close();
+    return errorsCode;
+  }
+  return new Promise<number>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutdown requested');
+      void planner.stop().then(() => {
+        store.close();
+        logger.info('stopped');
+        done(errorsCode);
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

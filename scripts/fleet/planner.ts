@@ -1,0 +1,239 @@
+/**
+ * The central planner (`schoolnet schedule --store postgres://…`): pg-boss schedules one plan job per
+ * school per occurrence of its cron, in its time zone, with the declaration's missed-run policy (pg-boss
+ * sends an occurrence once however many planners run: it claims each cron pass in the database). The
+ * planner turns each plan job into the night's audit job on the school's site queue, with an id and a
+ * singleton key derived from school and night, so two planners, a retry or a catch-up can never queue a
+ * second audit of the same school-night. It also delivers reports (one delivery job per school-night)
+ * and records dead letters for the roll-up.
+ */
+import { PgBoss } from 'pg-boss';
+import type { Job, JobWithMetadata } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { ResultsStore } from '../../checks/engine/store.ts';
+import type { LoadedSchool } from '../../inventory/types.ts';
+import { deliverRun } from '../schedule/deliver.ts';
+import type { DeliverOptions } from '../schedule/deliver.ts';
+import { cronTime } from '../schedule/plan.ts';
+import type { AuditJob, AuditQueuePolicy, DeliverJob, PlanJob } from './jobs.ts';
+import {
+  auditJobId,
+  auditQueue,
+  DEAD_QUEUE,
+  DEFAULT_AUDIT_POLICY,
+  DELIVER_QUEUE,
+  nightOf,
+  PLAN_QUEUE,
+  scheduleOfSchool,
+  singletonKeyOf,
+  siteOf,
+} from './jobs.ts';
+import { FleetRecords } from './records.ts';
+
+export interface PlannerOptions {
+  url: string;
+  schools: readonly LoadedSchool[];
+  store: ResultsStore;
+  logger: Logger;
+  policy?: Partial<AuditQueuePolicy>;
+  /** Seconds between cron passes and supervision passes (pg-boss defaults: 60 and 60). */
+  tickSeconds?: number;
+  delivery?: Omit<DeliverOptions, 'store' | 'records' | 'clock' | 'log'>;
+}
+
+/** pg-boss options the planner and the agents share. */
+export function bossOptions(url: string, role: 'planner' | 'agent', tickSeconds?: number) {
+  const tick = tickSeconds === undefined ? {} : tickSeconds;
+  return {
+    connectionString: url,
+    application_name: `schoolnet-${role}`,
+    max: role === 'planner' ? 6 : 4,
+    // Only the planner (the owner's role) installs or migrates pg-boss, schedules and supervises.
+    schedule: role === 'planner',
+    supervise: role === 'planner',
+    migrate: role === 'planner',
+    createSchema: role === 'planner',
+    ...(typeof tick === 'number'
+      ? {
+          cronMonitorIntervalSeconds: tick,
+          cronWorkerIntervalSeconds: tick,
+          monitorIntervalSeconds: Math.max(1, tick),
+          superviseIntervalSeconds: Math.max(1, tick),
+          maintenanceIntervalSeconds: Math.max(1, tick),
+        }
+      : {}),
+  };
+}
+
+export class Planner {
+  readonly #o: PlannerOptions;
+  readonly boss: PgBoss;
+  readonly records: FleetRecords;
+  readonly #schools = new Map<string, LoadedSchool>();
+  readonly #policy: AuditQueuePolicy;
+
+  constructor(o: PlannerOptions) {
+    this.#o = o;
+    this.#policy = { ...DEFAULT_AUDIT_POLICY, ...o.policy };
+    for (const s of o.schools) {
+      const sch = scheduleOfSchool(s);
+      cronTime(sch.cron, sch.timezone);
+      this.#schools.set(s.decl.school.id, s);
+    }
+    this.boss = new PgBoss(bossOptions(o.url, 'planner', o.tickSeconds));
+    this.boss.on('error', (e: Error) => o.logger.error({ error: e.message }, 'pg-boss error'));
+    this.records = new FleetRecords(o.url, 'schoolnet-planner');
+  }
+
+  get sites(): string[] {
+    return [...new Set([...this.#schools.values()].map(siteOf))].sort();
+  }
+
+  async #ensureQueue(name: string, options: Record<string, unknown>): Promise<void> {
+    if ((await this.boss.getQueue(name)) === null) {
+      try {
+        await this.boss.createQueue(name, options);
+        return;
+      } catch (e) {
+        // Another planner created it first.
+        if ((await this.boss.getQueue(name)) === null) throw e;
+      }
+    }
+    await this.boss.updateQueue(name, options);
+  }
+
+  /** Installs pg-boss (if needed), the queues and every school's schedule; records school sites. */
+  async start(opts: { workers?: boolean } = {}): Promise<void> {
+    await this.boss.start();
+    const p = this.#policy;
+    await this.#ensureQueue(DEAD_QUEUE, { retentionSeconds: 30 * 86_400 });
+    await this.#ensureQueue(PLAN_QUEUE, { retryLimit: 5, retryDelay: 10, retryBackoff: true });
+    await this.#ensureQueue(DELIVER_QUEUE, { retryLimit: 5, retryDelay: 60, retryBackoff: true });
+    for (const site of this.sites)
+      await this.#ensureQueue(auditQueue(site), {
+        retryLimit: p.retryLimit,
+        retryDelay: p.retryDelay,
+        retryBackoff: true,
+        expireInSeconds: p.expireInSeconds,
+        heartbeatSeconds: p.heartbeatSeconds,
+        deadLetter: DEAD_QUEUE,
+        // Agents are woken by LISTEN/NOTIFY rather than waiting for their next poll.
+        notify: true,
+      });
+    this.records.setSchoolSites(new Map([...this.#schools].map(([id, s]) => [id, siteOf(s)])));
+    const wanted = new Set(this.#schools.keys());
+    for (const [id, s] of this.#schools) {
+      const sch = scheduleOfSchool(s);
+      await this.boss.schedule(PLAN_QUEUE, sch.cron, { school: id } satisfies PlanJob, {
+        tz: sch.timezone,
+        key: id,
+        missed: sch.missed,
+      });
+    }
+    for (const sch of await this.boss.getSchedules(PLAN_QUEUE))
+      if (!wanted.has(sch.key)) await this.boss.unschedule(PLAN_QUEUE, sch.key);
+    if (opts.workers === false) return;
+    await this.boss.work<PlanJob>(
+      PLAN_QUEUE,
+      { includeMetadata: true, batchSize: 50, pollingIntervalSeconds: 1 },
+      async (jobs) => {
+        for (const j of jobs) await this.#plan(j as JobWithMetadata<PlanJob>);
+      },
+    );
+    await this.boss.work<DeliverJob>(
+      DELIVER_QUEUE,
+      { localConcurrency: 2, pollingIntervalSeconds: 1 },
+      async ([job]: Job<DeliverJob>[]) => {
+        if (job !== undefined) await this.#deliver(job.data);
+      },
+    );
+    await this.boss.work<AuditJob>(
+      DEAD_QUEUE,
+      { includeMetadata: true, batchSize: 50, pollingIntervalSeconds: 1 },
+      async (jobs) => {
+        for (const j of jobs) this.#deadLetter(j as JobWithMetadata<AuditJob>);
+      },
+    );
+    this.#o.logger.info(
+      { schools: this.#schools.size, sites: this.sites },
+      'planner running: schedules and queues in PostgreSQL',
+    );
+  }
+
+  async #plan(j: JobWithMetadata<PlanJob>): Promise<void> {
+    const s = this.#schools.get(j.data.school);
+    if (s === undefined) {
+      this.#o.logger.warn({ school: j.data.school }, 'plan job for a school no longer declared; ignored');
+      return;
+    }
+    const sch = scheduleOfSchool(s);
+    await this.queueAudit({ school: j.data.school, night: nightOf(sch.cron, sch.timezone, j.createdOn) });
+  }
+
+  /** Queues one school-night's audit on its site's queue; false when it was queued before. */
+  async queueAudit(job: AuditJob): Promise<boolean> {
+    const s = this.#schools.get(job.school);
+    if (s === undefined) throw new Error(`no declaration for school ${job.school}`);
+    const site = siteOf(s);
+    const id = await this.boss.send(auditQueue(site), job, {
+      id: auditJobId(job),
+      singletonKey: singletonKeyOf(job),
+    });
+    const log = this.#o.logger.child({ school: job.school, night: job.night, site });
+    if (id === null) {
+      log.info('audit already queued for this school-night');
+      return false;
+    }
+    this.records.scheduled({
+      school: job.school,
+      fireKey: job.night,
+      firedAt: new Date().toISOString(),
+      outcome: 'queued',
+      message: `queued on ${auditQueue(site)} as job ${id}`,
+    });
+    log.info({ job: id }, 'audit queued');
+    return true;
+  }
+
+  /** Every declared school's audit for a night (a manual catch-up or backfill). */
+  async planNight(night: string): Promise<number> {
+    let queued = 0;
+    for (const school of this.#schools.keys()) if (await this.queueAudit({ school, night })) queued++;
+    return queued;
+  }
+
+  async #deliver(job: DeliverJob): Promise<void> {
+    const s = this.#schools.get(job.school);
+    const log = this.#o.logger.child({ school: job.school, night: job.night, runId: job.runId });
+    if (s === undefined) return void log.warn('delivery for a school no longer declared; skipped');
+    // Exactly once per school-night: one delivery job (its id from school and night), and a retried job
+    // whose run already has delivery records does not send again.
+    if (this.records.deliveryCount(job.runId) > 0) return void log.info('already delivered; skipped');
+    const run = this.#o.store.getRun(job.runId);
+    if (run === undefined || run.status !== 'complete')
+      throw new Error(`run ${job.runId} is not a complete run in the store`);
+    await deliverRun(s, run, {
+      ...this.#o.delivery,
+      store: this.#o.store,
+      records: this.records,
+      log: (level, msg, f) => log[level](f ?? {}, msg),
+    });
+  }
+
+  #deadLetter(j: JobWithMetadata<AuditJob>): void {
+    const output = j.sourceOutput as { message?: string } | null;
+    this.records.scheduled({
+      school: j.data.school,
+      fireKey: j.data.night,
+      firedAt: new Date().toISOString(),
+      outcome: 'dead-letter',
+      message: `failed every attempt on ${j.sourceName ?? 'its site queue'}: ${output?.message ?? 'no error recorded'}`,
+    });
+    this.#o.logger.error({ school: j.data.school, night: j.data.night }, 'audit dead-lettered');
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: graceMs });
+    this.records.close();
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench -- agents`: the same schools audited three ways in one run: (1) one process with the
+ * SQLite store (`auditFleet`, as `schoolnet audit --all`), (2) one agent process on PostgreSQL, queued by
+ * the central planner, (3) two agent processes on two sites. Each school has one router on a RouterOS
+ * API test server (the fleet simulators; several servers shared round-robin) and the clause map of an
+ * example school. Prints schools per minute, queue latency (job created → started, from pg-boss's own
+ * columns), peak RSS per process (VmHWM) and PostgreSQL's commit and row-insert rates. A figure, never
+ * a pass/fail. Environment: `SCHOOLNET_BENCH_SCHOOLS` (1000), `SCHOOLNET_BENCH_PARALLEL` (audits at once
+ * in total, 8), `SCHOOLNET_BENCH_ROUTERS` (RouterOS servers, 8).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { auditFleet } from '../../checks/engine/fleet.ts';
+import { SyncPg } from '../../checks/engine/pg-sync.ts';
+import { openStore } from '../../checks/engine/store.ts';
+import { loadSchoolsDir } from '../../inventory/load.ts';
+import type { RouterEndpoint } from '../support/bind-testbed.ts';
+import { startSchoolRouter } from '../support/bind-testbed.ts';
+import type { FleetSchool, Proc } from '../support/fleet-harness.ts';
+import { eventually, freshDatabase, startCli, stopCli, writeFleetSchools } from '../support/fleet-harness.ts';
+import type { RouterOsServer } from '../support/routeros/server.ts';
+import { Planner } from '../../scripts/fleet/planner.ts';
+import { startTestbed } from '../../scripts/testbed/index.ts';
+
+function hwmMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Math.round(Number(m?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+interface PgStats {
+  commits: number;
+  inserted: number;
+}
+
+function pgStats(db: SyncPg): PgStats {
+  const r = db.query<{ c: string; i: string }>(
+    'SELECT xact_commit AS c, tup_inserted AS i FROM pg_stat_database WHERE datname = current_database()',
+  )[0];
+  return { commits: Number(r?.c ?? 0), inserted: Number(r?.i ?? 0) };
+}
+
+interface AgentResult {
+  label: string;
+  wallMs: number;
+  perMinute: number;
+  latencyMs: { mean: number; p95: number; max: number };
+  rssMb: Record<string, number>;
+  commitsPerSec: number;
+  rowsPerSec: number;
+  complete: number;
+}
+
+export async function benchAgents(opts: { schools?: number; parallel?: number; routers?: number } = {}) {
+  const n = opts.schools ?? 1000;
+  const parallel = opts.parallel ?? 8;
+  const tb = await startTestbed({ mode: 'dynamic', services: ['postgres'] });
+  const root = mkdtempSync(join(tmpdir(), 'bench-agents-'));
+  const servers: RouterOsServer[] = [];
+  const procs: Proc[] = [];
+  const base = tb.info.services.postgres?.extra?.url ?? '';
+  const admin = new SyncPg({ connectionString: base });
+  try {
+    const endpoints: RouterEndpoint[] = [];
+    for (let i = 0; i < (opts.routers ?? 8); i++) {
+      const r = await startSchoolRouter('demo');
+      servers.push(r.server);
+      endpoints.push(r.endpoint);
+    }
+    const one: FleetSchool[] = [];
+    const two: FleetSchool[] = [];
+    const routerOf: Record<string, RouterEndpoint> = {};
+    for (let i = 0; i < n; i++) {
+      const id = `bench-${String(i).padStart(5, '0')}`;
+      routerOf[id] = endpoints[i % endpoints.length] as RouterEndpoint;
+      one.push({ id, site: 'central' });
+      two.push({ id, site: i % 2 === 0 ? 'site-a' : 'site-b' });
+    }
+    const envOne = await writeFleetSchools(
+      join(root, 'one'),
+      tb.info,
+      one,
+      endpoints[0] as RouterEndpoint,
+      routerOf,
+    );
+    const envTwo = await writeFleetSchools(
+      join(root, 'two'),
+      tb.info,
+      two,
+      endpoints[0] as RouterEndpoint,
+      routerOf,
+    );
+
+    // (1) One process, SQLite.
+    const loaded = await loadSchoolsDir(join(root, 'one', 'all', 'schools'));
+    const sqlite = openStore(join(root, 'results.db'));
+    const rssBefore = process.resourceUsage().maxRSS;
+    const t0 = performance.now();
+    const results = await auditFleet(loaded.schools, {
+      store: sqlite,
+      env: { ...process.env, ...envOne.central },
+      schools: parallel,
+    });
+    const wall1 = performance.now() - t0;
+    sqlite.close();
+    const single = {
+      wallMs: Math.round(wall1),
+      perMinute: Math.round((n / (wall1 / 60_000)) * 10) / 10,
+      rssMb: Math.round(Math.max(rssBefore, process.resourceUsage().maxRSS) / 1024),
+      complete: results.filter((r) => r.run?.status === 'complete').length,
+    };
+
+    // (2) and (3): agents on PostgreSQL.
+    const viaAgents = async (label: string, layout: 'one' | 'two', sites: string[]): Promise<AgentResult> => {
+      const url = freshDatabase(admin, base, `bench_${layout}`);
+      const db = new SyncPg({ connectionString: url });
+      const planned = await loadSchoolsDir(join(root, layout, 'all', 'schools'));
+      const store = openStore(url);
+      const planner = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
+      await planner.start({ workers: false });
+      await planner.stop(1000);
+      // Agents first (they wait on an empty queue), then the night, so latency is the queue's own.
+      const per = Math.max(1, Math.floor(parallel / sites.length));
+      const agents = sites.map((site) =>
+        startCli(
+          [
+            'agent',
+            join(root, layout, site, 'schools'),
+            '--site',
+            site,
+            '--store',
+            url,
+            '--concurrency',
+            String(per),
+          ],
+          (layout === 'one' ? envOne : envTwo)[site] ?? {},
+        ),
+      );
+      procs.push(...agents);
+      await Promise.all(agents.map((a) => a.waitFor(/agent running/, 120_000)));
+      const before = pgStats(db);
+      const t = performance.now();
+      const queuer = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
+      await queuer.start({ workers: false });
+      await queuer.planNight('2026-12-01');
+      await queuer.stop(1000);
+      await eventually(
+        () =>
+          db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pgboss.job WHERE starts_with(name, 'schoolnet.audit.') AND state = 'completed'`,
+          )[0]?.n ?? 0,
+        (k) => k >= n,
+        60 * 60_000,
+      );
+      const wall = performance.now() - t;
+      const after = pgStats(db);
+      const lat = db
+        .query<{ ms: number }>(
+          `SELECT (EXTRACT(EPOCH FROM (started_on - created_on)) * 1000)::float8 AS ms FROM pgboss.job
+           WHERE starts_with(name, 'schoolnet.audit.') ORDER BY 1`,
+        )
+        .map((r) => r.ms);
+      const rssMb = Object.fromEntries(sites.map((s, i) => [`agent ${s}`, hwmMb(agents[i]?.child.pid ?? 0)]));
+      const complete = Number(
+        db.query<{ n: number }>(`SELECT count(*)::int AS n FROM schoolnet.runs WHERE status = 'complete'`)[0]
+          ?.n ?? 0,
+      );
+      await Promise.all(agents.map((a) => stopCli(a)));
+      store.close();
+      db.close();
+      return {
+        label,
+        wallMs: Math.round(wall),
+        perMinute: Math.round((n / (wall / 60_000)) * 10) / 10,
+        latencyMs: {
+          mean: Math.round(lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length)),
+          p95: Math.round(lat[Math.floor(lat.length * 0.95)] ?? 0),
+          max: Math.round(lat[lat.length - 1] ?? 0),
+        },
+        rssMb,
+        commitsPerSec: Math.round((after.commits - before.commits) / (wall / 1000)),
+        rowsPerSec: Math.round((after.inserted - before.inserted) / (wall / 1000)),
+        complete,
+      };
+    };
+    const agentOne = await viaAgents('one agent (1 site)', 'one', ['central']);
+    const agentTwo = await viaAgents('two agents (2 sites)', 'two', ['site-a', 'site-b']);
+    return { schools: n, parallel, single, agentOne, agentTwo };
+  } finally {
+    await Promise.all(procs.map((p) => stopCli(p, 5000)));
+    admin.close();
+    for (const s of servers) await s.close();
+    await tb.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export async function main(): Promise<void> {
+  const env = process.env;
+  const r = await benchAgents({
+    ...(env.SCHOOLNET_BENCH_SCHOOLS === undefined ? {} : { schools: Number(env.SCHOOLNET_BENCH_SCHOOLS) }),
+    ...(env.SCHOOLNET_BENCH_PARALLEL === undefined ? {} : { parallel: Number(env.SCHOOLNET_BENCH_PARALLEL) }),
+    ...(env.SCHOOLNET_BENCH_ROUTERS === undefined ? {} : { routers: Number(env.SCHOOLNET_BENCH_ROUTERS) }),
+  });
+  console.log(
+    `agents: ${r.schools} schools (one router each on RouterOS test servers), ${r.parallel} audits at once in total`,
+  );
+  console.log(
+    `  (1) one process, SQLite: ${(r.single.wallMs / 1000).toFixed(1)} s, ${r.single.perMinute} schools/min, ` +
+      `peak RSS ${r.single.rssMb} MB (bench process, incl. the RouterOS servers), complete ${r.single.complete}`,
+  );
+  for (const [k, a] of [
+    ['(2)', r.agentOne],
+    ['(3)', r.agentTwo],
+  ] as const)
+    console.log(
+      `  ${k} ${a.label}, PostgreSQL: ${(a.wallMs / 1000).toFixed(1)} s, ${a.perMinute} schools/min ` +
+        `(${(r.single.wallMs > 0 ? a.wallMs / r.single.wallMs : 0).toFixed(2)}x the single process; target <= 1.2x), ` +
+        `queue latency mean ${a.latencyMs.mean} ms p95 ${a.latencyMs.p95} ms max ${a.latencyMs.max} ms, ` +
+        `peak RSS ${Object.entries(a.rssMb)
+          .map(([p, m]) => `${p} ${m} MB`)
+          .join(
+            ', ',
+          )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}`,
+    );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
