@@ -21,6 +21,7 @@ import directoryPasswordPolicyDrift from './drift/directory-password-policy-drif
 import networkDriftSummary from './drift/network-drift-summary.check.ts';
 import routerosZonePolicyDrift from './drift/routeros-zone-policy-drift.check.ts';
 import directoryComputerRecoveryKey from './encryption/directory-computer-recovery-key.check.ts';
+import deviceManagementInsecureDeclared from './firewall/device-management-insecure-declared.check.ts';
 import routerosDhcpDnsFilter from './firewall/routeros-dhcp-dns-filter.check.ts';
 import routerosFirewallDnsForced from './firewall/routeros-firewall-dns-forced.check.ts';
 import routerosFirewallEncryptedDnsBlocked from './firewall/routeros-firewall-encrypted-dns-blocked.check.ts';
@@ -79,6 +80,7 @@ export const allChecks: readonly Check[] = [
   networkDriftSummary,
   routerosZonePolicyDrift,
   directoryComputerRecoveryKey,
+  deviceManagementInsecureDeclared,
   routerosDhcpDnsFilter,
   routerosFirewallDnsForced,
   routerosFirewallEncryptedDnsBlocked,

@@ -10,6 +10,10 @@ import {
   loadSchoolsDir,
   validateSchoolFile,
 } from './load.ts';
+import { TESTBED_DIR } from './confine.ts';
+
+/** The demo's testbed references are relative to its folder: absolute, so a copy elsewhere keeps them. */
+const movable = (t: string): string => t.replaceAll('../../../.schoolnet/testbed/', `${TESTBED_DIR}/`);
 
 const SCHOOLS = join(import.meta.dirname, 'schools');
 const INVALID = join(import.meta.dirname, '..', 'test', 'fixtures', 'invalid');
@@ -157,7 +161,7 @@ const INVALID_CASES: Case[] = [
   },
   {
     fixture: 'inline-secret',
-    line: 50,
+    line: 51,
     column: 17,
     pointer: '/devices/0/credentials/password',
     message: /an inline secret is not allowed: use env:NAME or file:PATH/,
@@ -178,21 +182,21 @@ const INVALID_CASES: Case[] = [
   },
   {
     fixture: 'ssh-cli-without-pin',
-    line: 51,
+    line: 52,
     column: 5,
     pointer: '/devices/1/sshHostKey',
     message: /ssh-cli device needs sshHostKey/,
   },
   {
     fixture: 'duplicate-device',
-    line: 51,
+    line: 52,
     column: 11,
     pointer: '/devices/1/name',
     message: /duplicate device name "core-router"/,
   },
   {
     fixture: 'port-unknown-network',
-    line: 58,
+    line: 59,
     column: 43,
     pointer: '/devices/1/ports/1/network',
     message: /port 2 names network "GUESTS", which is not declared/,
@@ -256,7 +260,7 @@ describe('invalid declarations are rejected at the right place', () => {
   });
 
   it('a key with a slash is escaped in the pointer and still located', async () => {
-    const demo = await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8');
+    const demo = movable(await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8'));
     const text = `${demo}'vlan/extra~1': 1\n`;
     const { problems } = analyseSchoolText(text, 'school.yaml');
     expect(problems).toEqual([
@@ -285,7 +289,7 @@ describe('schools folder', () => {
     // The folder-name rule applies to `.../schools/<id>/school.yaml`, so mirror that layout.
     tmp = await mkdtemp(join(tmpdir(), 'schoolnet-'));
     dir = join(tmp, 'schools');
-    const demo = await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8');
+    const demo = movable(await readFile(join(SCHOOLS, 'demo', 'school.yaml'), 'utf8'));
     idLine = demo.split('\n').indexOf('  id: demo') + 1;
     const put = async (id: string, text: string) => {
       await mkdir(join(dir, id), { recursive: true });

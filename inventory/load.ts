@@ -5,8 +5,11 @@
  * value concerned: YAML syntax first (nothing else is reliable after one), then the JSON Schema, then
  * the semantic checks (cross-references, duplicates, subnet arithmetic).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { declaredPathProblems } from './confine.ts';
+import { InputTooLargeError, LIMITS, readBounded } from './limits.ts';
+import { transportProblems } from './transport.ts';
 import type { LoadedSchool, SchoolDeclaration } from './types.ts';
 import { schemaProblems } from './schema.ts';
 import { semanticProblems } from './semantic.ts';
@@ -91,13 +94,30 @@ export function analyseSchoolText(text: string, file: string): Analysis {
   const expectedId = expectedSchoolId(file);
   for (const p of semanticProblems(parsed.data, expectedId === undefined ? {} : { expectedId }))
     problems.push({ file, ...parsed.locate(p.pointer), pointer: p.pointer, message: p.message });
-  return { problems: problems.sort(compareProblems), data: parsed.data };
+  for (const p of [
+    ...declaredPathProblems(parsed.data, dirname(resolve(file))),
+    ...transportProblems(parsed.data),
+  ])
+    problems.push({ file, ...parsed.locate(p.pointer), pointer: p.pointer, message: p.message });
+  const sorted = problems.sort(compareProblems);
+  if (sorted.length <= LIMITS.problems) return { problems: sorted, data: parsed.data };
+  const rest = sorted.length - LIMITS.problems;
+  const more: Problem = {
+    file,
+    line: 1,
+    column: 1,
+    pointer: '',
+    message: `${rest} more problems not listed`,
+  };
+  return { problems: [...sorted.slice(0, LIMITS.problems), more], data: parsed.data };
 }
 
 async function readDeclaration(file: string): Promise<{ text?: string; problem?: Problem }> {
   try {
-    return { text: await readFile(file, 'utf8') };
+    return { text: await readBounded(file, LIMITS.declarationBytes, 'the declaration') };
   } catch (e) {
+    if (e instanceof InputTooLargeError)
+      return { problem: { file, line: 0, column: 0, pointer: '', message: e.message } };
     const err = e as NodeJS.ErrnoException;
     const why =
       err.code === 'ENOENT'

@@ -6,7 +6,7 @@
  * (checks/engine/clause-map.ts), which reports those problems together with these: inventory/ knows
  * nothing of the check registry.
  */
-import { readFile } from 'node:fs/promises';
+import { LIMITS, readBounded } from './limits.ts';
 import { basename, dirname, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
@@ -159,7 +159,7 @@ export function parsePolicyFile(text: string, file: string): PolicyFile {
 export async function loadPolicyFile(file: string): Promise<PolicyFile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file, LIMITS.clauseMapBytes, 'the clause map');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new PolicyFileError(file, [

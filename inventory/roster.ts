@@ -6,8 +6,9 @@
  * read is never dropped quietly: it becomes a problem naming its line, and callers treat any problem as
  * an error (the leavers command exits 2).
  */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { LIMITS, readBounded } from './limits.ts';
+import { resolve } from 'node:path';
+import { confinedFile } from './confine.ts';
 import { parse } from 'csv-parse/sync';
 import type { RosterFacts, RosterPerson } from './facts.ts';
 import type { Lifecycle, LoadedSchool, RosterColumns } from './types.ts';
@@ -145,7 +146,11 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
         // keep shortening
       }
     }
-    const reason = (e as Error).message.replace(/ at line \d+/, '').replace(/^Quote Not Closed: /, '');
+    // csv-parse may quote the offending value ("..., value is \"...\""): the file's content stays out.
+    const reason = (e as Error).message
+      .replace(/ at line \d+/, '')
+      .replace(/^Quote Not Closed: /, '')
+      .replace(/,? value is .*$/s, '');
     broken = {
       file,
       line: k + 1,
@@ -159,19 +164,31 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
   }
   const names = header.record.map(norm);
   const index = new Map<Field, number>();
+  const missing: Array<{ field: Field; wanted: string }> = [];
   for (const field of [...REQUIRED, ...OPTIONAL]) {
     const wanted = columns[field];
     if (wanted === undefined) continue;
     const at = names.indexOf(norm(wanted));
-    if (at < 0)
+    if (at < 0) missing.push({ field, wanted });
+    else index.set(field, at);
+  }
+  // The header is shown only when the file is recognisably a roster (some declared column matched):
+  // a path to the wrong file must never put that file's first line into an error, a report or an email.
+  const listed = index.size > 0 ? `: ${header.record.map((h) => h.slice(0, 64)).join(', ')}` : '';
+  if (missing.length > 0 && index.size === 0)
+    problems.push({
+      file,
+      line: 1,
+      message: `none of the declared columns (lifecycle.roster.columns) is in the header row: this does not look like the roster export (its content is not shown)`,
+    });
+  else
+    for (const { field, wanted } of missing)
       problems.push({
         file,
         line: 1,
         column: wanted,
-        message: `column "${wanted}" (lifecycle.roster.columns.${field}) is not in the header: ${header.record.join(', ')}`,
+        message: `column "${wanted}" (lifecycle.roster.columns.${field}) is not in the header${listed}`,
       });
-    else index.set(field, at);
-  }
   if (problems.length > 0) return { people, problems: broken ? [...problems, broken] : problems };
 
   const seen = new Map<string, number>();
@@ -277,7 +294,7 @@ export async function readRoster(
 ): Promise<RosterParse & { file: string }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file, LIMITS.rosterBytes, 'the roster');
   } catch (e) {
     return {
       file,
@@ -290,10 +307,17 @@ export async function readRoster(
   return { file, ...parseRoster(text, { file, columns: roster.columns, dateFormat: roster.dateFormat }) };
 }
 
-function rosterPath(loaded: LoadedSchool, lifecycle: Lifecycle): string {
-  return isAbsolute(lifecycle.roster.file)
-    ? lifecycle.roster.file
-    : resolve(loaded.dir, lifecycle.roster.file);
+/** The roster file, inside the school's folder with links followed (inventory/confine.ts). */
+async function rosterPath(loaded: LoadedSchool, lifecycle: Lifecycle): Promise<string> {
+  try {
+    return await confinedFile(
+      resolve(loaded.dir, lifecycle.roster.file),
+      [loaded.dir],
+      'lifecycle.roster.file',
+    );
+  } catch (e) {
+    throw new RosterError([{ file: lifecycle.roster.file, line: 0, message: (e as Error).message }]);
+  }
 }
 
 /**
@@ -304,7 +328,7 @@ function rosterPath(loaded: LoadedSchool, lifecycle: Lifecycle): string {
 export async function auditRosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
   const lifecycle = loaded.decl.lifecycle;
   if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
-  const r = await readRoster(rosterPath(loaded, lifecycle), lifecycle.roster);
+  const r = await readRoster(await rosterPath(loaded, lifecycle), lifecycle.roster);
   const fatal = r.problems.filter((p) => p.line <= 1);
   if (fatal.length > 0) throw new RosterError(r.problems);
   const out: RosterFacts = { file: lifecycle.roster.file, people: r.people };
@@ -317,7 +341,7 @@ export async function auditRosterFacts(loaded: LoadedSchool): Promise<RosterFact
 export async function rosterFacts(loaded: LoadedSchool): Promise<RosterFacts> {
   const lifecycle = loaded.decl.lifecycle;
   if (!lifecycle) throw new Error(`${loaded.file}: no lifecycle.roster is declared`);
-  const r = await readRoster(rosterPath(loaded, lifecycle), lifecycle.roster);
+  const r = await readRoster(await rosterPath(loaded, lifecycle), lifecycle.roster);
   if (r.problems.length > 0) throw new RosterError(r.problems);
   return { file: lifecycle.roster.file, people: r.people }; // as declared: reports show it to heads
 }

@@ -197,6 +197,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       managementAllowFrom: O,
       ports: O,
       timeoutMs: O,
+      insecure: O,
     } satisfies KeySpec<T.Device>,
   ],
   [
@@ -232,6 +233,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       user: O,
       password: O,
       from: R,
+      insecure: O,
     } satisfies KeySpec<Def<T.Delivery['email']>['smtp']>,
   ],
   [

@@ -1,5 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { LIMITS, readBounded } from './limits.ts';
+import { resolve } from 'node:path';
+import {
+  checkSecretMode,
+  ConfinementError,
+  confinedFile,
+  secretsDirs,
+  type SecretModePolicy,
+} from './confine.ts';
 
 /** Secrets are only ever references: `env:NAME` or `file:PATH`. */
 export const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
@@ -14,14 +21,22 @@ export class SecretError extends Error {
   }
 }
 
+/** SCHOOLNET_STRICT_SECRETS=1 refuses group/world-readable secret files instead of warning. */
+export function secretModePolicy(env: NodeJS.ProcessEnv = process.env): SecretModePolicy {
+  return { strict: env.SCHOOLNET_STRICT_SECRETS === '1' || env.SCHOOLNET_STRICT_SECRETS === 'true' };
+}
+
 /**
- * Resolve a secret reference. `file:` paths are relative to `baseDir` (the declaration's folder).
+ * Resolve a secret reference. `file:` paths are relative to `baseDir` (the declaration's folder) and
+ * must stay inside it or a secrets directory (see confine.ts), links followed; a file readable by
+ * group or others is warned about (refused with SCHOOLNET_STRICT_SECRETS=1).
  * The value is never logged; errors name the reference, never its content.
  */
 export async function resolveSecret(
   ref: string,
   baseDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  modes: SecretModePolicy = secretModePolicy(env),
 ): Promise<string> {
   if (ref.startsWith('env:')) {
     const name = ref.slice(4);
@@ -31,10 +46,16 @@ export async function resolveSecret(
   }
   if (ref.startsWith('file:')) {
     const p = ref.slice(5);
-    const path = isAbsolute(p) ? p : resolve(baseDir, p);
+    let path = resolve(baseDir, p);
     try {
-      return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+      path = await confinedFile(path, [resolve(baseDir), ...secretsDirs(env)], 'secret reference');
+      const text = await readBounded(path, LIMITS.secretBytes, 'secret file');
+      // A CA certificate (tls.ca is read through this resolver) is public: only secrets need mode 600.
+      if (!/^\s*-----BEGIN CERTIFICATE-----/.test(text))
+        await checkSecretMode(path, 'secret reference', modes);
+      return text.replace(/\r?\n$/, '');
     } catch (e) {
+      if (e instanceof ConfinementError) throw new SecretError(ref, e.message);
       throw new SecretError(
         ref,
         `cannot read secret file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`,
@@ -45,6 +66,10 @@ export async function resolveSecret(
 }
 
 /** A resolver bound to one declaration's folder, as collectors take it. */
-export function secretResolver(baseDir: string, env: NodeJS.ProcessEnv = process.env) {
-  return (ref: string) => resolveSecret(ref, baseDir, env);
+export function secretResolver(
+  baseDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  modes: SecretModePolicy = secretModePolicy(env),
+) {
+  return (ref: string) => resolveSecret(ref, baseDir, env, modes);
 }

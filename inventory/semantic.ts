@@ -112,12 +112,6 @@ function checkNetworks(networks: unknown[], out: SemanticProblem[]): void {
         pointer: `/networks/${i}/subnet`,
         message: `subnet ${subnetText} has host bits set: the network address is ${formatCidr(block)}`,
       });
-    for (const other of blocks)
-      if (overlaps(other.block, block))
-        out.push({
-          pointer: `/networks/${i}/subnet`,
-          message: `subnet ${formatCidr(block)} overlaps ${formatCidr(other.block)} of network ${nameAt(other.i)} (/networks/${other.i})`,
-        });
     blocks.push({ i, block });
 
     const gwText = str(n.gateway);
@@ -133,6 +127,46 @@ function checkNetworks(networks: unknown[], out: SemanticProblem[]): void {
     const pool = isRec(n.dhcp) ? str(n.dhcp.pool) : undefined;
     if (pool !== undefined) checkPool(pool, block, `/networks/${i}/dhcp/pool`, out);
   });
+  out.push(...overlapProblems(blocks, nameAt));
+}
+
+/** Overlapping subnets reported at most this many times; the rest are counted in one more problem. */
+export const MAX_OVERLAP_PROBLEMS = 50;
+
+/**
+ * Overlapping subnets in O(n log n): sorted by start, each block is compared with the earlier block that
+ * reaches furthest (any overlap with an earlier block implies one with that block). Each problem sits on
+ * the later-declared network of the pair and names the other; a list of thousands is capped.
+ */
+function overlapProblems(
+  blocks: readonly { i: number; block: Cidr }[],
+  nameAt: (i: number) => string,
+): SemanticProblem[] {
+  const sorted = [...blocks].sort(
+    (a, b) => a.block.network - b.block.network || b.block.broadcast - a.block.broadcast || a.i - b.i,
+  );
+  const found: SemanticProblem[] = [];
+  let total = 0;
+  let reach: { i: number; block: Cidr } | undefined;
+  for (const cur of sorted) {
+    if (reach !== undefined && overlaps(reach.block, cur.block)) {
+      total++;
+      if (found.length < MAX_OVERLAP_PROBLEMS) {
+        const [later, earlier] = cur.i > reach.i ? [cur, reach] : [reach, cur];
+        found.push({
+          pointer: `/networks/${later.i}/subnet`,
+          message: `subnet ${formatCidr(later.block)} overlaps ${formatCidr(earlier.block)} of network ${nameAt(earlier.i)} (/networks/${earlier.i})`,
+        });
+      }
+    }
+    if (reach === undefined || cur.block.broadcast > reach.block.broadcast) reach = cur;
+  }
+  if (total > found.length)
+    found.push({
+      pointer: '/networks',
+      message: `${total - found.length} more overlapping subnets not listed (${total} in all)`,
+    });
+  return found;
 }
 
 function checkPool(pool: string, block: Cidr, pointer: string, out: SemanticProblem[]): void {

@@ -204,6 +204,11 @@ export interface Device {
   /** RouterOS: `api` (8728) or `api-ssl` (8729). */
   tls?: { enabled: boolean; ca?: string; fingerprint?: string; servername?: string };
   credentials?: { user: string; password?: SecretRef; privateKey?: SecretRef };
+  /**
+   * RouterOS: allow the plain API (8728), which sends the password in clear. Refused without it; when
+   * declared, every audit reports it as a failure of the management-security control (DEV-MGMT-PLAINTEXT).
+   */
+  insecure?: boolean;
   /** Mandatory for ssh-cli: `SHA256:...` as printed by `ssh-keygen -lf`. */
   sshHostKey?: string;
   snmp?: SnmpSettings;
@@ -241,7 +246,17 @@ export interface Delivery {
     /** Roles from `school.contacts`, or addresses. */
     to: string[];
     when: 'always' | 'changed';
-    smtp: { host: string; port: number; secure: boolean; user?: string; password?: SecretRef; from: string };
+    smtp: {
+      host: string;
+      port: number;
+      /** Implicit TLS (465); otherwise STARTTLS, which is required unless `insecure`. */
+      secure: boolean;
+      user?: string;
+      password?: SecretRef;
+      from: string;
+      /** A local relay that offers no TLS: reports cross in clear. No password may be sent to it. */
+      insecure?: boolean;
+    };
     attachPdf: boolean;
     includeTechnicalDetail: boolean;
   };

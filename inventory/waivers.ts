@@ -3,7 +3,7 @@
  * approver and an expiry. A malformed file is an error naming file:line, never a silently shorter
  * report: the caller stops the audit (exit 3) rather than run without the waivers.
  */
-import { readFile } from 'node:fs/promises';
+import { LIMITS, readBounded } from './limits.ts';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { parseYaml } from './yaml-positions.ts';
@@ -157,7 +157,7 @@ export function parseWaivers(text: string, file: string): Waiver[] {
 export async function loadWaivers(file: string): Promise<Waiver[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file, LIMITS.clauseMapBytes, 'the waivers file');
   } catch (e) {
     throw new WaiverFileError(file, [
       `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,

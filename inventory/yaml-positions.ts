@@ -53,10 +53,27 @@ export function parseYaml(text: string): ParsedYaml {
     ...at(errorOffset(text, e)),
     message: `YAML syntax error: ${e.message}`,
   }));
+  // Warnings are errors: an unknown tag would otherwise quietly become text.
+  for (const w of doc.warnings)
+    syntaxErrors.push({ ...at(errorOffset(text, w)), message: `YAML warning (refused): ${w.message}` });
+  // NUL and other control characters (tab, CR and LF aside) have no place in a declaration.
+  for (const m of text.matchAll(CONTROL_CHARS)) {
+    if (syntaxErrors.length >= 20) break;
+    syntaxErrors.push({ ...at(m.index), message: `control character ${controlName(m[0])} in the file` });
+  }
   if (syntaxErrors.length > 0) return { data: undefined, syntaxErrors, locate };
   try {
     // A cap on alias expansion keeps a "billion laughs" file from exhausting memory.
-    return { data: doc.toJS({ maxAliasCount: 1000 }), syntaxErrors, locate };
+    const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+    // An escape in a quoted string ("\0", "\x1b") makes the same characters without writing them.
+    const escaped = controlStrings(data, '');
+    if (escaped.length > 0)
+      return {
+        data: undefined,
+        syntaxErrors: escaped.slice(0, 20).map((e) => ({ ...locate(e.pointer), message: e.message })),
+        locate,
+      };
+    return { data, syntaxErrors, locate };
   } catch (e) {
     return {
       data: undefined,
@@ -64,6 +81,34 @@ export function parseYaml(text: string): ParsedYaml {
       locate,
     };
   }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+function controlName(c: string): string {
+  const code = c.charCodeAt(0);
+  return `${code === 0 ? 'NUL ' : ''}U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Strings (and keys) in parsed data holding control characters, by JSON pointer. */
+function controlStrings(v: unknown, pointer: string): Array<{ pointer: string; message: string }> {
+  if (typeof v === 'string') {
+    const m = CONTROL_CHAR.exec(v);
+    return m ? [{ pointer, message: `control character ${controlName(m[0])} in a string` }] : [];
+  }
+  if (Array.isArray(v)) return v.flatMap((x, i) => controlStrings(x, `${pointer}/${i}`));
+  if (v && typeof v === 'object')
+    return Object.entries(v).flatMap(([k, x]) => {
+      const at = `${pointer}/${escapePointerSegment(k)}`;
+      const key = CONTROL_CHAR.exec(k);
+      return key
+        ? [{ pointer: at, message: `control character ${controlName(key[0])} in a key` }]
+        : controlStrings(x, at);
+    });
+  return [];
 }
 
 function startOf(node: YamlNode | null | undefined): number | undefined {

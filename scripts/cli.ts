@@ -5,6 +5,7 @@
  * 3 usage or configuration error.
  */
 import { Command, CommanderError } from 'commander';
+import { privateUmask } from '../inventory/private-files.ts';
 import { register as validate } from './commands/validate.ts';
 import { register as testbed } from './commands/testbed.ts';
 import { register as demo } from './commands/demo.ts';
@@ -67,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  privateUmask(); // everything the CLI and its children create: 0600 files, 0700 folders
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -135,9 +135,11 @@ async function convertRegister(loaded: LoadedSchool): Promise<LoadedSchool> {
     expect(parsed.problems).toEqual([]);
     const other = join(dir, `${basename(rel, extname(rel))}.${extname(rel) === '.csv' ? 'xlsx' : 'csv'}`);
     await writeTable(other, name, parsed.records);
-    inv[name] = other;
+    inv[name] = basename(other);
   }
-  return { ...loaded, decl: { ...loaded.decl, inventory: inv } };
+  // The converted tables sit in their own folder, which is the school's folder for this copy
+  // (register paths must stay inside the school's folder: inventory/confine.ts).
+  return { ...loaded, dir, decl: { ...loaded.decl, inventory: inv } };
 }
 
 const severity = catalogueView(loadCatalog(), ['dfe']);

@@ -7,10 +7,11 @@
  * The answer must be exact, the same for both directories, and the exit code must never be 0 while a
  * leaver is enabled or cannot be matched.
  */
+import { TESTBED_DIR } from '../inventory/confine.ts';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -121,20 +122,23 @@ async function declarationFor(
   override: Record<string, unknown> = {},
   columns = true,
 ): Promise<string> {
-  const decl = parse(await readFile(join(DEMO, 'school.yaml'), 'utf8')) as Record<string, unknown> & {
-    policy: { file: string };
-    waivers?: string;
+  // A copy of the demo's folder (declared files must stay inside the school's folder), its testbed
+  // references made absolute (they are relative to the demo's own folder).
+  const dir = join(scratch, name);
+  await cp(DEMO, dir, { recursive: true });
+  const text = (await readFile(join(DEMO, 'school.yaml'), 'utf8')).replaceAll(
+    '../../../.schoolnet/testbed/',
+    `${TESTBED_DIR}/`,
+  );
+  const decl = parse(text) as Record<string, unknown> & {
     lifecycle: { roster: { file: string; columns: Record<string, unknown> } };
   };
-  decl.policy.file = resolve(DEMO, decl.policy.file);
-  if (decl.waivers) decl.waivers = resolve(DEMO, decl.waivers);
-  decl.lifecycle.roster.file = resolve(DEMO, decl.lifecycle.roster.file);
   decl.directory = {
     ...testbedDeclaration(d, data, 'auditor', 'SCHOOLNET_TEST_DIRECTORY_PASSWORD'),
     ...override,
   };
   if (columns) Object.assign(decl.lifecycle.roster.columns, COLUMNS);
-  const file = join(scratch, `${name}.yaml`);
+  const file = join(dir, 'school.yaml');
   await writeFile(file, stringify(decl));
   return file;
 }

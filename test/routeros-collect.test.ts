@@ -29,6 +29,7 @@ const router = (server: RouterOsServer, over: Partial<Device> = {}): Device => (
   host: '127.0.0.1',
   port: server.port,
   credentials: { user: AUDITOR.name, password: 'env:ROUTER_PASSWORD' },
+  insecure: true, // the test server speaks the plain API on loopback unless a test gives it TLS
   minFirmware: '7.14',
   bridge: 'bridge1',
   wan: 'ether1',

@@ -4,6 +4,7 @@
  * the demo fixture's deliberate faults show up object by object; `schoolnet drift` exits 1 on drift
  * and 2 when a device cannot be read.
  */
+import { TESTBED_DIR } from '../inventory/confine.ts';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,8 +143,12 @@ describe('drift: intended (the planners) against actual (the collector)', () => 
   test('schoolnet drift: exit 1 on drift with a JSON report, 2 when the router cannot be read', async () => {
     const { server } = await demoAgainst('demo');
     const dir = await mkdtemp(join(tmpdir(), 'sn-drift-'));
+    // The demo's testbed references are relative to its folder: absolute, so the copy keeps them.
     const doc = parse(
-      await readFile(`${ROOT}inventory/schools/demo/school.yaml`, 'utf8'),
+      (await readFile(`${ROOT}inventory/schools/demo/school.yaml`, 'utf8')).replaceAll(
+        '../../../.schoolnet/testbed/',
+        `${TESTBED_DIR}/`,
+      ),
     ) as SchoolDeclaration;
     await writeFile(join(dir, 'router-password'), READER.password);
     doc.devices = doc.devices

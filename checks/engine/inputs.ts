@@ -4,7 +4,8 @@
  * engine itself (`run.ts`) sees only the `EngineInputs` shape, so tests and benchmarks can swap parts.
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { confinedFile } from '../../inventory/confine.ts';
 import { DeviceError } from '../../devices/errors.ts';
 import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
@@ -102,8 +103,9 @@ export const defaultCollectors: Collectors = {
   },
 };
 
-function schoolFile(loaded: LoadedSchool, rel: string): string {
-  return isAbsolute(rel) ? rel : resolve(loaded.dir, rel);
+/** A file the declaration names, inside the school's folder with links followed (inventory/confine.ts). */
+function schoolFile(loaded: LoadedSchool, rel: string, field: string): Promise<string> {
+  return confinedFile(resolve(loaded.dir, rel), [loaded.dir], field);
 }
 
 /** Loads what a school's audit is judged against; any problem here is a configuration error (exit 3). */
@@ -113,9 +115,9 @@ export async function loadEngineInputs(
 ): Promise<EngineInputs> {
   const { decl } = loaded;
   const catalog = loadCatalog();
-  const policy = await loadPolicy(schoolFile(loaded, decl.policy.file));
+  const policy = await loadPolicy(await schoolFile(loaded, decl.policy.file, 'policy.file'));
   // The declaration may name its waivers file; otherwise a waivers.yaml beside it is used when present.
-  const named = decl.waivers !== undefined ? schoolFile(loaded, decl.waivers) : undefined;
+  const named = decl.waivers !== undefined ? await schoolFile(loaded, decl.waivers, 'waivers') : undefined;
   const beside = resolve(loaded.dir, 'waivers.yaml');
   const waiversFile = named ?? (existsSync(beside) ? beside : undefined);
   const waivers = waiversFile === undefined ? [] : await loadWaivers(waiversFile);

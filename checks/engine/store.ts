@@ -7,9 +7,10 @@
  * else and completes the row in one transaction. A process killed in between leaves that run
  * `incomplete` and every earlier run untouched (WAL journal, one transaction per run).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { privateFile } from '../../inventory/private-files.ts';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue } from 'node:sqlite';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
@@ -101,7 +102,7 @@ export function openStore(path: string = defaultStorePath()): ResultsStore {
     throw new StoreError(path, 'a store is a SQLite file path or a postgres:// URL');
   let db: DatabaseSync;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') privateFile(path); // 0600 in a 0700 folder: it holds account names
     db = new DatabaseSync(path);
     // Driver settings, not schema: WAL keeps readers and a crashed writer from harming committed runs;
     // the busy timeout lets the nightly daemon and a manual audit share one file.

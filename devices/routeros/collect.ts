@@ -48,6 +48,17 @@ export async function collectRouterFacts(device: Device, opts: CollectOptions): 
       },
     );
   }
+  // No credential in clear: the plain API (8728) only when the declaration says insecure: true
+  // (validation enforces the same rule for declarations read from a file: inventory/transport.ts).
+  if (device.tls?.enabled !== true && device.insecure !== true)
+    throw deviceError(
+      'E-CONFIG',
+      device.name,
+      'the plain RouterOS API (8728) sends the password in clear: refused; enable tls (api-ssl, 8729) or declare insecure: true for this device',
+      {
+        hint: 'Enable the api-ssl service on the router and tls: { enabled: true, ... } in the declaration.',
+      },
+    );
   const password = await secret(opts, passwordRef, device.name, 'credentials.password');
   const tls = await tlsSettings(device, opts);
   const client = await connectRouterOs({

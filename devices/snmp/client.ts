@@ -14,6 +14,7 @@ import snmp from 'net-snmp';
 import type { Device } from '../../inventory/types.ts';
 import { DeviceError, type DeviceErrorCode } from '../errors.ts';
 import { compareOids } from './oid.ts';
+import { guardedDgram, UsmGuard, type UsmViolation } from './usm-guard.ts';
 import { normaliseValue, type SnmpVarbind } from './varbind.ts';
 
 export type SnmpAuthProtocol = 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
@@ -213,6 +214,9 @@ export class SnmpSession {
   private readonly timeoutMs: number;
   private readonly requestMs: number;
   private socketError: Error | undefined;
+  /** The first SNMPv3 reply the USM guard refused; it fails every request of the session. */
+  private violation: UsmViolation | undefined;
+  private guard: UsmGuard | undefined;
   private closed = false;
 
   constructor(device: string, target: SnmpTarget, opts: SnmpSessionOptions) {
@@ -243,7 +247,24 @@ export class SnmpSession {
           ? {}
           : { privProtocol: privProtocols[v3.privProtocol ?? 'aes'], privKey: v3.privKey }),
       };
-      this.session = snmp.createV3Session(target.host, user, { ...common, version: snmp.Version3 });
+      // Every reply passes the USM guard before net-snmp sees it (see usm-guard.ts for why and how).
+      const guard = new UsmGuard({
+        name: v3.user,
+        level: v3.privKey === undefined ? 'authNoPriv' : 'authPriv',
+        authProtocol: v3.authProtocol,
+        authKey: v3.authKey,
+      });
+      this.guard = guard;
+      const dgramModule = guardedDgram(guard, (v) => {
+        if (this.violation) return;
+        this.violation = v;
+        this.close(); // cancels every request in flight; fail() names the violation
+      });
+      this.session = snmp.createV3Session(target.host, user, {
+        ...common,
+        version: snmp.Version3,
+        dgramModule,
+      });
     } else {
       this.session = snmp.createSession(target.host, target.community ?? '', {
         ...common,
@@ -346,7 +367,36 @@ export class SnmpSession {
   }
 
   private fail(err: unknown, what: string): DeviceError {
+    const at = `${this.target.host}:${this.target.port}`;
+    if (this.violation) {
+      const v = this.violation;
+      return v.kind === 'refused'
+        ? new DeviceError('E-AUTH', this.device, `SNMPv3 authentication refused by ${at}: ${v.reason}`, {
+            hint: 'Check the v3 user name, auth key and auth protocol.',
+            detail: { host: this.target.host, port: this.target.port },
+          })
+        : new DeviceError(
+            'E-AUTH',
+            this.device,
+            `untrusted SNMPv3 reply from ${at} during ${what}: ${v.reason}; nothing it said was used`,
+            {
+              hint: 'Something on the management path answers for this device without its keys, or the agent is misconfigured; check the path and the agent.',
+              detail: { host: this.target.host, port: this.target.port },
+            },
+          );
+    }
     const mapped = mapSnmpError(this.device, this.target, err, this.timeoutMs, what);
+    if (mapped.code === 'E-TIMEOUT' && this.guard && this.guard.discarded > 0) {
+      return new DeviceError(
+        'E-TIMEOUT',
+        this.device,
+        `${mapped.message.slice(this.device.length + 2)}; ${this.guard.discarded} repl${this.guard.discarded === 1 ? 'y' : 'ies'} answering no request in flight (replayed, duplicated or stray) ${this.guard.discarded === 1 ? 'was' : 'were'} discarded`,
+        {
+          ...(mapped.hint ? { hint: mapped.hint } : {}),
+          ...(mapped.detail ? { detail: mapped.detail } : {}),
+        },
+      );
+    }
     if (mapped.code === 'E-TIMEOUT' && this.socketError) {
       return new DeviceError(
         'E-PROTOCOL',

@@ -1,4 +1,5 @@
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { TESTBED_DIR } from '../confine.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,12 @@ const SCHOOLS = resolve(import.meta.dirname, '../schools');
 async function demoCopy(): Promise<string> {
   const dir = join(await mkdtemp(join(tmpdir(), 'register-load-')), 'demo');
   await cp(join(SCHOOLS, 'demo'), dir, { recursive: true });
+  // The demo's testbed references are relative to its folder: absolute, so the copy keeps them.
+  const file = join(dir, 'school.yaml');
+  await writeFile(
+    file,
+    (await readFile(file, 'utf8')).replaceAll('../../../.schoolnet/testbed/', `${TESTBED_DIR}/`),
+  );
   return dir;
 }
 

@@ -4,7 +4,8 @@
  * engine's collector calls `loadRegister`; any problem in any file stops the load with every problem
  * listed (a register read in part would make reconciliation report devices as unknown that are not).
  */
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { confinedFile } from '../confine.ts';
 import type { RegisterFacts } from '../facts.ts';
 import type { LoadedSchool } from '../types.ts';
 import { readTable, SpreadsheetError } from './cells.ts';
@@ -69,7 +70,13 @@ export async function loadRegister(
   for (const name of TABLE_NAMES) {
     const rel = inv[name];
     if (rel === undefined) continue;
-    const path = isAbsolute(rel) ? rel : resolve(loaded.dir, rel);
+    let path: string;
+    try {
+      path = await confinedFile(resolve(loaded.dir, rel), [loaded.dir], `inventory.${name}`);
+    } catch (e) {
+      problems.push({ file: rel, row: 0, message: (e as Error).message });
+      continue;
+    }
     const parsed = await readRegisterFile(path, name, {
       file: rel,
       disposal: opts.disposal ?? 'keep',

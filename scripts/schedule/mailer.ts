@@ -1,6 +1,7 @@
 /**
  * Sends a school's report by email through its declared SMTP server with nodemailer: TLS with verified
- * certificates (implicit TLS when `secure`, otherwise STARTTLS, required whenever a password is sent),
+ * certificates (implicit TLS when `secure`, otherwise STARTTLS, always required unless the declaration
+ * names an insecure local relay, which is never sent a password),
  * the password from a secret reference, one message to every resolved recipient.
  */
 import { readFileSync } from 'node:fs';
@@ -62,6 +63,10 @@ export async function sendMail(
   msg: MailMessage,
   opts: { baseDir: string; env?: NodeJS.ProcessEnv; tls?: SmtpTlsOptions; timeoutMs?: number },
 ): Promise<SendResult> {
+  if (smtp.insecure === true && smtp.password !== undefined)
+    throw new Error(
+      `no password may be sent to ${smtp.host}:${smtp.port}, declared an insecure (no TLS) relay`,
+    );
   const password =
     smtp.password === undefined ? undefined : await resolveSecret(smtp.password, opts.baseDir, opts.env);
   const timeout = opts.timeoutMs ?? 30_000;
@@ -69,8 +74,9 @@ export async function sendMail(
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
-    // Never send a password over a plain connection: without implicit TLS, STARTTLS is required.
-    requireTLS: !smtp.secure && password !== undefined,
+    // Reports hold account names and findings: without implicit TLS, STARTTLS is required, always,
+    // unless the declaration names an insecure local relay (which is never sent a password).
+    requireTLS: !smtp.secure && smtp.insecure !== true,
     ...(smtp.user !== undefined && password !== undefined
       ? { auth: { user: smtp.user, pass: password } }
       : {}),

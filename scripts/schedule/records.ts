@@ -6,8 +6,8 @@
  * write), its tables defined in `checks/engine/schema.sql` with the rest. No secret is ever written here: recipients are
  * addresses or a webhook's origin and path, errors are the transport's messages.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { privateFile } from '../../inventory/private-files.ts';
+import { readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 
 /** The nightly tables live in the store's one schema file (checks/engine/schema.sql). */
@@ -83,7 +83,7 @@ export class NightlyRecords {
 
   constructor(path: string) {
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
+    privateFile(path); // 0600 in a 0700 folder: it holds account names
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
     this.#db.exec(SCHEMA);

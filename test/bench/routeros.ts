@@ -36,6 +36,7 @@ export async function benchRouterOs(runs = 20): Promise<RouterOsBench> {
       host: '127.0.0.1',
       port: server.port,
       credentials: { user: auditor.name, password: 'env:UNUSED' as const },
+      insecure: true, // the test server's plain API on loopback
     };
     const options = { resolveSecret: async () => auditor.password, timeoutMs: 10_000 };
     await collectRouterFacts(device, options); // warm-up (module loading, JIT)

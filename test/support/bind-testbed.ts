@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import type { Device, Directory, LoadedSchool, SchoolDeclaration } from '../../inventory/types.ts';
 import { loadDemoDirectory } from '../../scripts/testbed/seed-directory.ts';
@@ -149,6 +149,8 @@ export async function bindToTestbed(
         dev.tls = { enabled: true, ca: r.tls.caFile, servername: r.tls.servername };
       }
       dev.credentials = { user: r.user, password: secret('ROUTER_PASSWORD', r.password) };
+      // A test server without TLS speaks the plain API on loopback: declared, as the toolkit demands.
+      if (dev.tls === undefined) dev.insecure = true;
     } else if (d.driver === 'snmp') {
       const s = need(info, 'snmpsim');
       dev.host = s.host;
@@ -197,7 +199,29 @@ export async function bindToTestbed(
     decl.directory = dir;
   }
 
-  const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
+  // `file:` references left as declared that lead out of the school's folder (the demo's testbed
+  // secrets): absolute, so a copy written elsewhere (writeBoundSchool) still names the same files.
+  const outside = (p: string): boolean => !resolve(loaded.dir, p).startsWith(loaded.dir + sep);
+  const absolute = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.startsWith('file:') && !isAbsolute(v.slice(5)) && outside(v.slice(5))
+        ? `file:${resolve(loaded.dir, v.slice(5))}`
+        : v
+      : Array.isArray(v)
+        ? v.map(absolute)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, absolute(x)]))
+          : v;
+  Object.assign(decl, absolute(decl));
+  // The testbed's keys and CAs live in its own folders: allow-list them as an operator would
+  // (inventory/confine.ts), so the bound declaration passes the files-inside-the-school rule.
+  const files = [
+    ...devices.flatMap((d) => [d.tls?.ca, d.credentials?.privateKey?.replace(/^file:/, '')]),
+    decl.directory?.tls?.ca,
+  ].filter((f): f is string => f !== undefined && isAbsolute(f));
+  const secretsDirs = [...new Set([info.dir, ...files.map((f) => dirname(f))])];
+  const SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, ...secretsDirs].filter(Boolean).join(':');
+  const env: NodeJS.ProcessEnv = { ...process.env, ...vars, SCHOOLNET_SECRETS_DIR };
   return { loaded: { ...loaded, decl }, env, secrets: Object.values(vars) };
 }
 

@@ -32,6 +32,7 @@ export function scenarioDevice(over: Partial<Device> = {}): Device {
     driver: 'routeros',
     host: '127.0.0.1',
     credentials: { user: AUDITOR.name, password: 'env:ROUTER_PASSWORD' },
+    insecure: true, // replayed over the plain API on loopback
     minFirmware: '7.14',
     ...over,
   };
@@ -49,7 +50,7 @@ export function loadScenarios(): Scenario[] {
         JSON.parse(readFileSync(join(RECORDED_DIR, d.name, file), 'utf8')) as T;
       return {
         name: d.name,
-        device: read<Device>('device.json'),
+        device: { ...read<Device>('device.json'), insecure: true }, // replayed over the plain API on loopback
         exchanges: read<Exchange[]>('replies.json'),
         expected: read<RouterFacts>('expected.json'),
       };
