@@ -10,7 +10,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -32,6 +32,9 @@ vi.setConfig({ testTimeout: 120_000 });
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
+// The private testbed's CAs live in its own folder: allow-list it as an operator allow-lists a secrets
+// directory (inventory/confine.ts), for the CLI runs (which inherit this environment) and the in-process audit.
+process.env.SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, tb.dir].filter(Boolean).join(':');
 const data = await loadDemoDirectory();
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DEMO = join(REPO, 'inventory', 'schools', 'demo');
@@ -198,7 +201,8 @@ describe.each([
 
   it('agrees row for row with the nightly audit (the engine reads the MIS id attribute too)', async () => {
     const decl = await declarationFor(d, `${kind}-agree`);
-    const rosterFile = join(scratch, `${kind}-agree.csv`);
+    // Inside the school's folder: the audit reads only files there (inventory/confine.ts).
+    const rosterFile = join(dirname(decl), 'roster-agree.csv');
     await writeFile(rosterFile, csv([...HOSTILE_ROWS, BAD_ROW]));
     const run = await cli([decl, '--roster', rosterFile, '--as-of', '2026-09-01', '--format', 'json'], env);
     const out = JSON.parse(run.stdout) as {
@@ -426,7 +430,7 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
     // Only the old keys are reported: no noise about the new ones.
     expect(run.stderr.trim().split('\n')).toHaveLength(2);
     expect(run.stderr).toMatch(
-      /old-form\.yaml:\d+:\d+: \/lifecycle\/roster\/columns\/id: "id" is the old form: name the MIS id column as misId/,
+      /old-form\/school\.yaml:\d+:\d+: \/lifecycle\/roster\/columns\/id: "id" is the old form: name the MIS id column as misId/,
     );
   });
 
