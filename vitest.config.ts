@@ -33,6 +33,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...shared, 'test/unit/**'],
           globalSetup: ['./test/support/global-setup.ts'],
+          setupFiles: ['./test/support/secrets-dir.ts'],
         },
       },
     ],

@@ -20,13 +20,19 @@ export const DEFAULT_SECRETS_DIR = '/etc/schoolnet/secrets';
  */
 export const TESTBED_DIR = resolve(import.meta.dirname, '..', '.schoolnet', 'testbed');
 
-/** Where `file:` secrets may live besides the school's folder. */
+/** Where `file:` secrets may live besides the school's folder. The allow-list is the operator's setting for
+ * this process: a caller's own environment for secret look-ups (`env`) adds to it, never replaces it. */
 export function secretsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const extra = (env.SCHOOLNET_SECRETS_DIR ?? '')
+  const extra = [
+    process.env.SCHOOLNET_SECRETS_DIR,
+    env === process.env ? undefined : env.SCHOOLNET_SECRETS_DIR,
+  ]
+    .filter((v): v is string => v !== undefined)
+    .join(':')
     .split(':')
     .map((d) => d.trim())
     .filter((d) => d !== '' && isAbsolute(d));
-  return [DEFAULT_SECRETS_DIR, TESTBED_DIR, ...extra].map((d) => resolve(d));
+  return [...new Set([DEFAULT_SECRETS_DIR, TESTBED_DIR, ...extra].map((d) => resolve(d)))];
 }
 
 /** True when `path` is `root` itself or below it (both absolute, already normalised by resolve). */
