@@ -112,7 +112,7 @@ describe('delivery of a run by email and webhook', () => {
     expect(msg.subject).toMatch(
       /^Demo Primary School: network check \d+(\.\d)?% \(\d+ issues?\)( \[\d+ of \d+ checks ran\])?$/,
     );
-    expect(msg.text).toMatch(/checks? (could run|\)\.)/);
+    expect(msg.text).toMatch(/checks?( could run|\)\.)/);
     expect(msg.text).toMatch(/Score: \d+(\.\d)?%\. \d+ checks? passed, \d+ problems? found/);
     expect(msg.text).toContain('What changed: this is the first check on record.');
     expect(msg.text).toContain('What needs attention:');

@@ -13,6 +13,7 @@ import { chmod, chown, copyFile, mkdir, readdir, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ServiceContext, StartedService } from './context.ts';
+import { reachableDir } from './shared-dir.ts';
 import type { Daemon, SpawnOptions } from './process.ts';
 import { run, spawnDaemon } from './process.ts';
 import type { TestCa } from './tls.ts';
@@ -242,7 +243,8 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   const port = await ctx.port(host, POSTGRES.fixedPort);
   const password = await ctx.secret('postgres-password');
   const cluster = new PostgresCluster({
-    dir: ctx.dir,
+    // initdb and the server run as `postgres`, which must reach the folder through the private run folder.
+    dir: await reachableDir(ctx, 'schoolnet-postgres-'),
     host,
     port,
     password,

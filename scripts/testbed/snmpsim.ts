@@ -9,12 +9,13 @@
  * dir instead, removed on stop.
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { ServiceContext, StartedService } from './context.ts';
+import { traversableByOthers } from './shared-dir.ts';
 import { snmpGet } from './probes.ts';
 import { run } from './process.ts';
 import { renderSnmprec, SWITCH48, SWITCH48_BAD } from './switch48.ts';
@@ -27,14 +28,6 @@ export const SNMPSIM = {
 } as const;
 
 const CISCO = '/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz';
-
-/** True when every directory from `dir` up to `/` is traversable by others (o+x). */
-async function traversableByOthers(dir: string): Promise<boolean> {
-  for (let d = dir; ; d = dirname(d)) {
-    if (((await stat(d)).mode & 0o001) === 0) return false;
-    if (dirname(d) === d) return true;
-  }
-}
 
 async function nobodyIds(): Promise<{ uid: number; gid: number }> {
   const { stdout } = await run('id', ['nobody']);
@@ -72,6 +65,11 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
     createGunzip(),
     createWriteStream(join(data, 'cisco_16_switch.snmprec')),
   );
+  // snmpsim reads its data as `nobody`, and the CLI runs with umask 077 (private by default): the walks
+  // (public simulated MIB data, no keys - those are in the options file) are made readable explicitly.
+  await chmod(data, 0o755);
+  for (const f of ['switch48.snmprec', 'switch48-bad.snmprec', 'cisco_16_switch.snmprec'])
+    await chmod(join(data, f), 0o644);
 
   // The engine options (keys included) go in a file, not argv, which every local user can read in `ps`.
   // Paths must not contain whitespace: snmpsim splits the file on it.
