@@ -8,8 +8,9 @@
  * `confinedFile` runs where a file is opened, follows symbolic links with realpath and refuses a file
  * whose real location is outside its roots (a link inside the folder pointing at /etc/shadow).
  */
+import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** The default secrets directory an operator can keep `file:` secrets in, outside any school folder. */
 export const DEFAULT_SECRETS_DIR = '/etc/schoolnet/secrets';
@@ -18,7 +19,16 @@ export const DEFAULT_SECRETS_DIR = '/etc/schoolnet/secrets';
  * The fixed testbed's folder (`schoolnet testbed up` writes its secrets and CA there; only the demo school
  * refers to it): inside the toolkit's own folder, which a school's author does not control.
  */
-export const TESTBED_DIR = resolve(import.meta.dirname, '..', '.schoolnet', 'testbed');
+export const TESTBED_DIR = resolve(projectRoot(import.meta.dirname), '.schoolnet', 'testbed');
+
+/** The checkout or installed package this module belongs to: the nearest folder above with a package.json.
+ * The same from the sources (inventory/) and from the compiled program the Pulumi engine runs (dist/inventory/). */
+function projectRoot(from: string): string {
+  for (let d = from; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(from, '..');
+  }
+}
 
 /** Where `file:` secrets may live besides the school's folder. The allow-list is the operator's setting for
  * this process: a caller's own environment for secret look-ups (`env`) adds to it, never replaces it. */
