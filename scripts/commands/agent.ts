@@ -4,12 +4,13 @@
  * environment and files. Logs are JSON lines (pino) on stdout. SIGTERM / SIGINT: graceful stop.
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { isPostgresStore, openStore, storeTarget } from '../../checks/engine/store.ts';
 import { redactPgUrl } from '../../checks/engine/store-pg.ts';
 import { Agent } from '../fleet/agent.ts';
 import { SITE_PATTERN } from '../fleet/jobs.ts';
+import { DURATION_HELP, durationMs } from './duration.ts';
 
 interface AgentCliOptions {
   site: string;
@@ -70,8 +71,8 @@ export async function runAgent(dir: string, o: AgentCliOptions): Promise<number>
   }
   return new Promise<number>((done) => {
     const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal, graceMs: o.grace * 1000 }, 'stopping: no new jobs, finishing running audits');
-      void agent.stop(o.grace * 1000).then(() => {
+      logger.info({ signal, graceMs: o.grace }, 'stopping: no new jobs, finishing running audits');
+      void agent.stop(o.grace).then(() => {
         store.close();
         logger.info(agent.health, 'stopped');
         done(0);
@@ -92,7 +93,12 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'audits at once in this agent', atLeastOne, 2)
     .option('--site-cap <n>', 'audits at once across every agent of this site', atLeastOne)
     .option('--device-concurrency <n>', 'devices collected at once per school', atLeastOne, 4)
-    .option('--grace <seconds>', 'on SIGTERM, how long running audits may take to finish', atLeastOne, 120)
+    .addOption(
+      new Option('--grace <duration>', 'on SIGTERM, how long running audits may take to finish')
+        .argParser(durationMs(1000))
+        .default(120_000, '2m'),
+    )
+    .addHelpText('after', `\nDurations: ${DURATION_HELP}.`)
     .option('--name <name>', 'agent name in the roll-up (default site@host:pid)')
     .action(async (dir: string, o: AgentCliOptions) => {
       const code = await runAgent(dir, o);

@@ -5,10 +5,11 @@
  * worst code wins; one school's failure never stops the others.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { auditFleet } from '../../checks/engine/fleet.ts';
+import type { FleetResult } from '../../checks/engine/fleet.ts';
 import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { summarise } from '../../checks/engine/summary.ts';
@@ -18,6 +19,7 @@ import { FleetProgress, summaryTable } from '../schedule/progress.ts';
 import type { ProgressSink } from '../schedule/progress.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 import { renderRun } from '../../reports/index.ts';
+import { DURATION_HELP, durationMs } from './duration.ts';
 
 export type Format = 'summary' | 'json' | 'junit' | 'csv' | 'html';
 const EXT: Record<Exclude<Format, 'summary'>, string> = {
@@ -35,6 +37,7 @@ export interface AuditCliOptions {
   now?: Date;
   concurrency: number;
   schools: number;
+  /** Per-device budget (ms). */
   timeout?: number;
   /** Overall budget per school (ms); over it the school is an error and the others go on. */
   schoolTimeout?: number;
@@ -77,6 +80,13 @@ const isoTime = (v: string): Date => {
   return new Date(t);
 };
 
+/** A declaration's first problem, for its row of the summary table (all of them go to stderr). */
+function firstProblem(e: DeclarationError): string {
+  const [first, ...rest] = e.problems;
+  if (first === undefined) return e.message;
+  return `${formatProblem(first)}${rest.length > 0 ? ` (and ${rest.length} more)` : ''}`;
+}
+
 /** Audits the files and/or every school under `all`; returns the exit code. */
 export async function runAuditCommand(
   files: string[],
@@ -93,12 +103,19 @@ export async function runAuditCommand(
   }
   const codes: number[] = [];
   const schools: LoadedSchool[] = [];
+  // Declarations that could not be loaded: still rows of the summary table, with the reason.
+  const invalid: FleetResult[] = [];
+  const notLoaded = (file: string, reason: string): void => {
+    codes.push(3);
+    invalid.push({ school: basename(dirname(resolve(file))), file, code: 3, error: reason, ms: 0 });
+  };
   for (const f of files) {
     try {
       schools.push(await loadSchool(f));
     } catch (e) {
-      codes.push(3);
-      io.err(e instanceof DeclarationError ? e.message : `${f}: ${(e as Error).message}`);
+      const message = e instanceof DeclarationError ? e.message : `${f}: ${(e as Error).message}`;
+      notLoaded(f, e instanceof DeclarationError ? firstProblem(e) : (e as Error).message);
+      io.err(message);
     }
   }
   if (opts.all !== undefined) {
@@ -106,7 +123,7 @@ export async function runAuditCommand(
       const dir = await loadSchoolsDir(opts.all);
       schools.push(...dir.schools);
       for (const e of dir.errors) {
-        codes.push(3);
+        notLoaded(e.file, firstProblem(e));
         io.err(`${e.file}: not audited:\n${e.problems.map(formatProblem).join('\n')}`);
       }
     } catch (e) {
@@ -125,7 +142,7 @@ export async function runAuditCommand(
   try {
     // Several schools: a progress bar on a terminal (plain lines otherwise) on stderr, the per-school
     // summaries as before on stdout, then a summary table.
-    const many = schools.length > 1 && opts.format === 'summary';
+    const many = schools.length + invalid.length > 1 && opts.format === 'summary';
     const progress = many ? new FleetProgress(io.progress ?? stderrSink(), schools.length) : undefined;
     const results = await auditFleet(schools, {
       store,
@@ -136,15 +153,19 @@ export async function runAuditCommand(
       ...(opts.timeout === undefined ? {} : { timeoutMs: opts.timeout }),
       onStart: (s) => progress?.start(s.decl.school.id),
       onDone: (r) => {
-        progress?.done(r);
         codes.push(r.code);
+        // On a terminal the bar is cleared before a school's output and redrawn after it.
+        progress?.clear();
         if (r.run === undefined) io.err(`${r.file}: not audited: ${r.error ?? 'unknown error'}`);
         else if (opts.format === 'summary') io.out(summarise(r.run, { storePath: store.path }));
+        progress?.done(r);
       },
     });
     progress?.end();
     for (const r of results) if (r.run !== undefined) runs.push(r.run);
-    if (many) io.out(`\n${summaryTable(results)}`);
+    // Every school named, audited or not; the table's exit code is the one returned.
+    const rows = [...results, ...invalid].sort((a, b) => a.file.localeCompare(b.file));
+    if (many) io.out(`\n${summaryTable(rows, Math.max(0, ...codes))}`);
     // Nothing audited because of errors: say nothing on stdout rather than an empty result.
     const nothing = runs.length === 0 && codes.length > 0;
     if (opts.format !== 'summary' && !nothing) await emit(runs, opts, render, store, io);
@@ -203,11 +224,12 @@ export function register(program: Command): void {
     )
     .option('--concurrency <n>', 'devices collected at once per school', positiveInt, 4)
     .option('--schools <n>', 'schools audited at once', positiveInt, 2)
-    .option('--timeout <ms>', 'per-device time budget when a device declares none', positiveInt)
-    .option('--school-timeout <ms>', 'overall budget per school (default 300000)', positiveInt)
+    .option('--timeout <duration>', 'per-device time budget when a device declares none', durationMs(1))
+    .option('--school-timeout <duration>', 'overall budget per school (default 5m)', durationMs(1))
     .addHelpText(
       'after',
-      '\nExit codes: 0 no failures, 1 failures, 2 errors or incomplete, 3 usage or configuration error.\n' +
+      `\nDurations: ${DURATION_HELP}.\n` +
+        'Exit codes: 0 no failures, 1 failures, 2 errors or incomplete, 3 usage or configuration error.\n' +
         'JSON output: docs/audit-result.schema.json (one object, or an array for several schools).',
     )
     .action(async (files: string[], o: AuditCliOptions) => {

@@ -5,6 +5,7 @@
  * declaration.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
 import { collectSwitchFacts } from '../../devices/snmp/collect.ts';
 import { DeviceError } from '../../devices/errors.ts';
@@ -15,6 +16,7 @@ import { formatDrift } from '../../intent/drift/format.ts';
 import { routerDrift } from '../../intent/drift/router.ts';
 import { switchDrift } from '../../intent/drift/switch.ts';
 import type { DeviceDrift } from '../../intent/drift/types.ts';
+import { DURATION_HELP, durationMs } from './duration.ts';
 
 export interface DriftReport {
   school: string;
@@ -110,17 +112,13 @@ export function register(program: Command): void {
     .description("What a school's live routers and switches hold against its declaration, object by object")
     .argument('<file>', 'the school declaration, e.g. inventory/schools/demo/school.yaml')
     .option('--json', 'print the report as one JSON object')
-    .option('--timeout <ms>', 'per-device budget in milliseconds', '15000')
+    .addOption(
+      new Option('--timeout <duration>', 'per-device budget').argParser(durationMs(1)).default(15_000, '15s'),
+    )
     .addHelpText('after', HELP)
-    .action(async (file: string, opts: { json?: boolean; timeout: string }) => {
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        process.stderr.write(
-          `schoolnet drift: --timeout must be a positive number of milliseconds, not ${opts.timeout}\n`,
-        );
-        process.exitCode = 3;
-        return;
-      }
+    .addHelpText('after', `\nDurations: ${DURATION_HELP}.`)
+    .action(async (file: string, opts: { json?: boolean; timeout: number }) => {
+      const timeoutMs = opts.timeout;
       let report: DriftReport;
       try {
         report = await driftReport(file, { timeoutMs });

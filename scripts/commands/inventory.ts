@@ -28,6 +28,7 @@ import {
 } from '../../inventory/register/index.ts';
 import { writeTable } from '../../inventory/register/write.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
+import { DURATION_HELP, durationMs } from './duration.ts';
 
 const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
@@ -232,10 +233,11 @@ export function register(program: Command): void {
     .option('--save-facts <json>', 'keep the facts collected now for a later --facts')
     .option('--now <iso>', 'judge as of this time (last seen, end of support, expiry)')
     .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
-    .option('--timeout <ms>', 'per-device time budget', (v) => Number(v))
+    .option('--timeout <duration>', 'per-device time budget', durationMs(1))
     .addHelpText(
       'after',
-      '\nExit codes: 0 no failures, 1 failures, 2 errors (a device or the register unreadable), 3 usage.',
+      `\nDurations: ${DURATION_HELP}.\n` +
+        'Exit codes: 0 no failures, 1 failures, 2 errors (a device or the register unreadable), 3 usage.',
     )
     .action(async (file: string, o: ReconcileOptions) => {
       process.exitCode = await runReconcile(file, o);

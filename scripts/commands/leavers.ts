@@ -5,6 +5,7 @@
  * as a 20-row one. Exit 0 only when every leaver was found and is disabled.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { DeviceError } from '../../devices/errors.ts';
 import { collectDirectoryAccounts } from '../../devices/ldap/collect.ts';
 import { isFailing, type LeaversReport, matchLeavers } from '../../checks/lib/leavers.ts';
@@ -14,6 +15,7 @@ import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import { escapeControls, safeJson, toCsv } from '../../inventory/csv.ts';
 import { secretResolver } from '../../inventory/secrets.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
+import { DURATION_HELP, durationMs } from './duration.ts';
 
 const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
@@ -69,7 +71,8 @@ interface Options {
   roster: string;
   asOf?: string;
   format: string;
-  timeout: string;
+  /** Directory read budget (ms). */
+  timeout: number;
 }
 
 function fail(message: string, code: number): number {
@@ -168,9 +171,9 @@ export function renderCsv(r: LeaversReport): string {
 export async function runLeavers(file: string, opts: Options): Promise<number> {
   if (!['table', 'json', 'csv'].includes(opts.format))
     return fail(`--format must be table, json or csv (got ${opts.format})`, EXIT.usage);
-  const timeoutMs = Number(opts.timeout);
+  const timeoutMs = opts.timeout;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-    return fail(`--timeout must be a positive number of milliseconds (got ${opts.timeout})`, EXIT.usage);
+    return fail(`--timeout must be a positive duration (got ${opts.timeout} ms)`, EXIT.usage);
   let asOf = today();
   if (opts.asOf !== undefined) {
     const d = parseRosterDate(opts.asOf, 'auto');
@@ -250,8 +253,13 @@ export function register(program: Command): void {
     .requiredOption('--roster <csv>', 'roster CSV (MIS export) to read with the declared column mapping')
     .option('--as-of <date>', 'leavers are those who left on or before this date (yyyy-mm-dd or dd/mm/yyyy)')
     .option('--format <format>', 'table, json or csv', 'table')
-    .option('--timeout <ms>', 'budget for reading the directory', '60000')
+    .addOption(
+      new Option('--timeout <duration>', 'budget for reading the directory')
+        .argParser(durationMs(1))
+        .default(60_000, '60s'),
+    )
     .addHelpText('after', HELP)
+    .addHelpText('after', `\nDurations: ${DURATION_HELP}.`)
     .action(async (file: string, opts: Options) => {
       process.exitCode = await runLeavers(file, opts);
     });

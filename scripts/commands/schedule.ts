@@ -9,15 +9,17 @@
  * for the runs and deliveries, and exits with the worst code: a dry run of the night.
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { isPostgresStore, openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
 import { runPlanner } from '../fleet/planner-cli.ts';
 import { formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
+import { DURATION_HELP, durationMs, formatDuration } from './duration.ts';
 import { ScheduleError } from '../schedule/plan.ts';
 import { NightlyRecords } from '../schedule/records.ts';
 import { DEFAULT_SPREAD_WINDOW_MS, Scheduler } from '../schedule/scheduler.ts';
 
+/** Durations are milliseconds (scripts/commands/duration.ts). */
 interface ScheduleCliOptions {
   store?: string;
   onceAt?: Date;
@@ -76,7 +78,18 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
     return 3;
   }
   const storePath = storeTarget(o.store);
-  if (isPostgresStore(storePath)) return runPlanner(loadedDir, storePath, logger, o);
+  if (isPostgresStore(storePath)) {
+    // The planner's settings are whole seconds.
+    const sec = (ms: number | undefined) => (ms === undefined ? undefined : Math.ceil(ms / 1000));
+    const { tick, retryDelay, heartbeat, schoolTimeout, ...rest } = o;
+    return runPlanner(loadedDir, storePath, logger, {
+      ...rest,
+      ...(tick === undefined ? {} : { tick: sec(tick) }),
+      ...(retryDelay === undefined ? {} : { retryDelay: sec(retryDelay) }),
+      ...(heartbeat === undefined ? {} : { heartbeat: sec(heartbeat) }),
+      ...(schoolTimeout === undefined ? {} : { schoolTimeout: sec(schoolTimeout) }),
+    });
+  }
   let store;
   let records;
   try {
@@ -93,11 +106,11 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
       store,
       records,
       logger,
-      spreadWindowMs: o.spreadWindow * 1000,
+      spreadWindowMs: o.spreadWindow,
       maxConcurrent: o.schools,
       audit: {
         concurrency: o.concurrency,
-        ...(o.schoolTimeout === undefined ? {} : { schoolTimeoutMs: o.schoolTimeout * 1000 }),
+        ...(o.schoolTimeout === undefined ? {} : { schoolTimeoutMs: o.schoolTimeout }),
       },
       delivery: o.smtpCa === undefined ? {} : { smtpTls: { ca: o.smtpCa } },
     });
@@ -130,7 +143,7 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
   return new Promise<number>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutdown requested');
-      void scheduler.stop(o.grace * 1000).then((interrupted) => {
+      void scheduler.stop(o.grace).then((interrupted) => {
         store.close();
         records.close();
         logger.info({ interrupted }, 'stopped');
@@ -149,22 +162,20 @@ export function register(program: Command): void {
     .argument('[dir]', 'folder of <school>/school.yaml', 'inventory/schools')
     .option('--store <path>', `${storeHelp()}; a postgres:// store makes this the central planner`)
     .option('--once-at <iso>', 'fire every school once as if at this time, then exit', isoTime)
-    .option(
-      '--spread-window <seconds>',
-      'start each school up to this long after its cron time',
-      wholeNumber,
-      DEFAULT_SPREAD_WINDOW_MS / 1000,
+    .addOption(
+      new Option('--spread-window <duration>', 'start each school up to this long after its cron time')
+        .argParser(durationMs(0))
+        .default(DEFAULT_SPREAD_WINDOW_MS, formatDuration(DEFAULT_SPREAD_WINDOW_MS)),
     )
-    .option(
-      '--grace <seconds>',
-      'on SIGTERM/SIGINT, how long runs in progress may take to finish',
-      wholeNumber,
-      120,
+    .addOption(
+      new Option('--grace <duration>', 'on SIGTERM/SIGINT, how long runs in progress may take to finish')
+        .argParser(durationMs(0))
+        .default(120_000, '2m'),
     )
     .option('--smtp-ca <file>', "extra CA certificate (PEM) to trust for the schools' SMTP servers")
     .option('--concurrency <n>', 'devices collected at once per school', atLeastOne, 4)
     .option('--schools <n>', 'schools audited at once (others wait their turn)', atLeastOne, 4)
-    .option('--school-timeout <seconds>', 'overall budget per school run', atLeastOne)
+    .option('--school-timeout <duration>', 'overall budget per school run', durationMs(1000))
     .option(
       '--plan-night <yyyy-mm-dd>',
       'central planner: queue every school for this night now (a catch-up or backfill), then exit',
@@ -173,21 +184,30 @@ export function register(program: Command): void {
         return v;
       },
     )
-    .option('--tick <seconds>', 'central planner: seconds between cron and supervision passes', atLeastOne)
+    .option(
+      '--tick <duration>',
+      'central planner: time between cron and supervision passes',
+      durationMs(1000),
+    )
     .option(
       '--retry-limit <n>',
       'central planner: retries of a failed audit before the dead-letter queue',
       wholeNumber,
     )
-    .option('--retry-delay <seconds>', 'central planner: first retry delay (doubles each time)', atLeastOne)
     .option(
-      '--heartbeat <seconds>',
-      'central planner: an agent silent this long (10 or more) has its audit retried elsewhere',
-      atLeastOne,
+      '--retry-delay <duration>',
+      'central planner: first retry delay (doubles each time)',
+      durationMs(1000),
+    )
+    .option(
+      '--heartbeat <duration>',
+      'central planner: an agent silent this long (10s or more) has its audit retried elsewhere',
+      durationMs(1000),
     )
     .addHelpText(
       'after',
-      '\nLogs: one JSON object per line on stdout (pino). Runs, their outcomes and deliveries are kept in the\n' +
+      `\nDurations: ${DURATION_HELP}.\n` +
+        '\nLogs: one JSON object per line on stdout (pino). Runs, their outcomes and deliveries are kept in the\n' +
         'results store (tables runs, scheduled_runs, deliveries). See docs/nightly.md, which also shows how to\n' +
         'use system cron or a systemd timer with `schoolnet audit --all` instead of this daemon.\n' +
         'Exit codes: 0 stopped cleanly, 2 a run was interrupted, 3 configuration error; with --once-at, the\n' +

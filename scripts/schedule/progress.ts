@@ -16,9 +16,7 @@ const outcome = (r: FleetResult): string =>
   r.timedOut === true
     ? 'timed out'
     : r.run === undefined
-      ? r.code === 3
-        ? 'configuration error'
-        : 'error'
+      ? `${r.code === 3 ? 'configuration error' : 'error'}${r.error === undefined ? '' : `: ${printable(r.error)}`}`
       : (['ok', 'failures', 'errors'][r.code] ?? 'error');
 
 export class FleetProgress {
@@ -52,7 +50,13 @@ export class FleetProgress {
 
   /** Clears the bar so the summary that follows starts on a clean line. */
   end(): void {
+    this.clear();
+  }
+
+  /** Clears the bar (on a terminal) before other output; the next start/done redraws it. */
+  clear(): void {
     if (this.#sink.isTTY === true && this.#drawn) this.#sink.write('\r\x1b[2K');
+    this.#drawn = false;
   }
 
   #draw(): void {
@@ -66,8 +70,11 @@ export class FleetProgress {
   }
 }
 
-/** One row per school: score, counts, exit code, time; the worst code last. */
-export function summaryTable(results: readonly FleetResult[]): string {
+/**
+ * One row per school: score, counts, exit code, time, outcome (with the reason when there is no run);
+ * the exit code last: `exit`, when given, is the one the command returns (it may count more than the rows).
+ */
+export function summaryTable(results: readonly FleetResult[], exit?: number): string {
   const head = ['school', 'score', 'pass', 'fail', 'error', 'waived', 'exit', 'time', 'outcome'];
   const rows = results.map((r) => [
     printable(r.school),
@@ -88,7 +95,7 @@ export function summaryTable(results: readonly FleetResult[]): string {
       )
       .join('  ')
       .trimEnd();
-  const worst = Math.max(0, ...results.map((r) => r.code));
+  const worst = Math.max(exit ?? 0, ...results.map((r) => r.code));
   return [
     fmt(head),
     fmt(widths.map((w) => '-'.repeat(w))),
