@@ -4,11 +4,14 @@
  * columns mean. Spreadsheet dates arrive as ISO dates; numbers, booleans, rich text and formula
  * results as the text they show.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readCell } from '../csv.ts';
+import { InputTooLargeError, LIMITS, readBounded } from '../limits.ts';
+import { checkWorkbookBounds, WorkbookTooLargeError } from './zip-guard.ts';
+import type { XlsxLimits } from './zip-guard.ts';
 
 export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */
@@ -110,10 +113,62 @@ export function cellText(v: ExcelJS.CellValue): string {
   return '';
 }
 
-export async function readXlsxTable(path: string, file: string, sheet?: string): Promise<RawTable> {
+export interface ReadLimits extends XlsxLimits {
+  /** The file on disk (CSV or XLSX). */
+  fileBytes: number;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  fileBytes: LIMITS.registerBytes,
+  decompressedBytes: LIMITS.xlsxDecompressedBytes,
+  rows: LIMITS.xlsxRows,
+};
+
+/** The workbook's bytes, refused over the file-size limit before they are read. */
+async function readWorkbookBytes(path: string, file: string, limit: number): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (st.size > limit)
+      throw new SpreadsheetError(
+        file,
+        `is ${st.size} bytes, over the ${limit}-byte register limit: refused without reading it`,
+      );
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const { bytesRead } = await handle.read(buf, got, st.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readXlsxTable(
+  path: string,
+  file: string,
+  sheet?: string,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): Promise<RawTable> {
+  const bytes = await readWorkbookBytes(path, file, limits.fileBytes);
+  try {
+    await checkWorkbookBounds(bytes, file, limits);
+  } catch (e) {
+    if (e instanceof WorkbookTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(file.length + 2));
+    throw e;
+  }
   const wb = new ExcelJS.Workbook();
   try {
-    await wb.xlsx.readFile(path);
+    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (e) {
     throw new SpreadsheetError(file, `not readable as an Excel workbook: ${(e as Error).message}`);
   }
@@ -152,14 +207,17 @@ export async function readXlsxTable(path: string, file: string, sheet?: string):
 /** Reads a CSV or XLSX file; `file` is the name problems use (default: the path's base name). */
 export async function readTable(
   path: string,
-  opts: { file?: string; sheet?: string } = {},
+  opts: { file?: string; sheet?: string; limits?: ReadLimits } = {},
 ): Promise<RawTable> {
   const file = opts.file ?? basename(path);
-  if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet);
+  const limits = opts.limits ?? DEFAULT_READ_LIMITS;
+  if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet, limits);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBounded(path, limits.fileBytes, 'the register file');
   } catch (e) {
+    if (e instanceof InputTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(`the register file ${path} `.length));
     throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
   }
   return parseCsvTable(text, file);
