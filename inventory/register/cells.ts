@@ -24,7 +24,14 @@ export interface RawTable {
   file: string;
   sheet?: string;
   header: string[];
+  /** The row the header is on (1 unless a title sits above it). */
+  headerRow: number;
   rows: RawRow[];
+  /**
+   * Every non-empty row of the sheet (XLSX), header included, at full width: the register's parser
+   * looks here for the header row when the first row is a title.
+   */
+  lines?: RawRow[];
   /** Rows that could not be split into fields (CSV only): row and reason. */
   broken: { row: number; message: string }[];
 }
@@ -70,7 +77,19 @@ export function parseCsvTable(text: string, file: string): RawTable {
   }
   const [head, ...rest] = records;
   if (head === undefined) throw new SpreadsheetError(file, 'the file is empty (no header row)');
-  const table: RawTable = { file, header: head.record.map((h) => h.trim()), rows: [], broken: [] };
+  const table: RawTable = {
+    file,
+    header: head.record.map((h) => h.trim()),
+    headerRow: head.info.lines - (head.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0),
+    rows: [],
+    broken: [],
+    lines: records
+      .filter((r) => r.record.some((c) => c.trim() !== ''))
+      .map((r) => ({
+        row: r.info.lines - (r.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0),
+        cells: r.record.map((c) => readCell(c.trim())),
+      })),
+  };
   for (const rec of rest) {
     // info.lines is the record's last line; a quoted field may span several.
     const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
@@ -186,21 +205,39 @@ export async function readXlsxTable(
     for (let c = 1; c <= ws.columnCount; c++) values.push(cellText(r.getCell(c).value));
     rows.push({ row: r.number, cells: values });
   });
-  const [head, ...rest] = rows;
-  if (head === undefined) throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
-  // Trailing empty header cells are formatting, not columns.
+  if (rows[0] === undefined)
+    throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
+  const all = { file, sheet: ws.name, header: [], headerRow: 0, rows: [], broken: [], lines: rows };
+  const table = headedAt(all, rows[0].row);
+  if (table === undefined) throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
+  return table;
+}
+
+/**
+ * The table with its header on spreadsheet row `headerRow` (one of `table.lines`): rows above it are
+ * left out (titles), trailing empty header cells are formatting, and a value under no header is a
+ * broken row. Undefined when the table has no such row.
+ */
+export function headedAt(table: RawTable, headerRow: number): RawTable | undefined {
+  const lines = table.lines ?? [];
+  const at = lines.findIndex((l) => l.row === headerRow);
+  const head = lines[at];
+  if (head === undefined) return undefined;
+  const rest = lines.slice(at + 1);
   let width = head.cells.length;
   while (width > 0 && head.cells[width - 1] === '') width--;
   return {
-    file,
-    sheet: ws.name,
-    header: head.cells.slice(0, width),
+    file: table.file,
+    ...(table.sheet === undefined ? {} : { sheet: table.sheet }),
+    header: head.cells.slice(0, width).map((h) => h.trim()),
+    headerRow,
     rows: rest
       .map((r) => ({ row: r.row, cells: r.cells.slice(0, width) }))
       .filter((r) => r.cells.some((c) => c !== '')),
     broken: rest
       .filter((r) => r.cells.slice(width).some((c) => c !== ''))
       .map((r) => ({ row: r.row, message: 'a value in a column with no header' })),
+    lines,
   };
 }
 

@@ -10,6 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { AssetRecord, InstallCount, LicenceRecord, SoftwareTitle } from '../facts.ts';
 import { parseRosterDate } from '../roster.ts';
 import schema from '../schema/register.schema.json' with { type: 'json' };
+import { headedAt } from './cells.ts';
 import type { RawTable } from './cells.ts';
 import { normHeader, REQUIRED_COLUMNS, TABLES } from './columns.ts';
 import type { ColumnMapping, ColumnSpec, TableName } from './columns.ts';
@@ -35,6 +36,11 @@ export interface ParseOptions {
    * read, its missing parts left empty, and the disposal-records check reports it).
    */
   disposal?: 'reject' | 'keep';
+  /**
+   * The spreadsheet row the header is on (`--header-row`). Without it, the header is the first row
+   * (of the first 30) that has every required column; rows above it are titles.
+   */
+  headerRow?: number;
 }
 
 export interface TableParse<T> {
@@ -172,7 +178,11 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
   const headers = table.header.map(normHeader);
   const index = new Map<string, number>();
   const problems: RegisterProblem[] = [];
-  const at = { file: table.file, row: 1, ...(table.sheet === undefined ? {} : { sheet: table.sheet }) };
+  const at = {
+    file: table.file,
+    row: table.headerRow,
+    ...(table.sheet === undefined ? {} : { sheet: table.sheet }),
+  };
   for (const spec of specs) {
     const wanted = mapping[spec.field];
     const names = wanted !== undefined ? [wanted] : [spec.header, ...spec.aliases];
@@ -181,13 +191,15 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
     else if (wanted !== undefined)
       problems.push({ ...at, column: wanted, message: `mapped to ${spec.field}, but not in the header` });
   }
+  // A title merged across the columns repeats one value (exceljs gives each merged cell the master's).
+  const titleLike = new Set(table.header.filter((h) => h !== '')).size <= 1;
   for (const field of REQUIRED_COLUMNS[name]) {
     if (index.has(field) || problems.some((p) => p.message.startsWith(`mapped to ${field},`))) continue;
     const spec = specs.find((s) => s.field === field);
     problems.push({
       ...at,
       column: spec?.header ?? field,
-      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>`,
+      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>${titleLike ? '; the first row looks like a title: name the header row with --header-row N' : ''}`,
     });
   }
   if (name === 'installs' && !index.has('installs') && !index.has('device'))
@@ -271,19 +283,71 @@ export function titleKey(title: string): string {
     .trim();
 }
 
+/** Rows searched for the header when no `--header-row` is given. */
+const HEADER_SEARCH_ROWS = 30;
+
+/**
+ * The table with its header on the right row: the given one, or the first row that maps to every
+ * required column of the table (a merged title above it is left out, with a warning naming its rows).
+ * When no row does, the first row stays the header, so the problems list what it has.
+ */
+function findHeader(
+  input: RawTable,
+  name: TableName,
+  mapping: ColumnMapping,
+  headerRow: number | undefined,
+): { table: RawTable; problem?: RegisterProblem; warnings: string[] } {
+  const sheet = input.sheet === undefined ? {} : { sheet: input.sheet };
+  let table: RawTable | undefined;
+  if (headerRow !== undefined) {
+    table = headerRow === input.headerRow ? input : headedAt(input, headerRow);
+    if (table === undefined)
+      return {
+        table: input,
+        problem: {
+          file: input.file,
+          ...sheet,
+          row: headerRow,
+          message: `--header-row ${headerRow}: the row is empty or past the end of the sheet`,
+        },
+        warnings: [],
+      };
+  } else {
+    for (const line of (input.lines ?? []).slice(0, HEADER_SEARCH_ROWS)) {
+      const t = line.row === input.headerRow ? input : headedAt(input, line.row);
+      if (t !== undefined && resolveColumns(t, name, mapping).problems.length === 0) {
+        table = t;
+        break;
+      }
+    }
+    table ??= input;
+  }
+  const above = (input.lines ?? []).filter((l) => l.row < table.headerRow).map((l) => l.row);
+  const warnings =
+    above.length === 0
+      ? []
+      : [
+          `${input.file}${input.sheet === undefined ? '' : `:${input.sheet}`}: the header is on row ${table.headerRow}; row${above.length === 1 ? '' : 's'} ${above.join(', ')} above it ${above.length === 1 ? 'was' : 'were'} read as a title and not imported`,
+        ];
+  return { table, warnings };
+}
+
 export function parseTable<N extends TableName>(
-  table: RawTable,
+  input: RawTable,
   name: N,
   opts: ParseOptions = {},
 ): TableParse<RecordOf<N>> {
   const mapping = opts.columns ?? {};
   const disposal = opts.disposal ?? 'reject';
+  const found = findHeader(input, name, mapping, opts.headerRow);
+  if (found.problem !== undefined) return { records: [], rows: [], problems: [found.problem], warnings: [] };
+  const table = found.table;
   const cols = resolveColumns(table, name, mapping);
   const out: TableParse<RecordOf<N>> = {
     records: [],
     rows: [],
     problems: [...cols.problems],
-    warnings: cols.warnings,
+    warnings: [...found.warnings, ...cols.warnings],
   };
   const where = (row: number) => ({
     file: table.file,

@@ -63,6 +63,7 @@ interface ImportOptions {
   from: string;
   sheet?: string;
   map: string[];
+  headerRow?: string;
   dryRun?: boolean;
 }
 
@@ -81,9 +82,14 @@ export async function runImport(file: string, o: ImportOptions): Promise<number>
     say((e as Error).message);
     return EXIT.usage;
   }
+  if (o.headerRow !== undefined && !/^[1-9]\d{0,6}$/.test(o.headerRow)) {
+    say(`--header-row ${o.headerRow}: expected the spreadsheet row number of the header (1, 2, ...)`);
+    return EXIT.usage;
+  }
   const parsed = await readRegisterFile(o.from, o.table, {
     columns,
     disposal: 'reject',
+    ...(o.headerRow === undefined ? {} : { headerRow: Number(o.headerRow) }),
     ...(o.sheet === undefined ? {} : { sheet: o.sheet }),
   });
   for (const w of parsed.warnings) say(`warning: ${w}`);
@@ -204,6 +210,10 @@ export function register(program: Command): void {
       'your header for a field, e.g. purchaseDate="Bought" (repeatable)',
       collect,
       [],
+    )
+    .option(
+      '--header-row <n>',
+      'the row the header is on (default: the first row that has the required columns; rows above are titles)',
     )
     .option('--dry-run', 'check the spreadsheet without writing')
     .addHelpText(
