@@ -17,6 +17,11 @@ export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */
   row: number;
   cells: string[];
+  /**
+   * Columns (0-based) whose cell was stored as a bare number (no zero-padding number format): a
+   * serial typed as 004521 into such a cell is already 4521 in the file.
+   */
+  bareNumbers?: number[];
 }
 
 export interface RawTable {
@@ -132,6 +137,29 @@ export function cellText(v: ExcelJS.CellValue): string {
   return '';
 }
 
+/**
+ * A number cell as the spreadsheet shows it, when its format pads with zeros: `00000000` shows 4521 as
+ * 00004521 (and `"SN-"000000` as SN-004521). `bare` when the number has no such format, so leading
+ * zeros typed into it are gone. Undefined for a cell that is not a number.
+ */
+export function numberAsShown(
+  value: ExcelJS.CellValue,
+  numFmt: string | undefined,
+): { text: string; bare: boolean } | undefined {
+  if (typeof value !== 'number') return undefined;
+  const fmt = (numFmt ?? '').split(';')[0] ?? '';
+  // Quoted literals and escaped characters around a run of zeros: "SN-"000000, \A0000.
+  const m = /^((?:"[^"]*"|\\.)*)(0+)((?:"[^"]*"|\\.)*)$/.exec(fmt);
+  if (m !== null && Number.isInteger(value) && value >= 0) {
+    const lit = (s: string) => s.replace(/"([^"]*)"|\\(.)/g, '$1$2');
+    return {
+      text: `${lit(m[1] ?? '')}${String(value).padStart(m[2]?.length ?? 0, '0')}${lit(m[3] ?? '')}`,
+      bare: false,
+    };
+  }
+  return { text: String(value), bare: fmt === '' || fmt.toLowerCase() === 'general' || fmt === '0' };
+}
+
 export interface ReadLimits extends XlsxLimits {
   /** The file on disk (CSV or XLSX). */
   fileBytes: number;
@@ -202,8 +230,17 @@ export async function readXlsxTable(
   const rows: RawRow[] = [];
   ws.eachRow({ includeEmpty: false }, (r) => {
     const values: string[] = [];
-    for (let c = 1; c <= ws.columnCount; c++) values.push(cellText(r.getCell(c).value));
-    rows.push({ row: r.number, cells: values });
+    const bare: number[] = [];
+    for (let c = 1; c <= ws.columnCount; c++) {
+      const cell = r.getCell(c);
+      const shown = numberAsShown(cell.value, cell.numFmt);
+      if (shown === undefined) values.push(cellText(cell.value));
+      else {
+        values.push(shown.text);
+        if (shown.bare) bare.push(c - 1);
+      }
+    }
+    rows.push({ row: r.number, cells: values, ...(bare.length === 0 ? {} : { bareNumbers: bare }) });
   });
   if (rows[0] === undefined)
     throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
@@ -232,7 +269,11 @@ export function headedAt(table: RawTable, headerRow: number): RawTable | undefin
     header: head.cells.slice(0, width).map((h) => h.trim()),
     headerRow,
     rows: rest
-      .map((r) => ({ row: r.row, cells: r.cells.slice(0, width) }))
+      .map((r) => ({
+        row: r.row,
+        cells: r.cells.slice(0, width),
+        ...(r.bareNumbers === undefined ? {} : { bareNumbers: r.bareNumbers.filter((c) => c < width) }),
+      }))
       .filter((r) => r.cells.some((c) => c !== '')),
     broken: rest
       .filter((r) => r.cells.slice(width).some((c) => c !== ''))

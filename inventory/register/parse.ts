@@ -283,6 +283,14 @@ export function titleKey(title: string): string {
     .trim();
 }
 
+/** Columns that are identifiers: a number stored in one may have lost its leading zeros. */
+const IDENTIFIERS: Record<TableName, string[]> = {
+  assets: ['serial', 'assetTag'],
+  software: [],
+  licences: ['contractRef'],
+  installs: [],
+};
+
 /** Rows searched for the header when no `--header-row` is given. */
 const HEADER_SEARCH_ROWS = 30;
 
@@ -382,6 +390,13 @@ export function parseTable<N extends TableName>(
       else if (!(Array.isArray(c.value) && c.value.length === 0)) rec[spec.field] = c.value;
     }
     if (Object.keys(disp).length > 0) rec.disposal = disp;
+    for (const field of IDENTIFIERS[name]) {
+      const i = cols.index.get(field);
+      if (i === undefined || !(raw.bareNumbers ?? []).includes(i)) continue;
+      out.warnings.push(
+        `${formatRegisterProblem({ ...where(raw.row), column: header(field), message: '' })}${raw.cells[i] ?? ''} was stored as a number, so any leading zeros are lost: check it, and format the column as Text (or 00000000) in the spreadsheet`,
+      );
+    }
     if (name === 'installs') {
       const device = rec.device;
       delete rec.device;
