@@ -107,6 +107,10 @@ const LICENCE_KIND: Record<string, LicenceRecord['kind']> = {
   subscription: 'subscription',
 };
 
+/** What schools write in the seats column of a site licence. */
+const UNLIMITED =
+  /^(unlimited|site|site[- ]wide|whole[- ]school|unlimited (seats|users|devices|licences|licenses))$/i;
+
 const slug = (v: string) => v.toLowerCase().replace(/[\s_]+/g, '-');
 
 function readCell(spec: ColumnSpec, v: string): Cell {
@@ -384,8 +388,28 @@ export function parseTable<N extends TableName>(
         });
         continue;
       }
+      if (name === 'licences' && spec.field === 'seats' && UNLIMITED.test(v.trim())) {
+        // A site licence (or an uncapped subscription) has no seat count: any number is covered.
+        if (rec.kind === 'site' || rec.kind === 'subscription') continue;
+        problems.push({
+          ...where(raw.row),
+          column: header('seats'),
+          message: `"${v}" seats: only a site licence or a subscription covers any number; ${rec.kind === undefined ? 'set' : `this one is ${String(rec.kind)}, so set`} ${header('kind')} to site, or give the number of seats`,
+        });
+        continue;
+      }
       const c = readCell(spec, v);
-      if (!c.ok) problems.push({ ...where(raw.row), column: header(spec.field), message: c.message });
+      if (!c.ok)
+        problems.push({
+          ...where(raw.row),
+          column: header(spec.field),
+          message:
+            name === 'licences' &&
+            spec.field === 'seats' &&
+            (rec.kind === 'site' || rec.kind === 'subscription')
+              ? `${c.message}; for any number of seats write Unlimited, or leave it empty`
+              : c.message,
+        });
       else if (spec.field.startsWith('disposal.')) disp[spec.field.slice('disposal.'.length)] = c.value;
       else if (!(Array.isArray(c.value) && c.value.length === 0)) rec[spec.field] = c.value;
     }

@@ -10,6 +10,14 @@ import { kindOf } from './cells.ts';
 import { TABLES } from './columns.ts';
 import type { ColumnMapping, TableName } from './columns.ts';
 
+/** Exported worksheets are named after their table, so a workbook says what it holds. */
+export const SHEET_NAMES: Record<TableName, string> = {
+  assets: 'Assets',
+  software: 'Software',
+  licences: 'Licences',
+  installs: 'Installs',
+};
+
 export function ukDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
@@ -56,7 +64,7 @@ export async function toXlsx(
   name: TableName,
   records: readonly object[],
   mapping?: ColumnMapping,
-  sheet = 'Sheet1',
+  sheet = SHEET_NAMES[name],
 ): Promise<Buffer> {
   const { header, rows } = tableRows(name, records, mapping);
   const wb = new ExcelJS.Workbook();
