@@ -37,6 +37,12 @@ export interface ParseOptions {
    */
   disposal?: 'reject' | 'keep';
   /**
+   * Columns that are not part of the table (a school's Notes): `keep` carries them on each record as
+   * `extra` (header to text) and export writes them back; `warn` (the default) leaves them out with a
+   * warning naming the column. Install counts never keep them (their rows are merged per title).
+   */
+  extraColumns?: 'keep' | 'warn';
+  /**
    * The spreadsheet row the header is on (`--header-row`). Without it, the header is the first row
    * (of the first 30) that has every required column; rows above it are titles.
    */
@@ -173,6 +179,8 @@ function readCell(spec: ColumnSpec, v: string): Cell {
 
 interface Columns {
   index: Map<string, number>;
+  /** Columns with a header that no field maps: index and header. */
+  unmapped: { i: number; h: string }[];
   problems: RegisterProblem[];
   warnings: string[];
 }
@@ -213,14 +221,12 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
       message: `needs an install count column (Installs, Device count) or one row per device (Device); the header has: ${table.header.join(', ')}`,
     });
   const used = new Set(index.values());
-  const warnings = table.header
-    .map((h, i) => ({ h, i }))
-    .filter(({ h, i }) => !used.has(i) && h !== '')
-    .map(
-      ({ h }) =>
-        `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
-    );
-  return { index, problems, warnings };
+  const unmapped = table.header.map((h, i) => ({ h, i })).filter(({ h, i }) => !used.has(i) && h !== '');
+  const warnings = unmapped.map(
+    ({ h }) =>
+      `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
+  );
+  return { index, unmapped, problems, warnings };
 }
 
 // ---------------------------------------------------------------- records
@@ -355,11 +361,12 @@ export function parseTable<N extends TableName>(
   if (found.problem !== undefined) return { records: [], rows: [], problems: [found.problem], warnings: [] };
   const table = found.table;
   const cols = resolveColumns(table, name, mapping);
+  const keepExtra = opts.extraColumns === 'keep' && name !== 'installs';
   const out: TableParse<RecordOf<N>> = {
     records: [],
     rows: [],
     problems: [...cols.problems],
-    warnings: [...found.warnings, ...cols.warnings],
+    warnings: [...found.warnings, ...(keepExtra ? [] : cols.warnings)],
   };
   const where = (row: number) => ({
     file: table.file,
@@ -451,6 +458,11 @@ export function parseTable<N extends TableName>(
     if (name === 'assets' && rec.status === 'disposed' && disposal === 'keep') {
       const d = (rec.disposal ?? {}) as Record<string, unknown>;
       rec.disposal = { date: '', company: '', certificate: '', weeeRef: '', ...d };
+    }
+    if (keepExtra) {
+      const extra: Record<string, string> = {};
+      for (const { i, h } of cols.unmapped) if ((raw.cells[i] ?? '') !== '') extra[h] = raw.cells[i] ?? '';
+      if (Object.keys(extra).length > 0) rec.extra = extra;
     }
     out.records.push(rec as unknown as RecordOf<N>);
     out.rows.push(raw.row);

@@ -40,9 +40,15 @@ export function tableRows(
   const specs = TABLES[name].filter(
     (s) => name !== 'installs' || s.field === 'title' || s.field === 'installs',
   );
-  const header = specs.map((s) => mapping[s.field] ?? s.header);
-  const rows = records.map((r) =>
-    specs.map((s) => {
+  // The school's own columns (kept on import with extraColumns: 'keep'), in the order first seen.
+  const extras: string[] = [];
+  if (name !== 'installs')
+    for (const r of records)
+      for (const h of Object.keys((r as { extra?: Record<string, string> }).extra ?? {}))
+        if (!extras.includes(h)) extras.push(h);
+  const header = [...specs.map((s) => mapping[s.field] ?? s.header), ...extras];
+  const rows = records.map((r) => [
+    ...specs.map((s) => {
       const v = fieldValue(r as Record<string, unknown>, s.field);
       if (v === undefined || v === '') return '';
       if (Array.isArray(v)) return v.join('; ');
@@ -50,7 +56,8 @@ export function tableRows(
       if (s.type === 'date') return ukDate(String(v));
       return String(v);
     }),
-  );
+    ...extras.map((h) => (r as { extra?: Record<string, string> }).extra?.[h] ?? ''),
+  ]);
   return { header, rows };
 }
 

@@ -64,6 +64,7 @@ interface ImportOptions {
   sheet?: string;
   map: string[];
   headerRow?: string;
+  keepColumns?: boolean;
   dryRun?: boolean;
 }
 
@@ -90,6 +91,7 @@ export async function runImport(file: string, o: ImportOptions): Promise<number>
     columns,
     disposal: 'reject',
     ...(o.headerRow === undefined ? {} : { headerRow: Number(o.headerRow) }),
+    ...(o.keepColumns === true ? { extraColumns: 'keep' as const } : {}),
     ...(o.sheet === undefined ? {} : { sheet: o.sheet }),
   });
   for (const w of parsed.warnings) say(`warning: ${w}`);
@@ -120,7 +122,8 @@ export async function runExport(file: string, o: ExportOptions): Promise<number>
     say(`${file} names no inventory.${o.table} file`);
     return EXIT.usage;
   }
-  const parsed = await readRegisterFile(source, o.table, { disposal: 'keep' });
+  // Columns a school kept on import (Notes) are exported with the rest.
+  const parsed = await readRegisterFile(source, o.table, { disposal: 'keep', extraColumns: 'keep' });
   if (parsed.problems.length > 0) {
     say(parsed.problems.map(formatRegisterProblem).join('\n'));
     return EXIT.errors;
@@ -214,6 +217,10 @@ export function register(program: Command): void {
     .option(
       '--header-row <n>',
       'the row the header is on (default: the first row that has the required columns; rows above are titles)',
+    )
+    .option(
+      '--keep-columns',
+      'keep columns that are not part of the register (e.g. Notes) in the register file and its exports',
     )
     .option('--dry-run', 'check the spreadsheet without writing')
     .addHelpText(
