@@ -44,8 +44,10 @@ export default async function main(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config('schoolnet');
   const file = config.require('declaration');
   // Relative to the project folder (where Pulumi.yaml is): the engine runs the program in the folder of
-  // `main` (dist/stacks), so the working directory is not it; outside the engine (mocks) it is.
-  const root = pulumi.runtime.getRootDirectory() || process.cwd();
+  // `main` (dist/stacks), so the working directory is not it; outside the engine (mocks) it is, and the
+  // SDK's mocks report a placeholder root ("rootDirectory"), which is not a folder: only an absolute root counts.
+  const given0 = pulumi.runtime.getRootDirectory();
+  const root = given0 && isAbsolute(given0) ? given0 : process.cwd();
   const school = await loadSchool(isAbsolute(file) ? file : resolve(root, file));
   const { decl, dir } = school;
 

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TESTBED_DIR } from '../inventory/confine.ts';
 import { LIMITS } from '../inventory/limits.ts';
 import { loadSchoolsDir, validateSchoolFile } from '../inventory/load.ts';
+import { demoDeclarationText } from './support/testbed.ts';
 
 const run = promisify(execFile);
 let root: string;
@@ -19,10 +19,7 @@ let bigFile: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'schoolnet-bounded-'));
-  const demo = (await readFile('inventory/schools/demo/school.yaml', 'utf8')).replaceAll(
-    '../../../.schoolnet/testbed/',
-    `${TESTBED_DIR}/`,
-  );
+  const demo = await demoDeclarationText();
   const put = async (id: string, text: string): Promise<string> => {
     await mkdir(join(root, 'schools', id), { recursive: true });
     const file = join(root, 'schools', id, 'school.yaml');

@@ -7,7 +7,6 @@
  * The answer must be exact, the same for both directories, and the exit code must never be 0 while a
  * leaver is enabled or cannot be matched.
  */
-import { TESTBED_DIR } from '../inventory/confine.ts';
 import { execFile, execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +24,7 @@ import leaversCheck from '../checks/accounts/directory-account-leavers-disabled.
 import { collectSchool } from '../checks/engine/collect.ts';
 import { defaultCollectors } from '../checks/engine/inputs.ts';
 import { loadSchool } from '../inventory/load.ts';
-import { testbedInfo } from './support/testbed.ts';
+import { testbedInfo, demoDeclarationText } from './support/testbed.ts';
 
 // A case spawns the CLI (a Node start and a directory dump) up to three times: on a loaded machine
 // that outlasts the default 30 s.
@@ -126,10 +125,7 @@ async function declarationFor(
   // references made absolute (they are relative to the demo's own folder).
   const dir = join(scratch, name);
   await cp(DEMO, dir, { recursive: true });
-  const text = (await readFile(join(DEMO, 'school.yaml'), 'utf8')).replaceAll(
-    '../../../.schoolnet/testbed/',
-    `${TESTBED_DIR}/`,
-  );
+  const text = await demoDeclarationText();
   const decl = parse(text) as Record<string, unknown> & {
     lifecycle: { roster: { file: string; columns: Record<string, unknown> } };
   };

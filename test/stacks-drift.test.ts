@@ -4,9 +4,8 @@
  * the demo fixture's deliberate faults show up object by object; `schoolnet drift` exits 1 on drift
  * and 2 when a device cannot be read.
  */
-import { TESTBED_DIR } from '../inventory/confine.ts';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, test } from 'vitest';
@@ -24,6 +23,7 @@ import { routerOsFirewallProvider } from '../stacks/providers/routeros-firewall.
 import { routerOsObjectProvider } from '../stacks/providers/routeros-object.dynamic.ts';
 import type { MenuObjectInputs, RouterConnection } from '../stacks/providers/routeros-ops.ts';
 import { DEFAULT_USERS, startRouterOsServer, type RouterOsServer } from './support/routeros/server.ts';
+import { demoDeclarationText } from './support/testbed.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const WRITER = DEFAULT_USERS.find((u) => u.group === 'full')!;
@@ -144,12 +144,7 @@ describe('drift: intended (the planners) against actual (the collector)', () => 
     const { server } = await demoAgainst('demo');
     const dir = await mkdtemp(join(tmpdir(), 'sn-drift-'));
     // The demo's testbed references are relative to its folder: absolute, so the copy keeps them.
-    const doc = parse(
-      (await readFile(`${ROOT}inventory/schools/demo/school.yaml`, 'utf8')).replaceAll(
-        '../../../.schoolnet/testbed/',
-        `${TESTBED_DIR}/`,
-      ),
-    ) as SchoolDeclaration;
+    const doc = parse(await demoDeclarationText()) as SchoolDeclaration;
     await writeFile(join(dir, 'router-password'), READER.password);
     doc.devices = doc.devices
       .filter((d) => d.driver === 'routeros')

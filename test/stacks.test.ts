@@ -22,6 +22,7 @@ import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-p
 import type { PasswordPolicyInputs } from '../stacks/providers/directory-policy-ops.ts';
 import { testbedDirectories } from '../scripts/testbed/seed-directory.ts';
 import type { TestbedInfo } from '../scripts/testbed/types.ts';
+import { demoDeclarationText } from './support/testbed.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -346,6 +347,7 @@ describe('the Pulumi program and the directory', () => {
     await cp(join(ROOT, 'inventory/schools/demo'), dir, { recursive: true });
     await writeFile(join(dir, 'roster.csv'), [HEADER, ...rows].join('\r\n') + '\r\n');
     const file = join(dir, 'school.yaml');
+    await writeFile(file, await demoDeclarationText());
     const { decl } = await loadSchool(file);
     return {
       file,
