@@ -45,6 +45,8 @@ export interface AssetRecord {
     certificate: string;
     weeeRef: string;
   };
+  /** The school's own columns that are not part of the register (Notes), header to text. */
+  extra?: Record<string, string>;
 }
 
 export interface LicenceRecord {
@@ -54,6 +56,8 @@ export interface LicenceRecord {
   start?: string;
   expiry?: string;
   contractRef?: string;
+  /** The school's own columns that are not part of the register (Notes), header to text. */
+  extra?: Record<string, string>;
 }
 
 export interface InstallCount {
@@ -68,6 +72,8 @@ export interface SoftwareTitle {
   version?: string;
   /** False for freeware and titles covered by something else (an OS); absent means a licence is needed. */
   licenceRequired?: boolean;
+  /** The school's own columns that are not part of the register (Notes), header to text. */
+  extra?: Record<string, string>;
 }
 
 export interface RegisterFacts {

@@ -15,6 +15,10 @@ export const LIMITS = {
   rosterBytes: 64 * 1024 * 1024,
   /** a register table (CSV/YAML) or an XLSX workbook on disk */
   registerBytes: 64 * 1024 * 1024,
+  /** an XLSX workbook, all its parts decompressed (a 100,000-row register is ~40 MB of XML) */
+  xlsxDecompressedBytes: 256 * 1024 * 1024,
+  /** rows in an XLSX workbook's worksheets, all together */
+  xlsxRows: 500_000,
   /** a secret file (a key or a password) */
   secretBytes: 1024 * 1024,
   /** problems kept per file; the rest are counted in one last problem */

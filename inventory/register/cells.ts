@@ -4,16 +4,24 @@
  * columns mean. Spreadsheet dates arrive as ISO dates; numbers, booleans, rich text and formula
  * results as the text they show.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readCell } from '../csv.ts';
+import { InputTooLargeError, LIMITS, readBounded } from '../limits.ts';
+import { checkWorkbookBounds, WorkbookTooLargeError } from './zip-guard.ts';
+import type { XlsxLimits } from './zip-guard.ts';
 
 export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */
   row: number;
   cells: string[];
+  /**
+   * Columns (0-based) whose cell was stored as a bare number (no zero-padding number format): a
+   * serial typed as 004521 into such a cell is already 4521 in the file.
+   */
+  bareNumbers?: number[];
 }
 
 export interface RawTable {
@@ -21,7 +29,14 @@ export interface RawTable {
   file: string;
   sheet?: string;
   header: string[];
+  /** The row the header is on (1 unless a title sits above it). */
+  headerRow: number;
   rows: RawRow[];
+  /**
+   * Every non-empty row of the sheet (XLSX), header included, at full width: the register's parser
+   * looks here for the header row when the first row is a title.
+   */
+  lines?: RawRow[];
   /** Rows that could not be split into fields (CSV only): row and reason. */
   broken: { row: number; message: string }[];
 }
@@ -67,7 +82,19 @@ export function parseCsvTable(text: string, file: string): RawTable {
   }
   const [head, ...rest] = records;
   if (head === undefined) throw new SpreadsheetError(file, 'the file is empty (no header row)');
-  const table: RawTable = { file, header: head.record.map((h) => h.trim()), rows: [], broken: [] };
+  const table: RawTable = {
+    file,
+    header: head.record.map((h) => h.trim()),
+    headerRow: head.info.lines - (head.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0),
+    rows: [],
+    broken: [],
+    lines: records
+      .filter((r) => r.record.some((c) => c.trim() !== ''))
+      .map((r) => ({
+        row: r.info.lines - (r.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0),
+        cells: r.record.map((c) => readCell(c.trim())),
+      })),
+  };
   for (const rec of rest) {
     // info.lines is the record's last line; a quoted field may span several.
     const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
@@ -110,10 +137,85 @@ export function cellText(v: ExcelJS.CellValue): string {
   return '';
 }
 
-export async function readXlsxTable(path: string, file: string, sheet?: string): Promise<RawTable> {
+/**
+ * A number cell as the spreadsheet shows it, when its format pads with zeros: `00000000` shows 4521 as
+ * 00004521 (and `"SN-"000000` as SN-004521). `bare` when the number has no such format, so leading
+ * zeros typed into it are gone. Undefined for a cell that is not a number.
+ */
+export function numberAsShown(
+  value: ExcelJS.CellValue,
+  numFmt: string | undefined,
+): { text: string; bare: boolean } | undefined {
+  if (typeof value !== 'number') return undefined;
+  const fmt = (numFmt ?? '').split(';')[0] ?? '';
+  // Quoted literals and escaped characters around a run of zeros: "SN-"000000, \A0000.
+  const m = /^((?:"[^"]*"|\\.)*)(0+)((?:"[^"]*"|\\.)*)$/.exec(fmt);
+  if (m !== null && Number.isInteger(value) && value >= 0) {
+    const lit = (s: string) => s.replace(/"([^"]*)"|\\(.)/g, '$1$2');
+    return {
+      text: `${lit(m[1] ?? '')}${String(value).padStart(m[2]?.length ?? 0, '0')}${lit(m[3] ?? '')}`,
+      bare: false,
+    };
+  }
+  return { text: String(value), bare: fmt === '' || fmt.toLowerCase() === 'general' || fmt === '0' };
+}
+
+export interface ReadLimits extends XlsxLimits {
+  /** The file on disk (CSV or XLSX). */
+  fileBytes: number;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  fileBytes: LIMITS.registerBytes,
+  decompressedBytes: LIMITS.xlsxDecompressedBytes,
+  rows: LIMITS.xlsxRows,
+};
+
+/** The workbook's bytes, refused over the file-size limit before they are read. */
+async function readWorkbookBytes(path: string, file: string, limit: number): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (st.size > limit)
+      throw new SpreadsheetError(
+        file,
+        `is ${st.size} bytes, over the ${limit}-byte register limit: refused without reading it`,
+      );
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const { bytesRead } = await handle.read(buf, got, st.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readXlsxTable(
+  path: string,
+  file: string,
+  sheet?: string,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): Promise<RawTable> {
+  const bytes = await readWorkbookBytes(path, file, limits.fileBytes);
+  try {
+    await checkWorkbookBounds(bytes, file, limits);
+  } catch (e) {
+    if (e instanceof WorkbookTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(file.length + 2));
+    throw e;
+  }
   const wb = new ExcelJS.Workbook();
   try {
-    await wb.xlsx.readFile(path);
+    await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (e) {
     throw new SpreadsheetError(file, `not readable as an Excel workbook: ${(e as Error).message}`);
   }
@@ -128,38 +230,72 @@ export async function readXlsxTable(path: string, file: string, sheet?: string):
   const rows: RawRow[] = [];
   ws.eachRow({ includeEmpty: false }, (r) => {
     const values: string[] = [];
-    for (let c = 1; c <= ws.columnCount; c++) values.push(cellText(r.getCell(c).value));
-    rows.push({ row: r.number, cells: values });
+    const bare: number[] = [];
+    for (let c = 1; c <= ws.columnCount; c++) {
+      const cell = r.getCell(c);
+      const shown = numberAsShown(cell.value, cell.numFmt);
+      if (shown === undefined) values.push(cellText(cell.value));
+      else {
+        values.push(shown.text);
+        if (shown.bare) bare.push(c - 1);
+      }
+    }
+    rows.push({ row: r.number, cells: values, ...(bare.length === 0 ? {} : { bareNumbers: bare }) });
   });
-  const [head, ...rest] = rows;
-  if (head === undefined) throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
-  // Trailing empty header cells are formatting, not columns.
+  if (rows[0] === undefined)
+    throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
+  const all = { file, sheet: ws.name, header: [], headerRow: 0, rows: [], broken: [], lines: rows };
+  const table = headedAt(all, rows[0].row);
+  if (table === undefined) throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
+  return table;
+}
+
+/**
+ * The table with its header on spreadsheet row `headerRow` (one of `table.lines`): rows above it are
+ * left out (titles), trailing empty header cells are formatting, and a value under no header is a
+ * broken row. Undefined when the table has no such row.
+ */
+export function headedAt(table: RawTable, headerRow: number): RawTable | undefined {
+  const lines = table.lines ?? [];
+  const at = lines.findIndex((l) => l.row === headerRow);
+  const head = lines[at];
+  if (head === undefined) return undefined;
+  const rest = lines.slice(at + 1);
   let width = head.cells.length;
   while (width > 0 && head.cells[width - 1] === '') width--;
   return {
-    file,
-    sheet: ws.name,
-    header: head.cells.slice(0, width),
+    file: table.file,
+    ...(table.sheet === undefined ? {} : { sheet: table.sheet }),
+    header: head.cells.slice(0, width).map((h) => h.trim()),
+    headerRow,
     rows: rest
-      .map((r) => ({ row: r.row, cells: r.cells.slice(0, width) }))
+      .map((r) => ({
+        row: r.row,
+        cells: r.cells.slice(0, width),
+        ...(r.bareNumbers === undefined ? {} : { bareNumbers: r.bareNumbers.filter((c) => c < width) }),
+      }))
       .filter((r) => r.cells.some((c) => c !== '')),
     broken: rest
       .filter((r) => r.cells.slice(width).some((c) => c !== ''))
       .map((r) => ({ row: r.row, message: 'a value in a column with no header' })),
+    lines,
   };
 }
 
 /** Reads a CSV or XLSX file; `file` is the name problems use (default: the path's base name). */
 export async function readTable(
   path: string,
-  opts: { file?: string; sheet?: string } = {},
+  opts: { file?: string; sheet?: string; limits?: ReadLimits } = {},
 ): Promise<RawTable> {
   const file = opts.file ?? basename(path);
-  if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet);
+  const limits = opts.limits ?? DEFAULT_READ_LIMITS;
+  if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet, limits);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBounded(path, limits.fileBytes, 'the register file');
   } catch (e) {
+    if (e instanceof InputTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(`the register file ${path} `.length));
     throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
   }
   return parseCsvTable(text, file);

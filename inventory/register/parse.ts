@@ -10,6 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { AssetRecord, InstallCount, LicenceRecord, SoftwareTitle } from '../facts.ts';
 import { parseRosterDate } from '../roster.ts';
 import schema from '../schema/register.schema.json' with { type: 'json' };
+import { headedAt } from './cells.ts';
 import type { RawTable } from './cells.ts';
 import { normHeader, REQUIRED_COLUMNS, TABLES } from './columns.ts';
 import type { ColumnMapping, ColumnSpec, TableName } from './columns.ts';
@@ -35,6 +36,17 @@ export interface ParseOptions {
    * read, its missing parts left empty, and the disposal-records check reports it).
    */
   disposal?: 'reject' | 'keep';
+  /**
+   * Columns that are not part of the table (a school's Notes): `keep` carries them on each record as
+   * `extra` (header to text) and export writes them back; `warn` (the default) leaves them out with a
+   * warning naming the column. Install counts never keep them (their rows are merged per title).
+   */
+  extraColumns?: 'keep' | 'warn';
+  /**
+   * The spreadsheet row the header is on (`--header-row`). Without it, the header is the first row
+   * (of the first 30) that has every required column; rows above it are titles.
+   */
+  headerRow?: number;
 }
 
 export interface TableParse<T> {
@@ -101,6 +113,10 @@ const LICENCE_KIND: Record<string, LicenceRecord['kind']> = {
   subscription: 'subscription',
 };
 
+/** What schools write in the seats column of a site licence. */
+const UNLIMITED =
+  /^(unlimited|site|site[- ]wide|whole[- ]school|unlimited (seats|users|devices|licences|licenses))$/i;
+
 const slug = (v: string) => v.toLowerCase().replace(/[\s_]+/g, '-');
 
 function readCell(spec: ColumnSpec, v: string): Cell {
@@ -163,6 +179,8 @@ function readCell(spec: ColumnSpec, v: string): Cell {
 
 interface Columns {
   index: Map<string, number>;
+  /** Columns with a header that no field maps: index and header. */
+  unmapped: { i: number; h: string }[];
   problems: RegisterProblem[];
   warnings: string[];
 }
@@ -172,7 +190,11 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
   const headers = table.header.map(normHeader);
   const index = new Map<string, number>();
   const problems: RegisterProblem[] = [];
-  const at = { file: table.file, row: 1, ...(table.sheet === undefined ? {} : { sheet: table.sheet }) };
+  const at = {
+    file: table.file,
+    row: table.headerRow,
+    ...(table.sheet === undefined ? {} : { sheet: table.sheet }),
+  };
   for (const spec of specs) {
     const wanted = mapping[spec.field];
     const names = wanted !== undefined ? [wanted] : [spec.header, ...spec.aliases];
@@ -181,13 +203,15 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
     else if (wanted !== undefined)
       problems.push({ ...at, column: wanted, message: `mapped to ${spec.field}, but not in the header` });
   }
+  // A title merged across the columns repeats one value (exceljs gives each merged cell the master's).
+  const titleLike = new Set(table.header.filter((h) => h !== '')).size <= 1;
   for (const field of REQUIRED_COLUMNS[name]) {
     if (index.has(field) || problems.some((p) => p.message.startsWith(`mapped to ${field},`))) continue;
     const spec = specs.find((s) => s.field === field);
     problems.push({
       ...at,
       column: spec?.header ?? field,
-      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>`,
+      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>${titleLike ? '; the first row looks like a title: name the header row with --header-row N' : ''}`,
     });
   }
   if (name === 'installs' && !index.has('installs') && !index.has('device'))
@@ -197,14 +221,12 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
       message: `needs an install count column (Installs, Device count) or one row per device (Device); the header has: ${table.header.join(', ')}`,
     });
   const used = new Set(index.values());
-  const warnings = table.header
-    .map((h, i) => ({ h, i }))
-    .filter(({ h, i }) => !used.has(i) && h !== '')
-    .map(
-      ({ h }) =>
-        `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
-    );
-  return { index, problems, warnings };
+  const unmapped = table.header.map((h, i) => ({ h, i })).filter(({ h, i }) => !used.has(i) && h !== '');
+  const warnings = unmapped.map(
+    ({ h }) =>
+      `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
+  );
+  return { index, unmapped, problems, warnings };
 }
 
 // ---------------------------------------------------------------- records
@@ -271,19 +293,80 @@ export function titleKey(title: string): string {
     .trim();
 }
 
+/** Columns that are identifiers: a number stored in one may have lost its leading zeros. */
+const IDENTIFIERS: Record<TableName, string[]> = {
+  assets: ['serial', 'assetTag'],
+  software: [],
+  licences: ['contractRef'],
+  installs: [],
+};
+
+/** Rows searched for the header when no `--header-row` is given. */
+const HEADER_SEARCH_ROWS = 30;
+
+/**
+ * The table with its header on the right row: the given one, or the first row that maps to every
+ * required column of the table (a merged title above it is left out, with a warning naming its rows).
+ * When no row does, the first row stays the header, so the problems list what it has.
+ */
+function findHeader(
+  input: RawTable,
+  name: TableName,
+  mapping: ColumnMapping,
+  headerRow: number | undefined,
+): { table: RawTable; problem?: RegisterProblem; warnings: string[] } {
+  const sheet = input.sheet === undefined ? {} : { sheet: input.sheet };
+  let table: RawTable | undefined;
+  if (headerRow !== undefined) {
+    table = headerRow === input.headerRow ? input : headedAt(input, headerRow);
+    if (table === undefined)
+      return {
+        table: input,
+        problem: {
+          file: input.file,
+          ...sheet,
+          row: headerRow,
+          message: `--header-row ${headerRow}: the row is empty or past the end of the sheet`,
+        },
+        warnings: [],
+      };
+  } else {
+    for (const line of (input.lines ?? []).slice(0, HEADER_SEARCH_ROWS)) {
+      const t = line.row === input.headerRow ? input : headedAt(input, line.row);
+      if (t !== undefined && resolveColumns(t, name, mapping).problems.length === 0) {
+        table = t;
+        break;
+      }
+    }
+    table ??= input;
+  }
+  const above = (input.lines ?? []).filter((l) => l.row < table.headerRow).map((l) => l.row);
+  const warnings =
+    above.length === 0
+      ? []
+      : [
+          `${input.file}${input.sheet === undefined ? '' : `:${input.sheet}`}: the header is on row ${table.headerRow}; row${above.length === 1 ? '' : 's'} ${above.join(', ')} above it ${above.length === 1 ? 'was' : 'were'} read as a title and not imported`,
+        ];
+  return { table, warnings };
+}
+
 export function parseTable<N extends TableName>(
-  table: RawTable,
+  input: RawTable,
   name: N,
   opts: ParseOptions = {},
 ): TableParse<RecordOf<N>> {
   const mapping = opts.columns ?? {};
   const disposal = opts.disposal ?? 'reject';
+  const found = findHeader(input, name, mapping, opts.headerRow);
+  if (found.problem !== undefined) return { records: [], rows: [], problems: [found.problem], warnings: [] };
+  const table = found.table;
   const cols = resolveColumns(table, name, mapping);
+  const keepExtra = opts.extraColumns === 'keep' && name !== 'installs';
   const out: TableParse<RecordOf<N>> = {
     records: [],
     rows: [],
     problems: [...cols.problems],
-    warnings: cols.warnings,
+    warnings: [...found.warnings, ...(keepExtra ? [] : cols.warnings)],
   };
   const where = (row: number) => ({
     file: table.file,
@@ -312,12 +395,39 @@ export function parseTable<N extends TableName>(
         });
         continue;
       }
+      if (name === 'licences' && spec.field === 'seats' && UNLIMITED.test(v.trim())) {
+        // A site licence (or an uncapped subscription) has no seat count: any number is covered.
+        if (rec.kind === 'site' || rec.kind === 'subscription') continue;
+        problems.push({
+          ...where(raw.row),
+          column: header('seats'),
+          message: `"${v}" seats: only a site licence or a subscription covers any number; ${rec.kind === undefined ? 'set' : `this one is ${String(rec.kind)}, so set`} ${header('kind')} to site, or give the number of seats`,
+        });
+        continue;
+      }
       const c = readCell(spec, v);
-      if (!c.ok) problems.push({ ...where(raw.row), column: header(spec.field), message: c.message });
+      if (!c.ok)
+        problems.push({
+          ...where(raw.row),
+          column: header(spec.field),
+          message:
+            name === 'licences' &&
+            spec.field === 'seats' &&
+            (rec.kind === 'site' || rec.kind === 'subscription')
+              ? `${c.message}; for any number of seats write Unlimited, or leave it empty`
+              : c.message,
+        });
       else if (spec.field.startsWith('disposal.')) disp[spec.field.slice('disposal.'.length)] = c.value;
       else if (!(Array.isArray(c.value) && c.value.length === 0)) rec[spec.field] = c.value;
     }
     if (Object.keys(disp).length > 0) rec.disposal = disp;
+    for (const field of IDENTIFIERS[name]) {
+      const i = cols.index.get(field);
+      if (i === undefined || !(raw.bareNumbers ?? []).includes(i)) continue;
+      out.warnings.push(
+        `${formatRegisterProblem({ ...where(raw.row), column: header(field), message: '' })}${raw.cells[i] ?? ''} was stored as a number, so any leading zeros are lost: check it, and format the column as Text (or 00000000) in the spreadsheet`,
+      );
+    }
     if (name === 'installs') {
       const device = rec.device;
       delete rec.device;
@@ -348,6 +458,11 @@ export function parseTable<N extends TableName>(
     if (name === 'assets' && rec.status === 'disposed' && disposal === 'keep') {
       const d = (rec.disposal ?? {}) as Record<string, unknown>;
       rec.disposal = { date: '', company: '', certificate: '', weeeRef: '', ...d };
+    }
+    if (keepExtra) {
+      const extra: Record<string, string> = {};
+      for (const { i, h } of cols.unmapped) if ((raw.cells[i] ?? '') !== '') extra[h] = raw.cells[i] ?? '';
+      if (Object.keys(extra).length > 0) rec.extra = extra;
     }
     out.records.push(rec as unknown as RecordOf<N>);
     out.rows.push(raw.row);

@@ -10,6 +10,14 @@ import { kindOf } from './cells.ts';
 import { TABLES } from './columns.ts';
 import type { ColumnMapping, TableName } from './columns.ts';
 
+/** Exported worksheets are named after their table, so a workbook says what it holds. */
+export const SHEET_NAMES: Record<TableName, string> = {
+  assets: 'Assets',
+  software: 'Software',
+  licences: 'Licences',
+  installs: 'Installs',
+};
+
 export function ukDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
@@ -32,9 +40,15 @@ export function tableRows(
   const specs = TABLES[name].filter(
     (s) => name !== 'installs' || s.field === 'title' || s.field === 'installs',
   );
-  const header = specs.map((s) => mapping[s.field] ?? s.header);
-  const rows = records.map((r) =>
-    specs.map((s) => {
+  // The school's own columns (kept on import with extraColumns: 'keep'), in the order first seen.
+  const extras: string[] = [];
+  if (name !== 'installs')
+    for (const r of records)
+      for (const h of Object.keys((r as { extra?: Record<string, string> }).extra ?? {}))
+        if (!extras.includes(h)) extras.push(h);
+  const header = [...specs.map((s) => mapping[s.field] ?? s.header), ...extras];
+  const rows = records.map((r) => [
+    ...specs.map((s) => {
       const v = fieldValue(r as Record<string, unknown>, s.field);
       if (v === undefined || v === '') return '';
       if (Array.isArray(v)) return v.join('; ');
@@ -42,7 +56,8 @@ export function tableRows(
       if (s.type === 'date') return ukDate(String(v));
       return String(v);
     }),
-  );
+    ...extras.map((h) => (r as { extra?: Record<string, string> }).extra?.[h] ?? ''),
+  ]);
   return { header, rows };
 }
 
@@ -56,7 +71,7 @@ export async function toXlsx(
   name: TableName,
   records: readonly object[],
   mapping?: ColumnMapping,
-  sheet = 'Sheet1',
+  sheet = SHEET_NAMES[name],
 ): Promise<Buffer> {
   const { header, rows } = tableRows(name, records, mapping);
   const wb = new ExcelJS.Workbook();

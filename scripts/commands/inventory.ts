@@ -64,6 +64,8 @@ interface ImportOptions {
   from: string;
   sheet?: string;
   map: string[];
+  headerRow?: string;
+  keepColumns?: boolean;
   dryRun?: boolean;
 }
 
@@ -82,9 +84,15 @@ export async function runImport(file: string, o: ImportOptions): Promise<number>
     say((e as Error).message);
     return EXIT.usage;
   }
+  if (o.headerRow !== undefined && !/^[1-9]\d{0,6}$/.test(o.headerRow)) {
+    say(`--header-row ${o.headerRow}: expected the spreadsheet row number of the header (1, 2, ...)`);
+    return EXIT.usage;
+  }
   const parsed = await readRegisterFile(o.from, o.table, {
     columns,
     disposal: 'reject',
+    ...(o.headerRow === undefined ? {} : { headerRow: Number(o.headerRow) }),
+    ...(o.keepColumns === true ? { extraColumns: 'keep' as const } : {}),
     ...(o.sheet === undefined ? {} : { sheet: o.sheet }),
   });
   for (const w of parsed.warnings) say(`warning: ${w}`);
@@ -115,7 +123,8 @@ export async function runExport(file: string, o: ExportOptions): Promise<number>
     say(`${file} names no inventory.${o.table} file`);
     return EXIT.usage;
   }
-  const parsed = await readRegisterFile(source, o.table, { disposal: 'keep' });
+  // Columns a school kept on import (Notes) are exported with the rest.
+  const parsed = await readRegisterFile(source, o.table, { disposal: 'keep', extraColumns: 'keep' });
   if (parsed.problems.length > 0) {
     say(parsed.problems.map(formatRegisterProblem).join('\n'));
     return EXIT.errors;
@@ -205,6 +214,14 @@ export function register(program: Command): void {
       'your header for a field, e.g. purchaseDate="Bought" (repeatable)',
       collect,
       [],
+    )
+    .option(
+      '--header-row <n>',
+      'the row the header is on (default: the first row that has the required columns; rows above are titles)',
+    )
+    .option(
+      '--keep-columns',
+      'keep columns that are not part of the register (e.g. Notes) in the register file and its exports',
     )
     .option('--dry-run', 'check the spreadsheet without writing')
     .addHelpText(
