@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** The default secrets directory an operator can keep `file:` secrets in, outside any school folder. */
 export const DEFAULT_SECRETS_DIR = '/etc/schoolnet/secrets';
@@ -21,11 +21,12 @@ export const DEFAULT_SECRETS_DIR = '/etc/schoolnet/secrets';
  */
 export const TESTBED_DIR = resolve(projectRoot(import.meta.dirname), '.schoolnet', 'testbed');
 
-/** The checkout or installed package this module belongs to: the nearest folder above with a package.json.
- * The same from the sources (inventory/) and from the compiled program the Pulumi engine runs (dist/inventory/). */
+/** The checkout or installed package this module belongs to: the nearest folder above with a package.json,
+ * other than the compiled output (tsc copies package.json into dist/ because the CLI reads its version). The
+ * same from the sources (inventory/) and from the compiled program the Pulumi engine runs (dist/inventory/). */
 function projectRoot(from: string): string {
   for (let d = from; ; d = dirname(d)) {
-    if (existsSync(join(d, 'package.json'))) return d;
+    if (basename(d) !== 'dist' && existsSync(join(d, 'package.json'))) return d;
     if (dirname(d) === d) return resolve(from, '..');
   }
 }
