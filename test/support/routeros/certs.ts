@@ -25,6 +25,9 @@ let made: TestCertificates | undefined;
 export function testCertificates(): TestCertificates {
   if (made) return made;
   const dir = mkdtempSync(join(tmpdir(), 'schoolnet-routeros-tls-'));
+  // Declarations bound to this router name its CA here: allow-list the folder as an operator allow-lists a
+  // secrets directory (inventory/confine.ts), for this process and the CLI processes it starts.
+  process.env.SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, dir].filter(Boolean).join(':');
   const ssl = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   };
