@@ -39,10 +39,17 @@ async function school(id: string, p: RouterProfile): Promise<Awaited<ReturnType<
   return loaded;
 }
 
-/** The router as the test server serves it: plain api on its port, the provisioning login. */
+/** The router as the test server serves it: plain api on its port (declared `insecure`, as the collector
+ * refuses a plain API otherwise), the provisioning login. */
 function onServer(d: Device, port: number): Device {
   const { tls: _tls, ...plain } = d;
-  return { ...plain, host: '127.0.0.1', port, credentials: { user: FULL.name, password: 'env:X' } };
+  return {
+    ...plain,
+    host: '127.0.0.1',
+    port,
+    insecure: true,
+    credentials: { user: FULL.name, password: 'env:X' },
+  };
 }
 
 const ids = (rows: Record<string, Row[]>) =>

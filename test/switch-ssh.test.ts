@@ -29,6 +29,9 @@ const PIN = sshd.hostKeyFingerprint as string;
 
 // A client key the server has never seen, for the refused-login case.
 const scratch = mkdtempSync(join(tmpdir(), 'schoolnet-ssh-test-'));
+// Keys made here are named by `file:` references: allow-list the folder as an operator allow-lists a secrets
+// directory (inventory/confine.ts), so a wrong key is judged by the server (E-AUTH), not refused as misplaced.
+process.env.SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, scratch].filter(Boolean).join(':');
 execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(scratch, 'stranger')]);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
