@@ -18,7 +18,9 @@ export type Strictness =
   /** `true` demands more than `false`. */
   | 'true'
   /** A list demands more when it holds every member of the other. */
-  | 'superset';
+  | 'superset'
+  /** Not a threshold but a name (the hold group): the clause must name the same. */
+  | 'equal';
 
 export interface DeclaredParam {
   checkId: string;
@@ -63,6 +65,11 @@ export function declaredParams(decl: SchoolDeclaration): DeclaredParam[] {
       'lower',
     );
     add('directory-account-stale', 'staleAfterDays', lc.staleAfterDays, '/lifecycle/staleAfterDays', 'lower');
+    const removed = 'directory-account-leavers-removed';
+    const at = '/lifecycle/leavers';
+    add(removed, 'afterDays', lc.leavers.removeAfterDays, `${at}/removeAfterDays`, 'lower');
+    add(removed, 'holdGroup', lc.leavers.hold?.group, `${at}/hold/group`, 'equal');
+    add(removed, 'holdAttribute', lc.leavers.hold?.attribute, `${at}/hold/attribute`, 'equal');
   }
   const inv = decl.inventory;
   if (inv !== undefined) {
@@ -105,6 +112,8 @@ export function atLeastAsStrict(clause: unknown, declared: unknown, s: Strictnes
     }
     case 'true':
       return clause === true || declared === false;
+    case 'equal':
+      return JSON.stringify(clause) === JSON.stringify(declared);
     case 'superset':
       return Array.isArray(clause) && Array.isArray(declared) && declared.every((x) => clause.includes(x));
   }
