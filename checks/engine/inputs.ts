@@ -135,6 +135,22 @@ export async function refuseContradictions(loaded: LoadedSchool, policy: PolicyM
     );
 }
 
+/**
+ * Active Directory shows no banned-password list over LDAP, so a clause citing PW-DENYLIST for an AD
+ * school must say who attests it and how often; otherwise the audit would silently judge nothing.
+ */
+export function refuseUnattestedDenyList(loaded: LoadedSchool, policy: PolicyMap): void {
+  if (loaded.decl.directory?.kind !== 'ad') return;
+  const problems = policy.clauses
+    .filter((c) => c.controls.includes('PW-DENYLIST') && c.attestation === undefined)
+    .map(
+      (c) =>
+        `${policy.file}:${c.line}: clause ${c.id} cites PW-DENYLIST, but Active Directory shows no deny list to an audit (${loaded.file}: directory.kind ad): add attestation: { who, every, what } for it`,
+    );
+  if (problems.length > 0)
+    throw new ConfigError(`clause map ${policy.file} asks for what no check can see`, problems);
+}
+
 /** Loads what a school's audit is judged against; any problem here is a configuration error (exit 3). */
 export async function loadEngineInputs(
   loaded: LoadedSchool,
@@ -144,6 +160,7 @@ export async function loadEngineInputs(
   const catalog = loadCatalog();
   const policy = await loadPolicy(await schoolFile(loaded, decl.policy.file, 'policy.file'));
   await refuseContradictions(loaded, policy);
+  refuseUnattestedDenyList(loaded, policy);
   // The declaration may name its waivers file; otherwise a waivers.yaml beside it is used when present.
   const named = decl.waivers !== undefined ? await schoolFile(loaded, decl.waivers, 'waivers') : undefined;
   const beside = resolve(loaded.dir, 'waivers.yaml');
