@@ -134,8 +134,13 @@ export async function collectDirectoryAccounts(
   return withDirectoryReader(dir, opts, (r) => {
     const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
     const t = withAccountAttributes(tuning, opts);
-    return dumpUsers(r, dir, t, true, (e) =>
-      keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t),
+    return dumpUsers(
+      r,
+      dir,
+      t,
+      true,
+      (e) => keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t),
+      true,
     );
   });
 }
@@ -174,6 +179,7 @@ function dumpUsers<T>(
   tuning: DirectoryTuning,
   lean: boolean,
   map: (e: RawEntry) => T,
+  exclusive = false,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
   const attrs = ad
@@ -194,6 +200,7 @@ function dumpUsers<T>(
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
     },
     map,
+    exclusive,
   );
 }
 
