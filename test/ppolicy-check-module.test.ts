@@ -32,27 +32,20 @@ if (d === undefined) throw new Error('testbed openldap directory missing');
 
 async function ldapsearch(base: string, scope: string, attrs: string[]): Promise<string> {
   const a = d!.auditor;
-  const { stdout } = await run(
-    'ldapsearch',
-    [
-      '-LLL',
-      '-o',
-      'ldif-wrap=no',
-      '-H',
-      a.url,
-      '-D',
-      a.bindDn,
-      '-w',
-      a.password,
-      '-b',
-      base,
-      '-s',
-      scope,
-      ...attrs,
-    ],
-    { env: { ...process.env, LDAPTLS_CACERT: slapd!.ca!, LDAPTLS_REQCERT: 'demand' }, timeout: 20_000 },
-  ).finally(() => rm(dir, { recursive: true, force: true }));
-  return stdout;
+  // The password from a private file (-y), never on the command line.
+  const dir = await mkdtemp(join(tmpdir(), 'ppolicy-'));
+  const pw = join(dir, 'pw');
+  await writeFile(pw, a.password, { mode: 0o600 });
+  const args = ['-LLL', '-o', 'ldif-wrap=no', '-H', a.url, '-D', a.bindDn, '-y', pw];
+  try {
+    const { stdout } = await run('ldapsearch', [...args, '-b', base, '-s', scope, ...attrs], {
+      env: { ...process.env, LDAPTLS_CACERT: slapd!.ca!, LDAPTLS_REQCERT: 'demand' },
+      timeout: 20_000,
+    });
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe('ppolicy check module against slapd', () => {
