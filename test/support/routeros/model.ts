@@ -8,7 +8,7 @@ import {
   type MenuSpec,
   type RouterInfo,
 } from './catalog.ts';
-import { pathProblem, vlanMembers, type ManagementPath } from './path.ts';
+import { expandVlanIds, pathProblem, vlanMembers, type ManagementPath } from './path.ts';
 import { QueryError, compileQuery } from './query.ts';
 import { runScript, parseDuration } from './script.ts';
 import type {
@@ -295,7 +295,7 @@ export class RouterModel implements CommandHandler {
       for (const [vid, m] of [...members].sort((a, b) => a[0] - b[0])) {
         const staticUntagged = new Set(
           statics
-            .filter((r) => r.bridge === name && vlanIdsOf(r['vlan-ids'] ?? '').includes(vid))
+            .filter((r) => r.bridge === name && expandVlanIds(r['vlan-ids'] ?? '').includes(vid))
             .flatMap((r) => (r.untagged ?? '').split(',')),
         );
         const dynamic = [...m.untagged].filter((p) => !staticUntagged.has(p));
@@ -747,16 +747,6 @@ export class RouterModel implements CommandHandler {
 
 /** Menus with rows RouterOS makes itself, which `set`/`remove` refuse. */
 const DYNAMIC_MENUS = new Set(['/interface/bridge/vlan', '/interface/bridge/port', '/ip/service']);
-
-function vlanIdsOf(v: string): number[] {
-  const out: number[] = [];
-  for (const part of v.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    if (a === undefined || Number.isNaN(a)) continue;
-    for (let x = a; x <= (b ?? a); x++) out.push(x);
-  }
-  return out;
-}
 
 function macFor(id: string): string {
   const n = parseInt(id.slice(1), 16);
