@@ -321,7 +321,10 @@ export const CATALOG: Record<string, MenuSpec> = {
     interfaceType: 'wlan',
     unique: 'name',
     defaults: {
-      mode: 'ap-bridge',
+      // manual: Wireless Interface, "mode (...; Default: station)": a virtual AP added without a mode is a
+      // station, so schoolnet gives mode=ap-bridge explicitly (the ansible data says ap-bridge: sources
+      // disagree, and the manual's value is the one that can hurt).
+      mode: 'station',
       'security-profile': 'default',
       'vlan-mode': 'no-tag',
       'vlan-id': '1',

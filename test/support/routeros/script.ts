@@ -8,7 +8,7 @@
  */
 import type { CommandResult, Request } from './types.ts';
 
-const VERBS = new Set(['set', 'remove', 'add', 'enable', 'disable', 'unset', 'comment', 'print']);
+const VERBS = new Set(['set', 'remove', 'add', 'move', 'enable', 'disable', 'unset', 'comment', 'print']);
 
 /** RouterOS durations: `1h2m3s`, `90s`, `500ms`, `00:01:30`. Milliseconds, or undefined if malformed. */
 export function parseDuration(v: string): number | undefined {
