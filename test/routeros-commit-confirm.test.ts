@@ -87,7 +87,7 @@ const failure = (p: Promise<unknown>) =>
     (e: unknown) => e as Error,
   );
 
-describe.each(['7.20', '6.49'])('commit-confirm on RouterOS %s', (version) => {
+describe.each(['7.20', '6.49'] as const)('commit-confirm on RouterOS %s', (version) => {
   test('moving a managed drop above the rule that lets the API in is rolled back: the rules go back in their order', async () => {
     // Someone put the management API's accept above schoolnet's drop; applying moves the managed rule
     // to the top, which would put the drop first and cut the session.
