@@ -11,7 +11,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { DesiredFilterRule, RouterPlan } from '../intent/types.ts';
 import { LockoutPrevented, type RouterConnection } from '../stacks/providers/routeros-ops.ts';
 import { applyPlan } from './support/routeros/apply.ts';
-import { blankProfile } from './support/routeros/profiles.ts';
+import { blankProfile, type RouterOsVersionName } from './support/routeros/profiles.ts';
 import { startRouterOsServer, type RouterOsServer, type RouterUser } from './support/routeros/server.ts';
 import type { RouterConfig, Row } from './support/routeros/types.ts';
 
@@ -45,7 +45,7 @@ const MANAGED_DROP: DesiredFilterRule = {
   comment: 'schoolnet:in-mgmt-drop management VLAN closed',
 };
 
-function installed(version: string, filter: Row[]): RouterConfig {
+function installed(version: RouterOsVersionName, filter: Row[]): RouterConfig {
   const config = blankProfile({ version, board: version.startsWith('6.') ? 'hap-ac2' : 'rb5009' });
   config.menus['/interface/bridge'] = [{ name: 'bridge1' }];
   config.menus['/interface/bridge/port'] = [{ bridge: 'bridge1', interface: 'ether2' }];
@@ -55,7 +55,10 @@ function installed(version: string, filter: Row[]): RouterConfig {
   return config;
 }
 
-async function router(version: string, filter: Row[]): Promise<{ s: RouterOsServer; c: RouterConnection }> {
+async function router(
+  version: RouterOsVersionName,
+  filter: Row[],
+): Promise<{ s: RouterOsServer; c: RouterConnection }> {
   const s = await startRouterOsServer({
     fixture: installed(version, filter),
     managementPath: PATH,
