@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRouterOsVersion } from '../intent/routeros-capabilities.ts';
-import { routerOsDefault, withDefaults } from '../intent/routeros-defaults.ts';
+import { routerOsDefault, withDefaults } from '../devices/routeros/defaults.ts';
 import { normalise } from '../intent/values.ts';
 import { testCertificates } from './support/routeros/certs.ts';
 import { allProfiles, printedVersion } from './support/routeros/profiles.ts';
@@ -105,7 +105,7 @@ describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as cons
 // their version's default, `detail` and a `.proplist` bring them back. The values are the manual's
 // ("ingress-filtering (yes | no; Default: yes)" on 7, "Default: no" on 6 (Manual:Interface/Bridge);
 // "protocol-mode (Default: rstp)"; SNMP community "addresses (Default: ::/0)", 6: 0.0.0.0/0), and the
-// table the providers and collectors fill absent properties from (intent/routeros-defaults.ts) must give
+// table the providers and collectors fill absent properties from (devices/routeros/defaults.ts) must give
 // exactly what `detail` shows for every property the plain print left out.
 describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as const))(
   'print leaves out defaults on the %s profile (python3-librouteros)',

@@ -8,8 +8,7 @@ import {
   type RouterOsRow,
   type RouterOsTlsOptions,
 } from './client.ts';
-import { parseRouterOsVersion } from '../../intent/routeros-capabilities.ts';
-import { withDefaults } from '../../intent/routeros-defaults.ts';
+import { parseVersion, withDefaults } from './defaults.ts';
 import { deviceError } from './failures.ts';
 import {
   bool,
@@ -197,8 +196,8 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
   const res = resource[0] ?? {};
   const rb = routerboard[0] ?? {};
   // `print` leaves out what holds its version's default: an absent property is that default, never
-  // unknown (intent/routeros-defaults.ts, from the manual). A version we cannot read fills nothing in.
-  const printed = /^\d+\.\d+/.test(res.version ?? '') ? parseRouterOsVersion(res.version ?? '') : undefined;
+  // unknown (devices/routeros/defaults.ts, from the manual). A version we cannot read fills nothing in.
+  const printed = parseVersion(res.version);
   const full = (menu: string, rows: RouterOsRow[]): RouterOsRow[] =>
     printed === undefined ? rows : rows.map((r) => withDefaults(menu, r, printed));
   const ports = full('/interface/bridge/port', bridgePorts);
@@ -231,7 +230,10 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       running: bool(i.running),
       disabled: bool(i.disabled),
     })),
-    bridges: full('/interface/bridge', bridges).map((b) => ({ name: b.name ?? '', vlanFiltering: bool(b['vlan-filtering']) })),
+    bridges: full('/interface/bridge', bridges).map((b) => ({
+      name: b.name ?? '',
+      vlanFiltering: bool(b['vlan-filtering']),
+    })),
     // Dynamic ports (a wifi interface's datapath bridge) and dynamic VLAN entries (PVIDs) are RouterOS's
     // own, not configuration; the Wi-Fi facts still read the PVID a client really lands on from them.
     bridgePorts: ports.filter(config).map((p) => ({
@@ -241,12 +243,14 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       frameTypes: p['frame-types'] ?? 'admit-all',
       ingressFiltering: bool(p['ingress-filtering']),
     })),
-    bridgeVlans: full('/interface/bridge/vlan', bridgeVlans).filter(config).map((v) => ({
-      bridge: v.bridge ?? '',
-      vlanIds: vlanIds(v['vlan-ids']),
-      tagged: list(v.tagged),
-      untagged: list(v.untagged),
-    })),
+    bridgeVlans: full('/interface/bridge/vlan', bridgeVlans)
+      .filter(config)
+      .map((v) => ({
+        bridge: v.bridge ?? '',
+        vlanIds: vlanIds(v['vlan-ids']),
+        tagged: list(v.tagged),
+        untagged: list(v.untagged),
+      })),
     vlanInterfaces: full('/interface/vlan', vlans).map((v) => ({
       name: v.name ?? '',
       vlanId: int(v['vlan-id']) ?? 0,

@@ -16,8 +16,16 @@ import {
 } from '../../intent/routeros-capabilities.ts';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
-import { withDefaults } from '../../intent/routeros-defaults.ts';
-import { includesAll, normalise, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../../intent/values.ts';
+import { withDefaults } from '../../devices/routeros/defaults.ts';
+import {
+  includesAll,
+  normalise,
+  ruleFromRow,
+  samePropValue,
+  sameRule,
+  tagOf,
+  union,
+} from '../../intent/values.ts';
 import {
   ORDERED_MENUS,
   PATH_MENUS,
@@ -165,7 +173,7 @@ function vlanList(v: string | undefined): number[] {
 
 /**
  * The row the inputs name, with every property `print` left out at its default filled in (an absent
- * property is the version's default, not a difference: intent/routeros-defaults.ts).
+ * property is the version's default, not a difference: devices/routeros/defaults.ts).
  */
 async function find(
   client: RouterOsClient,

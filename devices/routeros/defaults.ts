@@ -11,7 +11,6 @@
  * `versioned_fields`). Booleans are written as RouterOS 7's API prints them (`true`/`false`); values are
  * compared through `samePropValue`, which reads `yes`/`no` the same.
  */
-import { atLeast } from './routeros-capabilities.ts';
 
 /** A default that holds from `since` (inclusive) and/or before `before`. */
 interface VersionedDefault {
@@ -180,6 +179,22 @@ export const ROUTEROS_DEFAULTS: Record<string, Defaults> = {
   },
   '/system/identity': { name: 'MikroTik' },
 };
+
+/** `7.20 (stable)` -> [7, 20, 0]; undefined when it is not a RouterOS version. */
+export function parseVersion(printed: string | undefined): number[] | undefined {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec((printed ?? '').trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+function atLeast(v: readonly number[], since: string): boolean {
+  const s = since.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const a = v[i] ?? 0;
+    const b = s[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
 
 /** The default of `prop` in `menu` on `version`, or undefined when RouterOS gives it none we know of. */
 export function routerOsDefault(menu: string, prop: string, version: readonly number[]): string | undefined {
