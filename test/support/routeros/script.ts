@@ -1,8 +1,9 @@
 /**
  * The part of the RouterOS scripting language the scheduler's scripts use in the test server: commands
  * separated by `;` or new lines, each a menu path (`/interface bridge` or `/interface/bridge`), a verb
- * (`set`, `remove`, `add`, `enable`, `disable`, `unset`), an item (an id like `*5`, a name, or
- * `[find where name="x"]`) and `property=value` words (values may be quoted). That is the syntax of the
+ * (`set`, `remove`, `add` with `place-before=`, `move` with `destination=`, `enable`, `disable`, `unset`),
+ * an item (an id like `*5`, a name, or `[find where name="x"]`) and `property=value` words (values may be
+ * quoted). That is the syntax of the
  * manual's Scripting page; anything else is reported as a syntax error, so a script the project writes
  * cannot silently do nothing here.
  */
