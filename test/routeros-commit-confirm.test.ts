@@ -223,4 +223,21 @@ describe.each(['7.20', '6.49'] as const)('commit-confirm on RouterOS %s', (versi
     ]);
     expect(s.model.pathProblem('new')).toBeUndefined();
   }, 30_000);
+  test('adding the provisioner to an address list a drop rule reads is rolled back', async () => {
+    const { s, c } = await router(version, [
+      { chain: 'input', action: 'drop', 'src-address-list': 'blocked', comment: 'drop the blocked' },
+    ]);
+    const entry = {
+      role: 'blocked-mgmt',
+      menu: '/ip/firewall/address-list',
+      mode: 'owned' as const,
+      key: { list: 'blocked', address: '10.99.0.0/24' },
+      props: { comment: 'schoolnet:blocked-mgmt' },
+    };
+    const error = await failure(applyPlan(plan([], [entry]), c));
+    expect(error?.name).toBe(LockoutPrevented.name);
+    expect(error?.message).toMatch(/add \/ip\/firewall\/address-list .* would have cut the management path/);
+    expect(s.config.menus['/ip/firewall/address-list']).toEqual([]);
+    expect(s.model.pathProblem('new')).toBeUndefined();
+  }, 30_000);
 });

@@ -27,6 +27,7 @@ import {
   union,
 } from '../../intent/values.ts';
 import {
+  MATCHED_MENUS,
   ORDERED_MENUS,
   PATH_MENUS,
   nextId,
@@ -369,11 +370,14 @@ async function converge(
     checked = true;
   };
   const what = (verb: string) => `${verb} ${i.menu} ${JSON.stringify(i.key)}`;
+  // What the input chain matches on (address lists, interface lists, routes, the rules themselves) can
+  // cut the path whatever the planner said: an entry added to a list a drop rule reads is enough.
+  const guarded = declared.guard === true || MATCHED_MENUS.has(i.menu);
   const update = async (id: string | undefined, current: RouterOsRow): Promise<void> => {
     const changed = differing(i, current);
     if (Object.keys(changed).length === 0) return;
     await before();
-    if (declared.guard === true && id !== undefined)
+    if (guarded && id !== undefined)
       await commitConfirm(
         client,
         c,
@@ -436,7 +440,7 @@ async function converge(
       await before();
       const add = Object.fromEntries(Object.entries({ ...i.key, ...i.props }).filter(([, v]) => v !== ''));
       let id = '';
-      if (declared.guard === true)
+      if (guarded)
         await commitConfirm(client, c, what('add'), undoAdd(i.menu, i.key), async () => {
           id = await client.add(i.menu, add);
         });

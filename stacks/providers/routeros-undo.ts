@@ -75,6 +75,15 @@ export const ORDERED_MENUS = new Set([
   '/ipv6/firewall/raw',
 ]);
 
+/** Menus the input chain's rules read (lists, routes) or are (the tables): any write there is guarded. */
+export const MATCHED_MENUS = new Set([
+  '/ip/route',
+  '/interface/list',
+  '/interface/list/member',
+  '/ip/firewall/address-list',
+  ...ORDERED_MENUS,
+]);
+
 /**
  * Menus where removing an item can cut the management path (its address, the VLAN interface or bridge it
  * sits on, the bridge ports and VLAN table that carry it, the routes to the provisioner, the input chain
@@ -83,15 +92,11 @@ export const ORDERED_MENUS = new Set([
  */
 export const PATH_MENUS = new Set([
   '/ip/address',
-  '/ip/route',
   '/interface/bridge',
   '/interface/bridge/port',
   '/interface/bridge/vlan',
   '/interface/vlan',
-  '/interface/list',
-  '/interface/list/member',
-  '/ip/firewall/address-list',
-  ...ORDERED_MENUS,
+  ...MATCHED_MENUS,
 ]);
 
 /** A printed value as the console takes it back (the API prints booleans `true`/`false`, the console reads both). */
