@@ -28,6 +28,7 @@ import {
 } from '../../intent/values.ts';
 import {
   MATCHED_MENUS,
+  eachOnItsOwn,
   ORDERED_MENUS,
   PATH_MENUS,
   nextId,
@@ -731,7 +732,7 @@ async function applyGuarded(client: RouterOsClient, i: FirewallInputs): Promise<
   const comments = [...rows.filter(ours).map((r) => r.comment ?? ''), ...i.rules.map((d) => d.comment)];
   const undo = restoreTable(FILTER_MENU, rows, comments, ours);
   let unmanaged: UnmanagedRule[] = [];
-  await commitConfirm(client, c, 'changing the input chain', undo.join('; '), async () => {
+  await commitConfirm(client, c, 'changing the input chain', eachOnItsOwn(undo), async () => {
     unmanaged = await applyRules(client, i.rules, version);
   });
   return unmanaged;

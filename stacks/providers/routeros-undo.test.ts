@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextId, restoreTable, undoAdd, undoRemove, undoSet } from './routeros-undo.ts';
+import { eachOnItsOwn, nextId, restoreTable, undoAdd, undoRemove, undoSet } from './routeros-undo.ts';
 
 // The script lines commit-confirm leaves in the scheduler (manual: Scripting; Console: add place-before,
 // move numbers destination). The integration test (test/routeros-commit-confirm.test.ts) runs them.
@@ -67,5 +67,13 @@ describe('commit-confirm undo scripts', () => {
       '/ip firewall filter add chain="input" comment="schoolnet:x ours" place-before=*3',
       '/ip firewall filter add chain="input" comment="schoolnet:y ours"',
     ]);
+  });
+
+  it('runs each line on its own, so one failing line does not stop the rest', () => {
+    expect(
+      eachOnItsOwn(['/ip firewall filter move *1 destination=*3', '/ip address add address="10.0.0.1/24"']),
+    ).toBe(
+      ':do { /ip firewall filter move *1 destination=*3 } on-error={}; :do { /ip address add address="10.0.0.1/24" } on-error={}',
+    );
   });
 });

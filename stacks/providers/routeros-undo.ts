@@ -141,6 +141,15 @@ export function nextId(rows: readonly Record<string, string>[], id: string): str
 }
 
 /**
+ * Each line on its own: one that fails (an item someone removed meanwhile) does not stop the lines after
+ * it, as a failing command otherwise stops a RouterOS script (manual: Scripting, "Catch run-time errors":
+ * `:do { ... } on-error={ ... }`).
+ */
+export function eachOnItsOwn(lines: readonly string[]): string {
+  return lines.map((l) => `:do { ${l} } on-error={}`).join('; ');
+}
+
+/**
  * A script that puts an ordered table back as `before` printed it (configuration rows only, in order),
  * after a change that may add, change, remove and move the rows `isOurs` selects and move any row:
  * 1. remove every row of ours (by comment: the new ones have ids nobody knows yet);

@@ -42,8 +42,8 @@ function split(text: string, separators: string): string[] {
       continue;
     }
     if (c === '"') quote = !quote;
-    else if (!quote && c === '[') depth++;
-    else if (!quote && c === ']') depth--;
+    else if (!quote && (c === '[' || c === '{')) depth++;
+    else if (!quote && (c === ']' || c === '}')) depth--;
     if (!quote && depth === 0 && separators.includes(c)) {
       if (cur.trim() !== '') out.push(cur.trim());
       cur = '';
@@ -65,6 +65,16 @@ type Exec = (req: Request) => CommandResult;
 /** Runs a script; returns the first error (as RouterOS stops a script at its first failing command). */
 export function runScript(source: string, exec: Exec): string | undefined {
   for (const statement of split(source, ';\n')) {
+    // `:do { ... } on-error={ ... }` (manual: Scripting, "Catch run-time errors"): an error inside goes
+    // to the handler instead of stopping the script.
+    const guarded = /^:do\s*\{([\s\S]*)\}\s*on-error=\{([\s\S]*)\}$/.exec(statement);
+    if (guarded) {
+      if (runScript(guarded[1] ?? '', exec) !== undefined) {
+        const handled = runScript(guarded[2] ?? '', exec);
+        if (handled !== undefined) return handled;
+      }
+      continue;
+    }
     const words = split(statement, ' \t');
     const path: string[] = [];
     let i = 0;
