@@ -49,6 +49,7 @@ import directoryPasswordHistory from './passwords/directory-password-history.che
 import directoryPasswordLengthCyberEssentials from './passwords/directory-password-length-cyber-essentials.check.ts';
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
+import probeFilterDnsCategory from './probes/filter-dns-category.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
 import routerosZoneInternetOnly from './segmentation/routeros-zone-internet-only.check.ts';
 import routerosZoneIsolation from './segmentation/routeros-zone-isolation.check.ts';
@@ -108,6 +109,7 @@ export const allChecks: readonly Check[] = [
   directoryPasswordLengthCyberEssentials,
   directoryPasswordLockout,
   directoryPasswordMinLength,
+  probeFilterDnsCategory,
   routerosVlansDeclaredPresent,
   routerosZoneInternetOnly,
   routerosZoneIsolation,
