@@ -1,7 +1,7 @@
 import type { ProbeObservation } from '../../devices/facts.ts';
 import { error, verdict } from '../lib/results.ts';
-import type { Check, CheckResult } from '../types.ts';
-import { judgeKind, probeEvidence } from './observations.ts';
+import type { Check, CheckContext, CheckResult } from '../types.ts';
+import { capitalised, judgeKind, probeEvidence, whoseDevice } from './observations.ts';
 
 /** What counts as the filter's DNS saying no. */
 export function dnsBlocked(
@@ -15,27 +15,23 @@ export function dnsBlocked(
   return addresses.every((a) => a === '0.0.0.0' || a === '::' || blockAddresses.includes(a));
 }
 
-function judge(o: ProbeObservation): CheckResult {
+function judge(o: ProbeObservation, ctx: CheckContext): CheckResult {
   const ev = o.evidence;
   const rcode = String(ev['rcode'] ?? '');
-  if (o.outcome !== 'answered' || rcode === '')
+  if (o.outcome !== 'answered' || rcode === '' || rcode === 'SERVFAIL')
     return error(
-      `The network ${o.network}'s resolver did not answer for ${o.target}, so the filter could not be tested.`,
-      probeEvidence(o),
-    );
-  if (rcode === 'SERVFAIL')
-    return error(
-      `The network ${o.network}'s resolver failed (SERVFAIL) for ${o.target}; the filter could not be tested.`,
+      `The ${o.network} network's DNS server did not answer properly (${o.answered}), so the filter could not be tested.`,
       probeEvidence(o),
     );
   const addresses = (ev['addresses'] as string[] | undefined) ?? [];
   const block = (o.params['blockAddresses'] as string[] | undefined) ?? [];
   const category = String(o.params['category'] ?? '');
+  const who = whoseDevice(ctx.decl, o.network);
   return verdict(
     dnsBlocked(rcode, addresses, block),
     {
-      pass: `On ${o.network} the filter's DNS blocks the ${category} test name ${o.target}.`,
-      fail: `On ${o.network} the ${category} test name ${o.target} resolves (${addresses.join(', ')}), so the filter lets that category through.`,
+      pass: `On the ${o.network} network the filter blocks the ${category} test site by name.`,
+      fail: `${capitalised(who)} could look up a ${category} test site that the filter should block.`,
     },
     probeEvidence(o),
   );
@@ -51,8 +47,8 @@ const check: Check = {
     params: { type: 'object', properties: {}, additionalProperties: false },
     defaults: {},
   },
-  evaluate(facts) {
-    return judgeKind(facts, 'filter-dns-category', judge);
+  evaluate(facts, _params, ctx) {
+    return judgeKind(facts, 'filter-dns-category', (o) => judge(o, ctx));
   },
 };
 

@@ -6,7 +6,30 @@
 import type { ProbeObservation, SchoolFacts } from '../../devices/facts.ts';
 
 import { error } from '../lib/results.ts';
+import type { SchoolDeclaration } from '../../inventory/types.ts';
 import type { CheckResult, Evidence } from '../types.ts';
+
+/** Whose device a network's probe stands for, in a head's words. */
+export function whoseDevice(decl: SchoolDeclaration, network: string): string {
+  const role = decl.networks.find((n) => n.name === network)?.role;
+  switch (role) {
+    case 'pupils':
+      return "a pupil's laptop";
+    case 'staff':
+      return 'a staff laptop';
+    case 'guests':
+      return "a visitor's device";
+    case 'byod':
+      return 'a personal device';
+    default:
+      return 'a device';
+  }
+}
+
+/** `A pupil's laptop` at the start of a sentence. */
+export function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
 
 export function probeEvidence(o: ProbeObservation, extra = ''): Evidence {
   return {
@@ -23,6 +46,7 @@ export function judgeKind(
   kind: string,
   judge: (o: ProbeObservation) => CheckResult,
 ): CheckResult[] {
+  // Evidence for the technician carries the network, the target and the answer; reasons stay plain.
   if (facts.probes === undefined)
     return [
       error(
@@ -40,7 +64,7 @@ export function judgeKind(
     .map((o) =>
       o.outcome === 'error'
         ? error(
-            `The ${kind} probe could not run on network ${o.network}: ${o.error?.message ?? o.answered}.`,
+            `A filtering test on the ${o.network} network could not be run, so it proves nothing: ${o.error?.message ?? o.answered}.`,
             probeEvidence(o, o.error ? `error ${o.error.code}` : ''),
           )
         : judge(o),
