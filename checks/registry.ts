@@ -50,6 +50,7 @@ import directoryPasswordLengthCyberEssentials from './passwords/directory-passwo
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
 import probeFilterBypass from './probes/filter-bypass.check.ts';
+import probeFilterDhcpResolver from './probes/filter-dhcp-resolver.check.ts';
 import probeFilterDnsCategory from './probes/filter-dns-category.check.ts';
 import probeFilterDownload from './probes/filter-download.check.ts';
 import probeFilterSafesearch from './probes/filter-safesearch.check.ts';
@@ -114,6 +115,7 @@ export const allChecks: readonly Check[] = [
   directoryPasswordLockout,
   directoryPasswordMinLength,
   probeFilterBypass,
+  probeFilterDhcpResolver,
   probeFilterDnsCategory,
   probeFilterDownload,
   probeFilterSafesearch,
