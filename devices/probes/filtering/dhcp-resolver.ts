@@ -1,7 +1,7 @@
 /**
  * filter-dhcp-resolver: the resolver this network's DHCP hands out now (the DHCPOFFER's option 6 read by
  * the runner before any case runs) is the filtering DNS the declaration names for the network. Verdict:
- * checks/probes/filter-dhcp-resolver.check.ts.
+ * checks/probes/probe-filter-dhcp-resolver.check.ts.
  */
 import type { ProbeKind, ProbeOutcome } from '../types.ts';
 import { effectiveProfile } from './profile.ts';

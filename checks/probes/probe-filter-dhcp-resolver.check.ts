@@ -13,7 +13,7 @@ const check: Check = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return judgeKind(facts, 'filter-dhcp-resolver', (o) => {
+    return judgeKind(facts, ctx.decl, 'filter-dhcp-resolver', (o) => {
       const offered = (o.evidence['offered'] as string[] | undefined) ?? [];
       const declared = (o.params['declared'] as string[] | undefined) ?? [];
       const ok = offered.length > 0 && offered.every((a) => declared.includes(a));
