@@ -3,7 +3,7 @@
  * wall-clock minute in the school's zone, so the repeated autumn hour is one fire), written before
  * anything runs. Its state moves forward only:
  *
- *   scheduled ─┬─> started ─┬─> completed ──> delivered
+ *   scheduled ─┬─> started ─┬─> completed ──> delivered | undelivered
  *              │            ├─> failed            (the audit produced no run)
  *              │            └─> interrupted        (shutdown gave up on the audit; resumable once)
  *              ├─> not-started                     (shutdown before its spread slot or a free slot)
@@ -26,6 +26,8 @@ export type FireState =
   | 'started'
   | 'completed'
   | 'delivered'
+  /** Deliveries attempted and at least one failed every retry (see the deliveries table). */
+  | 'undelivered'
   | 'failed'
   | 'interrupted'
   | 'not-started'
@@ -188,6 +190,7 @@ export function nightText(f: FireRecord): string {
     started: 'running',
     completed: 'audited, report not delivered',
     delivered: 'delivered',
+    undelivered: 'report not delivered (delivery failed)',
     failed: 'audit failed',
     interrupted: 'audit interrupted',
     'not-started': 'not started (the scheduler stopped)',

@@ -375,9 +375,16 @@ export class Scheduler {
       },
     });
     const failed = records.filter((r) => r.status === 'failed').length;
-    this.#o.fires.set(school, key, 'delivered', this.#now(), {
+    this.#o.fires.set(school, key, failed > 0 ? 'undelivered' : 'delivered', this.#now(), {
       from: ['completed'],
-      ...(failed > 0 ? { message: `${failed} delivery failed (see deliveries)` } : {}),
+      ...(failed > 0
+        ? {
+            message: `${failed} ${failed === 1 ? 'delivery' : 'deliveries'} failed: ${records
+              .filter((r) => r.status === 'failed')
+              .map((r) => `${r.channel} to ${r.recipient}`)
+              .join(', ')}`,
+          }
+        : {}),
     });
   }
 
