@@ -1,6 +1,6 @@
 /**
  * `schoolnet schedule` stopped and restarted as a provider's server does it: the real CLI in child
- * processes under libfaketime (the process's wall clock set to a chosen instant, running at normal
+ * processes with libfaketime preloaded (the process's wall clock set to a chosen instant, running at normal
  * speed; timers untouched), auditing the demo school on the testbed and mailing a real SMTP server
  * (smtp-server, STARTTLS). Every fire must be accounted for in the ledger (schedule_fires):
  * - a SIGTERM while the school waits for its spread slot records it "not started" (never
@@ -16,7 +16,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ import {
 import type { RouterOsServer } from './support/routeros/server.ts';
 import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
 import type { TestSmtp } from './support/mail.ts';
+
+/** The faketime package's preload library (Debian: libfaketime, installed by scripts/setup.sh). */
+function libfaketime(): string {
+  const base = '/usr/lib';
+  for (const d of readdirSync(base)) {
+    const f = join(base, d, 'faketime', 'libfaketime.so.1');
+    if (existsSync(f)) return f;
+  }
+  throw new Error('libfaketime not found under /usr/lib/*/faketime: apt-get install faketime');
+}
 
 interface Daemon {
   child: ChildProcess;
@@ -98,11 +108,8 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
   /** The real CLI's daemon with its wall clock starting at `at` (UTC). */
   function daemon(db: string, at: string, args: string[] = []): Daemon {
     const child = spawn(
-      'faketime',
+      process.execPath,
       [
-        '-f',
-        `@${at.replace('T', ' ').replace('Z', '')}`,
-        process.execPath,
         join(REPO, 'scripts', 'cli.ts'),
         'schedule',
         schoolsDir,
@@ -112,7 +119,17 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
         mailCertificates().caFile,
         ...args,
       ],
-      { env: { ...env, TZ: 'UTC', FAKETIME_DONT_FAKE_MONOTONIC: '1' }, cwd: REPO },
+      {
+        env: {
+          ...env,
+          // libfaketime preloaded into node itself (the `faketime` wrapper does not pass signals on).
+          LD_PRELOAD: libfaketime(),
+          FAKETIME: `@${at.replace('T', ' ').replace('Z', '')}`,
+          FAKETIME_DONT_FAKE_MONOTONIC: '1',
+          TZ: 'UTC',
+        },
+        cwd: REPO,
+      },
     );
     const logs: Record<string, unknown>[] = [];
     const waiting: { pred: (l: Record<string, unknown>) => boolean; done: (l: Record<string, unknown>) => void }[] =
@@ -181,13 +198,27 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
     }
   };
   const mailsTo = (since: number) => smtp.messages.slice(since);
+  /**
+   * The ledger as a daemon that ran earlier left it: the night's 01:30 planned. (Waiting for a real
+   * cron tick costs the daemon's start-up time plus a lead; the tests that need the tick use it.)
+   */
+  const planned = (db: string, night: string) => {
+    const f = new FireLedger(db);
+    try {
+      f.plan('demo', `${night} 01:30`, `${night}T01:30:00.000Z`, `${night}T00:00:00.000Z`);
+    } finally {
+      f.close();
+    }
+  };
+  /** Fake start times this far before a cron tick leave the daemon time to start on a loaded machine. */
+  const LEAD = '01:28:30';
 
   it('a SIGTERM during the spread wait records "not started"; the restart runs the fire once', async () => {
     const db = join(dir, 'spread.db');
     const before = smtp.messages.length;
     expect(spreadMs('demo', 10 * 60_000)).toBeGreaterThan(20_000); // the wait is long enough to stop in
-    const a = daemon(db, '2027-11-02T01:29:58Z', ['--spread-window', '10m']);
-    await a.waitFor(msg('waiting for the school’s slot in the spread'));
+    const a = daemon(db, `2027-11-02T${LEAD}Z`, ['--spread-window', '10m']);
+    await a.waitFor(msg('waiting for the school’s slot in the spread'), 150_000);
     expect((await stopped(a)).code).toBe(0); // nothing was interrupted
     expect(ledger(db).find((f) => f.fireKey === '2027-11-02 01:30')).toMatchObject({
       state: 'not-started',
@@ -208,13 +239,14 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
       attempts: 1,
     });
     expect(mailsTo(before)).toHaveLength(1);
-  }, 180_000);
+  }, 400_000);
 
   it('a SIGTERM during the audit with no grace records it interrupted; the restart runs it again once', async () => {
     const db = join(dir, 'audit.db');
     const before = smtp.messages.length;
-    const a = daemon(db, '2027-11-03T01:29:58Z', ['--spread-window', '0', '--grace', '0']);
-    await a.waitFor(msg('audit starting'));
+    planned(db, '2027-11-03');
+    const a = daemon(db, '2027-11-03T01:31:00Z', ['--spread-window', '0', '--grace', '0']);
+    await a.waitFor(msg('audit starting'), 90_000);
     expect((await stopped(a)).code).toBe(2);
     const fire = ledger(db).find((f) => f.fireKey === '2027-11-03 01:30');
     expect(fire).toMatchObject({ state: 'interrupted', attempts: 1 });
@@ -231,14 +263,15 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
       attempts: 2,
     });
     expect(mailsTo(before)).toHaveLength(1);
-  }, 180_000);
+  }, 400_000);
 
   it('a SIGTERM after the audit lets the email go within the grace period', async () => {
     const db = join(dir, 'grace.db');
     const before = smtp.messages.length;
     holdMs = 3000;
     try {
-      const a = daemon(db, '2027-11-04T01:29:58Z', ['--spread-window', '0', '--grace', '60s']);
+      planned(db, '2027-11-04');
+      const a = daemon(db, '2027-11-04T01:31:00Z', ['--spread-window', '0', '--grace', '60s']);
       await a.waitFor(msg('audit finished'), 90_000);
       expect((await stopped(a)).code).toBe(0);
       expect(a.logs.some(msg('delivery email sent'))).toBe(true);
@@ -247,14 +280,15 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
     }
     expect(ledger(db).find((f) => f.fireKey === '2027-11-04 01:30')?.state).toBe('delivered');
     expect(mailsTo(before)).toHaveLength(1);
-  }, 180_000);
+  }, 400_000);
 
   it('an email still being sent when the grace runs out is owed, and the restart sends it exactly once', async () => {
     const db = join(dir, 'owed.db');
     const before = smtp.messages.length;
     holdMs = 6000;
     try {
-      const a = daemon(db, '2027-11-05T01:29:58Z', ['--spread-window', '0', '--grace', '1s']);
+      planned(db, '2027-11-05');
+      const a = daemon(db, '2027-11-05T01:31:00Z', ['--spread-window', '0', '--grace', '1s']);
       await a.waitFor(msg('audit finished'), 90_000);
       expect((await stopped(a)).code).toBe(0); // the audit finished: nothing interrupted
       expect(a.logs.some(msg('delivery still going at shutdown; owed, and sent on restart'))).toBe(true);
@@ -278,17 +312,17 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
 
     // A third start sends nothing more.
     const c = daemon(db, '2027-11-05T03:10:00Z', ['--spread-window', '0']);
-    await c.waitFor(msg('schoolnet schedule running'));
+    await c.waitFor(msg('schoolnet schedule running'), 90_000);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await stopped(c)).code).toBe(0);
     expect(mailsTo(before)).toHaveLength(1);
-  }, 180_000);
+  }, 400_000);
 
   it('a restart across missed slots runs the latest once and owns up to the others in the email and the roll-up', async () => {
     const db = join(dir, 'missed.db');
     const before = smtp.messages.length;
     const a = daemon(db, '2027-11-06T20:00:00Z', ['--spread-window', '0']);
-    await a.waitFor(msg('schoolnet schedule running'));
+    await a.waitFor(msg('schoolnet schedule running'), 90_000);
     expect((await stopped(a)).code).toBe(0);
     expect(ledger(db)).toMatchObject([{ fireKey: '2027-11-07 01:30', state: 'scheduled' }]);
 
@@ -323,17 +357,21 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
     expect(demo?.nights).toHaveLength(2);
     expect(demo?.attention.join('; ')).toMatch(/2 nights missed or not delivered: 2027-11-07 01:30: missed/);
     expect(roll.code).toBe(2);
-  }, 180_000);
+  }, 400_000);
 
   it('a restart inside the repeated autumn hour does not run 01:30 again', async () => {
     const db = join(dir, 'autumn.db');
     const before = smtp.messages.length;
     // 2027-10-31: 01:30 BST is 00:30Z; clocks go back at 02:00 BST, so 01:30 GMT (01:30Z) comes again.
-    const a = daemon(db, '2027-10-31T00:29:57Z', ['--spread-window', '0']);
-    await a.waitFor(msg('delivery email sent'), 90_000);
+    const a = daemon(db, '2027-10-31T00:28:30Z', ['--spread-window', '0']);
+    await a.waitFor(msg('delivery email sent'), 180_000);
     expect((await stopped(a)).code).toBe(0);
-    const b = daemon(db, '2027-10-31T01:29:57Z', ['--spread-window', '0']);
-    const dup = await b.waitFor(msg('fire already recorded (restart or clock change); not run again'), 30_000);
+    expect(a.logs.find(msg('restart: owed work settled'))).toBeUndefined(); // the cron's own tick
+    const b = daemon(db, `2027-10-31T${LEAD}Z`, ['--spread-window', '0']);
+    const dup = await b.waitFor(
+      msg('fire already recorded (restart or clock change); not run again'),
+      150_000,
+    );
     expect(dup).toMatchObject({ school: 'demo', fireKey: '2027-10-31 01:30', state: 'delivered' });
     expect((await stopped(b)).code).toBe(0);
     expect(b.logs.filter(msg('audit starting'))).toHaveLength(0);
@@ -347,5 +385,5 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
     const store = openStore(db);
     expect(store.listRuns({ school: 'demo' })).toHaveLength(1);
     store.close();
-  }, 180_000);
+  }, 400_000);
 });
