@@ -6,13 +6,8 @@
  * read is never dropped quietly: it becomes a problem naming its line, and callers treat any problem as
  * an error (the leavers command exits 2).
  */
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Transform } from 'node:stream';
-import type { TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
-import { parse as parseStream } from 'csv-parse';
+import { streamCsv } from './csv-stream.ts';
 import { InputTooLargeError, LIMITS } from './limits.ts';
 import { confinedFile } from './confine.ts';
 import { parse } from 'csv-parse/sync';
@@ -318,99 +313,41 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
 }
 
 /**
- * The file's bytes as text, CRLF made LF (csv-parse's line counting drifts on CRLF), counted as they
- * pass: past `limit` bytes the stream fails, so a file that grows while it is read is still bounded.
- */
-class BoundedText extends Transform {
-  readonly #decoder = new StringDecoder('utf8');
-  readonly #limit: number;
-  readonly #file: string;
-  #bytes = 0;
-  #cr = false;
-
-  constructor(file: string, limit: number) {
-    super({ readableObjectMode: false, decodeStrings: true });
-    this.#file = file;
-    this.#limit = limit;
-  }
-
-  #lf(text: string): string {
-    let t = (this.#cr ? '\r' : '') + text;
-    this.#cr = t.endsWith('\r');
-    if (this.#cr) t = t.slice(0, -1);
-    return t.replace(/\r\n?/g, '\n');
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.#bytes += chunk.length;
-    if (this.#bytes > this.#limit) {
-      done(new InputTooLargeError('the roster', this.#file, this.#bytes, this.#limit));
-      return;
-    }
-    done(null, this.#lf(this.#decoder.write(chunk)));
-  }
-
-  override _flush(done: TransformCallback): void {
-    const rest = this.#lf(this.#decoder.end());
-    done(null, rest + (this.#cr ? '\n' : ''));
-  }
-}
-
-/** Thrown from csv-parse's record hook to stop reading (a bad header, the row limit). */
-class StopRead extends Error {}
-
-/**
- * Reads and parses a roster file as a stream: memory holds the people read so far, never the file.
- * The size limit is checked on the open file and again while reading, and the row limit as rows come;
- * past either, the read stops and the whole roster is refused (a problem on line 0: nothing partial).
+ * Reads and parses a roster file as a stream (inventory/csv-stream.ts): memory holds the people read
+ * so far, never the file. The size limit is checked on the open file and again while reading, and the
+ * row limit as rows come; past either, the read stops and the whole roster is refused (a problem on
+ * line 0: nothing partial).
  */
 async function streamRoster(
   file: string,
   opts: RosterOptions,
   limits: { bytes: number; rows: number },
 ): Promise<RosterParse> {
-  const handle = await open(file, 'r');
-  let src: ReturnType<typeof handle.createReadStream> | undefined;
+  const b = new RosterBuilder(opts);
+  let refused: RosterProblem | undefined;
   try {
-    const st = await handle.stat();
-    if (st.size > limits.bytes) throw new InputTooLargeError('the roster', file, st.size, limits.bytes);
-    src = handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: false });
-    const b = new RosterBuilder(opts);
-    let refused: RosterProblem | undefined;
-    // Each record is handled as csv-parse completes it (on_record) and none is queued: memory holds
-    // the people, and a CSV error later in the file cannot discard rows already read.
-    const parser = parseStream({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      raw: true,
-      on_record: (rec: unknown, ctx: { lines: number }): null => {
-        const r = rec as { record: string[]; raw: string }; // with raw: true
+    await streamCsv(file, {
+      limit: limits.bytes,
+      what: 'the roster',
+      onRecord: (rec) => {
         if (b.rows >= limits.rows) {
           refused = {
             file: opts.file,
             line: 0,
-            message: `more than ${limits.rows} rows (the roster limit): refused; line ${ctx.lines} was not read`,
+            message: `more than ${limits.rows} rows (the roster limit): refused; line ${rec.info.lines} was not read`,
           };
-          throw new StopRead();
+          return false;
         }
-        if (!b.add({ record: r.record, raw: r.raw, info: { lines: ctx.lines } })) throw new StopRead();
-        return null;
+        return b.add(rec);
       },
     });
-    try {
-      await pipeline(src, new BoundedText(file, limits.bytes), parser);
-    } catch (e) {
-      if (refused !== undefined) return { people: [], problems: [refused] };
-      if (b.stopped) return b.finish();
-      if (e instanceof InputTooLargeError) throw e;
-      return b.finish(brokenAt(opts.file, b.lastLine + 1, e));
-    }
-    return b.finish();
-  } finally {
-    src?.destroy();
-    await handle.close();
+  } catch (e) {
+    // The file's own errors (too large, unreadable) refuse it; a CSV error is a problem at its line.
+    if (e instanceof InputTooLargeError || typeof (e as NodeJS.ErrnoException).errno === 'number') throw e;
+    return b.finish(brokenAt(opts.file, b.lastLine + 1, e));
   }
+  if (refused !== undefined) return { people: [], problems: [refused] };
+  return b.finish();
 }
 
 function readRecords(text: string): CsvRecord[] {
