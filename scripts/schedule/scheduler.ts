@@ -467,7 +467,9 @@ export class Scheduler {
         log.warn({ fireKey: f.fireKey, reason: message }, 'fire missed');
       }
       // Interrupted fires out of attempts are failed.
-      for (const f of this.#o.fires.list(school).filter((x) => x.state === 'interrupted'))
+      for (const f of this.#o.fires
+        .list(school)
+        .filter((x) => x.state === 'interrupted' && x.attempts >= MAX_ATTEMPTS))
         this.#o.fires.set(school, f.fireKey, 'failed', nowIso, {
           from: ['interrupted'],
           message: 'interrupted twice; not tried again',
