@@ -435,7 +435,12 @@ export class Scheduler {
       // Fires the cron owed since the last one recorded, plus recorded ones never run.
       const last = fires.at(-1);
       if (last !== undefined)
-        for (const at of fireTimes(schedule.cron, schedule.timezone, new Date(Date.parse(last.firedAt) + 1), now))
+        for (const at of fireTimes(
+          schedule.cron,
+          schedule.timezone,
+          new Date(Date.parse(last.firedAt) + 1),
+          now,
+        ))
           this.#o.fires.plan(school, localKey(at, schedule.timezone), at.toISOString(), nowIso);
       const owed = this.#o.fires
         .list(school)
