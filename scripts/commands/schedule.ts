@@ -2,8 +2,10 @@
  * `schoolnet schedule [DIR]`: the nightly daemon. One cron job per school from its declaration
  * (default 01:30 Europe/London), spread over a window, one run per school at a time, the report
  * delivered by email and webhook after each run, structured JSON logs (pino) on stdout, every run and
- * delivery recorded in the results store. SIGTERM / SIGINT stop it gracefully: runs in progress get
- * `--grace` seconds, then are recorded as interrupted (their run stays incomplete).
+ * delivery recorded in the results store, every fire in its durable ledger (scheduler.ts, fires.ts).
+ * SIGTERM / SIGINT stop it gracefully: schools still waiting are recorded as not started, audits and
+ * deliveries in progress get `--grace`, then are recorded as interrupted (their run stays incomplete) or
+ * owed; a restart catches up (`--catch-up-window`) and delivers what is owed.
  *
  * `--once-at ISO` fires every school once as if its cron had ticked at that time (no spread), waits
  * for the runs and deliveries, and exits with the worst code: a dry run of the night.
