@@ -26,8 +26,7 @@ export type PositionStatus =
 
 /** The directory as the per-user comparison needs it; absent or failed: per-user seats cannot be compared. */
 export type UsersSource =
-  | { ok: true; accounts: readonly DirectoryAccount[]; leaversOu?: string }
-  | { ok: false; reason: string };
+  { ok: true; accounts: readonly DirectoryAccount[]; leaversOu?: string } | { ok: false; reason: string };
 
 export interface UserSeats {
   /** The directory groups the per-user licences name. */
@@ -93,15 +92,12 @@ export function inForce(l: LicenceRecord, now: string): boolean {
 
 /** Who holds a title's per-user seats: the enabled members of the licences' assigned groups. */
 function userSeats(licences: readonly LicenceRecord[], users: UsersSource | undefined): UserSeats {
-  const groups = [
-    ...new Set(licences.map((l) => l.assignedGroup?.trim() ?? '').filter((g) => g !== '')),
-  ];
+  const groups = [...new Set(licences.map((l) => l.assignedGroup?.trim() ?? '').filter((g) => g !== ''))];
   const base: UserSeats = { groups, holders: 0, leavers: [], missingGroups: [] };
   if (groups.length === 0)
     return {
       ...base,
-      unknown:
-        'no Assigned Group is recorded for its per-user licences, so who holds the seats is not known',
+      unknown: 'no Assigned Group is recorded for its per-user licences, so who holds the seats is not known',
     };
   if (users === undefined || !users.ok)
     return {
@@ -130,7 +126,8 @@ function userSeats(licences: readonly LicenceRecord[], users: UsersSource | unde
 export function reconcileLicences(register: RegisterFacts, opts: LicenceOptions): LicenceReconciliation {
   // The register's own spelling: licences, then the software list, then the export's.
   const titles = new Map<string, string>();
-  for (const l of register.licences) if (!titles.has(titleKey(l.title))) titles.set(titleKey(l.title), l.title);
+  for (const l of register.licences)
+    if (!titles.has(titleKey(l.title))) titles.set(titleKey(l.title), l.title);
   for (const sw of register.software)
     if (!titles.has(titleKey(sw.title))) titles.set(titleKey(sw.title), sw.title);
   const installs = new Map<string, number>();
@@ -169,9 +166,9 @@ export function reconcileLicences(register: RegisterFacts, opts: LicenceOptions)
           ? 'unknown'
           : users.holders === seats
             ? 'covered'
-          : users.holders > seats
-            ? 'over-deployed'
-            : 'unused-seats';
+            : users.holders > seats
+              ? 'over-deployed'
+              : 'unused-seats';
       out.positions.push({
         title,
         basis: 'users',
@@ -189,15 +186,15 @@ export function reconcileLicences(register: RegisterFacts, opts: LicenceOptions)
       : perInstall.some((l) => l.kind === 'subscription' && l.seats === undefined)
         ? ('subscription' as const)
         : undefined;
-    const seats = unlimitedBy !== undefined ? 'unlimited' : perInstall.reduce((s, l) => s + (l.seats ?? 0), 0);
+    const seats =
+      unlimitedBy !== undefined ? 'unlimited' : perInstall.reduce((s, l) => s + (l.seats ?? 0), 0);
     let status: PositionStatus;
     if (perInstall.length === 0) status = free.has(k) ? 'free' : n > 0 ? 'unlicensed' : 'covered';
     else if (seats === 'unlimited') status = 'covered';
     else if (n > seats) status = 'over-deployed';
     else if (n < seats) status = 'unused-seats';
     else status = 'covered';
-    const report =
-      perInstall.length > 0 || (perUser.length === 0 && (n > 0 || endedPerInstall.length > 0));
+    const report = perInstall.length > 0 || (perUser.length === 0 && (n > 0 || endedPerInstall.length > 0));
     if (report)
       out.positions.push({
         title,

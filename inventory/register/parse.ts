@@ -286,7 +286,8 @@ function schemaProblems(
 }
 
 /** Language tags device-management exports append ("Microsoft 365 Apps for enterprise - en-us"). */
-const LANGUAGE_TAG = /\b(?:en|cy|ga|gd|fr|de|es|it|nl|pl|pt|ro|ru|uk|ar|zh|ja|ko|tr|ur|bn|pa|hi|so)[-_][a-z]{2}\b/g;
+const LANGUAGE_TAG =
+  /\b(?:en|cy|ga|gd|fr|de|es|it|nl|pl|pt|ro|ru|uk|ar|zh|ja|ko|tr|ur|bn|pa|hi|so)[-_][a-z]{2}\b/g;
 /** Build noise: a dotted version ("16.0.14332.20481", "v8.6.2"), a build number, an architecture. */
 const VERSION = /\b(?:v|version\s*)?\d+(?:\.\d+){1,3}(?:[-+][a-z0-9.]+)?\b/g;
 const BUILD = /\b(?:build|rev)\s*\d+\b/g;
