@@ -148,7 +148,10 @@ export function classify(output: string, exitCode: number): { outcome: CanaryOut
   if (accept && last === 'SUCCESS' && exitCode === 0) return { outcome: 'accepted' };
   if (reject) return { outcome: 'rejected' };
   if (!has(/Received RADIUS message/) && has(/No response from Authentication server|EAPOL test timed out/))
-    return { outcome: 'no-answer', detail: 'no RADIUS reply (server down, filtered, or the secret is wrong)' };
+    return {
+      outcome: 'no-answer',
+      detail: 'no RADIUS reply (server down, filtered, or the secret is wrong)',
+    };
   if (accept)
     return { outcome: 'error', detail: 'Access-Accept without a complete EAP success (keys missing?)' };
   return {
@@ -167,7 +170,8 @@ function runTool(
       const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
       if (e && typeof e.code === 'string')
         resolve({ code: -1, output: '', spawnError: `${cmd}: ${e.code} (${e.message.split('\n')[0]})` });
-      else resolve({ code: e ? typeof e.code === 'number' ? e.code : -1 : 0, output: `${stdout}\n${stderr}` });
+      else
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, output: `${stdout}\n${stderr}` });
     });
   });
 }
@@ -194,10 +198,20 @@ export async function canaryAttempt(
     // The shared secret is an argument: eapol_test has no other way to take it. The agent's host runs
     // nothing else, and `ps` shows it only for the length of one sign-in.
     const args = ['-c', conf, '-a', server.host, '-p', String(server.port), '-s', server.secret];
-    const r = await runTool(opts.eapolTest ?? 'eapol_test', [...args, '-t', String(timeoutSec)], (timeoutSec + 3) * 1000);
+    const r = await runTool(
+      opts.eapolTest ?? 'eapol_test',
+      [...args, '-t', String(timeoutSec)],
+      (timeoutSec + 3) * 1000,
+    );
     const ms = Date.now() - t0;
     if (r.spawnError)
-      return { ...base, outcome: 'error', packets: [], detail: `eapol_test could not run: ${r.spawnError}`, ms };
+      return {
+        ...base,
+        outcome: 'error',
+        packets: [],
+        detail: `eapol_test could not run: ${r.spawnError}`,
+        ms,
+      };
     const secrets = [who.password, server.secret, hex(who.password), hex(server.secret)];
     const verdict = classify(r.output, r.code);
     return {

@@ -165,7 +165,12 @@ export async function startDirectoryRadius(o: DirectoryRadiusOptions): Promise<D
       ),
     );
   }
-  const pair = await o.ca.issue({ dir: join(o.dir, 'certs'), name: 'server', cn: servername, dns: [servername] });
+  const pair = await o.ca.issue({
+    dir: join(o.dir, 'certs'),
+    name: 'server',
+    cn: servername,
+    dns: [servername],
+  });
   await edit(join(raddb, 'mods-available', 'eap'), (t) =>
     t
       .replace(/^(\s*)private_key_password = .*$/m, '$1#private_key_password = none')
