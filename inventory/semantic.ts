@@ -68,7 +68,8 @@ function checkCanaries(data: Rec, networks: Set<string>, out: SemanticProblem[])
     if (!hasAccounts)
       out.push({
         pointer: `/radius/${i}/canary`,
-        message: 'the canary needs its two accounts: declare lifecycle.canaries.staff and lifecycle.canaries.leaver',
+        message:
+          'the canary needs its two accounts: declare lifecycle.canaries.staff and lifecycle.canaries.leaver',
       });
   });
   if (isRec(data.lifecycle) && isRec(data.lifecycle.canaries)) {

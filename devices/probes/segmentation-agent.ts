@@ -190,7 +190,7 @@ async function handle(msg: Record<string, unknown>): Promise<void> {
       reply({ op: 'listen', ok: true });
     } else if (msg.op === 'send') {
       const r = msg as unknown as SendRequest;
-      reply({ ...(await (r.proto === "tcp" ? sendTcp(r) : sendUdp(r))) });
+      reply({ ...(await (r.proto === 'tcp' ? sendTcp(r) : sendUdp(r))) });
     } else if (msg.op === 'seen') {
       reply({ op: 'seen', from: seen });
     }

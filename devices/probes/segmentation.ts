@@ -12,7 +12,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { contains, parseCidr, parseIpv4 } from '../../inventory/cidr.ts';
 import type { Network, SchoolDeclaration } from '../../inventory/types.ts';
 import type { SendReply, SendRequest } from './segmentation-agent.ts';
 
@@ -205,17 +204,35 @@ function ask(
   });
 }
 
+function ipv4(text: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return parts.reduce((a, p) => a * 256 + p, 0);
+}
+
+/** Is `address` inside the IPv4 subnet `cidr` (`10.20.0.0/22`)? */
+export function inSubnet(cidr: string, address: string): boolean {
+  const [net, bits] = cidr.split('/');
+  const n = ipv4(net ?? '');
+  const a = ipv4(address);
+  const len = Number(bits);
+  if (n === undefined || a === undefined || !Number.isInteger(len) || len < 0 || len > 32) return false;
+  const size = 2 ** (32 - len);
+  return Math.floor(a / size) === Math.floor(n / size);
+}
+
 /** The agent's IPv4 address inside `network`'s subnet, from the namespace's interfaces. */
 async function discoverAddress(network: Network, netns: string | undefined): Promise<string> {
   const args = [...(netns ? ['-n', netns] : []), '-j', '-4', 'addr', 'show'];
   const out = await new Promise<string>((resolve, reject) =>
     execFile('ip', args, { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
   );
-  const subnet = parseCidr(network.subnet);
   const addrs = (JSON.parse(out) as { addr_info?: { local?: string }[] }[]).flatMap((i) =>
     (i.addr_info ?? []).map((a) => a.local ?? ''),
   );
-  const found = addrs.find((a) => subnet && parseIpv4(a) !== undefined && contains(subnet, parseIpv4(a)!));
+  const found = addrs.find((a) => inSubnet(network.subnet, a));
   if (!found)
     throw new Error(
       `no address inside ${network.subnet} on ${netns ? `namespace ${netns}` : 'this host'} (found ${addrs.join(', ') || 'none'})`,
@@ -224,9 +241,7 @@ async function discoverAddress(network: Network, netns: string | undefined): Pro
 }
 
 function inside(network: Network, address: string): boolean {
-  const subnet = parseCidr(network.subnet);
-  const a = parseIpv4(address);
-  return subnet !== undefined && a !== undefined && contains(subnet, a);
+  return inSubnet(network.subnet, address);
 }
 
 export interface SegmentationRunOptions {
@@ -289,7 +304,7 @@ export async function runSegmentation(
     for (const c of plan.cases) bySource.set(c.from, [...(bySource.get(c.from) ?? []), c]);
     let nextId = 1;
     const results = await Promise.all(
-      [...bySource.entries()].map(async ([from, cases]) => {
+      [...bySource.values()].map(async (cases) => {
         const out: SegmentationObservation[] = new Array(cases.length);
         let next = 0;
         const lane = async () => {

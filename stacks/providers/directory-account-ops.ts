@@ -112,7 +112,10 @@ export async function checkAccount(
     // eslint-disable-next-line no-control-regex
     (news.canaryPassword.length < 8 || /[\u0000-\u001f\u007f]/.test(news.canaryPassword))
   )
-    failures.push({ property: 'canaryPassword', reason: 'at least 8 characters, without control characters' });
+    failures.push({
+      property: 'canaryPassword',
+      reason: 'at least 8 characters, without control characters',
+    });
   if (news.aupSigned !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(news.aupSigned))
     failures.push({ property: 'aupSigned', reason: 'an ISO date (yyyy-mm-dd)' });
   for (const k of ['staff', 'pupils', 'leavers'] as const) {
