@@ -49,6 +49,11 @@ import directoryPasswordHistory from './passwords/directory-password-history.che
 import directoryPasswordLengthCyberEssentials from './passwords/directory-password-length-cyber-essentials.check.ts';
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
+import probeFilterBypass from './probes/filter-bypass.check.ts';
+import probeFilterDnsCategory from './probes/filter-dns-category.check.ts';
+import probeFilterDownload from './probes/filter-download.check.ts';
+import probeFilterSafesearch from './probes/filter-safesearch.check.ts';
+import probeFilterWebCategory from './probes/filter-web-category.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
 import routerosZoneInternetOnly from './segmentation/routeros-zone-internet-only.check.ts';
 import routerosZoneIsolation from './segmentation/routeros-zone-isolation.check.ts';
@@ -108,6 +113,11 @@ export const allChecks: readonly Check[] = [
   directoryPasswordLengthCyberEssentials,
   directoryPasswordLockout,
   directoryPasswordMinLength,
+  probeFilterBypass,
+  probeFilterDnsCategory,
+  probeFilterDownload,
+  probeFilterSafesearch,
+  probeFilterWebCategory,
   routerosVlansDeclaredPresent,
   routerosZoneInternetOnly,
   routerosZoneIsolation,
