@@ -12,7 +12,8 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { PlanInput, ProbeCase, ProbeContext, ProbeKind, ProbeOutcome } from './types.ts';
 
 /** The EAP methods the canary can use: what a school's RADIUS server supports. */
 export type CanaryEap = 'peap-mschapv2' | 'ttls-pap';
@@ -241,3 +242,129 @@ export async function collectRadiusCanary(
     collectedAt: (opts.now?.() ?? new Date()).toISOString(),
   };
 }
+
+// ---------------------------------------------------------------- the probe kind
+
+export const RADIUS_CANARY_KIND = 'radius-leaver-canary';
+
+/** One case per RADIUS server declaring a canary, from the network its `canary.from` names. */
+function planCanary(input: PlanInput): ProbeCase[] {
+  const { decl, dir } = input.school;
+  const accounts = decl.lifecycle?.canaries;
+  if (!accounts) return [];
+  return (decl.radius ?? [])
+    .filter((r) => r.canary?.from === input.network.name)
+    .map((r) => {
+      const c = r.canary!;
+      const port = r.authPort ?? 1812;
+      const method = c.eap === 'peap-mschapv2' ? 'PEAP/MSCHAPv2' : 'EAP-TTLS/PAP';
+      return {
+        kind: RADIUS_CANARY_KIND,
+        id: r.name,
+        network: input.network.name,
+        scope: 'leaver canary',
+        target: `${r.host}:${port}/udp`,
+        asked: `${method} sign-ins as ${accounts.staff.account} (enabled) and ${accounts.leaver.account} (leaver) through ${r.name} with the agent's RADIUS secret`,
+        expected: `${accounts.staff.account} accepted, ${accounts.leaver.account} refused`,
+        params: {
+          server: r.name,
+          host: r.host,
+          port,
+          eap: c.eap,
+          ca: resolve(dir, c.ca),
+          servername: c.servername,
+          enabledAccount: accounts.staff.account,
+          leaverAccount: accounts.leaver.account,
+          secretRef: c.secret,
+          enabledPasswordRef: accounts.staff.password,
+          leaverPasswordRef: accounts.leaver.password,
+        },
+        secrets: [c.secret, accounts.staff.password, accounts.leaver.password],
+      };
+    });
+}
+
+async function runCanary(c: ProbeCase, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const p = c.params as Record<string, string | number>;
+  const missing = (['secretRef', 'enabledPasswordRef', 'leaverPasswordRef'] as const).filter(
+    (k) => ctx.secret?.(String(p[k])) === undefined,
+  );
+  if (missing.length > 0) {
+    const refs = missing.map((k) => String(p[k])).join(', ');
+    return {
+      outcome: 'error',
+      answered: `not sent: ${refs} could not be read`,
+      evidence: {},
+      error: { code: 'E-SECRET', message: `the canary's secret ${refs} could not be read on the agent` },
+    };
+  }
+  const server: RadiusCanaryServer = {
+    name: String(p.server),
+    host: String(p.host),
+    port: Number(p.port),
+    secret: ctx.secret!(String(p.secretRef))!,
+    eap: p.eap as CanaryEap,
+    ca: String(p.ca),
+    servername: String(p.servername),
+  };
+  const timeoutSec = Math.max(1, Math.floor(ctx.timeoutMs / 1000));
+  // Both at once: the leaver's answer is slowed by the server's reject delay, the other's is not.
+  const [enabled, leaver] = await Promise.all(
+    (
+      [
+        ['enabled', 'enabledAccount', 'enabledPasswordRef'],
+        ['leaver', 'leaverAccount', 'leaverPasswordRef'],
+      ] as const
+    ).map(([kind, account, ref]) =>
+      canaryAttempt(
+        server,
+        { kind, account: String(p[account]), password: ctx.secret!(String(p[ref]))! },
+        { timeoutSec },
+      ),
+    ),
+  );
+  const both = [enabled!, leaver!];
+  const outcome = both.some((a) => a.outcome === 'error')
+    ? 'error'
+    : both.some((a) => a.outcome === 'no-answer')
+      ? 'timeout'
+      : 'answered';
+  const failed = both.find((a) => a.outcome === 'error');
+  return {
+    outcome,
+    answered: both.map((a) => `${a.account} ${a.outcome}`).join(', '),
+    evidence: {
+      server: `${server.name} ${server.host}:${server.port}/udp`,
+      eap: server.eap,
+      ...Object.fromEntries(
+        both.flatMap((a) => [
+          [`${a.kind}Account`, a.account],
+          [`${a.kind}Outcome`, a.outcome],
+          [`${a.kind}Packets`, a.packets],
+          [`${a.kind}Ms`, a.ms],
+          ...(a.detail ? [[`${a.kind}Detail`, a.detail]] : []),
+        ]),
+      ),
+    },
+    ...(failed
+      ? { error: { code: 'E-CANARY', message: `${failed.account}: ${failed.detail ?? 'failed'}` } }
+      : {}),
+  };
+}
+
+export const radiusCanaryKind: ProbeKind = {
+  id: RADIUS_CANARY_KIND,
+  title: "802.1X leaver canary: a leaver's account is refused by the school's RADIUS server",
+  help: [
+    'From the network radius[].canary.from names, acting as a RADIUS client with the agent’s own shared',
+    'secret (radius[].canary.secret), signs in with the two canary accounts the lifecycle manages',
+    '(lifecycle.canaries: staff enabled in the staff OU, leaver disabled in the leavers OU) using',
+    'eapol_test (PEAP/MSCHAPv2 or EAP-TTLS/PAP, canary.eap), verifying the server certificate against',
+    'canary.ca and canary.servername. Passes when the enabled canary is accepted and the leaver refused;',
+    'fails when the leaver is accepted; an enabled canary refused (or no answer) is an error: the test',
+    'itself is broken. The passwords are read from their secret files on the agent and never stored.',
+  ].join('\n'),
+  checkId: 'probe-wifi-leaver-refused',
+  plan: planCanary,
+  run: runCanary,
+};

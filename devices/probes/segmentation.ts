@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Network, SchoolDeclaration } from '../../inventory/types.ts';
 import type { SendReply, SendRequest } from './segmentation-agent.ts';
+import type { ProbeKind, ProbeObservation, SchoolProbeInput } from './types.ts';
 
 export const SEGMENTATION_KIND = 'segmentation';
 /** At most this many connections per run (pairs of networks x services); more is a declaration error. */
@@ -418,3 +419,59 @@ export async function runSegmentation(
     );
   }
 }
+
+// ---------------------------------------------------------------- the probe kind
+
+export const segmentationKind: ProbeKind = {
+  id: SEGMENTATION_KIND,
+  title: 'Segmentation by packets: each network reaches the others only as the zone policy says',
+  help: [
+    'Holds a listener (the agent’s own) at the agent’s address in every positioned network, on every',
+    'TCP and UDP port the zone policy names plus one port it names nowhere, and from each network',
+    'connects to the listeners in every other network: a TCP connect that must read back the run’s',
+    'token, a UDP datagram that must be echoed. Each attempt passes when the packets agree with the',
+    'declared zone policy and fails with what was sent and what came back (or timed out) when they do',
+    `not. Targets are only the agent’s listeners inside the declared subnets; at most ${MAX_SEGMENTATION_CASES}`,
+    'attempts, each within the probe time budget. Needs at least two networks with positions.',
+  ].join('\n'),
+  checkId: 'probe-segmentation-policy',
+  plan: () => [],
+  run: () =>
+    Promise.resolve({
+      outcome: 'error',
+      answered: 'segmentation runs across networks, not per network',
+      evidence: {},
+      error: { code: 'E-PROBE', message: 'segmentation has no per-network cases' },
+    }),
+  async runSchool(input: SchoolProbeInput): Promise<ProbeObservation[]> {
+    const { decl } = input.school;
+    if (input.positions.length < 2) return [];
+    let plan: SegmentationPlan;
+    try {
+      plan = planSegmentation(decl, input.positions);
+    } catch (e) {
+      const message = (e as Error).message;
+      return [
+        {
+          kind: SEGMENTATION_KIND,
+          case: 'plan',
+          network: input.positions[0]!.network,
+          target: 'every other network',
+          asked: 'connections between the networks',
+          expected: 'what the zone policy says',
+          outcome: 'error',
+          answered: `not sent: ${message}`,
+          evidence: {},
+          error: { code: 'E-PLAN', message },
+          params: {},
+          startedAt: input.now().toISOString(),
+          durationMs: 0,
+        },
+      ];
+    }
+    return runSegmentation(decl, input.positions, plan, {
+      timeoutMs: Math.min(input.timeoutMs, 2000),
+      now: input.now,
+    });
+  },
+};

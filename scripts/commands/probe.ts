@@ -13,6 +13,7 @@ import type { ProbeFacts, ProbeResult } from '../../devices/probes/types.ts';
 import { MAX_CASES_PER_NETWORK, DEFAULT_CASE_TIMEOUT_MS } from '../../devices/probes/types.ts';
 import { escapeControls } from '../../inventory/csv.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
+import { secretResolver } from '../../inventory/secrets.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 
 const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
@@ -117,6 +118,7 @@ export async function runProbeCommand(file: string, opts: Options): Promise<numb
   let facts: ProbeFacts;
   try {
     facts = await runProbes(loaded, {
+      resolveSecret: secretResolver(loaded.dir),
       ...(opts.network ? { networks: opts.network } : {}),
       ...(opts.kind ? { kinds: opts.kind } : {}),
     });
