@@ -79,7 +79,7 @@ export function judgeSegmentation(o: SegmentationFact, decl: SchoolDeclaration):
       evidenceOf(o, 'a connection attempt'),
     );
   const d = decide(policyOf(decl), fromNet.role, toNet.role, { proto, port });
-  const rule = d.rule ? ` (${d.rule.text})` : ' (default drop)';
+  const rule = d.rule ? ` (rule ${d.rule.id}: ${d.rule.text})` : ' (default drop)';
   const expected = `${d.verdict === 'allow' ? 'connects' : 'blocked'}${rule}`;
   const ev = evidenceOf(o, expected);
   const reached = o.outcome === 'answered';
