@@ -8,7 +8,7 @@
  * the canary fails the leavers clause.
  * The PEAP/MSCHAPv2 path of the collector is proven against the testbed's own FreeRADIUS (users file).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,11 @@ import {
   type RadiusCanaryServer,
 } from '../devices/probes/radius-canary.ts';
 import { judgeLeaverCanary } from '../checks/probes/leaver-canary-judge.ts';
+import { probeResults } from '../checks/probes/results.ts';
+import { allProbeKinds } from '../devices/probes/registry.ts';
+import { runProbes } from '../devices/probes/run.ts';
+import { loadSchool } from '../inventory/load.ts';
+import { secretResolver } from '../inventory/secrets.ts';
 import { startDirectoryRadius, type DirectoryRadius } from '../scripts/testbed/radius-directory.ts';
 import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/seed-directory.ts';
 import { randomSecret } from '../scripts/testbed/secrets.ts';
@@ -195,6 +200,60 @@ describe.each([
           { op: 'replace', attribute: 'pwdAccountLockedTime', values: ['000001010000Z'] },
         ]);
     }
+  });
+
+  it('through the probe runner and the check: secrets read from the school folder, none in the results', async () => {
+    // The demo school with the canary declared, in a folder of its own holding the agent's secrets.
+    const demo = await loadSchool(new URL('../inventory/schools/demo/school.yaml', import.meta.url).pathname);
+    const dir = await mkdtemp(join(work, 'school-'));
+    const put = (name: string, value: string) => writeFile(join(dir, name), value, { mode: 0o600 });
+    await put('agent-radius-secret', agentSecret);
+    await put('canary-staff', canaries[0]!.password);
+    await put('canary-leaver', canaries[1]!.password);
+    await copyFile(radius.ca, join(dir, 'radius-ca.pem'));
+    const decl = structuredClone(demo.decl);
+    decl.radius = [
+      {
+        name: 'radius1',
+        host: radius.host,
+        authPort: radius.port,
+        secret: 'file:unused',
+        canary: {
+          from: 'MGMT',
+          secret: 'file:agent-radius-secret',
+          eap: 'ttls-pap',
+          ca: 'radius-ca.pem',
+          servername: radius.servername,
+        },
+      },
+    ];
+    decl.lifecycle!.canaries = {
+      staff: { account: 'canary.staff', password: 'file:canary-staff' },
+      leaver: { account: 'canary.leaver', password: 'file:canary-leaver' },
+    };
+    decl.probes = { positions: [{ network: 'MGMT' }], resolvers: 'declared', timeoutMs: 5000 };
+    const school = { file: join(dir, 'school.yaml'), dir, decl };
+    const facts = await runProbes(school, {
+      kinds: ['radius-leaver-canary'],
+      resolveSecret: secretResolver(dir),
+    });
+    const checkOf = new Map(allProbeKinds.map((k) => [k.id, k.checkId]));
+    const results = probeResults(facts, (k) => checkOf.get(k), { decl, now: facts.collectedAt });
+    expect(results.map((r) => [r.checkId, r.network, r.status])).toEqual([
+      ['probe-wifi-leaver-refused', 'MGMT', 'pass'],
+    ]);
+    expect(results[0]!.reason).toMatch(/^Leavers cannot join the Wi-Fi/);
+    const text = JSON.stringify({ facts, results });
+    for (const secret of [agentSecret, ...canaries.map((c) => c.password)])
+      expect(text).not.toContain(secret);
+    // A secret that cannot be read makes the probe an error, never a pass.
+    await rm(join(dir, 'canary-leaver'));
+    const missing = await runProbes(school, {
+      kinds: ['radius-leaver-canary'],
+      resolveSecret: secretResolver(dir),
+    });
+    const [r] = probeResults(missing, (k) => checkOf.get(k), { decl, now: missing.collectedAt });
+    expect(r).toMatchObject({ status: 'error', error: { code: 'E-SECRET' } });
   });
 
   it('with a wrong agent secret nothing comes back: an error, never a pass', async () => {

@@ -20,11 +20,15 @@ import {
   type SegmentationPosition,
 } from '../devices/probes/segmentation.ts';
 import { judgeSegmentation } from '../checks/probes/segmentation-judge.ts';
+import { probeResults } from '../checks/probes/results.ts';
+import { allProbeKinds } from '../devices/probes/registry.ts';
+import { runProbes } from '../devices/probes/run.ts';
 import { NetnsLab } from './support/netns.ts';
 
 const DEMO = new URL('../inventory/schools/demo/school.yaml', import.meta.url).pathname;
 
 let lab: NetnsLab;
+let loadedDir: string;
 let decl: SchoolDeclaration;
 let positions: SegmentationPosition[];
 let nft: string;
@@ -34,6 +38,7 @@ beforeAll(async () => {
   const loaded = await loadSchool(DEMO);
   // The lab puts segment i on 10.99.<i+1>.0/24: the demo's networks, renumbered into the lab.
   decl = structuredClone(loaded.decl);
+  loadedDir = loaded.dir;
   decl.networks = decl.networks.map((n, i) => ({
     ...n,
     subnet: `10.99.${i + 1}.0/24`,
@@ -149,6 +154,30 @@ describe('segmentation probe: packets between network namespaces vs the declared
           .filter(({ o }) => o.network !== 'GUEST' && o.scope !== 'GUEST')
           .every(({ r }) => r.status === 'pass'),
       ).toBe(true);
+    },
+  );
+
+  test(
+    'through the probe runner and the check, as `schoolnet probe --kind segmentation` runs it',
+    { timeout: 60_000 },
+    async () => {
+      await lab.applyNftOverSsh(nft);
+      const school = {
+        file: DEMO,
+        dir: loadedDir,
+        decl: { ...decl, probes: { positions, resolvers: 'declared' as const, timeoutMs: 1000 } },
+      };
+      const facts = await runProbes(school, { kinds: ['segmentation'] });
+      expect(facts.observations.length).toBe(planSegmentation(decl, positions).cases.length);
+      const checkOf = new Map(allProbeKinds.map((k) => [k.id, k.checkId]));
+      const results = probeResults(facts, (k) => checkOf.get(k), {
+        decl: school.decl,
+        now: facts.collectedAt,
+      });
+      expect(new Set(results.map((r) => r.checkId))).toEqual(new Set(['probe-segmentation-policy']));
+      expect(
+        results.filter((r) => r.status !== 'pass').map((r) => `${r.network}->${r.case}: ${r.reason}`),
+      ).toEqual([]);
     },
   );
 });
