@@ -352,23 +352,34 @@ export async function runSegmentation(
               durationMs: 0,
             };
           }
-          const id = nextId++;
-          const req: SendRequest = {
-            op: 'send',
-            id,
-            host: dst,
-            proto: c.service.proto,
-            port: c.service.port,
-            timeoutMs,
-            token,
-            from: src,
+          const send = async () => {
+            const id = nextId++;
+            const req: SendRequest = {
+              op: 'send',
+              id,
+              host: dst,
+              proto: c.service.proto,
+              port: c.service.port,
+              timeoutMs,
+              token,
+              from: src,
+            };
+            return (await ask(
+              h,
+              id,
+              req as unknown as Record<string, unknown>,
+              timeoutMs + 5000,
+            )) as Partial<SendReply> & {
+              error?: string;
+            };
           };
-          const r = (await ask(
-            h,
-            id,
-            req as unknown as Record<string, unknown>,
-            timeoutMs + 5000,
-          )) as Partial<SendReply> & { error?: string };
+          // Silence is asked twice: a datagram lost on a busy network must not pass for a drop.
+          let r = await send();
+          let attempts = 1;
+          if (r.outcome === 'timeout') {
+            r = await send();
+            attempts = 2;
+          }
           const outcome = r.outcome ?? 'error';
           const answered = r.answered ?? `not sent: ${r.error ?? 'no answer from the helper'}`;
           return {
@@ -380,6 +391,7 @@ export async function runSegmentation(
               reply: answered,
               ...(r.code ? { code: r.code } : {}),
               timeoutMs,
+              attempts,
             },
             ...(outcome === 'error' ? { error: { code: r.code ?? 'E-PROBE', message: answered } } : {}),
             durationMs: r.ms ?? 0,
