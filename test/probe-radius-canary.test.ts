@@ -165,7 +165,7 @@ describe.each([
       const r = judgeLeaverCanary('probe:MGMT', facts.attempts);
       expect(r.status).toBe('fail');
       expect(r.reason).toBe(
-        "A leaver's account could still join the Wi-Fi: the RADIUS server accepted the leaver canary account canary.leaver.",
+        "A leaver's account could still join the Wi-Fi: the school's sign-in server accepted the test leaver account, which is disabled in the directory.",
       );
       expect(r.evidence[0]).toMatchObject({
         object: 'canary:leaver:canary.leaver',
@@ -281,7 +281,7 @@ describe.each([
     const r = judgeLeaverCanary('probe:MGMT', facts.attempts);
     expect(r.status).toBe('error');
     expect(r.reason).toMatch(
-      /sign-in test is broken: the RADIUS server refused the enabled canary account canary\.staff/,
+      /sign-in test for leavers is broken: the school's sign-in server refused the enabled test account/,
     );
   });
 });

@@ -60,13 +60,13 @@ export function judgeLeaverCanary(source: string, attempts: readonly CanaryAttem
   const ev = evidence(source, enabled, leaver);
   if (leaver?.outcome === 'accepted')
     return fail(
-      `A leaver's account could still join the Wi-Fi: the RADIUS server accepted the leaver canary account ${leaver.account}.`,
+      "A leaver's account could still join the Wi-Fi: the school's sign-in server accepted the test leaver account, which is disabled in the directory.",
       ev,
     );
   if (enabled?.outcome !== 'accepted')
     return error(
       enabled?.outcome === 'rejected'
-        ? `The Wi-Fi sign-in test is broken: the RADIUS server refused the enabled canary account ${enabled.account}, so the leaver's refusal proves nothing.`
+        ? "The Wi-Fi sign-in test for leavers is broken: the school's sign-in server refused the enabled test account too, so a refusal of the leaver proves nothing."
         : `The Wi-Fi sign-in test could not run: the enabled canary's sign-in ended ${enabled ? `with ${enabled.outcome}${enabled.detail ? ` (${enabled.detail})` : ''}` : 'untried'}.`,
       ev,
     );
@@ -76,7 +76,7 @@ export function judgeLeaverCanary(source: string, attempts: readonly CanaryAttem
       ev,
     );
   return pass(
-    `Leavers cannot join the Wi-Fi: the RADIUS server refused the leaver canary ${leaver.account} and accepted the enabled one.`,
+    "Leavers cannot join the Wi-Fi: the school's sign-in server refused the test leaver account and accepted the enabled one.",
     ev,
   );
 }

@@ -34,7 +34,12 @@ describe('the leaver canary verdict', () => {
     ['accepted', 'accepted', 'fail', /^A leaver's account could still join the Wi-Fi/],
     ['rejected', 'accepted', 'fail', /^A leaver's account could still join the Wi-Fi/],
     ['no-answer', 'accepted', 'fail', /^A leaver's account could still join the Wi-Fi/],
-    ['rejected', 'rejected', 'error', /sign-in test is broken: the RADIUS server refused the enabled canary/],
+    [
+      'rejected',
+      'rejected',
+      'error',
+      /sign-in test for leavers is broken: the school's sign-in server refused the enabled test account/,
+    ],
     ['no-answer', 'no-answer', 'error', /could not run: .*no-answer/],
     ['error', 'rejected', 'error', /could not run: .*certificate was not trusted/],
     ['accepted', 'no-answer', 'error', /could not judge the leaver canary/],

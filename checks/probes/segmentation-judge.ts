@@ -58,7 +58,7 @@ function evidenceOf(o: SegmentationFact, expected: string): Evidence {
     source: `probe:${o.network}`,
     object: `segmentation:${o.case}`,
     expected,
-    actual: `${o.asked} -> ${o.answered}${typeof listener === 'string' ? `; ${listener}` : ''} (${o.durationMs} ms)`,
+    actual: `${o.asked} -> ${o.answered}${o.evidence['attempts'] === 2 ? ' (sent twice)' : ''}${typeof listener === 'string' ? `; ${listener}` : ''} (${o.durationMs} ms)`,
   };
 }
 
