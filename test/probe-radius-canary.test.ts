@@ -165,7 +165,7 @@ describe.each([
       const r = judgeLeaverCanary('probe:MGMT', facts.attempts);
       expect(r.status).toBe('fail');
       expect(r.reason).toBe(
-        "A leaver's account could still join the Wi-Fi: the school's sign-in server accepted the test leaver account, which is disabled in the directory.",
+        "A leaver's account could still join the Wi-Fi: the school's sign-in server accepted the test account that is meant to be switched off as a leaver.",
       );
       expect(r.evidence[0]).toMatchObject({
         object: 'canary:leaver:canary.leaver',

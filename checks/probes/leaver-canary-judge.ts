@@ -60,7 +60,7 @@ export function judgeLeaverCanary(source: string, attempts: readonly CanaryAttem
   const ev = evidence(source, enabled, leaver);
   if (leaver?.outcome === 'accepted')
     return fail(
-      "A leaver's account could still join the Wi-Fi: the school's sign-in server accepted the test leaver account, which is disabled in the directory.",
+      "A leaver's account could still join the Wi-Fi: the school's sign-in server accepted the test account that is meant to be switched off as a leaver.",
       ev,
     );
   if (enabled?.outcome !== 'accepted')
