@@ -49,11 +49,12 @@ import directoryPasswordHistory from './passwords/directory-password-history.che
 import directoryPasswordLengthCyberEssentials from './passwords/directory-password-length-cyber-essentials.check.ts';
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
-import probeFilterBypass from './probes/filter-bypass.check.ts';
-import probeFilterDnsCategory from './probes/filter-dns-category.check.ts';
-import probeFilterDownload from './probes/filter-download.check.ts';
-import probeFilterSafesearch from './probes/filter-safesearch.check.ts';
-import probeFilterWebCategory from './probes/filter-web-category.check.ts';
+import probeFilterBypass from './probes/probe-filter-bypass.check.ts';
+import probeFilterDhcpResolver from './probes/probe-filter-dhcp-resolver.check.ts';
+import probeFilterDnsCategory from './probes/probe-filter-dns-category.check.ts';
+import probeFilterDownload from './probes/probe-filter-download.check.ts';
+import probeFilterSafesearch from './probes/probe-filter-safesearch.check.ts';
+import probeFilterWebCategory from './probes/probe-filter-web-category.check.ts';
 import probeSegmentationPolicy from './probes/probe-segmentation-policy.check.ts';
 import probeWifiLeaverRefused from './probes/probe-wifi-leaver-refused.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
@@ -116,6 +117,7 @@ export const allChecks: readonly Check[] = [
   directoryPasswordLockout,
   directoryPasswordMinLength,
   probeFilterBypass,
+  probeFilterDhcpResolver,
   probeFilterDnsCategory,
   probeFilterDownload,
   probeFilterSafesearch,

@@ -8,6 +8,7 @@
  */
 import { contains, formatCidr, formatIpv4, isHostIn, overlaps, parseCidr, parseIpv4 } from './cidr.ts';
 import type { Cidr } from './cidr.ts';
+import { probeProblems } from './semantic-probes.ts';
 
 export interface SemanticProblem {
   pointer: string;
@@ -50,6 +51,7 @@ export function semanticProblems(data: unknown, ctx: SemanticContext = {}): Sema
   checkZones(data.zones, networks, out);
   checkDevices(list(data.devices), networkNames, out);
   checkCanaries(data, networkNames, out);
+  out.push(...probeProblems(data));
   return out;
 }
 

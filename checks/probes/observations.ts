@@ -5,7 +5,7 @@
  */
 import type { ProbeObservation, SchoolFacts } from '../../devices/facts.ts';
 
-import { error } from '../lib/results.ts';
+import { error, notApplicable } from '../lib/results.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
 import type { CheckResult, Evidence } from '../types.ts';
 
@@ -43,22 +43,39 @@ export function probeEvidence(o: ProbeObservation, extra = ''): Evidence {
 /** Results of one probe kind: `judge` sees only observations whose probe ran. */
 export function judgeKind(
   facts: SchoolFacts,
+  decl: SchoolDeclaration,
   kind: string,
   judge: (o: ProbeObservation) => CheckResult,
 ): CheckResult[] {
   // Evidence for the technician carries the network, the target and the answer; reasons stay plain.
-  if (facts.probes === undefined)
+  if (facts.probes === undefined) {
+    // No probe ran in this run. A school that declares where its probes send from expects them: that
+    // is an error. A school that declares no positions is not tested from inside: not applicable, so
+    // a clause resting on the probes alone is "not checked", never met.
+    if ((decl.probes?.positions.length ?? 0) > 0)
+      return [
+        error(
+          'The filtering probes did not run with this audit, so filtering was not tested from inside the school.',
+          {
+            source: 'probes',
+            object: kind,
+            expected: 'results of schoolnet probe (or the site agent) for this run',
+            actual: 'no probe results',
+          },
+        ),
+      ];
     return [
-      error(
-        'The probes have not run for this school, so this could not be tested from inside its networks.',
+      notApplicable(
+        'No probe positions are declared for this school, so its filtering is not tested from inside its networks.',
         {
           source: 'probes',
           object: kind,
-          expected: 'results of schoolnet probe (or the site agent) for this run',
-          actual: 'no probe results',
+          expected: 'probes.positions in the declaration, and schoolnet probe run from the school',
+          actual: 'none declared',
         },
       ),
     ];
+  }
   return facts.probes.observations
     .filter((o) => o.kind === kind)
     .map((o) =>

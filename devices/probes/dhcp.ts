@@ -115,8 +115,10 @@ export function discoverResolvers(opts: { interface?: string; timeoutMs: number 
       opts.timeoutMs,
     );
     const send = (): void => sock.send(msg, 67, '255.255.255.255');
-    // Broadcasts can be lost; ask again a few times within the budget (same xid: one offer is enough).
-    const again = setInterval(send, Math.max(250, Math.floor(opts.timeoutMs / 4)));
+    // Broadcasts can be lost: ask again, rarely (same xid: one offer is enough). A server that pings the
+    // address before offering it (dnsmasq, up to 3 s) handles one DISCOVER at a time; resending faster
+    // only queues duplicates in front of the other networks' requests.
+    const again = setInterval(send, Math.max(3500, Math.floor(opts.timeoutMs / 2)));
     sock.on('error', (e) => finish(new DhcpError('E-DHCP-SOCKET', e.message)));
     sock.on('message', (m) => {
       const offer = decodeOffer(m, xid);

@@ -20,7 +20,7 @@ import type {
 } from './types.ts';
 import { DEFAULT_CASE_TIMEOUT_MS, MAX_CASES_PER_NETWORK } from './types.ts';
 import type { NetworkJob, NetworkJobResult } from './worker.ts';
-import { runNetworkJob } from './worker.ts';
+import { DHCP_MIN_MS, runNetworkJob } from './worker.ts';
 
 export interface ProbeRunOptions {
   /** Only these declared networks (default: every network with a probe position). */
@@ -124,6 +124,7 @@ function runInNetns(netns: string, job: NetworkJob, budgetMs: number): Promise<N
         }),
       );
     });
+    child.stdin.on('error', () => undefined); // a worker that died at once is reported by 'close'
     child.stdin.end(JSON.stringify(job));
   });
 }
@@ -191,7 +192,10 @@ export async function runProbes(loaded: LoadedSchool, opts: ProbeRunOptions = {}
         concurrency: caseConcurrency,
       };
       // Bound: DHCP plus every lane's cases in turn, plus a margin for starting the process.
-      const budget = timeoutMs * (2 + Math.ceil(p.cases.length / caseConcurrency)) + 5000;
+      const budget =
+        Math.max(timeoutMs * 2, DHCP_MIN_MS) +
+        (timeoutMs + 1000) * Math.ceil(p.cases.length / caseConcurrency) +
+        5000;
       try {
         const r = position.netns ? await runInNetns(position.netns, job, budget) : await runNetworkJob(job);
         results[i] = { ...base, resolvers: r.resolvers, ...(r.error ? { error: r.error } : {}) };

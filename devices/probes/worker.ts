@@ -36,6 +36,9 @@ export interface NetworkJobResult {
   observations: ProbeObservation[];
 }
 
+/** Least time to wait for a DHCP offer. */
+export const DHCP_MIN_MS = 10_000;
+
 function errorOutcome(code: string, message: string): ProbeOutcome {
   return { outcome: 'error', answered: `could not run: ${message}`, evidence: {}, error: { code, message } };
 }
@@ -94,7 +97,9 @@ export async function runNetworkJob(job: NetworkJob): Promise<NetworkJobResult> 
         );
       dhcp = await discoverResolvers({
         ...(job.position.interface === undefined ? {} : { interface: job.position.interface }),
-        timeoutMs: job.timeoutMs,
+        // DHCP servers commonly ping an address before offering it (dnsmasq waits up to 3 s per request, one
+        // request at a time, so several networks on one server wait in turn): a longer budget.
+        timeoutMs: Math.max(job.timeoutMs * 2, DHCP_MIN_MS),
       });
       resolvers = dhcp.dns;
       if (resolvers.length === 0)
@@ -122,6 +127,12 @@ export async function runNetworkJob(job: NetworkJob): Promise<NetworkJobResult> 
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(job.concurrency, job.cases.length)) }, lane));
+  if (error)
+    for (const o of observations)
+      if (o.outcome === 'error' && o.error?.code === 'E-NO-RESOLVER') {
+        o.error = { code: error.code, message: error.message };
+        o.answered = `not run: ${error.message}`;
+      }
   return { resolvers, ...(error ? { error } : {}), ...(dhcp ? { dhcp } : {}), observations };
 }
 

@@ -4,7 +4,7 @@
  *   redirected to the school's filter (then it answers a blocked test name with the block answer);
  * - DNS over TLS (RFC 7858, TCP 853): the TLS session must not come up (dropped, reset, refused);
  * - DNS over HTTPS (RFC 8484) to well-known resolvers: the POST must not get a DNS answer back.
- * Verdict: checks/probes/filter-bypass.check.ts.
+ * Verdict: checks/probes/probe-filter-bypass.check.ts.
  */
 import { encodeQuery, decodeAnswer, queryTls, queryUdp } from '../dns.ts';
 import { fetchVia } from '../http.ts';

@@ -1,7 +1,7 @@
 /**
  * filter-dns-category: each category test name of the network's filtering profile, asked (A) of the
  * resolver the network's DHCP hands out. Blocked means NXDOMAIN, REFUSED, an answer of 0.0.0.0 or one of
- * the profile's block addresses; the verdict is checks/probes/filter-dns-category.check.ts.
+ * the profile's block addresses; the verdict is checks/probes/probe-filter-dns-category.check.ts.
  */
 import { DnsError, queryUdp } from '../dns.ts';
 import type { ProbeCase, ProbeKind, ProbeOutcome } from '../types.ts';

@@ -10,7 +10,7 @@
  * - Microsoft Bing, "Block adult content with SafeSearch" (support.microsoft.com, the network section):
  *   www.bing.com as a CNAME of strict.bing.com.
  * Each case asks the network's resolver for the public name and for its enforced name; the verdict
- * (checks/probes/filter-safesearch.check.ts) passes when the public name is that CNAME or resolves only
+ * (checks/probes/probe-filter-safesearch.check.ts) passes when the public name is that CNAME or resolves only
  * to the enforced name's addresses.
  */
 import { queryUdp } from '../dns.ts';

@@ -3,7 +3,7 @@
  * files (downloadTests), fetched as a pupil's browser would: the host resolved through the network's
  * resolver, then HTTP, or HTTPS with the host as SNI (so a filter that decides by SNI, such as squid's
  * peek-and-splice, sees what a browser sends). At most 64 KiB of the body are read. Verdicts:
- * checks/probes/filter-web-category.check.ts and filter-download.check.ts.
+ * checks/probes/probe-filter-web-category.check.ts and probe-filter-download.check.ts.
  */
 import { blockPageMatch, fetchVia } from '../http.ts';
 import type { ProbeCase, ProbeContext, ProbeKind, ProbeOutcome } from '../types.ts';

@@ -1,7 +1,7 @@
 import type { ProbeObservation } from '../../devices/facts.ts';
 import { pass, verdict } from '../lib/results.ts';
 import type { Check, CheckContext, CheckResult } from '../types.ts';
-import { dnsBlocked } from './filter-dns-category.check.ts';
+import { dnsBlocked } from './probe-filter-dns-category.check.ts';
 import { capitalised, judgeKind, probeEvidence, whoseDevice } from './observations.ts';
 
 function judge(o: ProbeObservation, ctx: CheckContext): CheckResult {
@@ -65,7 +65,7 @@ const check: Check = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return judgeKind(facts, 'filter-bypass', (o) => judge(o, ctx));
+    return judgeKind(facts, ctx.decl, 'filter-bypass', (o) => judge(o, ctx));
   },
 };
 

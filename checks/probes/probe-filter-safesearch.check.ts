@@ -56,7 +56,7 @@ const check: Check = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return judgeKind(facts, 'filter-safesearch', (o) => judge(o, ctx));
+    return judgeKind(facts, ctx.decl, 'filter-safesearch', (o) => judge(o, ctx));
   },
 };
 

@@ -1,7 +1,7 @@
 import type { ProbeObservation } from '../../devices/facts.ts';
 import { verdict } from '../lib/results.ts';
 import type { Check, CheckContext, CheckResult } from '../types.ts';
-import { dnsBlocked } from './filter-dns-category.check.ts';
+import { dnsBlocked } from './probe-filter-dns-category.check.ts';
 import { capitalised, judgeKind, probeEvidence, whoseDevice } from './observations.ts';
 
 /** Blocked: by name, by connection (refused, reset, dropped), by an error status, or the block page. */
@@ -57,7 +57,7 @@ const check: Check = {
   },
   evaluate(facts, _params, ctx) {
     const judge = judgeWith('web');
-    return judgeKind(facts, 'filter-web-category', (o) => judge(o, ctx));
+    return judgeKind(facts, ctx.decl, 'filter-web-category', (o) => judge(o, ctx));
   },
 };
 

@@ -48,7 +48,7 @@ const check: Check = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return judgeKind(facts, 'filter-dns-category', (o) => judge(o, ctx));
+    return judgeKind(facts, ctx.decl, 'filter-dns-category', (o) => judge(o, ctx));
   },
 };
 

@@ -1,5 +1,5 @@
 import type { Check } from '../types.ts';
-import { downloadJudge } from './filter-web-category.check.ts';
+import { downloadJudge } from './probe-filter-web-category.check.ts';
 import { judgeKind } from './observations.ts';
 
 /** Executable test files are refused by the filter where the profile names them. */
@@ -13,7 +13,7 @@ const check: Check = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return judgeKind(facts, 'filter-download', (o) => downloadJudge(o, ctx));
+    return judgeKind(facts, ctx.decl, 'filter-download', (o) => downloadJudge(o, ctx));
   },
 };
 
