@@ -13,7 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadCatalog } from '../checks/catalog/catalog.ts';
+import { loadEngineInputs } from '../checks/engine/inputs.ts';
+import { runAudit } from '../checks/engine/run.ts';
 import { probeResults } from '../checks/probes/results.ts';
+import { buildReportModel } from '../reports/model.ts';
 import { allProbeKinds } from '../devices/probes/registry.ts';
 import { runProbes } from '../devices/probes/run.ts';
 import type { ProbeResult } from '../devices/probes/types.ts';
@@ -232,6 +236,32 @@ describe('filtering probes against unbound, squid and dnsmasq in network namespa
         );
         expect(failed[0]?.answered).toContain('HTTP 200');
         expect(failed[1]?.evidence).toMatchObject({ status: 200, tlsIssuer: 'schoolnet lab CA' });
+
+        // The nightly audit runs the same probes (the school declares positions): the failures are
+        // findings of the clause that cites the control, in plain words on the head's page, with the
+        // evidence in the technician's section.
+        const audit = await runAudit(loaded, await loadEngineInputs(loaded));
+        const flt = audit.findings.filter(
+          (f) => f.checkId === 'probe-filter-web-category' && f.status === 'fail',
+        );
+        expect(flt.map((f) => f.clauses)).toEqual([['probe-lab:filtering'], ['probe-lab:filtering']]);
+        expect(audit.devices.find((d) => d.kind === 'probes')).toMatchObject({ ok: true });
+        const model = buildReportModel(audit, { catalog: loadCatalog() });
+        const clause = model.clauses.find((c) => c.id === 'probe-lab:filtering');
+        expect(clause?.status).toBe('not_met');
+        // One line for the head (both findings have one cause: the proxy category let through on PUPILS).
+        expect(clause?.issues.map((i) => i.text).join('\n')).toContain(
+          "A pupil's laptop could reach a proxy test page that the filter should block.",
+        );
+        const tech = model.findings.find(
+          (f) => f.checkId === 'probe-filter-web-category' && f.status === 'fail',
+        );
+        expect(tech?.evidence[0]).toMatchObject({
+          source: 'probe:PUPILS',
+          object: 'filter-web-category:proxy@http://proxy-web.test.lab/',
+          expected: expect.stringContaining('blocked'),
+          actual: expect.stringContaining('HTTP 200'),
+        });
       } finally {
         await lab.reconfigureFilter(labConfig());
       }

@@ -24,7 +24,7 @@ const SOURCES: Record<FactNeed, DeviceStatus['kind'][]> = {
   roster: ['roster'],
   register: ['register'],
   declaration: [],
-  probes: [],
+  probes: ['probes'],
 };
 
 export function findingKey(checkId: string, r: Pick<CheckResult, 'evidence'>): string {

@@ -75,6 +75,11 @@ timeout from the school's own resolver) is an error, never a pass.
 error? } ], results: [ { kind, case, network, scope, target, asked, expected, answered, outcome,
 status, reason, checkId, evidence, error?, startedAt, durationMs } ], counts }.
 
+Findings: the audit runs the same probes when the school declares probes.positions (the site agent's
+nightly audit, from inside the school), so their findings are stored, mapped to the clauses that cite
+the filtering controls, and reported in plain words; this command prints them without storing a run.
+A school that declares no positions is not probed: its probe-backed clauses show as not checked.
+
 Exit codes: 0 every probe passed; 1 a probe failed (the filter let something through); 2 a probe could
 not run; 3 usage or declaration error.
 
