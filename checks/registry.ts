@@ -59,6 +59,8 @@ import probeFilterDnsCategory from './probes/probe-filter-dns-category.check.ts'
 import probeFilterDownload from './probes/probe-filter-download.check.ts';
 import probeFilterSafesearch from './probes/probe-filter-safesearch.check.ts';
 import probeFilterWebCategory from './probes/probe-filter-web-category.check.ts';
+import probeSegmentationPolicy from './probes/probe-segmentation-policy.check.ts';
+import probeWifiLeaverRefused from './probes/probe-wifi-leaver-refused.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
 import routerosZoneInternetOnly from './segmentation/routeros-zone-internet-only.check.ts';
 import routerosZoneIsolation from './segmentation/routeros-zone-isolation.check.ts';
@@ -129,6 +131,8 @@ export const allChecks: readonly Check[] = [
   probeFilterDownload,
   probeFilterSafesearch,
   probeFilterWebCategory,
+  probeSegmentationPolicy,
+  probeWifiLeaverRefused,
   routerosVlansDeclaredPresent,
   routerosZoneInternetOnly,
   routerosZoneIsolation,

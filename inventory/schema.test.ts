@@ -103,8 +103,13 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ['/$defs/network/properties/dhcp', { pool: R } satisfies KeySpec<Def<T.Network['dhcp']>>],
   [
     '/$defs/radiusServer',
-    { name: R, host: R, authPort: O, acctPort: O, secret: R } satisfies KeySpec<T.RadiusServer>,
+    { name: R, host: R, authPort: O, acctPort: O, secret: R, canary: O } satisfies KeySpec<T.RadiusServer>,
   ],
+  [
+    '/$defs/radiusCanary',
+    { from: R, secret: R, eap: R, ca: R, servername: R } satisfies KeySpec<T.RadiusCanaryDecl>,
+  ],
+  ['/$defs/canaryAccount', { account: R, password: R } satisfies KeySpec<T.CanaryAccount>],
   [
     '/$defs/ssid',
     {
@@ -169,7 +174,11 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle',
-    { roster: R, requireAup: R, leavers: R, staleAfterDays: R } satisfies KeySpec<T.Lifecycle>,
+    { roster: R, requireAup: R, leavers: R, staleAfterDays: R, canaries: O } satisfies KeySpec<T.Lifecycle>,
+  ],
+  [
+    '/$defs/lifecycle/properties/canaries',
+    { staff: R, leaver: R } satisfies KeySpec<Def<T.Lifecycle['canaries']>>,
   ],
   [
     '/$defs/lifecycle/properties/roster',
@@ -328,11 +337,13 @@ describe('the JSON Schema mirrors inventory/types.ts', () => {
     };
     walk(schema, '');
     expect(found.sort()).toEqual([
+      '/$defs/canaryAccount/password',
       '/$defs/delivery/properties/email/properties/smtp/password',
       '/$defs/delivery/properties/webhook/secret',
       '/$defs/device/properties/credentials/password',
       '/$defs/device/properties/credentials/privateKey',
       '/$defs/directory/properties/bind/password',
+      '/$defs/radiusCanary/secret',
       '/$defs/radiusServer/secret',
       '/$defs/snmp/authKey',
       '/$defs/snmp/community',

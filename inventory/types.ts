@@ -57,6 +57,28 @@ export interface RadiusServer {
   authPort?: number;
   acctPort?: number;
   secret: SecretRef;
+  /** The 802.1X leaver canary (devices/probes/radius-canary.ts) signs in through this server. */
+  canary?: RadiusCanaryDecl;
+}
+
+/** How the agent signs in with the canary accounts (lifecycle.canaries) as a RADIUS client of its own. */
+export interface RadiusCanaryDecl {
+  /** The declared network whose probe position the sign-ins are sent from. */
+  from: string;
+  /** The agent's own shared secret: its client entry on the RADIUS server, not the access points'. */
+  secret: SecretRef;
+  /** What the school's RADIUS server supports for its directory. */
+  eap: 'peap-mschapv2' | 'ttls-pap';
+  /** CA certificate (relative to the school folder) that must have issued the server's certificate. */
+  ca: string;
+  /** The name the server's certificate must carry. */
+  servername: string;
+}
+
+/** An 802.1X canary: a real directory account whose password only the agent holds. */
+export interface CanaryAccount {
+  account: string;
+  password: SecretRef;
 }
 
 export interface Ssid {
@@ -174,6 +196,11 @@ export interface Lifecycle {
   };
   /** Enabled accounts not logged on for this many days are stale. */
   staleAfterDays: number;
+  /**
+   * The 802.1X leaver canaries, managed like everyone else's accounts: `staff` enabled in the staff
+   * OU, `leaver` disabled in the leavers OU. The probe signs in with both every night.
+   */
+  canaries?: { staff: CanaryAccount; leaver: CanaryAccount };
 }
 
 export type DeviceKind = 'router' | 'switch' | 'ap';

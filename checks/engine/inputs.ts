@@ -21,6 +21,7 @@ import type { PolicyMap } from './clause-map.ts';
 import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
 import { RosterError, auditRosterFacts, formatRosterProblem } from '../../inventory/roster.ts';
 import type { FrameworkId, LoadedSchool } from '../../inventory/types.ts';
+import { secretResolver } from '../../inventory/secrets.ts';
 import { loadWaivers } from '../../inventory/waivers.ts';
 import { loadCatalog, referencesFor } from '../catalog/catalog.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -92,7 +93,8 @@ export const defaultCollectors: Collectors = {
       throw e;
     }
   },
-  probes: (loaded) => runProbes(loaded),
+  // The 802.1X canary's passwords and the agent's RADIUS secret are read on the agent, never stored.
+  probes: (loaded) => runProbes(loaded, { resolveSecret: secretResolver(loaded.dir) }),
   async register(loaded) {
     try {
       return await loadRegister(loaded);

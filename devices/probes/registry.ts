@@ -4,8 +4,10 @@
  */
 import type { ProbeKind } from './types.ts';
 import { filteringKinds } from './filtering/index.ts';
+import { radiusCanaryKind } from './radius-canary.ts';
+import { segmentationKind } from './segmentation.ts';
 
-export const allProbeKinds: readonly ProbeKind[] = [...filteringKinds];
+export const allProbeKinds: readonly ProbeKind[] = [...filteringKinds, radiusCanaryKind, segmentationKind];
 
 const byId = new Map<string, ProbeKind>(allProbeKinds.map((k) => [k.id, k]));
 

@@ -31,6 +31,8 @@ export interface ProbeRunOptions {
   concurrency?: number;
   /** Cases run at once within a network. */
   caseConcurrency?: number;
+  /** Resolves the `file:`/`env:` references cases need (inventory/secrets.ts `secretResolver`). */
+  resolveSecret?: (ref: string) => Promise<string>;
   now?: () => Date;
 }
 
@@ -170,7 +172,17 @@ export async function runProbes(loaded: LoadedSchool, opts: ProbeRunOptions = {}
         observations[i] = allErrors(p.cases, 'E-NO-POSITION', msg, now().toISOString());
         continue;
       }
+      const secrets: Record<string, string> = {};
+      for (const ref of new Set(p.cases.flatMap((c) => c.secrets ?? [])))
+        try {
+          if (!opts.resolveSecret) throw new Error('no secret resolver was given to the probe runner');
+          secrets[ref] = await opts.resolveSecret(ref);
+        } catch (e) {
+          // The case that needs it says so (its `run` finds no value): an error, never a pass.
+          void e;
+        }
       const job: NetworkJob = {
+        ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
         position,
         resolverSource,
         declaredDns: p.network.dns,
@@ -198,5 +210,15 @@ export async function runProbes(loaded: LoadedSchool, opts: ProbeRunOptions = {}
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, planned.length)) }, lane),
   );
-  return { collectedAt, networks: results, observations: observations.flat() };
+  // Kinds that need every selected network at once (segmentation), after the per-network cases.
+  const positions = planned.flatMap((p) => (p.position ? [p.position] : []));
+  const schoolWide: ProbeObservation[] = [];
+  for (const kind of selectedKinds(opts))
+    if (kind.runSchool)
+      schoolWide.push(...(await kind.runSchool({ school: loaded, positions, timeoutMs, now })));
+  return { collectedAt, networks: results, observations: [...observations.flat(), ...schoolWide] };
+}
+
+function selectedKinds(opts: Pick<ProbeRunOptions, 'kinds'>): readonly ProbeKind[] {
+  return opts.kinds === undefined ? allProbeKinds : allProbeKinds.filter((k) => opts.kinds?.includes(k.id));
 }

@@ -55,6 +55,8 @@ export interface ProbeContext {
    * interception CA, or the tests' own CA. Never used to turn verification off.
    */
   extraCa?: string[];
+  /** The value of one of the case's `secrets` (undefined: it could not be resolved). */
+  secret?: (ref: string) => string | undefined;
 }
 
 /** What a case sends and what it expects, decided from the declaration before any packet leaves. */
@@ -75,6 +77,12 @@ export interface ProbeCase {
   expected: string;
   /** Kind-specific, JSON-serialisable inputs for `run` and the verdict (expected addresses, patterns...). */
   params: Record<string, unknown>;
+  /**
+   * Secret references (`file:` / `env:`) `run` needs (the canary's passwords): the runner resolves them
+   * before the case runs and hands the values to `run` through `ProbeContext.secret`, never in `params`
+   * (which the observation, the store and the report keep).
+   */
+  secrets?: string[];
 }
 
 /** How a case ended, before any verdict: the facts a check judges. */
@@ -153,6 +161,21 @@ export interface ProbeKind {
   checkId: string;
   plan(input: PlanInput): ProbeCase[];
   run(c: ProbeCase, ctx: ProbeContext): Promise<ProbeOutcome>;
+  /**
+   * For a kind that needs every network at once (segmentation: a listener in one network, connections
+   * from another), run after the per-network cases with every selected network's position. Its `plan`
+   * returns no per-network cases.
+   */
+  runSchool?(input: SchoolProbeInput): Promise<ProbeObservation[]>;
+}
+
+export interface SchoolProbeInput {
+  school: LoadedSchool;
+  /** The selected networks' positions (declared ones; a network without a position is absent). */
+  positions: ProbePosition[];
+  /** Budget of one case (ms). */
+  timeoutMs: number;
+  now: () => Date;
 }
 
 /** What `run` returns; the runner adds the case, the timing and the network. */

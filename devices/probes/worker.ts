@@ -24,6 +24,8 @@ export interface NetworkJob {
   extraCa?: string[];
   /** Cases run at once within the network. */
   concurrency: number;
+  /** Values of the cases' secret references (never written anywhere). */
+  secrets?: Record<string, string>;
 }
 
 export interface NetworkJobResult {
@@ -113,6 +115,7 @@ export async function runNetworkJob(job: NetworkJob): Promise<NetworkJobResult> 
     resolverSource: job.resolverSource,
     timeoutMs: job.timeoutMs,
     ...(job.extraCa === undefined ? {} : { extraCa: job.extraCa }),
+    secret: (ref: string) => job.secrets?.[ref],
   };
   const observations: ProbeObservation[] = new Array(job.cases.length);
   let next = 0;

@@ -13,6 +13,7 @@ import type { ProbeFacts, ProbeResult } from '../../devices/probes/types.ts';
 import { MAX_CASES_PER_NETWORK, DEFAULT_CASE_TIMEOUT_MS } from '../../devices/probes/types.ts';
 import { escapeControls } from '../../inventory/csv.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
+import { secretResolver } from '../../inventory/secrets.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 
 const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
@@ -44,6 +45,19 @@ Declaring what to test (per filtering profile; a network names its profile in fi
     positions: [{ network: PUPILS, netns: sn-pupils }]
     timeoutMs: 3000            # per probe case (default ${DEFAULT_CASE_TIMEOUT_MS})
     trustCa: filter-ca.pem     # the filter's HTTPS interception CA, if it has one
+The 802.1X leaver canary (two directory accounts the lifecycle keeps: one enabled in the staff OU, one
+disabled in the leavers OU; their passwords are secret files on the agent only):
+  radius:
+    - name: radius1
+      host: 10.40.0.10
+      secret: file:nas-secret
+      canary: { from: MGMT, secret: file:agent-radius-secret, eap: ttls-pap, ca: radius-ca.pem, servername: radius.school.test }
+  lifecycle:
+    canaries:
+      staff: { account: wifi.canary, password: file:canary-staff }
+      leaver: { account: wifi.canary.left, password: file:canary-leaver }
+Segmentation needs two or more networks with positions: the agent's address in each network (sourceAddress,
+or the interface's address inside the declared subnet) holds the listeners the other networks connect to.
 Use the filter vendor's published test names and pages, or the school's own: schoolnet ships no lists
 of real sites. Defaults a UK school would expect: SafeSearch on for Google and Bing, YouTube strict on
 pupil networks and moderate elsewhere; bypass tested against 8.8.8.8, 1.1.1.1 and 9.9.9.9 (plain DNS
@@ -122,6 +136,7 @@ export async function runProbeCommand(file: string, opts: Options): Promise<numb
   let facts: ProbeFacts;
   try {
     facts = await runProbes(loaded, {
+      resolveSecret: secretResolver(loaded.dir),
       ...(opts.network ? { networks: opts.network } : {}),
       ...(opts.kind ? { kinds: opts.kind } : {}),
     });
