@@ -198,6 +198,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       ports: O,
       timeoutMs: O,
       insecure: O,
+      firmwareSource: O,
     } satisfies KeySpec<T.Device>,
   ],
   [

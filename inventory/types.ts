@@ -214,6 +214,12 @@ export interface Device {
   snmp?: SnmpSettings;
   /** Lowest acceptable firmware / RouterOS version, e.g. `7.14`. */
   minFirmware?: string;
+  /**
+   * Where a switch's firmware is read (SNMP): `entity-mib` (entPhysicalSoftwareRev), `sysdescr` (the
+   * vendor's sysDescr format, devices/snmp/sysdescr-firmware.json) or `auto` (the default: ENTITY-MIB,
+   * then sysDescr).
+   */
+  firmwareSource?: 'auto' | 'entity-mib' | 'sysdescr';
   /** RouterOS: `wifi` (7.13+ package) or `wireless` (legacy security profiles). */
   wifiPackage?: 'wifi' | 'wireless';
   /**

@@ -15,7 +15,7 @@ import { evaluateChecks } from './evaluate.ts';
 import { countFindings, score } from './score.ts';
 import { ConfigError, selectChecks } from './select.ts';
 import type { ResultsStore } from './store.ts';
-import type { Attestation, AuditRun, EffectivePolicy, RunSchool, Waiver } from './types.ts';
+import type { Attestation, AuditRun, EffectivePolicy, RunSchool, RunWarning, Waiver } from './types.ts';
 import { applyWaivers } from './waivers.ts';
 
 /** What the engine reads besides the declaration; `inputs.ts` builds it from the catalogue, the
@@ -134,7 +134,20 @@ export async function runAudit(
     { decl, now: asOf },
     inputs.catalogue,
   );
-  const { findings, warnings } = applyWaivers(evaluated, inputs.waivers, asOf.slice(0, 10));
+  // A device a check could not judge (no fault of its own) is a warning of the run, not a finding's field.
+  const unjudged: RunWarning[] = [];
+  for (const f of evaluated) {
+    if (f.warning === undefined) continue;
+    unjudged.push({
+      code: 'device-not-judged',
+      subject: f.evidence[0]?.source ?? f.checkId,
+      message: f.warning,
+    });
+    delete f.warning;
+  }
+  const waived = applyWaivers(evaluated, inputs.waivers, asOf.slice(0, 10));
+  const findings = waived.findings;
+  const warnings = [...waived.warnings, ...unjudged];
   const counts = countFindings(findings);
   const run: AuditRun = {
     id,

@@ -28,7 +28,7 @@ export interface Attestation {
 
 /** Something a person should look at that is not a finding (a waiver matching nothing, say). */
 export interface RunWarning {
-  code: 'waiver-unused' | 'waiver-only-passing' | 'check-unknown-control';
+  code: 'waiver-unused' | 'waiver-only-passing' | 'check-unknown-control' | 'device-not-judged';
   message: string;
   /** The waiver id, check id or clause id the warning is about. */
   subject: string;
