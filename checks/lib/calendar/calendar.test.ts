@@ -75,8 +75,8 @@ describe('cadences', () => {
 
   it('other cadences run one period from the day given; never given is overdue', () => {
     expect(cadenceStatus('2026-01-31', 'monthly', '2026-03-01', terms)).toEqual({
-      due: '2026-03-03',
-      overdue: false,
+      due: '2026-02-28',
+      overdue: true,
     });
     expect(cadenceStatus('2025-11-01', 'yearly', '2026-11-02', terms)).toEqual({
       due: '2026-11-01',
