@@ -37,6 +37,8 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       school: R,
       policy: R,
       waivers: O,
+      attestations: O,
+      calendar: O,
       networks: R,
       radius: O,
       wifi: R,
@@ -160,7 +162,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle/properties/leavers',
-    { action: R, graceDays: R } satisfies KeySpec<T.Lifecycle['leavers']>,
+    { action: R, graceDays: R, graceUnit: O } satisfies KeySpec<T.Lifecycle['leavers']>,
   ],
   [
     '/$defs/snmp',

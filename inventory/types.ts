@@ -164,7 +164,8 @@ export interface Lifecycle {
   };
   /** Joiners stay disabled until the acceptable-use agreement date is recorded. */
   requireAup: boolean;
-  leavers: { action: 'disable' | 'disable-and-move'; graceDays: number };
+  /** graceUnit `working-days`: weekdays that are not bank holidays of the school's division (calendar). */
+  leavers: { action: 'disable' | 'disable-and-move'; graceDays: number; graceUnit?: 'days' | 'working-days' };
   /** Enabled accounts not logged on for this many days are stale. */
   staleAfterDays: number;
 }
@@ -269,6 +270,13 @@ export interface Delivery {
   webhook?: { url: string; secret?: SecretRef; when: 'always' | 'changed' };
 }
 
+export interface CalendarDecl {
+  /** GOV.UK division; default from the jurisdiction (england and wales: england-and-wales). */
+  bankHolidays?: 'england-and-wales' | 'scotland' | 'northern-ireland';
+  /** The school's own term dates; default: the English school year's three terms (checks/lib/calendar). */
+  terms?: { name: string; start: string; end: string }[];
+}
+
 export interface InventoryDecl {
   /** Register files relative to the school folder (YAML, CSV or XLSX). */
   assets?: string;
@@ -304,6 +312,10 @@ export interface SchoolDeclaration {
   directory?: Directory;
   lifecycle?: Lifecycle;
   devices: Device[];
+  /** Attestation records (who confirmed what, when), relative to the school folder; default attestations.yaml when present. */
+  attestations?: string;
+  /** Bank holidays for working-day grace periods and term dates for termly cadences (checks/lib/calendar). */
+  calendar?: CalendarDecl;
   inventory?: InventoryDecl;
   schedule?: Schedule;
   delivery?: Delivery;
