@@ -164,8 +164,16 @@ export interface Lifecycle {
   };
   /** Joiners stay disabled until the acceptable-use agreement date is recorded. */
   requireAup: boolean;
-  /** graceUnit `working-days`: weekdays that are not bank holidays of the school's division (calendar). */
-  leavers: { action: 'disable' | 'disable-and-move'; graceDays: number; graceUnit?: 'days' | 'working-days' };
+  leavers: {
+    action: 'disable' | 'disable-and-move';
+    graceDays: number;
+    /** `working-days`: weekdays that are not bank holidays of the school's division (calendar). */
+    graceUnit?: 'days' | 'working-days';
+    /** Days after leaving by which the account is deleted or archived (the policy's retention period). */
+    removeAfterDays?: number;
+    /** How the school marks an account kept on purpose past `removeAfterDays`. */
+    hold?: { group?: string; attribute?: string };
+  };
   /** Enabled accounts not logged on for this many days are stale. */
   staleAfterDays: number;
 }

@@ -31,6 +31,8 @@ import { parseYaml } from '../../inventory/yaml-positions.ts';
 import { loadCatalog } from '../catalog/catalog.ts';
 import { allChecks } from '../registry.ts';
 import { resolvePolicy } from './clause-map.ts';
+import { refuseContradictions, refuseUnattestedDenyList } from './inputs.ts';
+import { ConfigError } from './select.ts';
 
 export type FileKind = 'school' | 'policy' | 'waivers' | 'roster' | 'register';
 
@@ -237,6 +239,32 @@ async function registerProblems(school: LoadedSchool, shownDir: string, only?: s
   }
 }
 
+/** `file:line: message` (the engine's ConfigError problems) back into a Problem; the declaration as shown. */
+function configProblem(s: string, school: LoadedSchool, shown: string, declShown: string): Problem {
+  const m = /^(.+?):(\d+): (.*)$/s.exec(s);
+  if (m === null) return { file: shown, line: 1, column: 1, pointer: '', message: s };
+  const file = m[1] === school.file ? declShown : m[1] === shown ? shown : (m[1] ?? shown);
+  return { file, line: Number(m[2]), column: 1, pointer: '', message: m[3] ?? '' };
+}
+
+/** The clause map against the declaration it serves (checks/engine/inputs.ts, as the audit refuses). */
+async function againstDeclaration(
+  school: LoadedSchool,
+  text: string,
+  shown: string,
+  declShown: string,
+): Promise<Problem[]> {
+  const map = resolvePolicy(parsePolicyFile(text, shown), loadCatalog());
+  try {
+    await refuseContradictions(school, map);
+    refuseUnattestedDenyList(school, map);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map((p) => configProblem(p, school, shown, declShown));
+    throw e;
+  }
+}
+
 // ---------------------------------------------------------------- a school's folder
 
 /** A file the declaration names, inside the school's folder (links followed), or the problem. */
@@ -275,7 +303,11 @@ export async function validateSchoolFiles(
   else {
     const shown = join(shownDir, decl.policy.file);
     const text = await readText(policy.path, 'clause map');
-    out.push(result(shown, 'policy', typeof text === 'string' ? policyProblems(text, shown) : [text]));
+    const problems = typeof text === 'string' ? policyProblems(text, shown) : [text];
+    // Against the declaration too: a clause weaker than the number it declares, an AD deny list unattested.
+    if (problems.length === 0 && typeof text === 'string')
+      problems.push(...(await againstDeclaration(school, text, shown, declShown)));
+    out.push(result(shown, 'policy', problems));
   }
 
   // The declaration may name its waivers file; otherwise a waivers.yaml beside it is used when present.
