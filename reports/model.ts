@@ -247,7 +247,17 @@ export interface ReportModel {
   technical: boolean;
   findings: FindingView[];
   devices: DeviceView[];
-  attestations: { clause: string; who: string; every: string; what?: string; partial?: boolean }[];
+  attestations: {
+    clause: string;
+    who: string;
+    every: string;
+    what?: string;
+    partial?: boolean;
+    last?: string;
+    lastBy?: string;
+    due?: string;
+    overdue?: boolean;
+  }[];
   warnings: { code: string; message: string; subject: string }[];
 }
 

@@ -30,11 +30,12 @@ import { parseWaivers, WaiverFileError } from '../../inventory/waivers.ts';
 import { parseYaml } from '../../inventory/yaml-positions.ts';
 import { loadCatalog } from '../catalog/catalog.ts';
 import { allChecks } from '../registry.ts';
-import { resolvePolicy } from './clause-map.ts';
+import { loadPolicy, resolvePolicy } from './clause-map.ts';
+import { parseAttestations } from '../../inventory/attestations.ts';
 import { refuseContradictions, refuseUnattestedDenyList } from './inputs.ts';
 import { ConfigError } from './select.ts';
 
-export type FileKind = 'school' | 'policy' | 'waivers' | 'roster' | 'register';
+export type FileKind = 'school' | 'policy' | 'waivers' | 'attestations' | 'roster' | 'register';
 
 export interface FileResult {
   file: string;
@@ -50,6 +51,7 @@ const KIND_NAMES: Record<FileKind, string> = {
   school: 'school declaration',
   policy: 'clause map',
   waivers: 'waivers file',
+  attestations: 'attestations file',
   roster: 'roster',
   register: 'register file',
 };
@@ -84,12 +86,14 @@ export function yamlKind(file: string, data: unknown): FileKind | undefined {
   if (isObject(data)) {
     if ('clauses' in data) return 'policy';
     if ('waivers' in data) return 'waivers';
+    if ('attestations' in data) return 'attestations';
     if (isObject(data.school)) return 'school';
   }
   const name = basename(file).toLowerCase();
   if (name === 'school.yaml' || name === 'school.yml') return 'school';
   if (name === 'policy.yaml' || name === 'policy.yml') return 'policy';
   if (name === 'waivers.yaml' || name === 'waivers.yml') return 'waivers';
+  if (name === 'attestations.yaml' || name === 'attestations.yml') return 'attestations';
   return undefined;
 }
 
@@ -239,6 +243,16 @@ async function registerProblems(school: LoadedSchool, shownDir: string, only?: s
   }
 }
 
+/** The clause ids of the school's clause map, when it reads cleanly. */
+async function clauseIds(school: LoadedSchool): Promise<Set<string> | undefined> {
+  try {
+    const map = await loadPolicy(resolve(school.dir, school.decl.policy.file));
+    return new Set(map.clauses.map((c) => c.id));
+  } catch {
+    return undefined;
+  }
+}
+
 /** `file:line: message` (the engine's ConfigError problems) back into a Problem; the declaration as shown. */
 function configProblem(s: string, school: LoadedSchool, shown: string, declShown: string): Problem {
   const m = /^(.+?):(\d+): (.*)$/s.exec(s);
@@ -323,6 +337,31 @@ export async function validateSchoolFiles(
       const shown = join(shownDir, waiversRel);
       const text = await readText(w.path, 'waivers file');
       out.push(result(shown, 'waivers', typeof text === 'string' ? waiverProblems(text, shown) : [text]));
+    }
+  }
+
+  // Attestation records: named, else attestations.yaml beside the declaration; clause ids checked against the map.
+  let attRel: string | undefined = decl.attestations;
+  if (attRel === undefined) {
+    const beside = await stat(join(school.dir, 'attestations.yaml')).catch(() => undefined);
+    if (beside?.isFile()) attRel = 'attestations.yaml';
+  }
+  if (attRel !== undefined) {
+    const a = await named(school, attRel, 'attestations', declShown, '/attestations');
+    if (a.problem) declProblems.push(a.problem);
+    else {
+      const shown = join(shownDir, attRel);
+      const text = await readText(a.path, 'attestations file');
+      const clauses = await clauseIds(school);
+      out.push(
+        result(
+          shown,
+          'attestations',
+          typeof text === 'string'
+            ? parseAttestations(text, shown, clauses === undefined ? {} : { clauses }).problems
+            : [text],
+        ),
+      );
     }
   }
 
@@ -451,6 +490,7 @@ async function validateYaml(file: string): Promise<FileResult> {
   }
   if (kind === 'policy') return result(file, kind, policyProblems(text, file));
   if (kind === 'waivers') return result(file, kind, waiverProblems(text, file));
+  if (kind === 'attestations') return result(file, kind, parseAttestations(text, file).problems);
   return result(file, 'school', analyseSchoolText(text, file).problems);
 }
 
