@@ -225,7 +225,7 @@ export interface Device {
   minFirmware?: string;
   /**
    * Where a switch's firmware is read (SNMP): `entity-mib` (entPhysicalSoftwareRev), `sysdescr` (the
-   * vendor's sysDescr format, devices/snmp/sysdescr-firmware.json) or `auto` (the default: ENTITY-MIB,
+   * vendor's sysDescr format, checks/firmware/sysdescr-firmware.json) or `auto` (the default: ENTITY-MIB,
    * then sysDescr).
    */
   firmwareSource?: 'auto' | 'entity-mib' | 'sysdescr';

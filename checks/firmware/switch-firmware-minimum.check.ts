@@ -1,4 +1,4 @@
-import { switchFirmware } from '../../devices/snmp/firmware.ts';
+import { switchFirmware } from '../lib/firmware.ts';
 import { compareVersions } from '../lib/version.ts';
 import { error, notApplicable, verdict } from '../lib/results.ts';
 import { forEachSwitch } from '../lib/sources.ts';
@@ -8,7 +8,7 @@ type Params = Record<string, never>;
 
 /**
  * The switch's firmware at or above the declared minimum: ENTITY-MIB's software revision (chassis
- * first), else the vendor's sysDescr format (devices/snmp/firmware.ts), as the device's `firmwareSource`
+ * first), else the vendor's sysDescr format (checks/lib/firmware.ts), as the device's `firmwareSource`
  * says. A switch that names it nowhere is a warning for that device, not an error.
  */
 const check: Check<Params> = {

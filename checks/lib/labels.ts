@@ -10,8 +10,8 @@ const MAX = 64;
 
 /** Text a device reported, fit to quote in a sentence. */
 export function deviceText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const clean = s
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

@@ -1,11 +1,11 @@
 /**
  * A switch's firmware and where it was read: ENTITY-MIB's software (or firmware) revision, chassis
- * first; else the vendor's sysDescr format (devices/snmp/sysdescr-firmware.json, data); or nothing. The
+ * first; else the vendor's sysDescr format (checks/firmware/sysdescr-firmware.json, data); or nothing. The
  * declaration may pin the source (`firmwareSource`), so a switch whose ENTITY-MIB is known to be empty
  * or wrong is read from sysDescr only, and the other way round.
  */
-import type { SwitchFacts } from '../facts.ts';
-import table from './sysdescr-firmware.json' with { type: 'json' };
+import type { SwitchFacts } from '../../devices/facts.ts';
+import table from '../firmware/sysdescr-firmware.json' with { type: 'json' };
 
 export type FirmwareSource = 'auto' | 'entity-mib' | 'sysdescr';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firmwareFromSysDescr, SYSDESCR_PATTERNS, switchFirmware } from './firmware.ts';
 
-describe('firmware from sysDescr (devices/snmp/sysdescr-firmware.json)', () => {
+describe('firmware from sysDescr (checks/firmware/sysdescr-firmware.json)', () => {
   it.each(SYSDESCR_PATTERNS.map((p) => [p.id, p] as const))(
     '%s reads its own recorded example, and cites where the format was recorded',
     (_id, p) => {
