@@ -79,7 +79,7 @@ describe('schoolnet validate on school folders', () => {
     ])
       expect(kinds.get(`inventory/schools/${s}/policy.yaml`), s).toBe('policy');
     expect(files.every((f) => f.valid)).toBe(true);
-  });
+  }, 180_000);
 
   it('rejects a clause map naming an unknown control, a waiver naming one, and a roster missing a mapped column, each at its line', async () => {
     const base = copySchool('broken', 'croft-prep', (dir) => {
@@ -165,5 +165,5 @@ describe('schoolnet audit refuses what validate refuses', () => {
     );
     expect(r.stdout).toBe('');
     expect(existsSync(store)).toBe(false);
-  });
+  }, 180_000);
 });
