@@ -126,6 +126,13 @@ describe('schoolnet validate on school folders', () => {
     expect(bad.stdout).not.toMatch(/school|networks/i);
   });
 
+  it('reads a declaration that names its waivers file as a declaration, not as a waivers file', async () => {
+    const r = await validate(ROOT, 'inventory/schools/demo/school.yaml');
+    expect(r.files).toEqual([
+      { file: 'inventory/schools/demo/school.yaml', kind: 'school', valid: true, problems: [] },
+    ]);
+  });
+
   it('refuses a file it cannot recognise instead of guessing', async () => {
     writeFileSync(join(tmp, 'notes.yaml'), 'title: staff rota\nweeks: [1, 2]\n');
     writeFileSync(join(tmp, 'stray.csv'), 'a,b\n1,2\n');

@@ -84,10 +84,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 /** A YAML file's kind from its content, else its name; undefined when neither says. */
 export function yamlKind(file: string, data: unknown): FileKind | undefined {
   if (isObject(data)) {
-    if ('clauses' in data) return 'policy';
-    if ('waivers' in data) return 'waivers';
-    if ('attestations' in data) return 'attestations';
+    // A declaration names its clause map, waivers and attestations files as strings; the files hold lists.
     if (isObject(data.school)) return 'school';
+    if (Array.isArray(data.clauses)) return 'policy';
+    if (Array.isArray(data.waivers)) return 'waivers';
+    if (Array.isArray(data.attestations)) return 'attestations';
   }
   const name = basename(file).toLowerCase();
   if (name === 'school.yaml' || name === 'school.yml') return 'school';
