@@ -11,7 +11,15 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** Which fact sets a check reads; the engine collects only what the selected checks need. */
 export type FactNeed =
-  'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'declaration';
+  | 'router'
+  | 'switch'
+  | 'switch-cli'
+  | 'directory'
+  | 'roster'
+  | 'register'
+  | 'declaration'
+  /** Active probes from inside the school's networks (devices/probes/, `schoolnet probe`). */
+  | 'probes';
 
 export interface Evidence {
   /** Device or data source: `core-router`, `directory`, `register`, `roster`. */

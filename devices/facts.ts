@@ -4,6 +4,18 @@
  * Every fact set says which device it came from and when.
  */
 import type { RegisterFacts, RosterFacts } from '../inventory/facts.ts';
+import type { ProbeFacts } from './probes/types.ts';
+
+/** The probes' fact types (devices/probes/types.ts), for the checks that judge them. */
+export type {
+  ObservationOutcome,
+  ProbeFacts,
+  ProbeObservation,
+  ProbePosition,
+  ProbeResult,
+  ProbeStatus,
+  ResolverSource,
+} from './probes/types.ts';
 
 export interface FactsOrigin {
   device: string;
@@ -280,4 +292,6 @@ export interface SchoolFacts {
   /** Filled by inventory/ (register, roster: inventory/facts.ts) for the checks that need them. */
   roster?: RosterFacts;
   register?: RegisterFacts;
+  /** Active probes' observations (`schoolnet probe`, later the site agent); absent when none ran. */
+  probes?: ProbeFacts;
 }

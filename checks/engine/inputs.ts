@@ -17,6 +17,7 @@ import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
 import { collectSwitchFacts } from '../../devices/snmp/collect.ts';
 import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
+import { runProbes } from '../../devices/probes/run.ts';
 import { loadPolicy } from './clause-map.ts';
 import type { PolicyMap } from './clause-map.ts';
 import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
@@ -93,6 +94,7 @@ export const defaultCollectors: Collectors = {
       throw e;
     }
   },
+  probes: (loaded) => runProbes(loaded),
   async register(loaded) {
     try {
       return await loadRegister(loaded);

@@ -48,7 +48,7 @@ export interface RunWarning {
 export interface DeviceStatus {
   /** Device name from the declaration, or `directory` / `roster` / `register` for those sources. */
   name: string;
-  kind: 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register';
+  kind: 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'probes';
   ok: boolean;
   error?: CollectError;
   /** ISO time the facts were collected (when ok). */
