@@ -159,6 +159,10 @@ export interface SwitchManagement {
   ssh: boolean;
   snmpCommunities: { name: string; access: 'ro' | 'rw' }[];
   snmpV3Users: string[];
+  /** The `hostname` the configuration sets, where it sets one. */
+  hostname?: string;
+  /** Interface name (as the configuration writes it) -> its description, where any has one. */
+  interfaceDescriptions?: Record<string, string>;
   /** The raw running configuration, kept as evidence (secrets redacted by the client). */
   runningConfig: string;
 }

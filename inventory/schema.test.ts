@@ -37,6 +37,8 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       school: R,
       policy: R,
       waivers: O,
+      attestations: O,
+      calendar: O,
       networks: R,
       radius: O,
       wifi: R,
@@ -186,7 +188,9 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle/properties/leavers',
-    { action: R, graceDays: R, removeAfterDays: O, hold: O } satisfies KeySpec<T.Lifecycle['leavers']>,
+    { action: R, graceDays: R, graceUnit: O, removeAfterDays: O, hold: O } satisfies KeySpec<
+      T.Lifecycle['leavers']
+    >,
   ],
   [
     '/$defs/lifecycle/properties/leavers/properties/hold',
@@ -228,6 +232,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       ports: O,
       timeoutMs: O,
       insecure: O,
+      firmwareSource: O,
     } satisfies KeySpec<T.Device>,
   ],
   [

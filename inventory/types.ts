@@ -189,6 +189,8 @@ export interface Lifecycle {
   leavers: {
     action: 'disable' | 'disable-and-move';
     graceDays: number;
+    /** `working-days`: weekdays that are not bank holidays of the school's division (calendar). */
+    graceUnit?: 'days' | 'working-days';
     /** Days after leaving by which the account is deleted or archived (the policy's retention period). */
     removeAfterDays?: number;
     /** How the school marks an account kept on purpose past `removeAfterDays`. */
@@ -248,6 +250,12 @@ export interface Device {
   snmp?: SnmpSettings;
   /** Lowest acceptable firmware / RouterOS version, e.g. `7.14`. */
   minFirmware?: string;
+  /**
+   * Where a switch's firmware is read (SNMP): `entity-mib` (entPhysicalSoftwareRev), `sysdescr` (the
+   * vendor's sysDescr format, checks/firmware/sysdescr-firmware.json) or `auto` (the default: ENTITY-MIB,
+   * then sysDescr).
+   */
+  firmwareSource?: 'auto' | 'entity-mib' | 'sysdescr';
   /** RouterOS: `wifi` (7.13+ package) or `wireless` (legacy security profiles). */
   wifiPackage?: 'wifi' | 'wireless';
   /**
@@ -297,6 +305,13 @@ export interface Delivery {
   webhook?: { url: string; secret?: SecretRef; when: 'always' | 'changed' };
 }
 
+export interface CalendarDecl {
+  /** GOV.UK division; default from the jurisdiction (england and wales: england-and-wales). */
+  bankHolidays?: 'england-and-wales' | 'scotland' | 'northern-ireland';
+  /** The school's own term dates; default: the English school year's three terms (checks/lib/calendar). */
+  terms?: { name: string; start: string; end: string }[];
+}
+
 export interface InventoryDecl {
   /** Register files relative to the school folder (YAML, CSV or XLSX). */
   assets?: string;
@@ -332,6 +347,10 @@ export interface SchoolDeclaration {
   directory?: Directory;
   lifecycle?: Lifecycle;
   devices: Device[];
+  /** Attestation records (who confirmed what, when), relative to the school folder; default attestations.yaml when present. */
+  attestations?: string;
+  /** Bank holidays for working-day grace periods and term dates for termly cadences (checks/lib/calendar). */
+  calendar?: CalendarDecl;
   inventory?: InventoryDecl;
   schedule?: Schedule;
   delivery?: Delivery;

@@ -9,6 +9,8 @@ import { parseYaml } from '../../inventory/yaml-positions.ts';
 import { contradictionMessage, declaredParams, findContradictions } from './declared-params.ts';
 import { ConfigError } from './select.ts';
 import { resolve } from 'node:path';
+import { readAttestations } from '../../inventory/attestations.ts';
+import { formatProblem } from '../../inventory/load.ts';
 import { confinedFile } from '../../inventory/confine.ts';
 import { DeviceError } from '../../devices/errors.ts';
 import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
@@ -180,5 +182,18 @@ export async function loadEngineInputs(
     collectors: overrides.collectors ?? defaultCollectors,
   };
   if (waiversFile !== undefined) inputs.waiversFile = waiversFile;
+  // Attestation records: the file the declaration names, else attestations.yaml beside it when present.
+  const attNamed =
+    decl.attestations !== undefined ? await schoolFile(loaded, decl.attestations, 'attestations') : undefined;
+  const attBeside = resolve(loaded.dir, 'attestations.yaml');
+  const attFile = attNamed ?? (existsSync(attBeside) ? attBeside : undefined);
+  if (attFile !== undefined) {
+    const { records, problems } = await readAttestations(attFile, {
+      clauses: new Set(policy.clauses.map((c) => c.id)),
+    });
+    if (problems.length > 0)
+      throw new ConfigError(`attestations file ${attFile} has problems`, problems.map(formatProblem));
+    inputs.attestationRecords = records;
+  } else inputs.attestationRecords = [];
   return inputs;
 }
