@@ -52,7 +52,7 @@ const check: Check<Params> = {
                   pair.allowed.length === 0
                     ? `${from} cannot reach ${to}.`
                     : `${from} reaches ${to} only on declared services (${pair.allowed.join(', ')}).`,
-                fail: `${from} ${pair.uncertain ? 'may reach' : 'reaches'} ${to} on ${extra.join(', ')}, not just the internet: ${acceptingRules(pair, extra)}.`,
+                fail: `${from} ${pair.uncertain ? 'may reach' : 'reaches'} ${to}, not just the internet, on ${acceptingRules(pair, extra)}.`,
               },
               {
                 source: r.device,

@@ -67,7 +67,7 @@ const check: Check<Params> = {
                   pair.allowed.length === 0
                     ? `${from} cannot open connections to ${to}.`
                     : `${from} reaches ${to} only on what the declaration allows (${pair.allowed.join(', ')}).`,
-                fail: `${from} ${pair.uncertain ? 'may be able to' : 'can'} open connections to ${to} on ${extra.join(', ')}: ${acceptingRules(pair, extra)}.`,
+                fail: `${from} ${pair.uncertain ? 'may be able to' : 'can'} open connections to ${to} on ${acceptingRules(pair, extra)}.`,
               },
               {
                 source: r.device,
