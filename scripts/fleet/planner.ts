@@ -178,6 +178,9 @@ export class Planner {
     const id = await this.boss.send(auditQueue(site), job, {
       id: auditJobId(job),
       singletonKey: singletonKeyOf(job),
+      // The group the agents' `--site-cap` (pg-boss groupConcurrency) counts: jobs without a group
+      // are not capped at all.
+      group: { id: site },
     });
     const log = this.#o.logger.child({ school: job.school, night: job.night, site });
     if (id === null) {

@@ -8,7 +8,7 @@
  * a pass/fail. Environment: `SCHOOLNET_BENCH_SCHOOLS` (1000), `SCHOOLNET_BENCH_PARALLEL` (audits at once
  * in total, 8), `SCHOOLNET_BENCH_ROUTERS` (RouterOS servers, 8).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -143,10 +143,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       );
       procs.push(...agents);
       await Promise.all(agents.map((a) => a.waitFor(/agent running/, 120_000)));
-      const before = pgStats(db);
-      const t = performance.now();
+      // The planner is up before the night is due (as in production); the clock starts when the
+      // night's jobs are queued.
       const queuer = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
       await queuer.start({ workers: false });
+      const before = pgStats(db);
+      const t = performance.now();
       await queuer.planNight('2026-12-01');
       await queuer.stop(1000);
       await eventually(
@@ -171,6 +173,10 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
           ?.n ?? 0,
       );
       await Promise.all(agents.map((a) => stopCli(a)));
+      if (process.env.SCHOOLNET_BENCH_LOGS !== undefined)
+        agents.forEach((a, i) =>
+          writeFileSync(join(process.env.SCHOOLNET_BENCH_LOGS ?? '', `${layout}-${i}.log`), a.output()),
+        );
       store.close();
       db.close();
       return {
