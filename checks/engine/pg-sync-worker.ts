@@ -29,6 +29,7 @@ export type BatchReply =
 interface Init {
   flag: SharedArrayBuffer;
   port: MessagePort;
+  asyncPort: MessagePort;
   config: pg.ClientConfig;
   reconnectMs: number;
 }
@@ -106,17 +107,33 @@ async function handle(req: BatchRequest): Promise<BatchReply> {
   }
 }
 
-init.port.on('message', (req: BatchRequest | 'close') => {
-  if (req === 'close') {
-    void drop().then(() => {
+// One batch at a time, in the order they were sent, whichever port sent them: batches share one
+// connection, and a transaction must never interleave with another batch's statements.
+let chain: Promise<unknown> = Promise.resolve();
+function enqueue(req: BatchRequest, answer: (reply: BatchReply) => void): void {
+  chain = chain.then(() => handle(req)).then(answer);
+}
+
+function close(): void {
+  chain = chain.then(() =>
+    drop().then(() => {
       init.port.close();
+      init.asyncPort.close();
       parentPort?.close();
-    });
-    return;
-  }
-  void handle(req).then((reply) => {
+    }),
+  );
+}
+
+init.port.on('message', (req: BatchRequest | 'close') => {
+  if (req === 'close') return close();
+  enqueue(req, (reply) => {
     init.port.postMessage(reply);
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
   });
+});
+
+// Batches whose caller does not block (`SyncPg.batchAsync`): answered on their own port with their id.
+init.asyncPort.on('message', (req: BatchRequest & { id: number }) => {
+  enqueue(req, (reply) => init.asyncPort.postMessage({ id: req.id, reply }));
 });

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { auditWithin } from '../../checks/engine/fleet.ts';
 import type { FleetOptions } from '../../checks/engine/fleet.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
+import { writeBehind } from '../../checks/engine/store-pg.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { DeclarationCache } from './declarations.ts';
 import type { AuditJob, DeliverJob } from './jobs.ts';
@@ -142,12 +143,16 @@ export class Agent {
       }
       const tLoad = performance.now();
       log.info('audit starting');
+      // The run's writes go out without blocking this thread (other slots' audits keep their sockets
+      // served); the job is settled only once they have committed.
+      const writes = writeBehind(this.#o.store);
       const r = await auditWithin(loaded, {
         ...this.#o.audit,
         schoolTimeoutMs: Math.max(1000, (job.expireInSeconds - 5) * 1000),
-        store: this.#o.store,
+        store: writes.store,
         night,
       });
+      await writes.settle();
       if (r.run === undefined || r.run.status !== 'complete') {
         // A retry may do better (the device may be back); after the last one the job is dead-lettered.
         throw new Error(r.error ?? `run ${r.run?.id ?? r.runId ?? '?'} is ${r.run?.status ?? 'missing'}`);
