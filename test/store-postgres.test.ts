@@ -133,6 +133,7 @@ describe('PostgreSQL store connection', () => {
       }
       await settle();
       for (const run of runs) expect(store.getRun(run.id)).toEqual(run);
+      expect((await writeBehind(store).runForNight('school-b', '2025-11-02'))?.id).toBe('wb-b');
       // A run finished without being begun is refused, and settle reports it.
       const other = writeBehind(store);
       other.store.finishRun(sampleRun('never-begun', 'school-z', '2025-11-09T01:30:00.000Z'));

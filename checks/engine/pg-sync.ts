@@ -32,7 +32,10 @@ export class SyncPg {
   #closed = false;
 
   /** `reconnectMs`: how long a batch keeps retrying while the server is away (restart, network). */
-  constructor(config: pg.ClientConfig, opts: { reconnectMs?: number; timeoutMs?: number } = {}) {
+  constructor(
+    config: pg.ClientConfig,
+    opts: { reconnectMs?: number; timeoutMs?: number; asyncConnections?: number } = {},
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     const a = new MessageChannel();
@@ -47,7 +50,14 @@ export class SyncPg {
     const reconnectMs = opts.reconnectMs ?? 60_000;
     this.#timeoutMs = opts.timeoutMs ?? reconnectMs + 60_000;
     this.#worker = new Worker(new URL('./pg-sync-worker.ts', import.meta.url), {
-      workerData: { flag: this.#flag.buffer, port: port2, asyncPort: a.port2, config, reconnectMs },
+      workerData: {
+        flag: this.#flag.buffer,
+        port: port2,
+        asyncPort: a.port2,
+        config,
+        reconnectMs,
+        asyncConnections: opts.asyncConnections ?? 4,
+      },
       transferList: [port2, a.port2],
     });
     // The worker must never keep the process alive on its own.
@@ -74,7 +84,9 @@ export class SyncPg {
   /**
    * The same as `batch`, without blocking the calling thread: for writes whose caller can wait
    * asynchronously (an agent's audit, whose other slots keep working meanwhile). Batches run in the
-   * order they were sent, sync and async alike, on the one connection.
+   * order they were sent on each connection; async batches use up to `asyncConnections` connections
+   * of their own (opened when first needed), so they may run beside each other and beside the
+   * blocking ones. A caller that needs one write after another chains them itself.
    */
   batchAsync(stmts: Stmt[], tx = false): Promise<Record<string, unknown>[][] | { missing: number }> {
     if (this.#closed) return Promise.reject(new PgSyncError('the PostgreSQL connection is closed'));

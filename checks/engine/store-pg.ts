@@ -328,6 +328,16 @@ class PgStore implements ResultsStore {
     return r === undefined ? undefined : summaryOf(r);
   }
 
+  async runForNightAsync(school: string, night: string): Promise<RunSummary | undefined> {
+    const out = await this.#db
+      .batchAsync([{ sql: 'SELECT * FROM runs WHERE school = $1 AND night = $2', params: [school, night] }])
+      .catch((e: unknown) => {
+        throw new StoreError(this.path, (e as Error).message, { cause: e });
+      });
+    const r = (Array.isArray(out) ? out[0]?.[0] : undefined) as RunRow | undefined;
+    return r === undefined ? undefined : summaryOf(r);
+  }
+
   close(): void {
     this.#db.close();
   }
@@ -335,14 +345,24 @@ class PgStore implements ResultsStore {
 
 /**
  * A view of a store whose run writes (`beginRun`, `finishRun`) do not block the calling thread: on
- * PostgreSQL they are sent to the store's connection at once, in order, and `settle()` resolves when
+ * PostgreSQL each is sent once the one before it has been answered, and `settle()` resolves when
  * every one of them has committed (or rejects with the first failure). An agent audits several schools
  * at once in one thread; a blocking write would hold up every other audit's sockets for its round trip.
  * The caller must `settle()` before it reports the run written (the agent completes its job only
  * then), so the crash guarantees are the store's own. Other stores are returned as they are.
  */
-export function writeBehind(store: ResultsStore): { store: ResultsStore; settle: () => Promise<void> } {
-  if (!(store instanceof PgStore)) return { store, settle: () => Promise.resolve() };
+export function writeBehind(store: ResultsStore): {
+  store: ResultsStore;
+  settle: () => Promise<void>;
+  /** `runForNight` without blocking. */
+  runForNight: (school: string, night: string) => Promise<RunSummary | undefined>;
+} {
+  if (!(store instanceof PgStore))
+    return {
+      store,
+      settle: () => Promise.resolve(),
+      runForNight: (school, night) => Promise.resolve(store.runForNight(school, night)),
+    };
   const pending: Promise<void>[] = [];
   // A write made after `settle()` (an audit that outran its budget finishing late) is never awaited;
   // its failure must not surface as an unhandled rejection.
@@ -350,11 +370,13 @@ export function writeBehind(store: ResultsStore): { store: ResultsStore; settle:
     p.catch(() => undefined);
     return p;
   };
+  const after = (): Promise<unknown> => Promise.allSettled(pending);
   const view: ResultsStore = {
     path: store.path,
     kind: store.kind,
-    beginRun: (run) => void pending.push(observed(store.beginRunAsync(run))),
-    finishRun: (run) => void pending.push(observed(store.finishRunAsync(run))),
+    // One run's writes in order (they may go out on different connections): each after the last.
+    beginRun: (run) => void pending.push(observed(after().then(() => store.beginRunAsync(run)))),
+    finishRun: (run) => void pending.push(observed(after().then(() => store.finishRunAsync(run)))),
     getRun: (id) => store.getRun(id),
     listRuns: (opts) => store.listRuns(opts),
     latestRun: (school) => store.latestRun(school),
@@ -364,6 +386,7 @@ export function writeBehind(store: ResultsStore): { store: ResultsStore; settle:
   };
   return {
     store: view,
+    runForNight: (school, night) => store.runForNightAsync(school, night),
     settle: async () => {
       // Every write is awaited (none left unobserved), then the first failure is reported.
       const out = await Promise.allSettled(pending);

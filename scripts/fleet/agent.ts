@@ -135,7 +135,10 @@ export class Agent {
       // Defence in depth: the queue is the site's, and the declaration must say so too.
       if (siteOf(loaded) !== this.#o.site)
         throw new Error(`school ${school} belongs to site ${siteOf(loaded)}, not ${this.#o.site}`);
-      const done = this.#o.store.runForNight(school, night);
+      // The run's reads and writes go out without blocking this thread (other slots' audits keep
+      // their sockets served); the job is settled only once its writes have committed.
+      const writes = writeBehind(this.#o.store);
+      const done = await writes.runForNight(school, night);
       if (done?.status === 'complete') {
         log.info({ runId: done.id }, 'this school-night already has a complete run; nothing to do');
         this.#health.jobsDone++;
@@ -143,9 +146,6 @@ export class Agent {
       }
       const tLoad = performance.now();
       log.info('audit starting');
-      // The run's writes go out without blocking this thread (other slots' audits keep their sockets
-      // served); the job is settled only once they have committed.
-      const writes = writeBehind(this.#o.store);
       const r = await auditWithin(loaded, {
         ...this.#o.audit,
         schoolTimeoutMs: Math.max(1000, (job.expireInSeconds - 5) * 1000),
