@@ -169,34 +169,29 @@ function beginStmts(run: RunStart): Stmt[] {
 function finishStmts(run: AuditRun): Stmt[] {
   const rows = childRows(run);
   const c = run.counts;
+  // Two statements (each a round trip; data-modifying CTEs run within one), in one transaction.
+  // Idempotent: finishing twice replaces the children rather than duplicating them.
   return [
-    { sql: 'SELECT id FROM runs WHERE id = $1 FOR UPDATE', params: [run.id], expectRow: true },
-    // Idempotent: finishing twice replaces the children rather than duplicating them.
-    { sql: 'DELETE FROM evidence WHERE run_id = $1', params: [run.id] },
-    { sql: 'DELETE FROM findings WHERE run_id = $1', params: [run.id] },
-    { sql: 'DELETE FROM effective_policy WHERE run_id = $1', params: [run.id] },
-    { sql: 'DELETE FROM devices WHERE run_id = $1', params: [run.id] },
     {
-      sql: 'INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, $1::json)',
-      params: [JSON.stringify(rows.findings)],
+      sql: `WITH target AS (SELECT id FROM runs WHERE id = $1 FOR UPDATE),
+              e AS (DELETE FROM evidence WHERE run_id IN (SELECT id FROM target)),
+              f AS (DELETE FROM findings WHERE run_id IN (SELECT id FROM target)),
+              p AS (DELETE FROM effective_policy WHERE run_id IN (SELECT id FROM target)),
+              d AS (DELETE FROM devices WHERE run_id IN (SELECT id FROM target))
+            SELECT id FROM target`,
+      params: [run.id],
+      expectRow: true,
     },
     {
-      sql: 'INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, $1::json)',
-      params: [JSON.stringify(rows.evidence)],
-    },
-    {
-      sql: 'INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES ($1, $2, $3)',
-      params: [run.id, run.effectivePolicy.clauseMap.version, JSON.stringify(run.effectivePolicy)],
-    },
-    {
-      sql: 'INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, $1::json)',
-      params: [JSON.stringify(rows.devices)],
-    },
-    {
-      sql: `UPDATE runs SET finished = $1, status = $2, score = $3, pass_count = $4, fail_count = $5,
-                  error_count = $6, na_count = $7, waived_count = $8, attestations_json = $9,
-                  warnings_json = $10, school_json = $11, as_of = $12
-                WHERE id = $13`,
+      // Foreign keys (evidence → findings) are checked at the end of the statement, after every CTE.
+      sql: `WITH f AS (INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, $14::json)),
+              e AS (INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, $15::json)),
+              p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES ($13, $16, $17)),
+              d AS (INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, $18::json))
+            UPDATE runs SET finished = $1, status = $2, score = $3, pass_count = $4, fail_count = $5,
+              error_count = $6, na_count = $7, waived_count = $8, attestations_json = $9,
+              warnings_json = $10, school_json = $11, as_of = $12
+            WHERE id = $13`,
       params: [
         n(run.finished),
         run.status,
@@ -211,6 +206,11 @@ function finishStmts(run: AuditRun): Stmt[] {
         JSON.stringify(run.school),
         run.asOf,
         run.id,
+        JSON.stringify(rows.findings),
+        JSON.stringify(rows.evidence),
+        run.effectivePolicy.clauseMap.version,
+        JSON.stringify(run.effectivePolicy),
+        JSON.stringify(rows.devices),
       ],
     },
   ];
