@@ -117,6 +117,10 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       complete: results.filter((r) => r.run?.status === 'complete').length,
     };
 
+    console.log(
+      `  (1) one process, SQLite, done: ${(single.wallMs / 1000).toFixed(1)} s, ${single.perMinute} schools/min`,
+    );
+
     // (1b) One process, PostgreSQL (`audit --all --store postgres://…`): the same store as the agents.
     const pgUrl = freshDatabase(admin, base, 'bench_single');
     const pgStore = openStore(pgUrl);
@@ -219,7 +223,13 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         complete,
       };
     };
+    console.log(
+      `  (1b) one process, PostgreSQL, done: ${(singlePg.wallMs / 1000).toFixed(1)} s, ${singlePg.perMinute} schools/min`,
+    );
     const agentOne = await viaAgents('one agent (1 site)', 'one', ['central']);
+    console.log(
+      `  (2) one agent, done: ${(agentOne.wallMs / 1000).toFixed(1)} s, ${agentOne.perMinute} schools/min`,
+    );
     const agentTwo = await viaAgents('two agents (2 sites)', 'two', ['site-a', 'site-b']);
     return { schools: n, parallel, single, singlePg, agentOne, agentTwo };
   } finally {
