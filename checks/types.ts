@@ -73,6 +73,12 @@ export interface Finding extends Omit<CheckResult, 'status'> {
   /** External references, e.g. `CE-UAC`, `DfE:CS-4`, `KCSIE:141`. */
   references: string[];
   params: Record<string, unknown>;
+  /**
+   * The clause whose limits `params` are (the first of `clauses`): a check cited by clauses with
+   * different limits is judged once per set of limits, each finding naming the clause it was judged
+   * against. Absent for a check no clause cites (run for every school).
+   */
+  judgedAgainst?: string;
   waiver?: {
     id: string;
     reason: string;

@@ -185,6 +185,12 @@ export interface DirectoryPasswordPolicy extends PasswordPolicyValues {
   /** FGPP: precedence and the groups/users it applies to. */
   precedence?: number;
   appliesTo?: string[];
+  /**
+   * OpenLDAP ppolicy: whether new passwords go through a check module (where a banned-password list
+   * lives) and which. Absent for Active Directory, which shows no deny list over LDAP (Samba's
+   * `check password script` and Entra password protection live outside the directory).
+   */
+  checkModule?: { checked: boolean; module?: string };
 }
 
 export interface DirectoryAccount {

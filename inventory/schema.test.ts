@@ -160,7 +160,11 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle/properties/leavers',
-    { action: R, graceDays: R } satisfies KeySpec<T.Lifecycle['leavers']>,
+    { action: R, graceDays: R, removeAfterDays: O, hold: O } satisfies KeySpec<T.Lifecycle['leavers']>,
+  ],
+  [
+    '/$defs/lifecycle/properties/leavers/properties/hold',
+    { group: O, attribute: O } satisfies KeySpec<NonNullable<T.Lifecycle['leavers']['hold']>>,
   ],
   [
     '/$defs/snmp',

@@ -164,7 +164,14 @@ export interface Lifecycle {
   };
   /** Joiners stay disabled until the acceptable-use agreement date is recorded. */
   requireAup: boolean;
-  leavers: { action: 'disable' | 'disable-and-move'; graceDays: number };
+  leavers: {
+    action: 'disable' | 'disable-and-move';
+    graceDays: number;
+    /** Days after leaving by which the account is deleted or archived (the policy's retention period). */
+    removeAfterDays?: number;
+    /** How the school marks an account kept on purpose past `removeAfterDays`. */
+    hold?: { group?: string; attribute?: string };
+  };
   /** Enabled accounts not logged on for this many days are stale. */
   staleAfterDays: number;
 }

@@ -182,12 +182,21 @@ export async function collectSchool(
           case 'switch-cli':
             return collectors.switchCli(job.device, opts);
           case 'directory':
-            // The roster's MIS id attribute is read with the accounts, so the leavers check can match on it.
+            // The roster's MIS id attribute is read with the accounts, so the leavers check can match on
+            // it; so is the attribute that puts a leaver's account on hold, where the school names one.
             return collectors.directory(
               job.dir,
               loaded.decl.lifecycle === undefined
                 ? opts
-                : { ...opts, accountAttributes: [rosterIdAttribute(loaded.decl.lifecycle, job.dir)] },
+                : {
+                    ...opts,
+                    accountAttributes: [
+                      rosterIdAttribute(loaded.decl.lifecycle, job.dir),
+                      ...(loaded.decl.lifecycle.leavers.hold?.attribute === undefined
+                        ? []
+                        : [loaded.decl.lifecycle.leavers.hold.attribute]),
+                    ],
+                  },
             );
           case 'roster':
             if (collectors.roster === undefined) throw new Error('no roster reader is available');
