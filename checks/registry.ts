@@ -53,6 +53,14 @@ import directoryPasswordLengthCyberEssentials from './passwords/directory-passwo
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
 import directoryPasswordLockoutDuration from './passwords/directory-password-lockout-duration.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
+import probeFilterBypass from './probes/probe-filter-bypass.check.ts';
+import probeFilterDhcpResolver from './probes/probe-filter-dhcp-resolver.check.ts';
+import probeFilterDnsCategory from './probes/probe-filter-dns-category.check.ts';
+import probeFilterDownload from './probes/probe-filter-download.check.ts';
+import probeFilterSafesearch from './probes/probe-filter-safesearch.check.ts';
+import probeFilterWebCategory from './probes/probe-filter-web-category.check.ts';
+import probeSegmentationPolicy from './probes/probe-segmentation-policy.check.ts';
+import probeWifiLeaverRefused from './probes/probe-wifi-leaver-refused.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
 import routerosZoneInternetOnly from './segmentation/routeros-zone-internet-only.check.ts';
 import routerosZoneIsolation from './segmentation/routeros-zone-isolation.check.ts';
@@ -117,6 +125,14 @@ export const allChecks: readonly Check[] = [
   directoryPasswordLockout,
   directoryPasswordLockoutDuration,
   directoryPasswordMinLength,
+  probeFilterBypass,
+  probeFilterDhcpResolver,
+  probeFilterDnsCategory,
+  probeFilterDownload,
+  probeFilterSafesearch,
+  probeFilterWebCategory,
+  probeSegmentationPolicy,
+  probeWifiLeaverRefused,
   routerosVlansDeclaredPresent,
   routerosZoneInternetOnly,
   routerosZoneIsolation,

@@ -11,7 +11,15 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** Which fact sets a check reads; the engine collects only what the selected checks need. */
 export type FactNeed =
-  'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'declaration';
+  | 'router'
+  | 'switch'
+  | 'switch-cli'
+  | 'directory'
+  | 'roster'
+  | 'register'
+  | 'declaration'
+  /** Active probes from inside the school's networks (devices/probes/, `schoolnet probe`). */
+  | 'probes';
 
 export interface Evidence {
   /** Device or data source: `core-router`, `directory`, `register`, `roster`. */
@@ -30,6 +38,12 @@ export interface CheckResult {
   evidence: Evidence[];
   /** For account findings: the person is a pupil (the report shows counts, not names, to heads). */
   personal?: 'pupil' | 'staff' | 'other';
+  /**
+   * Set on a `not_applicable` result when a device could not be judged for a reason that is no fault
+   * (it does not publish what the check reads): the run carries it as a warning for that device, not
+   * an error every night. The engine moves it to the run's warnings; findings never keep it.
+   */
+  warning?: string;
 }
 
 export interface CheckMeta {

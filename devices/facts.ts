@@ -4,6 +4,18 @@
  * Every fact set says which device it came from and when.
  */
 import type { RegisterFacts, RosterFacts } from '../inventory/facts.ts';
+import type { ProbeFacts } from './probes/types.ts';
+
+/** The probes' fact types (devices/probes/types.ts), for the checks that judge them. */
+export type {
+  ObservationOutcome,
+  ProbeFacts,
+  ProbeObservation,
+  ProbePosition,
+  ProbeResult,
+  ProbeStatus,
+  ResolverSource,
+} from './probes/types.ts';
 
 export interface FactsOrigin {
   device: string;
@@ -147,6 +159,10 @@ export interface SwitchManagement {
   ssh: boolean;
   snmpCommunities: { name: string; access: 'ro' | 'rw' }[];
   snmpV3Users: string[];
+  /** The `hostname` the configuration sets, where it sets one. */
+  hostname?: string;
+  /** Interface name (as the configuration writes it) -> its description, where any has one. */
+  interfaceDescriptions?: Record<string, string>;
   /** The raw running configuration, kept as evidence (secrets redacted by the client). */
   runningConfig: string;
 }
@@ -276,4 +292,6 @@ export interface SchoolFacts {
   /** Filled by inventory/ (register, roster: inventory/facts.ts) for the checks that need them. */
   roster?: RosterFacts;
   register?: RegisterFacts;
+  /** Active probes' observations (`schoolnet probe`, later the site agent); absent when none ran. */
+  probes?: ProbeFacts;
 }

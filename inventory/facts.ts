@@ -56,6 +56,11 @@ export interface LicenceRecord {
   start?: string;
   expiry?: string;
   contractRef?: string;
+  /**
+   * Per-user licences: the directory group whose members hold the seats (group-based licensing). The
+   * seats are compared with its enabled members, and leavers still in it are named.
+   */
+  assignedGroup?: string;
   /** The school's own columns that are not part of the register (Notes), header to text. */
   extra?: Record<string, string>;
 }

@@ -13,6 +13,8 @@ export const LIMITS = {
   clauseMapBytes: 2 * 1024 * 1024,
   /** the MIS roster export (a large secondary school is ~2,000 rows, ~300 KB) */
   rosterBytes: 64 * 1024 * 1024,
+  /** rows in the roster (a large secondary school is ~2,000; a trust-wide export perhaps 100,000) */
+  rosterRows: 500_000,
   /** a register table (CSV/YAML) or an XLSX workbook on disk */
   registerBytes: 64 * 1024 * 1024,
   /** an XLSX workbook, all its parts decompressed (a 100,000-row register is ~40 MB of XML) */

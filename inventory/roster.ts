@@ -6,8 +6,9 @@
  * read is never dropped quietly: it becomes a problem naming its line, and callers treat any problem as
  * an error (the leavers command exits 2).
  */
-import { LIMITS, readBounded } from './limits.ts';
 import { resolve } from 'node:path';
+import { streamCsv } from './csv-stream.ts';
+import { InputTooLargeError, LIMITS } from './limits.ts';
 import { confinedFile } from './confine.ts';
 import { parse } from 'csv-parse/sync';
 import type { RosterFacts, RosterPerson } from './facts.ts';
@@ -123,87 +124,85 @@ export interface RosterOptions {
   dateFormat: DateFormat;
 }
 
-/** Parse roster text; never throws for bad data (everything wrong is in `problems`). */
-export function parseRoster(text: string, opts: RosterOptions): RosterParse {
-  const { file, columns, dateFormat } = opts;
-  const problems: RosterProblem[] = [];
-  const people: RosterPerson[] = [];
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  let records: CsvRecord[];
-  let broken: RosterProblem | undefined;
-  try {
-    records = readRecords(lines.join('\n'));
-  } catch (e) {
-    // csv-parse stops at the end of the input for an unclosed quote: find where the unreadable record
-    // starts (the longest prefix that parses), read the rows before it, and report it at that line.
-    let k = Math.min((e as { lines?: number }).lines ?? lines.length, lines.length) - 1;
-    records = [];
-    for (; k > 0; k--) {
-      try {
-        records = readRecords(lines.slice(0, k).join('\n'));
-        break;
-      } catch {
-        // keep shortening
-      }
+/**
+ * Reads roster records one at a time (from a string or a stream): the header first, then each row
+ * into a person or problems naming its line. Holds the people and problems only, never the text.
+ */
+class RosterBuilder {
+  readonly people: RosterPerson[] = [];
+  readonly problems: RosterProblem[] = [];
+  readonly #o: RosterOptions;
+  #header: string[] | undefined;
+  readonly #index = new Map<Field, number>();
+  readonly #seen = new Map<string, number>();
+  /** The header has problems: the rows are not read. */
+  stopped = false;
+  /** The last line of the last record read (where a broken record starts after). */
+  lastLine = 0;
+  rows = 0;
+
+  constructor(o: RosterOptions) {
+    this.#o = o;
+  }
+
+  /** One record; false once reading should stop (a bad header). */
+  add(rec: CsvRecord): boolean {
+    this.lastLine = rec.info.lines;
+    if (this.#header === undefined) return this.#readHeader(rec.record);
+    this.rows++;
+    this.#row(rec);
+    return true;
+  }
+
+  #readHeader(record: string[]): boolean {
+    const { file, columns } = this.#o;
+    this.#header = record;
+    const names = record.map(norm);
+    const missing: Array<{ field: Field; wanted: string }> = [];
+    for (const field of [...REQUIRED, ...OPTIONAL]) {
+      const wanted = columns[field];
+      if (wanted === undefined) continue;
+      const at = names.indexOf(norm(wanted));
+      if (at < 0) missing.push({ field, wanted });
+      else this.#index.set(field, at);
     }
-    // csv-parse may quote the offending value ("..., value is \"...\""): the file's content stays out.
-    const reason = (e as Error).message
-      .replace(/ at line \d+/, '')
-      .replace(/^Quote Not Closed: /, '')
-      .replace(/,? value is .*$/s, '');
-    broken = {
-      file,
-      line: k + 1,
-      message: `not readable as CSV (${reason}); this row and everything after it were not read`,
-    };
-  }
-  const header = records[0];
-  if (!header) {
-    problems.push(broken ?? { file, line: 1, message: 'the roster is empty (no header row)' });
-    return { people, problems };
-  }
-  const names = header.record.map(norm);
-  const index = new Map<Field, number>();
-  const missing: Array<{ field: Field; wanted: string }> = [];
-  for (const field of [...REQUIRED, ...OPTIONAL]) {
-    const wanted = columns[field];
-    if (wanted === undefined) continue;
-    const at = names.indexOf(norm(wanted));
-    if (at < 0) missing.push({ field, wanted });
-    else index.set(field, at);
-  }
-  // The header is shown only when the file is recognisably a roster (some declared column matched):
-  // a path to the wrong file must never put that file's first line into an error, a report or an email.
-  const listed = index.size > 0 ? `: ${header.record.map((h) => h.slice(0, 64)).join(', ')}` : '';
-  if (missing.length > 0 && index.size === 0)
-    problems.push({
-      file,
-      line: 1,
-      message: `none of the declared columns (lifecycle.roster.columns) is in the header row: this does not look like the roster export (its content is not shown)`,
-    });
-  else
-    for (const { field, wanted } of missing)
-      problems.push({
+    // The header is shown only when the file is recognisably a roster (some declared column matched):
+    // a path to the wrong file must never put that file's first line into an error, a report or an email.
+    const listed = this.#index.size > 0 ? `: ${record.map((h) => h.slice(0, 64)).join(', ')}` : '';
+    if (missing.length > 0 && this.#index.size === 0)
+      this.problems.push({
         file,
         line: 1,
-        column: wanted,
-        message: `column "${wanted}" (lifecycle.roster.columns.${field}) is not in the header${listed}`,
+        message: `none of the declared columns (lifecycle.roster.columns) is in the header row: this does not look like the roster export (its content is not shown)`,
       });
-  if (problems.length > 0) return { people, problems: broken ? [...problems, broken] : problems };
+    else
+      for (const { field, wanted } of missing)
+        this.problems.push({
+          file,
+          line: 1,
+          column: wanted,
+          message: `column "${wanted}" (lifecycle.roster.columns.${field}) is not in the header${listed}`,
+        });
+    this.stopped = this.problems.length > 0;
+    return !this.stopped;
+  }
 
-  const seen = new Map<string, number>();
-  for (const rec of records.slice(1)) {
+  #row(rec: CsvRecord): void {
+    const { file, columns, dateFormat } = this.#o;
+    const header = this.#header ?? [];
+    const index = this.#index;
+    const problems = this.problems;
     // info.lines is the record's last line; a quoted field may span several, and `raw` also carries
     // the empty lines skipped before the record.
     const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
     const line = rec.info.lines - (inner.match(/\n/g)?.length ?? 0);
-    if (rec.record.length !== header.record.length) {
+    if (rec.record.length !== header.length) {
       problems.push({
         file,
         line,
-        message: `expected ${header.record.length} fields as in the header, found ${rec.record.length}`,
+        message: `expected ${header.length} fields as in the header, found ${rec.record.length}`,
       });
-      continue;
+      return;
     }
     const cell = (f: Field) => {
       const i = index.get(f);
@@ -249,7 +248,7 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
     ] as const) {
       if (v === '') continue;
       const key = `${f}\u0000${v.normalize('NFKC').toLowerCase()}`;
-      const first = seen.get(key);
+      const first = this.#seen.get(key);
       if (first !== undefined)
         problems.push({
           file,
@@ -257,12 +256,98 @@ export function parseRoster(text: string, opts: RosterOptions): RosterParse {
           column: columns[f],
           message: `${shown(v)} is also on line ${first}: one row per person, each with their own ${f === 'misId' ? 'id' : 'account'}`,
         });
-      else seen.set(key, line);
+      else this.#seen.set(key, line);
     }
-    if (problems.length === before) people.push(person);
+    if (problems.length === before) this.people.push(person);
   }
-  if (broken) problems.push(broken);
-  return { people, problems };
+
+  finish(broken?: RosterProblem): RosterParse {
+    if (this.#header === undefined)
+      return {
+        people: [],
+        problems: [broken ?? { file: this.#o.file, line: 1, message: 'the roster is empty (no header row)' }],
+      };
+    return { people: this.people, problems: broken ? [...this.problems, broken] : this.problems };
+  }
+}
+
+/** The CSV error as a problem at `line`; the file's content stays out of it. */
+function brokenAt(file: string, line: number, e: unknown): RosterProblem {
+  // csv-parse may quote the offending value ("..., value is \"...\""): the file's content stays out.
+  const reason = (e as Error).message
+    .replace(/ at line \d+/, '')
+    .replace(/^Quote Not Closed: /, '')
+    .replace(/,? value is .*$/s, '');
+  return {
+    file,
+    line,
+    message: `not readable as CSV (${reason}); this row and everything after it were not read`,
+  };
+}
+
+/** Parse roster text; never throws for bad data (everything wrong is in `problems`). */
+export function parseRoster(text: string, opts: RosterOptions): RosterParse {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let records: CsvRecord[];
+  let broken: RosterProblem | undefined;
+  try {
+    records = readRecords(lines.join('\n'));
+  } catch (e) {
+    // csv-parse stops at the end of the input for an unclosed quote: find where the unreadable record
+    // starts (the longest prefix that parses), read the rows before it, and report it at that line.
+    let k = Math.min((e as { lines?: number }).lines ?? lines.length, lines.length) - 1;
+    records = [];
+    for (; k > 0; k--) {
+      try {
+        records = readRecords(lines.slice(0, k).join('\n'));
+        break;
+      } catch {
+        // keep shortening
+      }
+    }
+    broken = brokenAt(opts.file, k + 1, e);
+  }
+  const b = new RosterBuilder(opts);
+  for (const rec of records) if (!b.add(rec)) break;
+  return b.finish(broken);
+}
+
+/**
+ * Reads and parses a roster file as a stream (inventory/csv-stream.ts): memory holds the people read
+ * so far, never the file. The size limit is checked on the open file and again while reading, and the
+ * row limit as rows come; past either, the read stops and the whole roster is refused (a problem on
+ * line 0: nothing partial).
+ */
+async function streamRoster(
+  file: string,
+  opts: RosterOptions,
+  limits: { bytes: number; rows: number },
+): Promise<RosterParse> {
+  const b = new RosterBuilder(opts);
+  let refused: RosterProblem | undefined;
+  try {
+    await streamCsv(file, {
+      limit: limits.bytes,
+      what: 'the roster',
+      onRecord: (rec) => {
+        if (b.rows >= limits.rows) {
+          refused = {
+            file: opts.file,
+            line: 0,
+            message: `more than ${limits.rows} rows (the roster limit): refused; line ${rec.info.lines} was not read`,
+          };
+          return false;
+        }
+        return b.add(rec);
+      },
+    });
+  } catch (e) {
+    // The file's own errors (too large, unreadable) refuse it; a CSV error is a problem at its line.
+    if (e instanceof InputTooLargeError || typeof (e as NodeJS.ErrnoException).errno === 'number') throw e;
+    return b.finish(brokenAt(opts.file, b.lastLine + 1, e));
+  }
+  if (refused !== undefined) return { people: [], problems: [refused] };
+  return b.finish();
 }
 
 function readRecords(text: string): CsvRecord[] {
@@ -287,14 +372,24 @@ export class RosterError extends Error {
   }
 }
 
-/** Read and parse a roster file (a missing or unreadable file is a problem on line 0). */
+/**
+ * Read and parse a roster file, streamed (see `streamRoster`); a missing, unreadable or oversized file
+ * is a problem on line 0.
+ */
 export async function readRoster(
   file: string,
   roster: Lifecycle['roster'],
+  limits: { bytes?: number; rows?: number } = {},
 ): Promise<RosterParse & { file: string }> {
-  let text: string;
   try {
-    text = await readBounded(file, LIMITS.rosterBytes, 'the roster');
+    return {
+      file,
+      ...(await streamRoster(
+        file,
+        { file, columns: roster.columns, dateFormat: roster.dateFormat },
+        { bytes: limits.bytes ?? LIMITS.rosterBytes, rows: limits.rows ?? LIMITS.rosterRows },
+      )),
+    };
   } catch (e) {
     return {
       file,
@@ -304,7 +399,6 @@ export async function readRoster(
       ],
     };
   }
-  return { file, ...parseRoster(text, { file, columns: roster.columns, dateFormat: roster.dateFormat }) };
 }
 
 /** The roster file, inside the school's folder with links followed (inventory/confine.ts). */

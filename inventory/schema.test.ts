@@ -37,6 +37,8 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       school: R,
       policy: R,
       waivers: O,
+      attestations: O,
+      calendar: O,
       networks: R,
       radius: O,
       wifi: R,
@@ -48,9 +50,26 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       schedule: O,
       delivery: O,
       reports: O,
+      filtering: O,
+      probes: O,
       site: O,
     } satisfies KeySpec<T.SchoolDeclaration>,
   ],
+  ['/$defs/filtering', { profiles: R } satisfies KeySpec<T.FilteringDecl>],
+  [
+    '/$defs/filteringProfile',
+    {
+      provider: O,
+      blockAddresses: O,
+      blockPage: O,
+      dnsTests: O,
+      webTests: O,
+      downloadTests: O,
+      safeSearch: O,
+      bypass: O,
+    } satisfies KeySpec<T.FilteringProfile>,
+  ],
+  ['/$defs/probes', { positions: R, resolvers: O, timeoutMs: O, trustCa: O } satisfies KeySpec<T.ProbesDecl>],
   ['/$defs/reports', { pseudonymKey: O, dueDays: O, owners: O } satisfies KeySpec<T.ReportsDecl>],
   [
     '/properties/policy',
@@ -86,8 +105,13 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ['/$defs/network/properties/dhcp', { pool: R } satisfies KeySpec<Def<T.Network['dhcp']>>],
   [
     '/$defs/radiusServer',
-    { name: R, host: R, authPort: O, acctPort: O, secret: R } satisfies KeySpec<T.RadiusServer>,
+    { name: R, host: R, authPort: O, acctPort: O, secret: R, canary: O } satisfies KeySpec<T.RadiusServer>,
   ],
+  [
+    '/$defs/radiusCanary',
+    { from: R, secret: R, eap: R, ca: R, servername: R } satisfies KeySpec<T.RadiusCanaryDecl>,
+  ],
+  ['/$defs/canaryAccount', { account: R, password: R } satisfies KeySpec<T.CanaryAccount>],
   [
     '/$defs/ssid',
     {
@@ -152,7 +176,11 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle',
-    { roster: R, requireAup: R, leavers: R, staleAfterDays: R } satisfies KeySpec<T.Lifecycle>,
+    { roster: R, requireAup: R, leavers: R, staleAfterDays: R, canaries: O } satisfies KeySpec<T.Lifecycle>,
+  ],
+  [
+    '/$defs/lifecycle/properties/canaries',
+    { staff: R, leaver: R } satisfies KeySpec<Def<T.Lifecycle['canaries']>>,
   ],
   [
     '/$defs/lifecycle/properties/roster',
@@ -160,7 +188,9 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle/properties/leavers',
-    { action: R, graceDays: R, removeAfterDays: O, hold: O } satisfies KeySpec<T.Lifecycle['leavers']>,
+    { action: R, graceDays: R, graceUnit: O, removeAfterDays: O, hold: O } satisfies KeySpec<
+      T.Lifecycle['leavers']
+    >,
   ],
   [
     '/$defs/lifecycle/properties/leavers/properties/hold',
@@ -202,6 +232,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       ports: O,
       timeoutMs: O,
       insecure: O,
+      firmwareSource: O,
     } satisfies KeySpec<T.Device>,
   ],
   [
@@ -311,11 +342,13 @@ describe('the JSON Schema mirrors inventory/types.ts', () => {
     };
     walk(schema, '');
     expect(found.sort()).toEqual([
+      '/$defs/canaryAccount/password',
       '/$defs/delivery/properties/email/properties/smtp/password',
       '/$defs/delivery/properties/webhook/secret',
       '/$defs/device/properties/credentials/password',
       '/$defs/device/properties/credentials/privateKey',
       '/$defs/directory/properties/bind/password',
+      '/$defs/radiusCanary/secret',
       '/$defs/radiusServer/secret',
       '/$defs/snmp/authKey',
       '/$defs/snmp/community',

@@ -8,6 +8,7 @@
  */
 import { contains, formatCidr, formatIpv4, isHostIn, overlaps, parseCidr, parseIpv4 } from './cidr.ts';
 import type { Cidr } from './cidr.ts';
+import { probeProblems } from './semantic-probes.ts';
 
 export interface SemanticProblem {
   pointer: string;
@@ -49,7 +50,40 @@ export function semanticProblems(data: unknown, ctx: SemanticContext = {}): Sema
   );
   checkZones(data.zones, networks, out);
   checkDevices(list(data.devices), networkNames, out);
+  checkCanaries(data, networkNames, out);
+  out.push(...probeProblems(data));
   return out;
+}
+
+/** The 802.1X canary signs in from a declared network, with the accounts the lifecycle manages. */
+function checkCanaries(data: Rec, networks: Set<string>, out: SemanticProblem[]): void {
+  const hasAccounts = isRec(data.lifecycle) && isRec(data.lifecycle.canaries);
+  const known = (set: Set<string>) => (set.size ? [...set].join(', ') : 'none declared');
+  list(data.radius).forEach((r, i) => {
+    if (!isRec(r) || !isRec(r.canary)) return;
+    const from = str(r.canary.from);
+    if (from !== undefined && !networks.has(from))
+      out.push({
+        pointer: `/radius/${i}/canary/from`,
+        message: `network "${from}" is not declared under networks (declared: ${known(networks)})`,
+      });
+    if (!hasAccounts)
+      out.push({
+        pointer: `/radius/${i}/canary`,
+        message:
+          'the canary needs its two accounts: declare lifecycle.canaries.staff and lifecycle.canaries.leaver',
+      });
+  });
+  if (isRec(data.lifecycle) && isRec(data.lifecycle.canaries)) {
+    const c = data.lifecycle.canaries;
+    const a = isRec(c.staff) ? str(c.staff.account) : undefined;
+    const b = isRec(c.leaver) ? str(c.leaver.account) : undefined;
+    if (a !== undefined && a.toLowerCase() === b?.toLowerCase())
+      out.push({
+        pointer: '/lifecycle/canaries/leaver/account',
+        message: `the leaver canary must be a different account from the staff canary (both are "${a}")`,
+      });
+  }
 }
 
 function checkIdentity(data: Rec, ctx: SemanticContext, out: SemanticProblem[]): void {

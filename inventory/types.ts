@@ -57,6 +57,28 @@ export interface RadiusServer {
   authPort?: number;
   acctPort?: number;
   secret: SecretRef;
+  /** The 802.1X leaver canary (devices/probes/radius-canary.ts) signs in through this server. */
+  canary?: RadiusCanaryDecl;
+}
+
+/** How the agent signs in with the canary accounts (lifecycle.canaries) as a RADIUS client of its own. */
+export interface RadiusCanaryDecl {
+  /** The declared network whose probe position the sign-ins are sent from. */
+  from: string;
+  /** The agent's own shared secret: its client entry on the RADIUS server, not the access points'. */
+  secret: SecretRef;
+  /** What the school's RADIUS server supports for its directory. */
+  eap: 'peap-mschapv2' | 'ttls-pap';
+  /** CA certificate (relative to the school folder) that must have issued the server's certificate. */
+  ca: string;
+  /** The name the server's certificate must carry. */
+  servername: string;
+}
+
+/** An 802.1X canary: a real directory account whose password only the agent holds. */
+export interface CanaryAccount {
+  account: string;
+  password: SecretRef;
 }
 
 export interface Ssid {
@@ -167,6 +189,8 @@ export interface Lifecycle {
   leavers: {
     action: 'disable' | 'disable-and-move';
     graceDays: number;
+    /** `working-days`: weekdays that are not bank holidays of the school's division (calendar). */
+    graceUnit?: 'days' | 'working-days';
     /** Days after leaving by which the account is deleted or archived (the policy's retention period). */
     removeAfterDays?: number;
     /** How the school marks an account kept on purpose past `removeAfterDays`. */
@@ -174,6 +198,11 @@ export interface Lifecycle {
   };
   /** Enabled accounts not logged on for this many days are stale. */
   staleAfterDays: number;
+  /**
+   * The 802.1X leaver canaries, managed like everyone else's accounts: `staff` enabled in the staff
+   * OU, `leaver` disabled in the leavers OU. The probe signs in with both every night.
+   */
+  canaries?: { staff: CanaryAccount; leaver: CanaryAccount };
 }
 
 export type DeviceKind = 'router' | 'switch' | 'ap';
@@ -221,6 +250,12 @@ export interface Device {
   snmp?: SnmpSettings;
   /** Lowest acceptable firmware / RouterOS version, e.g. `7.14`. */
   minFirmware?: string;
+  /**
+   * Where a switch's firmware is read (SNMP): `entity-mib` (entPhysicalSoftwareRev), `sysdescr` (the
+   * vendor's sysDescr format, checks/firmware/sysdescr-firmware.json) or `auto` (the default: ENTITY-MIB,
+   * then sysDescr).
+   */
+  firmwareSource?: 'auto' | 'entity-mib' | 'sysdescr';
   /** RouterOS: `wifi` (7.13+ package) or `wireless` (legacy security profiles). */
   wifiPackage?: 'wifi' | 'wireless';
   /**
@@ -270,6 +305,13 @@ export interface Delivery {
   webhook?: { url: string; secret?: SecretRef; when: 'always' | 'changed' };
 }
 
+export interface CalendarDecl {
+  /** GOV.UK division; default from the jurisdiction (england and wales: england-and-wales). */
+  bankHolidays?: 'england-and-wales' | 'scotland' | 'northern-ireland';
+  /** The school's own term dates; default: the English school year's three terms (checks/lib/calendar). */
+  terms?: { name: string; start: string; end: string }[];
+}
+
 export interface InventoryDecl {
   /** Register files relative to the school folder (YAML, CSV or XLSX). */
   assets?: string;
@@ -305,10 +347,18 @@ export interface SchoolDeclaration {
   directory?: Directory;
   lifecycle?: Lifecycle;
   devices: Device[];
+  /** Attestation records (who confirmed what, when), relative to the school folder; default attestations.yaml when present. */
+  attestations?: string;
+  /** Bank holidays for working-day grace periods and term dates for termly cadences (checks/lib/calendar). */
+  calendar?: CalendarDecl;
   inventory?: InventoryDecl;
   schedule?: Schedule;
   delivery?: Delivery;
   reports?: ReportsDecl;
+  /** Filtering profiles (networks name one in `filteringProfile`) and what the probes test in each. */
+  filtering?: FilteringDecl;
+  /** Where `schoolnet probe` sends from in each network (devices/probes/). */
+  probes?: ProbesDecl;
   /**
    * Where this school is audited from: the queue of the site agent inside (or near) its network
    * (`schoolnet agent --site <site>`). Default `central`.
@@ -321,4 +371,55 @@ export interface LoadedSchool {
   file: string;
   dir: string;
   decl: SchoolDeclaration;
+}
+
+/** A filtering profile at the provider, and the test targets the filtering probes use for it. */
+export interface FilteringProfile {
+  /** Free label of the filtering service (`Provider X pupil policy`): shown in the evidence. */
+  provider?: string;
+  /** Addresses the filter's DNS answers a blocked name with (NXDOMAIN, REFUSED and 0.0.0.0 count as blocked too). */
+  blockAddresses?: string[];
+  /** Text (case-insensitive) that identifies the filter's block page, e.g. its title. */
+  blockPage?: string[];
+  /** Names the filter must block, one per category: the vendor's published test names or the school's own. */
+  dnsTests?: { category: string; name: string }[];
+  /** Pages the filter must block, over http:// and https:// (checked by SNI): the vendor's test pages or the school's own. */
+  webTests?: { category: string; url: string }[];
+  /** Executable test files the filter must refuse to hand out (empty: the policy does not ask). */
+  downloadTests?: string[];
+  /** SafeSearch enforcement; default Google and Bing on, YouTube strict on pupil networks and moderate elsewhere. */
+  safeSearch?: { google?: boolean; bing?: boolean; youtube?: 'strict' | 'moderate' | 'off' };
+  /** Ways round the filter that must be closed; default the well-known public resolvers. */
+  bypass?: {
+    /** Plain DNS resolvers outside the school (default 8.8.8.8, 1.1.1.1, 9.9.9.9). */
+    outsideResolvers?: string[];
+    /** DNS-over-TLS servers, `address` or `address#tls-name` (default the same three on 853). */
+    dot?: string[];
+    /** DNS-over-HTTPS endpoints (default Google, Cloudflare and Quad9's dns-query URLs). */
+    doh?: string[];
+    /** The name asked through the bypass (default www.example.com). */
+    queryName?: string;
+  };
+}
+
+export interface FilteringDecl {
+  profiles: Record<string, FilteringProfile>;
+}
+
+/** One network's probe position: an interface in the school network, normally in its own namespace. */
+export interface ProbePositionDecl {
+  network: string;
+  netns?: string;
+  interface?: string;
+  sourceAddress?: string;
+}
+
+export interface ProbesDecl {
+  positions: ProbePositionDecl[];
+  /** Which resolver the probes use: what DHCP hands out now (default) or the declared `dns`. */
+  resolvers?: 'dhcp' | 'declared';
+  /** Budget of one probe case (ms, default 3000). */
+  timeoutMs?: number;
+  /** Extra CA (PEM file, relative to the school folder) trusted for TLS probes: the filter's interception CA. */
+  trustCa?: string;
 }

@@ -346,7 +346,14 @@ function coverageSection(m: ReportModel): string {
           : c.why === 'not-applicable'
             ? 'Every check for it was not applicable here'
             : 'No check evidences it';
-      return `<tr data-clause="${esc(c.id)}"><td><div class="clause-sec">${esc(c.section)}</div>${esc(c.text)}</td><td>${esc(why)}</td></tr>`;
+      const a = m.attestations.find((x) => x.clause === c.id);
+      const when =
+        a?.overdue === undefined
+          ? ''
+          : a.last === undefined
+            ? ' Never recorded: overdue.'
+            : ` Last confirmed ${a.last}${a.lastBy === undefined ? '' : ` by the ${a.lastBy.toLowerCase()}`}; ${a.overdue ? `overdue since ${a.due ?? ''}` : `next due by ${a.due ?? ''}`}.`;
+      return `<tr data-clause="${esc(c.id)}"><td><div class="clause-sec">${esc(c.section)}</div>${esc(c.text)}</td><td>${esc(why + when)}</td></tr>`;
     })
     .join('');
   return `<section id="coverage"><h2>Coverage: clauses no automatic check evidences</h2>

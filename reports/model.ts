@@ -17,6 +17,7 @@ import type { AuditRun, EffectiveClause, RunCounts, RunFinding } from '../checks
 import { severityRank } from '../checks/severity.ts';
 import type { Evidence, Severity, Status } from '../checks/types.ts';
 import type { FrameworkId, Jurisdiction } from '../inventory/types.ts';
+import { plainSentence } from './plain.ts';
 import { pupilPseudonym } from './pseudonym.ts';
 import { remediationSteps } from './remediation.ts';
 import type { RemediationContext, Step } from './remediation.ts';
@@ -246,7 +247,17 @@ export interface ReportModel {
   technical: boolean;
   findings: FindingView[];
   devices: DeviceView[];
-  attestations: { clause: string; who: string; every: string; what?: string; partial?: boolean }[];
+  attestations: {
+    clause: string;
+    who: string;
+    every: string;
+    what?: string;
+    partial?: boolean;
+    last?: string;
+    lastBy?: string;
+    due?: string;
+    overdue?: boolean;
+  }[];
   warnings: { code: string; message: string; subject: string }[];
 }
 
@@ -344,6 +355,11 @@ class Lookup {
   control(id: string): Control | undefined {
     return this.#catalog.controls.get(id);
   }
+  /** The head's sentence for a finding (reports/plain.ts); the technician's section keeps `reason`. */
+  plain(f: RunFinding): string {
+    const control = f.controls.map((id) => this.control(id)).find((x) => x !== undefined);
+    return plainSentence({ ...f, ...(control === undefined ? {} : { control }) });
+  }
   titleOf(f: Pick<RunFinding, 'controls' | 'checkId'>): string {
     const c = f.controls.map((id) => this.control(id)).find((x) => x !== undefined);
     return c?.title ?? f.checkId;
@@ -422,7 +438,7 @@ function accountLine(checkId: string, fs: readonly RunFinding[], p: Privacy): He
 
 /** A finding's sentence as the head's part may show it: scrubbed, or from its title and values. */
 function safeReason(f: RunFinding, look: Lookup): string {
-  if (!fromPeopleSources(f) || f.status === 'error') return scrub(f.reason);
+  if (!fromPeopleSources(f) || f.status === 'error') return scrub(look.plain(f));
   const e = f.evidence[0];
   const found = shortValue(e?.actual);
   const want = shortValue(e?.expected);

@@ -40,6 +40,8 @@ export interface RollupSchool {
   attention: string[];
   /** For an invalid declaration: the first problem, naming file, line and field. */
   problem?: string;
+  /** Nights the scheduler missed, could not run or could not deliver (its fire ledger). */
+  nights?: string[];
 }
 
 export interface RollupControl {
@@ -67,6 +69,8 @@ export interface RollupModel {
     withSafeguarding: number;
     noRun: number;
     invalid: number;
+    /** Schools with a missed or undelivered night within the stale period. */
+    withMissedNights: number;
   };
 }
 
@@ -142,6 +146,8 @@ export function buildRollup(
     declared?: readonly DeclaredSchool[];
     /** Link to a school's report: default `<school>/<run id>.html`, relative to the roll-up. */
     reportLink?: (schoolId: string, runId: string) => string;
+    /** By school: nights missed, failed or not delivered (the scheduler's ledger), one line each. */
+    nights?: ReadonlyMap<string, readonly string[]>;
   },
 ): RollupModel {
   const now = opts.now.getTime();
@@ -229,6 +235,14 @@ export function buildRollup(
           },
     );
   }
+  for (const s of schools) {
+    const n = opts.nights?.get(s.id) ?? [];
+    if (n.length === 0) continue;
+    s.nights = [...n];
+    s.attention.push(
+      `${n.length} ${n.length === 1 ? 'night' : 'nights'} missed or not delivered: ${n.slice(0, 3).join('; ')}${n.length > 3 ? `; and ${n.length - 3} more` : ''}`,
+    );
+  }
   schools.sort(byRisk);
   const failingControls = [...controls.values()]
     .sort((a, b) => b.schools - a.schools || b.findings - a.findings || a.id.localeCompare(b.id))
@@ -249,6 +263,7 @@ export function buildRollup(
       withSafeguarding: schools.filter((s) => s.safeguarding.length > 0).length,
       noRun: schools.filter((s) => s.state === 'no-run').length,
       invalid: schools.filter((s) => s.state === 'invalid-declaration').length,
+      withMissedNights: schools.filter((s) => (s.nights?.length ?? 0) > 0).length,
     },
   };
 }
@@ -332,7 +347,7 @@ export function renderRollupTable(m: RollupModel): string {
       .trimEnd();
   const t = m.totals;
   const out = [
-    `${t.schools} schools: ${t.withCriticals} with critical findings, ${t.withSafeguarding} with safeguarding findings, ${t.withFails} with failures, ${t.withErrors} with errors, ${t.stale} stale (> ${m.staleAfterDays} days), ${t.incomplete} incomplete, ${t.noRun} never audited, ${t.invalid} with an invalid declaration`,
+    `${t.schools} schools: ${t.withCriticals} with critical findings, ${t.withSafeguarding} with safeguarding findings, ${t.withFails} with failures, ${t.withErrors} with errors, ${t.stale} stale (> ${m.staleAfterDays} days), ${t.incomplete} incomplete, ${t.noRun} never audited, ${t.invalid} with an invalid declaration, ${t.withMissedNights} with missed or undelivered nights`,
     '',
     line(head),
     ...rows.map(line),
@@ -369,7 +384,7 @@ table{border-collapse:collapse;width:100%;margin:8px 0 24px}th,td{border-top:1px
 th{background:#f0f2f5}.att td{background:#fff6e5}.m{font-family:ui-monospace,monospace;font-size:12px;color:#5b6576}
 @media print{tr{break-inside:avoid}}</style></head><body>
 <h1>Estate roll-up</h1>
-<p>${t.schools} schools: ${t.withCriticals} with critical findings, ${t.withSafeguarding} with safeguarding findings, ${t.noRun} never audited, ${t.invalid} with an invalid declaration, ${t.withFails} with failures, ${t.withErrors} with errors, ${t.stale} stale (no audit for more than ${m.staleAfterDays} days), ${t.incomplete} incomplete. Generated ${esc(m.generated)}.</p>
+<p>${t.schools} schools: ${t.withCriticals} with critical findings, ${t.withSafeguarding} with safeguarding findings, ${t.noRun} never audited, ${t.invalid} with an invalid declaration, ${t.withFails} with failures, ${t.withErrors} with errors, ${t.stale} stale (no audit for more than ${m.staleAfterDays} days), ${t.incomplete} incomplete, ${t.withMissedNights} with missed or undelivered nights. Generated ${esc(m.generated)}.</p>
 <h2>Schools (riskiest first)</h2>
 <table><thead><tr><th>School</th><th>Critical</th><th>Score</th><th>Fails</th><th>Errors</th><th>Last run (UTC)</th><th>Changed overnight</th><th>Attention</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Controls failing most across the estate</h2>

@@ -99,6 +99,14 @@ export default async function main(): Promise<Record<string, unknown>> {
     if (user && password) routers[d.name] = { user, password };
   }
   const directory = await directoryAccess(config, school, resolveRef, problems, new Date());
+  const canaries = decl.lifecycle?.canaries;
+  const canaryPasswords =
+    canaries && directory
+      ? {
+          staff: await resolveRef(canaries.staff.password, 'lifecycle.canaries.staff.password'),
+          leaver: await resolveRef(canaries.leaver.password, 'lifecycle.canaries.leaver.password'),
+        }
+      : undefined;
   if (problems.length > 0)
     throw new StackConfigError(`${school.file}: cannot apply:\n  ${problems.join('\n  ')}`);
 
@@ -115,6 +123,9 @@ export default async function main(): Promise<Record<string, unknown>> {
         asOf: directory.asOf,
         ...(directory.people ? { people: directory.people } : {}),
         ...(directory.rosterFile ? { rosterFile: directory.rosterFile } : {}),
+        ...(canaryPasswords?.staff && canaryPasswords.leaver
+          ? { canaryPasswords: { staff: canaryPasswords.staff, leaver: canaryPasswords.leaver } }
+          : {}),
       })
     : undefined;
   return {

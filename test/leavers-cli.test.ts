@@ -213,7 +213,7 @@ describe.each([
     });
     const findings = leaversCheck.evaluate(
       facts,
-      { graceDays: null, action: null },
+      { graceDays: null, graceUnit: null, action: null },
       {
         decl: loaded.decl,
         now: '2026-09-01T12:00:00Z',

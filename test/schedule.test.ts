@@ -18,6 +18,7 @@ import { openStore } from '../checks/engine/store.ts';
 import type { ResultsStore } from '../checks/engine/store.ts';
 import { loadSchool } from '../inventory/load.ts';
 import type { LoadedSchool } from '../inventory/types.ts';
+import { FireLedger } from '../scripts/schedule/fires.ts';
 import { NightlyRecords } from '../scripts/schedule/records.ts';
 import { Scheduler } from '../scripts/schedule/scheduler.ts';
 import { bindToTestbed, SCHOOLS_DIR, startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
@@ -41,6 +42,7 @@ describe('schoolnet schedule over a simulated night', () => {
   let secrets: string[];
   let store: ResultsStore;
   let records: NightlyRecords;
+  let fires: FireLedger;
   const logLines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (s: string) => void logLines.push(s) });
   let now = new Date('2026-11-24T20:00:00Z');
@@ -90,8 +92,10 @@ describe('schoolnet schedule over a simulated night', () => {
     }
     store = openStore(join(dir, 'results.db'));
     records = new NightlyRecords(store.path);
+    fires = new FireLedger(store.path);
   }, 120_000);
   afterAll(async () => {
+    fires.close();
     records.close();
     store.close();
     await smtp.close();
@@ -104,6 +108,7 @@ describe('schoolnet schedule over a simulated night', () => {
       schools,
       store,
       records,
+      fires,
       logger,
       clock,
       spreadWindowMs: 10 * 60_000,

@@ -404,6 +404,50 @@ describe('the Pulumi program and the directory', () => {
     expect(registered).toEqual([]);
   });
 
+  test('the 802.1X canaries are two managed accounts: staff enabled, leaver kept disabled, passwords secret', async () => {
+    const { config, file } = await demoWith([`dee.stays@school.test,Dee,Stays,Staff,,2019-09-01,`]);
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(
+        '  staleAfterDays: 90\n',
+        '  staleAfterDays: 90\n  canaries:\n    staff: { account: wifi.canary, password: file:canary-staff }\n    leaver: { account: wifi.canary.left, password: file:canary-leaver }\n',
+      ),
+    );
+    const secrets = {
+      ...JSON.parse(config.secrets!),
+      'file:canary-staff': 'stand-in-canary-staff',
+      'file:canary-leaver': 'stand-in-canary-leaver',
+    };
+    const { registered, outputs, error } = await runStack('demo', {
+      ...config,
+      secrets: JSON.stringify(secrets),
+    });
+    expect(error).toBeUndefined();
+    const canary = (k: string) =>
+      registered.find((r) => r.type === ACCOUNT && r.name === `demo-directory-canary-${k}`);
+    expect(canary('staff')?.inputs).toMatchObject({
+      username: 'wifi.canary',
+      role: 'staff',
+      leaver: false,
+      requireAup: false,
+    });
+    expect(canary('leaver')?.inputs).toMatchObject({
+      username: 'wifi.canary.left',
+      role: 'staff',
+      leaver: true,
+      leaverAction: 'disable-and-move',
+    });
+    for (const k of ['staff', 'leaver']) {
+      expect(isSecret(canary(k)?.inputs.canaryPassword), k).toBe(true);
+      expect(JSON.stringify(canary(k)?.inputs.canaryPassword)).toContain(`stand-in-canary-${k}`);
+    }
+    expect(JSON.stringify(outputs)).not.toMatch(/stand-in-canary/);
+    // Without the passwords the run stops before any resource, naming the reference.
+    const missing = await runStack('demo', config);
+    expect(missing.error?.message).toMatch(/lifecycle\.canaries\.staff\.password \(file:canary-staff\)/);
+    expect(missing.registered).toEqual([]);
+  });
+
   test('rows that name no usable account (a shared name, a bad e-mail) stop the run before any resource', async () => {
     const { config } = await demoWith([
       'ada.one@school.test,Ada,One,Staff,,2019-09-01,2025-09-01',

@@ -1,9 +1,10 @@
 /**
  * The SNMP client and switch facts against real agents on loopback: Net-SNMP's snmpd (a Linux host's
  * MIB-2) and snmpsim serving the testbed's 48-port switch (scripts/testbed/switch48.ts) and snmpsim's
- * shipped Catalyst 3750 recording. Expected switch facts are computed from the switch's description,
+ * shipped Catalyst 3750 and ProCurve 2810 recordings. Expected switch facts are computed from the switch's description,
  * not from the client, so a decoding mistake cannot agree with itself.
  */
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ import { readRecordedWalk } from '../devices/snmp/record.ts';
 import { pvidOf, SWITCH48, SWITCH48_BAD } from '../scripts/testbed/switch48.ts';
 import type { ServiceInfo, TestbedService } from '../scripts/testbed/types.ts';
 import { testbedInfo } from './support/testbed.ts';
+import switchFirmwareCheck from '../checks/firmware/switch-firmware-minimum.check.ts';
+import type { SwitchFacts } from '../devices/facts.ts';
+import { ctx, declaration, ok, run, schoolFacts } from './builders/fixtures.ts';
 
 const tb = testbedInfo();
 function service(name: TestbedService): ServiceInfo {
@@ -41,6 +45,7 @@ const resolveSecret = secretResolver(tb.dir, {
   SNMPD_PRIV: extra(snmpd, 'privKey'),
   SWITCH48_COMMUNITY: 'switch48',
   CISCO_COMMUNITY: 'cisco_16_switch',
+  PROCURVE_COMMUNITY: 'hp_perf',
   WRONG: 'not-the-community',
 });
 const NOW = () => new Date('2026-11-24T02:00:00Z');
@@ -372,5 +377,53 @@ describe('switch facts from snmpsim: the shipped Catalyst 3750 (CISCO-VTP-MIB, n
       model: 'WS-C3750-48PS-S',
       softwareRev: '12.2(55)SE10',
     });
+  });
+});
+
+describe('firmware without ENTITY-MIB, from real agents', () => {
+  /** Net-SNMP's own client, independent of ours. */
+  const netSnmp = (cmd: string, ...args: string[]): Promise<string> =>
+    new Promise((resolve, reject) =>
+      execFile(cmd, ['-v2c', '-c', 'hp_perf', '-m', '', '-On', ...args], (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    );
+  const asCoreSw1 = (facts: SwitchFacts, minFirmware: string) => {
+    const decl = declaration();
+    const devices = decl.devices.map((d) => (d.name === 'core-sw1' ? { ...d, minFirmware } : d));
+    return run(switchFirmwareCheck, schoolFacts({ switches: [ok(facts)] }), {}, ctx({ ...decl, devices }));
+  };
+
+  it("snmpsim's ProCurve 2810-24G recording: no ENTITY-MIB, so the firmware is read from sysDescr and the source named", async () => {
+    const target = `${snmpsim.host}:${snmpsim.port}`;
+    // What the agent holds, by Net-SNMP's snmpget/snmpbulkwalk: a sysDescr, and nothing under ENTITY-MIB.
+    const descr = await netSnmp('snmpget', '-Oqv', target, '1.3.6.1.2.1.1.1.0');
+    const entity = await netSnmp('snmpbulkwalk', target, '1.3.6.1.2.1.47');
+    expect(entity).not.toMatch(/^\.1\.3\.6\.1\.2\.1\.47\./m);
+    const facts = await collectSwitchFacts(
+      device('core-sw1', snmpsim, { version: '2c', community: 'env:PROCURVE_COMMUNITY' }),
+      { resolveSecret, timeoutMs: 15_000 },
+    );
+    expect(facts.entities).toEqual([]);
+    expect(descr.replace(/^"|"\s*$/g, '').trim()).toContain('revision N.11.75');
+    expect(facts.sysDescr).toContain('revision N.11.75');
+    const [passes] = asCoreSw1(facts, '11.70');
+    expect(passes?.status).toBe('pass');
+    expect(passes?.reason).toBe(
+      'core-sw1 runs firmware N.11.75 (read from sysDescr, HPE ProCurve / ArubaOS-Switch format) (minimum 11.70).',
+    );
+    expect(asCoreSw1(facts, '11.80')[0]?.status).toBe('fail');
+  });
+
+  it("Net-SNMP's snmpd (a Linux host: nothing names a switch firmware): a warning for that device, not an error", async () => {
+    const facts = await collectSwitchFacts(
+      device('core-sw1', snmpd, { version: '2c', community: 'env:SNMPD_COMMUNITY' }),
+      { resolveSecret, timeoutMs: 15_000 },
+    );
+    const [r] = asCoreSw1(facts, '15.2');
+    expect(r?.status).toBe('not_applicable');
+    expect(r?.warning).toMatch(
+      /^core-sw1's firmware cannot be read: neither ENTITY-MIB nor sysDescr names it \(sysDescr "Linux /,
+    );
   });
 });

@@ -61,9 +61,10 @@ describe('schoolnet validate', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual({
       files: [
-        { file: 'inventory/schools/demo/school.yaml', valid: true, problems: [] },
+        { file: 'inventory/schools/demo/school.yaml', kind: 'school', valid: true, problems: [] },
         {
           file: bad,
+          kind: 'school',
           valid: false,
           problems: [
             {

@@ -170,6 +170,24 @@ describe('directory-account-leavers-disabled', () => {
     ).toBe(status);
   });
 
+  it('counts a working-day grace period in working days: Friday before a bank holiday Monday, judged on Tuesday', () => {
+    // Left Friday 22 May 2026; Monday 25 May is the spring bank holiday (England and Wales).
+    const facts = schoolFacts({
+      directory: ok(directory({ accounts: [...accounts(), account('f.recent')] })),
+      roster: roster([...roster().people, person('f.recent', { leavingDate: '2026-05-22' })]),
+    });
+    const on = (day: string) => ctx(declaration(), `${day}T02:00:00Z`);
+    const working = run(leavers, facts, { graceDays: 1, graceUnit: 'working-days' }, on('2026-05-26'));
+    expect(about(working, 'f.recent')).toBeUndefined();
+    expect(working.some((x) => /^1 leaver within the 1-working-day grace period/.test(x.reason))).toBe(true);
+    // The same day counted in calendar days is past the grace period; and so is Wednesday in working days.
+    expect(about(run(leavers, facts, { graceDays: 1 }, on('2026-05-26')), 'f.recent')?.status).toBe('fail');
+    expect(
+      about(run(leavers, facts, { graceDays: 1, graceUnit: 'working-days' }, on('2026-05-27')), 'f.recent')
+        ?.status,
+    ).toBe('fail');
+  });
+
   it('is an error when the roster was not read', () => {
     const r = run(leavers, schoolFacts({ roster: null }));
     expect(statuses(r)).toEqual(['error']);

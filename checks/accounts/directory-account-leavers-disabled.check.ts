@@ -1,11 +1,16 @@
 import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import { matchLeavers, type LeaverAccount, type LeaverResult } from '../lib/leavers.ts';
 import { rolePersonal } from '../lib/people.ts';
-import { fail, pass, plural } from '../lib/results.ts';
+import { CalendarRangeError, divisionFor, workingDaysBetween } from '../lib/calendar/calendar.ts';
+import { error, fail, pass, plural } from '../lib/results.ts';
 import { directoryAndRoster, rosterProblemResults } from '../lib/sources.ts';
 import type { Check, CheckResult } from '../types.ts';
 
-type Params = { graceDays: number | null; action: 'disable' | 'disable-and-move' | null };
+type Params = {
+  graceDays: number | null;
+  graceUnit: 'days' | 'working-days' | null;
+  action: 'disable' | 'disable-and-move' | null;
+};
 
 function judge(
   l: LeaverResult,
@@ -67,6 +72,12 @@ const check: Check<Params> = {
           description:
             "Days after the leaving date; null = the declaration's lifecycle.leavers.graceDays (else 0).",
         },
+        graceUnit: {
+          enum: ['days', 'working-days', null],
+          default: null,
+          description:
+            "working-days: weekdays that are not bank holidays of the school's division (calendar.bankHolidays, else its jurisdiction's); null = the declaration's lifecycle.leavers.graceUnit (else days).",
+        },
         action: {
           enum: ['disable', 'disable-and-move', null],
           default: null,
@@ -75,7 +86,7 @@ const check: Check<Params> = {
       },
       additionalProperties: false,
     },
-    defaults: { graceDays: null, action: null },
+    defaults: { graceDays: null, graceUnit: null, action: null },
   },
   evaluate(facts, params, ctx) {
     // Partial: the good rows are judged and each unreadable row is an error of its own.
@@ -84,12 +95,31 @@ const check: Check<Params> = {
     const { dir, roster } = src.value;
     const grace = params.graceDays ?? ctx.decl.lifecycle?.leavers.graceDays ?? 0;
     const action = params.action ?? ctx.decl.lifecycle?.leavers.action ?? 'disable';
-    const report = matchLeavers(roster.people, dir.accounts, {
-      asOf: ctx.now.slice(0, 10),
-      idAttribute: rosterIdAttribute(ctx.decl.lifecycle, ctx.decl.directory),
-      graceDays: grace,
-      action,
-    });
+    const unit = params.graceUnit ?? ctx.decl.lifecycle?.leavers.graceUnit ?? 'days';
+    const division = divisionFor(ctx.decl.school.jurisdiction, ctx.decl.calendar?.bankHolidays);
+    let report: ReturnType<typeof matchLeavers>;
+    try {
+      report = matchLeavers(roster.people, dir.accounts, {
+        asOf: ctx.now.slice(0, 10),
+        idAttribute: rosterIdAttribute(ctx.decl.lifecycle, ctx.decl.directory),
+        graceDays: grace,
+        ...(unit === 'working-days'
+          ? {
+              withinGrace: (left: string, asOf: string) =>
+                grace > 0 && workingDaysBetween(left, asOf, division) <= grace,
+            }
+          : {}),
+        action,
+      });
+    } catch (e) {
+      if (!(e instanceof CalendarRangeError)) throw e;
+      return [
+        error(`The grace period is in working days, but ${e.message}.`, {
+          source: 'calendar',
+          object: division,
+        }),
+      ];
+    }
     const out: CheckResult[] = [];
     let withinGrace = 0;
     for (const l of report.leavers) {
@@ -115,11 +145,14 @@ const check: Check<Params> = {
     }
     if (withinGrace > 0) {
       out.push(
-        pass(`${plural(withinGrace, 'leaver')} within the ${grace}-day grace period.`, {
-          source: 'roster',
-          object: '(other leavers)',
-          actual: String(withinGrace),
-        }),
+        pass(
+          `${plural(withinGrace, 'leaver')} within the ${grace}-${unit === 'working-days' ? 'working-day' : 'day'} grace period.`,
+          {
+            source: 'roster',
+            object: '(other leavers)',
+            actual: String(withinGrace),
+          },
+        ),
       );
     }
     out.push(...rosterProblemResults(roster));

@@ -24,6 +24,7 @@ const SOURCES: Record<FactNeed, DeviceStatus['kind'][]> = {
   roster: ['roster'],
   register: ['register'],
   declaration: [],
+  probes: ['probes'],
 };
 
 export function findingKey(checkId: string, r: Pick<CheckResult, 'evidence'>): string {

@@ -9,17 +9,21 @@ import { parseYaml } from '../../inventory/yaml-positions.ts';
 import { contradictionMessage, declaredParams, findContradictions } from './declared-params.ts';
 import { ConfigError } from './select.ts';
 import { resolve } from 'node:path';
+import { readAttestations } from '../../inventory/attestations.ts';
+import { formatProblem } from '../../inventory/load.ts';
 import { confinedFile } from '../../inventory/confine.ts';
 import { DeviceError } from '../../devices/errors.ts';
 import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
 import { collectSwitchFacts } from '../../devices/snmp/collect.ts';
 import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
+import { runProbes } from '../../devices/probes/run.ts';
 import { loadPolicy } from './clause-map.ts';
 import type { PolicyMap } from './clause-map.ts';
 import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
 import { RosterError, auditRosterFacts, formatRosterProblem } from '../../inventory/roster.ts';
 import type { FrameworkId, LoadedSchool } from '../../inventory/types.ts';
+import { secretResolver } from '../../inventory/secrets.ts';
 import { loadWaivers } from '../../inventory/waivers.ts';
 import { loadCatalog, referencesFor } from '../catalog/catalog.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -91,6 +95,8 @@ export const defaultCollectors: Collectors = {
       throw e;
     }
   },
+  // The 802.1X canary's passwords and the agent's RADIUS secret are read on the agent, never stored.
+  probes: (loaded) => runProbes(loaded, { resolveSecret: secretResolver(loaded.dir) }),
   async register(loaded) {
     try {
       return await loadRegister(loaded);
@@ -176,5 +182,18 @@ export async function loadEngineInputs(
     collectors: overrides.collectors ?? defaultCollectors,
   };
   if (waiversFile !== undefined) inputs.waiversFile = waiversFile;
+  // Attestation records: the file the declaration names, else attestations.yaml beside it when present.
+  const attNamed =
+    decl.attestations !== undefined ? await schoolFile(loaded, decl.attestations, 'attestations') : undefined;
+  const attBeside = resolve(loaded.dir, 'attestations.yaml');
+  const attFile = attNamed ?? (existsSync(attBeside) ? attBeside : undefined);
+  if (attFile !== undefined) {
+    const { records, problems } = await readAttestations(attFile, {
+      clauses: new Set(policy.clauses.map((c) => c.id)),
+    });
+    if (problems.length > 0)
+      throw new ConfigError(`attestations file ${attFile} has problems`, problems.map(formatProblem));
+    inputs.attestationRecords = records;
+  } else inputs.attestationRecords = [];
   return inputs;
 }

@@ -6,7 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import pkg from '../../package.json' with { type: 'json' };
+import type { AttestationRecord } from '../../inventory/attestations.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
+import { cadenceStatus, defaultTerms, type Cadence, type Term } from '../lib/calendar/calendar.ts';
 import type { Check, FactNeed } from '../types.ts';
 import type { Collectors } from './collect.ts';
 import { collectSchool, DEFAULT_CONCURRENCY } from './collect.ts';
@@ -16,7 +18,7 @@ import { declaredLayer, declaredParams } from './declared-params.ts';
 import { countFindings, score } from './score.ts';
 import { ConfigError, selectChecks } from './select.ts';
 import type { ResultsStore } from './store.ts';
-import type { Attestation, AuditRun, EffectivePolicy, RunSchool, Waiver } from './types.ts';
+import type { Attestation, AuditRun, EffectivePolicy, RunSchool, RunWarning, Waiver } from './types.ts';
 import { applyWaivers } from './waivers.ts';
 
 /** What the engine reads besides the declaration; `inputs.ts` builds it from the catalogue, the
@@ -31,6 +33,16 @@ export interface EngineInputs {
   /** Control ids the catalogue knows, to catch a waiver naming a control that does not exist. */
   controlIds: ReadonlySet<string>;
   collectors: Collectors;
+  /** The school's attestation records (attestations.yaml); absent: attestations carry no due dates. */
+  attestationRecords?: AttestationRecord[];
+}
+
+/** The school's declared terms, else the default English school year around the run's date. */
+function termsOf(decl: LoadedSchool['decl'], asOf: string): Term[] {
+  if (decl.calendar?.terms !== undefined)
+    return [...decl.calendar.terms].sort((a, b) => (a.start < b.start ? -1 : 1));
+  const y = Number(asOf.slice(0, 4));
+  return defaultTerms(y - 3, y + 1);
 }
 
 export interface AuditOptions {
@@ -90,6 +102,7 @@ function clauseParamsOf(
 function attestationsOf(
   clauseMap: EffectivePolicy['clauseMap'],
   automatic: (controls: readonly string[]) => boolean,
+  log: { records: readonly AttestationRecord[]; terms: readonly Term[]; asOf: string } | undefined,
 ): Attestation[] {
   const out: Attestation[] = [];
   for (const c of clauseMap.clauses) {
@@ -97,6 +110,17 @@ function attestationsOf(
     const a: Attestation = { clause: c.id, who: c.attestation.who, every: c.attestation.every };
     if (c.attestation.what !== undefined) a.what = c.attestation.what;
     if (automatic(c.controls)) a.partial = true;
+    if (log !== undefined) {
+      // The latest record for the clause decides; past its cadence (or never given) it is overdue.
+      const last = log.records.filter((r) => r.clause === c.id).sort((x, y) => (x.date < y.date ? 1 : -1))[0];
+      if (last !== undefined) {
+        a.last = last.date;
+        a.lastBy = last.by;
+      }
+      const s = cadenceStatus(last?.date, c.attestation.every as Cadence, log.asOf, log.terms);
+      if (s.due !== undefined) a.due = s.due;
+      a.overdue = s.overdue;
+    }
     out.push(a);
   }
   return out;
@@ -153,7 +177,20 @@ export async function runAudit(
     { decl, now: asOf },
     inputs.catalogue,
   );
-  const { findings, warnings } = applyWaivers(evaluated, inputs.waivers, asOf.slice(0, 10));
+  // A device a check could not judge (no fault of its own) is a warning of the run, not a finding's field.
+  const unjudged: RunWarning[] = [];
+  for (const f of evaluated) {
+    if (f.warning === undefined) continue;
+    unjudged.push({
+      code: 'device-not-judged',
+      subject: f.evidence[0]?.source ?? f.checkId,
+      message: f.warning,
+    });
+    delete f.warning;
+  }
+  const waived = applyWaivers(evaluated, inputs.waivers, asOf.slice(0, 10));
+  const findings = waived.findings;
+  const warnings = [...waived.warnings, ...unjudged];
   const counts = countFindings(findings);
   const run: AuditRun = {
     id,
@@ -165,8 +202,12 @@ export async function runAudit(
     counts,
     score: score(counts),
     findings,
-    attestations: attestationsOf(inputs.clauseMap, (controls) =>
-      selected.some((s) => s.check.meta.controls.some((k) => controls.includes(k))),
+    attestations: attestationsOf(
+      inputs.clauseMap,
+      (controls) => selected.some((s) => s.check.meta.controls.some((k) => controls.includes(k))),
+      inputs.attestationRecords === undefined
+        ? undefined
+        : { records: inputs.attestationRecords, terms: termsOf(decl, asOf), asOf: asOf.slice(0, 10) },
     ),
     warnings,
     effectivePolicy: {

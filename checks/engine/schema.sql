@@ -112,3 +112,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
   updated TEXT NOT NULL,
   PRIMARY KEY (run_id, channel, recipient)
 );
+-- The single-process scheduler's fire ledger (scripts/schedule/fires.ts): one row per school and local
+-- fire time, written before anything runs, so a restart knows what ran, what is owed and what was missed.
+CREATE TABLE IF NOT EXISTS schedule_fires (
+  school TEXT NOT NULL,
+  fire_key TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  run_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated TEXT NOT NULL,
+  message TEXT,
+  PRIMARY KEY (school, fire_key)
+);

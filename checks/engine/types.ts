@@ -28,11 +28,18 @@ export interface Attestation {
   what?: string;
   /** True for a mixed clause: automatic checks judge the rest of it. */
   partial?: boolean;
+  /** When it was last given (the school's attestations file), and by whom (a role). */
+  last?: string;
+  lastBy?: string;
+  /** The last day the next one may be given; absent when none was ever recorded. */
+  due?: string;
+  /** Past its cadence on the run's date (or never recorded). */
+  overdue?: boolean;
 }
 
 /** Something a person should look at that is not a finding (a waiver matching nothing, say). */
 export interface RunWarning {
-  code: 'waiver-unused' | 'waiver-only-passing' | 'check-unknown-control';
+  code: 'waiver-unused' | 'waiver-only-passing' | 'check-unknown-control' | 'device-not-judged';
   message: string;
   /** The waiver id, check id or clause id the warning is about. */
   subject: string;
@@ -41,7 +48,7 @@ export interface RunWarning {
 export interface DeviceStatus {
   /** Device name from the declaration, or `directory` / `roster` / `register` for those sources. */
   name: string;
-  kind: 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register';
+  kind: 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'probes';
   ok: boolean;
   error?: CollectError;
   /** ISO time the facts were collected (when ok). */

@@ -62,8 +62,63 @@ describe('switch-firmware-minimum', () => {
     expect(statuses(run(switchFirmware, withRev(rev)))).toEqual([status]);
   });
 
-  it('is an error when the switch reports no software revision', () => {
-    expect(statuses(run(switchFirmware, withRev(undefined)))).toEqual(['error']);
+  const bare = (sysDescr: string) => schoolFacts({ switches: [ok(switchFacts({ sysDescr, entities: [] }))] });
+  const sourced = (firmwareSource: 'auto' | 'entity-mib' | 'sysdescr') => {
+    const decl = declaration();
+    return ctx({
+      ...decl,
+      devices: decl.devices.map((d) => (d.name === 'core-sw1' ? { ...d, firmwareSource } : d)),
+    });
+  };
+
+  it('without ENTITY-MIB reads the firmware from a known vendor sysDescr, and says so', () => {
+    const [r] = run(
+      switchFirmware,
+      bare(
+        'Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E4, RELEASE SOFTWARE (fc2)',
+      ),
+    );
+    expect(r?.status).toBe('pass');
+    expect(r?.reason).toContain('15.2(7)E4 (read from sysDescr, Cisco IOS / IOS XE format)');
+    expect(r?.evidence[0]?.actual).toBe('15.2(7)E4 (sysDescr, Cisco IOS / IOS XE format)');
+    const [old] = run(
+      switchFirmware,
+      bare('ProCurve J9021A Switch 2810-24G, revision N.11.75, ROM N.10.01 (/sw/code/build/bass)'),
+    );
+    expect(old?.status).toBe('fail');
+    expect(old?.reason).toContain('N.11.75 (read from sysDescr, HPE ProCurve / ArubaOS-Switch format)');
+  });
+
+  it('where nothing names the firmware: not applicable with a warning for that device, never an error', () => {
+    const [r] = run(switchFirmware, bare('Linux core-sw1 6.1.0-18-amd64 #1 SMP x86_64'));
+    expect(r?.status).toBe('not_applicable');
+    expect(r?.warning).toMatch(
+      /^core-sw1's firmware cannot be read: neither ENTITY-MIB nor sysDescr names it/,
+    );
+  });
+
+  it('follows the declared firmware source', () => {
+    const facts = schoolFacts({
+      switches: [
+        ok(
+          switchFacts({
+            sysDescr:
+              'Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 12.2(55)SE10, RELEASE SOFTWARE (fc2)',
+            entities: [{ index: 1, description: 'chassis', class: 'chassis', softwareRev: '15.2(7)E4' }],
+          }),
+        ),
+      ],
+    });
+    expect(statuses(run(switchFirmware, facts, {}, sourced('auto')))).toEqual(['pass']);
+    expect(statuses(run(switchFirmware, facts, {}, sourced('sysdescr')))).toEqual(['fail']);
+    const onlyMib = run(
+      switchFirmware,
+      bare('Cisco IOS Software, C2960X Software, Version 15.2(7)E4, RELEASE SOFTWARE'),
+      {},
+      sourced('entity-mib'),
+    );
+    expect(onlyMib[0]?.status).toBe('not_applicable');
+    expect(onlyMib[0]?.warning).toMatch(/ENTITY-MIB \(the declared source\) has no software revision/);
   });
 
   it('is an error when the switch could not be read', () => {

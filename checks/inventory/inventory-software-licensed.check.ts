@@ -20,7 +20,13 @@ const check: Check<Params> = {
     if (!reg.ok) return reg.results;
     if (reg.value.installs.length === 0)
       return [notApplicable('The register has no installation counts to judge.', { source: 'register' })];
-    const positions = licencePosition(reg.value, ctx).positions.filter((p) => p.installs > 0);
+    // One position per title: a title with per-user and per-device licences has two.
+    const seen = new Set<string>();
+    const positions = licencePosition(reg.value, ctx, null, facts).positions.filter((p) => {
+      if (p.installs === 0 || seen.has(p.title)) return false;
+      seen.add(p.title);
+      return true;
+    });
     const out: CheckResult[] = positions
       .filter((p) => p.status === 'unlicensed')
       .map((p) =>

@@ -65,6 +65,11 @@ export interface LeaversOptions {
   /** The directory attribute that holds the MIS id (employeeID, employeeNumber, or as declared). */
   idAttribute: string;
   graceDays?: number;
+  /**
+   * Whether a leaving date is still within the grace period on `asOf` (working days, say); default:
+   * calendar days, `graceDays`.
+   */
+  withinGrace?: (leavingDate: string, asOf: string) => boolean;
   /** lifecycle.leavers.action: with disable-and-move, a disabled account outside the leavers OU fails. */
   action?: 'disable' | 'disable-and-move';
 }
@@ -368,7 +373,10 @@ export function matchLeavers(
       surname: p.surname,
       role: p.role,
       leavingDate,
-      withinGrace: grace > 0 && daysBetween(leavingDate, opts.asOf) <= grace,
+      withinGrace:
+        opts.withinGrace !== undefined
+          ? opts.withinGrace(leavingDate, opts.asOf)
+          : grace > 0 && daysBetween(leavingDate, opts.asOf) <= grace,
     };
     if (o.kind !== 'matched') {
       leavers.push({

@@ -168,7 +168,7 @@ describe('switch-vlans-declared-present', () => {
     const facts = schoolFacts({ switches: [ok({ ...sw, vlans: sw.vlans.filter((v) => v.id !== 40) })] });
     const r = about(run(switchVlans, facts), 'VLAN 40 SERVERS');
     expect(r?.status).toBe('fail');
-    expect(r?.reason).toBe('VLAN 40 (SERVERS) is declared but missing on core-sw1.');
+    expect(r?.reason).toBe('VLAN 40 (SERVERS) is declared but missing on core-sw1 (sysName "oak-core-sw1").');
   });
 
   it('is an error for an unreachable switch and for a declared switch never collected', () => {

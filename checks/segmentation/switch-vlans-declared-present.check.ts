@@ -1,3 +1,4 @@
+import { switchLabel } from '../lib/labels.ts';
 import { notApplicable, verdict } from '../lib/results.ts';
 import { forEachSwitch } from '../lib/sources.ts';
 import type { Check } from '../types.ts';
@@ -24,8 +25,8 @@ const check: Check<Params> = {
         return verdict(
           live !== undefined,
           {
-            pass: `VLAN ${vlan} (${name}) exists on ${sw.device}${live?.name ? ` as "${live.name}"` : ''}.`,
-            fail: `VLAN ${vlan} (${name}) is declared but missing on ${sw.device}.`,
+            pass: `VLAN ${vlan} (${name}) exists on ${switchLabel(sw)}${live?.name ? ` as "${live.name}"` : ''}.`,
+            fail: `VLAN ${vlan} (${name}) is declared but missing on ${switchLabel(sw)}.`,
           },
           {
             source: sw.device,

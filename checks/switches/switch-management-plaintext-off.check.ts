@@ -1,3 +1,4 @@
+import { deviceText } from '../lib/labels.ts';
 import { verdict } from '../lib/results.ts';
 import { forEachSwitchCli } from '../lib/sources.ts';
 import type { Check } from '../types.ts';
@@ -20,12 +21,15 @@ const check: Check<Params> = {
   },
   evaluate(facts, params, ctx) {
     return forEachSwitchCli(facts, ctx, (m, device) => {
+      // The sentences name the switch as its configuration does too (`hostname`), where that differs.
+      const named =
+        m.hostname && m.hostname !== device ? `${device} (hostname ${deviceText(m.hostname)})` : device;
       const out = [
         verdict(
           !m.telnet,
           {
-            pass: `Telnet is off on ${device}.`,
-            fail: `Telnet is on on ${device}, so the admin password crosses the network in clear.`,
+            pass: `Telnet is off on ${named}.`,
+            fail: `Telnet is on on ${named}, so the admin password crosses the network in clear.`,
           },
           { source: device, object: 'telnet', expected: 'off', actual: m.telnet ? 'on' : 'off' },
         ),
@@ -35,8 +39,8 @@ const check: Check<Params> = {
           verdict(
             !m.http,
             {
-              pass: `The plain HTTP server is off on ${device}.`,
-              fail: `The plain HTTP management page is on on ${device}; use HTTPS only.`,
+              pass: `The plain HTTP server is off on ${named}.`,
+              fail: `The plain HTTP management page is on on ${named}; use HTTPS only.`,
             },
             { source: device, object: 'http', expected: 'off', actual: m.http ? 'on' : 'off' },
           ),

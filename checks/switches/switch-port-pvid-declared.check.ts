@@ -1,3 +1,4 @@
+import { portLabel, switchLabel } from '../lib/labels.ts';
 import { networkByName } from '../lib/networks.ts';
 import { error, notApplicable, verdict } from '../lib/results.ts';
 import { forEachSwitch } from '../lib/sources.ts';
@@ -26,9 +27,13 @@ const check: Check<Params> = {
           typeof p.port === 'number' ? x.port === p.port : x.name === p.port || String(x.port) === p.port,
         );
         const object = `port ${p.port}`;
+        // The technician's sentence names the port as the switch does (ifAlias, interface) and the switch's sysName.
+        const label = portLabel(p.port, live, sw);
+        const Label = `P${label.slice(1)}`;
+        const where = switchLabel(sw);
         if (net === undefined) {
           return error(
-            `Port ${p.port} on ${sw.device} is declared on network "${p.network ?? ''}", which the declaration does not define.`,
+            `${Label} on ${where} is declared on network "${p.network ?? ''}", which the declaration does not define.`,
             {
               source: sw.device,
               object,
@@ -38,7 +43,7 @@ const check: Check<Params> = {
           );
         }
         if (live === undefined) {
-          return error(`${sw.device} did not report port ${p.port}, so its VLAN cannot be judged.`, {
+          return error(`${where} did not report port ${p.port}, so its VLAN cannot be judged.`, {
             source: sw.device,
             object,
             expected: `PVID ${net.vlan}`,
@@ -48,8 +53,8 @@ const check: Check<Params> = {
         return verdict(
           live.pvid === net.vlan,
           {
-            pass: `Port ${p.port} on ${sw.device} is on ${net.name} (VLAN ${net.vlan}).`,
-            fail: `Port ${p.port} on ${sw.device} is on VLAN ${live.pvid ?? 'unknown'}; it is declared on ${net.name} (VLAN ${net.vlan}).`,
+            pass: `${Label} on ${where} is on ${net.name} (VLAN ${net.vlan}).`,
+            fail: `${Label} on ${where} is on VLAN ${live.pvid ?? 'unknown'}; it is declared on ${net.name} (VLAN ${net.vlan}).`,
           },
           {
             source: sw.device,

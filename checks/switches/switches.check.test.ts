@@ -28,7 +28,29 @@ describe('switch-port-pvid-declared', () => {
     });
     const r = about(run(pvid, facts), 'port 13');
     expect(r?.status).toBe('fail');
-    expect(r?.reason).toBe('Port 13 on core-sw1 is on VLAN 10; it is declared on PUPILS (VLAN 20).');
+    expect(r?.reason).toBe(
+      'Port 13 (gi1/0/13) on core-sw1 (sysName "oak-core-sw1") is on VLAN 10; it is declared on PUPILS (VLAN 20).',
+    );
+  });
+
+  it('names the port by its description (ifAlias, device text made safe) and the switch by its sysName', () => {
+    const sw = switchFacts();
+    const facts = schoolFacts({
+      switches: [
+        ok({
+          ...sw,
+          ports: sw.ports.map((p) =>
+            p.port === 13 ? { ...p, pvid: 10, alias: 'Library PC 3 <b>"x"</b>\u0007\r\nrm' } : p,
+          ),
+        }),
+      ],
+    });
+    const r = about(run(pvid, facts), 'port 13');
+    expect(r?.reason).toBe(
+      'Port 13 "Library PC 3 <b>\\"x\\"</b> rm" (gi1/0/13) on core-sw1 (sysName "oak-core-sw1") is on VLAN 10; it is declared on PUPILS (VLAN 20).',
+    );
+    // The finding's key stays the port number, so a renamed port keeps its history.
+    expect(r?.evidence[0]?.object).toBe('port 13');
   });
 
   it('is an error, not a pass, for a port the switch did not report', () => {

@@ -51,7 +51,30 @@ export function parseRunningConfig(
   config: string,
   dialect: ConfigDialect = detectDialect(config),
 ): Omit<SwitchManagement, 'runningConfig'> {
-  return dialect === 'hp-procurve' ? parseProCurve(config) : parseIos(config);
+  const parsed = dialect === 'hp-procurve' ? parseProCurve(config) : parseIos(config);
+  return { ...parsed, ...configNames(config) };
+}
+
+/**
+ * The names a technician knows the switch and its ports by: `hostname` (IOS `hostname X`, ProCurve
+ * `hostname "X"`) and each interface's description (IOS `description ...` under `interface ...`,
+ * ProCurve `name "..."` under `interface N`).
+ */
+export function configNames(config: string): Pick<SwitchManagement, 'hostname' | 'interfaceDescriptions'> {
+  const out: Pick<SwitchManagement, 'hostname' | 'interfaceDescriptions'> = {};
+  const descriptions: Record<string, string> = {};
+  for (const b of blocks(config)) {
+    const w = words(b.head);
+    if (w[0] === 'hostname' && w[1] !== undefined) out.hostname = w.slice(1).join(' ');
+    if (w[0] !== 'interface' || w[1] === undefined) continue;
+    const name = w.slice(1).join(' ');
+    for (const l of b.body) {
+      const m = /^(?:description|name)\s+(.+)$/.exec(l);
+      if (m?.[1] !== undefined) descriptions[name] = m[1].replace(/^"(.*)"$/, '$1');
+    }
+  }
+  if (Object.keys(descriptions).length > 0) out.interfaceDescriptions = descriptions;
+  return out;
 }
 
 function parseIos(config: string): Omit<SwitchManagement, 'runningConfig'> {

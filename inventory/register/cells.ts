@@ -9,7 +9,8 @@ import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readCell } from '../csv.ts';
-import { InputTooLargeError, LIMITS, readBounded } from '../limits.ts';
+import { streamCsv } from '../csv-stream.ts';
+import { InputTooLargeError, LIMITS } from '../limits.ts';
 import { checkWorkbookBounds, WorkbookTooLargeError } from './zip-guard.ts';
 import type { XlsxLimits } from './zip-guard.ts';
 
@@ -63,6 +64,64 @@ interface CsvRecord {
   raw: string;
 }
 
+/** The line a record starts on: info.lines is its last line, and a quoted field may span several. */
+const firstLine = (rec: CsvRecord): number =>
+  rec.info.lines - (rec.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0);
+
+/**
+ * A CSV table built one record at a time (from the whole text, or a stream): the first record is the
+ * header; each non-empty record is one RawRow, shared by `lines` (for the header search) and `rows`.
+ */
+class CsvTableBuilder {
+  readonly #file: string;
+  #table: RawTable | undefined;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  add(rec: CsvRecord): void {
+    const blank = rec.record.every((c) => c.trim() === '');
+    // readCell undoes the apostrophe our own export put before a formula-like value.
+    const row: RawRow = { row: firstLine(rec), cells: rec.record.map((c) => readCell(c.trim())) };
+    if (this.#table === undefined) {
+      this.#table = {
+        file: this.#file,
+        header: rec.record.map((h) => h.trim()),
+        headerRow: row.row,
+        rows: [],
+        broken: [],
+        lines: blank ? [] : [{ ...row, cells: rec.record.map((c) => readCell(c.trim())) }],
+      };
+      return;
+    }
+    const t = this.#table;
+    if (!blank) t.lines?.push(row);
+    if (rec.record.length !== t.header.length && !blank) {
+      t.broken.push({
+        row: row.row,
+        message: `expected ${t.header.length} fields as in the header, found ${rec.record.length}`,
+      });
+      return;
+    }
+    if (!blank) t.rows.push(row);
+  }
+
+  finish(): RawTable {
+    if (this.#table === undefined)
+      throw new SpreadsheetError(this.#file, 'the file is empty (no header row)');
+    return this.#table;
+  }
+}
+
+const csvError = (file: string, e: unknown): SpreadsheetError => {
+  const line = (e as { lines?: number }).lines;
+  return new SpreadsheetError(
+    file,
+    `not readable as CSV${line === undefined ? '' : ` near row ${line}`}: ${(e as Error).message}`,
+  );
+};
+
 export function parseCsvTable(text: string, file: string): RawTable {
   let records: CsvRecord[];
   try {
@@ -74,43 +133,47 @@ export function parseCsvTable(text: string, file: string): RawTable {
       skip_empty_lines: true,
     }) as unknown as CsvRecord[];
   } catch (e) {
-    const line = (e as { lines?: number }).lines;
+    throw csvError(file, e);
+  }
+  const b = new CsvTableBuilder(file);
+  for (const rec of records) b.add(rec);
+  return b.finish();
+}
+
+/**
+ * A CSV register file read as a stream (inventory/csv-stream.ts): the byte limit checked on the open
+ * file and while reading, the row limit as rows come; past either the whole file is refused.
+ */
+export async function streamCsvTable(path: string, file: string, limits: ReadLimits): Promise<RawTable> {
+  const b = new CsvTableBuilder(file);
+  let count = 0;
+  let over: number | undefined;
+  try {
+    await streamCsv(path, {
+      limit: limits.fileBytes,
+      what: 'the register file',
+      onRecord: (rec) => {
+        if (++count > limits.rows + 1) {
+          over = firstLine(rec);
+          return false;
+        }
+        b.add(rec);
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof InputTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(`the register file ${path} `.length));
+    if (typeof (e as NodeJS.ErrnoException).errno === 'number')
+      throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
+    throw csvError(file, e);
+  }
+  if (over !== undefined)
     throw new SpreadsheetError(
       file,
-      `not readable as CSV${line === undefined ? '' : ` near row ${line}`}: ${(e as Error).message}`,
+      `has more than ${limits.rows} rows (the register limit; row ${over} was not read): refused`,
     );
-  }
-  const [head, ...rest] = records;
-  if (head === undefined) throw new SpreadsheetError(file, 'the file is empty (no header row)');
-  const table: RawTable = {
-    file,
-    header: head.record.map((h) => h.trim()),
-    headerRow: head.info.lines - (head.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0),
-    rows: [],
-    broken: [],
-    lines: records
-      .filter((r) => r.record.some((c) => c.trim() !== ''))
-      .map((r) => ({
-        row: r.info.lines - (r.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0),
-        cells: r.record.map((c) => readCell(c.trim())),
-      })),
-  };
-  for (const rec of rest) {
-    // info.lines is the record's last line; a quoted field may span several.
-    const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
-    const row = rec.info.lines - (inner.match(/\n/g)?.length ?? 0);
-    if (rec.record.length !== table.header.length && rec.record.some((c) => c.trim() !== '')) {
-      table.broken.push({
-        row,
-        message: `expected ${table.header.length} fields as in the header, found ${rec.record.length}`,
-      });
-      continue;
-    }
-    if (rec.record.every((c) => c.trim() === '')) continue;
-    // readCell undoes the apostrophe our own export put before a formula-like value.
-    table.rows.push({ row, cells: rec.record.map((c) => readCell(c.trim())) });
-  }
-  return table;
+  return b.finish();
 }
 
 function isoDate(d: Date): string {
@@ -290,13 +353,5 @@ export async function readTable(
   const file = opts.file ?? basename(path);
   const limits = opts.limits ?? DEFAULT_READ_LIMITS;
   if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet, limits);
-  let text: string;
-  try {
-    text = await readBounded(path, limits.fileBytes, 'the register file');
-  } catch (e) {
-    if (e instanceof InputTooLargeError)
-      throw new SpreadsheetError(file, e.message.slice(`the register file ${path} `.length));
-    throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
-  }
-  return parseCsvTable(text, file);
+  return streamCsvTable(path, file, limits);
 }

@@ -90,6 +90,12 @@ export const TABLES: Record<TableName, ColumnSpec[]> = {
       aliases: ['Contract', 'Order Number', 'PO'],
       type: 'text',
     },
+    {
+      field: 'assignedGroup',
+      header: 'Assigned Group',
+      aliases: ['Licence Group', 'License Group', 'Directory Group', 'AD Group', 'Users Group'],
+      type: 'text',
+    },
   ],
   installs: [
     {

@@ -84,10 +84,10 @@ describe('reconcileLicences', () => {
       'unlicensed',
     ],
     [
-      'a per-user licence counts its seats',
+      'a per-user licence is not compared with installs (no directory given: unknown)',
       [{ title: 'App', kind: 'per-user' as const, seats: 8 }],
       8,
-      'over-deployed',
+      'unknown',
     ],
     [
       'a site licence ending today is still in force',

@@ -285,10 +285,32 @@ function schemaProblems(
   return out;
 }
 
-/** The register key of a title: case, spacing and punctuation do not make two titles different. */
+/** Language tags device-management exports append ("Microsoft 365 Apps for enterprise - en-us"). */
+const LANGUAGE_TAG =
+  /\b(?:en|cy|ga|gd|fr|de|es|it|nl|pl|pt|ro|ru|uk|ar|zh|ja|ko|tr|ur|bn|pa|hi|so)[-_][a-z]{2}\b/g;
+/** Build noise: a dotted version ("16.0.14332.20481", "v8.6.2"), a build number, an architecture. */
+const VERSION = /\b(?:v|version\s*)?\d+(?:\.\d+){1,3}(?:[-+][a-z0-9.]+)?\b/g;
+const BUILD = /\b(?:build|rev)\s*\d+\b/g;
+const ARCH = /\b(?:x64|x86|x86_64|amd64|arm64|64[- ]?bits?|32[- ]?bits?)\b/g;
+const MARKS = /\((?:r|tm|c)\)|[\u00ae\u2122\u00a9]/gi;
+
+/**
+ * The register key of a title: case, spacing, accents, punctuation, trademark signs, and the build
+ * noise exports add (dotted versions, build numbers, 32/64-bit, x64, language tags) do not make two
+ * titles different. What names a different product stays: a year or edition ("Office 2019" and
+ * "Office 2021", "Standard" and "Professional Plus" are separate licences).
+ */
 export function titleKey(title: string): string {
   return title
+    .replace(MARKS, ' ') // before NFKD, which spells ™ as "TM"
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
+    .replace(MARKS, ' ')
+    .replace(LANGUAGE_TAG, ' ')
+    .replace(VERSION, ' ')
+    .replace(BUILD, ' ')
+    .replace(ARCH, ' ')
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
 }

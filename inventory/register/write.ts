@@ -38,7 +38,10 @@ export function tableRows(
   mapping: ColumnMapping = {},
 ): { header: string[]; rows: string[][] } {
   const specs = TABLES[name].filter(
-    (s) => name !== 'installs' || s.field === 'title' || s.field === 'installs',
+    (s) =>
+      (name !== 'installs' || s.field === 'title' || s.field === 'installs') &&
+      // A per-user licence's assigned group is written only when some licence records one.
+      (s.field !== 'assignedGroup' || records.some((r) => 'assignedGroup' in r)),
   );
   // The school's own columns (kept on import with extraColumns: 'keep'), in the order first seen.
   const extras: string[] = [];

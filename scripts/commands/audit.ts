@@ -5,7 +5,7 @@
  * worst code wins; one school's failure never stops the others.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { auditFleet } from '../../checks/engine/fleet.ts';
@@ -13,6 +13,7 @@ import type { FleetResult } from '../../checks/engine/fleet.ts';
 import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { summarise } from '../../checks/engine/summary.ts';
+import { schoolRefusal } from '../../checks/engine/validate.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
 import { DeclarationError, formatProblem, loadSchool, loadSchoolsDir } from '../../inventory/load.ts';
 import { FleetProgress, summaryTable } from '../schedule/progress.ts';
@@ -130,6 +131,21 @@ export async function runAuditCommand(
       io.err(`schoolnet audit: cannot read --all ${opts.all}: ${(e as Error).message}`);
       return 3;
     }
+  }
+  // What `schoolnet validate` refuses, the audit refuses, before contacting anything or opening the store.
+  for (const s of [...schools]) {
+    const problems = await schoolRefusal(s, relative(process.cwd(), s.dir) || '.');
+    if (problems.length === 0) continue;
+    schools.splice(schools.indexOf(s), 1);
+    notLoaded(s.file, firstProblem(new DeclarationError(s.file, problems)));
+    io.err(`${s.file}: not audited:\n${problems.map(formatProblem).join('\n')}`);
+  }
+  if (schools.length === 0) {
+    // Nothing to audit: no store file is created; several schools still get their summary table.
+    const rows = [...invalid].sort((a, b) => a.file.localeCompare(b.file));
+    if (rows.length > 1 && opts.format === 'summary')
+      io.out(`\n${summaryTable(rows, Math.max(0, ...codes))}`);
+    return Math.max(0, ...codes);
   }
   let store: ResultsStore;
   try {

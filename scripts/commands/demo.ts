@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { auditSchool, isConfigError } from '../../checks/engine/index.ts';
-import { exitCodeOf } from '../../checks/engine/run.ts';
 import { openStore } from '../../checks/engine/store.ts';
 import { percent, summarise } from '../../checks/engine/summary.ts';
 import type { AuditRun } from '../../checks/engine/types.ts';
@@ -131,13 +130,41 @@ export async function runDemo(
         `${fixed === '' ? '' : ` (fixed: ${fixed})`}\n\nReport: ${report}\nSummary (as emailed): ${summaryFile}\n`,
     );
     err('Stop the testbed with: schoolnet testbed down');
-    return exitCodeOf(run);
+    const verdict = demoOutcome(first, run, trend.resolved.length);
+    if (verdict.code !== 0) err(`schoolnet demo: did not run as intended: ${verdict.why}`);
+    return verdict.code;
   } catch (e) {
     err(`schoolnet demo: ${(e as Error).message}`);
     return isConfigError(e) ? 3 : 2;
   } finally {
     store.close();
   }
+}
+
+/**
+ * Whether the demo ran as intended: both audits complete, every device answered (no error finding),
+ * the demo school's deliberate faults found, and the one fix made between the audits seen as fixed.
+ * Its findings are the demo's point, so they give 0; anything else is 2 with the reason.
+ */
+export function demoOutcome(
+  first: Pick<AuditRun, 'status' | 'counts'>,
+  second: Pick<AuditRun, 'status' | 'counts'>,
+  resolved: number,
+): { code: 0 | 2; why?: string } {
+  for (const [name, r] of [
+    ['first', first],
+    ['second', second],
+  ] as const) {
+    if (r.status !== 'complete') return { code: 2, why: `the ${name} audit is ${r.status}` };
+    if (r.counts.error > 0)
+      return {
+        code: 2,
+        why: `the ${name} audit has ${r.counts.error} error(s): a testbed service did not answer`,
+      };
+  }
+  if (first.counts.fail === 0) return { code: 2, why: "the demo school's deliberate faults were not found" };
+  if (resolved === 0) return { code: 2, why: 'the fix made between the two audits was not seen as fixed' };
+  return { code: 0 };
 }
 
 export function register(program: Command): void {
@@ -149,7 +176,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nThe run is kept in .schoolnet/results.db and the report written to .schoolnet/reports/demo/.\n' +
-        'Exit codes as `schoolnet audit`: the demo school has deliberate faults, so 1 (failures) is expected.',
+        'Exit codes: 0 the demo ran as intended (its findings are its point: the demo school has deliberate\n' +
+        'faults), 2 it did not (a testbed service did not answer, an audit was incomplete, the faults were\n' +
+        'not found or the fix between the two audits was not seen), 3 configuration error.',
     )
     .option(
       '--routeros-version <x.y>',

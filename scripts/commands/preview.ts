@@ -6,7 +6,12 @@
  * (unless --yes), then runs `pulumi up` on its stack. Applying is always per school.
  */
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { parse } from 'yaml';
+import { schoolRefusal } from '../../checks/engine/validate.ts';
+import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
 import { engineEnvironment } from '../pulumi/engine.ts';
 import { fleetExitCode, formatFleet, previewFleet, selectStack, engineErrorCause } from '../pulumi/fleet.ts';
 
@@ -21,6 +26,31 @@ error with its cause, and the others are still previewed. Nothing is written to 
 changes: { create, update, delete, replace }, error? } ], summary: { inSync, changes, errors } }.
 
 Exit codes: 0 every school in sync, 1 changes pending, 2 a school could not be previewed, 3 usage.`;
+
+/**
+ * The problems `schoolnet validate` finds in the school folder a stack's `schoolnet:declaration` names,
+ * so `apply` refuses them before the engine starts or any device is contacted. A stack file that cannot
+ * be read or names no declaration is left to the engine, which reports it.
+ */
+export async function applyRefusal(dir: string, school: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, `Pulumi.${school}.yaml`), 'utf8');
+  } catch {
+    return [];
+  }
+  const config = (parse(text) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const declared = config['schoolnet:declaration'];
+  if (typeof declared !== 'string') return [];
+  const file = isAbsolute(declared) ? declared : join(dir, declared);
+  try {
+    const loaded = await loadSchool(file);
+    return (await schoolRefusal(loaded, relative(process.cwd(), loaded.dir) || '.')).map(formatProblem);
+  } catch (e) {
+    if (e instanceof DeclarationError) return e.problems.map(formatProblem);
+    throw e;
+  }
+}
 
 function engineEnvOrExplain(): Record<string, string> {
   const env = engineEnvironment();
@@ -84,10 +114,17 @@ export function register(program: Command): void {
       'after',
       `
 Previews the school's stack (the same table as \`schoolnet preview --all\`), then asks before applying;
-without a terminal to ask on, --yes is required. Exit codes: 0 applied or nothing to do, 1 declined,
-2 the preview or the update failed, 3 usage.`,
+without a terminal to ask on, --yes is required. What \`schoolnet validate\` refuses in the school's
+folder is refused first, before the engine starts (exit 3). Exit codes: 0 applied or nothing to do, 1 declined,
+2 the preview or the update failed, 3 usage or an invalid school folder.`,
     )
     .action(async (school: string, dir: string, opts: { yes?: boolean }) => {
+      const refused = await applyRefusal(dir, school);
+      if (refused.length > 0) {
+        process.stderr.write(`schoolnet apply: ${school}: not applied:\n${refused.join('\n')}\n`);
+        process.exitCode = 3;
+        return;
+      }
       const env = engineEnvOrExplain();
       const result = await previewFleet(dir, { env, concurrency: 1, schools: [school] });
       process.stdout.write(formatFleet(result));

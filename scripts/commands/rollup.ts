@@ -13,6 +13,7 @@ import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts'
 import { renderFleetHtml, renderFleetTable } from '../../reports/fleet.ts';
 import type { FleetSection } from '../../reports/fleet.ts';
 import { FleetRecords } from '../fleet/records.ts';
+import { FireLedger, nightText } from '../schedule/fires.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { DeclarationError, formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
 import type { DeclaredSchool } from '../../reports/rollup.ts';
@@ -34,6 +35,26 @@ export interface RollupCliOptions {
   schools?: string;
   /** Where the schools' reports are, relative to the roll-up (`<base>/<school>/<run id>.html`). */
   reportBase?: string;
+}
+
+/** Nights in the last week (or the stale period, if longer) that the scheduler's ledger says were not reported. */
+function missedNights(store: ResultsStore, o: RollupCliOptions): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (store.kind !== 'sqlite') return out;
+  const now = o.now ?? new Date();
+  const since = new Date(now.getTime() - Math.max(7, o.staleAfterDays) * 86_400_000).toISOString();
+  const fires = new FireLedger(store.path);
+  try {
+    for (const f of fires.list()) {
+      if (f.firedAt <= since || f.firedAt > now.toISOString()) continue;
+      if (!['missed', 'failed', 'interrupted', 'not-started', 'completed', 'undelivered'].includes(f.state))
+        continue;
+      out.set(f.school, [...(out.get(f.school) ?? []), nightText(f)]);
+    }
+  } finally {
+    fires.close();
+  }
+  return out;
 }
 
 /** Every school the folder declares; one that does not load is listed with its first problem. */
@@ -94,11 +115,18 @@ export async function runRollupCommand(
       }
     }
     const base = o.reportBase;
+    const nights = missedNights(store, o);
+    // A school whose every night was missed has no run: it is listed from the ledger all the same.
+    const runSchools = new Set(store.listRuns({ limit: 100_000 }).map((r) => r.school.id));
+    for (const id of nights.keys())
+      if (!runSchools.has(id) && !(declared ?? []).some((d) => d.id === id))
+        (declared ??= []).push({ id, name: id, valid: true });
     const m = buildRollup(rollupInputs(store), {
       now: o.now ?? new Date(),
       staleAfterDays: o.staleAfterDays,
       catalog: loadCatalog(),
       ...(declared === undefined ? {} : { declared }),
+      nights,
       ...(base === undefined
         ? {}
         : {

@@ -2,8 +2,10 @@
  * `schoolnet schedule [DIR]`: the nightly daemon. One cron job per school from its declaration
  * (default 01:30 Europe/London), spread over a window, one run per school at a time, the report
  * delivered by email and webhook after each run, structured JSON logs (pino) on stdout, every run and
- * delivery recorded in the results store. SIGTERM / SIGINT stop it gracefully: runs in progress get
- * `--grace` seconds, then are recorded as interrupted (their run stays incomplete).
+ * delivery recorded in the results store, every fire in its durable ledger (scheduler.ts, fires.ts).
+ * SIGTERM / SIGINT stop it gracefully: schools still waiting are recorded as not started, audits and
+ * deliveries in progress get `--grace`, then are recorded as interrupted (their run stays incomplete) or
+ * owed; a restart catches up (`--catch-up-window`) and delivers what is owed.
  *
  * `--once-at ISO` fires every school once as if its cron had ticked at that time (no spread), waits
  * for the runs and deliveries, and exits with the worst code: a dry run of the night.
@@ -16,8 +18,9 @@ import { runPlanner } from '../fleet/planner-cli.ts';
 import { formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
 import { DURATION_HELP, durationMs, formatDuration } from './duration.ts';
 import { ScheduleError } from '../schedule/plan.ts';
+import { FireLedger } from '../schedule/fires.ts';
 import { NightlyRecords } from '../schedule/records.ts';
-import { DEFAULT_SPREAD_WINDOW_MS, Scheduler } from '../schedule/scheduler.ts';
+import { DEFAULT_CATCH_UP_WINDOW_MS, DEFAULT_SPREAD_WINDOW_MS, Scheduler } from '../schedule/scheduler.ts';
 
 /** Durations are milliseconds (scripts/commands/duration.ts). */
 interface ScheduleCliOptions {
@@ -25,6 +28,7 @@ interface ScheduleCliOptions {
   onceAt?: Date;
   spreadWindow: number;
   grace: number;
+  catchUpWindow: number;
   smtpCa?: string;
   concurrency: number;
   schools: number;
@@ -92,9 +96,11 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
   }
   let store;
   let records;
+  let fires: FireLedger;
   try {
     store = openStore(storePath);
     records = new NightlyRecords(store.path);
+    fires = new FireLedger(store.path);
   } catch (e) {
     logger.fatal({ store: storePath, error: (e as Error).message }, 'cannot open the results store');
     return 3;
@@ -105,8 +111,10 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
       schools: loadedDir.schools,
       store,
       records,
+      fires,
       logger,
       spreadWindowMs: o.spreadWindow,
+      catchUpWindowMs: o.catchUpWindow,
       maxConcurrent: o.schools,
       audit: {
         concurrency: o.concurrency,
@@ -121,6 +129,7 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
     );
     store.close();
     records.close();
+    fires.close();
     return 3;
   }
   const errorsCode = loadedDir.errors.length > 0 ? 3 : 0;
@@ -135,17 +144,18 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
       .map((r) => r.exitCode ?? 2);
     store.close();
     records.close();
+    fires.close();
     return Math.max(errorsCode, 0, ...codes);
   }
 
-  scheduler.start();
-  logger.info({ schools: scheduler.schedules.length, store: storePath }, 'schoolnet schedule running');
-  return new Promise<number>((done) => {
+  // Stop handlers first: a SIGTERM during the catch-up that start() begins is a graceful stop too.
+  const stopped = new Promise<number>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutdown requested');
       void scheduler.stop(o.grace).then((interrupted) => {
         store.close();
         records.close();
+        fires.close();
         logger.info({ interrupted }, 'stopped');
         done(interrupted.length > 0 ? 2 : errorsCode);
       });
@@ -153,6 +163,10 @@ export async function runSchedule(dir: string, o: ScheduleCliOptions): Promise<n
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  const resumed = scheduler.start();
+  if (resumed.length > 0) logger.info({ resumed }, 'restart: owed work settled');
+  logger.info({ schools: scheduler.schedules.length, store: storePath }, 'schoolnet schedule running');
+  return stopped;
 }
 
 export function register(program: Command): void {
@@ -171,6 +185,14 @@ export function register(program: Command): void {
       new Option('--grace <duration>', 'on SIGTERM/SIGINT, how long runs in progress may take to finish')
         .argParser(durationMs(0))
         .default(120_000, '2m'),
+    )
+    .addOption(
+      new Option(
+        '--catch-up-window <duration>',
+        'after a restart, run once a fire missed this recently (schools with missed: skip never catch up)',
+      )
+        .argParser(durationMs(0))
+        .default(DEFAULT_CATCH_UP_WINDOW_MS, formatDuration(DEFAULT_CATCH_UP_WINDOW_MS)),
     )
     .option('--smtp-ca <file>', "extra CA certificate (PEM) to trust for the schools' SMTP servers")
     .option('--concurrency <n>', 'devices collected at once per school', atLeastOne, 4)

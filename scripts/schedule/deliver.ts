@@ -29,7 +29,16 @@ export interface DeliverOptions {
   pdf?: (run: AuditRun, d: Digest) => Promise<Buffer>;
   clock?: () => Date;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Deliveries of this run already sent (`channel|recipient`), e.g. before a restart: not sent again.
+   */
+  alreadySent?: ReadonlySet<string>;
+  /** Nights before this one that were missed or not delivered, owned up to in the digest. */
+  nights?: readonly string[];
 }
+
+/** The `alreadySent` key of a delivery. */
+export const sentKey = (channel: string, recipient: string): string => `${channel}|${recipient}`;
 
 /** The webhook payload: the run summary, no findings' evidence (it can name people). */
 export function webhookPayload(d: Digest): Record<string, unknown> {
@@ -61,6 +70,8 @@ export async function deliverRun(
   };
   const previous = opts.store?.previousRun(run.school.id, run.id);
   const d = digest(run, previous);
+  if (opts.nights !== undefined && opts.nights.length > 0) d.nights = [...opts.nights];
+  const sent = opts.alreadySent ?? new Set<string>();
   const retry = opts.retry ?? DEFAULT_RETRY;
   const base = { baseDir: loaded.dir, ...(opts.env === undefined ? {} : { env: opts.env }) };
 
@@ -68,7 +79,7 @@ export async function deliverRun(
   if (email !== undefined) {
     let to: string[] = [];
     try {
-      to = resolveRecipients(loaded, email.to);
+      to = resolveRecipients(loaded, email.to).filter((r) => !sent.has(sentKey('email', r)));
     } catch (e) {
       record({
         channel: 'email',
@@ -160,6 +171,7 @@ export async function deliverRun(
   const hook = delivery.webhook;
   if (hook !== undefined) {
     const recipient = redactUrl(hook.url);
+    if (sent.has(sentKey('webhook', recipient))) return out;
     if (hook.when === 'changed' && !d.changed)
       record({
         channel: 'webhook',

@@ -51,6 +51,8 @@ export interface Digest {
   previousCoverage?: Coverage;
   /** Fewer checks could judge tonight than last time: scores are not comparable. */
   coverageFell: boolean;
+  /** Nights since the last report that were missed, failed or not delivered (the scheduler's ledger). */
+  nights?: string[];
 }
 
 const bad = (f: RunFinding): boolean => f.status === 'fail' || f.status === 'error';
@@ -162,6 +164,11 @@ export function bodyOf(
       `${d.counts.error > 0 ? `, ${plural(d.counts.error, 'check')} could not be completed` : ''}.`,
   );
   if (d.status !== 'complete') out.push('This run did not finish, so the results are partial.');
+  if (d.nights !== undefined && d.nights.length > 0) {
+    out.push('');
+    out.push('Nights without a report since the last one:');
+    out.push(...d.nights.map((n) => `  - ${printable(n)}`));
+  }
   out.push('');
   if (d.previousRunId === undefined) out.push('What changed: this is the first check on record.');
   else if (d.newProblems.length === 0 && d.resolved.length === 0 && d.unverified.length === 0)

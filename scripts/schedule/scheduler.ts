@@ -1,10 +1,17 @@
 /**
  * The nightly runner's core: one cron job per school (from its declaration, default 01:30
  * Europe/London), a per-school spread so a provider's 200 schools do not start in the same second,
- * never two runs of one school at once (an overlapping tick is skipped, logged and recorded), one run
- * per local wall-clock fire time (the repeated autumn hour), delivery after each run, and a graceful
- * stop: runs in progress get a grace period, then are recorded as interrupted (their audit run stays
- * `incomplete` in the store, as the engine leaves an unfinished run).
+ * never two runs of one school at once (an overlapping tick is skipped, logged and recorded), delivery
+ * after each run, and a graceful stop.
+ *
+ * Every fire is accounted for in a durable ledger (fires.ts) keyed by school and local fire time,
+ * written before anything runs: a fire already recorded is never run again (across restarts and the
+ * repeated autumn hour); a restart (`resume`) delivers what a completed audit still owes, runs once
+ * the most recent fire whose slot passed while the daemon was down (within the catch-up window, unless
+ * the school says `schedule.missed: skip`) and records the others as missed. A stop records schools
+ * still waiting for their slot as not started, lets audits and their deliveries use the grace period,
+ * then records unfinished audits as interrupted (their store run stays `incomplete`) and unfinished
+ * deliveries as owed.
  *
  * The clock and the sleep are injected: `simulate(from, to)` walks a night of fire times computed by
  * the cron package (plan.ts) with a simulated clock, and `start()` hands the same fire path to real
@@ -15,18 +22,38 @@ import type { Logger } from 'pino';
 import type { FleetOptions, FleetResult } from '../../checks/engine/fleet.ts';
 import { auditWithin } from '../../checks/engine/fleet.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
+import type { AuditRun } from '../../checks/engine/types.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 import type { DeliverOptions } from './deliver.ts';
 import { deliverRun } from './deliver.ts';
 import type { SchoolSchedule } from './plan.ts';
-import { cronTime, DEFAULT_CRON, DEFAULT_TIMEZONE, localKey, planRuns, spreadMs } from './plan.ts';
+import {
+  cronTime,
+  DEFAULT_CRON,
+  DEFAULT_TIMEZONE,
+  fireTimes,
+  localKey,
+  nextFire,
+  planRuns,
+  spreadMs,
+} from './plan.ts';
 import type { NightlyRecords, ScheduledOutcome } from './records.ts';
+import type { FireLedger } from './fires.ts';
+import { MAX_ATTEMPTS, nightText, RESUMABLE } from './fires.ts';
+import { sentKey } from './deliver.ts';
 
 export interface SchedulerOptions {
   schools: readonly LoadedSchool[];
   store: ResultsStore;
   records: NightlyRecords;
+  /** The durable fire ledger (same database as `records`). */
+  fires: FireLedger;
   logger: Logger;
+  /**
+   * After a restart, a fire whose slot passed this long ago or less is run once (schools with
+   * `schedule.missed: skip` never catch up); older ones are recorded as missed. Default 12 hours.
+   */
+  catchUpWindowMs?: number;
   /** Wall clock; injected by tests to walk a simulated night. */
   clock?: () => Date;
   /** Waits out the spread; injected with the clock. */
@@ -46,6 +73,15 @@ export interface SchedulerOptions {
 export type FireOutcome = 'ran' | 'skipped-overlap' | 'duplicate' | 'stopping';
 
 export const DEFAULT_SPREAD_WINDOW_MS = 30 * 60_000;
+export const DEFAULT_CATCH_UP_WINDOW_MS = 12 * 3_600_000;
+
+/** What a restart did for one school. */
+export interface ResumeAction {
+  school: string;
+  fireKey: string;
+  action: 'deliver' | 'catch-up' | 'missed';
+  message?: string;
+}
 
 export function scheduleOf(s: LoadedSchool): SchoolSchedule {
   return {
@@ -55,25 +91,53 @@ export function scheduleOf(s: LoadedSchool): SchoolSchedule {
   };
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A sleep a stop can cut short: resolves false when aborted. */
+function abortableSleep(
+  sleep: ((ms: number) => Promise<void>) | undefined,
+  ms: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(!signal.aborted);
+    };
+    if (sleep !== undefined) void sleep(ms).then(done);
+    else timer = setTimeout(done, ms);
+  });
+}
+
+interface Slot {
+  promise: Promise<void>;
+  firedAt: string;
+  key: string;
+  runId?: string;
+  /** Where the fire is: waiting (spread or a free slot), auditing, delivering. */
+  phase: 'waiting' | 'auditing' | 'delivering';
+}
 
 export class Scheduler {
   readonly #o: SchedulerOptions;
   readonly #clock: () => Date;
   readonly #schools = new Map<string, { loaded: LoadedSchool; schedule: SchoolSchedule }>();
-  /** Runs in progress by school: the overlap guard, and what a stop waits for. */
-  readonly #running = new Map<
-    string,
-    { promise: Promise<void>; firedAt: string; key: string; runId?: string }
-  >();
-  /** The last local fire key per school: one run per wall-clock fire time. */
-  readonly #lastKey = new Map<string, string>();
+  /** Fires in progress by school: the overlap guard, and what a stop waits for. */
+  readonly #running = new Map<string, Slot>();
   readonly #jobs: CronJob[] = [];
   #stopping = false;
+  readonly #stop = new AbortController();
   #active = 0;
   readonly #waiters: (() => void)[] = [];
-  /** Schools whose run a stop gave up on: their late outcome must not overwrite "interrupted". */
+  /** Schools whose audit a stop gave up on: their late outcome must not overwrite "interrupted". */
   readonly #interrupted = new Set<string>();
+  /** Catch-up and owed-delivery work started by `resume`, which a stop also waits for. */
+  readonly #background = new Set<Promise<unknown>>();
 
   constructor(o: SchedulerOptions) {
     this.#o = o;
@@ -97,9 +161,30 @@ export class Scheduler {
     return this.#o.spreadWindowMs ?? DEFAULT_SPREAD_WINDOW_MS;
   }
 
+  #now(): string {
+    return this.#clock().toISOString();
+  }
+
+  /** Records the school's next fire as scheduled, so a daemon down at that time knows it owed one. */
+  #planNext(schedule: SchoolSchedule, after: Date): void {
+    let at = after;
+    for (let i = 0; i < 4; i++) {
+      at = nextFire(schedule.cron, schedule.timezone, at);
+      const key = localKey(at, schedule.timezone);
+      const rec = this.#o.fires.get(schedule.school, key);
+      if (rec === undefined) {
+        this.#o.fires.plan(schedule.school, key, at.toISOString(), this.#now());
+        return;
+      }
+      if (RESUMABLE.includes(rec.state)) return;
+      // Already settled (the repeated autumn hour's second instant): the one after.
+    }
+  }
+
   /**
-   * A cron tick for a school: dedupe, guard against overlap, wait the school's spread, run. Resolves
-   * when the run (audit and delivery) has finished, or at once when the tick is skipped.
+   * A cron tick for a school: look it up in the ledger, guard against overlap, record it, wait the
+   * school's spread and a free slot, claim it, run. Resolves when the run (audit and delivery) has
+   * finished, or at once when the tick is a duplicate or skipped.
    */
   async fire(school: string, firedAt: Date, opts: { spread?: boolean } = {}): Promise<FireOutcome> {
     const entry = this.#schools.get(school);
@@ -107,60 +192,95 @@ export class Scheduler {
     const log = this.#o.logger.child({ school });
     if (this.#stopping) return 'stopping';
     const key = localKey(firedAt, entry.schedule.timezone);
-    if (this.#lastKey.get(school) === key) {
-      log.info({ fireKey: key }, 'tick for a local time already run (clock change); ignored');
+    const known = this.#o.fires.get(school, key);
+    const busy = this.#running.get(school);
+    if ((known !== undefined && !RESUMABLE.includes(known.state)) || busy?.key === key) {
+      log.info(
+        { fireKey: key, state: known?.state ?? busy?.phase },
+        'fire already recorded (restart or clock change); not run again',
+      );
+      this.#planNext(entry.schedule, firedAt);
       return 'duplicate';
     }
-    const busy = this.#running.get(school);
     if (busy !== undefined) {
       log.warn(
         { fireKey: key, running: busy.runId, since: busy.firedAt },
         'previous run still going; tick skipped',
       );
+      const message = `run ${busy.runId ?? '(starting)'} fired at ${busy.firedAt} was still going`;
       this.#o.records.scheduled({
         school,
         fireKey: key,
         firedAt: firedAt.toISOString(),
         outcome: 'skipped-overlap',
-        message: `run ${busy.runId ?? '(starting)'} fired at ${busy.firedAt} was still going`,
+        message,
       });
+      this.#o.fires.missed(school, key, firedAt.toISOString(), this.#now(), message);
       return 'skipped-overlap';
     }
-    this.#lastKey.set(school, key);
+    this.#o.fires.plan(school, key, firedAt.toISOString(), this.#now());
     let resolveRun: () => void = () => undefined;
-    const slot = {
+    const slot: Slot = {
       promise: new Promise<void>((r) => (resolveRun = r)),
       firedAt: firedAt.toISOString(),
       key,
-    } as {
-      promise: Promise<void>;
-      firedAt: string;
-      key: string;
-      runId?: string;
+      phase: 'waiting',
     };
     this.#running.set(school, slot);
     try {
       const wait = opts.spread === false ? 0 : spreadMs(school, this.#spread());
       if (wait > 0) {
         log.info({ fireKey: key, delayMs: wait }, 'waiting for the school’s slot in the spread');
-        await (this.#o.sleep ?? realSleep)(wait);
+        if (!(await abortableSleep(this.#o.sleep, wait, this.#stop.signal)))
+          return this.#notStarted(school, key, 'the scheduler stopped during its spread wait');
       }
-      if (this.#stopping) return 'stopping';
-      await this.#run(entry.loaded, firedAt, key, slot);
-      return 'ran';
+      if (!(await this.#acquire()))
+        return this.#notStarted(school, key, 'the scheduler stopped while it waited for a free slot');
+      try {
+        if (this.#stopping) return this.#notStarted(school, key, 'the scheduler stopped before it started');
+        if (!this.#o.fires.claim(school, key, this.#now())) {
+          log.info({ fireKey: key }, 'fire already claimed; not run again');
+          return 'duplicate';
+        }
+        await this.#runNow(entry.loaded, firedAt, key, slot);
+        return 'ran';
+      } finally {
+        this.#release();
+      }
     } finally {
       this.#running.delete(school);
+      if (!this.#stopping) this.#planNext(entry.schedule, firedAt);
       resolveRun();
     }
   }
 
-  /** A slot among `maxConcurrent`; handed straight to the next waiter on release so the bound holds. */
-  async #acquire(): Promise<void> {
+  #notStarted(school: string, key: string, message: string): FireOutcome {
+    this.#o.fires.set(school, key, 'not-started', this.#now(), { from: ['scheduled'], message });
+    this.#o.logger.info({ school, fireKey: key }, 'not started: the scheduler is stopping');
+    return 'stopping';
+  }
+
+  /** A slot among `maxConcurrent`, handed straight to the next waiter on release; false if stopped. */
+  async #acquire(): Promise<boolean> {
     if (this.#active < (this.#o.maxConcurrent ?? 4)) {
       this.#active++;
-      return;
+      return true;
     }
-    await new Promise<void>((r) => this.#waiters.push(r));
+    const signal = this.#stop.signal;
+    if (signal.aborted) return false;
+    return new Promise<boolean>((resolve) => {
+      const waiter = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      };
+      const onAbort = () => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
   }
 
   #release(): void {
@@ -169,20 +289,19 @@ export class Scheduler {
     else next();
   }
 
-  async #run(loaded: LoadedSchool, firedAt: Date, key: string, slot: { runId?: string }): Promise<void> {
-    await this.#acquire();
-    try {
-      await this.#runNow(loaded, firedAt, key, slot);
-    } finally {
-      this.#release();
-    }
+  /** The nights since this school's last delivered report that it should own up to. */
+  #nights(school: string, firedAt: string): string[] {
+    const all = this.#o.fires.list(school).filter((f) => f.firedAt < firedAt);
+    const lastDelivered = all.filter((f) => f.state === 'delivered').pop();
+    return this.#o.fires.unreported(school, lastDelivered?.firedAt, firedAt).map(nightText);
   }
 
-  async #runNow(loaded: LoadedSchool, firedAt: Date, key: string, slot: { runId?: string }): Promise<void> {
+  async #runNow(loaded: LoadedSchool, firedAt: Date, key: string, slot: Slot): Promise<void> {
     const school = loaded.decl.school.id;
     const log = this.#o.logger.child({ school });
     const base = { school, fireKey: key, firedAt: firedAt.toISOString() };
-    const started = this.#clock().toISOString();
+    const started = this.#now();
+    slot.phase = 'auditing';
     this.#o.records.scheduled({ ...base, started, outcome: 'running' });
     log.info({ fireKey: key }, 'audit starting');
     const auditor = this.#o.auditor ?? auditWithin;
@@ -193,10 +312,11 @@ export class Scheduler {
       onBegin: (runId) => {
         slot.runId = runId;
         this.#o.records.scheduled({ ...base, started, runId, outcome: 'running' });
+        this.#o.fires.set(school, key, 'started', this.#now(), { from: ['started'], runId });
       },
     });
     if (this.#interrupted.has(school)) return;
-    const finished = this.#clock().toISOString();
+    const finished = this.#now();
     const outcome: ScheduledOutcome =
       result.run !== undefined
         ? result.run.status
@@ -216,21 +336,151 @@ export class Scheduler {
       ...(result.error === undefined ? {} : { message: result.error }),
     });
     const fields = { runId, outcome, exitCode: result.code, ms: result.ms, score: result.run?.score ?? null };
-    if (result.run === undefined)
+    if (result.run === undefined) {
       log.error({ ...fields, error: result.error }, 'audit did not produce a run');
-    else log.info({ ...fields, counts: result.run.counts }, 'audit finished');
-    if (result.run === undefined || this.#stopping) return;
-    await deliverRun(loaded, result.run, {
+      this.#o.fires.set(school, key, 'failed', finished, {
+        from: ['started'],
+        ...(runId === undefined ? {} : { runId }),
+        message: result.error ?? outcome,
+      });
+      return;
+    }
+    log.info({ ...fields, counts: result.run.counts }, 'audit finished');
+    this.#o.fires.set(school, key, 'completed', finished, { from: ['started'], runId: result.run.id });
+    slot.phase = 'delivering';
+    await this.#deliver(loaded, result.run, key, firedAt.toISOString());
+  }
+
+  /** Delivers a completed fire's run (what was not already sent), then records the fire delivered. */
+  async #deliver(loaded: LoadedSchool, run: AuditRun, key: string, firedAt: string): Promise<void> {
+    const school = loaded.decl.school.id;
+    const log = this.#o.logger.child({ school });
+    const alreadySent = new Set(
+      this.#o.records
+        .deliveries(run.id)
+        .filter((d) => d.status === 'sent')
+        .map((d) => sentKey(d.channel, d.recipient)),
+    );
+    const records = await deliverRun(loaded, run, {
       ...this.#o.delivery,
       store: this.#o.store,
       records: this.#o.records,
       clock: this.#clock,
+      alreadySent,
+      nights: this.#nights(school, firedAt),
       log: (level, msg, f) => {
         // The child logger already carries the school.
         const { school: _school, ...rest } = f ?? {};
         log[level](rest, msg);
       },
     });
+    const failed = records.filter((r) => r.status === 'failed').length;
+    this.#o.fires.set(school, key, failed > 0 ? 'undelivered' : 'delivered', this.#now(), {
+      from: ['completed'],
+      ...(failed > 0
+        ? {
+            message: `${failed} ${failed === 1 ? 'delivery' : 'deliveries'} failed: ${records
+              .filter((r) => r.status === 'failed')
+              .map((r) => `${r.channel} to ${r.recipient}`)
+              .join(', ')}`,
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * After a restart: deliveries a completed audit still owes are sent; for each school, the fires
+   * whose slot passed while the daemon was down (recorded as scheduled, not started or interrupted,
+   * or due by its cron since its last recorded fire) are settled: the most recent is run once if it
+   * is within the catch-up window and the school does not say `missed: skip`, every other one is
+   * recorded as missed. Work started here runs in the background (a stop waits for it); the actions
+   * are returned.
+   */
+  resume(): ResumeAction[] {
+    const now = this.#clock();
+    const nowIso = now.toISOString();
+    const window = this.#o.catchUpWindowMs ?? DEFAULT_CATCH_UP_WINDOW_MS;
+    const actions: ResumeAction[] = [];
+    const track = (p: Promise<unknown>) => {
+      this.#background.add(p);
+      void p.finally(() => this.#background.delete(p));
+    };
+    for (const { loaded, schedule } of this.#schools.values()) {
+      const school = schedule.school;
+      const log = this.#o.logger.child({ school });
+      const fires = this.#o.fires.list(school);
+      for (const f of fires.filter((x) => x.state === 'completed')) {
+        const run = f.runId === undefined ? undefined : this.#o.store.getRun(f.runId);
+        if (run === undefined) {
+          this.#o.fires.set(school, f.fireKey, 'failed', nowIso, {
+            from: ['completed'],
+            message: 'its run is no longer in the store; nothing to deliver',
+          });
+          continue;
+        }
+        actions.push({ school, fireKey: f.fireKey, action: 'deliver' });
+        log.info({ fireKey: f.fireKey, runId: run.id }, 'delivering a report owed from before the restart');
+        track(
+          this.#deliver(loaded, run, f.fireKey, f.firedAt).catch((e: unknown) =>
+            log.error({ error: (e as Error).message }, 'owed delivery crashed'),
+          ),
+        );
+      }
+      // An audit still "started" belonged to a process that died without a stop: it was interrupted.
+      for (const f of fires.filter((x) => x.state === 'started'))
+        this.#o.fires.set(school, f.fireKey, 'interrupted', nowIso, {
+          from: ['started'],
+          message: 'the scheduler ended while the audit ran',
+        });
+      // Fires the cron owed since the last one recorded, plus recorded ones never run.
+      const last = fires.at(-1);
+      if (last !== undefined)
+        for (const at of fireTimes(
+          schedule.cron,
+          schedule.timezone,
+          new Date(Date.parse(last.firedAt) + 1),
+          now,
+        ))
+          this.#o.fires.plan(school, localKey(at, schedule.timezone), at.toISOString(), nowIso);
+      const owed = this.#o.fires
+        .list(school)
+        .filter((f) => RESUMABLE.includes(f.state) && Date.parse(f.firedAt) <= now.getTime())
+        .filter((f) => f.state !== 'interrupted' || f.attempts < MAX_ATTEMPTS);
+      const latest = owed.at(-1);
+      const policy = loaded.decl.schedule?.missed ?? 'once';
+      for (const f of owed) {
+        const age = now.getTime() - Date.parse(f.firedAt);
+        const catchUp = f === latest && policy === 'once' && age <= window;
+        if (catchUp) {
+          actions.push({ school, fireKey: f.fireKey, action: 'catch-up' });
+          log.info({ fireKey: f.fireKey, state: f.state }, 'catching up a fire missed while stopped');
+          track(
+            this.fire(school, new Date(f.firedAt), { spread: false }).catch((e: unknown) =>
+              log.error({ error: (e as Error).message }, 'catch-up run crashed'),
+            ),
+          );
+          continue;
+        }
+        const message =
+          policy === 'skip'
+            ? 'the scheduler was not running at its time; the school does not catch up (missed: skip)'
+            : f === latest
+              ? `the scheduler was not running at its time, and it is more than ${Math.round(window / 60_000)} minutes ago`
+              : 'the scheduler was not running at its time; only the most recent missed night is caught up';
+        this.#o.fires.set(school, f.fireKey, 'missed', nowIso, { from: RESUMABLE, message });
+        actions.push({ school, fireKey: f.fireKey, action: 'missed', message });
+        log.warn({ fireKey: f.fireKey, reason: message }, 'fire missed');
+      }
+      // Interrupted fires out of attempts are failed.
+      for (const f of this.#o.fires
+        .list(school)
+        .filter((x) => x.state === 'interrupted' && x.attempts >= MAX_ATTEMPTS))
+        this.#o.fires.set(school, f.fireKey, 'failed', nowIso, {
+          from: ['interrupted'],
+          message: 'interrupted twice; not tried again',
+        });
+    }
+    return actions;
   }
 
   /**
@@ -254,9 +504,11 @@ export class Scheduler {
     return out;
   }
 
-  /** Real time: one CronJob per school, ticking into `fire`. */
-  start(): void {
+  /** Real time: settles what is owed from before (`resume`), then one CronJob per school. */
+  start(): ResumeAction[] {
+    const actions = this.resume();
     for (const { schedule } of this.#schools.values()) {
+      this.#planNext(schedule, this.#clock());
       const job = CronJob.from({
         cronTime: schedule.cron,
         timeZone: schedule.timezone,
@@ -281,16 +533,21 @@ export class Scheduler {
         'scheduled',
       );
     }
+    return actions;
   }
 
   /**
-   * Stops ticking and waits up to `graceMs` for runs in progress; a run still going after that is
-   * recorded as interrupted (its store row stays `incomplete`). Returns the schools interrupted.
+   * Stops ticking; schools still waiting for their spread slot or a free slot are recorded as not
+   * started (a restart catches them up). Audits in progress, and their deliveries, get up to `graceMs`;
+   * an audit still going after that is recorded as interrupted (its store run stays `incomplete`), a
+   * delivery still going leaves its fire `completed` (owed: a restart sends what was not sent).
+   * Returns the schools whose audit was interrupted.
    */
   async stop(graceMs: number): Promise<string[]> {
     this.#stopping = true;
+    this.#stop.abort();
     for (const j of this.#jobs) void j.stop();
-    const pending = [...this.#running.values()].map((r) => r.promise);
+    const pending = [...[...this.#running.values()].map((r) => r.promise), ...this.#background];
     if (pending.length > 0) {
       this.#o.logger.info({ running: this.running, graceMs }, 'stopping: waiting for runs in progress');
       let timer: NodeJS.Timeout | undefined;
@@ -304,18 +561,29 @@ export class Scheduler {
     }
     const interrupted: string[] = [];
     for (const [school, r] of this.#running) {
+      if (r.phase === 'delivering') {
+        this.#o.logger.warn(
+          { school, runId: r.runId, fireKey: r.key },
+          'delivery still going at shutdown; owed, and sent on restart',
+        );
+        continue;
+      }
+      if (r.phase !== 'auditing') continue; // waiting ones recorded themselves as not started
       interrupted.push(school);
       this.#interrupted.add(school);
+      const finished = this.#now();
+      const message = `still running ${graceMs} ms after shutdown began; the run is left incomplete`;
       this.#o.records.scheduled({
         school,
         fireKey: r.key,
         firedAt: r.firedAt,
-        finished: this.#clock().toISOString(),
+        finished,
         outcome: 'interrupted',
         exitCode: 2,
         ...(r.runId === undefined ? {} : { runId: r.runId }),
-        message: `still running ${graceMs} ms after shutdown began; the run is left incomplete`,
+        message,
       });
+      this.#o.fires.set(school, r.key, 'interrupted', finished, { from: ['started'], message });
       this.#o.logger.warn({ school, runId: r.runId }, 'run interrupted by shutdown; left incomplete');
     }
     return interrupted;

@@ -18,7 +18,7 @@ export const RADIUS = {
   testUser: 'pupil1',
 } as const;
 
-async function edit(file: string, change: (text: string) => string): Promise<void> {
+export async function edit(file: string, change: (text: string) => string): Promise<void> {
   const before = await readFile(file, 'utf8');
   const after = change(before);
   if (after === before)
@@ -26,15 +26,15 @@ async function edit(file: string, change: (text: string) => string): Promise<voi
   await writeFile(file, after);
 }
 
-export async function start(ctx: ServiceContext): Promise<StartedService> {
-  const host = '127.0.0.1';
-  const authPort = await ctx.port(host, RADIUS.fixedAuthPort, ['udp']);
-  const acctPort = await ctx.port(host, RADIUS.fixedAcctPort, ['udp']);
-  const innerPort = await ctx.port(host, RADIUS.fixedInnerPort, ['udp']);
-  const secret = await ctx.secret('radius-secret');
-  const password = await ctx.secret('radius-user-password');
-  const d = ctx.dir;
-  const raddb = join(d, 'raddb');
+/**
+ * A private copy of /etc/freeradius/3.0 in `raddb`: paths inside it, logs and run files in `dir`, no
+ * proxying (it would open a UDP socket on 0.0.0.0), and listeners on `host` only.
+ */
+export async function privateRaddb(
+  raddb: string,
+  o: { dir: string; host: string; authPort: number; acctPort: number; innerPort: number },
+): Promise<void> {
+  const { dir: d, host, authPort, acctPort, innerPort } = o;
   await cp('/etc/freeradius/3.0', raddb, { recursive: true, verbatimSymlinks: true });
 
   // radiusd.conf hard-codes raddbdir, so `-d` alone would still read /etc.
@@ -59,6 +59,18 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   await edit(join(raddb, 'sites-available', 'inner-tunnel'), (t) =>
     t.replace(/port = 18120/, `port = ${innerPort}`),
   );
+}
+
+export async function start(ctx: ServiceContext): Promise<StartedService> {
+  const host = '127.0.0.1';
+  const authPort = await ctx.port(host, RADIUS.fixedAuthPort, ['udp']);
+  const acctPort = await ctx.port(host, RADIUS.fixedAcctPort, ['udp']);
+  const innerPort = await ctx.port(host, RADIUS.fixedInnerPort, ['udp']);
+  const secret = await ctx.secret('radius-secret');
+  const password = await ctx.secret('radius-user-password');
+  const d = ctx.dir;
+  const raddb = join(d, 'raddb');
+  await privateRaddb(raddb, { dir: d, host, authPort, acctPort, innerPort });
   await writeFile(
     join(raddb, 'clients.conf'),
     `client localhost {\n\tipaddr = ${host}\n\tproto = *\n\tsecret = ${secret}\n\tnas_type = other\n}\n`,

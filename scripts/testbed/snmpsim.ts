@@ -1,7 +1,8 @@
 /**
  * snmpsim serving three switches on one UDP port; the v2c community and the v3 context name are the data
  * file's name: `switch48` (generated, see switch48.ts), `switch48-bad` (its faulty variant) and
- * `cisco_16_switch` (snmpsim's shipped Catalyst 3750 walk). v3 user `auditor`, SHA/AES, the same keys as
+ * `cisco_16_switch` (snmpsim's shipped Catalyst 3750 walk) and `hp_perf` (its shipped ProCurve 2810-24G
+ * recording: no ENTITY-MIB, the firmware named only in sysDescr). v3 user `auditor`, SHA/AES, the same keys as
  * snmpd (secrets snmp-auth / snmp-priv).
  *
  * snmpsim refuses to run as root, so it drops to nobody, which must be able to traverse every parent of
@@ -24,10 +25,11 @@ import { waitUntil } from './wait.ts';
 export const SNMPSIM = {
   fixedPort: 11162,
   user: 'auditor',
-  contexts: ['switch48', 'switch48-bad', 'cisco_16_switch'],
+  contexts: ['switch48', 'switch48-bad', 'cisco_16_switch', 'hp_perf'],
 } as const;
 
 const CISCO = '/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz';
+const PROCURVE = '/usr/share/doc/snmpsim/examples/data/hp_perf.snmprec.gz';
 
 async function nobodyIds(): Promise<{ uid: number; gid: number }> {
   const { stdout } = await run('id', ['nobody']);
@@ -42,9 +44,10 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
   const port = await ctx.port(host, SNMPSIM.fixedPort, ['udp']);
   const authKey = await ctx.secret('snmp-auth', 16);
   const privKey = await ctx.secret('snmp-priv', 16);
-  await access(CISCO, constants.R_OK).catch(() => {
-    throw new Error(`snmpsim: ${CISCO} is missing (install the Debian package snmpsim)`);
-  });
+  for (const f of [CISCO, PROCURVE])
+    await access(f, constants.R_OK).catch(() => {
+      throw new Error(`snmpsim: ${f} is missing (install the Debian package snmpsim)`);
+    });
 
   let base = ctx.dir;
   if (!(await traversableByOthers(ctx.dir))) {
@@ -65,11 +68,15 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
     createGunzip(),
     createWriteStream(join(data, 'cisco_16_switch.snmprec')),
   );
+  await pipeline(
+    createReadStream(PROCURVE),
+    createGunzip(),
+    createWriteStream(join(data, 'hp_perf.snmprec')),
+  );
   // snmpsim reads its data as `nobody`, and the CLI runs with umask 077 (private by default): the walks
   // (public simulated MIB data, no keys - those are in the options file) are made readable explicitly.
   await chmod(data, 0o755);
-  for (const f of ['switch48.snmprec', 'switch48-bad.snmprec', 'cisco_16_switch.snmprec'])
-    await chmod(join(data, f), 0o644);
+  for (const f of SNMPSIM.contexts.map((c) => `${c}.snmprec`)) await chmod(join(data, f), 0o644);
 
   // The engine options (keys included) go in a file, not argv, which every local user can read in `ps`.
   // Paths must not contain whitespace: snmpsim splits the file on it.

@@ -25,6 +25,8 @@ export interface SchoolDirectoryArgs {
   readonly rosterFile?: string;
   /** The run's date (yyyy-mm-dd, the school's calendar): leaving dates on or before it are leavers. */
   readonly asOf: string;
+  /** The 802.1X canaries' passwords (lifecycle.canaries), resolved from their references; secrets. */
+  readonly canaryPasswords?: { staff: pulumi.Input<string>; leaver: pulumi.Input<string> };
 }
 
 export class SchoolDirectory extends pulumi.ComponentResource {
@@ -65,6 +67,28 @@ export class SchoolDirectory extends pulumi.ComponentResource {
       const { resource, line: _line, ...inputs } = a;
       new DirectoryAccountLifecycle(`${name}-${resource}`, { connection, ...inputs }, { parent: this });
     }
+
+    // The 802.1X canaries: one enabled in the staff OU, one kept disabled in the leavers OU, both with
+    // the password only the agent holds (devices/probes/radius-canary.ts signs in with them).
+    const canaries = decl.lifecycle?.canaries;
+    if (canaries && args.canaryPasswords)
+      for (const kind of ['staff', 'leaver'] as const)
+        new DirectoryAccountLifecycle(
+          `${name}-canary-${kind}`,
+          {
+            connection,
+            ous: { staff: dir.ous.staff, pupils: dir.ous.pupils, leavers: dir.ous.leavers },
+            username: canaries[kind].account,
+            givenName: 'Wi-Fi canary',
+            surname: kind === 'staff' ? 'Staff' : 'Leaver',
+            role: 'staff',
+            leaver: kind === 'leaver',
+            requireAup: false,
+            leaverAction: 'disable-and-move',
+            canaryPassword: pulumi.secret(args.canaryPasswords[kind]),
+          },
+          { parent: this },
+        );
 
     this.managed = {
       policies: policies.length,

@@ -74,6 +74,8 @@ export interface DirectoryAccountLifecycleArgs {
   readonly leaverAction: In<'leaverAction'>;
   /** Delete the account when the resource is deleted (default: only forget it). */
   readonly deleteAccounts?: In<'deleteAccounts'>;
+  /** An 802.1X canary's known password (lifecycle.canaries); pass it through `pulumi.secret`. */
+  readonly canaryPassword?: In<'canaryPassword'>;
 }
 
 export class DirectoryAccountLifecycle extends pulumi.dynamic.Resource {
@@ -99,7 +101,10 @@ export class DirectoryAccountLifecycle extends pulumi.dynamic.Resource {
         created: undefined,
         passwordSet: undefined,
       },
-      { ...opts, additionalSecretOutputs: ['connection', ...(opts.additionalSecretOutputs ?? [])] },
+      {
+        ...opts,
+        additionalSecretOutputs: ['connection', 'canaryPassword', ...(opts.additionalSecretOutputs ?? [])],
+      },
       'schoolnet',
       'DirectoryAccountLifecycle',
     );

@@ -29,6 +29,12 @@ import {
 /** The account the declaration and roster intend (intent/directory.ts), and where to apply it. */
 export interface AccountLifecycleInputs extends AccountIntent {
   connection: DirectoryConnectionInputs;
+  /**
+   * An 802.1X canary account (lifecycle.canaries): the account exists even as a leaver (disabled, in
+   * the leavers OU), and carries this known password (the agent's secret) from its creation, with no
+   * change required at first logon, so a refusal can only come from its being disabled.
+   */
+  canaryPassword?: string;
 }
 
 export interface AccountLifecycleOutputs extends AccountLifecycleInputs {
@@ -57,6 +63,8 @@ export interface Desired {
 
 /** What the roster asks for this person (undefined ou = leave it where it is). */
 export function desiredState(i: AccountLifecycleInputs): Desired {
+  if (i.leaver && i.canaryPassword !== undefined)
+    return { exists: true, enabled: false, ou: 'leavers', inRoleGroup: false };
   if (i.leaver)
     return {
       exists: false,
@@ -99,6 +107,15 @@ export async function checkAccount(
         reason: `not an attribute name: ${JSON.stringify(news.idAttribute)}`,
       });
   }
+  if (
+    news.canaryPassword !== undefined &&
+    // eslint-disable-next-line no-control-regex
+    (news.canaryPassword.length < 8 || /[\u0000-\u001f\u007f]/.test(news.canaryPassword))
+  )
+    failures.push({
+      property: 'canaryPassword',
+      reason: 'at least 8 characters, without control characters',
+    });
   if (news.aupSigned !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(news.aupSigned))
     failures.push({ property: 'aupSigned', reason: 'an ISO date (yyyy-mm-dd)' });
   for (const k of ['staff', 'pupils', 'leavers'] as const) {
@@ -156,6 +173,7 @@ export function diffAccount(
       'deleteAccounts',
       'misId',
       'idAttribute',
+      'canaryPassword',
     ].some(
       (k) =>
         JSON.stringify(olds[k as keyof AccountLifecycleInputs]) !==
@@ -316,6 +334,21 @@ async function createEntry(w: DirectoryWriter, i: AccountLifecycleInputs, ouDn: 
   return entry;
 }
 
+/** A canary's known password: no change required at first logon (AD pwdLastSet -1 = now). */
+async function setCanaryPassword(
+  w: DirectoryWriter,
+  i: AccountLifecycleInputs,
+  dn: string,
+  password: string,
+): Promise<void> {
+  if (i.connection.kind === 'ad')
+    await w.modify(dn, [
+      { op: 'replace', attribute: 'unicodePwd', values: [Buffer.from(`"${password}"`, 'utf16le')] },
+      { op: 'replace', attribute: 'pwdLastSet', values: ['-1'] },
+    ]);
+  else await w.modify(dn, [{ op: 'replace', attribute: 'userPassword', values: [ssha(password)] }]);
+}
+
 /** `fresh`: an account schoolnet created and has not yet given a password. */
 async function setEnabled(
   w: DirectoryWriter,
@@ -366,9 +399,13 @@ async function converge(
   if (!live.entry) {
     // A leaver without an account is already where the roster wants them.
     if (!want.exists) return outputs(i, live, prior);
-    await createEntry(w, i, i.ous[i.role]);
+    const created = await createEntry(w, i, i.ous[i.role]);
     prior.created = true;
     prior.passwordSet = false;
+    if (i.canaryPassword !== undefined) {
+      await setCanaryPassword(w, i, created.dn, i.canaryPassword);
+      prior.passwordSet = true;
+    }
     live = await readLive(w, i);
   }
   let entry = live.entry as RawEntry;

@@ -94,11 +94,22 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(opts: { user?: string; password?: string } = {}): Promise<TestSmtp> {
+export async function startSmtp(
+  opts: {
+    user?: string;
+    password?: string;
+    /**
+     * Holds the reply to DATA until this resolves (a slow server). A message whose client hung up
+     * meanwhile is never accepted, so it is not in `messages`: as a real server would drop it.
+     */
+    holdData?: () => Promise<void>;
+  } = {},
+): Promise<TestSmtp> {
   const certs = mailCertificates();
   const user = opts.user ?? 'schoolnet-reports';
   const password = opts.password ?? 'mail-test-password';
   const state = { messages: [] as Received[], authFailures: 0 };
+  const closed = new Set<string>();
   const server = new SMTPServer({
     secure: false,
     key: certs.key,
@@ -116,10 +127,18 @@ export async function startSmtp(opts: { user?: string; password?: string } = {})
         cb(new Error('Invalid username or password'));
       }
     },
+    onClose(session) {
+      closed.add(session.id);
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        if (opts.holdData !== undefined) await opts.holdData();
+        if (closed.has(session.id)) {
+          cb(new Error('client went away before the message was accepted'));
+          return;
+        }
         const from = session.envelope.mailFrom;
         state.messages.push({
           from: from === false ? '' : from.address,
