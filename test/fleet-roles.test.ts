@@ -58,12 +58,10 @@ beforeAll(async () => {
     ],
     router,
   );
-  // The owner installs everything and queues a night, then makes the roles and one login per role.
-  const plan = startCli(
-    ['schedule', join(root, 'all', 'schools'), '--store', url, '--plan-night', '2026-12-04'],
-    {},
-  );
-  expect((await plan.exited).code, plan.output()).toBe(0);
+  // The owner installs the results schema and makes the roles and one login per role; the planner's
+  // login then installs pg-boss itself (in the schema its role owns) and queues a night.
+  const init = startCli(['db', 'init', '--store', url], {});
+  expect((await init.exited).code, init.output()).toBe(0);
   const roles = startCli(['db', 'roles', '--store', url, '--site', 'site-a', '--site', 'site-b'], {});
   expect((await roles.exited).code, roles.output()).toBe(0);
   owner.batch([
@@ -71,7 +69,22 @@ beforeAll(async () => {
     { sql: `CREATE ROLE agent_a_login LOGIN PASSWORD 'agent-a-pw' IN ROLE schoolnet_agent_site_a` },
     { sql: `DROP ROLE IF EXISTS reader_login` },
     { sql: `CREATE ROLE reader_login LOGIN PASSWORD 'reader-pw' IN ROLE schoolnet_reader` },
+    { sql: `DROP ROLE IF EXISTS planner_login` },
+    { sql: `CREATE ROLE planner_login LOGIN PASSWORD 'planner-pw' IN ROLE schoolnet_planner` },
   ]);
+  expect(owner.query(`SELECT to_regclass('pgboss.job') AS t`)).toEqual([{ t: null }]);
+  const plan = startCli(
+    [
+      'schedule',
+      join(root, 'all', 'schools'),
+      '--store',
+      as('planner_login', 'planner-pw'),
+      '--plan-night',
+      '2026-12-04',
+    ],
+    {},
+  );
+  expect((await plan.exited).code, plan.output()).toBe(0);
   // One finished run of each site's school, written by the owner.
   const store = openStore(url);
   for (const [id, school] of [
@@ -86,13 +99,13 @@ beforeAll(async () => {
     `INSERT INTO schoolnet.deliveries VALUES ('rb', 'email', 'head@b.example', 'sent', 1, NULL, 'now')`,
   );
   store.close();
-}, 180_000);
+}, 420_000);
 
 afterAll(async () => {
   await Promise.all(procs.map((p) => stopCli(p, 5000)));
   owner.batch([
-    { sql: 'DROP OWNED BY agent_a_login, reader_login' },
-    { sql: 'DROP ROLE agent_a_login, reader_login' },
+    { sql: 'DROP OWNED BY agent_a_login, reader_login, planner_login' },
+    { sql: 'DROP ROLE agent_a_login, reader_login, planner_login' },
   ]);
   owner.close();
   admin.close();
@@ -128,6 +141,31 @@ describe('least-privilege roles', () => {
       ).toThrow(denied);
     } finally {
       a.close();
+    }
+  });
+
+  it('the planner’s login created pg-boss’s tables in the schema its role owns, and may create nothing else', () => {
+    // Everything in pgboss (tables, queue partitions, sequences, functions) belongs to the planner's role.
+    expect(
+      owner.query(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
+                   WHERE relnamespace = 'pgboss'::regnamespace AND relkind IN ('r', 'p', 'S')`),
+    ).toEqual([{ owner: 'schoolnet_planner' }]);
+    expect(
+      owner.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'pgboss'::regnamespace
+                   AND relkind = 'r' AND relname LIKE 'j%' AND relname <> 'job'`)[0]?.n,
+    ).toBeGreaterThan(0);
+    expect(
+      owner.query(`SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = 'pgboss'`),
+    ).toEqual([{ owner: 'schoolnet_planner' }]);
+    const p = new SyncPg({ connectionString: as('planner_login', 'planner-pw') });
+    try {
+      expect(() => p.query('CREATE TABLE schoolnet.planner_was_here (x int)')).toThrow(denied);
+      expect(() => p.query('CREATE TABLE public.planner_was_here (x int)')).toThrow(denied);
+      expect(() => p.query('CREATE SCHEMA planner_was_here')).toThrow(denied);
+      expect(() => p.query('DROP TABLE schoolnet.runs')).toThrow(/must be owner|permission denied/);
+      expect(() => p.query(`UPDATE schoolnet.runs SET score = 1`)).toThrow(denied);
+    } finally {
+      p.close();
     }
   });
 

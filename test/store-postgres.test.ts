@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../checks/engine/migrations.ts';
 import { SyncPg } from '../checks/engine/pg-sync.ts';
 import { openStore, schemaSql, StoreError } from '../checks/engine/store.ts';
-import { pgClientConfig, redactPgUrl } from '../checks/engine/store-pg.ts';
+import { pgClientConfig, redactPgUrl, writeBehind } from '../checks/engine/store-pg.ts';
 import { createCa } from '../scripts/testbed/tls.ts';
 import { sampleRun, storeContract } from './support/store-contract.ts';
 import { testbedInfo } from './support/testbed.ts';
@@ -116,6 +116,32 @@ describe('PostgreSQL store connection', () => {
       expect(db.query('SELECT version FROM schoolnet.schema_version')).toEqual([{ version: SCHEMA_VERSION }]);
     } finally {
       db.close();
+    }
+  });
+
+  it("writes behind without blocking: a run's writes commit in order, interleaved with blocking reads, before settle resolves", async () => {
+    const url = freshDatabase();
+    const store = openStore(url);
+    try {
+      const { store: view, settle } = writeBehind(store);
+      const runs = ['a', 'b', 'c'].map((s, i) =>
+        sampleRun(`wb-${s}`, `school-${s}`, `2025-11-0${i + 1}T01:30:00.000Z`),
+      );
+      for (const run of runs) {
+        view.beginRun({ ...run, night: run.started.slice(0, 10) });
+        // A blocking read on the same connection between the queued writes.
+        expect(store.listRuns({ school: 'nobody' })).toEqual([]);
+        view.finishRun(run);
+      }
+      await settle();
+      for (const run of runs) expect(store.getRun(run.id)).toEqual(run);
+      expect((await writeBehind(store).runForNight('school-b', '2025-11-02'))?.id).toBe('wb-b');
+      // A run finished without being begun is refused, and settle reports it.
+      const other = writeBehind(store);
+      other.store.finishRun(sampleRun('never-begun', 'school-z', '2025-11-09T01:30:00.000Z'));
+      await expect(other.settle()).rejects.toThrow(/never begun/);
+    } finally {
+      store.close();
     }
   });
 });

@@ -29,13 +29,14 @@ export type BatchReply =
 interface Init {
   flag: SharedArrayBuffer;
   port: MessagePort;
+  asyncPort: MessagePort;
   config: pg.ClientConfig;
   reconnectMs: number;
+  asyncConnections: number;
 }
 
 const init = workerData as Init;
 const flag = new Int32Array(init.flag);
-let client: pg.Client | undefined;
 
 /** Errors after which a new connection may succeed (server gone, restarting, or not yet up). */
 function transient(e: unknown): boolean {
@@ -49,74 +50,122 @@ function transient(e: unknown): boolean {
   );
 }
 
-async function connection(): Promise<pg.Client> {
-  if (client !== undefined) return client;
-  const c = new pg.Client(init.config);
-  // An idle connection the server drops must not crash the thread; the next batch reconnects.
-  c.on('error', () => {
-    if (client === c) client = undefined;
-  });
-  await c.connect();
-  client = c;
-  return c;
-}
+/**
+ * One connection and the batches queued for it, run one at a time in the order sent: a transaction
+ * must never interleave with another batch's statements.
+ */
+class Lane {
+  #client: pg.Client | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  queued = 0;
 
-async function drop(): Promise<void> {
-  const c = client;
-  client = undefined;
-  await c?.end().catch(() => undefined);
-}
-
-async function runBatch(req: BatchRequest): Promise<BatchReply> {
-  const c = await connection();
-  const rows: Record<string, unknown>[][] = [];
-  if (req.tx) await c.query('BEGIN');
-  try {
-    for (const [i, s] of req.stmts.entries()) {
-      const r = await c.query(s.sql, s.params);
-      if (s.expectRow === true && r.rows.length === 0) {
-        if (req.tx) await c.query('ROLLBACK');
-        return { ok: true, missing: i };
-      }
-      rows.push(r.rows as Record<string, unknown>[]);
-    }
-    if (req.tx) await c.query('COMMIT');
-    return { ok: true, rows };
-  } catch (e) {
-    if (req.tx) await c.query('ROLLBACK').catch(() => undefined);
-    throw e;
+  async #connection(): Promise<pg.Client> {
+    if (this.#client !== undefined) return this.#client;
+    const c = new pg.Client(init.config);
+    // An idle connection the server drops must not crash the thread; the next batch reconnects.
+    c.on('error', () => {
+      if (this.#client === c) this.#client = undefined;
+    });
+    await c.connect();
+    this.#client = c;
+    return c;
   }
-}
 
-async function handle(req: BatchRequest): Promise<BatchReply> {
-  const deadline = Date.now() + init.reconnectMs;
-  for (;;) {
+  async drop(): Promise<void> {
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.end().catch(() => undefined);
+  }
+
+  async #runBatch(req: BatchRequest): Promise<BatchReply> {
+    const c = await this.#connection();
+    const rows: Record<string, unknown>[][] = [];
+    if (req.tx) await c.query('BEGIN');
     try {
-      return await runBatch(req);
-    } catch (e) {
-      if (transient(e) && Date.now() < deadline) {
-        await drop();
-        await new Promise((r) => setTimeout(r, 250));
-        continue;
+      for (const [i, s] of req.stmts.entries()) {
+        const r = await c.query(s.sql, s.params);
+        if (s.expectRow === true && r.rows.length === 0) {
+          if (req.tx) await c.query('ROLLBACK');
+          return { ok: true, missing: i };
+        }
+        rows.push(r.rows as Record<string, unknown>[]);
       }
-      if (transient(e)) await drop();
-      const code = (e as { code?: string }).code;
-      return { ok: false, message: (e as Error).message, ...(code === undefined ? {} : { code }) };
+      if (req.tx) await c.query('COMMIT');
+      return { ok: true, rows };
+    } catch (e) {
+      if (req.tx) await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
     }
   }
+
+  async #handle(req: BatchRequest): Promise<BatchReply> {
+    const deadline = Date.now() + init.reconnectMs;
+    for (;;) {
+      try {
+        return await this.#runBatch(req);
+      } catch (e) {
+        if (transient(e) && Date.now() < deadline) {
+          await this.drop();
+          await new Promise((r) => setTimeout(r, 250));
+          continue;
+        }
+        if (transient(e)) await this.drop();
+        const code = (e as { code?: string }).code;
+        return { ok: false, message: (e as Error).message, ...(code === undefined ? {} : { code }) };
+      }
+    }
+  }
+
+  enqueue(req: BatchRequest, answer: (reply: BatchReply) => void): void {
+    this.queued++;
+    this.#chain = this.#chain
+      .then(() => this.#handle(req))
+      .then((reply) => {
+        this.queued--;
+        answer(reply);
+      });
+  }
+
+  close(): Promise<unknown> {
+    this.#chain = this.#chain.then(() => this.drop());
+    return this.#chain;
+  }
+}
+
+// The blocking caller's batches on one connection; batches of callers that do not block
+// (`SyncPg.batchAsync`) on up to `asyncConnections` more, each to the least busy, so one agent's
+// concurrent audits write at once rather than one after another.
+const syncLane = new Lane();
+const asyncLanes: Lane[] = [];
+function asyncLane(): Lane {
+  const idle = asyncLanes.find((l) => l.queued === 0);
+  if (idle !== undefined) return idle;
+  if (asyncLanes.length < Math.max(1, init.asyncConnections)) {
+    const l = new Lane();
+    asyncLanes.push(l);
+    return l;
+  }
+  return asyncLanes.reduce((a, b) => (b.queued < a.queued ? b : a));
+}
+
+function close(): void {
+  void Promise.all([syncLane.close(), ...asyncLanes.map((l) => l.close())]).then(() => {
+    init.port.close();
+    init.asyncPort.close();
+    parentPort?.close();
+  });
 }
 
 init.port.on('message', (req: BatchRequest | 'close') => {
-  if (req === 'close') {
-    void drop().then(() => {
-      init.port.close();
-      parentPort?.close();
-    });
-    return;
-  }
-  void handle(req).then((reply) => {
+  if (req === 'close') return close();
+  syncLane.enqueue(req, (reply) => {
     init.port.postMessage(reply);
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
   });
+});
+
+// Answered on their own port with their id.
+init.asyncPort.on('message', (req: BatchRequest & { id: number }) => {
+  asyncLane().enqueue(req, (reply) => init.asyncPort.postMessage({ id: req.id, reply }));
 });

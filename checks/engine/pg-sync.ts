@@ -24,19 +24,41 @@ export class PgSyncError extends Error {
 export class SyncPg {
   readonly #worker: Worker;
   readonly #port: MessageChannel['port1'];
+  readonly #asyncPort: MessageChannel['port1'];
+  readonly #pending = new Map<number, { resolve: (r: BatchReply) => void }>();
+  #nextId = 0;
   readonly #flag = new Int32Array(new SharedArrayBuffer(4));
   readonly #timeoutMs: number;
   #closed = false;
 
   /** `reconnectMs`: how long a batch keeps retrying while the server is away (restart, network). */
-  constructor(config: pg.ClientConfig, opts: { reconnectMs?: number; timeoutMs?: number } = {}) {
+  constructor(
+    config: pg.ClientConfig,
+    opts: { reconnectMs?: number; timeoutMs?: number; asyncConnections?: number } = {},
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
+    const a = new MessageChannel();
+    this.#asyncPort = a.port1;
+    a.port1.on('message', (m: { id: number; reply: BatchReply }) => {
+      const p = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      if (this.#pending.size === 0) a.port1.unref();
+      p?.resolve(m.reply);
+    });
+    a.port1.unref();
     const reconnectMs = opts.reconnectMs ?? 60_000;
     this.#timeoutMs = opts.timeoutMs ?? reconnectMs + 60_000;
     this.#worker = new Worker(new URL('./pg-sync-worker.ts', import.meta.url), {
-      workerData: { flag: this.#flag.buffer, port: port2, config, reconnectMs },
-      transferList: [port2],
+      workerData: {
+        flag: this.#flag.buffer,
+        port: port2,
+        asyncPort: a.port2,
+        config,
+        reconnectMs,
+        asyncConnections: opts.asyncConnections ?? 4,
+      },
+      transferList: [port2, a.port2],
     });
     // The worker must never keep the process alive on its own.
     this.#worker.unref();
@@ -59,6 +81,26 @@ export class SyncPg {
     return 'missing' in reply ? { missing: reply.missing } : reply.rows;
   }
 
+  /**
+   * The same as `batch`, without blocking the calling thread: for writes whose caller can wait
+   * asynchronously (an agent's audit, whose other slots keep working meanwhile). Batches run in the
+   * order they were sent on each connection; async batches use up to `asyncConnections` connections
+   * of their own (opened when first needed), so they may run beside each other and beside the
+   * blocking ones. A caller that needs one write after another chains them itself.
+   */
+  batchAsync(stmts: Stmt[], tx = false): Promise<Record<string, unknown>[][] | { missing: number }> {
+    if (this.#closed) return Promise.reject(new PgSyncError('the PostgreSQL connection is closed'));
+    const id = this.#nextId++;
+    const answered = new Promise<BatchReply>((resolve) => this.#pending.set(id, { resolve }));
+    // While an answer is awaited the port keeps the process alive, as any pending I/O does.
+    this.#asyncPort.ref();
+    this.#asyncPort.postMessage({ stmts, tx, id } satisfies BatchRequest & { id: number });
+    return answered.then((reply) => {
+      if (!reply.ok) throw new PgSyncError(reply.message, reply.code);
+      return 'missing' in reply ? { missing: reply.missing } : reply.rows;
+    });
+  }
+
   /** Rows of one statement. */
   query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): T[] {
     const out = this.batch([{ sql, params }]);
@@ -70,6 +112,10 @@ export class SyncPg {
     if (this.#closed) return;
     this.#closed = true;
     this.#port.postMessage('close');
+    this.#asyncPort.close();
+    for (const p of this.#pending.values())
+      p.resolve({ ok: false, message: 'the PostgreSQL connection was closed before the write was answered' });
+    this.#pending.clear();
     // The worker ends its connection and exits; nothing to wait for.
     setTimeout(() => void this.#worker.terminate(), 2000).unref();
   }

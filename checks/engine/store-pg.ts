@@ -143,6 +143,79 @@ export function openPgStore(
 
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/** `beginRun`'s statement: the `incomplete` row, committed on its own (a complete run is kept). */
+function beginStmts(run: RunStart): Stmt[] {
+  return [
+    {
+      sql: `INSERT INTO runs (id, seq, school, school_json, started, as_of, status, tool_version, night)
+                VALUES ($1, nextval('run_seq'), $2, $3, $4, $5, 'incomplete', $6, $7)
+                ON CONFLICT (id) DO UPDATE SET school_json = excluded.school_json, started = excluded.started,
+                  as_of = excluded.as_of, status = 'incomplete', tool_version = excluded.tool_version
+                WHERE runs.status <> 'complete'`,
+      params: [
+        run.id,
+        run.school.id,
+        JSON.stringify(run.school),
+        run.started,
+        run.asOf,
+        run.toolVersion,
+        n(run.night),
+      ],
+    },
+  ];
+}
+
+/** `finishRun`'s statements, one transaction: the run's children replaced whole, then its row. */
+function finishStmts(run: AuditRun): Stmt[] {
+  const rows = childRows(run);
+  const c = run.counts;
+  // Two statements (each a round trip; data-modifying CTEs run within one), in one transaction.
+  // Idempotent: finishing twice replaces the children rather than duplicating them.
+  return [
+    {
+      sql: `WITH target AS (SELECT id FROM runs WHERE id = $1 FOR UPDATE),
+              e AS (DELETE FROM evidence WHERE run_id IN (SELECT id FROM target)),
+              f AS (DELETE FROM findings WHERE run_id IN (SELECT id FROM target)),
+              p AS (DELETE FROM effective_policy WHERE run_id IN (SELECT id FROM target)),
+              d AS (DELETE FROM devices WHERE run_id IN (SELECT id FROM target))
+            SELECT id FROM target`,
+      params: [run.id],
+      expectRow: true,
+    },
+    {
+      // Foreign keys (evidence → findings) are checked at the end of the statement, after every CTE.
+      sql: `WITH f AS (INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, $14::json)),
+              e AS (INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, $15::json)),
+              p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES ($13, $16, $17)),
+              d AS (INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, $18::json))
+            UPDATE runs SET finished = $1, status = $2, score = $3, pass_count = $4, fail_count = $5,
+              error_count = $6, na_count = $7, waived_count = $8, attestations_json = $9,
+              warnings_json = $10, school_json = $11, as_of = $12
+            WHERE id = $13`,
+      params: [
+        n(run.finished),
+        run.status,
+        run.score,
+        c.pass,
+        c.fail,
+        c.error,
+        c.not_applicable,
+        c.waived,
+        JSON.stringify(run.attestations),
+        JSON.stringify(run.warnings),
+        JSON.stringify(run.school),
+        run.asOf,
+        run.id,
+        JSON.stringify(rows.findings),
+        JSON.stringify(rows.evidence),
+        run.effectivePolicy.clauseMap.version,
+        JSON.stringify(run.effectivePolicy),
+        JSON.stringify(rows.devices),
+      ],
+    },
+  ];
+}
+
 class PgStore implements ResultsStore {
   readonly path: string;
   readonly kind = 'postgres' as const;
@@ -167,80 +240,25 @@ class PgStore implements ResultsStore {
   }
 
   beginRun(run: RunStart): void {
-    this.#batch(
-      [
-        {
-          sql: `INSERT INTO runs (id, seq, school, school_json, started, as_of, status, tool_version, night)
-                VALUES ($1, nextval('run_seq'), $2, $3, $4, $5, 'incomplete', $6, $7)
-                ON CONFLICT (id) DO UPDATE SET school_json = excluded.school_json, started = excluded.started,
-                  as_of = excluded.as_of, status = 'incomplete', tool_version = excluded.tool_version
-                WHERE runs.status <> 'complete'`,
-          params: [
-            run.id,
-            run.school.id,
-            JSON.stringify(run.school),
-            run.started,
-            run.asOf,
-            run.toolVersion,
-            n(run.night),
-          ],
-        },
-      ],
-      false,
-    );
+    this.#batch(beginStmts(run), false);
   }
 
   finishRun(run: AuditRun): void {
-    const rows = childRows(run);
-    const c = run.counts;
-    const out = this.#batch(
-      [
-        { sql: 'SELECT id FROM runs WHERE id = $1 FOR UPDATE', params: [run.id], expectRow: true },
-        // Idempotent: finishing twice replaces the children rather than duplicating them.
-        { sql: 'DELETE FROM evidence WHERE run_id = $1', params: [run.id] },
-        { sql: 'DELETE FROM findings WHERE run_id = $1', params: [run.id] },
-        { sql: 'DELETE FROM effective_policy WHERE run_id = $1', params: [run.id] },
-        { sql: 'DELETE FROM devices WHERE run_id = $1', params: [run.id] },
-        {
-          sql: 'INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, $1::json)',
-          params: [JSON.stringify(rows.findings)],
-        },
-        {
-          sql: 'INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, $1::json)',
-          params: [JSON.stringify(rows.evidence)],
-        },
-        {
-          sql: 'INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES ($1, $2, $3)',
-          params: [run.id, run.effectivePolicy.clauseMap.version, JSON.stringify(run.effectivePolicy)],
-        },
-        {
-          sql: 'INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, $1::json)',
-          params: [JSON.stringify(rows.devices)],
-        },
-        {
-          sql: `UPDATE runs SET finished = $1, status = $2, score = $3, pass_count = $4, fail_count = $5,
-                  error_count = $6, na_count = $7, waived_count = $8, attestations_json = $9,
-                  warnings_json = $10, school_json = $11, as_of = $12
-                WHERE id = $13`,
-          params: [
-            n(run.finished),
-            run.status,
-            run.score,
-            c.pass,
-            c.fail,
-            c.error,
-            c.not_applicable,
-            c.waived,
-            JSON.stringify(run.attestations),
-            JSON.stringify(run.warnings),
-            JSON.stringify(run.school),
-            run.asOf,
-            run.id,
-          ],
-        },
-      ],
-      true,
-    );
+    const out = this.#batch(finishStmts(run), true);
+    if (!Array.isArray(out)) throw new StoreError(this.path, `run ${run.id} was never begun`);
+  }
+
+  /** `beginRun` and `finishRun` without blocking the thread; see `writeBehind`. */
+  async beginRunAsync(run: RunStart): Promise<void> {
+    await this.#db.batchAsync(beginStmts(run), false).catch((e: unknown) => {
+      throw new StoreError(this.path, (e as Error).message, { cause: e });
+    });
+  }
+
+  async finishRunAsync(run: AuditRun): Promise<void> {
+    const out = await this.#db.batchAsync(finishStmts(run), true).catch((e: unknown) => {
+      throw new StoreError(this.path, (e as Error).message, { cause: e });
+    });
     if (!Array.isArray(out)) throw new StoreError(this.path, `run ${run.id} was never begun`);
   }
 
@@ -310,7 +328,70 @@ class PgStore implements ResultsStore {
     return r === undefined ? undefined : summaryOf(r);
   }
 
+  async runForNightAsync(school: string, night: string): Promise<RunSummary | undefined> {
+    const out = await this.#db
+      .batchAsync([{ sql: 'SELECT * FROM runs WHERE school = $1 AND night = $2', params: [school, night] }])
+      .catch((e: unknown) => {
+        throw new StoreError(this.path, (e as Error).message, { cause: e });
+      });
+    const r = (Array.isArray(out) ? out[0]?.[0] : undefined) as RunRow | undefined;
+    return r === undefined ? undefined : summaryOf(r);
+  }
+
   close(): void {
     this.#db.close();
   }
+}
+
+/**
+ * A view of a store whose run writes (`beginRun`, `finishRun`) do not block the calling thread: on
+ * PostgreSQL each is sent once the one before it has been answered, and `settle()` resolves when
+ * every one of them has committed (or rejects with the first failure). An agent audits several schools
+ * at once in one thread; a blocking write would hold up every other audit's sockets for its round trip.
+ * The caller must `settle()` before it reports the run written (the agent completes its job only
+ * then), so the crash guarantees are the store's own. Other stores are returned as they are.
+ */
+export function writeBehind(store: ResultsStore): {
+  store: ResultsStore;
+  settle: () => Promise<void>;
+  /** `runForNight` without blocking. */
+  runForNight: (school: string, night: string) => Promise<RunSummary | undefined>;
+} {
+  if (!(store instanceof PgStore))
+    return {
+      store,
+      settle: () => Promise.resolve(),
+      runForNight: (school, night) => Promise.resolve(store.runForNight(school, night)),
+    };
+  const pending: Promise<void>[] = [];
+  // A write made after `settle()` (an audit that outran its budget finishing late) is never awaited;
+  // its failure must not surface as an unhandled rejection.
+  const observed = (p: Promise<void>): Promise<void> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const after = (): Promise<unknown> => Promise.allSettled(pending);
+  const view: ResultsStore = {
+    path: store.path,
+    kind: store.kind,
+    // One run's writes in order (they may go out on different connections): each after the last.
+    beginRun: (run) => void pending.push(observed(after().then(() => store.beginRunAsync(run)))),
+    finishRun: (run) => void pending.push(observed(after().then(() => store.finishRunAsync(run)))),
+    getRun: (id) => store.getRun(id),
+    listRuns: (opts) => store.listRuns(opts),
+    latestRun: (school) => store.latestRun(school),
+    previousRun: (school, before) => store.previousRun(school, before),
+    runForNight: (school, night) => store.runForNight(school, night),
+    close: () => undefined,
+  };
+  return {
+    store: view,
+    runForNight: (school, night) => store.runForNightAsync(school, night),
+    settle: async () => {
+      // Every write is awaited (none left unobserved), then the first failure is reported.
+      const out = await Promise.allSettled(pending);
+      const failed = out.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    },
+  };
 }

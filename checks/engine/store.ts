@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue } from 'node:sqlite';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
-import { assembleRun, summaryOf } from './store-rows.ts';
+import { assembleRun, childRows, summaryOf } from './store-rows.ts';
 import type { DeviceRow, EvidenceRow, FindingRow, RunRow } from './store-rows.ts';
 import { openPgStore } from './store-pg.ts';
 import type { AuditRun, RunCounts, RunSchool, RunStatus } from './types.ts';
@@ -94,6 +94,17 @@ export class StoreError extends Error {
 
 export function schemaSql(): string {
   return readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
+}
+
+/** Inserts rows whose keys are the table's columns (one prepared statement per table and call). */
+function insertRows(db: DatabaseSync, table: string, rows: readonly Record<string, unknown>[]): void {
+  const first = rows[0];
+  if (first === undefined) return;
+  const cols = Object.keys(first);
+  const stmt = db.prepare(
+    `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+  );
+  for (const r of rows) stmt.run(...cols.map((c) => r[c] as SQLInputValue));
 }
 
 export function openStore(path: string = defaultStorePath()): ResultsStore {
@@ -192,57 +203,17 @@ class SqliteStore implements ResultsStore {
       // Idempotent: finishing twice replaces the children rather than duplicating them.
       for (const t of ['evidence', 'findings', 'effective_policy', 'devices'])
         db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(run.id);
-      const insF = db.prepare(
-        `INSERT INTO findings (run_id, seq, finding_key, check_id, status, waived_status, severity, reason,
-           personal, controls_json, clauses_json, refs_json, params_json, waiver_json, judged_against)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insE = db.prepare(
-        `INSERT INTO evidence (run_id, finding_seq, seq, source, object, expected, actual)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      );
-      run.findings.forEach((f, i) => {
-        insF.run(
-          run.id,
-          i,
-          f.key,
-          f.checkId,
-          f.status,
-          n(f.waivedStatus),
-          f.severity,
-          f.reason,
-          n(f.personal),
-          JSON.stringify(f.controls),
-          JSON.stringify(f.clauses),
-          JSON.stringify(f.references),
-          JSON.stringify(f.params),
-          f.waiver === undefined ? null : JSON.stringify(f.waiver),
-          n(f.judgedAgainst),
-        );
-        f.evidence.forEach((e, j) => {
-          insE.run(run.id, i, j, e.source, n(e.object), n(e.expected), n(e.actual));
-        });
-      });
+      // The same row mapping as PostgreSQL (store-rows.ts): columns named by the rows' keys.
+      const rows = childRows(run);
+      for (const [table, list] of [
+        ['findings', rows.findings],
+        ['evidence', rows.evidence],
+        ['devices', rows.devices],
+      ] as const)
+        insertRows(db, table, list);
       db.prepare(
         'INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES (?, ?, ?)',
       ).run(run.id, run.effectivePolicy.clauseMap.version, JSON.stringify(run.effectivePolicy));
-      const insD = db.prepare(
-        `INSERT INTO devices (run_id, seq, name, kind, ok, error_code, error_message, error_hint, collected_at, ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const [i, d] of run.devices.entries())
-        insD.run(
-          run.id,
-          i,
-          d.name,
-          d.kind,
-          d.ok ? 1 : 0,
-          n(d.error?.code),
-          n(d.error?.message),
-          n(d.error?.hint),
-          n(d.collectedAt),
-          d.ms === undefined ? null : Math.round(d.ms),
-        );
       const c = run.counts;
       const vals: SQLInputValue[] = [
         n(run.finished),

@@ -1,21 +1,20 @@
 /**
  * `schoolnet db init | roles`: for the database owner. `init` installs (or migrates) the results
- * schema and pg-boss's; `roles --site A --site B` creates the least-privilege roles and grants of
+ * schema (pg-boss's is installed by the planner, in the schema `roles` gives its role); `roles --site A --site B` creates the least-privilege roles and grants of
  * scripts/fleet/roles.ts (see docs/fleet.md). Neither prints a secret.
  */
 import type { Command } from 'commander';
-import { PgBoss } from 'pg-boss';
 import { SyncPg } from '../../checks/engine/pg-sync.ts';
 import { isPostgresStore, openStore, storeTarget } from '../../checks/engine/store.ts';
 import { pgClientConfig } from '../../checks/engine/store-pg.ts';
-import { bossOptions } from '../fleet/planner.ts';
 import { rolesSql } from '../fleet/roles.ts';
 
-async function init(url: string): Promise<void> {
+/**
+ * The results schema. pg-boss's schema is the planner's: with roles (`db roles`) its login creates
+ * the tables in the schema its role owns; without, the planner installs pg-boss as whoever runs it.
+ */
+function init(url: string): void {
   openStore(url).close();
-  const boss = new PgBoss({ ...bossOptions(url, 'planner'), schedule: false, supervise: false });
-  await boss.start();
-  await boss.stop({ graceful: false, timeout: 1000 });
 }
 
 export async function runDb(
@@ -28,7 +27,7 @@ export async function runDb(
     return 3;
   }
   try {
-    await init(url);
+    init(url);
     if (action === 'roles') {
       const db = new SyncPg(pgClientConfig(url, 'schoolnet-db'));
       try {
@@ -42,7 +41,10 @@ export async function runDb(
       process.stdout.write(
         `roles ready: schoolnet_planner, schoolnet_reader, ${o.site.map((s) => `schoolnet_agent_${s.replace(/-/g, '_')}`).join(', ')}\n`,
       );
-    } else process.stdout.write('schemas ready: schoolnet (results) and pgboss (jobs)\n');
+    } else
+      process.stdout.write(
+        'schema ready: schoolnet (results); the planner installs pg-boss (jobs) at its first start\n',
+      );
     return 0;
   } catch (e) {
     process.stderr.write(`schoolnet db ${action}: ${(e as Error).message}\n`);

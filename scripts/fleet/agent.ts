@@ -16,8 +16,9 @@ import type { Logger } from 'pino';
 import { auditWithin } from '../../checks/engine/fleet.ts';
 import type { FleetOptions } from '../../checks/engine/fleet.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
-import { loadSchool } from '../../inventory/load.ts';
+import { writeBehind } from '../../checks/engine/store-pg.ts';
 import pkg from '../../package.json' with { type: 'json' };
+import { DeclarationCache } from './declarations.ts';
 import type { AuditJob, DeliverJob } from './jobs.ts';
 import { auditQueue, DELIVER_QUEUE, deliverJobId, siteOf } from './jobs.ts';
 import { bossOptions } from './planner.ts';
@@ -49,11 +50,12 @@ export class Agent {
   readonly boss: PgBoss;
   readonly #records: FleetRecords;
   readonly #health: AgentHealth;
+  readonly #declarations = new DeclarationCache();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(o: AgentOptions) {
     this.#o = o;
-    this.boss = new PgBoss(bossOptions(o.url, 'agent'));
+    this.boss = new PgBoss({ ...bossOptions(o.url, 'agent'), max: (o.concurrency ?? 2) + 3 });
     this.boss.on('error', (e: Error) => o.logger.error({ error: e.message }, 'pg-boss error'));
     this.#records = new FleetRecords(o.url, `schoolnet-agent-${o.site}`);
     const now = new Date().toISOString();
@@ -85,28 +87,40 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    const declared = await this.#declarations.preload(this.#o.dir);
     await this.boss.start();
     this.#beat();
     this.#timer = setInterval(() => this.#beat(), this.#o.healthEveryMs ?? 5000);
     this.#timer.unref();
     const queue = auditQueue(this.#o.site);
-    await this.boss.work<AuditJob>(
-      queue,
-      {
-        localConcurrency: this.#o.concurrency ?? 2,
-        // A worker that has just finished a job fetches the next one at once (pg-boss skips the delay
-        // when the job took longer than the interval); NOTIFY wakes idle workers for new jobs.
-        pollingIntervalSeconds: this.#o.pollSeconds ?? 1,
-        notifyPollingIntervalSeconds: this.#o.pollSeconds ?? 1,
-        ...(this.#o.siteCap === undefined ? {} : { groupConcurrency: this.#o.siteCap }),
-      },
-      async ([job]: Job<AuditJob>[]) => {
-        if (job !== undefined) return this.#audit(job);
-        return undefined;
-      },
-    );
+    const slots = this.#o.concurrency ?? 2;
+    // One pg-boss worker per slot (localConcurrency 1 each), so each slot knows its own worker id: a
+    // slot that has just finished a job wakes itself (`notifyWorker`) and fetches the next one at once,
+    // instead of sleeping out the rest of its polling interval (pg-boss only skips that sleep for a
+    // job that took longer than the interval, and the interval is at least 0.5 s). An idle slot polls
+    // every `pollSeconds`, and NOTIFY wakes it when the planner queues a job.
+    for (let i = 0; i < slots; i++) {
+      const self: { id?: string } = {};
+      self.id = await this.boss.work<AuditJob>(
+        queue,
+        {
+          localConcurrency: 1,
+          pollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+          notifyPollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+          ...(this.#o.siteCap === undefined ? {} : { groupConcurrency: this.#o.siteCap }),
+        },
+        async ([job]: Job<AuditJob>[]) => {
+          try {
+            if (job !== undefined) return await this.#audit(job);
+            return undefined;
+          } finally {
+            if (self.id !== undefined) this.boss.notifyWorker(self.id);
+          }
+        },
+      );
+    }
     this.#o.logger.info(
-      { site: this.#o.site, queue, concurrency: this.#o.concurrency ?? 2, siteCap: this.#o.siteCap },
+      { site: this.#o.site, queue, concurrency: slots, siteCap: this.#o.siteCap, declared },
       'agent running',
     );
   }
@@ -115,41 +129,60 @@ export class Agent {
     const { school, night } = job.data;
     const log = this.#o.logger.child({ school, night, job: job.id, attempt: job.retryCount });
     this.#health.running++;
+    const t0 = performance.now();
     try {
-      const loaded = await loadSchool(join(this.#o.dir, school, 'school.yaml'));
+      const loaded = await this.#declarations.get(join(this.#o.dir, school, 'school.yaml'));
       // Defence in depth: the queue is the site's, and the declaration must say so too.
       if (siteOf(loaded) !== this.#o.site)
         throw new Error(`school ${school} belongs to site ${siteOf(loaded)}, not ${this.#o.site}`);
-      const done = this.#o.store.runForNight(school, night);
+      // The run's reads and writes go out without blocking this thread (other slots' audits keep
+      // their sockets served); the job is settled only once its writes have committed.
+      const writes = writeBehind(this.#o.store);
+      const done = await writes.runForNight(school, night);
       if (done?.status === 'complete') {
         log.info({ runId: done.id }, 'this school-night already has a complete run; nothing to do');
         this.#health.jobsDone++;
         return { runId: done.id, status: 'complete' };
       }
+      const tLoad = performance.now();
       log.info('audit starting');
       const r = await auditWithin(loaded, {
         ...this.#o.audit,
         schoolTimeoutMs: Math.max(1000, (job.expireInSeconds - 5) * 1000),
-        store: this.#o.store,
+        store: writes.store,
         night,
       });
+      await writes.settle();
       if (r.run === undefined || r.run.status !== 'complete') {
         // A retry may do better (the device may be back); after the last one the job is dead-lettered.
         throw new Error(r.error ?? `run ${r.run?.id ?? r.runId ?? '?'} is ${r.run?.status ?? 'missing'}`);
       }
+      const tAudit = performance.now();
       await this.boss.send(DELIVER_QUEUE, { school, night, runId: r.run.id } satisfies DeliverJob, {
         id: deliverJobId({ school, night }),
       });
       this.#health.jobsDone++;
-      log.info({ runId: r.run.id, score: r.run.score, ms: r.ms }, 'audit finished');
+      log.info(
+        {
+          runId: r.run.id,
+          score: r.run.score,
+          ms: r.ms,
+          // Where the job's time went: declaration and night check, the audit, queueing delivery.
+          prepMs: Math.round(tLoad - t0),
+          auditMs: Math.round(tAudit - tLoad),
+          sendMs: Math.round(performance.now() - tAudit),
+        },
+        'audit finished',
+      );
       return { runId: r.run.id, status: r.run.status };
     } catch (e) {
       this.#health.jobsFailed++;
       log.error({ error: (e as Error).message }, 'audit failed');
       throw e;
     } finally {
+      // Health is written by the timer (every few seconds), not per job: each write is a round trip
+      // that would hold up every slot's audit.
       this.#health.running--;
-      this.#beat();
     }
   }
 

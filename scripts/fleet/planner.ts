@@ -29,6 +29,10 @@ import {
   siteOf,
 } from './jobs.ts';
 import { FleetRecords } from './records.ts';
+import { PLANNER_ROLE } from './roles.ts';
+
+/** pg-boss's schema (its default). */
+export const BOSS_SCHEMA = 'pgboss';
 
 export interface PlannerOptions {
   url: string;
@@ -71,6 +75,7 @@ export class Planner {
   readonly records: FleetRecords;
   readonly #schools = new Map<string, LoadedSchool>();
   readonly #policy: AuditQueuePolicy;
+  readonly #asRole: boolean;
 
   constructor(o: PlannerOptions) {
     this.#o = o;
@@ -80,9 +85,20 @@ export class Planner {
       cronTime(sch.cron, sch.timezone);
       this.#schools.set(s.decl.school.id, s);
     }
-    this.boss = new PgBoss(bossOptions(o.url, 'planner', o.tickSeconds));
-    this.boss.on('error', (e: Error) => o.logger.error({ error: e.message }, 'pg-boss error'));
     this.records = new FleetRecords(o.url, 'schoolnet-planner');
+    // With `db roles`, the planner's login works as `schoolnet_planner`, the owner of pg-boss's schema
+    // (made by `db roles`): pg-boss's tables and queue partitions are then that role's, created by the
+    // planner itself, and the default privileges `db roles` set give the agents theirs. Without the
+    // roles (one database role for everything), pg-boss is installed as whoever runs the planner.
+    const bossAccess = this.records.bossAccess(PLANNER_ROLE, BOSS_SCHEMA);
+    this.#asRole = bossAccess.asRole;
+    this.boss = new PgBoss({
+      ...bossOptions(o.url, 'planner', o.tickSeconds),
+      ...(bossAccess.asRole ? { options: `-c role=${PLANNER_ROLE}` } : {}),
+      // CREATE SCHEMA needs CREATE on the database (checked even with IF NOT EXISTS).
+      createSchema: !bossAccess.schemaExists,
+    });
+    this.boss.on('error', (e: Error) => o.logger.error({ error: e.message }, 'pg-boss error'));
   }
 
   get sites(): string[] {
@@ -105,6 +121,17 @@ export class Planner {
   /** Installs pg-boss (if needed), the queues and every school's schedule; records school sites. */
   async start(opts: { workers?: boolean } = {}): Promise<void> {
     await this.boss.start();
+    if (this.#asRole) {
+      // pg-boss removes its instances' rows as it stops: the agents' roles may delete there (and only
+      // there); the table is the planner role's, so the planner grants it once it exists.
+      await this.boss.getDb().executeSql(
+        `DO $$ DECLARE r text; BEGIN
+           FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE 'schoolnet\\_agent\\_%' LOOP
+             EXECUTE format('GRANT DELETE ON ${BOSS_SCHEMA}.instance TO %I', r);
+           END LOOP;
+         END $$`,
+      );
+    }
     const p = this.#policy;
     await this.#ensureQueue(DEAD_QUEUE, { retentionSeconds: 30 * 86_400 });
     await this.#ensureQueue(PLAN_QUEUE, { retryLimit: 5, retryDelay: 10, retryBackoff: true });
@@ -178,6 +205,9 @@ export class Planner {
     const id = await this.boss.send(auditQueue(site), job, {
       id: auditJobId(job),
       singletonKey: singletonKeyOf(job),
+      // The group the agents' `--site-cap` (pg-boss groupConcurrency) counts: jobs without a group
+      // are not capped at all.
+      group: { id: site },
     });
     const log = this.#o.logger.child({ school: job.school, night: job.night, site });
     if (id === null) {

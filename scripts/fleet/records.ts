@@ -38,6 +38,20 @@ export class FleetRecords {
     this.#db = new SyncPg(pgClientConfig(url, appName), { reconnectMs: 60_000 });
   }
 
+  /**
+   * Whether pg-boss's schema exists yet, and whether this login should work in it as `role`: the role
+   * owns the schema (`db roles` made it so) and this login has its privileges (a member, or a superuser).
+   */
+  bossAccess(role: string, schema: string): { schemaExists: boolean; asRole: boolean } {
+    const r = this.#db.query<{ schema_exists: boolean; as_role: boolean }>(
+      `SELECT to_regnamespace($1) IS NOT NULL AS schema_exists,
+              EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+                      WHERE n.nspname = $1 AND r.rolname = $2 AND pg_has_role(current_user, r.oid, 'USAGE')) AS as_role`,
+      [schema, role],
+    )[0];
+    return { schemaExists: r?.schema_exists === true, asRole: r?.as_role === true };
+  }
+
   upsertAgent(a: AgentHealth): void {
     this.#db.query(
       `INSERT INTO agents (name, site, version, host, started, last_seen, state, running, jobs_done, jobs_failed)

@@ -1,9 +1,10 @@
 /**
  * Least-privilege database roles for the central-plus-agents layout (`schoolnet db roles`), run once
- * by the database owner after the planner has installed the schemas. Three kinds of role, each a
+ * by the database owner (a superuser, or a member of the roles) after `db init`, before or after the
+ * planner's first start. Three kinds of role, each a
  * NOLOGIN group role; give each login (a per-site user, a certificate user) membership of one:
  *
- * - `schoolnet_planner`: runs pg-boss (owns nothing, but may use and change pgboss's tables), reads
+ * - `schoolnet_planner`: owns pg-boss's schema and creates its tables there itself (nothing else), reads
  *   every result, writes the nightly records (scheduled_runs, deliveries) and the school → site map.
  * - `schoolnet_agent_<site>`: takes and settles jobs through pg-boss; in the results store it sees and
  *   writes only runs of its own site's schools (row-level security on `school_sites`), writes its own
@@ -35,16 +36,33 @@ export function rolesSql(sites: readonly string[], bossSchema = 'pgboss'): strin
   const out: string[] = [createRole(PLANNER_ROLE), createRole(READER_ROLE)];
   const all = [PLANNER_ROLE, READER_ROLE, ...sites.map(agentRole)];
   for (const site of sites) out.push(createRole(agentRole(site)));
+  out.push(`CREATE SCHEMA IF NOT EXISTS ${bossSchema} AUTHORIZATION ${PLANNER_ROLE}`);
   out.push(
     `REVOKE ALL ON SCHEMA ${S} FROM PUBLIC`,
     `REVOKE ALL ON SCHEMA ${bossSchema} FROM PUBLIC`,
     `GRANT USAGE ON SCHEMA ${S} TO ${all.join(', ')}`,
-    // The planner: pg-boss (its cron, supervision, queues) and every result.
-    `GRANT USAGE, CREATE ON SCHEMA ${bossSchema} TO ${PLANNER_ROLE}`,
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${bossSchema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${PLANNER_ROLE}`,
-    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${bossSchema} TO ${PLANNER_ROLE}`,
-    `GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${bossSchema} TO ${PLANNER_ROLE}`,
-    `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${bossSchema} TO ${PLANNER_ROLE}`,
+    // The planner owns pg-boss's schema, and nothing else: its login (SET ROLE schoolnet_planner, see
+    // planner.ts) creates and migrates pg-boss's tables and queue partitions there itself. An install
+    // made earlier by the owner is handed over, object by object.
+    `ALTER SCHEMA ${bossSchema} OWNER TO ${PLANNER_ROLE}`,
+    `DO $$ DECLARE o record; BEGIN
+  FOR o IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+           WHERE c.relnamespace = '${bossSchema}'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND c.relkind = 'S')
+  LOOP
+    EXECUTE format(CASE WHEN o.relkind = 'S' THEN 'ALTER SEQUENCE %s OWNER TO ${PLANNER_ROLE}'
+                        ELSE 'ALTER TABLE %s OWNER TO ${PLANNER_ROLE}' END, o.name);
+  END LOOP;
+  FOR o IN SELECT p.oid::regprocedure AS name FROM pg_proc p WHERE p.pronamespace = '${bossSchema}'::regnamespace LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO ${PLANNER_ROLE}', o.name);
+  END LOOP;
+  FOR o IN SELECT t.oid::regtype AS name FROM pg_type t
+           WHERE t.typnamespace = '${bossSchema}'::regnamespace AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0
+  LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO ${PLANNER_ROLE}', o.name);
+  END LOOP;
+END $$`,
+    // The planner reads every result.
     `GRANT SELECT ON ${[...RESULT_TABLES, 'agents', 'schema_version'].join(', ')} TO ${PLANNER_ROLE}`,
     `GRANT SELECT, INSERT, UPDATE ON scheduled_runs, deliveries TO ${PLANNER_ROLE}`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON school_sites TO ${PLANNER_ROLE}`,
@@ -63,13 +81,17 @@ export function rolesSql(sites: readonly string[], bossSchema = 'pgboss'): strin
     const lit = `'${site}'`;
     const ownSchools = `(SELECT school FROM ${S}.school_sites WHERE site = ${lit})`;
     out.push(
-      // The queue: pg-boss's tables and functions (jobs of other queues are named, never secret), and
-      // the queue partitions the owner creates later.
-      `ALTER DEFAULT PRIVILEGES IN SCHEMA ${bossSchema} GRANT SELECT, INSERT, UPDATE ON TABLES TO ${role}`,
+      // The queue: pg-boss's tables and functions (jobs of other queues are named, never secret), and the owner creates later.
+      // the queue partitions the planner creates later (default privileges of the planner's role).
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${PLANNER_ROLE} IN SCHEMA ${bossSchema} GRANT SELECT, INSERT, UPDATE ON TABLES TO ${role}`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${PLANNER_ROLE} IN SCHEMA ${bossSchema} GRANT USAGE ON SEQUENCES TO ${role}`,
       `GRANT USAGE ON SCHEMA ${bossSchema} TO ${role}`,
       `GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${bossSchema} TO ${role}`,
-      // pg-boss registers each running instance and removes it (and stale ones) again.
-      `GRANT DELETE ON ${bossSchema}.instance TO ${role}`,
+      // pg-boss registers each running instance and removes it (and stale ones) again; the planner
+      // grants this too when it creates the table (planner.ts).
+      `DO $$ BEGIN
+  IF to_regclass('${bossSchema}.instance') IS NOT NULL THEN GRANT DELETE ON ${bossSchema}.instance TO ${role}; END IF;
+END $$`,
       `GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${bossSchema} TO ${role}`,
       `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${bossSchema} TO ${role}`,
       `GRANT SELECT ON ${S}.school_sites, ${S}.schema_version TO ${role}`,

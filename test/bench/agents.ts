@@ -5,10 +5,12 @@
  * API test server (the fleet simulators; several servers shared round-robin) and the clause map of an
  * example school. Prints schools per minute, queue latency (job created → started, from pg-boss's own
  * columns), peak RSS per process (VmHWM) and PostgreSQL's commit and row-insert rates. A figure, never
- * a pass/fail. Environment: `SCHOOLNET_BENCH_SCHOOLS` (1000), `SCHOOLNET_BENCH_PARALLEL` (audits at once
- * in total, 8), `SCHOOLNET_BENCH_ROUTERS` (RouterOS servers, 8).
+ * a pass/fail. The single process also runs on PostgreSQL (1b): the issue's target compares the agents
+ * with the single process on the same store. Size: `npm run bench -- agents --schools=N` (default
+ * 1000; or `SCHOOLNET_BENCH_SCHOOLS`), `--parallel=N` (audits at once in total, 8),
+ * `--routers=N` (RouterOS servers, 8).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -115,6 +117,33 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       complete: results.filter((r) => r.run?.status === 'complete').length,
     };
 
+    console.log(
+      `  (1) one process, SQLite, done: ${(single.wallMs / 1000).toFixed(1)} s, ${single.perMinute} schools/min`,
+    );
+
+    // (1b) One process, PostgreSQL (`audit --all --store postgres://…`): the same store as the agents.
+    const pgUrl = freshDatabase(admin, base, 'bench_single');
+    const pgStore = openStore(pgUrl);
+    const pgDb = new SyncPg({ connectionString: pgUrl });
+    const pgBefore = pgStats(pgDb);
+    const t1 = performance.now();
+    const pgResults = await auditFleet(loaded.schools, {
+      store: pgStore,
+      env: { ...process.env, ...envOne.central },
+      schools: parallel,
+    });
+    const wall1b = performance.now() - t1;
+    const pgAfter = pgStats(pgDb);
+    pgStore.close();
+    pgDb.close();
+    const singlePg = {
+      wallMs: Math.round(wall1b),
+      perMinute: Math.round((n / (wall1b / 60_000)) * 10) / 10,
+      commitsPerSec: Math.round((pgAfter.commits - pgBefore.commits) / (wall1b / 1000)),
+      rowsPerSec: Math.round((pgAfter.inserted - pgBefore.inserted) / (wall1b / 1000)),
+      complete: pgResults.filter((r) => r.run?.status === 'complete').length,
+    };
+
     // (2) and (3): agents on PostgreSQL.
     const viaAgents = async (label: string, layout: 'one' | 'two', sites: string[]): Promise<AgentResult> => {
       const url = freshDatabase(admin, base, `bench_${layout}`);
@@ -143,10 +172,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       );
       procs.push(...agents);
       await Promise.all(agents.map((a) => a.waitFor(/agent running/, 120_000)));
-      const before = pgStats(db);
-      const t = performance.now();
+      // The planner is up before the night is due (as in production); the clock starts when the
+      // night's jobs are queued.
       const queuer = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
       await queuer.start({ workers: false });
+      const before = pgStats(db);
+      const t = performance.now();
       await queuer.planNight('2026-12-01');
       await queuer.stop(1000);
       await eventually(
@@ -171,6 +202,10 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
           ?.n ?? 0,
       );
       await Promise.all(agents.map((a) => stopCli(a)));
+      if (process.env.SCHOOLNET_BENCH_LOGS !== undefined)
+        agents.forEach((a, i) =>
+          writeFileSync(join(process.env.SCHOOLNET_BENCH_LOGS ?? '', `${layout}-${i}.log`), a.output()),
+        );
       store.close();
       db.close();
       return {
@@ -188,9 +223,15 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         complete,
       };
     };
+    console.log(
+      `  (1b) one process, PostgreSQL, done: ${(singlePg.wallMs / 1000).toFixed(1)} s, ${singlePg.perMinute} schools/min`,
+    );
     const agentOne = await viaAgents('one agent (1 site)', 'one', ['central']);
+    console.log(
+      `  (2) one agent, done: ${(agentOne.wallMs / 1000).toFixed(1)} s, ${agentOne.perMinute} schools/min`,
+    );
     const agentTwo = await viaAgents('two agents (2 sites)', 'two', ['site-a', 'site-b']);
-    return { schools: n, parallel, single, agentOne, agentTwo };
+    return { schools: n, parallel, single, singlePg, agentOne, agentTwo };
   } finally {
     await Promise.all(procs.map((p) => stopCli(p, 5000)));
     admin.close();
@@ -200,12 +241,25 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
   }
 }
 
+/** `--schools=N` (also `--parallel=N`, `--routers=N`) on the command line, else the environment. */
+function sizeArg(name: string, envName: string): number | undefined {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const raw = arg?.slice(name.length + 3) ?? process.env[envName];
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1)
+    throw new Error(`--${name} (or ${envName}) must be a whole number >= 1, not ${raw}`);
+  return v;
+}
+
 export async function main(): Promise<void> {
-  const env = process.env;
+  const schools = sizeArg('schools', 'SCHOOLNET_BENCH_SCHOOLS');
+  const parallel = sizeArg('parallel', 'SCHOOLNET_BENCH_PARALLEL');
+  const routers = sizeArg('routers', 'SCHOOLNET_BENCH_ROUTERS');
   const r = await benchAgents({
-    ...(env.SCHOOLNET_BENCH_SCHOOLS === undefined ? {} : { schools: Number(env.SCHOOLNET_BENCH_SCHOOLS) }),
-    ...(env.SCHOOLNET_BENCH_PARALLEL === undefined ? {} : { parallel: Number(env.SCHOOLNET_BENCH_PARALLEL) }),
-    ...(env.SCHOOLNET_BENCH_ROUTERS === undefined ? {} : { routers: Number(env.SCHOOLNET_BENCH_ROUTERS) }),
+    ...(schools === undefined ? {} : { schools }),
+    ...(parallel === undefined ? {} : { parallel }),
+    ...(routers === undefined ? {} : { routers }),
   });
   console.log(
     `agents: ${r.schools} schools (one router each on RouterOS test servers), ${r.parallel} audits at once in total`,
@@ -214,13 +268,19 @@ export async function main(): Promise<void> {
     `  (1) one process, SQLite: ${(r.single.wallMs / 1000).toFixed(1)} s, ${r.single.perMinute} schools/min, ` +
       `peak RSS ${r.single.rssMb} MB (bench process, incl. the RouterOS servers), complete ${r.single.complete}`,
   );
+  console.log(
+    `  (1b) one process, PostgreSQL: ${(r.singlePg.wallMs / 1000).toFixed(1)} s, ${r.singlePg.perMinute} schools/min, ` +
+      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}`,
+  );
+  const ratio = (wall: number, base: number) => (base > 0 ? wall / base : 0).toFixed(2);
   for (const [k, a] of [
     ['(2)', r.agentOne],
     ['(3)', r.agentTwo],
   ] as const)
     console.log(
       `  ${k} ${a.label}, PostgreSQL: ${(a.wallMs / 1000).toFixed(1)} s, ${a.perMinute} schools/min ` +
-        `(${(r.single.wallMs > 0 ? a.wallMs / r.single.wallMs : 0).toFixed(2)}x the single process; target <= 1.2x), ` +
+        `(${ratio(a.wallMs, r.singlePg.wallMs)}x the single process on PostgreSQL, the issue's target <= 1.2x; ` +
+        `${ratio(a.wallMs, r.single.wallMs)}x on SQLite), ` +
         `queue latency mean ${a.latencyMs.mean} ms p95 ${a.latencyMs.p95} ms max ${a.latencyMs.max} ms, ` +
         `peak RSS ${Object.entries(a.rssMb)
           .map(([p, m]) => `${p} ${m} MB`)
