@@ -17,13 +17,16 @@ if (!kind || !file) throw new Error('usage: inputs-rss.ts <roster|register|decla
 const before = process.memoryUsage().rss;
 const t0 = performance.now();
 const loaded = await loadSchool(file);
-let records = 0;
-if (kind === 'declaration') records = loaded.decl.networks.length;
-else if (kind === 'roster') records = (await auditRosterFacts(loaded)).people.length;
-else if (kind === 'register') {
-  const r = await loadRegister(loaded);
-  records = r.assets.length + r.software.length + r.licences.length + r.installs.length;
-} else throw new Error(`unknown input kind ${kind}`);
+async function read(): Promise<number> {
+  if (kind === 'declaration') return loaded.decl.networks.length;
+  if (kind === 'roster') return (await auditRosterFacts(loaded)).people.length;
+  if (kind === 'register') {
+    const r = await loadRegister(loaded);
+    return r.assets.length + r.software.length + r.licences.length + r.installs.length;
+  }
+  throw new Error(`unknown input kind ${kind}`);
+}
+const records = await read();
 const ms = performance.now() - t0;
 process.stdout.write(
   `${JSON.stringify({ kind, records, ms, rssBefore: before, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`,
