@@ -32,9 +32,6 @@ vi.setConfig({ testTimeout: 120_000 });
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
-// The private testbed's CAs live in its own folder: allow-list it as an operator allow-lists a secrets
-// directory (inventory/confine.ts), for the CLI runs (which inherit this environment) and the in-process audit.
-process.env.SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, tb.dir].filter(Boolean).join(':');
 const data = await loadDemoDirectory();
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DEMO = join(REPO, 'inventory', 'schools', 'demo');

@@ -17,6 +17,7 @@ import { collectSwitchManagement } from '../devices/ssh/collect.ts';
 import { SWITCH48 } from '../scripts/testbed/switch48.ts';
 import type { ServiceInfo } from '../scripts/testbed/types.ts';
 import { testbedInfo } from './support/testbed.ts';
+import { allowSecretsDir } from './support/allow-secrets.ts';
 
 const tb = testbedInfo();
 const sshd: ServiceInfo = (() => {
@@ -31,7 +32,7 @@ const PIN = sshd.hostKeyFingerprint as string;
 const scratch = mkdtempSync(join(tmpdir(), 'schoolnet-ssh-test-'));
 // Keys made here are named by `file:` references: allow-list the folder as an operator allow-lists a secrets
 // directory (inventory/confine.ts), so a wrong key is judged by the server (E-AUTH), not refused as misplaced.
-process.env.SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, scratch].filter(Boolean).join(':');
+allowSecretsDir(scratch);
 execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(scratch, 'stranger')]);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

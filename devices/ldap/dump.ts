@@ -83,12 +83,15 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
  * Every matching entry, each turned into a `T` by `map` as its page arrives (so the raw entries die young
  * instead of piling up for the garbage collector). Each partition runs on its own forked session (slapd
  * keeps one paged search per connection), closed afterwards, so `reader` stays free for the caller's
- * other searches meanwhile.
+ * other searches meanwhile; unless the caller says it has none (`exclusive`) and there is one partition.
  */
 export async function dumpEntries<T>(
   reader: DirectoryReader,
   req: DumpRequest,
   map: (e: RawEntry) => T,
+  /** The caller runs nothing else on `reader` meanwhile: a single search then uses it rather than a fork,
+   * saving a TLS handshake and a bind (the leavers check's only read). */
+  exclusive = false,
 ): Promise<T[]> {
   const filters = partitionFilters(req.filter, req.partitionBy, req.partitions);
   const forks: DirectoryReader[] = [];
@@ -97,8 +100,11 @@ export async function dumpEntries<T>(
   try {
     await Promise.all(
       filters.map(async (filter) => {
-        const session = await reader.fork();
-        forks.push(session);
+        let session = reader;
+        if (!exclusive || filters.length > 1) {
+          session = await reader.fork();
+          forks.push(session);
+        }
         for await (const page of session.pages({ ...req, filter }))
           for (const e of page) {
             // Only an entry with several values of the partition attribute can match two partitions.

@@ -4,7 +4,6 @@
  * (inventory/confine.ts). The CLI processes the tests start inherit it.
  */
 import { inject } from 'vitest';
+import { allowSecretsDir } from './allow-secrets.ts';
 
-const dir = inject('testbed').dir;
-const dirs = (process.env.SCHOOLNET_SECRETS_DIR ?? '').split(':').filter(Boolean);
-if (!dirs.includes(dir)) process.env.SCHOOLNET_SECRETS_DIR = [...dirs, dir].join(':');
+allowSecretsDir(inject('testbed').dir);

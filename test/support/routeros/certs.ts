@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { allowSecretsDir } from '../allow-secrets.ts';
 
 /**
  * Certificates for api-ssl tests, made with the openssl CLI in a temp dir: a CA, a router certificate it
@@ -27,7 +28,7 @@ export function testCertificates(): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'schoolnet-routeros-tls-'));
   // Declarations bound to this router name its CA here: allow-list the folder as an operator allow-lists a
   // secrets directory (inventory/confine.ts), for this process and the CLI processes it starts.
-  process.env.SCHOOLNET_SECRETS_DIR = [process.env.SCHOOLNET_SECRETS_DIR, dir].filter(Boolean).join(':');
+  allowSecretsDir(dir);
   const ssl = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   };
