@@ -397,7 +397,6 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     const wren = account('wren.fairbairn');
     expect(wren?.dn).toMatch(/,OU=Pupils,DC=school,DC=test$/i);
     expect(disabled(wren)).toBe(false);
-    expect(wren?.attrs['memberOf']).toEqual([expect.stringMatching(/^CN=Pupils,/i)]);
     const ossian = account('ossian.quell');
     expect(ossian?.dn).toMatch(/,OU=Staff,DC=school,DC=test$/i);
     expect(disabled(ossian)).toBe(true);
@@ -416,7 +415,8 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
         deployment: { resources: { urn: string; outputs?: Record<string, unknown> }[] };
       }
     ).deployment.resources.filter((r) => /::demo-directory-account-/.test(r.urn));
-    expect(accounts.length).toBe(42);
+    // One per roster row naming an account (the demo's row without one is warned about), joiners included.
+    expect(accounts.length).toBe(41 + JOINERS.length);
     for (const r of accounts) {
       const o = r.outputs as { username: string; exists: boolean; dn: string; enabled: boolean };
       const live = account(o.username);
