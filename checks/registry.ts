@@ -8,6 +8,7 @@ import directoryAccountAupSigned from './accounts/directory-account-aup-signed.c
 import directoryAccountGenericNames from './accounts/directory-account-generic-names.check.ts';
 import directoryAccountGuestExpires from './accounts/directory-account-guest-expires.check.ts';
 import directoryAccountLeaversDisabled from './accounts/directory-account-leavers-disabled.check.ts';
+import directoryAccountLeaversRemoved from './accounts/directory-account-leavers-removed.check.ts';
 import directoryAccountNotOnRoster from './accounts/directory-account-not-on-roster.check.ts';
 import directoryAccountPasswordNeverExpires from './accounts/directory-account-password-never-expires.check.ts';
 import directoryAccountPasswordNotRequired from './accounts/directory-account-password-not-required.check.ts';
@@ -30,6 +31,7 @@ import routerosNatInboundDocumented from './firewall/routeros-nat-inbound-docume
 import routerosNatRemoteAccessExposed from './firewall/routeros-nat-remote-access-exposed.check.ts';
 import routerosServiceManagementRestricted from './firewall/routeros-service-management-restricted.check.ts';
 import routerosSnmpDefaultCommunity from './firewall/routeros-snmp-default-community.check.ts';
+import routerosSnmpV3Only from './firewall/routeros-snmp-v3-only.check.ts';
 import routerosUserDefaultAdminRemoved from './firewall/routeros-user-default-admin-removed.check.ts';
 import routerosFirmwareMinimum from './firmware/routeros-firmware-minimum.check.ts';
 import switchFirmwareMinimum from './firmware/switch-firmware-minimum.check.ts';
@@ -43,12 +45,20 @@ import inventoryLicencesExpiring from './inventory/inventory-licences-expiring.c
 import inventoryLicencesSufficient from './inventory/inventory-licences-sufficient.check.ts';
 import inventorySoftwareLicensed from './inventory/inventory-software-licensed.check.ts';
 import directoryPasswordCharacterRules from './passwords/directory-password-character-rules.check.ts';
+import directoryPasswordDenyList from './passwords/directory-password-deny-list.check.ts';
 import directoryPasswordExpiryGuidance from './passwords/directory-password-expiry-guidance.check.ts';
 import directoryPasswordExpiry from './passwords/directory-password-expiry.check.ts';
 import directoryPasswordHistory from './passwords/directory-password-history.check.ts';
 import directoryPasswordLengthCyberEssentials from './passwords/directory-password-length-cyber-essentials.check.ts';
 import directoryPasswordLockout from './passwords/directory-password-lockout.check.ts';
+import directoryPasswordLockoutDuration from './passwords/directory-password-lockout-duration.check.ts';
 import directoryPasswordMinLength from './passwords/directory-password-min-length.check.ts';
+import probeFilterBypass from './probes/probe-filter-bypass.check.ts';
+import probeFilterDhcpResolver from './probes/probe-filter-dhcp-resolver.check.ts';
+import probeFilterDnsCategory from './probes/probe-filter-dns-category.check.ts';
+import probeFilterDownload from './probes/probe-filter-download.check.ts';
+import probeFilterSafesearch from './probes/probe-filter-safesearch.check.ts';
+import probeFilterWebCategory from './probes/probe-filter-web-category.check.ts';
 import routerosVlansDeclaredPresent from './segmentation/routeros-vlans-declared-present.check.ts';
 import routerosZoneInternetOnly from './segmentation/routeros-zone-internet-only.check.ts';
 import routerosZoneIsolation from './segmentation/routeros-zone-isolation.check.ts';
@@ -56,6 +66,7 @@ import switchVlansDeclaredPresent from './segmentation/switch-vlans-declared-pre
 import switchManagementPlaintextOff from './switches/switch-management-plaintext-off.check.ts';
 import switchPortPvidDeclared from './switches/switch-port-pvid-declared.check.ts';
 import switchSnmpDefaultCommunity from './switches/switch-snmp-default-community.check.ts';
+import switchSnmpV3Only from './switches/switch-snmp-v3-only.check.ts';
 import wifiGuestOnGuestVlan from './wifi/wifi-guest-on-guest-vlan.check.ts';
 import wifiPmfRequired from './wifi/wifi-pmf-required.check.ts';
 import wifiRadiusConfigured from './wifi/wifi-radius-configured.check.ts';
@@ -67,6 +78,7 @@ export const allChecks: readonly Check[] = [
   directoryAccountGenericNames,
   directoryAccountGuestExpires,
   directoryAccountLeaversDisabled,
+  directoryAccountLeaversRemoved,
   directoryAccountNotOnRoster,
   directoryAccountPasswordNeverExpires,
   directoryAccountPasswordNotRequired,
@@ -89,6 +101,7 @@ export const allChecks: readonly Check[] = [
   routerosNatRemoteAccessExposed,
   routerosServiceManagementRestricted,
   routerosSnmpDefaultCommunity,
+  routerosSnmpV3Only,
   routerosUserDefaultAdminRemoved,
   routerosFirmwareMinimum,
   switchFirmwareMinimum,
@@ -102,12 +115,20 @@ export const allChecks: readonly Check[] = [
   inventoryLicencesSufficient,
   inventorySoftwareLicensed,
   directoryPasswordCharacterRules,
+  directoryPasswordDenyList,
   directoryPasswordExpiryGuidance,
   directoryPasswordExpiry,
   directoryPasswordHistory,
   directoryPasswordLengthCyberEssentials,
   directoryPasswordLockout,
+  directoryPasswordLockoutDuration,
   directoryPasswordMinLength,
+  probeFilterBypass,
+  probeFilterDhcpResolver,
+  probeFilterDnsCategory,
+  probeFilterDownload,
+  probeFilterSafesearch,
+  probeFilterWebCategory,
   routerosVlansDeclaredPresent,
   routerosZoneInternetOnly,
   routerosZoneIsolation,
@@ -115,6 +136,7 @@ export const allChecks: readonly Check[] = [
   switchManagementPlaintextOff,
   switchPortPvidDeclared,
   switchSnmpDefaultCommunity,
+  switchSnmpV3Only,
   wifiGuestOnGuestVlan,
   wifiPmfRequired,
   wifiRadiusConfigured,

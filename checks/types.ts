@@ -11,7 +11,15 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** Which fact sets a check reads; the engine collects only what the selected checks need. */
 export type FactNeed =
-  'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'declaration';
+  | 'router'
+  | 'switch'
+  | 'switch-cli'
+  | 'directory'
+  | 'roster'
+  | 'register'
+  | 'declaration'
+  /** Active probes from inside the school's networks (devices/probes/, `schoolnet probe`). */
+  | 'probes';
 
 export interface Evidence {
   /** Device or data source: `core-router`, `directory`, `register`, `roster`. */
@@ -73,6 +81,12 @@ export interface Finding extends Omit<CheckResult, 'status'> {
   /** External references, e.g. `CE-UAC`, `DfE:CS-4`, `KCSIE:141`. */
   references: string[];
   params: Record<string, unknown>;
+  /**
+   * The clause whose limits `params` are (the first of `clauses`): a check cited by clauses with
+   * different limits is judged once per set of limits, each finding naming the clause it was judged
+   * against. Absent for a check no clause cites (run for every school).
+   */
+  judgedAgainst?: string;
   waiver?: {
     id: string;
     reason: string;

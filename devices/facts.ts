@@ -4,6 +4,18 @@
  * Every fact set says which device it came from and when.
  */
 import type { RegisterFacts, RosterFacts } from '../inventory/facts.ts';
+import type { ProbeFacts } from './probes/types.ts';
+
+/** The probes' fact types (devices/probes/types.ts), for the checks that judge them. */
+export type {
+  ObservationOutcome,
+  ProbeFacts,
+  ProbeObservation,
+  ProbePosition,
+  ProbeResult,
+  ProbeStatus,
+  ResolverSource,
+} from './probes/types.ts';
 
 export interface FactsOrigin {
   device: string;
@@ -185,6 +197,12 @@ export interface DirectoryPasswordPolicy extends PasswordPolicyValues {
   /** FGPP: precedence and the groups/users it applies to. */
   precedence?: number;
   appliesTo?: string[];
+  /**
+   * OpenLDAP ppolicy: whether new passwords go through a check module (where a banned-password list
+   * lives) and which. Absent for Active Directory, which shows no deny list over LDAP (Samba's
+   * `check password script` and Entra password protection live outside the directory).
+   */
+  checkModule?: { checked: boolean; module?: string };
 }
 
 export interface DirectoryAccount {
@@ -270,4 +288,6 @@ export interface SchoolFacts {
   /** Filled by inventory/ (register, roster: inventory/facts.ts) for the checks that need them. */
   roster?: RosterFacts;
   register?: RegisterFacts;
+  /** Active probes' observations (`schoolnet probe`, later the site agent); absent when none ran. */
+  probes?: ProbeFacts;
 }

@@ -88,7 +88,8 @@ export function ruleFromRow(row: Record<string, string>): DesiredFilterRule {
   return {
     id: tagOf(row.comment) ?? row['.id'] ?? '',
     chain: (row.chain ?? '') as DesiredFilterRule['chain'],
-    action: (row.action ?? '') as DesiredFilterRule['action'],
+    // A rule printed without `action` has the default one (manual: Filter, "action (...; Default: accept)").
+    action: (row.action ?? 'accept') as DesiredFilterRule['action'],
     props,
     comment: row.comment ?? '',
   };

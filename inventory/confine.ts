@@ -150,6 +150,8 @@ export function declaredPaths(data: unknown): PathField[] {
   const directory = obj.directory as { tls?: Record<string, unknown> } | undefined;
   // CA certificates are read like `file:` secrets (devices/*: tls.ca), so they may live where secrets do.
   at('/directory/tls/ca', directory?.tls?.ca, true);
+  // The filter's interception CA the probes trust (devices/probes/), read like tls.ca.
+  at('/probes/trustCa', (obj.probes as { trustCa?: unknown } | undefined)?.trustCa, true);
   const devices = obj.devices;
   if (Array.isArray(devices))
     devices.forEach((d, i) => at(`/devices/${i}/tls/ca`, (d as { tls?: { ca?: unknown } })?.tls?.ca, true));

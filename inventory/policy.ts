@@ -21,6 +21,8 @@ export interface AttestationSpec {
   /** A role, never a person's name. */
   who: string;
   every: AttestationPeriod;
+  /** The part of the clause the person attests, when its other parts are checked automatically. */
+  what?: string;
 }
 
 /** One clause as the file writes it. */

@@ -48,9 +48,26 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       schedule: O,
       delivery: O,
       reports: O,
+      filtering: O,
+      probes: O,
       site: O,
     } satisfies KeySpec<T.SchoolDeclaration>,
   ],
+  ['/$defs/filtering', { profiles: R } satisfies KeySpec<T.FilteringDecl>],
+  [
+    '/$defs/filteringProfile',
+    {
+      provider: O,
+      blockAddresses: O,
+      blockPage: O,
+      dnsTests: O,
+      webTests: O,
+      downloadTests: O,
+      safeSearch: O,
+      bypass: O,
+    } satisfies KeySpec<T.FilteringProfile>,
+  ],
+  ['/$defs/probes', { positions: R, resolvers: O, timeoutMs: O, trustCa: O } satisfies KeySpec<T.ProbesDecl>],
   ['/$defs/reports', { pseudonymKey: O, dueDays: O, owners: O } satisfies KeySpec<T.ReportsDecl>],
   [
     '/properties/policy',
@@ -160,7 +177,11 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
   ],
   [
     '/$defs/lifecycle/properties/leavers',
-    { action: R, graceDays: R } satisfies KeySpec<T.Lifecycle['leavers']>,
+    { action: R, graceDays: R, removeAfterDays: O, hold: O } satisfies KeySpec<T.Lifecycle['leavers']>,
+  ],
+  [
+    '/$defs/lifecycle/properties/leavers/properties/hold',
+    { group: O, attribute: O } satisfies KeySpec<NonNullable<T.Lifecycle['leavers']['hold']>>,
   ],
   [
     '/$defs/snmp',

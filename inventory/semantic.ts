@@ -8,6 +8,7 @@
  */
 import { contains, formatCidr, formatIpv4, isHostIn, overlaps, parseCidr, parseIpv4 } from './cidr.ts';
 import type { Cidr } from './cidr.ts';
+import { probeProblems } from './semantic-probes.ts';
 
 export interface SemanticProblem {
   pointer: string;
@@ -49,6 +50,7 @@ export function semanticProblems(data: unknown, ctx: SemanticContext = {}): Sema
   );
   checkZones(data.zones, networks, out);
   checkDevices(list(data.devices), networkNames, out);
+  out.push(...probeProblems(data));
   return out;
 }
 

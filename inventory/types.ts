@@ -164,7 +164,14 @@ export interface Lifecycle {
   };
   /** Joiners stay disabled until the acceptable-use agreement date is recorded. */
   requireAup: boolean;
-  leavers: { action: 'disable' | 'disable-and-move'; graceDays: number };
+  leavers: {
+    action: 'disable' | 'disable-and-move';
+    graceDays: number;
+    /** Days after leaving by which the account is deleted or archived (the policy's retention period). */
+    removeAfterDays?: number;
+    /** How the school marks an account kept on purpose past `removeAfterDays`. */
+    hold?: { group?: string; attribute?: string };
+  };
   /** Enabled accounts not logged on for this many days are stale. */
   staleAfterDays: number;
 }
@@ -304,6 +311,10 @@ export interface SchoolDeclaration {
   schedule?: Schedule;
   delivery?: Delivery;
   reports?: ReportsDecl;
+  /** Filtering profiles (networks name one in `filteringProfile`) and what the probes test in each. */
+  filtering?: FilteringDecl;
+  /** Where `schoolnet probe` sends from in each network (devices/probes/). */
+  probes?: ProbesDecl;
   /**
    * Where this school is audited from: the queue of the site agent inside (or near) its network
    * (`schoolnet agent --site <site>`). Default `central`.
@@ -316,4 +327,55 @@ export interface LoadedSchool {
   file: string;
   dir: string;
   decl: SchoolDeclaration;
+}
+
+/** A filtering profile at the provider, and the test targets the filtering probes use for it. */
+export interface FilteringProfile {
+  /** Free label of the filtering service (`Provider X pupil policy`): shown in the evidence. */
+  provider?: string;
+  /** Addresses the filter's DNS answers a blocked name with (NXDOMAIN, REFUSED and 0.0.0.0 count as blocked too). */
+  blockAddresses?: string[];
+  /** Text (case-insensitive) that identifies the filter's block page, e.g. its title. */
+  blockPage?: string[];
+  /** Names the filter must block, one per category: the vendor's published test names or the school's own. */
+  dnsTests?: { category: string; name: string }[];
+  /** Pages the filter must block, over http:// and https:// (checked by SNI): the vendor's test pages or the school's own. */
+  webTests?: { category: string; url: string }[];
+  /** Executable test files the filter must refuse to hand out (empty: the policy does not ask). */
+  downloadTests?: string[];
+  /** SafeSearch enforcement; default Google and Bing on, YouTube strict on pupil networks and moderate elsewhere. */
+  safeSearch?: { google?: boolean; bing?: boolean; youtube?: 'strict' | 'moderate' | 'off' };
+  /** Ways round the filter that must be closed; default the well-known public resolvers. */
+  bypass?: {
+    /** Plain DNS resolvers outside the school (default 8.8.8.8, 1.1.1.1, 9.9.9.9). */
+    outsideResolvers?: string[];
+    /** DNS-over-TLS servers, `address` or `address#tls-name` (default the same three on 853). */
+    dot?: string[];
+    /** DNS-over-HTTPS endpoints (default Google, Cloudflare and Quad9's dns-query URLs). */
+    doh?: string[];
+    /** The name asked through the bypass (default www.example.com). */
+    queryName?: string;
+  };
+}
+
+export interface FilteringDecl {
+  profiles: Record<string, FilteringProfile>;
+}
+
+/** One network's probe position: an interface in the school network, normally in its own namespace. */
+export interface ProbePositionDecl {
+  network: string;
+  netns?: string;
+  interface?: string;
+  sourceAddress?: string;
+}
+
+export interface ProbesDecl {
+  positions: ProbePositionDecl[];
+  /** Which resolver the probes use: what DHCP hands out now (default) or the declared `dns`. */
+  resolvers?: 'dhcp' | 'declared';
+  /** Budget of one probe case (ms, default 3000). */
+  timeoutMs?: number;
+  /** Extra CA (PEM file, relative to the school folder) trusted for TLS probes: the filter's interception CA. */
+  trustCa?: string;
 }

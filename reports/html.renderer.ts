@@ -96,6 +96,12 @@ function clauseRow(c: ClauseView): string {
     c.unchecked.length > 0 && c.status !== 'not_met'
       ? `<p class="small">Not checked: ${esc(c.unchecked.join('; '))}.</p>`
       : '';
+  // A clause checked partly automatically and partly by a person: both parts, in plain words.
+  const parts =
+    c.parts === undefined
+      ? ''
+      : `<p class="small">Checked automatically every night: ${esc(CLAUSE_STATUS_LABEL[c.parts.automatic.status].toLowerCase())}.</p>` +
+        `<p class="small">Confirmed by the ${esc(c.parts.attested.who.toLowerCase())}, ${esc(c.parts.attested.every)}: ${esc(c.parts.attested.what ?? 'the part no system shows')}.</p>`;
   const waivers = c.waivers
     .map(
       (w) =>
@@ -105,7 +111,7 @@ function clauseRow(c: ClauseView): string {
   return (
     `<tr class="clause" data-clause="${esc(c.id)}" data-status="${esc(c.status)}">` +
     `<td data-label="Your policy says"><div class="clause-sec">${esc(c.section)}</div>${esc(c.text)}</td>` +
-    `<td data-label="Status">${badge(c.status)}${list(shown)}${unchecked}${pupils}${waivers}</td>` +
+    `<td data-label="Status">${badge(c.status)}${parts}${list(shown)}${unchecked}${pupils}${waivers}</td>` +
     `<td data-label="What it means for pupils' safety">${list(c.safety)}</td>` +
     `<td data-label="What we will do">${list(c.providerWill)}</td></tr>`
   );

@@ -90,7 +90,15 @@ export interface ClauseView {
   issues: HeadIssue[];
   /** Findings about pupils under this clause (shown to heads as a number). */
   pupilFindings: number;
-  attestation?: { who: string; every: string };
+  attestation?: { who: string; every: string; what?: string };
+  /**
+   * A clause partly checked automatically and partly attested: how each part stands. The head's page
+   * shows both; `status` is the clause's as a whole.
+   */
+  parts?: {
+    automatic: { status: ClauseStatus; controls: string[] };
+    attested: { who: string; every: string; what?: string; controls: string[] };
+  };
   waivers: { id: string; reason: string; approver: string; expires: string }[];
   /** No finding evidences this clause (attestation-only, or no check ran). */
   uncovered: boolean;
@@ -136,6 +144,8 @@ export interface FindingView {
   evidence: Evidence[];
   controls: string[];
   clauses: string[];
+  /** The clause whose limits this finding was judged against. */
+  judgedAgainst?: string;
   references: string[];
   remediation: string[];
   /** Exact commands or register changes for this finding (technician's version only). */
@@ -236,7 +246,7 @@ export interface ReportModel {
   technical: boolean;
   findings: FindingView[];
   devices: DeviceView[];
-  attestations: { clause: string; who: string; every: string }[];
+  attestations: { clause: string; who: string; every: string; what?: string; partial?: boolean }[];
   warnings: { code: string; message: string; subject: string }[];
 }
 
@@ -275,6 +285,7 @@ function statusOf(
   const counts = emptyCounts();
   const seen = new Set<RunFinding>();
   const unchecked: string[] = [];
+  const attested: string[] = [];
   let attestOnly = false;
   for (const id of controls) {
     const fs = byControl.get(id) ?? [];
@@ -285,7 +296,10 @@ function statusOf(
     }
     const automatic = look.control(id)?.automation !== 'attestation';
     if (!automatic) {
-      if (fs.length === 0) attestOnly = true;
+      if (fs.length === 0) {
+        attestOnly = true;
+        attested.push(`${look.control(id)?.title ?? id} (to be confirmed by a person)`);
+      }
       continue;
     }
     if (fs.length === 0 || fs.some((f) => f.status === 'error'))
@@ -302,7 +316,13 @@ function statusOf(
   else status = attestation ? 'needs_attestation' : 'not_checked';
   // An error anywhere is never met, even when the erroring finding's control also has passes.
   if (status === 'met' && counts.error > 0) status = 'partly_checked';
-  return { status, counts, unchecked: uniq(unchecked) };
+  // What was not checked includes the parts only a person can confirm, once anything was judged.
+  const notChecked = judged > 0 || counts.fail > 0 ? [...unchecked, ...attested] : unchecked;
+  return { status, counts, unchecked: uniq(notChecked) };
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 0 ? s.charAt(0).toLowerCase() + s.slice(1) : s;
 }
 
 function subjectOf(f: RunFinding): string {
@@ -509,6 +529,7 @@ function findingView(
     steps: technical ? remediationSteps(f, ctx) : [],
   };
   if (f.waivedStatus !== undefined) v.waivedStatus = f.waivedStatus;
+  if (f.judgedAgainst !== undefined) v.judgedAgainst = f.judgedAgainst;
   if (f.personal !== undefined) v.personal = f.personal;
   if (pseudonym !== undefined) v.pseudonym = pseudonym;
   if (f.waiver !== undefined) v.waiver = { ...f.waiver };
@@ -564,9 +585,13 @@ function clauseView(
   }
   if (status === 'waived')
     providerWill.push('Keep the agreed exception under review and check it again before it expires.');
+  const automaticControls = c.controls.filter((id) => look.control(id)?.automation !== 'attestation');
+  const mixed = c.attestation !== undefined && automaticControls.length > 0;
   if (c.attestation !== undefined)
     providerWill.push(
-      `Ask the ${c.attestation.who.toLowerCase()} to confirm this ${c.attestation.every}; no automatic check can see it.`,
+      mixed
+        ? `Ask the ${c.attestation.who.toLowerCase()} to confirm ${c.attestation.what === undefined ? 'the part no automatic check can see' : `that ${lowerFirst(c.attestation.what)}`} ${c.attestation.every}; we check the rest every night.`
+        : `Ask the ${c.attestation.who.toLowerCase()} to confirm this ${c.attestation.every}; no automatic check can see it.`,
     );
   if (status === 'met' && providerWill.length === 0) providerWill.push('Keep checking this every night.');
   if (status === 'not_checked' && findings.length === 0)
@@ -589,6 +614,18 @@ function clauseView(
   const worst = worstOf(open.filter((f) => f.status === 'fail'));
   if (worst !== undefined) v.worst = worst;
   if (c.attestation !== undefined) v.attestation = { ...c.attestation };
+  if (mixed && c.attestation !== undefined) {
+    const auto = statusOf(automaticControls, byControl, look, false);
+    const attested: NonNullable<ClauseView['parts']>['attested'] = {
+      who: c.attestation.who,
+      every: c.attestation.every,
+      controls: c.controls.filter((id) => !automaticControls.includes(id)),
+    };
+    if (c.attestation.what !== undefined) attested.what = c.attestation.what;
+    v.parts = { automatic: { status: auto.status, controls: automaticControls }, attested };
+    // The automatic part met and a person still to confirm the rest: the clause awaits attestation.
+    if (v.status === 'met') v.status = 'needs_attestation';
+  }
   return v;
 }
 

@@ -19,6 +19,7 @@ import { register as inventory } from './commands/inventory.ts';
 import { register as agent } from './commands/agent.ts';
 import { register as db } from './commands/db.ts';
 import { register as preview } from './commands/preview.ts';
+import { register as probe } from './commands/probe.ts';
 
 export const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     agent,
     db,
     preview,
+    probe,
   ])
     reg(program);
   return program;

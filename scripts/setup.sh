@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind ldb-tools slapd ldap-utils snmpd snmp snmpsim
-  openssh-server openssh-client openssl postgresql freeradius eapoltest nftables iputils-ping iproute2 chromium poppler-utils python3-librouteros)
+  openssh-server openssh-client openssl postgresql freeradius eapoltest nftables iputils-ping iproute2 chromium poppler-utils python3-librouteros
+  unbound squid-openssl dnsmasq-base)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditSchool } from '../checks/engine/index.ts';
 import type { AuditRun, RunFinding } from '../checks/engine/types.ts';
 import { getCheck } from '../checks/registry.ts';
+import { declaredParams } from '../checks/engine/declared-params.ts';
 import { loadSchool } from '../inventory/load.ts';
 import { clausesFor, loadPolicy } from '../checks/engine/clause-map.ts';
 import type { PolicyMap } from '../checks/engine/clause-map.ts';
@@ -395,13 +396,41 @@ for (const c of CASES) {
         if (f.checkId === 'waiver-expired') continue;
         const check = getCheck(f.checkId);
         expect(check, f.checkId).toBeDefined();
-        expect(f.clauses, f.key).toEqual(clausesFor(policy, check?.meta.controls ?? []));
+        // A check is judged once per set of clause limits: each finding names the clauses judged with
+        // its limits (the first is the clause it was judged against), and together they are every
+        // clause citing the check.
+        const citing = clausesFor(policy, check?.meta.controls ?? []);
+        for (const id of f.clauses) expect(citing, f.key).toContain(id);
+        if (citing.length > 0) expect(f.judgedAgainst, f.key).toBe(f.clauses[0]);
+        const all = new Set(run.findings.filter((x) => x.checkId === f.checkId).flatMap((x) => x.clauses));
+        expect([...all].sort(), f.checkId).toEqual([...citing].sort());
         for (const id of f.clauses) expect(id.startsWith(`${c.school}:`)).toBe(true);
       }
       // Every expected failure is tied to at least one clause of this school's policy.
       for (const e of c.fails) {
         const f = run.findings.find((x) => matches(x, e));
         expect(f?.clauses.length, e.join(' ')).toBeGreaterThan(0);
+      }
+    });
+
+    it('judges with the numbers the declaration states, unless a clause sets its own', async () => {
+      const loaded = await loadSchool(join(SCHOOLS_DIR, c.school, 'school.yaml'));
+      const declared = declaredParams(loaded.decl);
+      let compared = 0;
+      for (const f of run.findings) {
+        for (const d of declared.filter((x) => x.checkId === f.checkId)) {
+          const clause = policy.clauses.find((x) => x.id === f.judgedAgainst);
+          const own = clause?.params[f.checkId]?.[d.param];
+          expect(f.params[d.param], `${f.key} ${d.param}`).toEqual(own ?? d.value);
+          compared++;
+        }
+      }
+      if (c.school === 'croft-prep') {
+        // The 14 characters croft-prep declares (and pulumi up applies) is the 14 its audit judges.
+        const length = run.findings.filter((f) => f.checkId === 'directory-password-min-length');
+        expect(length.length).toBeGreaterThan(0);
+        for (const f of length) expect(f.params.minLength).toBe(14);
+        expect(compared).toBeGreaterThan(0);
       }
     });
 

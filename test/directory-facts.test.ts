@@ -108,15 +108,17 @@ describe.each([
   });
 
   it('reports the effective password policy and the fine-grained ones', () => {
-    const { source, ...policy } = facts.passwordPolicy;
+    const { source, checkModule, ...policy } = facts.passwordPolicy;
     expect(policy).toEqual(settings.passwordPolicy);
+    // The seeded ppolicy sends passwords through no check module: no deny list (AD shows none at all).
+    expect(checkModule).toEqual(kind === 'ad' ? undefined : { checked: false });
     expect(source).toBe(kind === 'ad' ? 'domain' : settings.policyDn);
     expect(facts.fineGrainedPolicies).toEqual(
       settings.fineGrainedPolicies.map((f) => {
         const { name, dn, precedence, appliesTo, ...values } = f;
         return kind === 'ad'
           ? { source: name, ...values, precedence, appliesTo }
-          : { source: dn, ...values, appliesTo: [...appliesTo].sort() };
+          : { source: dn, ...values, checkModule: { checked: false }, appliesTo: [...appliesTo].sort() };
       }),
     );
     expect(facts.unreadable).toBeUndefined();

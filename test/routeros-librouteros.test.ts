@@ -2,6 +2,9 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRouterOsVersion } from '../intent/routeros-capabilities.ts';
+import { routerOsDefault, withDefaults } from '../devices/routeros/defaults.ts';
+import { normalise } from '../intent/values.ts';
 import { testCertificates } from './support/routeros/certs.ts';
 import { allProfiles, printedVersion } from './support/routeros/profiles.ts';
 import { DEFAULT_USERS, startRouterOsServer, type RouterOsServer } from './support/routeros/server.ts';
@@ -94,6 +97,77 @@ describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as cons
         afterRemove: [],
         trap: { message: 'input does not match any value of interface', category: 1 },
       });
+    });
+  },
+);
+
+// What `print` leaves out, seen by librouteros on every profile: a plain print omits the properties at
+// their version's default, `detail` and a `.proplist` bring them back. The values are the manual's
+// ("ingress-filtering (yes | no; Default: yes)" on 7, "Default: no" on 6 (Manual:Interface/Bridge);
+// "protocol-mode (Default: rstp)"; SNMP community "addresses (Default: ::/0)", 6: 0.0.0.0/0), and the
+// table the providers and collectors fill absent properties from (devices/routeros/defaults.ts) must give
+// exactly what `detail` shows for every property the plain print left out.
+describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as const))(
+  'print leaves out defaults on the %s profile (python3-librouteros)',
+  (_, profile) => {
+    let server: RouterOsServer;
+    beforeAll(async () => {
+      server = await startRouterOsServer({ fixture: 'good', profile });
+    });
+    afterAll(async () => server.close());
+
+    it('omits defaults from a plain print; detail and .proplist show them; our defaults table agrees', async () => {
+      const seen = (await probe('--port', String(server.port), '--defaults')) as {
+        defaults: Record<string, Record<'plain' | 'detail' | 'proplist', Record<string, unknown>>>;
+      };
+      const v7 = profile.version !== '6.49';
+      const version = parseRouterOsVersion(profile.version);
+      const { bridge, community } = seen.defaults as Record<
+        'bridge' | 'community',
+        Record<'plain' | 'detail' | 'proplist', Record<string, unknown>>
+      >;
+      expect(bridge.plain).toMatchObject({ name: 'probe-br', disabled: false });
+      for (const k of ['ingress-filtering', 'protocol-mode', 'frame-types', 'pvid', 'vlan-filtering'])
+        expect(bridge.plain).not.toHaveProperty(k);
+      expect(bridge.detail).toMatchObject({
+        'ingress-filtering': v7,
+        'protocol-mode': 'rstp',
+        'frame-types': 'admit-all',
+        pvid: 1,
+        'vlan-filtering': false,
+      });
+      expect(bridge.proplist).toEqual({
+        name: 'probe-br',
+        'ingress-filtering': v7,
+        'protocol-mode': 'rstp',
+        'frame-types': 'admit-all',
+      });
+      expect(community.plain).not.toHaveProperty('addresses');
+      expect(community.detail).toMatchObject({
+        addresses: v7 ? '::/0' : '0.0.0.0/0',
+        security: 'none',
+        'read-access': true,
+      });
+      for (const [menu, seenRows] of [
+        ['/interface/bridge', bridge],
+        ['/snmp/community', community],
+      ] as const) {
+        const left = Object.keys(seenRows.detail).filter((k) => !(k in seenRows.plain));
+        expect(left.length).toBeGreaterThan(3);
+        for (const k of left) {
+          const ours = routerOsDefault(menu, k, version);
+          if (ours === undefined) continue;
+          expect({ [k]: normalise(k, ours) }).toEqual({ [k]: normalise(k, String(seenRows.detail[k])) });
+        }
+        // Every property our table knows for this menu that the plain print left out is filled in.
+        const filled = withDefaults(
+          menu,
+          Object.fromEntries(Object.entries(seenRows.plain).map(([k, v]) => [k, String(v)])),
+          version,
+        );
+        for (const k of left)
+          if (routerOsDefault(menu, k, version) !== undefined) expect(filled).toHaveProperty(k);
+      }
     });
   },
 );

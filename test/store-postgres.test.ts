@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../checks/engine/migrations.ts';
 import { SyncPg } from '../checks/engine/pg-sync.ts';
 import { openStore, schemaSql, StoreError } from '../checks/engine/store.ts';
 import { pgClientConfig, redactPgUrl } from '../checks/engine/store-pg.ts';
@@ -108,10 +109,11 @@ describe('PostgreSQL store connection', () => {
         store.beginRun({ ...run, night: '2025-11-01' });
         store.finishRun(run);
         expect(store.runForNight('alpha', '2025-11-01')?.id).toBe('new');
+        expect(store.getRun('new')?.findings[0]?.judgedAgainst).toBe('alpha:passwords');
       } finally {
         store.close();
       }
-      expect(db.query('SELECT version FROM schoolnet.schema_version')).toEqual([{ version: 2 }]);
+      expect(db.query('SELECT version FROM schoolnet.schema_version')).toEqual([{ version: SCHEMA_VERSION }]);
     } finally {
       db.close();
     }

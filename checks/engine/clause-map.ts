@@ -1,8 +1,9 @@
 /**
  * The clause map resolved against the audit's own references: every control exists in the catalogue,
- * every parameter belongs to a check that evidences the clause and validates against its schema, one
- * threshold is not bound two ways, and attestation-only clauses take who and how often from their
- * controls. inventory/policy.ts parses and schema-checks the file; the problems of both are reported
+ * every parameter belongs to a check that evidences the clause and validates against its schema, and
+ * clauses needing attestation take who and how often from their controls. Two clauses may bind one
+ * check's threshold differently: the check is judged once per set of limits (select.ts). A clause may
+ * mix automatically checked controls with an attestation for the part no system shows. inventory/policy.ts parses and schema-checks the file; the problems of both are reported
  * together, sorted, at `file:line:column`.
  */
 import {
@@ -30,11 +31,15 @@ export interface PolicyClause {
   params: Record<string, Record<string, unknown>>;
   /** Every control is attestation-only: no check can evidence this clause, a person attests. */
   needsAttestation: boolean;
+  /** Some controls are checked automatically and a person attests the rest (`attestation` says who). */
+  mixed: boolean;
   /** Who attests and how often, for the clause's attestation controls (the clause's, else the control's). */
   attestation?: AttestationSpec;
   note?: string;
   /** Where the clause starts in the file. */
   line: number;
+  /** `check.param` -> the line that binds it, for messages naming the clause's value. */
+  paramLines: Record<string, number>;
 }
 
 export interface PolicyMap {
@@ -52,26 +57,12 @@ function references(pf: PolicyFile, catalog: Catalog): Problem[] {
     const { line, column } = pf.locate(pointer, { key });
     problems.push({ file, line, column, pointer, message });
   };
-  // The same parameter of the same check bound to different values by two clauses is ambiguous.
-  const bound = new Map<string, { value: unknown; clause: number }>();
   raw.clauses.forEach((c, i) => {
     const ptr = `/clauses/${i}`;
     c.controls.forEach((id, j) => {
       if (!catalog.controls.has(id))
         at(`${ptr}/controls/${j}`, `unknown control "${id}" (see checks/catalog/controls.json)`);
     });
-    const known = c.controls.map((id) => catalog.controls.get(id)).filter((x) => x !== undefined);
-    if (
-      c.attestation !== undefined &&
-      known.length === c.controls.length &&
-      known.every((k) => k.automation === 'automatic')
-    ) {
-      at(
-        `${ptr}/attestation`,
-        'attestation given, but every control of this clause is checked automatically',
-        true,
-      );
-    }
     for (const [checkId, values] of Object.entries(c.params ?? {})) {
       const p = `${ptr}/params/${checkId}`;
       const check = getCheck(checkId);
@@ -88,33 +79,29 @@ function references(pf: PolicyFile, catalog: Catalog): Problem[] {
       }
       const r = resolveParams(check, values);
       if (!r.ok) for (const msg of r.errors) at(p, msg);
-      for (const [name, value] of Object.entries(values)) {
-        const k = `${checkId}.${name}`;
-        const other = bound.get(k);
-        if (other !== undefined && JSON.stringify(other.value) !== JSON.stringify(value)) {
-          at(
-            `${p}/${name}`,
-            `${k} is ${JSON.stringify(value)} here but ${JSON.stringify(other.value)} in /clauses/${other.clause}`,
-          );
-        }
-        bound.set(k, { value, clause: i });
-      }
     }
   });
   return problems;
 }
 
-function toClause(c: RawClause, line: number, catalog: Catalog): PolicyClause {
+function toClause(c: RawClause, i: number, pf: PolicyFile, catalog: Catalog): PolicyClause {
   const controls = c.controls.map((id) => catalog.controls.get(id));
   const attesting = controls.filter((k) => k?.automation === 'attestation');
+  const paramLines: Record<string, number> = {};
+  for (const [checkId, values] of Object.entries(c.params ?? {}))
+    for (const name of Object.keys(values))
+      paramLines[`${checkId}.${name}`] = pf.locate(`/clauses/${i}/params/${checkId}/${name}`).line;
+  const needsAttestation = attesting.length === controls.length;
   const clause: PolicyClause = {
     id: c.id,
     section: c.section,
     text: c.text,
     controls: c.controls,
     params: c.params ?? {},
-    needsAttestation: attesting.length === controls.length,
-    line,
+    needsAttestation,
+    mixed: !needsAttestation && (c.attestation !== undefined || attesting.length > 0),
+    line: pf.locate(`/clauses/${i}`).line,
+    paramLines,
   };
   const attestation = c.attestation ?? attesting[0]?.attestation;
   if (attestation !== undefined) clause.attestation = attestation;
@@ -132,7 +119,7 @@ export function resolvePolicy(pf: PolicyFile, catalog: Catalog = loadCatalog()):
     school: data.school,
     version: data.version,
     title: data.title,
-    clauses: data.clauses.map((c, i) => toClause(c, pf.locate(`/clauses/${i}`).line, catalog)),
+    clauses: data.clauses.map((c, i) => toClause(c, i, pf, catalog)),
   };
 }
 
@@ -151,7 +138,7 @@ export function clausesFor(map: PolicyMap, controls: readonly string[]): string[
   return map.clauses.filter((c) => c.controls.some((id) => controls.includes(id))).map((c) => c.id);
 }
 
-/** The school's parameters for one check, merged across the clauses that bind it. */
-export function paramsFor(map: PolicyMap, checkId: string): Record<string, unknown> {
-  return Object.assign({}, ...map.clauses.map((c) => c.params[checkId] ?? {})) as Record<string, unknown>;
+/** The parameter values one clause binds to one check (its own, without defaults). */
+export function paramsFor(map: PolicyMap, clauseId: string, checkId: string): Record<string, unknown> {
+  return { ...(map.clauses.find((c) => c.id === clauseId)?.params[checkId] ?? {}) };
 }

@@ -30,6 +30,8 @@ export interface Collectors {
   /** Roster and register come from files in the school folder, not from devices. */
   roster?(loaded: LoadedSchool): Promise<NonNullable<SchoolFacts['roster']>>;
   register?(loaded: LoadedSchool): Promise<NonNullable<SchoolFacts['register']>>;
+  /** Active probes from the school's networks (devices/probes/): only where the school declares positions. */
+  probes?(loaded: LoadedSchool): Promise<NonNullable<SchoolFacts['probes']>>;
 }
 
 export interface CollectSettings {
@@ -43,6 +45,8 @@ export interface CollectSettings {
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_TIMEOUT_MS = 15_000;
+/** The probes run every network's cases, each bounded (devices/probes/run.ts): one overall budget. */
+const PROBES_BUDGET_MS = 180_000;
 /** Collectors promise to give up within their budget; the engine adds this grace before it stops waiting. */
 const GRACE_MS = 2_000;
 
@@ -107,7 +111,8 @@ type Job =
   | { kind: 'switch-cli'; device: Device }
   | { kind: 'directory'; dir: Directory }
   | { kind: 'roster' }
-  | { kind: 'register' };
+  | { kind: 'register' }
+  | { kind: 'probes' };
 
 interface JobResult {
   job: Job;
@@ -118,7 +123,8 @@ interface JobResult {
     | SwitchManagement
     | DirectoryFacts
     | SchoolFacts['roster']
-    | SchoolFacts['register'];
+    | SchoolFacts['register']
+    | SchoolFacts['probes'];
 }
 
 /** Which jobs the needs call for. Devices are matched to fact sets by driver, not kind: an AP running
@@ -137,6 +143,7 @@ export function plan(loaded: LoadedSchool, needs: ReadonlySet<FactNeed>): Job[] 
     jobs.push({ kind: 'directory', dir: decl.directory });
   if (decl.lifecycle !== undefined && needs.has('roster')) jobs.push({ kind: 'roster' });
   if (decl.inventory !== undefined && needs.has('register')) jobs.push({ kind: 'register' });
+  if ((decl.probes?.positions.length ?? 0) > 0 && needs.has('probes')) jobs.push({ kind: 'probes' });
   return jobs;
 }
 
@@ -172,7 +179,10 @@ export async function collectSchool(
 
   const run = async (job: Job): Promise<JobResult> => {
     const name = jobName(job);
-    const budget = ('device' in job ? job.device.timeoutMs : undefined) ?? defaultTimeout;
+    const budget =
+      job.kind === 'probes'
+        ? PROBES_BUDGET_MS
+        : (('device' in job ? job.device.timeoutMs : undefined) ?? defaultTimeout);
     const opts: CollectOptions = {
       resolveSecret,
       timeoutMs: budget,
@@ -190,12 +200,21 @@ export async function collectSchool(
           case 'switch-cli':
             return collectors.switchCli(job.device, opts);
           case 'directory':
-            // The roster's MIS id attribute is read with the accounts, so the leavers check can match on it.
+            // The roster's MIS id attribute is read with the accounts, so the leavers check can match on
+            // it; so is the attribute that puts a leaver's account on hold, where the school names one.
             return collectors.directory(
               job.dir,
               loaded.decl.lifecycle === undefined
                 ? opts
-                : { ...opts, accountAttributes: [rosterIdAttribute(loaded.decl.lifecycle, job.dir)] },
+                : {
+                    ...opts,
+                    accountAttributes: [
+                      rosterIdAttribute(loaded.decl.lifecycle, job.dir),
+                      ...(loaded.decl.lifecycle.leavers.hold?.attribute === undefined
+                        ? []
+                        : [loaded.decl.lifecycle.leavers.hold.attribute]),
+                    ],
+                  },
             );
           case 'roster':
             if (collectors.roster === undefined) throw new Error('no roster reader is available');
@@ -203,6 +222,9 @@ export async function collectSchool(
           case 'register':
             if (collectors.register === undefined) throw new Error('no asset register reader is available');
             return collectors.register(loaded);
+          case 'probes':
+            if (collectors.probes === undefined) throw new Error('no probe runner is available here');
+            return collectors.probes(loaded);
         }
       })();
       const facts = await withDeadline(p, budget + GRACE_MS, name);
@@ -248,6 +270,7 @@ export async function collectSchool(
       facts.directory = r.status.ok ? { ok: true, facts: r.facts as DirectoryFacts } : failed(r);
     if (r.job.kind === 'roster' && r.status.ok) facts.roster = r.facts as SchoolFacts['roster'];
     if (r.job.kind === 'register' && r.status.ok) facts.register = r.facts as SchoolFacts['register'];
+    if (r.job.kind === 'probes' && r.status.ok) facts.probes = r.facts as SchoolFacts['probes'];
   }
   // The CLI's management facts ride on the switch they describe; a CLI device with no SNMP twin
   // stands as a switch of its own so its management settings are still judged.

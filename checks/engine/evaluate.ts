@@ -24,6 +24,7 @@ const SOURCES: Record<FactNeed, DeviceStatus['kind'][]> = {
   roster: ['roster'],
   register: ['register'],
   declaration: [],
+  probes: ['probes'],
 };
 
 export function findingKey(checkId: string, r: Pick<CheckResult, 'evidence'>): string {
@@ -55,7 +56,11 @@ export function evaluateChecks(
 ): RunFinding[] {
   const findings: RunFinding[] = [];
   const keys = new Map<string, number>();
-  for (const { check, params, clauses } of selected) {
+  // A check judged against more than one clause's limits keys each set of findings by that clause,
+  // so trends follow each limit separately; a check with one set of limits keeps its plain key.
+  const sets = new Map<string, number>();
+  for (const s of selected) sets.set(s.check.meta.id, (sets.get(s.check.meta.id) ?? 0) + 1);
+  for (const { check, params, clauses, judgedAgainst } of selected) {
     const id = check.meta.id;
     const relevant = new Set(check.meta.needs.flatMap((n) => SOURCES[n]));
     const failed = devices.filter((d) => !d.ok && relevant.has(d.kind));
@@ -97,6 +102,7 @@ export function evaluateChecks(
     const references = catalogue.referencesOf(check.meta.controls);
     for (const r of results) {
       let key = findingKey(id, r);
+      if ((sets.get(id) ?? 0) > 1 && judgedAgainst !== undefined) key = `${key}@${judgedAgainst}`;
       const seen = keys.get(key) ?? 0;
       keys.set(key, seen + 1);
       if (seen > 0) key = `${key}#${seen + 1}`;
@@ -111,6 +117,7 @@ export function evaluateChecks(
         references: [...references],
         params: { ...params },
       };
+      if (judgedAgainst !== undefined) f.judgedAgainst = judgedAgainst;
       findings.push(f);
     }
   }

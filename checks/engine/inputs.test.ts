@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeviceError } from '../../devices/errors.ts';
 import { loadSchool } from '../../inventory/load.ts';
-import { defaultCollectors } from './inputs.ts';
+import { declaredLayer, declaredParams } from './declared-params.ts';
+import { defaultCollectors, loadEngineInputs } from './inputs.ts';
+import { ConfigError, selectChecks } from './select.ts';
 
 const SCHOOLS = resolve(import.meta.dirname, '../../inventory/schools');
 
@@ -26,6 +28,86 @@ describe('the register collector', () => {
     expect(viaEngine).toMatchObject({
       code: 'E-CONFIG',
       message: expect.stringContaining('licences.csv:row 2'),
+    });
+  });
+});
+
+describe('one source for each number', () => {
+  async function croftWith(change: (policy: string) => string): Promise<string> {
+    const dir = join(await mkdtemp(join(tmpdir(), 'one-source-')), 'schools', 'croft-prep');
+    await cp(join(SCHOOLS, 'croft-prep'), dir, { recursive: true });
+    const policy = join(dir, 'policy.yaml');
+    await writeFile(policy, change(await readFile(policy, 'utf8')));
+    return dir;
+  }
+  const CLAUSE = '    controls: [PW-LENGTH, PW-LOCKOUT]\n';
+
+  it('judges croft-prep with the 14 characters it declares', async () => {
+    const loaded = await loadSchool(join(SCHOOLS, 'croft-prep', 'school.yaml'));
+    const inputs = await loadEngineInputs(loaded);
+    const selected = selectChecks(
+      inputs.checks,
+      inputs.clauseMap.clauses,
+      inputs.isAlwaysOn,
+      inputs.clauseMap.file,
+      declaredLayer(declaredParams(loaded.decl)),
+    );
+    const length = selected.filter((s) => s.check.meta.id === 'directory-password-min-length');
+    expect(length.map((s) => s.params)).toEqual([{ minLength: 14 }]);
+    const duration = selected.filter((s) => s.check.meta.id === 'directory-password-lockout-duration');
+    expect(duration.map((s) => s.params)).toEqual([{ minMinutes: 30 }]);
+  });
+
+  it('refuses a clause weaker than the declaration, naming both files and lines', async () => {
+    const dir = await croftWith((t) =>
+      t.replace(CLAUSE, `${CLAUSE}    params:\n      directory-password-min-length: { minLength: 12 }\n`),
+    );
+    const loaded = await loadSchool(join(dir, 'school.yaml'));
+    const err = await loadEngineInputs(loaded).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ConfigError);
+    const text = (err as ConfigError).problems.join('\n');
+    const declLine =
+      (await readFile(join(dir, 'school.yaml'), 'utf8'))
+        .split('\n')
+        .findIndex((l) => /^ {4}minLength: 14/.test(l)) + 1;
+    const policyLine =
+      (await readFile(join(dir, 'policy.yaml'), 'utf8'))
+        .split('\n')
+        .findIndex((l) => /minLength: 12/.test(l)) + 1;
+    expect(text).toContain(
+      `${join(dir, 'policy.yaml')}:${policyLine}: clause croft-prep:coordinator-passwords sets directory-password-min-length.minLength to 12, weaker than 14 declared at ${join(dir, 'school.yaml')}:${declLine}`,
+    );
+  });
+
+  it('accepts a clause deliberately stricter than the declaration', async () => {
+    const dir = await croftWith((t) =>
+      t.replace(CLAUSE, `${CLAUSE}    params:\n      directory-password-min-length: { minLength: 16 }\n`),
+    );
+    await expect(loadEngineInputs(await loadSchool(join(dir, 'school.yaml')))).resolves.toBeDefined();
+  });
+
+  it('asks an AD school citing the deny list for an attestation, at the clause line', async () => {
+    const bare = await croftWith((t) =>
+      t.replace(CLAUSE, '    controls: [PW-LENGTH, PW-LOCKOUT, PW-DENYLIST]\n'),
+    );
+    const err = await loadEngineInputs(await loadSchool(join(bare, 'school.yaml'))).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.join('\n')).toMatch(
+      /policy\.yaml:\d+: clause croft-prep:coordinator-passwords cites PW-DENYLIST, but Active Directory shows no deny list/,
+    );
+    const attested = await croftWith((t) =>
+      t.replace(
+        CLAUSE,
+        '    controls: [PW-LENGTH, PW-LOCKOUT, PW-DENYLIST]\n    attestation: { who: IT provider, every: termly, what: The banned-password list is on }\n',
+      ),
+    );
+    const inputs = await loadEngineInputs(await loadSchool(join(attested, 'school.yaml')));
+    expect(
+      inputs.clauseMap.clauses.find((c) => c.id === 'croft-prep:coordinator-passwords')?.attestation,
+    ).toEqual({
+      who: 'IT provider',
+      every: 'termly',
+      what: 'The banned-password list is on',
     });
   });
 });

@@ -4,6 +4,10 @@
  * engine itself (`run.ts`) sees only the `EngineInputs` shape, so tests and benchmarks can swap parts.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parseYaml } from '../../inventory/yaml-positions.ts';
+import { contradictionMessage, declaredParams, findContradictions } from './declared-params.ts';
+import { ConfigError } from './select.ts';
 import { resolve } from 'node:path';
 import { confinedFile } from '../../inventory/confine.ts';
 import { DeviceError } from '../../devices/errors.ts';
@@ -11,6 +15,7 @@ import { collectDirectoryFacts } from '../../devices/ldap/collect.ts';
 import { collectRouterFacts } from '../../devices/routeros/collect.ts';
 import { collectSwitchFacts } from '../../devices/snmp/collect.ts';
 import { collectSwitchManagement } from '../../devices/ssh/collect.ts';
+import { runProbes } from '../../devices/probes/run.ts';
 import { loadPolicy } from './clause-map.ts';
 import type { PolicyMap } from './clause-map.ts';
 import { RegisterError, formatRegisterProblem, loadRegister } from '../../inventory/register/index.ts';
@@ -56,8 +61,10 @@ export function effectiveClauseMap(map: PolicyMap): EffectivePolicy['clauseMap']
     clauses: map.clauses.map((c) => {
       const out: EffectiveClause = { id: c.id, section: c.section, text: c.text, controls: [...c.controls] };
       if (Object.keys(c.params).length > 0) out.params = c.params;
-      if (c.needsAttestation && c.attestation !== undefined)
+      if ((c.needsAttestation || c.mixed) && c.attestation !== undefined) {
         out.attestation = { who: c.attestation.who, every: c.attestation.every };
+        if (c.attestation.what !== undefined) out.attestation.what = c.attestation.what;
+      }
       return out;
     }),
   };
@@ -85,6 +92,7 @@ export const defaultCollectors: Collectors = {
       throw e;
     }
   },
+  probes: (loaded) => runProbes(loaded),
   async register(loaded) {
     try {
       return await loadRegister(loaded);
@@ -108,6 +116,43 @@ function schoolFile(loaded: LoadedSchool, rel: string, field: string): Promise<s
   return confinedFile(resolve(loaded.dir, rel), [loaded.dir], field);
 }
 
+/**
+ * A clause binding a threshold weaker than the declaration states (which `pulumi up` applies) is a
+ * configuration error naming both places: apply and audit must not use different numbers.
+ */
+export async function refuseContradictions(loaded: LoadedSchool, policy: PolicyMap): Promise<void> {
+  const declared = declaredParams(loaded.decl);
+  if (!policy.clauses.some((c) => declared.some((d) => c.params[d.checkId]?.[d.param] !== undefined))) return;
+  const parsed = parseYaml(await readFile(loaded.file, 'utf8'));
+  const found = findContradictions(
+    policy.clauses,
+    declared,
+    { clauseMap: policy.file, declaration: loaded.file },
+    (pointer) => parsed.locate(pointer).line,
+  );
+  if (found.length > 0)
+    throw new ConfigError(
+      `clause map ${policy.file} contradicts the declaration ${loaded.file}`,
+      found.map(contradictionMessage),
+    );
+}
+
+/**
+ * Active Directory shows no banned-password list over LDAP, so a clause citing PW-DENYLIST for an AD
+ * school must say who attests it and how often; otherwise the audit would silently judge nothing.
+ */
+export function refuseUnattestedDenyList(loaded: LoadedSchool, policy: PolicyMap): void {
+  if (loaded.decl.directory?.kind !== 'ad') return;
+  const problems = policy.clauses
+    .filter((c) => c.controls.includes('PW-DENYLIST') && c.attestation === undefined)
+    .map(
+      (c) =>
+        `${policy.file}:${c.line}: clause ${c.id} cites PW-DENYLIST, but Active Directory shows no deny list to an audit (${loaded.file}: directory.kind ad): add attestation: { who, every, what } for it`,
+    );
+  if (problems.length > 0)
+    throw new ConfigError(`clause map ${policy.file} asks for what no check can see`, problems);
+}
+
 /** Loads what a school's audit is judged against; any problem here is a configuration error (exit 3). */
 export async function loadEngineInputs(
   loaded: LoadedSchool,
@@ -116,6 +161,8 @@ export async function loadEngineInputs(
   const { decl } = loaded;
   const catalog = loadCatalog();
   const policy = await loadPolicy(await schoolFile(loaded, decl.policy.file, 'policy.file'));
+  await refuseContradictions(loaded, policy);
+  refuseUnattestedDenyList(loaded, policy);
   // The declaration may name its waivers file; otherwise a waivers.yaml beside it is used when present.
   const named = decl.waivers !== undefined ? await schoolFile(loaded, decl.waivers, 'waivers') : undefined;
   const beside = resolve(loaded.dir, 'waivers.yaml');

@@ -3,7 +3,7 @@
  * PostgreSQL) inside the transaction that checks the version, so two processes opening the same store
  * never migrate it twice. Portable SQL only.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const MIGRATIONS: readonly { to: number; sql: string }[] = [
   {
@@ -32,5 +32,11 @@ CREATE TABLE IF NOT EXISTS school_sites (
   site TEXT NOT NULL
 );
 `,
+  },
+  {
+    // The clause whose limits a finding was judged against (a check cited by clauses with different
+    // limits is judged once per set of limits). NULL for a check no clause cites, and in older runs.
+    to: 3,
+    sql: `ALTER TABLE findings ADD COLUMN judged_against TEXT;`,
   },
 ];

@@ -12,6 +12,7 @@ import type { Collectors } from './collect.ts';
 import { collectSchool, DEFAULT_CONCURRENCY } from './collect.ts';
 import type { CatalogueView } from './evaluate.ts';
 import { evaluateChecks } from './evaluate.ts';
+import { declaredLayer, declaredParams } from './declared-params.ts';
 import { countFindings, score } from './score.ts';
 import { ConfigError, selectChecks } from './select.ts';
 import type { ResultsStore } from './store.ts';
@@ -78,10 +79,27 @@ function checkWaiverTargets(inputs: EngineInputs): void {
     throw new ConfigError(`waivers file ${where} names things that do not exist`, problems);
 }
 
-function attestationsOf(clauseMap: EffectivePolicy['clauseMap']): Attestation[] {
-  return clauseMap.clauses
-    .filter((c) => c.attestation !== undefined)
-    .map((c) => ({ clause: c.id, who: c.attestation?.who ?? '', every: c.attestation?.every ?? '' }));
+function clauseParamsOf(
+  selected: readonly { check: Check; params: Record<string, unknown>; clauses: string[] }[],
+): Record<string, Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const s of selected) for (const c of s.clauses) (out[c] ??= {})[s.check.meta.id] = s.params;
+  return out;
+}
+
+function attestationsOf(
+  clauseMap: EffectivePolicy['clauseMap'],
+  automatic: (controls: readonly string[]) => boolean,
+): Attestation[] {
+  const out: Attestation[] = [];
+  for (const c of clauseMap.clauses) {
+    if (c.attestation === undefined) continue;
+    const a: Attestation = { clause: c.id, who: c.attestation.who, every: c.attestation.every };
+    if (c.attestation.what !== undefined) a.what = c.attestation.what;
+    if (automatic(c.controls)) a.partial = true;
+    out.push(a);
+  }
+  return out;
 }
 
 export async function runAudit(
@@ -97,6 +115,7 @@ export async function runAudit(
     inputs.clauseMap.clauses,
     inputs.isAlwaysOn,
     inputs.clauseMap.file,
+    declaredLayer(declaredParams(decl)),
   );
 
   const startedAt = clock();
@@ -146,11 +165,16 @@ export async function runAudit(
     counts,
     score: score(counts),
     findings,
-    attestations: attestationsOf(inputs.clauseMap),
+    attestations: attestationsOf(inputs.clauseMap, (controls) =>
+      selected.some((s) => s.check.meta.controls.some((k) => controls.includes(k))),
+    ),
     warnings,
     effectivePolicy: {
       clauseMap: inputs.clauseMap,
-      params: Object.fromEntries(selected.map((s) => [s.check.meta.id, s.params])),
+      // The first set of limits per check (a check no clause cites, or one whose clauses agree)...
+      params: Object.fromEntries(selected.toReversed().map((s) => [s.check.meta.id, s.params])),
+      // ...and each clause's own, for a check judged against different limits per clause.
+      clauseParams: clauseParamsOf(selected),
       waivers: inputs.waivers.map(({ line: _line, ...w }) => w),
     },
     devices: collected.devices,

@@ -132,18 +132,6 @@ describe('selecting checks', () => {
       [{ ...(clauses[1] as EffectiveClause), params: { 'directory-password-min-length': { minLength: 8 } } }],
       /clause demo:firewall: params for check "directory-password-min-length", which evidences none/,
     ],
-    [
-      'two clauses disagreeing',
-      [
-        clauses[0] as EffectiveClause,
-        {
-          ...(clauses[0] as EffectiveClause),
-          id: 'demo:staff',
-          params: { 'directory-password-min-length': { minLength: 10 } },
-        },
-      ],
-      /clauses demo:passwords and demo:staff set different values for directory-password-min-length.minLength/,
-    ],
   ])('refuses %s as a configuration error', (_n, cls, pattern) => {
     let err: unknown;
     try {
@@ -153,6 +141,92 @@ describe('selecting checks', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems.join('\n')).toMatch(pattern);
+  });
+});
+
+describe('per-clause limits', () => {
+  const staff: EffectiveClause = {
+    id: 'demo:staff',
+    section: 'Staff passwords',
+    text: 'At least 14',
+    controls: ['PW-LENGTH'],
+    params: { 'directory-password-min-length': { minLength: 14 } },
+  };
+  const plain: EffectiveClause = {
+    id: 'demo:plain',
+    section: 'Security',
+    text: 'Strong',
+    controls: ['PW-LENGTH'],
+  };
+  const dirFacts = (minLength: number): SchoolFacts =>
+    ({
+      school: 'demo',
+      collectedAt: '2025-11-24T00:00:00Z',
+      routers: [],
+      switches: [],
+      directory: { ok: true, facts: { passwordPolicy: { minLength } } },
+    }) as unknown as SchoolFacts;
+  const catalogue: CatalogueView = { severityOf: () => 'high', referencesOf: () => [] };
+  const ctx = { decl: { school: { id: 'demo' } } as SchoolDeclaration, now: '2025-11-24T00:00:00.000Z' };
+
+  it('selects a check once per distinct set of limits, each naming the clauses judged with it', () => {
+    const s = selectChecks([minLength], [clauses[0] as EffectiveClause, staff, plain], () => false, 'p');
+    expect(s.map((x) => [x.params, x.clauses, x.judgedAgainst])).toEqual([
+      [{ minLength: 8 }, ['demo:passwords'], 'demo:passwords'],
+      [{ minLength: 14 }, ['demo:staff'], 'demo:staff'],
+      [{ minLength: 12 }, ['demo:plain'], 'demo:plain'],
+    ]);
+  });
+
+  it('judges each clause against its own limit on the same facts, findings naming that clause', () => {
+    const s = selectChecks([minLength], [clauses[0] as EffectiveClause, staff], () => false, 'p');
+    const out = evaluateChecks(s, dirFacts(10), [], ctx, catalogue);
+    expect(out.map((f) => [f.status, f.clauses, f.judgedAgainst, f.params, f.key])).toEqual([
+      [
+        'pass',
+        ['demo:passwords'],
+        'demo:passwords',
+        { minLength: 8 },
+        'directory-password-min-length|directory|domain@demo:passwords',
+      ],
+      [
+        'fail',
+        ['demo:staff'],
+        'demo:staff',
+        { minLength: 14 },
+        'directory-password-min-length|directory|domain@demo:staff',
+      ],
+    ]);
+  });
+
+  it('keeps the plain key when every citing clause has the same limits', () => {
+    const s = selectChecks([minLength], [plain, { ...plain, id: 'demo:plain2' }], () => false, 'p');
+    const out = evaluateChecks(s, dirFacts(12), [], ctx, catalogue);
+    expect(out.map((f) => [f.key, f.clauses, f.judgedAgainst])).toEqual([
+      ['directory-password-min-length|directory|domain', ['demo:plain', 'demo:plain2'], 'demo:plain'],
+    ]);
+  });
+
+  it("defaults a clause's limit from the declaration, and a clause value overrides it", () => {
+    const declared = { 'directory-password-min-length': { minLength: 14 } };
+    const s = selectChecks(
+      [minLength],
+      [plain, { ...staff, params: { 'directory-password-min-length': { minLength: 16 } } }],
+      () => false,
+      'p',
+      declared,
+    );
+    expect(s.map((x) => [x.params, x.clauses])).toEqual([
+      [{ minLength: 14 }, ['demo:plain']],
+      [{ minLength: 16 }, ['demo:staff']],
+    ]);
+  });
+
+  it("ignores a declared value the check's schema refuses, keeping the check's own default", () => {
+    const s = selectChecks([minLength], [plain], () => false, 'p', {
+      'directory-password-min-length': { minLength: 0 },
+    });
+    expect(s[0]?.params).toEqual({ minLength: 12 });
   });
 });
 

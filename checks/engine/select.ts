@@ -1,7 +1,8 @@
 /**
  * Which checks apply to a school, and with which parameters. A check applies when one of its controls
  * appears in the school's clause map, or when it is always on. Its parameters are the check's defaults
- * overridden by the params the school's clauses bind to it; anything that fails the check's params
+ * overridden by what the school's declaration states (declared-params.ts), then by the params each
+ * citing clause binds: one selection per distinct set of limits. Anything that fails the check's params
  * schema is a configuration error naming the clause, never a silently different threshold.
  */
 import { resolveParams } from '../lib/params.ts';
@@ -23,23 +24,35 @@ export class ConfigError extends Error {
 export interface SelectedCheck {
   check: Check;
   params: Record<string, unknown>;
-  /** The school's clause ids whose controls this check evidences. */
+  /** The school's clause ids judged with exactly these params (the check evidences their controls). */
   clauses: string[];
+  /**
+   * The clause whose limits these params are: the first of `clauses` (absent for a check that runs
+   * for every school without a clause citing it). A check cited by clauses with different limits is
+   * selected once per distinct set of limits, each with its own clauses.
+   */
+  judgedAgainst?: string;
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Declared values that fit the check's schema (a declared value outside it leaves the check's default). */
+function declaredFor(check: Check, declared: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(declared ?? {})) if (resolveParams(check, { [k]: v }).ok) out[k] = v;
+  return out;
 }
 
 /**
  * @param isAlwaysOn checks that run for every school whatever its map says (e.g. the policy review date).
  * @param where the clause map's file, for error messages.
+ * @param declared check id -> parameter values the school's declaration states (declared-params.ts):
+ *   the defaults a clause's own values override.
  */
 export function selectChecks(
   checks: readonly Check[],
   clauses: readonly EffectiveClause[],
   isAlwaysOn: (c: Check) => boolean,
   where: string,
+  declared: Record<string, Record<string, unknown>> = {},
 ): SelectedCheck[] {
   const problems: string[] = [];
   const byId = new Map(checks.map((c) => [c.meta.id, c]));
@@ -58,34 +71,27 @@ export function selectChecks(
   for (const check of checks) {
     const mapped = clauses.filter((cl) => check.meta.controls.some((k) => cl.controls.includes(k)));
     if (mapped.length === 0 && !isAlwaysOn(check)) continue;
-    const overrides: Record<string, unknown> = {};
-    const setBy = new Map<string, string>();
-    for (const cl of mapped) {
-      const own = cl.params?.[check.meta.id];
-      if (own === undefined) continue;
-      for (const [k, v] of Object.entries(own)) {
-        const prev = setBy.get(k);
-        if (prev !== undefined && !sameValue(overrides[k], v)) {
-          problems.push(
-            `${where}: clauses ${prev} and ${cl.id} set different values for ${check.meta.id}.${k} (${JSON.stringify(overrides[k])} vs ${JSON.stringify(v)}); make them agree`,
-          );
-          continue;
-        }
-        overrides[k] = v;
-        setBy.set(k, cl.id);
-      }
-    }
-    const resolved = resolveParams(check, overrides);
-    if (!resolved.ok) {
-      const clauseIds = [...new Set(setBy.values())];
-      for (const e of resolved.errors)
-        problems.push(
-          `${where}: ${clauseIds.length > 0 ? `clause ${clauseIds.join(', ')}: ` : ''}params for ${e}`,
-        );
+    const base = declaredFor(check, declared[check.meta.id]);
+    if (mapped.length === 0) {
+      const resolved = resolveParams(check, base);
+      if (resolved.ok) out.push({ check, params: resolved.params, clauses: [] });
+      else for (const e of resolved.errors) problems.push(`${where}: params for ${e}`);
       continue;
     }
-    const params = resolved.params;
-    out.push({ check, params, clauses: mapped.map((c) => c.id) });
+    // One evaluation per distinct set of limits; clauses with the same limits share it.
+    const groups = new Map<string, SelectedCheck>();
+    for (const cl of mapped) {
+      const resolved = resolveParams(check, base, cl.params?.[check.meta.id]);
+      if (!resolved.ok) {
+        for (const e of resolved.errors) problems.push(`${where}: clause ${cl.id}: params for ${e}`);
+        continue;
+      }
+      const key = JSON.stringify(resolved.params);
+      const g = groups.get(key);
+      if (g !== undefined) g.clauses.push(cl.id);
+      else groups.set(key, { check, params: resolved.params, clauses: [cl.id], judgedAgainst: cl.id });
+    }
+    out.push(...groups.values());
   }
   if (problems.length > 0) throw new ConfigError(`clause map ${where} does not fit the checks`, problems);
   return out;

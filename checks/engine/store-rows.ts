@@ -46,6 +46,8 @@ export interface FindingRow {
   refs_json: string;
   params_json: string;
   waiver_json: string | null;
+  /** NULL in runs stored before schema 3. */
+  judged_against?: string | null;
 }
 
 export interface EvidenceRow {
@@ -121,6 +123,7 @@ export function assembleRun(
     if (f.waived_status !== null) out.waivedStatus = f.waived_status as Exclude<Status, 'waived'>;
     if (f.personal !== null) out.personal = f.personal as NonNullable<RunFinding['personal']>;
     if (f.waiver_json !== null) out.waiver = JSON.parse(f.waiver_json) as NonNullable<RunFinding['waiver']>;
+    if (f.judged_against !== undefined && f.judged_against !== null) out.judgedAgainst = f.judged_against;
     return out;
   });
   const devices = deviceRows.map((d) => {
@@ -171,6 +174,7 @@ export function childRows(run: AuditRun): {
       refs_json: JSON.stringify(f.references),
       params_json: JSON.stringify(f.params),
       waiver_json: f.waiver === undefined ? null : JSON.stringify(f.waiver),
+      judged_against: n(f.judgedAgainst),
     });
     f.evidence.forEach((e, j) =>
       evidence.push({

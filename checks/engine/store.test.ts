@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { storeContract, sampleRun } from '../../test/support/store-contract.ts';
+import { SCHEMA_VERSION } from './migrations.ts';
 import { defaultStorePath, openStore, schemaSql, storeTarget } from './store.ts';
 
 storeContract('SQLite', () => {
@@ -30,9 +31,11 @@ describe('schema migrations (SQLite)', () => {
       store.beginRun({ ...run, night: '2025-11-01' });
       store.finishRun(run);
       expect(store.runForNight('alpha', '2025-11-01')?.id).toBe('r1');
+      // Schema 3: the clause a finding was judged against survives in a migrated store.
+      expect(store.getRun('r1')?.findings[0]?.judgedAgainst).toBe('alpha:passwords');
       store.close();
       const db = new DatabaseSync(file);
-      expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 2 }]);
+      expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: SCHEMA_VERSION }]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

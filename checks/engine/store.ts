@@ -194,8 +194,8 @@ class SqliteStore implements ResultsStore {
         db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(run.id);
       const insF = db.prepare(
         `INSERT INTO findings (run_id, seq, finding_key, check_id, status, waived_status, severity, reason,
-           personal, controls_json, clauses_json, refs_json, params_json, waiver_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           personal, controls_json, clauses_json, refs_json, params_json, waiver_json, judged_against)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const insE = db.prepare(
         `INSERT INTO evidence (run_id, finding_seq, seq, source, object, expected, actual)
@@ -217,6 +217,7 @@ class SqliteStore implements ResultsStore {
           JSON.stringify(f.references),
           JSON.stringify(f.params),
           f.waiver === undefined ? null : JSON.stringify(f.waiver),
+          n(f.judgedAgainst),
         );
         f.evidence.forEach((e, j) => {
           insE.run(run.id, i, j, e.source, n(e.object), n(e.expected), n(e.actual));

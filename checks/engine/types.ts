@@ -24,6 +24,10 @@ export interface Attestation {
   who: string;
   /** How often, e.g. "termly", "yearly". */
   every: string;
+  /** The part attested, for a clause whose other controls are checked automatically. */
+  what?: string;
+  /** True for a mixed clause: automatic checks judge the rest of it. */
+  partial?: boolean;
 }
 
 /** Something a person should look at that is not a finding (a waiver matching nothing, say). */
@@ -37,7 +41,7 @@ export interface RunWarning {
 export interface DeviceStatus {
   /** Device name from the declaration, or `directory` / `roster` / `register` for those sources. */
   name: string;
-  kind: 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register';
+  kind: 'router' | 'switch' | 'switch-cli' | 'directory' | 'roster' | 'register' | 'probes';
   ok: boolean;
   error?: CollectError;
   /** ISO time the facts were collected (when ok). */
@@ -53,7 +57,9 @@ export interface EffectiveClause {
   text: string;
   controls: string[];
   params?: Record<string, Record<string, unknown>>;
-  attestation?: { who: string; every: string };
+  /** Who attests and how often: the whole clause (no control is checked automatically), or, for a
+   * mixed clause, `what` part of it no system shows. */
+  attestation?: { who: string; every: string; what?: string };
 }
 
 /**
@@ -72,6 +78,11 @@ export interface EffectivePolicy {
   };
   /** The checks selected for this school and the parameters each ran with (defaults + clause overrides). */
   params: Record<string, Record<string, unknown>>;
+  /**
+   * Clause id -> check id -> the parameters that check ran with for that clause (defaults, then what
+   * the declaration states, then the clause's own values). Absent in runs stored before per-clause limits.
+   */
+  clauseParams?: Record<string, Record<string, Record<string, unknown>>>;
   waivers: Waiver[];
 }
 

@@ -1,6 +1,8 @@
 import { isGuestRole, networkByVlan, ssidDecl, networkByName, wifiLabel } from '../lib/networks.ts';
 import { notApplicable, verdict } from '../lib/results.ts';
 import { forEachRouter } from '../lib/sources.ts';
+import type { Ssid } from '../../inventory/types.ts';
+import { absentDeclaredSsids } from '../lib/declared.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 type Params = Record<string, never>;
@@ -21,7 +23,10 @@ const check: Check<Params> = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return forEachRouter(facts, ctx, (r) => {
+    // A declared guest or BYOD SSID on no router: guests then use some other network, so it fails.
+    const guestSsid = (s: Ssid): boolean => isGuestRole(networkByName(ctx, s.network)?.role);
+    const absent = absentDeclaredSsids(facts, ctx, guestSsid, (s) => `its own ${s.network} network`);
+    const live = forEachRouter(facts, ctx, (r) => {
       const out: CheckResult[] = [];
       for (const w of r.wifi) {
         if (w.disabled) continue;
@@ -57,13 +62,15 @@ const check: Check<Params> = {
           );
         }
       }
-      if (out.length === 0) {
+      if (out.length === 0 && !ctx.decl.wifi.some(guestSsid)) {
         out.push(
           notApplicable(`${r.device} has no guest, BYOD or shared-password SSIDs.`, { source: r.device }),
         );
       }
       return out;
     });
+    // "Nothing to judge here" is not true of a router lacking what the declaration asks for.
+    return absent.length > 0 ? [...live.filter((x) => x.status !== 'not_applicable'), ...absent] : live;
   },
 };
 

@@ -1,6 +1,8 @@
 import { ssidDecl, wifiLabel } from '../lib/networks.ts';
 import { notApplicable, verdict } from '../lib/results.ts';
 import { forEachRouter } from '../lib/sources.ts';
+import type { Ssid } from '../../inventory/types.ts';
+import { absentDeclaredSsids } from '../lib/declared.ts';
 import type { Check, CheckResult } from '../types.ts';
 
 type Params = Record<string, never>;
@@ -16,7 +18,14 @@ const check: Check<Params> = {
     defaults: {},
   },
   evaluate(facts, _params, ctx) {
-    return forEachRouter(facts, ctx, (r) => {
+    const protectedSsid = (s: Ssid): boolean => s.pmf === 'required' || s.security === 'wpa3-eap';
+    // Declared with PMF required or WPA3 but on no router: a failure of this control, not "n/a".
+    const absent = absentDeclaredSsids(facts, ctx, protectedSsid, (s) =>
+      [s.security === 'wpa3-eap' ? 'WPA3-Enterprise' : '', s.pmf === 'required' ? 'PMF required' : '']
+        .filter((x) => x !== '')
+        .join(' and '),
+    );
+    const live = forEachRouter(facts, ctx, (r) => {
       const out: CheckResult[] = [];
       for (const w of r.wifi) {
         if (w.disabled) continue;
@@ -57,7 +66,7 @@ const check: Check<Params> = {
           );
         }
       }
-      if (out.length === 0) {
+      if (out.length === 0 && !ctx.decl.wifi.some(protectedSsid)) {
         out.push(
           notApplicable(`No SSID on ${r.device} is declared with PMF required or WPA3.`, {
             source: r.device,
@@ -66,6 +75,8 @@ const check: Check<Params> = {
       }
       return out;
     });
+    // "Nothing to judge here" is not true of a router lacking what the declaration asks for.
+    return absent.length > 0 ? [...live.filter((x) => x.status !== 'not_applicable'), ...absent] : live;
   },
 };
 

@@ -140,11 +140,48 @@ describe('wifi-pmf-required', () => {
   it('is an error when the router could not be read', () => {
     expect(statuses(run(pmf, routerDown))).toEqual(['error']);
   });
+
+  it('fails an SSID declared with WPA3 and PMF required that the router does not have, with evidence', () => {
+    const r = run(
+      pmf,
+      withWifi((w) => (w.ssid === 'Oak-Pupils' ? undefined : w)),
+    );
+    const f = about(r, 'Oak-Pupils');
+    expect(f?.status).toBe('fail');
+    expect(f?.evidence[0]).toMatchObject({
+      source: 'core-router',
+      object: 'Oak-Pupils',
+      expected: 'Oak-Pupils broadcast with WPA3-Enterprise and PMF required',
+      actual: 'absent',
+    });
+    expect(statuses(r)).not.toContain('not_applicable');
+  });
+
+  it('fails a declared WPA3 SSID that is configured but disabled', () => {
+    const f = about(run(pmf, withWifi(only('Oak-Pupils', { disabled: true }))), 'Oak-Pupils');
+    expect(f?.status).toBe('fail');
+    expect(f?.evidence[0]?.actual).toBe('disabled on core-router');
+  });
+
+  it('is an error, not a failure, when another router that might broadcast it could not be read', () => {
+    const facts = withWifi((w) => (w.ssid === 'Oak-Pupils' ? undefined : w));
+    const r = run(pmf, { ...facts, routers: [...facts.routers, failed('edge-router', 'E-REFUSED')] });
+    expect(about(r, 'Oak-Pupils')?.status).toBe('error');
+  });
 });
 
 describe('wifi-guest-on-guest-vlan', () => {
   it('passes guest and BYOD SSIDs on their VLANs', () => {
     expect(statuses(run(guestVlan, schoolFacts()))).toEqual(['pass', 'pass']);
+  });
+
+  it('fails a declared guest SSID that no router broadcasts', () => {
+    const r = run(
+      guestVlan,
+      withWifi((w) => (w.ssid === 'Oak-Guest' ? undefined : w)),
+    );
+    expect(about(r, 'Oak-Guest')).toMatchObject({ status: 'fail' });
+    expect(about(r, 'Oak-Guest')?.evidence[0]?.actual).toBe('absent');
   });
 
   it('fails the guest SSID landing among pupils', () => {

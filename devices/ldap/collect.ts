@@ -45,6 +45,7 @@ import {
   fgppPolicy,
   ppolicy,
   PPOLICY_ATTRS,
+  ppolicyCheckModule,
   psoContainer,
 } from './policy.ts';
 import { type RawEntry, text, texts } from './values.ts';
@@ -469,10 +470,11 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
     .map((p): DirectoryPasswordPolicy => ({
       source: p.dn,
       ...ppolicy(p),
+      checkModule: ppolicyCheckModule(p),
       appliesTo: (subentryOf.get(dnKey(p.dn)) ?? []).sort(),
     }));
   return {
-    passwordPolicy: { source: def.dn, ...ppolicy(def) },
+    passwordPolicy: { source: def.dn, ...ppolicy(def), checkModule: ppolicyCheckModule(def) },
     fineGrainedPolicies,
     accounts: users.map((u) => u.account),
     computers: [],

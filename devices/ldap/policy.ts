@@ -7,7 +7,7 @@
  */
 import { PASSWORD_POLICY_FIELDS, type PasswordPolicyValues } from '../facts.ts';
 import type { Modification } from './client.ts';
-import { bigInt, bool, int, type RawEntry, texts } from './values.ts';
+import { bigInt, bool, int, type RawEntry, text, texts } from './values.ts';
 
 /** The plain values the facts and providers share (devices/facts.ts holds the one field list). */
 export type PolicyValues = PasswordPolicyValues;
@@ -188,7 +188,24 @@ export const PPOLICY_ATTRS = [
   'pwdLockout',
   'pwdLockoutDuration',
   'pwdFailureCountInterval',
+  // A banned-password (deny-list) module: pwdCheckModule on OpenLDAP 2.4/2.5 (pwdPolicyChecker),
+  // pwdUseCheckModule on 2.6 (the module itself is olcPPolicyCheckModule in cn=config).
+  'pwdCheckModule',
+  'pwdUseCheckModule',
 ];
+
+/**
+ * Whether a ppolicy entry sends new passwords through a check module (where a deny list lives), and
+ * which. slapd runs the module only when pwdCheckQuality is 1 or 2.
+ */
+export function ppolicyCheckModule(e: RawEntry): { checked: boolean; module?: string } {
+  const module = text(e, 'pwdCheckModule');
+  const use = bool(e, 'pwdUseCheckModule') ?? false;
+  const quality = (int(e, 'pwdCheckQuality') ?? 0) > 0;
+  const out: { checked: boolean; module?: string } = { checked: quality && (use || module !== undefined) };
+  if (module !== undefined) out.module = module;
+  return out;
+}
 
 export function ppolicy(e: RawEntry): PolicyValues {
   const lockout = bool(e, 'pwdLockout') ?? false;

@@ -8,6 +8,7 @@ import {
   type RouterOsRow,
   type RouterOsTlsOptions,
 } from './client.ts';
+import { parseVersion, withDefaults } from './defaults.ts';
 import { deviceError } from './failures.ts';
 import {
   bool,
@@ -194,6 +195,12 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
 
   const res = resource[0] ?? {};
   const rb = routerboard[0] ?? {};
+  // `print` leaves out what holds its version's default: an absent property is that default, never
+  // unknown (devices/routeros/defaults.ts, from the manual). A version we cannot read fills nothing in.
+  const printed = parseVersion(res.version);
+  const full = (menu: string, rows: RouterOsRow[]): RouterOsRow[] =>
+    printed === undefined ? rows : rows.map((r) => withDefaults(menu, r, printed));
+  const ports = full('/interface/bridge/port', bridgePorts);
   const config = (r: RouterOsRow): boolean => r.dynamic !== 'true' && r.connection !== 'true';
   const opt = (key: string, v: string | undefined): Record<string, string> =>
     v === undefined || v === '' ? {} : { [key]: v };
@@ -223,23 +230,28 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       running: bool(i.running),
       disabled: bool(i.disabled),
     })),
-    bridges: bridges.map((b) => ({ name: b.name ?? '', vlanFiltering: bool(b['vlan-filtering']) })),
+    bridges: full('/interface/bridge', bridges).map((b) => ({
+      name: b.name ?? '',
+      vlanFiltering: bool(b['vlan-filtering']),
+    })),
     // Dynamic ports (a wifi interface's datapath bridge) and dynamic VLAN entries (PVIDs) are RouterOS's
     // own, not configuration; the Wi-Fi facts still read the PVID a client really lands on from them.
-    bridgePorts: bridgePorts.filter(config).map((p) => ({
+    bridgePorts: ports.filter(config).map((p) => ({
       bridge: p.bridge ?? '',
       interface: p.interface ?? '',
       pvid: int(p.pvid) ?? 1,
       frameTypes: p['frame-types'] ?? 'admit-all',
       ingressFiltering: bool(p['ingress-filtering']),
     })),
-    bridgeVlans: bridgeVlans.filter(config).map((v) => ({
-      bridge: v.bridge ?? '',
-      vlanIds: vlanIds(v['vlan-ids']),
-      tagged: list(v.tagged),
-      untagged: list(v.untagged),
-    })),
-    vlanInterfaces: vlans.map((v) => ({
+    bridgeVlans: full('/interface/bridge/vlan', bridgeVlans)
+      .filter(config)
+      .map((v) => ({
+        bridge: v.bridge ?? '',
+        vlanIds: vlanIds(v['vlan-ids']),
+        tagged: list(v.tagged),
+        untagged: list(v.untagged),
+      })),
+    vlanInterfaces: full('/interface/vlan', vlans).map((v) => ({
       name: v.name ?? '',
       vlanId: int(v['vlan-id']) ?? 0,
       interface: v.interface ?? '',
@@ -262,9 +274,11 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       ...opt('hostName', l['host-name']),
       ...opt('lastSeen', l['last-seen']),
     })),
-    dns: { servers: list(dns[0]?.servers), allowRemoteRequests: bool(dns[0]?.['allow-remote-requests']) },
-    filterRules: firewallRules(filter),
-    natRules: firewallRules(nat),
+    dns: (([d]) => ({ servers: list(d?.servers), allowRemoteRequests: bool(d?.['allow-remote-requests']) }))(
+      full('/ip/dns', dns),
+    ),
+    filterRules: firewallRules(full('/ip/firewall/filter', filter)),
+    natRules: firewallRules(full('/ip/firewall/nat', nat)),
     addressLists: addressLists.map((a) => ({
       list: a.list ?? '',
       address: a.address ?? '',
@@ -272,11 +286,15 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
       disabled: bool(a.disabled),
     })),
     wifi: [
-      ...wifiFromWifiPackage(wifi, wifiSecurity, bridgePorts),
-      ...wifiFromWifiPackage(wave2, wave2Security, bridgePorts),
-      ...wifiFromWireless(wireless, wirelessProfiles, bridgePorts),
+      ...wifiFromWifiPackage(full('/interface/wifi', wifi), wifiSecurity, ports),
+      ...wifiFromWifiPackage(full('/interface/wifiwave2', wave2), wave2Security, ports),
+      ...wifiFromWireless(
+        full('/interface/wireless', wireless),
+        full('/interface/wireless/security-profiles', wirelessProfiles),
+        ports,
+      ),
     ],
-    radius: radius.map((r) => {
+    radius: full('/radius', radius).map((r) => {
       const port = int(r['authentication-port']);
       return {
         address: r.address ?? '',
@@ -293,8 +311,8 @@ async function readFacts(client: RouterOsClient, device: Device, opts: CollectOp
     })),
     users: users.map((u) => ({ name: u.name ?? '', group: u.group ?? '', disabled: bool(u.disabled) })),
     snmp: {
-      enabled: bool(snmp[0]?.enabled),
-      communities: communities.map((c) => ({
+      enabled: bool(full('/snmp', snmp)[0]?.enabled),
+      communities: full('/snmp/community', communities).map((c) => ({
         name: c.name ?? '',
         addresses: list(c.addresses),
         readAccess: bool(c['read-access']),

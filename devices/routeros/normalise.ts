@@ -54,7 +54,8 @@ const RULE_OWN = new Set([
 export function firewallRules(rows: RouterOsRow[]): RouterFirewallRule[] {
   return rows.map((row, order) => {
     const props: Record<string, string> = {};
-    for (const [k, v] of Object.entries(row)) if (!RULE_OWN.has(k)) props[k] = v;
+    // An empty value matches nothing (RouterOS does not print it; a row filled with defaults may hold it).
+    for (const [k, v] of Object.entries(row)) if (!RULE_OWN.has(k) && v !== '') props[k] = v;
     return {
       id: row['.id'] ?? '',
       chain: row.chain ?? '',

@@ -16,9 +16,31 @@ import {
 } from '../../intent/routeros-capabilities.ts';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
-import { includesAll, ruleFromRow, samePropValue, sameRule, tagOf, union } from '../../intent/values.ts';
+import { withDefaults } from '../../devices/routeros/defaults.ts';
+import {
+  includesAll,
+  normalise,
+  ruleFromRow,
+  samePropValue,
+  sameRule,
+  tagOf,
+  union,
+} from '../../intent/values.ts';
+import {
+  MATCHED_MENUS,
+  eachOnItsOwn,
+  ORDERED_MENUS,
+  PATH_MENUS,
+  nextId,
+  quote,
+  restoreTable,
+  undoAdd,
+  undoRemove,
+  undoSet,
+} from './routeros-undo.ts';
 
 export { normalise, ruleFromRow, samePropValue, sameRule, tagOf } from '../../intent/values.ts';
+export { undoAdd, undoRemove, undoSet } from './routeros-undo.ts';
 
 /** How a provider reaches one router. `password` is a secret: it only ever travels as a Pulumi secret. */
 export interface RouterConnection {
@@ -151,15 +173,24 @@ function vlanList(v: string | undefined): number[] {
   return out;
 }
 
-async function find(client: RouterOsClient, i: MenuObjectInputs): Promise<RouterOsRow | undefined> {
-  if (i.mode === 'singleton') return (await client.print(i.menu))[0];
+/**
+ * The row the inputs name, with every property `print` left out at its default filled in (an absent
+ * property is the version's default, not a difference: devices/routeros/defaults.ts).
+ */
+async function find(
+  client: RouterOsClient,
+  i: MenuObjectInputs,
+  version: readonly number[],
+): Promise<RouterOsRow | undefined> {
+  const full = (r: RouterOsRow | undefined) => (r === undefined ? r : withDefaults(i.menu, r, version));
+  if (i.mode === 'singleton') return full((await client.print(i.menu))[0]);
   const rows = (await client.print(i.menu, { where: i.key })).filter(isConfigRow);
-  if (rows[0] !== undefined || i.menu !== '/interface/bridge/vlan') return rows[0];
+  if (rows[0] !== undefined || i.menu !== '/interface/bridge/vlan') return full(rows[0]);
   // Routers often hold one entry for several VLANs (`vlan-ids=10,20,30`); `?vlan-ids=10` does not match it.
   const wanted = Number(i.key['vlan-ids']);
   const { 'vlan-ids': _, ...rest } = i.key;
   const all = (await client.print(i.menu, { where: rest })).filter(isConfigRow);
-  return all.find((r) => vlanList(r['vlan-ids']).includes(wanted));
+  return full(all.find((r) => vlanList(r['vlan-ids']).includes(wanted)));
 }
 
 // ---------------------------------------------------------------- the router's version
@@ -217,36 +248,6 @@ export async function checkPolicies(
 }
 
 // ---------------------------------------------------------------- commit-confirm
-
-/** Quotes a value for a RouterOS script (manual: Scripting, strings). */
-function quote(v: string): string {
-  return `"${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
-}
-
-/** `/ip/address` -> `/ip address` (console syntax every version reads). */
-function consolePath(menu: string): string {
-  const parts = menu.split('/').filter((p) => p !== '');
-  return `/${parts.join(' ')}`;
-}
-
-/** A script line that puts `props` back on item `id` (values as they were; empty ones emptied). */
-export function undoSet(
-  menu: string,
-  id: string,
-  before: RouterOsRow,
-  changed: Record<string, string>,
-): string {
-  const words = Object.keys(changed).map((k) => `${k}=${quote(before[k] ?? '')}`);
-  return `${consolePath(menu)} set ${id} ${words.join(' ')}`;
-}
-
-/** A script line that removes what an `add` made, found by its key (the add's reply may never arrive). */
-export function undoAdd(menu: string, key: Record<string, string>): string {
-  const where = Object.entries(key)
-    .map(([k, v]) => `${k}=${quote(v)}`)
-    .join(' and ');
-  return `${consolePath(menu)} remove [find where ${where}]`;
-}
 
 /** A guarded change that would have cut management, rolled back by the router (`name` survives module copies). */
 export class LockoutPrevented extends Error {
@@ -356,7 +357,7 @@ async function converge(
 ): Promise<MenuObjectOutputs> {
   const version = await routerVersion(client);
   const i = forVersion(declared, version);
-  const row = await find(client, i);
+  const row = await find(client, i, version);
   const base = {
     ...declared,
     routerId: row?.['.id'] ?? '',
@@ -370,11 +371,14 @@ async function converge(
     checked = true;
   };
   const what = (verb: string) => `${verb} ${i.menu} ${JSON.stringify(i.key)}`;
+  // What the input chain matches on (address lists, interface lists, routes, the rules themselves) can
+  // cut the path whatever the planner said: an entry added to a list a drop rule reads is enough.
+  const guarded = declared.guard === true || MATCHED_MENUS.has(i.menu);
   const update = async (id: string | undefined, current: RouterOsRow): Promise<void> => {
     const changed = differing(i, current);
     if (Object.keys(changed).length === 0) return;
     await before();
-    if (declared.guard === true && id !== undefined)
+    if (guarded && id !== undefined)
       await commitConfirm(
         client,
         c,
@@ -392,7 +396,18 @@ async function converge(
           throw new Error(
             `${c.device}: the declaration removes the user ${c.user}, which schoolnet logs in as: refused`,
           );
-        await client.remove(i.menu, row['.id'] ?? '');
+        const id = row['.id'] ?? '';
+        // A removal that can cut the management path (its address, interface, bridge port, VLAN entry,
+        // route, an input rule or an address list a rule matches) goes under commit-confirm: the undo adds
+        // the item back with every property it had, in its place in an ordered table.
+        if (declared.guard === true || PATH_MENUS.has(i.menu)) {
+          const next = ORDERED_MENUS.has(i.menu)
+            ? nextId((await client.print(i.menu, { proplist: ['.id', 'dynamic'] })).filter(isConfigRow), id)
+            : undefined;
+          await commitConfirm(client, c, what('remove'), undoRemove(i.menu, row, next), () =>
+            client.remove(i.menu, id),
+          );
+        } else await client.remove(i.menu, id);
       }
       return { ...base, routerId: '', present: false };
     case 'existing':
@@ -426,7 +441,7 @@ async function converge(
       await before();
       const add = Object.fromEntries(Object.entries({ ...i.key, ...i.props }).filter(([, v]) => v !== ''));
       let id = '';
-      if (declared.guard === true)
+      if (guarded)
         await commitConfirm(client, c, what('add'), undoAdd(i.menu, i.key), async () => {
           id = await client.add(i.menu, add);
         });
@@ -492,7 +507,7 @@ export async function readObject(
 ): Promise<{ id: string; props: MenuObjectOutputs }> {
   const { row, version } = await withRouter(olds.connection, async (c) => {
     const v = await routerVersion(c);
-    return { row: await find(c, forVersion(olds, v)), version: v };
+    return { row: await find(c, forVersion(olds, v), v), version: v };
   });
   if (olds.mode === 'absent')
     return { id, props: { ...olds, present: row !== undefined, routerId: row?.['.id'] ?? '' } };
@@ -519,7 +534,8 @@ export async function deleteObject(olds: MenuObjectOutputs): Promise<void> {
   // Only what schoolnet added is removed: adopted, default, settings and absent objects stay.
   if (olds.mode !== 'owned' || olds.adopted) return;
   await withRouter(olds.connection, async (c) => {
-    const row = await find(c, forVersion(olds, await routerVersion(c)));
+    const version = await routerVersion(c);
+    const row = await find(c, forVersion(olds, version), version);
     if (!row) return;
     // A combined entry (`vlan-ids=10,20`) was adopted, never ours.
     if (olds.menu === '/interface/bridge/vlan' && row['vlan-ids'] !== olds.key['vlan-ids']) return;
@@ -555,8 +571,14 @@ function unmanagedOf(rows: RouterOsRow[]): UnmanagedRule[] {
 }
 
 /** Make the tagged rules exactly `desired`, in order, at the top of the table; leave every other rule alone. */
-async function applyRules(client: RouterOsClient, desired: DesiredFilterRule[]): Promise<UnmanagedRule[]> {
-  const rows = (await client.print(FILTER_MENU)).filter((r) => r.dynamic !== 'true');
+async function applyRules(
+  client: RouterOsClient,
+  desired: DesiredFilterRule[],
+  version: readonly number[],
+): Promise<UnmanagedRule[]> {
+  const rows = (await client.print(FILTER_MENU))
+    .filter(isConfigRow)
+    .map((r) => withDefaults(FILTER_MENU, r, version));
   const byTag = new Map<string, RouterOsRow[]>();
   for (const r of rows) {
     const t = tagOf(r.comment);
@@ -598,7 +620,9 @@ async function applyRules(client: RouterOsClient, desired: DesiredFilterRule[]):
   for (const [t, list] of byTag)
     if (!wanted.has(t)) for (const r of list) await client.remove(FILTER_MENU, r['.id'] ?? '');
 
-  const now = (await client.print(FILTER_MENU)).filter((r) => r.dynamic !== 'true');
+  const now = (await client.print(FILTER_MENU))
+    .filter(isConfigRow)
+    .map((r) => withDefaults(FILTER_MENU, r, version));
   // Target: the managed rules in order, then every other rule in its current order. Rules already in
   // the right relative order (the longest such run) stay; each other one moves once.
   const managedIds = desired.map((d) => idOf.get(d.id) ?? '');
@@ -654,55 +678,62 @@ export function diffFirewall(olds: FirewallOutputs, news: FirewallInputs): { cha
   return { changes: !sameRules(olds.rules, news.rules) || !sameConnection(olds.connection, news.connection) };
 }
 
-/** A script line adding `row` back (before `next`, when given). */
-function readdRule(row: RouterOsRow, next: string | undefined): string {
-  const skip = new Set(['.id', 'bytes', 'packets', 'dynamic', 'invalid', 'disabled', 'log', 'log-prefix']);
-  const words = Object.entries(row)
-    .filter(([k, v]) => !skip.has(k) && v !== '')
-    .map(([k, v]) => `${k}=${quote(v)}`);
-  return `${consolePath(FILTER_MENU)} add ${words.join(' ')}${next === undefined ? '' : ` place-before=${next}`}`;
+/** What an input rule does, for comparing chains: its action and matchers (not its comment or id). */
+function verdictKey(r: DesiredFilterRule): string {
+  const props = Object.keys(r.props)
+    .sort()
+    .map((k) => `${k}=${normalise(k, r.props[k])}`);
+  return `${r.action} ${props.join(' ')}`;
 }
 
 /**
- * The managed rules, with the input chain (which can cut the management path) under commit-confirm:
- * the undo removes the input rules this apply adds or replaces and puts back the ones it changes or removes.
+ * The input chain after `applyRules` (the managed input rules in declared order, then every other input
+ * rule in its current order) differs from the one the router evaluates now: in a rule, in its place (a
+ * move), or by a rule added or removed. Such a change can cut the management path.
+ */
+export function inputChainChanges(rows: RouterOsRow[], desired: DesiredFilterRule[]): boolean {
+  const input = rows.filter((r) => r.chain === 'input');
+  const now = input.map((r) => verdictKey(ruleFromRow(r)));
+  const after = [
+    ...desired.filter((d) => d.chain === 'input').map(verdictKey),
+    ...input.filter((r) => tagOf(r.comment) === undefined).map((r) => verdictKey(ruleFromRow(r))),
+  ];
+  return now.length !== after.length || now.some((k, n) => k !== after[n]);
+}
+
+/** The managed rules are exactly `desired`, in order, above every other rule: applying writes nothing. */
+function inSync(rows: RouterOsRow[], desired: DesiredFilterRule[]): boolean {
+  const tagged = rows.filter((r) => tagOf(r.comment) !== undefined);
+  const firstOther = rows.findIndex((r) => tagOf(r.comment) === undefined);
+  const lastOurs = rows.findLastIndex((r) => tagOf(r.comment) !== undefined);
+  return (
+    tagged.length === desired.length &&
+    tagged.every((r, n) => sameRule(ruleFromRow(r), desired[n]!)) &&
+    (firstOther < 0 || lastOurs < firstOther)
+  );
+}
+
+/**
+ * The managed rules, with any change to the input chain (which can cut the management path) under
+ * commit-confirm: a rule added, changed or removed, or a rule moved to another place in the chain. The
+ * undo puts the whole table back as it was: our rules removed, the other rules moved back into their
+ * order, and our rules as they were added back where they were.
  */
 async function applyGuarded(client: RouterOsClient, i: FirewallInputs): Promise<UnmanagedRule[]> {
   const c = i.connection;
-  const rows = (await client.print(FILTER_MENU)).filter(isConfigRow);
-  const current = new Map<string, { row: RouterOsRow; next: string | undefined }>();
-  rows.forEach((r, n) => {
-    const t = tagOf(r.comment);
-    if (t === undefined || r.chain !== 'input') return;
-    const after = rows.slice(n + 1).find((x) => tagOf(x.comment) === undefined);
-    current.set(t, { row: r, next: after?.['.id'] });
-  });
-  const wanted = i.rules.filter((r) => r.chain === 'input');
-  const same =
-    wanted.length === current.size &&
-    wanted.every((d) => {
-      const cur = current.get(d.id);
-      return cur !== undefined && sameRule(ruleFromRow(cur.row), d) && cur.row.disabled !== 'true';
-    });
-  const forwardSame = (() => {
-    const fwd = rows.filter((r) => tagOf(r.comment) !== undefined && r.chain !== 'input').map(ruleFromRow);
-    const want = i.rules.filter((r) => r.chain !== 'input');
-    return fwd.length === want.length && want.every((d) => fwd.some((f) => sameRule(f, d)));
-  })();
-  if (same && forwardSame) return applyRules(client, i.rules);
+  const version = await routerVersion(client);
+  const rows = (await client.print(FILTER_MENU))
+    .filter(isConfigRow)
+    .map((r) => withDefaults(FILTER_MENU, r, version));
+  if (inSync(rows, i.rules)) return applyRules(client, i.rules, version);
   await checkPolicies(client, c, i.requires);
-  if (same) return applyRules(client, i.rules);
-  const undo: string[] = [];
-  for (const d of wanted)
-    undo.push(`${consolePath(FILTER_MENU)} remove [find where comment=${quote(d.comment)}]`);
-  for (const { row, next } of current.values()) {
-    if (!wanted.some((d) => d.comment === row.comment))
-      undo.push(`${consolePath(FILTER_MENU)} remove [find where comment=${quote(row.comment ?? '')}]`);
-    undo.push(readdRule(row, next));
-  }
+  if (!inputChainChanges(rows, i.rules)) return applyRules(client, i.rules, version);
+  const ours = (r: RouterOsRow): boolean => tagOf(r.comment) !== undefined;
+  const comments = [...rows.filter(ours).map((r) => r.comment ?? ''), ...i.rules.map((d) => d.comment)];
+  const undo = restoreTable(FILTER_MENU, rows, comments, ours);
   let unmanaged: UnmanagedRule[] = [];
-  await commitConfirm(client, c, 'changing the input chain', undo.join('; '), async () => {
-    unmanaged = await applyRules(client, i.rules);
+  await commitConfirm(client, c, 'changing the input chain', eachOnItsOwn(undo), async () => {
+    unmanaged = await applyRules(client, i.rules, version);
   });
   return unmanaged;
 }
@@ -721,9 +752,10 @@ export async function readFirewall(
   id: string,
   olds: FirewallOutputs,
 ): Promise<{ id: string; props: FirewallOutputs }> {
-  const rows = (await withRouter(olds.connection, (c) => c.print(FILTER_MENU))).filter(
-    (r) => r.dynamic !== 'true',
-  );
+  const rows = await withRouter(olds.connection, async (c) => {
+    const version = await routerVersion(c);
+    return (await c.print(FILTER_MENU)).filter(isConfigRow).map((r) => withDefaults(FILTER_MENU, r, version));
+  });
   const rules = rows.filter((r) => tagOf(r.comment) !== undefined).map(ruleFromRow);
   return { id, props: { ...olds, rules, unmanaged: unmanagedOf(rows) } };
 }

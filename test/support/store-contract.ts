@@ -35,6 +35,7 @@ export function sampleRun(id: string, school: string, started: string, score = 0
         clauses: [`${school}:passwords`],
         references: ['CE-UAC'],
         params: { minLength: 12 },
+        judgedAgainst: `${school}:passwords`,
       },
       {
         checkId: 'routeros-service-restricted',

@@ -20,6 +20,19 @@ from librouteros.exceptions import TrapError
 from librouteros.query import Key, Or
 
 
+def printed(api, menu, item, proplist):
+    """Adds `item` to `menu`, prints it three ways, removes it: what each print shows."""
+    path = api.path(*menu)
+    added = path.add(**item)
+    name = item['name']
+    plain = [row for row in path if row.get('name') == name][0]
+    command = '/' + '/'.join(menu) + '/print'
+    detail = [row for row in api(command, detail='') if row.get('name') == name][0]
+    listed = [row for row in path.select(*(Key(k) for k in proplist)) if row.get('name') == name][0]
+    path.remove(added)
+    return {'plain': plain, 'detail': detail, 'proplist': listed}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument('--host', default='127.0.0.1')
@@ -27,6 +40,9 @@ def main() -> int:
     parser.add_argument('--user', required=True)
     parser.add_argument('--ca', help='CA file: use api-ssl and verify the certificate against it')
     parser.add_argument('--servername', help='name to verify in the certificate (default: the host)')
+    parser.add_argument('--defaults', action='store_true',
+                        help='also add a bridge and an SNMP community and print them plain, with detail and '
+                             'with a .proplist (what print leaves out at its default)')
     args = parser.parse_args()
 
     options = {'port': args.port, 'timeout': 5}
@@ -60,6 +76,14 @@ def main() -> int:
         seen['trap'] = None
     except TrapError as trap:
         seen['trap'] = {'message': trap.message, 'category': trap.category}
+
+    if args.defaults:
+        seen['defaults'] = {
+            'bridge': printed(api, ('interface', 'bridge'), {'name': 'probe-br'},
+                              ('name', 'ingress-filtering', 'protocol-mode', 'frame-types')),
+            'community': printed(api, ('snmp', 'community'), {'name': 'probe-community'},
+                                 ('name', 'addresses', 'security', 'read-access')),
+        }
 
     api.close()
     print(json.dumps(seen))

@@ -8,7 +8,7 @@ import {
   type MenuSpec,
   type RouterInfo,
 } from './catalog.ts';
-import { pathProblem, vlanMembers, type ManagementPath } from './path.ts';
+import { expandVlanIds, pathProblem, vlanMembers, type ManagementPath } from './path.ts';
 import { QueryError, compileQuery } from './query.ts';
 import { runScript, parseDuration } from './script.ts';
 import type {
@@ -21,7 +21,14 @@ import type {
   SessionInfo,
   WriteRecord,
 } from './types.ts';
-import { choicesFor, defaultGroups, missingProps, ruledProps, versionAtLeast } from './versions.ts';
+import {
+  choicesFor,
+  defaultGroups,
+  defaultsFor,
+  missingProps,
+  ruledProps,
+  versionAtLeast,
+} from './versions.ts';
 
 export interface RouterModelOptions {
   /** The path API sessions arrive on; without one every session is admitted. */
@@ -51,6 +58,31 @@ const PRINT_FLAGS = new Set([
   '.proplist',
 ]);
 const MIKROTIK_OUI = '48:8F:5A';
+/**
+ * Printed whatever their value: the item's flags (X disabled, D dynamic, I invalid, R running...), its
+ * counters and the state RouterOS computes; `print` leaves out only configurable properties at default.
+ */
+const ALWAYS_PRINTED = [
+  'name',
+  'disabled',
+  'dynamic',
+  'invalid',
+  'running',
+  'inactive',
+  'default',
+  'expired',
+  'connection',
+  'bytes',
+  'packets',
+  'actual-mtu',
+  'l2mtu',
+  'creation-time',
+  'status',
+  'last-seen',
+  'last-logged-in',
+  'run-count',
+  'owner',
+];
 
 type Trap = Extract<CommandResult, { kind: 'trap' }>;
 const trap = (message: string, category?: number): Trap =>
@@ -118,13 +150,13 @@ export class RouterModel implements CommandHandler {
       if (spec.kind === 'singleton' || SINGLETON_READONLY.has(menu)) {
         if (rows !== undefined && rows.length !== 1)
           throw new Error(`${source}: ${menu} is a singleton: give one row`);
-        config.menus[menu] = [{ ...(spec.defaults ?? {}), ...(rows?.[0] ?? {}) }];
+        config.menus[menu] = [{ ...this.defaults(menu), ...(rows?.[0] ?? {}) }];
         continue;
       }
       // `.id` first, as RouterOS prints it; every property RouterOS always has takes its default.
       config.menus[menu] = (rows ?? []).map((row) => ({
         '.id': row['.id'] ?? this.newId(),
-        ...(spec.kind === 'list' || spec.kind === 'ordered' ? (spec.defaults ?? {}) : {}),
+        ...(spec.kind === 'list' || spec.kind === 'ordered' ? this.defaults(menu) : {}),
         ...row,
       }));
     }
@@ -141,6 +173,11 @@ export class RouterModel implements CommandHandler {
     const board = resource['board-name'] ?? '';
     const routerboard = board !== 'CHR' && !/^x86/.test(board) && resource['architecture-name'] !== 'x86_64';
     return { version, packages, routerboard };
+  }
+
+  /** What `add` gives `menu`'s properties on this router's version (catalog + versions.ts DEFAULT_RULES). */
+  defaults(menu: string): Record<string, string> {
+    return defaultsFor(menu, CATALOG[menu]?.defaults, this.info.version);
   }
 
   /** The policies of a user's group (manual: User); `!x` entries deny. */
@@ -229,6 +266,11 @@ export class RouterModel implements CommandHandler {
     const proplist = req.attrs['.proplist']?.split(',').filter((p) => p !== '');
     const hidden = new Set([...(spec.writeOnly ?? []), ...missingProps(menu, this.info.version)]);
     const printEmpty = new Set(spec.printEmpty ?? []);
+    // A plain print leaves out what holds its version's default; `detail` or a `.proplist` naming the
+    // property brings it back (manual: API, print; Console, "print detail").
+    const full = req.attrs.detail !== undefined || proplist !== undefined;
+    const atDefault = full ? {} : this.defaults(menu);
+    for (const k of ALWAYS_PRINTED) delete atDefault[k];
     const singleton = spec.kind === 'singleton' || SINGLETON_READONLY.has(menu);
     return {
       kind: 'rows',
@@ -239,6 +281,7 @@ export class RouterModel implements CommandHandler {
           const v = row[key];
           if (v === undefined || hidden.has(key) || (singleton && key === '.id')) continue;
           if (v === '' && !printEmpty.has(key)) continue;
+          if (atDefault[key] === v && !printEmpty.has(key)) continue;
           out[key] = v;
         }
         return out;
@@ -295,7 +338,7 @@ export class RouterModel implements CommandHandler {
       for (const [vid, m] of [...members].sort((a, b) => a[0] - b[0])) {
         const staticUntagged = new Set(
           statics
-            .filter((r) => r.bridge === name && vlanIdsOf(r['vlan-ids'] ?? '').includes(vid))
+            .filter((r) => r.bridge === name && expandVlanIds(r['vlan-ids'] ?? '').includes(vid))
             .flatMap((r) => (r.untagged ?? '').split(',')),
         );
         const dynamic = [...m.untagged].filter((p) => !staticUntagged.has(p));
@@ -472,7 +515,7 @@ export class RouterModel implements CommandHandler {
     const row: Row = { '.id': id };
     if (spec.autoName !== undefined && checked.name === undefined)
       row.name = this.freeName(rows, spec.autoName);
-    Object.assign(row, spec.defaults ?? {}, checked);
+    Object.assign(row, this.defaults(menu), checked);
     if (
       spec.interfaceType !== undefined &&
       spec.interfaceType !== 'vlan' &&
@@ -587,7 +630,7 @@ export class RouterModel implements CommandHandler {
       if (found === null) return NO_ITEM;
       rows = found;
     }
-    const fallback = spec.defaults?.[name];
+    const fallback = this.defaults(menu)[name];
     for (const row of rows) {
       if (fallback === undefined) delete row[name];
       else row[name] = fallback;
@@ -747,16 +790,6 @@ export class RouterModel implements CommandHandler {
 
 /** Menus with rows RouterOS makes itself, which `set`/`remove` refuse. */
 const DYNAMIC_MENUS = new Set(['/interface/bridge/vlan', '/interface/bridge/port', '/ip/service']);
-
-function vlanIdsOf(v: string): number[] {
-  const out: number[] = [];
-  for (const part of v.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    if (a === undefined || Number.isNaN(a)) continue;
-    for (let x = a; x <= (b ?? a); x++) out.push(x);
-  }
-  return out;
-}
 
 function macFor(id: string): string {
   const n = parseInt(id.slice(1), 16);

@@ -15,8 +15,12 @@
  *    an established session is `established`, a new one `new`);
  * 4. the API service (`api` or `api-ssl`) is enabled and its `address`/`available-from` allows the client.
  *
- * This is a model of the documented behaviour, not of every matcher: a filter rule using a matcher it does
- * not know never matches (so an unknown rule cannot make the path look cut).
+ * Every matcher a filter rule has is answered yes, no or "maybe" (matcherMatches): the addresses and
+ * address lists, protocol and ports, interfaces and interface lists, bridge ports, connection state and
+ * NAT state are decided; what needs traffic the model does not have (rates, limits, content, time, marks)
+ * and any matcher it does not know are "maybe", which counts as matching for a drop and as not matching
+ * for an accept. So an unknown rule can make the path look cut, never open: a provider that changes the
+ * input chain must do it under commit-confirm.
  */
 import type { RouterConfig, Row } from './types.ts';
 
@@ -177,16 +181,16 @@ export function pathProblem(
   }
 
   // The input chain.
-  const lists = m['/ip/firewall/address-list'] ?? [];
-  for (const rule of m['/ip/firewall/filter'] ?? []) {
-    if (rule.chain !== 'input' || truthy(rule.disabled)) continue;
-    const action = rule.action ?? 'accept';
-    if (!['accept', 'drop', 'reject', 'tarpit'].includes(action)) continue;
-    if (!ruleMatches(rule, { ...path, inInterface: target, state: opts.state, apiPort: opts.apiPort }, lists))
-      continue;
-    if (action === 'accept') break;
-    return `input rule ${rule['.id'] ?? ''} (${rule.comment ?? action}) ${action}s ${opts.state} API packets`;
-  }
+  const cut = inputChainProblem(m['/ip/firewall/filter'] ?? [], {
+    ...path,
+    inInterface: target,
+    bridgePort: port === undefined ? undefined : path.port,
+    state: opts.state,
+    apiPort: opts.apiPort,
+    routerAddresses: (m['/ip/address'] ?? []).map((a) => (a.address ?? '').split('/')[0] ?? ''),
+    lists: m['/ip/firewall/address-list'] ?? [],
+  });
+  if (cut !== undefined) return cut;
 
   const service = (m['/ip/service'] ?? []).find((s) => s.name === opts.service && s.connection !== 'true');
   if (!service || truthy(service.disabled)) return `service ${opts.service} is disabled`;
@@ -195,65 +199,183 @@ export function pathProblem(
   return undefined;
 }
 
-const KNOWN_MATCHERS = new Set([
+/** One API packet as the input chain sees it. */
+interface Packet extends ManagementPath {
+  /** The interface the router's address is on (the VLAN interface, the bridge, or the port). */
+  inInterface: string;
+  /** The physical port when the frame came in through a bridge (in-bridge-port), else undefined. */
+  bridgePort: string | undefined;
+  state: 'new' | 'established';
+  apiPort: number;
+  routerAddresses: string[];
+  lists: Row[];
+}
+
+/** A matcher's answer: the packet matches, does not, or the model cannot tell. */
+type Match = 'yes' | 'no' | 'maybe';
+
+/** Printed with every rule (or telling what to do): not what it matches. */
+const NOT_MATCHERS = new Set([
+  '.id',
   'chain',
   'action',
   'comment',
   'disabled',
+  'dynamic',
+  'invalid',
   'log',
   'log-prefix',
-  '.id',
-  'invalid',
-  'dynamic',
   'bytes',
   'packets',
-  'src-address',
-  'dst-address',
-  'protocol',
-  'dst-port',
-  'in-interface',
-  'connection-state',
-  'src-address-list',
+  'jump-target',
   'reject-with',
+  'address-list',
+  'address-list-timeout',
+  'new-connection-mark',
+  'new-packet-mark',
+  'new-routing-mark',
+  'passthrough',
+  'hw-offload',
+  'place-before',
 ]);
 
-function ruleMatches(
-  rule: Row,
-  pkt: ManagementPath & { inInterface: string; state: string; apiPort: number },
-  lists: Row[],
-): boolean {
+/** The API's own source port is an ephemeral one: any range inside 1024-65535 may hold it. */
+function sourcePort(spec: string): Match {
+  const ranges = spec.split(',').map((p) => p.split('-').map(Number));
+  if (ranges.some(([a, b]) => a !== undefined && a <= 1024 && (b ?? a) >= 65535)) return 'yes';
+  return 'maybe';
+}
+
+function inList(lists: Row[], name: string, ip: string): boolean {
+  return lists.some((l) => l.list === name && !truthy(l.disabled) && inAddressList(ip, l.address));
+}
+
+/**
+ * What one matcher says about the API packet (manual: Filter, "Properties"). A matcher the model does
+ * not know, or cannot decide without traffic it does not model (rates, limits, marks, content, time),
+ * says `maybe`: the caller treats that as matching for a drop and as not matching for an accept, so an
+ * unknown rule can only make the path look cut, never open (the change has to go under commit-confirm).
+ */
+export function matcherMatches(key: string, value: string, pkt: Packet): Match {
+  const tri = (b: boolean): Match => (b ? 'yes' : 'no');
+  switch (key) {
+    case 'src-address':
+      return tri(inAddressList(pkt.client, value));
+    case 'dst-address':
+      return tri(inAddressList(pkt.routerAddress, value));
+    case 'src-address-list':
+      return tri(inList(pkt.lists, value, pkt.client));
+    case 'dst-address-list':
+      return tri(inList(pkt.lists, value, pkt.routerAddress));
+    case 'src-address-type':
+      // unicast; `local` only when the provisioner is the router itself.
+      return tri(value === 'unicast' || (value === 'local' && pkt.routerAddresses.includes(pkt.client)));
+    case 'dst-address-type':
+      // The router's own unicast address: local and unicast.
+      return tri(value === 'local' || value === 'unicast');
+    case 'protocol':
+      return tri(value === 'tcp' || value === '6');
+    case 'dst-port':
+      return tri(inPorts(pkt.apiPort, value));
+    case 'src-port':
+      return sourcePort(value);
+    case 'port':
+      // Either port: the API port decides when listed; otherwise the source port might be in it.
+      return inPorts(pkt.apiPort, value) ? 'yes' : sourcePort(value) === 'yes' ? 'yes' : 'maybe';
+    case 'in-interface':
+      return tri(value === pkt.inInterface || value === 'all');
+    case 'in-interface-list':
+      // The built-in lists (manual: Interface Lists): `all` holds every interface, `none` none; the
+      // members of other lists are not modelled.
+      return value === 'all' ? 'yes' : value === 'none' ? 'no' : 'maybe';
+    case 'out-interface':
+    case 'out-interface-list':
+    case 'out-bridge-port':
+    case 'out-bridge-port-list':
+      // Input packets have no out-interface (manual: Filter, out-interface "valid only in forward, output
+      // and postrouting"): such a matcher never matches in the input chain.
+      return 'no';
+    case 'in-bridge-port':
+      return tri(pkt.bridgePort !== undefined && value === pkt.bridgePort);
+    case 'connection-state':
+      return tri(value.split(',').includes(pkt.state));
+    case 'connection-nat-state':
+      // The provisioner talks to the router's own address: no srcnat or dstnat on the connection.
+      return 'no';
+    case 'connection-type':
+      // Set by connection tracking helpers (ftp, sip, pptp...); the API has none.
+      return 'no';
+    case 'icmp-options':
+      return 'no';
+    case 'connection-mark':
+    case 'packet-mark':
+    case 'routing-mark':
+      // Marks come from mangle rules the model does not run; `no-mark` is what an unmarked packet has.
+      return value === 'no-mark' ? 'yes' : 'maybe';
+    default:
+      return 'maybe';
+  }
+}
+
+/** Whether a rule matches: all matchers must (a negated one with `!`); `maybe` when any cannot tell. */
+function ruleMatch(rule: Row, pkt: Packet): Match {
+  let result: Match = 'yes';
   for (const [k, raw] of Object.entries(rule)) {
-    if (raw === '' || raw === undefined) continue;
-    if (!KNOWN_MATCHERS.has(k)) return false;
+    if (raw === '' || raw === undefined || NOT_MATCHERS.has(k)) continue;
     const neg = raw.startsWith('!');
-    const v = neg ? raw.slice(1) : raw;
-    let hit: boolean;
-    switch (k) {
-      case 'src-address':
-        hit = inAddressList(pkt.client, v);
-        break;
-      case 'dst-address':
-        hit = inAddressList(pkt.routerAddress, v);
-        break;
-      case 'protocol':
-        hit = v === 'tcp' || v === '6';
-        break;
-      case 'dst-port':
-        hit = inPorts(pkt.apiPort, v);
-        break;
-      case 'in-interface':
-        hit = v === pkt.inInterface;
-        break;
-      case 'connection-state':
-        hit = v.split(',').includes(pkt.state);
-        break;
-      case 'src-address-list':
-        hit = lists.some((l) => l.list === v && !truthy(l.disabled) && inAddressList(pkt.client, l.address));
-        break;
+    const m = matcherMatches(k, neg ? raw.slice(1) : raw, pkt);
+    const effective: Match = m === 'maybe' ? 'maybe' : (m === 'yes') !== neg ? 'yes' : 'no';
+    if (effective === 'no') return 'no';
+    if (effective === 'maybe') result = 'maybe';
+  }
+  return result;
+}
+
+type Verdict = { kind: 'accept' } | { kind: 'cut'; why: string } | { kind: 'return' } | { kind: 'end' };
+
+/**
+ * Runs a chain for the API packet (manual: Filter: rules from top to bottom, the first accept/drop/
+ * reject/tarpit decides; `jump` enters `jump-target` and comes back on `return` or at its end; `log`,
+ * `passthrough` and the address-list actions go on). A drop-like rule that may match cuts; an accept
+ * that may match does not count.
+ */
+function runChain(rules: Row[], chain: string, pkt: Packet, depth: number): Verdict {
+  if (depth > 16) return { kind: 'cut', why: `jump loop through chain ${chain}` };
+  for (const rule of rules) {
+    if (rule.chain !== chain || truthy(rule.disabled) || truthy(rule.invalid)) continue;
+    const action = rule.action ?? 'accept';
+    const m = ruleMatch(rule, pkt);
+    if (m === 'no') continue;
+    const name = `input rule ${rule['.id'] ?? ''} (${rule.comment ?? action})`;
+    switch (action) {
+      case 'accept':
+        if (m === 'yes') return { kind: 'accept' };
+        continue;
+      case 'drop':
+      case 'reject':
+      case 'tarpit':
+        return {
+          kind: 'cut',
+          why: `${name} ${m === 'yes' ? '' : 'may '}${action}${m === 'yes' ? 's' : ''} ${pkt.state} API packets`,
+        };
+      case 'return':
+        if (m === 'yes') return { kind: 'return' };
+        continue;
+      case 'jump': {
+        const inner = runChain(rules, rule['jump-target'] ?? '', pkt, depth + 1);
+        if (inner.kind === 'cut') return inner;
+        if (inner.kind === 'accept' && m === 'yes') return inner;
+        continue;
+      }
       default:
         continue;
     }
-    if (hit === neg) return false;
   }
-  return true;
+  return { kind: 'end' };
+}
+
+/** Why the input chain stops the API packet, or undefined when it lets it through (the policy is accept). */
+function inputChainProblem(rules: Row[], pkt: Packet): string | undefined {
+  const v = runChain(rules, 'input', pkt, 0);
+  return v.kind === 'cut' ? v.why : undefined;
 }

@@ -1,14 +1,15 @@
 /**
  * The part of the RouterOS scripting language the scheduler's scripts use in the test server: commands
  * separated by `;` or new lines, each a menu path (`/interface bridge` or `/interface/bridge`), a verb
- * (`set`, `remove`, `add`, `enable`, `disable`, `unset`), an item (an id like `*5`, a name, or
- * `[find where name="x"]`) and `property=value` words (values may be quoted). That is the syntax of the
+ * (`set`, `remove`, `add` with `place-before=`, `move` with `destination=`, `enable`, `disable`, `unset`),
+ * an item (an id like `*5`, a name, or `[find where name="x"]`) and `property=value` words (values may be
+ * quoted). That is the syntax of the
  * manual's Scripting page; anything else is reported as a syntax error, so a script the project writes
  * cannot silently do nothing here.
  */
 import type { CommandResult, Request } from './types.ts';
 
-const VERBS = new Set(['set', 'remove', 'add', 'enable', 'disable', 'unset', 'comment', 'print']);
+const VERBS = new Set(['set', 'remove', 'add', 'move', 'enable', 'disable', 'unset', 'comment', 'print']);
 
 /** RouterOS durations: `1h2m3s`, `90s`, `500ms`, `00:01:30`. Milliseconds, or undefined if malformed. */
 export function parseDuration(v: string): number | undefined {
@@ -41,8 +42,8 @@ function split(text: string, separators: string): string[] {
       continue;
     }
     if (c === '"') quote = !quote;
-    else if (!quote && c === '[') depth++;
-    else if (!quote && c === ']') depth--;
+    else if (!quote && (c === '[' || c === '{')) depth++;
+    else if (!quote && (c === ']' || c === '}')) depth--;
     if (!quote && depth === 0 && separators.includes(c)) {
       if (cur.trim() !== '') out.push(cur.trim());
       cur = '';
@@ -64,6 +65,16 @@ type Exec = (req: Request) => CommandResult;
 /** Runs a script; returns the first error (as RouterOS stops a script at its first failing command). */
 export function runScript(source: string, exec: Exec): string | undefined {
   for (const statement of split(source, ';\n')) {
+    // `:do { ... } on-error={ ... }` (manual: Scripting, "Catch run-time errors"): an error inside goes
+    // to the handler instead of stopping the script.
+    const guarded = /^:do\s*\{([\s\S]*)\}\s*on-error=\{([\s\S]*)\}$/.exec(statement);
+    if (guarded) {
+      if (runScript(guarded[1] ?? '', exec) !== undefined) {
+        const handled = runScript(guarded[2] ?? '', exec);
+        if (handled !== undefined) return handled;
+      }
+      continue;
+    }
     const words = split(statement, ' \t');
     const path: string[] = [];
     let i = 0;

@@ -32,6 +32,16 @@ export interface PropertyRule {
   source: string;
 }
 
+/** A default that differs on versions in range from the catalog's (RouterOS 7) one. */
+export interface DefaultRule {
+  menu: string;
+  prop: string;
+  value: string;
+  since?: string;
+  before?: string;
+  source: string;
+}
+
 /** The values an enumeration takes (on versions in range); anything else is refused. */
 export interface ChoiceRule {
   menu: string;
@@ -119,6 +129,25 @@ export const PROPERTY_RULES: readonly PropertyRule[] = [
   },
 ];
 
+/** The group policies both major versions have (manual: User, User Groups); each version adds its own. */
+const USER_POLICIES_COMMON = [
+  'local',
+  'telnet',
+  'ssh',
+  'ftp',
+  'reboot',
+  'read',
+  'write',
+  'policy',
+  'test',
+  'winbox',
+  'password',
+  'web',
+  'sniff',
+  'sensitive',
+  'api',
+] as const;
+
 export const CHOICE_RULES: readonly ChoiceRule[] = [
   {
     menu: '/snmp/community',
@@ -136,53 +165,53 @@ export const CHOICE_RULES: readonly ChoiceRule[] = [
   {
     menu: '/user/group',
     prop: 'policy',
-    values: [
-      'local',
-      'telnet',
-      'ssh',
-      'ftp',
-      'reboot',
-      'read',
-      'write',
-      'policy',
-      'test',
-      'winbox',
-      'password',
-      'web',
-      'sniff',
-      'sensitive',
-      'api',
-      'romon',
-      'dude',
-      'tikapp',
-    ],
+    values: [...USER_POLICIES_COMMON, 'romon', 'dude', 'tikapp'],
     before: '7.0',
     source: 'manual: User, User Groups (v6 list)',
   },
   {
     menu: '/user/group',
     prop: 'policy',
-    values: [
-      'local',
-      'telnet',
-      'ssh',
-      'ftp',
-      'reboot',
-      'read',
-      'write',
-      'policy',
-      'test',
-      'winbox',
-      'password',
-      'web',
-      'sniff',
-      'sensitive',
-      'api',
-      'rest-api',
-      'romon',
-    ],
+    values: [...USER_POLICIES_COMMON, 'rest-api', 'romon'],
     since: '7.0',
     source: 'manual: User, User Groups (v7 list, with rest-api)',
+  },
+];
+
+/**
+ * Defaults that RouterOS 6 has where 7 has another (the catalog holds 7's). `print` leaves a property
+ * out when it holds its version's default, so these decide what a 6.49 router prints.
+ */
+export const DEFAULT_RULES: readonly DefaultRule[] = [
+  {
+    menu: '/interface/bridge',
+    prop: 'ingress-filtering',
+    value: 'false',
+    before: '7.0',
+    source:
+      'manual (6): Manual:Interface/Bridge "ingress-filtering (yes | no; Default: no)"; ansible _api_data versioned_fields (7.0 <: False)',
+  },
+  {
+    menu: '/interface/bridge/port',
+    prop: 'ingress-filtering',
+    value: 'false',
+    before: '7.0',
+    source:
+      'manual (6): Manual:Interface/Bridge, Port settings "ingress-filtering (Default: no)"; ansible _api_data versioned_fields',
+  },
+  {
+    menu: '/ip/dhcp-server',
+    prop: 'lease-time',
+    value: '10m',
+    before: '7.0',
+    source: 'manual (6): Manual:IP/DHCP Server "lease-time (time; Default: 10m)"; ansible _api_data (10m)',
+  },
+  {
+    menu: '/snmp/community',
+    prop: 'addresses',
+    value: '0.0.0.0/0',
+    before: '7.0',
+    source: 'manual (6): Manual:SNMP community "addresses (Default: 0.0.0.0/0)"',
   },
 ];
 
@@ -201,6 +230,18 @@ export function missingProps(menu: string, v: Version): Set<string> {
 /** The values `prop` of `menu` takes on `v`, or undefined when the catalog decides. */
 export function choicesFor(menu: string, prop: string, v: Version): readonly string[] | undefined {
   return CHOICE_RULES.find((r) => r.menu === menu && r.prop === prop && inRange(v, r))?.values;
+}
+
+/** The catalog's defaults for `menu` with the version's own where they differ (DEFAULT_RULES). */
+export function defaultsFor(
+  menu: string,
+  base: Readonly<Record<string, string>> | undefined,
+  v: Version,
+): Record<string, string> {
+  const out: Record<string, string> = { ...(base ?? {}) };
+  for (const r of DEFAULT_RULES) if (r.menu === menu && inRange(v, r) && r.prop in out) out[r.prop] = r.value;
+  for (const p of missingProps(menu, v)) delete out[p];
+  return out;
 }
 
 /** Every property a version rule names for `menu` (so the catalog knows them at all). */
