@@ -3,6 +3,7 @@
  * can turn it into an `error` finding that names the cause (never a `pass`), and a technician knows
  * what to do next.
  */
+import type { SnmpEngineRecord } from './snmp/engine-pins.ts';
 export type DeviceErrorCode =
   | 'E-TIMEOUT' // no answer in time (for SNMP, also what a wrong community looks like)
   | 'E-REFUSED' // connection refused / host unreachable
@@ -48,4 +49,6 @@ export interface CollectOptions {
   now?: () => Date;
   /** Directories: extra account attributes to read (the roster's MIS id attribute). */
   accountAttributes?: readonly string[];
+  /** SNMPv3 switches: engine IDs learned at first contact (devices/snmp/engine-pins.ts), when enabled. */
+  snmpEngines?: SnmpEngineRecord;
 }

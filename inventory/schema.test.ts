@@ -208,6 +208,7 @@ const MIRRORS: [string, Record<string, 'required' | 'optional'>][] = [
       privKey: O,
       context: O,
       port: O,
+      engineId: O,
     } satisfies KeySpec<T.SnmpSettings>,
   ],
   ['/$defs/switchPort', { port: R, mode: R, network: O, tagged: O } satisfies KeySpec<T.SwitchPortDecl>],

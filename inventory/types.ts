@@ -219,6 +219,8 @@ export interface SnmpSettings {
   /** SNMPv3 context (snmpsim selects the data file by it). */
   context?: string;
   port?: number;
+  /** SNMPv3: the switch's authoritative engine ID (hex), pinned; replies from another engine are refused. */
+  engineId?: string;
 }
 
 export interface SwitchPortDecl {

@@ -10,9 +10,16 @@
  * (unmanaged), so its log of writes can be counted. The project is copied into a temporary checkout
  * (compiled program in dist/, the demo declaration pointed at that server), and later moved to another
  * folder with the first one removed: refresh and destroy must still work from the state it wrote.
- * The demo declaration's directory part is left out of the copy here: see the report of issue #14.
+ *
+ * The directory part (the domain password policy, a fine-grained policy added for this test, and one
+ * account per roster person, two joiners added to the roster copy) is applied to a PRIVATE Samba AD DC
+ * started here (scripts/testbed with only `samba`: a copy of the cached provision, seeded with the demo
+ * school's directory), so the shared testbed's directory other tests read is never rewritten. The demo
+ * declares an Active Directory, so the private directory is Samba, not slapd. What the engine wrote is
+ * read back with ldapsearch (OpenLDAP's client, not ours); the directory's highestCommittedUSN (it
+ * grows with every write, and binds and searches leave it alone) counts its writes.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   cpSync,
   mkdtempSync,
@@ -26,9 +33,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseDocument } from 'yaml';
 import type { FleetPreview } from '../scripts/pulumi/fleet.ts';
+import { startTestbed, type Testbed } from '../scripts/testbed/index.ts';
 import { engineEnvironment, ROOT, runPulumi, type EngineRun } from './support/pulumi-engine.ts';
 import {
   loadRouterFixture,
@@ -36,6 +45,7 @@ import {
   type RouterOsServer,
   type Row,
 } from './support/routeros/server.ts';
+import { ldapSearch, ldapModify, type LdifEntry } from './support/ldap-cli.ts';
 
 const ROUTER_PASSWORD = 'provisioner-test-password';
 // Test-only secrets; none may appear in plain text in the state or the engine's output.
@@ -44,6 +54,16 @@ const GUEST_PSK = 'engine-e2e-guest-psk-9a77d2';
 const RADIUS_REF = 'file:../../../.schoolnet/testbed/secrets/radius-secret';
 const PSK_REF = 'file:../../../.schoolnet/testbed/secrets/guest-psk';
 const HAND_RULE = 'made by hand: ping from the office';
+const BASE_DN = 'DC=school,DC=test';
+// Joiners added to the roster copy (fictional): one with the acceptable-use date, one without it.
+const JOINERS = [
+  'wren.fairbairn@school.test,Wren,Fairbairn,Pupil,,01/09/2026,03/09/2026',
+  'ossian.quell@school.test,Ossian,Quell,Staff,,01/12/2026,',
+];
+const FGPP = 'Staff accounts';
+
+let samba: Testbed;
+let directory: { url: string; ca: string; bindDn: string; password: string; passwordFile: string };
 
 let server: RouterOsServer;
 let base: string;
@@ -80,6 +100,77 @@ function ok(run: EngineRun): EngineRun {
   return run;
 }
 
+/** ldapsearch on this run's private directory, as its Administrator. */
+function search(base: string, filter: string, attrs: string[], scope = 'sub'): LdifEntry[] {
+  return ldapSearch(directory, base, filter, attrs, scope);
+}
+
+/** The directory's write counter. */
+function usn(): number {
+  return Number(
+    search('', '(objectClass=*)', ['highestCommittedUSN'], 'base')[0]?.attrs['highestCommittedUSN']?.[0],
+  );
+}
+
+function account(username: string): LdifEntry | undefined {
+  return search(BASE_DN, `(sAMAccountName=${username})`, ['userAccountControl', 'memberOf', 'employeeID'])[0];
+}
+
+const disabled = (e: LdifEntry | undefined): boolean =>
+  (Number(e?.attrs['userAccountControl']?.[0]) & 2) === 2;
+
+function domainPolicy(): Record<string, string[]> {
+  return search(
+    BASE_DN,
+    '(objectClass=*)',
+    [
+      'minPwdLength',
+      'pwdHistoryLength',
+      'lockoutThreshold',
+      'pwdProperties',
+      'minPwdAge',
+      'maxPwdAge',
+      'lockoutDuration',
+      'lockOutObservationWindow',
+    ],
+    'base',
+  )[0]!.attrs;
+}
+
+function pso(): LdifEntry | undefined {
+  return search(`CN=Password Settings Container,CN=System,${BASE_DN}`, `(cn=${FGPP})`, [
+    'msDS-MinimumPasswordLength',
+    'msDS-PasswordSettingsPrecedence',
+    'msDS-PSOAppliesTo',
+  ])[0];
+}
+
+/** Every user object: where it is, whether it is enabled, its groups. */
+function users(): string[] {
+  return search(BASE_DN, '(&(objectCategory=person)(objectClass=user))', [
+    'userAccountControl',
+    'memberOf',
+    'employeeID',
+  ])
+    .map(
+      (e) =>
+        `${e.dn} ${e.attrs['userAccountControl']?.[0]} ${(e.attrs['memberOf'] ?? []).sort().join('|')} ${e.attrs['employeeID']?.[0] ?? ''}`,
+    )
+    .sort();
+}
+
+/** The engine's recorded outputs of one of the stack's resources, by its name. */
+async function recorded(name: string, cwd = checkout): Promise<Record<string, unknown> | undefined> {
+  const exported = ok(await pulumi(['stack', 'export'], cwd));
+  const res =
+    (
+      JSON.parse(exported.stdout) as {
+        deployment: { resources?: { urn: string; outputs?: Record<string, unknown> }[] };
+      }
+    ).deployment.resources ?? [];
+  return res.find((r) => r.urn.endsWith(`::${name}`))?.outputs;
+}
+
 function rows(menu: string): Row[] {
   return server.config.menus[menu] ?? [];
 }
@@ -88,8 +179,24 @@ function rows(menu: string): Row[] {
 function writeDeclaration(dir: string, edit?: (doc: ReturnType<typeof parseDocument>) => void): void {
   const src = readFileSync(resolve(ROOT, 'inventory/schools/demo/school.yaml'), 'utf8');
   const doc = parseDocument(src);
-  doc.delete('directory');
-  doc.delete('lifecycle');
+  doc.setIn(['directory', 'url'], directory.url);
+  doc.setIn(['directory', 'tls', 'ca'], 'directory-ca.pem');
+  doc.setIn(
+    ['directory', 'fineGrainedPolicies'],
+    doc.createNode([
+      {
+        name: FGPP,
+        precedence: 10,
+        appliesTo: ['Staff'],
+        minLength: 14,
+        complexity: true,
+        historyLength: 24,
+        maxAgeDays: 0,
+        lockoutThreshold: 5,
+        lockoutDurationMinutes: 30,
+      },
+    ]),
+  );
   const devices = doc.get('devices') as {
     items: { get(k: string): unknown; set(k: string, v: unknown): void }[];
   };
@@ -115,6 +222,8 @@ beforeAll(async () => {
     { chain: 'input', action: 'accept', protocol: 'icmp', comment: HAND_RULE, disabled: 'false' },
   ];
   server = await startRouterOsServer({ host: '127.0.0.1', port: 0, fixture });
+  // The private directory starts while the program compiles.
+  const started = startTestbed({ mode: 'dynamic', services: ['samba'] });
 
   base = realpathSync(mkdtempSync(join(tmpdir(), 'schoolnet-engine-')));
   checkout = join(base, 'first', 'schoolnet');
@@ -124,19 +233,30 @@ beforeAll(async () => {
     cpSync(join(ROOT, f), join(checkout, f));
   cpSync(join(ROOT, 'inventory/schools'), join(checkout, 'inventory/schools'), { recursive: true });
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(checkout, 'node_modules'));
-  writeDeclaration(checkout);
   // The compiled program, as `npm run build` makes it (Pulumi.yaml: main: dist/stacks/index.js).
-  execFileSync(
-    process.execPath,
-    [
-      resolve(ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      resolve(ROOT, 'tsconfig.build.json'),
-      '--outDir',
-      join(checkout, 'dist'),
-    ],
-    { stdio: 'inherit' },
-  );
+  await promisify(execFile)(process.execPath, [
+    resolve(ROOT, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    resolve(ROOT, 'tsconfig.build.json'),
+    '--outDir',
+    join(checkout, 'dist'),
+  ]);
+  samba = await started;
+  const dc = samba.info.services.samba!;
+  directory = {
+    url: `ldaps://${dc.host}:636`,
+    ca: dc.ca!,
+    bindDn: `CN=Administrator,CN=Users,${BASE_DN}`,
+    password: dc.password!,
+    passwordFile: join(base, 'directory-password'),
+  };
+  // ldapsearch -y reads the whole file: no newline.
+  writeFileSync(directory.passwordFile, directory.password, { mode: 0o600 });
+  const school = join(checkout, 'inventory/schools/demo');
+  cpSync(directory.ca, join(school, 'directory-ca.pem'));
+  const roster = readFileSync(join(school, 'roster.csv'), 'utf8');
+  writeFileSync(join(school, 'roster.csv'), `${roster}${JOINERS.join('\r\n')}\r\n`);
+  writeDeclaration(checkout);
 
   env = {
     ...env,
@@ -149,6 +269,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await samba?.stop();
   if (base) rmSync(base, { recursive: true, force: true });
 });
 
@@ -164,6 +285,7 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
   test('stack init and config set --secret keep the secrets encrypted in Pulumi.demo.yaml', async () => {
     ok(await pulumi(['stack', 'init', 'demo', '--non-interactive']));
     ok(await pulumi(['config', 'set', '--secret', 'schoolnet:routerPassword', ROUTER_PASSWORD]));
+    ok(await pulumi(['config', 'set', '--secret', 'schoolnet:directoryPassword', directory.password]));
     ok(
       await pulumi([
         'config',
@@ -181,10 +303,12 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
       .filter((l) => !l.startsWith('#'))
       .join('\n');
     expect(stackFile).toContain('secure:');
-    for (const s of [ROUTER_PASSWORD, RADIUS_SECRET, GUEST_PSK]) expect(stackFile).not.toContain(s);
+    for (const s of [ROUTER_PASSWORD, directory.password, RADIUS_SECRET, GUEST_PSK])
+      expect(stackFile).not.toContain(s);
   });
 
   test('a bad declaration fails preview and up with file:line and creates nothing', async () => {
+    const writes = usn();
     writeDeclaration(checkout, (doc) => doc.setIn(['networks', 0, 'vlan'], 5000));
     const line =
       readFileSync(join(checkout, 'inventory/schools/demo/school.yaml'), 'utf8')
@@ -198,23 +322,28 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     const up = await pulumi(['up', '--yes', '--non-interactive', '--skip-preview']);
     expect(up.code).not.toBe(0);
     expect(server.writes).toEqual([]);
+    expect(usn()).toBe(writes);
     writeDeclaration(checkout);
   });
 
   test('a missing secret fails preview naming it and creates nothing', async () => {
+    const writes = usn();
     ok(await pulumi(['config', 'rm', '--path', `schoolnet:secrets["${PSK_REF}"]`]));
     const preview = await pulumi(['preview', '--non-interactive']);
     expect(preview.code).not.toBe(0);
     expect(preview.stdout + preview.stderr).toContain('school.yaml: cannot apply');
     expect(preview.stdout + preview.stderr).toContain(PSK_REF);
     expect(server.writes).toEqual([]);
+    expect(usn()).toBe(writes);
     ok(await pulumi(['config', 'set', '--secret', '--path', `schoolnet:secrets["${PSK_REF}"]`, GUEST_PSK]));
   });
 
   test('preview shows the plan and writes nothing', async () => {
+    const writes = usn();
     const run = ok(await pulumi(['preview', '--json', '--non-interactive']));
     expect(planned(run)['create']).toBeGreaterThan(20);
     expect(server.writes).toEqual([]);
+    expect(usn()).toBe(writes);
   });
 
   test('up creates it: the router holds what the declaration says', async () => {
@@ -250,13 +379,63 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     expect(rows('/user').map((r) => r['name'])).not.toContain('admin');
   });
 
-  test('a second up changes nothing and the router records zero writes', async () => {
+  test("up creates it: the directory holds the declared policies and the roster's accounts (ldapsearch)", async () => {
+    // The domain policy, as AD stores it: lengths and counts as numbers, durations in -100 ns units.
+    const domain = domainPolicy();
+    expect(domain['minPwdLength']).toEqual(['12']);
+    expect(domain['pwdHistoryLength']).toEqual(['24']);
+    expect(domain['lockoutThreshold']).toEqual(['10']);
+    expect(Number(domain['pwdProperties']?.[0]) & 1).toBe(1);
+    expect(domain['minPwdAge']).toEqual([String(-1 * 24 * 3600 * 1e7)]);
+    expect(domain['lockoutDuration']).toEqual([String(-15 * 60 * 1e7)]);
+    // The fine-grained policy: created, applying to the Staff group.
+    const made = pso();
+    expect(made?.attrs['msDS-MinimumPasswordLength']).toEqual(['14']);
+    expect(made?.attrs['msDS-PasswordSettingsPrecedence']).toEqual(['10']);
+    expect(made?.attrs['msDS-PSOAppliesTo']).toEqual([expect.stringMatching(/^CN=Staff,/i)]);
+    // Joiners: created in their role's OU; enabled only with the acceptable-use date.
+    const wren = account('wren.fairbairn');
+    expect(wren?.dn).toMatch(/,OU=Pupils,DC=school,DC=test$/i);
+    expect(disabled(wren)).toBe(false);
+    const ossian = account('ossian.quell');
+    expect(ossian?.dn).toMatch(/,OU=Staff,DC=school,DC=test$/i);
+    expect(disabled(ossian)).toBe(true);
+    // A leaver the seeded directory still had enabled in Pupils: disabled and moved to Leavers.
+    const liam = account('liam.darcy');
+    expect(liam?.dn).toMatch(/,OU=Leavers,DC=school,DC=test$/i);
+    expect(disabled(liam)).toBe(true);
+    // Someone staying: enabled where they were.
+    const theo = account('theo.adams');
+    expect(theo?.dn).toMatch(/,OU=Pupils,DC=school,DC=test$/i);
+    expect(disabled(theo)).toBe(false);
+    // Every account the state records is where, and as enabled as, the state says.
+    const exported = ok(await pulumi(['stack', 'export']));
+    const accounts = (
+      JSON.parse(exported.stdout) as {
+        deployment: { resources: { urn: string; outputs?: Record<string, unknown> }[] };
+      }
+    ).deployment.resources.filter((r) => /::demo-directory-account-/.test(r.urn));
+    // One per roster row naming an account (the demo's row without one is warned about), joiners included.
+    expect(accounts.length).toBe(41 + JOINERS.length);
+    for (const r of accounts) {
+      const o = r.outputs as { username: string; exists: boolean; dn: string; enabled: boolean };
+      const live = account(o.username);
+      expect(live !== undefined, o.username).toBe(o.exists);
+      if (!live) continue;
+      expect(live.dn.toLowerCase(), o.username).toBe(o.dn.toLowerCase());
+      expect(!disabled(live), o.username).toBe(o.enabled);
+    }
+  });
+
+  test("a second up changes nothing: the router records zero writes, the directory's USN stays", async () => {
     const before = server.writes.length;
+    const writes = usn();
     const preview = ok(await pulumi(['preview', '--json', '--non-interactive']));
     const counts = planned(preview);
     expect(Object.keys(counts).filter((k) => k !== 'same')).toEqual([]);
     ok(await pulumi(['up', '--yes', '--non-interactive', '--skip-preview']));
     expect(server.writes.slice(before)).toEqual([]);
+    expect(usn()).toBe(writes);
   });
 
   test('schoolnet preview --all: demo in sync, the schools whose devices are not here are errors with their cause', async () => {
@@ -323,6 +502,37 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     expect(rows('/interface/vlan').find((r) => r['name'] === 'STAFF')?.['vlan-id']).toBe(declared);
   });
 
+  test('a hand change in the directory shows in refresh, and up repairs it', async () => {
+    const liam = account('liam.darcy')!;
+    // By hand, as an administrator would: a weaker domain policy, and a leaver enabled again.
+    ldapModify(
+      directory,
+      [
+        `dn: ${BASE_DN}`,
+        'changetype: modify',
+        'replace: minPwdLength',
+        'minPwdLength: 8',
+        '',
+        `dn: ${liam.dn}`,
+        'changetype: modify',
+        'replace: userAccountControl',
+        'userAccountControl: 512',
+        '',
+      ].join('\n'),
+    );
+    expect(disabled(account('liam.darcy'))).toBe(false);
+    ok(await pulumi(['refresh', '--yes', '--non-interactive', '--skip-preview']));
+    const policy = await recorded('demo-directory-policy-default');
+    expect((policy?.['policy'] as { minLength?: number } | undefined)?.minLength).toBe(8);
+    expect((await recorded('demo-directory-account-liam.darcy'))?.['enabled']).toBe(true);
+    const preview = ok(await pulumi(['preview', '--json', '--non-interactive']));
+    expect(planned(preview)['update']).toBe(2);
+    ok(await pulumi(['up', '--yes', '--non-interactive', '--skip-preview']));
+    expect(domainPolicy()['minPwdLength']).toEqual(['12']);
+    expect(disabled(account('liam.darcy'))).toBe(true);
+    expect(account('liam.darcy')?.dn).toBe(liam.dn);
+  });
+
   test('a VLAN removed from the declaration removes exactly its objects', async () => {
     const snapshot = structuredClone(server.config.menus);
     writeDeclaration(checkout, (doc) => {
@@ -345,7 +555,10 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
       }
     });
     const before = server.writes.length;
+    const writes = usn();
     ok(await pulumi(['up', '--yes', '--non-interactive', '--skip-preview']));
+    // A router-only change leaves the directory alone.
+    expect(usn()).toBe(writes);
     const removed: string[] = [];
     for (const [menu, old] of Object.entries(snapshot)) {
       const now = new Set(rows(menu).map((r) => r['.id']));
@@ -377,7 +590,17 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     expect(state).not.toContain(join(base, 'first'));
     const refresh = ok(await pulumi(['refresh', '--yes', '--non-interactive', '--skip-preview'], moved));
     expect(refresh.stderr).not.toMatch(/error/i);
+    const people = users();
+    const domain = domainPolicy();
+    expect(pso()).toBeDefined();
     ok(await pulumi(['destroy', '--yes', '--non-interactive', '--skip-preview'], moved));
+    // The directory: the fine-grained policy schoolnet created is removed. Accounts are never deleted by
+    // destroy (it only forgets them, directory-account-ops.ts: a school is never locked out by tearing
+    // down a stack), the domain policy always exists and is forgotten, and unmanaged accounts are untouched:
+    // every user object is exactly as before.
+    expect(pso()).toBeUndefined();
+    expect(users()).toEqual(people);
+    expect(domainPolicy()).toEqual(domain);
     // Everything schoolnet made is gone; what it adopted or never managed stays.
     expect(rows('/interface/vlan')).toEqual([]);
     expect(rows('/ip/firewall/filter').map((r) => r['comment'])).toEqual([HAND_RULE]);
@@ -398,7 +621,7 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     };
     walk(stateDir);
     expect(files.length).toBeGreaterThan(0);
-    for (const s of [ROUTER_PASSWORD, RADIUS_SECRET, GUEST_PSK]) {
+    for (const s of [ROUTER_PASSWORD, directory.password, RADIUS_SECRET, GUEST_PSK]) {
       for (const f of files) expect(f).not.toContain(s);
       for (const o of outputs) expect(o).not.toContain(s);
     }

@@ -9,7 +9,9 @@ import { DeviceError } from '../devices/errors.ts';
 import { withSnmpSession, type SnmpTarget } from '../devices/snmp/client.ts';
 import { collectSwitchFacts } from '../devices/snmp/collect.ts';
 import {
+  ENGINE_ID,
   FORGED_VALUE,
+  OTHER_ENGINE_ID,
   startForgingAgent,
   type ForgeryMode,
   type ForgingAgent,
@@ -164,5 +166,70 @@ describe('SNMPv3 replies without the keys are refused (forging agent on loopback
     expect(err.message).toMatch(
       /^hall-switch: untrusted SNMPv3 reply .*unauthenticated reply to an authPriv request/,
     );
+  });
+});
+
+describe('the switch engine ID is pinned (declared or recorded at first contact)', () => {
+  const pinned = (port: number, engineId: string, source = 'declared in snmp.engineId'): SnmpTarget => {
+    const t = authNoPriv(port);
+    return { ...t, v3: { ...t.v3!, engineId, engineIdSource: source } };
+  };
+
+  it('unpinned, an impostor holding the password is believed: what the pin is for (positive control)', async () => {
+    const { port } = await forger('impostor');
+    const vbs = await getSysName(authNoPriv(port));
+    expect(Buffer.from(vbs[0]?.value as Uint8Array).toString()).toBe(FORGED_VALUE);
+  });
+
+  it('pinned, the impostor naming another engine in discovery is refused before any request is signed', async () => {
+    const agent = await forger('impostor');
+    const err = await rejection(getSysName(pinned(agent.port, ENGINE_ID)));
+    expect(err.code).toBe('E-AUTH');
+    expect(err.message).toMatch(/^core-sw1: untrusted SNMPv3 reply from 127\.0\.0\.1:\d+/);
+    expect(err.message).toContain(
+      `the agent answers as engine ID ${OTHER_ENGINE_ID}, but this switch's engine ID is pinned to ${ENGINE_ID} (declared in snmp.engineId)`,
+    );
+    expect(err.message).not.toContain(FORGED_VALUE);
+    // Only the discovery request was sent: nothing signed with our key went to the impostor.
+    expect(agent.received).toBe(1);
+  });
+
+  it('pinned to the engine that answers: the signed reply is accepted', async () => {
+    const { port } = await forger('genuine');
+    const vbs = await getSysName(pinned(port, ENGINE_ID));
+    expect(Buffer.from(vbs[0]?.value as Uint8Array).toString()).toBe(FORGED_VALUE);
+  });
+
+  it('trust on first use: the engine that first proved our key is recorded, and the impostor refused after', async () => {
+    const seen: string[] = [];
+    const genuine = await forger('genuine');
+    await withSnmpSession(
+      'core-sw1',
+      authNoPriv(genuine.port),
+      { timeoutMs: 1500, recordEngineId: (id) => seen.push(id) },
+      (s) => s.get([SYS_NAME]),
+    );
+    expect(seen).toEqual([ENGINE_ID]);
+    await genuine.close();
+    agent = undefined;
+    const impostor = await forger('impostor');
+    const err = await rejection(
+      getSysName(pinned(impostor.port, seen[0]!, 'recorded at first contact in /state/demo.json')),
+    );
+    expect(err.message).toContain(`pinned to ${ENGINE_ID} (recorded at first contact in /state/demo.json)`);
+  });
+
+  it('an unauthenticated discovery Report alone records nothing (only a reply signed with our key does)', async () => {
+    const seen: string[] = [];
+    const { port } = await forger('bad-mac');
+    await rejection(
+      withSnmpSession(
+        'core-sw1',
+        authPriv(port),
+        { timeoutMs: 1500, recordEngineId: (id) => seen.push(id) },
+        (s) => s.get([SYS_NAME]),
+      ),
+    );
+    expect(seen).toEqual([]);
   });
 });

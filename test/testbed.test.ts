@@ -8,7 +8,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -338,7 +338,7 @@ describe('RouterOS API test server', () => {
 });
 
 describe('schoolnet testbed up / down', () => {
-  it('leaves no process and no listening port behind', { timeout: 120_000 }, async () => {
+  it('leaves no process, no listening port, no secret and no log behind', { timeout: 400_000 }, async () => {
     const dir = join(scratch, 'fixed');
     const cli = (...args: string[]) =>
       run(process.execPath, ['scripts/cli.ts', 'testbed', ...args, '--dir', dir], {
@@ -365,7 +365,28 @@ describe('schoolnet testbed up / down', () => {
       `127.0.0.1:${info.services.sshd?.port}`,
     ]);
 
-    await cli('down');
+    // While up: the secrets and every daemon log are private, snmpsim's too (it echoes its USM keys).
+    const secrets = readdirSync(join(dir, 'secrets'));
+    expect(secrets.length).toBeGreaterThan(5);
+    for (const f of secrets) expect(statSync(join(dir, 'secrets', f)).mode & 0o777, f).toBe(0o600);
+    const snmpsimLog = join(dir, 'snmpsim', 'snmpsimd.log');
+    expect(statSync(snmpsimLog).mode & 0o777).toBe(0o600);
+    const logs = Object.keys(info.services).flatMap((s) => {
+      const d = join(dir, s === 'openldap' ? 'slapd' : s);
+      return readdirSync(d)
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => join(d, f));
+    });
+    logs.push(join(dir, 'supervisor.log'));
+    expect(logs).toContain(snmpsimLog);
+    for (const f of logs) expect(statSync(f).mode & 0o777, f).toBe(0o600);
+
+    const down = await cli('down');
+    expect(down.stderr).toMatch(/removed with its secrets and logs/);
+    // No secret, key or log is left: the run directory is gone.
+    expect(existsSync(join(dir, 'secrets'))).toBe(false);
+    for (const f of logs) expect(existsSync(f), f).toBe(false);
+    expect(existsSync(dir)).toBe(false);
     // A finished process may linger as a zombie until PID 1 reaps it: it runs nothing and holds no port.
     const running = pids.filter((pid) => {
       try {

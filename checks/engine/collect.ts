@@ -3,6 +3,7 @@
  * its own time budget, and only the fact sets the selected checks need. A device that fails becomes
  * `{ ok: false, error }` carrying the DeviceError code; it never stops the other devices.
  */
+import { snmpEngineRecordFromEnv } from '../../devices/snmp/engine-pins.ts';
 import type { CollectOptions } from '../../devices/errors.ts';
 import { DeviceError } from '../../devices/errors.ts';
 import type {
@@ -173,6 +174,8 @@ export async function collectSchool(
   const resolveSecret = secretResolver(loaded.dir, settings.env);
   const defaultTimeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const jobs = plan(loaded, needs);
+  // SNMPv3 engine IDs learned at first contact, when the operator enables it (SCHOOLNET_SNMP_ENGINES).
+  const snmpEngines = snmpEngineRecordFromEnv(loaded.decl.school.id, settings.env ?? process.env);
 
   const run = async (job: Job): Promise<JobResult> => {
     const name = jobName(job);
@@ -180,7 +183,12 @@ export async function collectSchool(
       job.kind === 'probes'
         ? PROBES_BUDGET_MS
         : (('device' in job ? job.device.timeoutMs : undefined) ?? defaultTimeout);
-    const opts: CollectOptions = { resolveSecret, timeoutMs: budget, now };
+    const opts: CollectOptions = {
+      resolveSecret,
+      timeoutMs: budget,
+      now,
+      ...(snmpEngines ? { snmpEngines } : {}),
+    };
     const t0 = performance.now();
     try {
       const p = ((): Promise<JobResult['facts']> => {

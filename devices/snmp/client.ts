@@ -33,6 +33,10 @@ export interface SnmpTarget {
     /** Absent means authNoPriv. */
     privProtocol?: SnmpPrivProtocol;
     privKey?: string;
+    /** The agent's authoritative engine ID (hex), pinned: replies from any other engine are refused. */
+    engineId?: string;
+    /** Where the pin came from, for messages. */
+    engineIdSource?: string;
   };
   /** SNMPv3 context name (snmpsim picks its data file by it). */
   context?: string;
@@ -45,6 +49,23 @@ export interface SnmpSessionOptions {
   retries?: number;
   /** GetBulk max-repetitions for walks (default DEFAULT_MAX_REPETITIONS). */
   maxRepetitions?: number;
+  /**
+   * SNMPv3 without a pinned engine ID: called once with the engine ID (hex) of the first reply that
+   * verified under our key, for the caller to record and pin from then on (trust on first use).
+   */
+  recordEngineId?: (engineId: string) => void;
+}
+
+/** An engine ID as declared (hex, optionally `0x`-prefixed or with `:`/space separators), normalised to
+ * lower-case hex; undefined when it is not 5-32 octets of hex (RFC 3411 SnmpEngineID). */
+export function normaliseEngineId(text: string): string | undefined {
+  const hex = text
+    .trim()
+    .replace(/^0x/i, '')
+    .replace(/[\s:.-]/g, '')
+    .toLowerCase();
+  if (!/^[0-9a-f]*$/.test(hex) || hex.length % 2 !== 0) return undefined;
+  return hex.length >= 10 && hex.length <= 64 ? hex : undefined;
 }
 
 /**
@@ -111,6 +132,17 @@ export async function snmpTargetFor(
       hint: 'Declare the USM user name.',
     });
   const authKey = await secret('authKey', s.authKey);
+  let engineId: string | undefined;
+  if (s.engineId !== undefined) {
+    engineId = normaliseEngineId(s.engineId);
+    if (!engineId)
+      throw new DeviceError(
+        'E-CONFIG',
+        device.name,
+        `snmp.engineId ${JSON.stringify(s.engineId)} is not an SNMP engine ID (5 to 32 octets in hex)`,
+        { hint: 'Copy it from the switch (snmpEngineID.0, 1.3.6.1.6.3.10.2.1.1.0), e.g. 80001f8880...' },
+      );
+  }
   const priv =
     s.privKey === undefined
       ? {}
@@ -118,7 +150,13 @@ export async function snmpTargetFor(
   return {
     ...base,
     version: '3',
-    v3: { user: s.user, authProtocol: s.authProtocol ?? 'sha', authKey, ...priv },
+    v3: {
+      user: s.user,
+      authProtocol: s.authProtocol ?? 'sha',
+      authKey,
+      ...priv,
+      ...(engineId ? { engineId, engineIdSource: 'declared in snmp.engineId' } : {}),
+    },
   };
 }
 
@@ -253,6 +291,15 @@ export class SnmpSession {
         level: v3.privKey === undefined ? 'authNoPriv' : 'authPriv',
         authProtocol: v3.authProtocol,
         authKey: v3.authKey,
+        ...(v3.engineId
+          ? {
+              engineId: Buffer.from(v3.engineId, 'hex'),
+              pinSource: v3.engineIdSource ?? 'pinned',
+            }
+          : {}),
+        ...(opts.recordEngineId && !v3.engineId
+          ? { onLearn: (id: Buffer) => opts.recordEngineId?.(id.toString('hex')) }
+          : {}),
       });
       this.guard = guard;
       const dgramModule = guardedDgram(guard, (v) => {

@@ -81,9 +81,24 @@ export interface SwitchCollectOptions extends CollectOptions, SwitchWalkOptions 
 
 export async function collectSwitchFacts(device: Device, opts: SwitchCollectOptions): Promise<SwitchFacts> {
   const timeoutMs = Math.min(device.timeoutMs ?? opts.timeoutMs, opts.timeoutMs);
-  const target = await snmpTargetFor(device, opts.resolveSecret);
-  const varbinds = await withSnmpSession(device.name, target, { timeoutMs }, (session) =>
-    walkSwitch(session, opts),
+  let target = await snmpTargetFor(device, opts.resolveSecret);
+  // A declared engine ID wins; else one recorded at an earlier first contact; else learn it now.
+  const record = target.v3 && !target.v3.engineId ? opts.snmpEngines : undefined;
+  let recordEngineId: ((id: string) => void) | undefined;
+  if (record && target.v3) {
+    const known = record.get(device);
+    if (known)
+      target = {
+        ...target,
+        v3: { ...target.v3, engineId: known, engineIdSource: `recorded at first contact in ${record.where}` },
+      };
+    else recordEngineId = (id) => record.record(device, id);
+  }
+  const varbinds = await withSnmpSession(
+    device.name,
+    target,
+    { timeoutMs, ...(recordEngineId ? { recordEngineId } : {}) },
+    (session) => walkSwitch(session, opts),
   );
   const collectedAt = (opts.now?.() ?? new Date()).toISOString();
   return switchFactsFromVarbinds(

@@ -16,6 +16,13 @@
  * Decryption stays net-snmp's: once the HMAC (which covers the ciphertext) verifies, a reply that does
  * not decrypt is the agent's fault and net-snmp reports it as ECouldNotDecrypt.
  *
+ * Engine-ID pinning (RFC 3414 section 4: the authoritative engine ID names the agent). Discovery asks
+ * the agent for its engine ID in clear, and anyone holding the user's password (many schools give every
+ * switch the same SNMPv3 password) can localise keys to an engine ID of its own and sign for it. So
+ * each switch's engine ID is pinned: declared (`snmp.engineId`) or recorded at the first authenticated
+ * contact (`onLearn`), and a discovery Report or a reply naming another engine is refused before
+ * net-snmp adopts it.
+ *
  * Upstream fix (to propose to markabrahams/node-net-snmp): in `Session.prototype.onMsg`, for v3, reject
  * a reply whose (msgFlags & 3) differs from the request's unless it is an unauthenticated Report to a
  * discovery request, and do not copy msgSecurityParameters from an unauthenticated Report unless it
@@ -33,6 +40,12 @@ export interface UsmGuardUser {
   authProtocol: SnmpAuthProtocol;
   /** The auth password (keys are derived and localised here, RFC 3414 A.2 / RFC 7860). */
   authKey: string;
+  /** The agent's authoritative engine ID, pinned: declared, or recorded at first contact. */
+  engineId?: Buffer;
+  /** Where the pin came from, for messages ("declared in snmp.engineId", "recorded at first contact"). */
+  pinSource?: string;
+  /** Called once with the engine ID of the first authenticated reply when no engine ID is pinned. */
+  onLearn?: (engineId: Buffer) => void;
 }
 
 /** A reply the guard refused, with what was wrong in words a technician can act on. */
@@ -231,6 +244,7 @@ export class UsmGuard {
   private readonly keys = new Map<string, Buffer>();
   private readonly pending = new Map<number, SentRequest>();
   private readonly answered = new Set<number>();
+  private learned = false;
   /** Replies dropped because they answer no outstanding request (replayed, duplicated or stray). */
   discarded = 0;
 
@@ -270,6 +284,11 @@ export class UsmGuard {
       return forged(`a reply in security model ${h.securityModel}, not USM, to an ${wanted} request`);
     const discovery = (req.flags & 1) === 0;
     const isReport = h.pduTag === 0xa8;
+    const pin = this.user.engineId;
+    if (pin && !h.engineId.equals(pin))
+      return forged(
+        `the agent answers as engine ID ${hex(h.engineId)}, but this switch's engine ID is pinned to ${hex(pin)} (${this.user.pinSource ?? 'pinned'}): another device answers at this address (a replaced switch, or an impostor holding the credentials); if the switch was replaced, update the pin`,
+      );
     if (!(h.flags & 1)) {
       // Unauthenticated: only a Report may be, and it carries no facts.
       if (!isReport) return forged(`unauthenticated reply to an ${wanted} request`);
@@ -296,6 +315,11 @@ export class UsmGuard {
     // Authentic. A Report (time-window resync) is authNoPriv by RFC 3414; a Response must match the request.
     if (!isReport && wanted === 'authPriv' && !(h.flags & 2))
       return forged(`unencrypted (${levelOf(h.flags)}) reply to an authPriv request`);
+    // Trust on first use: the first engine that proves it holds our key is the one recorded.
+    if (!pin && !this.learned && !isReport) {
+      this.learned = true;
+      this.user.onLearn?.(Buffer.from(h.engineId));
+    }
     return this.accept(h.msgId);
   }
 

@@ -9,10 +9,10 @@
  * Exit codes: 0 ok, 2 failed / not everything up, 3 usage error.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ALL_SERVICES, defaultFixedDir, prepareFixedDir, REPO_DIR } from '../testbed/index.ts';
+import { ALL_SERVICES, defaultFixedDir, prepareFixedDir, removeRunDir, REPO_DIR } from '../testbed/index.ts';
 import { probeService } from '../testbed/health.ts';
 import { waitPortsClosed } from '../testbed/ports.ts';
 import { isAlive, readState, removeState, terminate, type TestbedState } from '../testbed/state.ts';
@@ -25,6 +25,9 @@ const START_TIMEOUT_MS = 180_000; // the first start on a machine provisions the
 
 interface DirOptions {
   dir?: string;
+}
+interface DownOptions extends DirOptions {
+  keep?: boolean;
 }
 interface UpOptions extends DirOptions {
   json?: boolean;
@@ -103,7 +106,7 @@ async function up(opts: UpOptions): Promise<void> {
     return;
   }
   await prepareFixedDir(dir);
-  const log = openSync(join(dir, 'supervisor.log'), 'a');
+  const log = openSync(join(dir, 'supervisor.log'), 'a', 0o600);
   const args = [
     SUPERVISOR,
     '--dir',
@@ -159,11 +162,16 @@ async function up(opts: UpOptions): Promise<void> {
   }
 }
 
-async function down(opts: DirOptions): Promise<void> {
+async function down(opts: DownOptions): Promise<void> {
   const dir = dirOf(opts);
   const state = await readState(dir);
   if (!state) {
     process.stderr.write(`testbed is not up (no ${join(dir, 'state.json')})\n`);
+    // A testbed stopped with --keep (or whose supervisor died) still holds its secrets and logs.
+    if (!opts.keep && existsSync(dir)) {
+      await removeRunDir(dir);
+      process.stderr.write(`removed ${dir} (secrets, keys and logs)\n`);
+    }
     return;
   }
   // The supervisor stops its daemons itself; anything recorded that outlived it is stopped here.
@@ -171,8 +179,10 @@ async function down(opts: DirOptions): Promise<void> {
   await Promise.all(state.processes.map((p) => terminate(p)));
   await waitPortsClosed(state.endpoints, 10_000);
   await removeState(dir);
+  // The run directory holds the secrets, keys and logs (some logs echo keys): gone unless asked to keep.
+  if (!opts.keep) await removeRunDir(dir);
   process.stderr.write(
-    `testbed down (${state.processes.length} daemons stopped, ${state.endpoints.length} ports closed)\n`,
+    `testbed down (${state.processes.length} daemons stopped, ${state.endpoints.length} ports closed; ${opts.keep ? `secrets and logs kept in ${dir}` : `${dir} removed with its secrets and logs`})\n`,
   );
 }
 
@@ -254,7 +264,10 @@ export function register(program: Command): void {
     .action(runAction(up));
   testbed
     .command('down')
-    .description('stop exactly what `up` started and wait until its ports are closed')
+    .description(
+      'stop exactly what `up` started, wait until its ports are closed, and remove the run directory (secrets, keys, logs)',
+    )
+    .option('--keep', 'keep the run directory (secrets, keys and logs) for debugging')
     .option(...dirOption)
     .action(runAction(down));
   testbed

@@ -14,6 +14,10 @@
 # tags osusergo,grpcnotrace, and the version in sdk/v3/go/common/version.Version (without it
 # `pulumi version` prints nothing). The Node.js language host (sdk/nodejs/cmd/pulumi-language-nodejs/v3)
 # is refused by the module proxy: scripts/pulumi/language-host.ts stands in for it (see that file).
+# Tried again on 2026-12-06 (go1.26.8, GOPROXY=https://proxy.golang.org, GOFLAGS=-mod=mod):
+#   go list -m -versions .../pulumi-language-nodejs/v3  -> reading .../@v/list: 403 Forbidden
+#   go get .../pulumi-language-nodejs/v3@v3.248.0       -> reading .../@v/v3.248.0.info: 403 Forbidden
+#   (server response both times: "This module version is not available.")
 #
 # The environment: no update check and no plugin downloads (PULUMI_SKIP_UPDATE_CHECK,
 # PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION); on PATH, the engine, the dynamic-provider host

@@ -5,7 +5,7 @@
  * - `dynamic` (tests): a fresh temp dir, ports chosen at run time, Samba on a random 127.0.0.X, so runs by
  *   several developers on one machine never collide. The dir is removed by `stop()`.
  * - `fixed` (demo, `schoolnet testbed up`): the well-known ports, dir `<repo>/.schoolnet/testbed` (wiped
- *   at each start, kept after stop for its logs), secrets in `<dir>/secrets/`.
+ *   at each start, removed by `testbed down` unless `--keep`), secrets in `<dir>/secrets/`.
  */
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
@@ -101,6 +101,18 @@ async function prepareDir(opts: StartOptions): Promise<string> {
     return dir;
   }
   return prepareFixedDir(dir);
+}
+
+/**
+ * Removes a stopped testbed's run directory: its secrets, the CA and TLS keys, the services' databases
+ * (Samba's holds password hashes) and every log (snmpsim's and slapd's hold keys and bind attempts).
+ * Only a directory the testbed made (it has the marker) is removed; anything else is refused.
+ */
+export async function removeRunDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  if (!existsSync(join(dir, MARKER)))
+    throw new Error(`${dir} was not made by the testbed: refusing to remove it`);
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** Empties (or creates) a fixed-mode run directory; refuses a non-empty one the testbed did not make. */

@@ -4,7 +4,7 @@
  * whole), under `setpriv --pdeathsig SIGTERM` (so it dies with its parent even if that parent is killed).
  */
 import { spawn, execFile } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fchmodSync, openSync, readFileSync } from 'node:fs';
 
 export interface Daemon {
   readonly name: string;
@@ -26,7 +26,9 @@ export interface SpawnOptions {
 const SETPRIV = '/usr/bin/setpriv';
 
 export function spawnDaemon(name: string, command: string, args: string[], opts: SpawnOptions): Daemon {
-  const fd = openSync(opts.logFile, 'a');
+  // Private whatever the umask: daemons log keys and bind attempts (snmpsim echoes its USM keys).
+  const fd = openSync(opts.logFile, 'a', 0o600);
+  fchmodSync(fd, 0o600);
   const child = spawn(SETPRIV, ['--pdeathsig', 'SIGTERM', '--', command, ...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,

@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- NAME...]`: the performance benchmarks the issues name, each compared in the same run
- * with the tool users would otherwise use. Names: routeros, snmp, directory, audit, report, fleet, agents.
+ * with the tool users would otherwise use. Names: routeros, snmp, directory, audit, report, fleet, agents,
+ * inputs.
  * Benchmarks print figures; they are not tests and never fail a build on speed.
  * They live under test/ because they drive the test servers and builders (test/support, test/builders),
  * which production code never imports.
@@ -9,6 +10,7 @@ import * as agents from './agents.ts';
 import * as audit from './audit.ts';
 import * as directory from './directory.ts';
 import * as fleet from './fleet.ts';
+import * as inputs from './inputs.ts';
 import * as report from './report.ts';
 import * as routeros from './routeros.ts';
 import * as snmp from './snmp.ts';
@@ -21,6 +23,7 @@ const benches: Record<string, () => Promise<void>> = {
   report: report.main,
   fleet: fleet.main,
   agents: agents.main,
+  inputs: inputs.main,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

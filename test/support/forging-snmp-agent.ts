@@ -25,7 +25,12 @@ export type ForgeryMode =
   /** Signs correctly (authNoPriv sessions): the positive control that the forger's signing is right. */
   | 'genuine'
   /** Answers the first request correctly, then replays that exact reply to every later request. */
-  | 'replay';
+  | 'replay'
+  /**
+   * Holds the user's password (schools often give every switch the same one) but is another device:
+   * names its own engine ID in discovery and signs with keys localised to it, as any agent may.
+   */
+  | 'impostor';
 
 export interface ForgingAgent {
   port: number;
@@ -35,8 +40,12 @@ export interface ForgingAgent {
 }
 
 export const FORGED_VALUE = 'forged-by-a-peer-without-keys';
-const ENGINE = Buffer.from('80001f88800102030405060708', 'hex');
-const OTHER_ENGINE = Buffer.from('80001f8880aabbccddeeff0011', 'hex');
+/** The engine ID the agent answers for (the switch it pretends to be). */
+export const ENGINE_ID = '80001f88800102030405060708';
+/** Another device's engine ID (the sibling switch, the impostor). */
+export const OTHER_ENGINE_ID = '80001f8880aabbccddeeff0011';
+const ENGINE = Buffer.from(ENGINE_ID, 'hex');
+const OTHER_ENGINE = Buffer.from(OTHER_ENGINE_ID, 'hex');
 const SYS_NAME = '1.3.6.1.2.1.1.5.0';
 
 // ---- BER ----
@@ -221,6 +230,21 @@ export async function startForgingAgent(
       socket.send(b, rinfo.port, rinfo.address);
     };
     const discovery = (req.flags & 1) === 0;
+    if (mode === 'impostor') {
+      const pdu = discovery ? report(req.requestId) : response(req.requestId, FORGED_VALUE);
+      return send(
+        discovery
+          ? message({ msgId: req.msgId, flags: 0, engine: OTHER_ENGINE, user: '', pdu })
+          : message({
+              msgId: req.msgId,
+              flags: 1,
+              engine: OTHER_ENGINE,
+              user: req.user,
+              pdu,
+              signWith: opts.authKey ?? '',
+            }),
+      );
+    }
     if (discovery) {
       if (mode === 'answer-discovery')
         return send(
