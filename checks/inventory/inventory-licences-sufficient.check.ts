@@ -36,7 +36,9 @@ const check: Check<Params> = {
           actual: u?.unknown === undefined ? `${u?.holders ?? 0} hold a seat` : 'not known',
         };
         if (u === undefined || u.unknown !== undefined) {
-          out.push(error(`${p.title}: ${seatsText(p)}, but ${u?.unknown ?? 'its users are not known'}.`, evidence));
+          out.push(
+            error(`${p.title}: ${seatsText(p)}, but ${u?.unknown ?? 'its users are not known'}.`, evidence),
+          );
           continue;
         }
         if (u.missingGroups.length > 0)

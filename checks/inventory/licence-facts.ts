@@ -2,7 +2,11 @@
 import type { SchoolFacts } from '../../devices/facts.ts';
 import type { RegisterFacts } from '../../inventory/facts.ts';
 import { reconcileLicences } from '../../inventory/register/licences.ts';
-import type { LicencePosition, LicenceReconciliation, UsersSource } from '../../inventory/register/licences.ts';
+import type {
+  LicencePosition,
+  LicenceReconciliation,
+  UsersSource,
+} from '../../inventory/register/licences.ts';
 import type { CheckContext } from '../types.ts';
 
 /** The directory's accounts for per-user licences, or why there are none. */
@@ -28,7 +32,8 @@ export function licencePosition(
 
 /** The seats in words: a count, a site licence, or a subscription with no seat count. */
 export function seatsText(p: LicencePosition): string {
-  if (p.seats !== 'unlimited') return `${p.seats} ${p.basis === 'users' ? 'per-user ' : ''}seat${p.seats === 1 ? '' : 's'}`;
+  if (p.seats !== 'unlimited')
+    return `${p.seats} ${p.basis === 'users' ? 'per-user ' : ''}seat${p.seats === 1 ? '' : 's'}`;
   return p.unlimitedBy === 'subscription'
     ? 'a subscription with no seat count'
     : 'a site licence (any number)';

@@ -9,7 +9,11 @@ import { reconcileLicences } from './licences.ts';
 import { titleKey } from './parse.ts';
 
 const now = '2026-11-24T02:00:00Z';
-const account = (username: string, groups: string[], o: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
+const account = (
+  username: string,
+  groups: string[],
+  o: Partial<DirectoryAccount> = {},
+): DirectoryAccount => ({
   dn: `CN=${username},OU=Staff,DC=school,DC=example`,
   username,
   ou: 'staff',
@@ -106,10 +110,13 @@ describe('per-user licences against directory users', () => {
 
 describe('unlimited seats say why', () => {
   it('a site licence and a subscription with no seat count are told apart', () => {
-    const [site] = reconcileLicences(register([{ title: 'App', kind: 'site' }], [{ title: 'App', installs: 3 }]), {
-      now,
-      expiryWarningDays: 60,
-    }).positions;
+    const [site] = reconcileLicences(
+      register([{ title: 'App', kind: 'site' }], [{ title: 'App', installs: 3 }]),
+      {
+        now,
+        expiryWarningDays: 60,
+      },
+    ).positions;
     const [sub] = reconcileLicences(
       register([{ title: 'App', kind: 'subscription' }], [{ title: 'App', installs: 3 }]),
       { now, expiryWarningDays: 60 },
