@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SyncPg } from '../../checks/engine/pg-sync.ts';
@@ -56,14 +57,17 @@ export async function writeFleetSchools(
     });
     for (const where of [join(root, 'all'), join(root, s.site)]) {
       const file = await writeBoundSchool(bound, where);
-      // The clause map names its school.
-      const policy = join(dirname(file), 'policy.yaml');
-      await writeFile(
-        policy,
-        (await readFile(policy, 'utf8'))
-          .replace(/^school: .*$/m, `school: ${s.id}`)
-          .replaceAll('croft-prep:', `${s.id}:`),
-      );
+      // The clause map names its school, and the attestation records name its clauses.
+      for (const name of ['policy.yaml', 'attestations.yaml']) {
+        const f = join(dirname(file), name);
+        if (!existsSync(f)) continue;
+        await writeFile(
+          f,
+          (await readFile(f, 'utf8'))
+            .replace(/^school: .*$/m, `school: ${s.id}`)
+            .replaceAll('croft-prep:', `${s.id}:`),
+        );
+      }
     }
     const vars = Object.fromEntries(
       Object.entries(bound.env).filter(([k]) => k.startsWith('SNFLEET_')),
