@@ -719,7 +719,10 @@ function trendView(
     trend.stillOpen.push(t);
   }
   const r = resolutions(run, base);
-  trend.resolved = groupTrend(r.resolved.map(item));
+  // Said as what is now true: the sentence the finding had when it failed would read as still failing.
+  trend.resolved = groupTrend(
+    r.resolved.map((f) => ({ ...item(f), text: `${p.look.titleOf(f)}: put right.` })),
+  );
   trend.unverified = groupTrend(r.unverified.map(item));
   trend.new = groupTrend(trend.new);
   trend.stillOpen = groupTrend(trend.stillOpen);

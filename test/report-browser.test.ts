@@ -167,7 +167,7 @@ describe("the demo school's report in Chromium", () => {
       const trend = await page.locator('#trend').innerText();
       expect(trend).toMatch(/New problems \(1\)/);
       expect(trend).toMatch(/Put right \(1\)/);
-      expect(trend).toContain('FTP is enabled on core-router');
+      expect(trend).toContain('Router management services locked down: put right.');
       expect(trend).toMatch(/Still open \(\d+\)/);
       expect(await page.locator('#trend svg.chart circle').count()).toBe(2);
       // Technician's detail: every finding, with evidence tables.
