@@ -86,7 +86,23 @@ function schoolnet(args: string[]): Promise<EngineRun> {
     execFile(
       process.execPath,
       [resolve(ROOT, 'scripts/cli.ts'), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
+      {
+        cwd: ROOT,
+        // The checkout's demo keeps its testbed secrets in its own project folder: allow-listed as an
+        // operator allow-lists a secrets directory (inventory/confine.ts), since this CLI is another checkout's.
+        env: {
+          ...process.env,
+          ...env,
+          SCHOOLNET_SECRETS_DIR: [
+            process.env['SCHOOLNET_SECRETS_DIR'],
+            join(checkout, '.schoolnet', 'testbed'),
+          ]
+            .filter(Boolean)
+            .join(':'),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 600_000,
+      },
       (err, stdout, stderr) => {
         outputs.push(stdout, stderr);
         done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
@@ -494,8 +510,8 @@ describe.sequential('the demo stack under the real engine', { timeout: 600_000 }
     // schoolnet apply previews and asks; with no terminal to ask on it applies nothing without --yes.
     const before = server.writes.length;
     const refused = await schoolnet(['apply', 'demo', checkout]);
-    expect(refused.code).toBe(3);
-    expect(refused.stdout).toMatch(/^demo\s+0\s+1\s+0\s+0\s+changes pending$/m);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stdout, refused.stderr).toMatch(/^demo\s+0\s+1\s+0\s+0\s+changes pending$/m);
     expect(server.writes.slice(before)).toEqual([]);
     const applied = await schoolnet(['apply', 'demo', checkout, '--yes']);
     expect(applied.code, applied.stderr).toBe(0);
