@@ -59,6 +59,8 @@ const CASES: { school: string; fixture: 'demo' | 'bad'; fails: Expect[] }[] = [
       ['inventory-disposed-not-reappearing', 'gw-croft', 'serial HGA09K7M2QY'],
       ['inventory-end-of-support', 'register', 'CRP-0010 warranty'],
       ['inventory-licences-expiring', 'register', 'Renaissance Accelerated Reader licence'],
+      // Microsoft 365 A3 is per-user, held by the Staff group: a leaver still in it holds a seat.
+      ['inventory-licences-sufficient', 'directory', 'keira.mensah'],
     ],
   },
   {
