@@ -62,17 +62,12 @@ async function rejection(p: Promise<unknown>): Promise<DeviceError> {
   throw new Error('expected a DeviceError, but the call succeeded');
 }
 
-const EXPECTED_MANAGEMENT = {
-  telnet: false,
-  http: true,
-  https: false,
-  ssh: true,
-  snmpCommunities: [
-    { name: 'public', access: 'ro' },
-    { name: 'school-ro', access: 'ro' },
-  ],
-  snmpV3Users: [],
-};
+/** The management facts the testbed switch's recorded configuration holds (the parser tests' expectation too). */
+const EXPECTED_MANAGEMENT = (
+  JSON.parse(
+    readFileSync(join(import.meta.dirname, 'fixtures', 'ssh', 'testbed-core-sw1', 'expected.json'), 'utf8'),
+  ) as { management: Record<string, unknown> }
+).management;
 
 describe('SSH CLI: exec mode', () => {
   it('runs a command on a pinned host; the CLI reports the same serial as SNMP ENTITY-MIB', async () => {
