@@ -105,6 +105,10 @@ export function plainSentence(f: PlainInput): string {
   if (f.status === 'pass') return `${title}: met.`;
   const specific = FAIL_SENTENCES[f.checkId]?.(f);
   if (specific !== undefined) return specific;
+  // Probe verdicts are written for the head ("A pupil's laptop could reach a proxy test page that the
+  // filter should block."), their evidence kept apart: used as they are while they meet the rule below.
+  if (f.checkId.startsWith('probe-') && f.reason.trim() !== '' && plainEnglishProblems(f.reason).length === 0)
+    return f.reason;
   const statement = f.control?.statement;
   return statement === undefined
     ? `${title} is not as the school's policy requires.`
