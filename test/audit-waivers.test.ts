@@ -140,9 +140,9 @@ describe('waivers in an audit', () => {
           'W-2',
           `check: routeros-telnet-off\nreason: r\napprover: Headteacher\ngranted: '2026-01-01'\nexpires: '2026-12-31'`,
         ),
-      /waivers\.yaml:3: waiver W-2 names unknown check "routeros-telnet-off"/,
+      /waivers\.yaml:\d+:\d+: \/waivers\/0\/check: waiver W-2 names unknown check "routeros-telnet-off"/,
     ],
-    ['a YAML syntax error', `${header}  - id: [W-3\n`, /waivers\.yaml:\d+:\d+: YAML syntax error/],
+    ['a YAML syntax error', `${header}  - id: [W-3\n`, /waivers\.yaml:\d+:\d+: \/: YAML syntax error/],
   ])('refuses %s: exit 3, file:line, nothing stored', async (_name, text, message) => {
     const res = await audit(text, 'refused.db');
     expect(res.code).toBe(3);
