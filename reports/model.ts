@@ -739,8 +739,10 @@ function trendView(
 function groupTrend(items: readonly TrendItem[]): TrendItem[] {
   const by = new Map<string, { item: TrendItem; n: number }>();
   for (const i of items) {
-    const hit = by.get(i.text);
-    if (hit === undefined) by.set(i.text, { item: i, n: 1 });
+    // Per check as well as per sentence: checks of one control can share a sentence, and each keeps its id.
+    const k = `${i.checkId}\u0000${i.text}`;
+    const hit = by.get(k);
+    if (hit === undefined) by.set(k, { item: i, n: 1 });
     else {
       hit.n++;
       if ((i.since ?? '') < (hit.item.since ?? '')) hit.item = { ...hit.item, since: i.since ?? '' };

@@ -76,7 +76,7 @@ describe('a night with the router down, after a night with everything read', () 
     expect(routerFailsBefore.length).toBeGreaterThan(0);
     expect(m.trend.resolved.filter((i) => errored.has(i.checkId))).toEqual([]);
     const unverified = new Set(m.trend.unverified.map((i) => i.checkId));
-    for (const f of routerFailsBefore) expect(unverified.has(f.checkId)).toBe(true);
+    for (const f of routerFailsBefore) expect(unverified.has(f.checkId), f.checkId).toBe(true);
 
     const d = digest(down, clean);
     expect(d.resolved.filter((t) => errored.has(t.check))).toEqual([]);
