@@ -295,6 +295,31 @@ describe.each(['7.20', '6.49'] as const)('commit-confirm on RouterOS %s', (versi
     expect(s.model.pathProblem('new')).toBeUndefined();
   }, 30_000);
 
+  test('destroying the owned bridge port of the management trunk is rolled back: the port comes back as it was', async () => {
+    const { s, c } = await router(version, []);
+    // An earlier apply made ether2 a bridge port (tagged with schoolnet's comment): schoolnet owns it.
+    s.config.menus['/interface/bridge/port']![0]!.comment = 'schoolnet:port-ether2';
+    const port = {
+      role: 'port-ether2',
+      menu: '/interface/bridge/port',
+      mode: 'owned' as const,
+      key: { interface: 'ether2' },
+      props: { bridge: 'bridge1', comment: 'schoolnet:port-ether2' },
+      guard: true,
+    };
+    const applied = await applyPlan(plan([], [port]), c);
+    expect(applied.objects.get('port-ether2')?.outs.adopted).toBe(false);
+    const ports = () =>
+      (s.config.menus['/interface/bridge/port'] ?? []).map(({ '.id': _id, ...rest }) => rest);
+    const before = ports();
+    const error = await failure(destroyPlan(applied));
+    expect(error?.name).toBe(LockoutPrevented.name);
+    expect(error?.message).toMatch(/core-router: destroy \/interface\/bridge\/port .* would have cut/);
+    expect(s.model.schedulerRuns.map((r) => r.error ?? 'reverted')).toEqual(['reverted']);
+    expect(ports()).toEqual(before);
+    expect(s.model.pathProblem('new')).toBeUndefined();
+  }, 30_000);
+
   test('destroying the managed rule that lets the API in, above a hand-written drop, is rolled back; with another way in it is confirmed', async () => {
     const allowApi: DesiredFilterRule = {
       id: 'in-api-allow',

@@ -228,3 +228,30 @@ export function withDefaults(
   }
   return out;
 }
+
+/**
+ * The row without the properties that hold their version's default: what a plain `print` shows, and what
+ * an `add` needs to make the item again (RouterOS gives every property left out its default). An undo
+ * script that re-adds a removed item writes only these, never a default from our table that this
+ * version or board may not even accept.
+ */
+export function withoutDefaults(
+  menu: string,
+  row: Record<string, string>,
+  version: readonly number[],
+): Record<string, string> {
+  const table = ROUTEROS_DEFAULTS[menu];
+  if (table === undefined) return row;
+  return Object.fromEntries(
+    Object.entries(row).filter(([k, v]) => {
+      const d = routerOsDefault(menu, k, version);
+      return d === undefined || !sameDefault(v, d);
+    }),
+  );
+}
+
+/** `yes`/`true` and `no`/`false` are one value (RouterOS 6 prints the first, 7's API the second). */
+function sameDefault(a: string, b: string): boolean {
+  const word = (x: string): string => ({ yes: 'true', no: 'false' })[x] ?? x;
+  return word(a) === word(b);
+}

@@ -16,7 +16,7 @@ import {
 } from '../../intent/routeros-capabilities.ts';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
-import { withDefaults } from '../../devices/routeros/defaults.ts';
+import { withDefaults, withoutDefaults } from '../../devices/routeros/defaults.ts';
 import {
   includesAll,
   normalise,
@@ -359,6 +359,7 @@ async function removeRow(
   client: RouterOsClient,
   i: MenuObjectInputs,
   row: RouterOsRow,
+  version: readonly number[],
   what: string,
 ): Promise<void> {
   const id = row['.id'] ?? '';
@@ -366,9 +367,9 @@ async function removeRow(
   const next = ORDERED_MENUS.has(i.menu)
     ? nextId((await client.print(i.menu, { proplist: ['.id', 'dynamic'] })).filter(isConfigRow), id)
     : undefined;
-  await commitConfirm(client, i.connection, what, undoRemove(i.menu, row, next), () =>
-    client.remove(i.menu, id),
-  );
+  // The add that undoes the removal names what the router printed; the rest comes back at its default.
+  const undo = undoRemove(i.menu, withoutDefaults(i.menu, row, version), next);
+  await commitConfirm(client, i.connection, what, undo, () => client.remove(i.menu, id));
 }
 
 /** Bring the router in line with the inputs; `adopted` carries over from an earlier state. */
@@ -418,7 +419,7 @@ async function converge(
           throw new Error(
             `${c.device}: the declaration removes the user ${c.user}, which schoolnet logs in as: refused`,
           );
-        await removeRow(client, declared, row, what('remove'));
+        await removeRow(client, declared, row, version, what('remove'));
       }
       return { ...base, routerId: '', present: false };
     case 'existing':
@@ -562,7 +563,7 @@ export async function deleteObject(olds: MenuObjectOutputs): Promise<void> {
     await checkPolicies(c, conn, olds.requires);
     // `pulumi destroy`, or a declaration that drops the object, is guarded as an `absent` removal is: a
     // VLAN entry, bridge port or address the management session rides on comes back if it cut the path.
-    await removeRow(c, olds, row, `destroy ${olds.menu} ${JSON.stringify(olds.key)}`);
+    await removeRow(c, olds, row, version, `destroy ${olds.menu} ${JSON.stringify(olds.key)}`);
   });
 }
 
