@@ -14,7 +14,7 @@
  * The RouterOS test server keeps its own transcription of the same manual tables
  * (test/support/routeros/catalog.ts and versions.ts), on purpose: it decides what the server leaves out of
  * a plain print, so were either read from the other, a wrong default here would be "what the router
- * printed" by construction. test/routeros-defaults-tables.test.ts holds the two to each other.
+ * printed" by construction. test/unit/routeros-defaults-tables.test.ts holds the two to each other.
  */
 
 /** A default that holds from `since` (inclusive) and/or before `before`. */

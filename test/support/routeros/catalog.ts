@@ -5,7 +5,7 @@
  * Values follow RouterOS's print: booleans as true/false, empty values not printed.
  * The defaults are the manual's "Default:" columns (RouterOS 7; RouterOS 6's own are versions.ts
  * DEFAULT_RULES), written here independently of the client's table (devices/routeros/defaults.ts): the
- * server's print must not agree with the client by construction. test/routeros-defaults-tables.test.ts
+ * server's print must not agree with the client by construction. test/unit/routeros-defaults-tables.test.ts
  * compares the two on every property both hold.
  */
 

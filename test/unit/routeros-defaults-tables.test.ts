@@ -10,11 +10,11 @@
  * on its own, and every property both know must hold the same value on every modelled version.
  */
 import { describe, expect, it } from 'vitest';
-import { ROUTEROS_DEFAULTS, routerOsDefault } from '../devices/routeros/defaults.ts';
-import { normalise } from '../intent/values.ts';
-import { CATALOG } from './support/routeros/catalog.ts';
-import { ROUTEROS_VERSIONS } from './support/routeros/profiles.ts';
-import { defaultsFor } from './support/routeros/versions.ts';
+import { ROUTEROS_DEFAULTS, routerOsDefault } from '../../devices/routeros/defaults.ts';
+import { normalise } from '../../intent/values.ts';
+import { CATALOG } from '../support/routeros/catalog.ts';
+import { ROUTEROS_VERSIONS } from '../support/routeros/profiles.ts';
+import { defaultsFor } from '../support/routeros/versions.ts';
 
 describe.each(ROUTEROS_VERSIONS.map((v) => [v, v.split('.').map(Number)] as const))(
   'the client defaults and the test server catalogue agree on RouterOS %s',
