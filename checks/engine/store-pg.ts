@@ -165,33 +165,46 @@ function beginStmts(run: RunStart): Stmt[] {
   ];
 }
 
+/**
+ * A school-night's run that is already complete is kept as it is: a second attempt finishing late (an
+ * agent whose job was taken over after a lost heartbeat, its link back) changes nothing, so the night
+ * keeps the result the queue settled on rather than whichever attempt wrote last.
+ */
+const KEPT = (id: string) =>
+  `EXISTS (SELECT 1 FROM runs k WHERE k.id = ${id} AND k.night IS NOT NULL AND k.status = 'complete')`;
+
 /** `finishRun`'s statements, one transaction: the run's children replaced whole, then its row. */
 function finishStmts(run: AuditRun): Stmt[] {
   const rows = childRows(run);
   const c = run.counts;
   // Two statements (each a round trip; data-modifying CTEs run within one), in one transaction.
-  // Idempotent: finishing twice replaces the children rather than duplicating them.
+  // Idempotent: finishing twice replaces the children rather than duplicating them (a complete
+  // school-night run is kept whole, see KEPT). Every CTE sees the rows as they were before the
+  // statement, and the first statement holds the run's row lock, so the test cannot race.
   return [
     {
       sql: `WITH target AS (SELECT id FROM runs WHERE id = $1 FOR UPDATE),
-              e AS (DELETE FROM evidence WHERE run_id IN (SELECT id FROM target)),
-              f AS (DELETE FROM findings WHERE run_id IN (SELECT id FROM target)),
-              p AS (DELETE FROM effective_policy WHERE run_id IN (SELECT id FROM target)),
-              d AS (DELETE FROM devices WHERE run_id IN (SELECT id FROM target))
+              live AS (SELECT id FROM target WHERE NOT ${KEPT('target.id')}),
+              e AS (DELETE FROM evidence WHERE run_id IN (SELECT id FROM live)),
+              f AS (DELETE FROM findings WHERE run_id IN (SELECT id FROM live)),
+              p AS (DELETE FROM effective_policy WHERE run_id IN (SELECT id FROM live)),
+              d AS (DELETE FROM devices WHERE run_id IN (SELECT id FROM live))
             SELECT id FROM target`,
       params: [run.id],
       expectRow: true,
     },
     {
       // Foreign keys (evidence → findings) are checked at the end of the statement, after every CTE.
-      sql: `WITH f AS (INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, $14::json)),
-              e AS (INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, $15::json)),
-              p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES ($13, $16, $17)),
-              d AS (INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, $18::json))
+      sql: `WITH live AS (SELECT NOT ${KEPT('$13')} AS ok),
+              f AS (INSERT INTO findings SELECT x.* FROM json_populate_recordset(NULL::findings, $14::json) x, live WHERE live.ok),
+              e AS (INSERT INTO evidence SELECT x.* FROM json_populate_recordset(NULL::evidence, $15::json) x, live WHERE live.ok),
+              p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json)
+                      SELECT $13, $16, $17 FROM live WHERE live.ok),
+              d AS (INSERT INTO devices SELECT x.* FROM json_populate_recordset(NULL::devices, $18::json) x, live WHERE live.ok)
             UPDATE runs SET finished = $1, status = $2, score = $3, pass_count = $4, fail_count = $5,
               error_count = $6, na_count = $7, waived_count = $8, attestations_json = $9,
               warnings_json = $10, school_json = $11, as_of = $12
-            WHERE id = $13`,
+            WHERE id = $13 AND (SELECT ok FROM live)`,
       params: [
         n(run.finished),
         run.status,
