@@ -10,8 +10,8 @@
  * 1000; or `SCHOOLNET_BENCH_SCHOOLS`), `--parallel=N` (audits at once in total, 8),
  * `--routers=N` (RouterOS servers, 8).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { auditFleet } from '../../checks/engine/fleet.ts';
@@ -35,6 +35,54 @@ function hwmMb(pid: number): number {
   }
 }
 
+/** CPU time of a process in ms (user + system), with its reaped children's when `children`. */
+function cpuMsOf(pid: number, children = false): number {
+  try {
+    // /proc/<pid>/stat: fields after the command's closing parenthesis; utime is the 14th field.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const [ut, st, cut, cst] = [f[11], f[12], f[13], f[14]].map((v) => v ?? 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    return (ut + st + (children ? cut + cst : 0)) * 10; // clock ticks of 10 ms (CLK_TCK 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of the PostgreSQL cluster: the postmaster with its reaped backends, plus live backends. */
+function pgCpuMs(dataDir: string): number {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return 0;
+  }
+  let total = cpuMsOf(postmaster, true);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) total += cpuMsOf(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+const selfCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 interface PgStats {
   commits: number;
   inserted: number;
@@ -56,16 +104,26 @@ interface AgentResult {
   commitsPerSec: number;
   rowsPerSec: number;
   complete: number;
+  /** CPU ms per school: the agents, this process (the RouterOS servers), PostgreSQL. */
+  cpuMsPerSchool: { agents: number; routers: number; postgres: number };
+  load: number;
 }
 
 export async function benchAgents(opts: { schools?: number; parallel?: number; routers?: number } = {}) {
   const n = opts.schools ?? 1000;
   const parallel = opts.parallel ?? 8;
+  const began = performance.now();
+  const phase = (what: string) =>
+    console.log(
+      `  [${((performance.now() - began) / 1000).toFixed(1)} s, load ${loadavg()[0]?.toFixed(2)}] ${what}`,
+    );
   const tb = await startTestbed({ mode: 'dynamic', services: ['postgres'] });
   const root = mkdtempSync(join(tmpdir(), 'bench-agents-'));
   const servers: RouterOsServer[] = [];
   const procs: Proc[] = [];
   const base = tb.info.services.postgres?.extra?.url ?? '';
+  const dataDir = String(tb.info.services.postgres?.extra?.dataDir ?? '');
+  const perSchool = (ms: number) => Math.round(ms / n);
   const admin = new SyncPg({ connectionString: base });
   try {
     const endpoints: RouterEndpoint[] = [];
@@ -74,6 +132,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       servers.push(r.server);
       endpoints.push(r.endpoint);
     }
+    phase('testbed and routers up');
     const one: FleetSchool[] = [];
     const two: FleetSchool[] = [];
     const routerOf: Record<string, RouterEndpoint> = {};
@@ -98,10 +157,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       routerOf,
     );
 
+    phase(`${n} schools written twice (one site, two sites)`);
     // (1) One process, SQLite.
     const loaded = await loadSchoolsDir(join(root, 'one', 'all', 'schools'));
     const sqlite = openStore(join(root, 'results.db'));
     const rssBefore = process.resourceUsage().maxRSS;
+    const cpu0 = selfCpuMs();
     const t0 = performance.now();
     const results = await auditFleet(loaded.schools, {
       store: sqlite,
@@ -115,6 +176,8 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       perMinute: Math.round((n / (wall1 / 60_000)) * 10) / 10,
       rssMb: Math.round(Math.max(rssBefore, process.resourceUsage().maxRSS) / 1024),
       complete: results.filter((r) => r.run?.status === 'complete').length,
+      cpuMsPerSchool: perSchool(selfCpuMs() - cpu0),
+      load: loadavg()[0] ?? 0,
     };
 
     console.log(
@@ -126,6 +189,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
     const pgStore = openStore(pgUrl);
     const pgDb = new SyncPg({ connectionString: pgUrl });
     const pgBefore = pgStats(pgDb);
+    const [cpu1, pgCpu1] = [selfCpuMs(), pgCpuMs(dataDir)];
     const t1 = performance.now();
     const pgResults = await auditFleet(loaded.schools, {
       store: pgStore,
@@ -133,6 +197,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       schools: parallel,
     });
     const wall1b = performance.now() - t1;
+    const cpu1b = { self: perSchool(selfCpuMs() - cpu1), postgres: perSchool(pgCpuMs(dataDir) - pgCpu1) };
     const pgAfter = pgStats(pgDb);
     pgStore.close();
     pgDb.close();
@@ -142,6 +207,8 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       commitsPerSec: Math.round((pgAfter.commits - pgBefore.commits) / (wall1b / 1000)),
       rowsPerSec: Math.round((pgAfter.inserted - pgBefore.inserted) / (wall1b / 1000)),
       complete: pgResults.filter((r) => r.run?.status === 'complete').length,
+      cpuMsPerSchool: cpu1b,
+      load: loadavg()[0] ?? 0,
     };
 
     // (2) and (3): agents on PostgreSQL.
@@ -172,11 +239,17 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       );
       procs.push(...agents);
       await Promise.all(agents.map((a) => a.waitFor(/agent running/, 120_000)));
+      phase(`${label}: agents running`);
       // The planner is up before the night is due (as in production); the clock starts when the
       // night's jobs are queued.
       const queuer = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
       await queuer.start({ workers: false });
       const before = pgStats(db);
+      const cpuBefore = {
+        agents: agents.reduce((a, p) => a + cpuMsOf(p.child.pid ?? 0), 0),
+        self: selfCpuMs(),
+        postgres: pgCpuMs(dataDir),
+      };
       const t = performance.now();
       await queuer.planNight('2026-12-01');
       await queuer.stop(1000);
@@ -189,6 +262,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         60 * 60_000,
       );
       const wall = performance.now() - t;
+      const cpuMsPerSchool = {
+        agents: perSchool(agents.reduce((a, p) => a + cpuMsOf(p.child.pid ?? 0), 0) - cpuBefore.agents),
+        routers: perSchool(selfCpuMs() - cpuBefore.self),
+        postgres: perSchool(pgCpuMs(dataDir) - cpuBefore.postgres),
+      };
+      const load = loadavg()[0] ?? 0;
       const after = pgStats(db);
       const lat = db
         .query<{ ms: number }>(
@@ -221,6 +300,8 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         commitsPerSec: Math.round((after.commits - before.commits) / (wall / 1000)),
         rowsPerSec: Math.round((after.inserted - before.inserted) / (wall / 1000)),
         complete,
+        cpuMsPerSchool,
+        load,
       };
     };
     console.log(
@@ -233,11 +314,14 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
     const agentTwo = await viaAgents('two agents (2 sites)', 'two', ['site-a', 'site-b']);
     return { schools: n, parallel, single, singlePg, agentOne, agentTwo };
   } finally {
+    phase('measured; stopping');
     await Promise.all(procs.map((p) => stopCli(p, 5000)));
     admin.close();
     for (const s of servers) await s.close();
     await tb.stop();
+    phase('testbed stopped');
     rmSync(root, { recursive: true, force: true });
+    phase('files removed');
   }
 }
 
@@ -266,11 +350,14 @@ export async function main(): Promise<void> {
   );
   console.log(
     `  (1) one process, SQLite: ${(r.single.wallMs / 1000).toFixed(1)} s, ${r.single.perMinute} schools/min, ` +
-      `peak RSS ${r.single.rssMb} MB (bench process, incl. the RouterOS servers), complete ${r.single.complete}`,
+      `peak RSS ${r.single.rssMb} MB (bench process, incl. the RouterOS servers), complete ${r.single.complete}, ` +
+      `CPU ${r.single.cpuMsPerSchool} ms/school (audits + RouterOS servers), load ${r.single.load.toFixed(2)}`,
   );
   console.log(
     `  (1b) one process, PostgreSQL: ${(r.singlePg.wallMs / 1000).toFixed(1)} s, ${r.singlePg.perMinute} schools/min, ` +
-      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}`,
+      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}, ` +
+      `CPU ms/school: ${r.singlePg.cpuMsPerSchool.self} audits + RouterOS servers, ${r.singlePg.cpuMsPerSchool.postgres} PostgreSQL; ` +
+      `load ${r.singlePg.load.toFixed(2)}`,
   );
   const ratio = (wall: number, base: number) => (base > 0 ? wall / base : 0).toFixed(2);
   for (const [k, a] of [
@@ -286,7 +373,9 @@ export async function main(): Promise<void> {
           .map(([p, m]) => `${p} ${m} MB`)
           .join(
             ', ',
-          )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}`,
+          )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}, ` +
+        `CPU ms/school: ${a.cpuMsPerSchool.agents} agents, ${a.cpuMsPerSchool.routers} RouterOS servers (bench process), ` +
+        `${a.cpuMsPerSchool.postgres} PostgreSQL; load ${a.load.toFixed(2)}`,
     );
 }
 
