@@ -162,6 +162,8 @@ interface AgentResult {
   /** CPU ms per school: the agents, the RouterOS servers, PostgreSQL. */
   cpuMsPerSchool: { agents: number; routers: number; postgres: number };
   load: number;
+  /** Rows written to the agents' health table over the whole layout (start-up and stop included). */
+  healthWrites: number;
 }
 
 export async function benchAgents(opts: { schools?: number; parallel?: number; routers?: number } = {}) {
@@ -335,6 +337,13 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       };
       const load = loadavg()[0] ?? 0;
       const after = pgStats(db);
+      // Statements per school, from PostgreSQL's own counters (flushed within about a second).
+      await new Promise((r) => setTimeout(r, 1500));
+      const healthWrites = Number(
+        db.query<{ n: string }>(
+          `SELECT n_tup_ins + n_tup_upd AS n FROM pg_stat_user_tables WHERE schemaname = 'schoolnet' AND relname = 'agents'`,
+        )[0]?.n ?? 0,
+      );
       const lat = db
         .query<{ ms: number }>(
           `SELECT (EXTRACT(EPOCH FROM (started_on - created_on)) * 1000)::float8 AS ms FROM pgboss.job
@@ -368,6 +377,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         complete,
         cpuMsPerSchool,
         load,
+        healthWrites,
       };
     };
     console.log(
@@ -444,7 +454,7 @@ export async function main(): Promise<void> {
             ', ',
           )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}, ` +
         `CPU ms/school: ${a.cpuMsPerSchool.agents} agents, ${a.cpuMsPerSchool.routers} RouterOS servers, ` +
-        `${a.cpuMsPerSchool.postgres} PostgreSQL; load ${a.load.toFixed(2)}`,
+        `${a.cpuMsPerSchool.postgres} PostgreSQL; load ${a.load.toFixed(2)}; ${a.healthWrites} health writes`,
     );
 }
 
