@@ -68,10 +68,15 @@ function sampler(db: SyncPg): { stop: () => Promise<{ max: number; samples: numb
   let samples = 0;
   const loop = (async () => {
     while (running) {
-      const [row] = db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state = 'active'`,
-        [QUEUE],
-      );
+      let row: { n: number } | undefined;
+      try {
+        [row] = db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state = 'active'`,
+          [QUEUE],
+        );
+      } catch {
+        break; // the test ended (its connection closed) while sampling
+      }
       max = Math.max(max, row?.n ?? 0);
       samples++;
       await new Promise((r) => setTimeout(r, 20));
@@ -113,7 +118,7 @@ async function night(
       envs[SITE],
     ),
   );
-  await Promise.all(agents.map((a) => a.waitFor(/agent running/)));
+  await Promise.all(agents.map((a) => a.waitFor(/agent running/, 60_000)));
   const sample = sampler(db);
   const plan = cli(['schedule', join(root, 'all', 'schools'), '--store', url, '--plan-night', date]);
   expect((await plan.exited).code, plan.output()).toBe(0);
@@ -121,6 +126,7 @@ async function night(
     () => jobs(db).filter((j) => j.night === date),
     (js) => js.length === 4 && js.every((j) => j.state === 'completed'),
     120_000,
+    agents,
   );
   const seen = await sample.stop();
   await Promise.all(agents.map((a) => stopCli(a)));
