@@ -138,7 +138,16 @@ export class Agent {
       // The run's reads and writes go out without blocking this thread (other slots' audits keep
       // their sockets served); the job is settled only once its writes have committed.
       const writes = writeBehind(this.#o.store);
-      const done = await writes.runForNight(school, night);
+      // The night's fire goes to `started` (nights.ts) beside the night check, both without blocking.
+      const [done, claim] = await Promise.all([
+        writes.runForNight(school, night),
+        this.#claim(school, night),
+      ]);
+      if (!claim.claimed) {
+        log.info({ state: claim.state }, 'this school-night is settled in the ledger; not audited');
+        this.#health.jobsDone++;
+        return { runId: done?.id ?? '', status: claim.state ?? 'settled' };
+      }
       if (done?.status === 'complete') {
         log.info({ runId: done.id }, 'this school-night already has a complete run; nothing to do');
         this.#health.jobsDone++;
@@ -158,9 +167,15 @@ export class Agent {
         throw new Error(r.error ?? `run ${r.run?.id ?? r.runId ?? '?'} is ${r.run?.status ?? 'missing'}`);
       }
       const tAudit = performance.now();
+      const completed = this.#records
+        .nightCompleted(school, night, r.run.id)
+        .catch((e: unknown) =>
+          log.warn({ error: (e as Error).message }, 'could not record the night completed'),
+        );
       await this.boss.send(DELIVER_QUEUE, { school, night, runId: r.run.id } satisfies DeliverJob, {
         id: deliverJobId({ school, night }),
       });
+      await completed;
       this.#health.jobsDone++;
       log.info(
         {
@@ -183,6 +198,19 @@ export class Agent {
       // Health is written by the timer (every few seconds), not per job: each write is a round trip
       // that would hold up every slot's audit.
       this.#health.running--;
+    }
+  }
+
+  /** Claims the school-night's fire; a ledger that cannot be written never stops an audit. */
+  async #claim(school: string, night: string): Promise<{ claimed: boolean; state?: string }> {
+    try {
+      return await this.#records.claimNight(school, night);
+    } catch (e) {
+      this.#o.logger.warn(
+        { school, night, error: (e as Error).message },
+        'could not record the night started',
+      );
+      return { claimed: true };
     }
   }
 
