@@ -1,0 +1,350 @@
+/**
+ * Every school-night accounted for on the central-plus-agents path, as the single-process scheduler
+ * accounts for its fires (scripts/schedule/fires.ts): the planner (`schoolnet schedule --store
+ * postgres://…`) and site agents (`schoolnet agent`) as real processes on the testbed's PostgreSQL,
+ * schools whose routers are RouterOS test servers, reports mailed to a real SMTP server (smtp-server,
+ * STARTTLS, AUTH) or to a port where nothing listens. What happened is read with our own SQL from the
+ * ledger (`schoolnet.schedule_fires`), pg-boss's job table and the deliveries, and from what the
+ * roll-up (the real CLI) prints and what the SMTP server received.
+ *
+ * "Every planner was down" is made as the fleet-agents test makes it: the planners' own records of
+ * time move back (our ledger's planned night and pg-boss's last cron pass), which is what a real outage
+ * leaves in the database; no clock is faked.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncPg } from '../checks/engine/pg-sync.ts';
+import { nightRunId } from '../checks/engine/run.ts';
+import { localKey, nextFire } from '../scripts/schedule/plan.ts';
+import { freePort } from '../scripts/testbed/ports.ts';
+import type { RouterEndpoint } from './support/bind-testbed.ts';
+import { startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
+import type { FleetSchool, Proc } from './support/fleet-harness.ts';
+import {
+  eventually,
+  freshDatabase,
+  jobs,
+  startCli,
+  stopCli,
+  writeFleetSchools,
+} from './support/fleet-harness.ts';
+import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
+import type { TestSmtp } from './support/mail.ts';
+import type { RouterOsServer } from './support/routeros/server.ts';
+
+const TZ = 'Europe/London';
+
+/** A daily time about six hours from now (London): never due while a test runs. */
+function soonCron(): string {
+  const at = localKey(new Date(Date.now() + 6 * 3_600_000), TZ);
+  return `${Number(at.slice(14, 16))} ${Number(at.slice(11, 13))} * * *`;
+}
+const CRON = soonCron();
+/** The next occurrence, and the two before it (about 18 and 42 hours ago). */
+const NEXT = nextFire(CRON, TZ, new Date());
+const AGO_18H = new Date(NEXT.getTime() - 86_400_000);
+const AGO_42H = new Date(NEXT.getTime() - 2 * 86_400_000);
+const night = (at: Date): string => localKey(at, TZ).slice(0, 10);
+
+const SCHOOLS: FleetSchool[] = [
+  { id: 'nights-a1', site: 'site-a', cron: CRON },
+  { id: 'nights-a2', site: 'site-a', cron: CRON, missed: 'skip' },
+  { id: 'nights-b1', site: 'site-b', cron: CRON },
+];
+
+let root: string;
+let admin: SyncPg;
+let baseUrl: string;
+let server: RouterOsServer;
+let router: RouterEndpoint;
+let smtp: TestSmtp;
+let envs: Record<string, NodeJS.ProcessEnv>;
+let plannerEnv: NodeJS.ProcessEnv;
+let deadPort: number;
+const procs: Proc[] = [];
+let dbCount = 0;
+
+/** Adds a delivery section to the planner's copy of a school's declaration. */
+function addDelivery(id: string, smtpYaml: string): void {
+  const file = join(root, 'all', 'schools', id, 'school.yaml');
+  const text = readFileSync(file, 'utf8');
+  expect(text).not.toMatch(/^delivery:/m);
+  writeFileSync(
+    file,
+    `${text.endsWith('\n') ? text : `${text}\n`}delivery:
+  email:
+    to: [head@${id}.school.test]
+    when: always
+    smtp:
+${smtpYaml}
+      from: reports@provider.example.org
+    attachPdf: false
+    includeTechnicalDetail: false
+`,
+  );
+}
+
+beforeAll(async () => {
+  const info = testbedInfo();
+  const pg = info.services.postgres;
+  if (pg?.extra?.url === undefined) throw new Error('the testbed has no postgres');
+  baseUrl = pg.extra.url;
+  admin = new SyncPg({ connectionString: baseUrl });
+  root = mkdtempSync(join(tmpdir(), 'fleet-fires-'));
+  ({ server, endpoint: router } = await startSchoolRouter('demo'));
+  smtp = await startSmtp();
+  deadPort = await freePort('127.0.0.1'); // nothing listens there: every attempt is refused
+  envs = await writeFleetSchools(root, info, SCHOOLS, router);
+  addDelivery(
+    'nights-a1',
+    `      host: 127.0.0.1
+      port: ${smtp.port}
+      secure: false
+      user: ${smtp.user}
+      password: env:SNNIGHTS_SMTP_PASSWORD`,
+  );
+  addDelivery(
+    'nights-b1',
+    `      host: 127.0.0.1
+      port: ${deadPort}
+      secure: false`,
+  );
+  plannerEnv = { SNNIGHTS_SMTP_PASSWORD: smtp.password };
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(procs.map((p) => stopCli(p, 5000)));
+  await server.close();
+  await smtp.close();
+  admin.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function database(): { url: string; db: SyncPg } {
+  const url = freshDatabase(admin, baseUrl, `fires_${process.pid}_${++dbCount}`);
+  return { url, db: new SyncPg({ connectionString: url }) };
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const p = startCli(args, env);
+  procs.push(p);
+  return p;
+}
+
+const planner = (url: string, extra: string[] = []) =>
+  cli(
+    [
+      'schedule',
+      join(root, 'all', 'schools'),
+      '--store',
+      url,
+      '--smtp-ca',
+      mailCertificates().caFile,
+      '--tick',
+      '1',
+      ...extra,
+    ],
+    plannerEnv,
+  );
+const agent = (url: string, site: string) =>
+  cli(['agent', join(root, site, 'schools'), '--site', site, '--store', url], envs[site]);
+
+interface Fire {
+  school: string;
+  night: string;
+  state: string;
+  message: string | null;
+}
+/** The ledger, read with our own SQL. */
+function fires(db: SyncPg): Fire[] {
+  return db.query<Fire>(
+    `SELECT school, fire_key AS night, state, message FROM schoolnet.schedule_fires ORDER BY school, fired_at`,
+  );
+}
+const stateOf = (db: SyncPg, school: string, n: string): string | undefined =>
+  fires(db).find((f) => f.school === school && f.night === n)?.state;
+
+/** The roll-up's line for a school (the table is one line per school). */
+function rollupLine(out: string, school: string): string {
+  return out.split('\n').find((l) => l.startsWith(`${school} `)) ?? '';
+}
+
+async function rollup(url: string): Promise<{ code: number | null; out: string }> {
+  const r = cli(['rollup', '--store', url]);
+  const { code } = await r.exited;
+  return { code, out: r.output() };
+}
+
+describe('the central path accounts for every school-night as the single-process scheduler does', () => {
+  it(
+    'planners down past the slot: the last night caught up (missed: once) or missed (missed: skip), older nights missed; the report owns up to them; a report no SMTP server would take is undelivered',
+    { timeout: 150_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const first = planner(url, ['--catch-up-window', '24h']);
+        await first.waitFor(/planner running/);
+        console.error('STEP first up');
+        await stopCli(first);
+        console.error('STEP first stopped');
+        // Each school's next night is recorded before it is due.
+        expect(fires(db)).toEqual(
+          SCHOOLS.map((s) => ({ school: s.id, night: night(NEXT), state: 'scheduled', message: null })),
+        );
+        // Every planner was down for two days: what the planners recorded of time moves back.
+        db.batch([
+          {
+            sql: `UPDATE schoolnet.schedule_fires SET fire_key = $1, fired_at = $2`,
+            params: [night(AGO_42H), AGO_42H.toISOString()],
+          },
+          { sql: `UPDATE pgboss.version SET cron_on = now() - interval '2 days'` },
+          { sql: `UPDATE pgboss.schedule SET created_on = now() - interval '2 days'` },
+        ]);
+        const back = planner(url, ['--catch-up-window', '24h']);
+        await back.waitFor(/planner running/);
+        console.error('STEP back up');
+        setTimeout(() => console.error('BACK OUT', back.output().slice(-6000), JSON.stringify(fires(db))), 100_000).unref();
+        // pg-boss's own catch-up (missed: once) comes on its first passes; it must not add a night.
+        await new Promise((r) => setTimeout(r, 4000));
+        const only = 'no planner was running at its time; only the most recent missed night is caught up';
+        const skip = 'no planner was running at its time; the school does not catch up (missed: skip)';
+        expect(
+          fires(db).map((f) => ({ ...f, message: f.message?.replace(/ at \S+Z$/, '') ?? null })),
+        ).toEqual([
+          { school: 'nights-a1', night: night(AGO_42H), state: 'missed', message: only },
+          {
+            school: 'nights-a1',
+            night: night(AGO_18H),
+            state: 'queued',
+            message: 'queued on schoolnet.audit.site-a',
+          },
+          { school: 'nights-a1', night: night(NEXT), state: 'scheduled', message: null },
+          { school: 'nights-a2', night: night(AGO_42H), state: 'missed', message: skip },
+          { school: 'nights-a2', night: night(AGO_18H), state: 'missed', message: skip },
+          { school: 'nights-a2', night: night(NEXT), state: 'scheduled', message: null },
+          { school: 'nights-b1', night: night(AGO_42H), state: 'missed', message: only },
+          {
+            school: 'nights-b1',
+            night: night(AGO_18H),
+            state: 'queued',
+            message: 'queued on schoolnet.audit.site-b',
+          },
+          { school: 'nights-b1', night: night(NEXT), state: 'scheduled', message: null },
+        ]);
+        expect(jobs(db).map((j) => [j.school, j.night, j.state])).toEqual([
+          ['nights-a1', night(AGO_18H), 'created'],
+          ['nights-b1', night(AGO_18H), 'created'],
+        ]);
+        // The roll-up on the PostgreSQL store: the skipping school, never audited, is listed with both nights.
+        let r = await rollup(url);
+        expect(r.code).toBe(2);
+        expect(rollupLine(r.out, 'nights-a2')).toContain(
+          `2 nights missed or not delivered: ${night(AGO_42H)}: missed (${skip}); ${night(AGO_18H)}: missed (${skip})`,
+        );
+        expect(rollupLine(r.out, 'nights-a1')).toContain(
+          `1 night missed or not delivered: ${night(AGO_42H)}: missed (${only})`,
+        );
+
+        console.error('STEP agents');
+        // The agents audit the caught-up nights; the planner mails the reports.
+        agent(url, 'site-a');
+        agent(url, 'site-b');
+        await eventually(
+          () => stateOf(db, 'nights-a1', night(AGO_18H)),
+          (s) => s === 'delivered',
+          90_000,
+        );
+        // The report's digest owns up to the night missed before it, as the single process's does.
+        expect(smtp.messages.map((m) => m.to)).toEqual([['head@nights-a1.school.test']]);
+        const body = parseMessage(smtp.messages[0]?.raw ?? '').text.replace(/\r\n/g, '\n');
+        expect(body).toContain(
+          `Nights without a report since the last one:\n  - ${night(AGO_42H)}: missed (${only})`,
+        );
+        // Nobody takes nights-b1's mail: every retry fails, and the night is undelivered.
+        await eventually(
+          () => stateOf(db, 'nights-b1', night(AGO_18H)),
+          (s) => s === 'undelivered',
+          90_000,
+        );
+        const runB = nightRunId('nights-b1', night(AGO_18H));
+        expect(
+          db.query(`SELECT recipient, status, attempts FROM schoolnet.deliveries WHERE run_id = $1`, [runB]),
+        ).toEqual([{ recipient: 'head@nights-b1.school.test', status: 'failed', attempts: 4 }]);
+        expect(
+          db.query(`SELECT id, status FROM schoolnet.runs WHERE night IS NOT NULL ORDER BY school`),
+        ).toEqual([
+          { id: nightRunId('nights-a1', night(AGO_18H)), status: 'complete' },
+          { id: runB, status: 'complete' },
+        ]);
+        r = await rollup(url);
+        expect(r.code).toBe(2);
+        expect(rollupLine(r.out, 'nights-b1')).toContain(
+          `2 nights missed or not delivered: ${night(AGO_42H)}: missed (${only}); ${night(AGO_18H)}: report not delivered (delivery failed) (1 delivery failed: email to head@nights-b1.school.test)`,
+        );
+        // nights-a1's caught-up night was delivered: only the missed one is left to own up to.
+        expect(rollupLine(r.out, 'nights-a1')).toContain(
+          `1 night missed or not delivered: ${night(AGO_42H)}: missed`,
+        );
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  it(
+    'a night no agent started within the window is not started (its job cancelled, never audited late); an audit whose delivery job never ran is owed',
+    { timeout: 150_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const n = night(AGO_18H);
+        const plan = planner(url, ['--plan-night', n]);
+        expect((await plan.exited).code, plan.output()).toBe(0);
+        expect(fires(db).map((f) => [f.school, f.night, f.state])).toEqual(
+          SCHOOLS.map((s) => [s.id, n, 'queued']),
+        );
+        // Site A's agent audits its schools while no planner runs: their reports are owed.
+        const a = agent(url, 'site-a');
+        await eventually(
+          () => fires(db).filter((f) => f.state === 'completed').length,
+          (c) => c === 2,
+          90_000,
+        );
+        await stopCli(a);
+        let r = await rollup(url);
+        expect(rollupLine(r.out, 'nights-a1')).toContain(`${n}: audited, report not delivered`);
+        expect(rollupLine(r.out, 'nights-b1')).not.toContain(n);
+        // A planner with a 5-second window: site B's night, queued long before, was never started.
+        const p = planner(url, ['--catch-up-window', '5s']);
+        await p.waitFor(/planner running/);
+        await eventually(
+          () => [stateOf(db, 'nights-a1', n), stateOf(db, 'nights-a2', n), stateOf(db, 'nights-b1', n)],
+          (s) => s.join() === 'delivered,delivered,not-started',
+          60_000,
+        );
+        expect(fires(db).find((f) => f.school === 'nights-b1')?.message).toMatch(
+          /^queued on schoolnet\.audit\.site-b at \S+; no agent started it within 5 s$/,
+        );
+        expect(jobs(db).find((j) => j.school === 'nights-b1')?.state).toBe('cancelled');
+        // Site B's agent comes back: the night is over, and it is not audited late.
+        const b = agent(url, 'site-b');
+        await b.waitFor(/agent running/);
+        await new Promise((res) => setTimeout(res, 3000));
+        expect(db.query(`SELECT id FROM schoolnet.runs WHERE school = 'nights-b1'`)).toEqual([]);
+        r = await rollup(url);
+        expect(r.code).toBe(2);
+        expect(rollupLine(r.out, 'nights-b1')).toMatch(
+          new RegExp(
+            `1 night missed or not delivered: ${n}: not started \\(queued on schoolnet\\.audit\\.site-b at \\S+; no agent started it within 5 s\\)`,
+          ),
+        );
+        expect(rollupLine(r.out, 'nights-a1')).not.toContain(n);
+        expect(rollupLine(r.out, 'nights-a2')).not.toContain(n);
+      } finally {
+        db.close();
+      }
+    },
+  );
+});
