@@ -188,44 +188,52 @@ export class FleetRecords {
     });
   }
 
-  /**
-   * An agent takes its school-night's fire to `started` (without blocking its thread): `claimed`, or
-   * the state that says it must not run (the planner recorded it not started, or it completed
-   * already). A night with no fire record (queued by an older planner) is `claimed: true`, `state`
-   * undefined.
-   */
-  async claimNight(school: string, night: string): Promise<{ claimed: boolean; state?: FireState }> {
-    const out = await this.#db.batchAsync([
-      {
-        sql: `WITH c AS (
-                UPDATE schedule_fires SET state = 'started', attempts = attempts + 1, updated = $3, message = NULL
-                WHERE school = $1 AND fire_key = $2 AND state = ANY($4::text[]) RETURNING school)
-              SELECT (SELECT count(*) FROM c)::int AS claimed,
-                     (SELECT state FROM schedule_fires WHERE school = $1 AND fire_key = $2) AS state`,
-        params: [school, night, new Date().toISOString(), CLAIMABLE],
-      },
-    ]);
-    const row = (Array.isArray(out) ? out[0]?.[0] : undefined) as
-      { claimed: number; state: string | null } | undefined;
-    if (row === undefined) throw new Error('no answer to the claim of a school-night');
-    if (row.claimed === 1) return { claimed: true, state: 'started' };
-    return row.state === null ? { claimed: true } : { claimed: false, state: row.state as FireState };
-  }
-
-  /** An agent records its school-night's audit completed (its report is owed until delivered). */
-  async nightCompleted(school: string, night: string, runId: string): Promise<void> {
-    await this.#db.batchAsync([
-      {
-        sql: `UPDATE schedule_fires SET state = 'completed', run_id = $3, updated = $4, message = NULL
-              WHERE school = $1 AND fire_key = $2 AND state = 'started'`,
-        params: [school, night, runId, new Date().toISOString()],
-      },
-    ]);
-  }
-
   close(): void {
     this.#db.close();
   }
 }
 
 export const agentHost = (): string => hostname();
+
+/** What the agent's ledger writes need of a `pg` pool or client. */
+export interface Queryable {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * An agent takes its school-night's fire to `started` (scripts/fleet/nights.ts): `claimed`, or the
+ * state that says it must not run (the planner recorded it not started, or it completed already). A
+ * night with no fire record (queued by an older planner) is `claimed: true`, `state` undefined.
+ */
+export async function claimNight(
+  db: Queryable,
+  school: string,
+  night: string,
+): Promise<{ claimed: boolean; state?: FireState }> {
+  const { rows } = await db.query(
+    `WITH c AS (
+       UPDATE schedule_fires SET state = 'started', attempts = attempts + 1, updated = $3, message = NULL
+       WHERE school = $1 AND fire_key = $2 AND state = ANY($4::text[]) RETURNING school)
+     SELECT (SELECT count(*) FROM c)::int AS claimed,
+            (SELECT state FROM schedule_fires WHERE school = $1 AND fire_key = $2) AS state`,
+    [school, night, new Date().toISOString(), CLAIMABLE],
+  );
+  const row = rows[0] as { claimed: number; state: string | null } | undefined;
+  if (row === undefined) throw new Error('no answer to the claim of a school-night');
+  if (row.claimed === 1) return { claimed: true, state: 'started' };
+  return row.state === null ? { claimed: true } : { claimed: false, state: row.state as FireState };
+}
+
+/** An agent records its school-night's audit completed (its report is owed until delivered). */
+export async function nightCompleted(
+  db: Queryable,
+  school: string,
+  night: string,
+  runId: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE schedule_fires SET state = 'completed', run_id = $3, updated = $4, message = NULL
+     WHERE school = $1 AND fire_key = $2 AND state = 'started'`,
+    [school, night, runId, new Date().toISOString()],
+  );
+}
