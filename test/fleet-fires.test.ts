@@ -14,7 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { SyncPg } from '../checks/engine/pg-sync.ts';
 import { nightRunId } from '../checks/engine/run.ts';
 import { localKey, nextFire } from '../scripts/schedule/plan.ts';
@@ -174,9 +174,19 @@ function rollupLine(out: string, school: string): string {
 describe('the central path accounts for every school-night as the single-process scheduler does', () => {
   it(
     'planners down past the slot: the last night caught up (missed: once) or missed (missed: skip), older ones missed, the report owning up to them; a report nobody takes is undelivered; a night no agent took in time is not started',
-    { timeout: 170_000 },
+    { timeout: 240_000 },
     async () => {
       const { url, db } = database();
+      // Where a failure (or a timeout) happened, with each process's last words.
+      let step = 'first planner';
+      const at = (s: string) => {
+        step = `${s} (${new Date().toISOString()})`;
+      };
+      onTestFailed(() => {
+        console.error(`failed at: ${step}\nledger: ${JSON.stringify(fires(db))}`);
+        for (const p of procs)
+          console.error(`--- ${p.child.spawnargs.slice(2, 4).join(' ')}\n${p.output().slice(-3000)}`);
+      });
       try {
         const first = planner(url, ['--catch-up-window', '24h']);
         await first.waitFor(/planner running/);
@@ -194,6 +204,10 @@ describe('the central path accounts for every school-night as the single-process
           { sql: `UPDATE pgboss.version SET cron_on = now() - interval '2 days'` },
           { sql: `UPDATE pgboss.schedule SET created_on = now() - interval '2 days'` },
         ]);
+        at('planner back after the outage, site A agent');
+        // Site A's agent comes up with the planner (it audits its caught-up nights as soon as they are
+        // queued; the planner mails the reports); site B's agent stays away.
+        agent(url, 'site-a');
         const back = planner(url, ['--catch-up-window', '24h']);
         await back.waitFor(/planner running/);
         // pg-boss's own catch-up (missed: once) comes on its first passes; it must not add a night.
@@ -209,8 +223,14 @@ describe('the central path accounts for every school-night as the single-process
           { school, night: night(AGO_18H), state: 'queued', message: `queued on schoolnet.audit.${site}` },
           { school, night: night(NEXT), state: 'scheduled', message: null },
         ];
+        // Site A's caught-up nights may be further on already: queued is where they began.
+        const onward = ['started', 'completed', 'delivered', 'undelivered'];
         expect(
-          fires(db).map((f) => ({ ...f, message: f.message?.replace(/ at \S+Z$/, '') ?? null })),
+          fires(db).map((f) =>
+            f.school !== 'nights-b1' && onward.includes(f.state)
+              ? { ...f, state: 'queued', message: `queued on schoolnet.audit.site-a` }
+              : { ...f, message: f.message?.replace(/ at \S+Z$/, '') ?? null },
+          ),
         ).toEqual([
           ...caughtUp('nights-a1', 'site-a'),
           { school: 'nights-a2', night: night(AGO_42H), state: 'missed', message: skip },
@@ -219,20 +239,19 @@ describe('the central path accounts for every school-night as the single-process
           ...caughtUp('nights-a3', 'site-a'),
           ...caughtUp('nights-b1', 'site-b'),
         ]);
-        expect(jobs(db).map((j) => [j.school, j.night, j.state])).toEqual([
-          ['nights-a1', night(AGO_18H), 'created'],
-          ['nights-a3', night(AGO_18H), 'created'],
-          ['nights-b1', night(AGO_18H), 'created'],
+        expect(jobs(db).map((j) => [j.school, j.night])).toEqual([
+          ['nights-a1', night(AGO_18H)],
+          ['nights-a3', night(AGO_18H)],
+          ['nights-b1', night(AGO_18H)],
         ]);
-
-        // Site A's agent audits its caught-up nights; the planner mails the reports.
-        agent(url, 'site-a');
+        at('site A audits');
         await eventually(
           () => [stateOf(db, 'nights-a1', night(AGO_18H)), stateOf(db, 'nights-a3', night(AGO_18H))],
           (s) => s.every((x) => x !== 'queued'),
           90_000,
         );
         // A planner whose window is 5 seconds: site B's night, queued long before, no agent took.
+        at('planner with a 5 s window');
         const late = planner(url, ['--catch-up-window', '5s']);
         await eventually(
           () => stateOf(db, 'nights-b1', night(AGO_18H)),
@@ -250,6 +269,7 @@ describe('the central path accounts for every school-night as the single-process
           (s) => s.join() === 'delivered,undelivered',
           90_000,
         );
+        at('reports delivered or not');
         // The report's digest owns up to the night missed before it, as the single process's does.
         expect(smtp.messages.map((m) => m.to)).toEqual([['head@nights-a1.school.test']]);
         const body = parseMessage(smtp.messages[0]?.raw ?? '').text.replace(/\r\n/g, '\n');
@@ -267,6 +287,7 @@ describe('the central path accounts for every school-night as the single-process
         ]);
 
         // The roll-up on the PostgreSQL store says all of it, in the single process's words.
+        at('roll-up');
         const r = cli(['rollup', '--store', url]);
         expect((await r.exited).code).toBe(2);
         const out = r.output();
