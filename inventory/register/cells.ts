@@ -286,7 +286,8 @@ export async function readXlsxTable(
   }
   if (streamed.kind === 'refused') throw new SpreadsheetError(file, `${streamed.message}: refused`);
   if (streamed.kind === 'missing') throw missingSheet(file, sheet, streamed.names);
-  const { sheet: name, rows } = streamed.kind === 'rows' ? streamed : await readXlsxWhole(bytes, file, sheet);
+  const { sheet: name, rows } =
+    streamed.kind === 'rows' ? streamed : await readXlsxWithDom(bytes, file, sheet);
   const out: RawRow[] = rows.map((r) => ({
     row: r.row,
     cells: r.cells,
@@ -314,9 +315,9 @@ const missingSheet = (file: string, sheet: string | undefined, names: string[]):
 
 /**
  * The DOM reader (the whole workbook in memory), for the few workbooks the stream cannot read as it
- * does (xlsx-stream.ts says which).
+ * does (xlsx-stream.ts says which), and the reference the stream is tested against.
  */
-async function readXlsxWhole(
+export async function readXlsxWithDom(
   bytes: Buffer,
   file: string,
   sheet: string | undefined,

@@ -176,10 +176,11 @@ export async function streamXlsxSheet(
         const cell = r.findCell(c);
         let value: ExcelJS.CellValue = cell?.value ?? null;
         if (value !== null && typeof value === 'object' && 'formula' in value) {
-          const result = (value as { result?: unknown }).result;
+          // The value drops a result that is not truthy; the model keeps NaN, an error (#N/A) read as a number.
+          const result = (cell?.model as { result?: unknown } | undefined)?.result;
           if (typeof result === 'number' && Number.isNaN(result))
             return { kind: 'dom', why: `a formula's result at row ${r.number} is an error` };
-          if (typeof result === 'number' && utils.isDateFmt(cell?.numFmt))
+          if (typeof result === 'number' && result !== 0 && utils.isDateFmt(cell?.numFmt))
             value = { ...value, result: utils.excelToDate(result, date1904()) } as ExcelJS.CellValue;
         }
         const shown = show(value, cell?.numFmt);
