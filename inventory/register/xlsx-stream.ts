@@ -70,7 +70,7 @@ function storedEntry(name: string, text: string): Buffer {
 }
 
 function reader(chunks: Buffer[], styles: boolean): ExcelJS.stream.xlsx.WorkbookReader {
-  return new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(chunks), {
+  return new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(chunks.filter((c) => c.length > 0)), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: styles ? 'cache' : 'ignore',
