@@ -13,6 +13,7 @@ import { streamCsv } from '../csv-stream.ts';
 import { InputTooLargeError, LIMITS } from '../limits.ts';
 import { checkWorkbookBounds, WorkbookTooLargeError } from './zip-guard.ts';
 import type { XlsxLimits } from './zip-guard.ts';
+import { streamXlsxSheet } from './xlsx-stream.ts';
 
 export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */
@@ -269,13 +270,58 @@ export async function readXlsxTable(
   limits: ReadLimits = DEFAULT_READ_LIMITS,
 ): Promise<RawTable> {
   const bytes = await readWorkbookBytes(path, file, limits.fileBytes);
+  let parts;
   try {
-    await checkWorkbookBounds(bytes, file, limits);
+    parts = await checkWorkbookBounds(bytes, file, limits);
   } catch (e) {
     if (e instanceof WorkbookTooLargeError)
       throw new SpreadsheetError(file, e.message.slice(file.length + 2));
     throw e;
   }
+  let streamed;
+  try {
+    streamed = await streamXlsxSheet(bytes, parts, sheet, shownCell);
+  } catch (e) {
+    throw new SpreadsheetError(file, `not readable as an Excel workbook: ${(e as Error).message}`);
+  }
+  if (streamed.kind === 'refused') throw new SpreadsheetError(file, `${streamed.message}: refused`);
+  if (streamed.kind === 'missing') throw missingSheet(file, sheet, streamed.names);
+  const { sheet: name, rows } =
+    streamed.kind === 'rows' ? streamed : await readXlsxWithDom(bytes, file, sheet);
+  const out: RawRow[] = rows.map((r) => ({
+    row: r.row,
+    cells: r.cells,
+    ...(r.bareNumbers.length === 0 ? {} : { bareNumbers: r.bareNumbers }),
+  }));
+  if (out[0] === undefined) throw new SpreadsheetError(file, `worksheet ${name} is empty (no header row)`);
+  const all = { file, sheet: name, header: [], headerRow: 0, rows: [], broken: [], lines: out };
+  const table = headedAt(all, out[0].row);
+  if (table === undefined) throw new SpreadsheetError(file, `worksheet ${name} is empty (no header row)`);
+  return table;
+}
+
+/** A cell's text as the spreadsheet shows it, and whether it is a bare number. */
+function shownCell(value: ExcelJS.CellValue, numFmt: string | undefined): { text: string; bare: boolean } {
+  return numberAsShown(value, numFmt) ?? { text: cellText(value), bare: false };
+}
+
+const missingSheet = (file: string, sheet: string | undefined, names: string[]): SpreadsheetError =>
+  new SpreadsheetError(
+    file,
+    sheet === undefined
+      ? 'the workbook has no worksheet'
+      : `no worksheet "${sheet}" (it has ${names.join(', ')})`,
+  );
+
+/**
+ * The DOM reader (the whole workbook in memory), for the few workbooks the stream cannot read as it
+ * does (xlsx-stream.ts says which), and the reference the stream is tested against.
+ */
+export async function readXlsxWithDom(
+  bytes: Buffer,
+  file: string,
+  sheet: string | undefined,
+): Promise<{ sheet: string; rows: { row: number; cells: string[]; bareNumbers: number[] }[] }> {
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -284,33 +330,25 @@ export async function readXlsxTable(
   }
   const ws = sheet === undefined ? wb.worksheets[0] : wb.getWorksheet(sheet);
   if (ws === undefined)
-    throw new SpreadsheetError(
+    throw missingSheet(
       file,
-      sheet === undefined
-        ? 'the workbook has no worksheet'
-        : `no worksheet "${sheet}" (it has ${wb.worksheets.map((w) => w.name).join(', ')})`,
+      sheet,
+      wb.worksheets.map((w) => w.name),
     );
-  const rows: RawRow[] = [];
+  const rows: { row: number; cells: string[]; bareNumbers: number[] }[] = [];
+  const width = ws.columnCount;
   ws.eachRow({ includeEmpty: false }, (r) => {
-    const values: string[] = [];
+    const cells: string[] = [];
     const bare: number[] = [];
-    for (let c = 1; c <= ws.columnCount; c++) {
+    for (let c = 1; c <= width; c++) {
       const cell = r.getCell(c);
-      const shown = numberAsShown(cell.value, cell.numFmt);
-      if (shown === undefined) values.push(cellText(cell.value));
-      else {
-        values.push(shown.text);
-        if (shown.bare) bare.push(c - 1);
-      }
+      const shown = shownCell(cell.value, cell.numFmt);
+      cells.push(shown.text);
+      if (shown.bare) bare.push(c - 1);
     }
-    rows.push({ row: r.number, cells: values, ...(bare.length === 0 ? {} : { bareNumbers: bare }) });
+    rows.push({ row: r.number, cells, bareNumbers: bare });
   });
-  if (rows[0] === undefined)
-    throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
-  const all = { file, sheet: ws.name, header: [], headerRow: 0, rows: [], broken: [], lines: rows };
-  const table = headedAt(all, rows[0].row);
-  if (table === undefined) throw new SpreadsheetError(file, `worksheet ${ws.name} is empty (no header row)`);
-  return table;
+  return { sheet: ws.name, rows };
 }
 
 /**

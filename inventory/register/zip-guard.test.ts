@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { readTable } from './cells.ts';
 import { readRegisterFile } from './index.ts';
+import { checkWorkbookBounds } from './zip-guard.ts';
 
 /** A stored zip (APPNOTE 4.3) of deflated parts; `declared` overrides a part's directory size (a lying archive). */
 function zip(
@@ -127,6 +128,29 @@ describe('XLSX workbooks are bounded before exceljs opens them', () => {
     );
     const ok = await readTable(path, { limits: { ...limits, rows: 51 } });
     expect(ok.rows).toHaveLength(50);
+  });
+
+  it('finds every merged range of a sheet, across inflate chunks, and the reader fills each in', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Assets');
+    ws.addRow(['Asset Tag', 'Room']);
+    // 4,000 two-row merges: about 100 KB of <mergeCell> tags, more than one 64 KB chunk.
+    for (let i = 0; i < 4000; i++) {
+      ws.getCell(`A${2 + 2 * i}`).value = `A-${2 * i}`;
+      ws.getCell(`A${3 + 2 * i}`).value = `A-${2 * i + 1}`;
+      ws.getCell(`B${2 + 2 * i}`).value = `Room ${i}`;
+      ws.mergeCells(`B${2 + 2 * i}:B${3 + 2 * i}`);
+    }
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    const limits = { decompressedBytes: 1e8, rows: 10_000 };
+    const parts = await checkWorkbookBounds(bytes, 'assets.xlsx', limits);
+    const merges = parts.find((p) => p.name === 'xl/worksheets/sheet1.xml')?.merges ?? [];
+    expect(merges).toHaveLength(4000);
+    expect(merges[3999]).toBe('B8000:B8001');
+    const path = await tmp('merged.xlsx', bytes);
+    const t = await readTable(path, { limits: { ...limits, fileBytes: 1e7 } });
+    expect(t.rows.at(-1)?.cells).toEqual(['A-7999', 'Room 3999']);
+    expect(t.rows).toHaveLength(8000);
   });
 
   it('refuses register files over the size limit before reading them, CSV and XLSX', async () => {

@@ -43,7 +43,7 @@ const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-function centralDirectory(buf: Buffer, file: string): Entry[] {
+function centralDirectory(buf: Buffer, file: string): { entries: Entry[]; cdOffset: number } {
   // The end-of-central-directory record is 22 bytes plus a comment of at most 65,535 bytes.
   const from = Math.max(0, buf.length - 22 - 0xffff);
   let eocd = -1;
@@ -80,17 +80,42 @@ function centralDirectory(buf: Buffer, file: string): Entry[] {
     entries.push(e);
     p += 46 + nameLen + extraLen + commentLen;
   }
-  return entries;
+  return { entries, cdOffset };
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
+/** `<mergeCell ref="A1:F1"/>`: a merged range, listed after a worksheet's rows. */
+const MERGE = /<mergeCell\s[^>]*?\bref="([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})"/g;
+
+/**
+ * Collects the merged ranges of a worksheet from its text as it is inflated; a tag split across two
+ * chunks is carried (at most 512 characters) to the next.
+ */
+class MergeScanner {
+  readonly ranges: string[] = [];
+  readonly max: number;
+  #tail = '';
+  constructor(max: number) {
+    this.max = max;
+  }
+  /** False once more than `max` ranges were seen. */
+  add(chunk: string): boolean {
+    const text = this.#tail + chunk;
+    const cut = text.lastIndexOf('<');
+    const whole = cut >= 0 && !text.includes('>', cut) ? text.slice(0, cut) : text;
+    this.#tail = text.length - whole.length <= 512 ? text.slice(whole.length) : '';
+    for (const m of whole.matchAll(MERGE)) if (m[1] !== undefined) this.ranges.push(m[1]);
+    return this.ranges.length <= this.max;
+  }
+}
+
 /** Counts decompressed bytes and `<row` tags of one part, streaming; rejects past the budgets. */
 function inflateCounting(
   data: Buffer,
-  isSheet: boolean,
+  merges: MergeScanner | undefined,
   budget: { bytes: number; rows: number },
-  over: (what: 'bytes' | 'rows') => Error,
+  over: (what: 'bytes' | 'rows' | 'merges') => Error,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const inflate = createInflateRaw({ chunkSize: 64 * 1024 });
@@ -105,8 +130,10 @@ function inflateCounting(
     inflate.on('data', (chunk: Buffer) => {
       budget.bytes -= chunk.length;
       if (budget.bytes < 0) return fail(over('bytes'));
-      if (isSheet) {
-        const text = tail + chunk.toString('latin1');
+      if (merges !== undefined) {
+        const latin = chunk.toString('latin1');
+        if (!merges.add(latin)) return fail(over('merges'));
+        const text = tail + latin;
         // `<row ` or `<row>` but not `<rowBreaks`; the tail carries a tag split across chunks.
         const m = text.match(/<row[\s>]/g);
         budget.rows -= m?.length ?? 0;
@@ -125,12 +152,28 @@ function inflateCounting(
   });
 }
 
+/** A part of the archive: its local entry's bytes, and for a worksheet its merged ranges. */
+export interface WorkbookPart {
+  name: string;
+  /** Where its local file header starts, and where the next entry (or the central directory) starts. */
+  start: number;
+  end: number;
+  /** Worksheets only: the merged ranges, `A1:F1`. */
+  merges?: string[];
+}
+
 /**
  * Refuses a workbook (its bytes, already bounded by the register file-size limit) whose parts would
- * decompress past `limits.decompressedBytes` or whose worksheets hold more than `limits.rows` rows.
+ * decompress past `limits.decompressedBytes` or whose worksheets hold more than `limits.rows` rows
+ * (or merged ranges). Returns the parts, so a reader can stream the ones it needs in the order it
+ * needs them.
  */
-export async function checkWorkbookBounds(buf: Buffer, file: string, limits: XlsxLimits): Promise<void> {
-  const entries = centralDirectory(buf, file);
+export async function checkWorkbookBounds(
+  buf: Buffer,
+  file: string,
+  limits: XlsxLimits,
+): Promise<WorkbookPart[]> {
+  const { entries, cdOffset } = centralDirectory(buf, file);
   const declared = entries.reduce((s, e) => s + e.size, 0);
   if (declared > limits.decompressedBytes)
     throw new WorkbookTooLargeError(
@@ -138,6 +181,7 @@ export async function checkWorkbookBounds(buf: Buffer, file: string, limits: Xls
       `the workbook decompresses to ${mb(declared)}, over the ${mb(limits.decompressedBytes)} limit`,
     );
   const budget = { bytes: limits.decompressedBytes, rows: limits.rows };
+  const mergesOf = new Map<Entry, string[]>();
   for (const e of entries) {
     const p = e.localOffset;
     if (p + 30 > buf.length || buf.readUInt32LE(p) !== LOCAL)
@@ -145,21 +189,28 @@ export async function checkWorkbookBounds(buf: Buffer, file: string, limits: Xls
     const start = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
     const data = buf.subarray(start, start + e.compressed);
     const isSheet = /^xl\/worksheets\/[^/]+\.xml$/i.test(e.name);
-    const over = (what: 'bytes' | 'rows') =>
+    const merges = isSheet ? new MergeScanner(limits.rows) : undefined;
+    const over = (what: 'bytes' | 'rows' | 'merges') =>
       new WorkbookTooLargeError(
         file,
         what === 'rows'
           ? `its worksheets hold more than ${limits.rows} rows (at part ${e.name})`
-          : `part ${e.name} decompresses past the ${mb(limits.decompressedBytes)} limit (its directory entry said ${mb(e.size)})`,
+          : what === 'merges'
+            ? `part ${e.name} has more than ${limits.rows} merged ranges`
+            : `part ${e.name} decompresses past the ${mb(limits.decompressedBytes)} limit (its directory entry said ${mb(e.size)})`,
       );
     if (e.method === 0) {
       budget.bytes -= data.length;
       if (budget.bytes < 0) throw over('bytes');
-      if (isSheet) budget.rows -= data.toString('latin1').match(/<row[\s>]/g)?.length ?? 0;
+      if (merges !== undefined) {
+        const text = data.toString('latin1');
+        budget.rows -= text.match(/<row[\s>]/g)?.length ?? 0;
+        if (!merges.add(text)) throw over('merges');
+      }
       if (budget.rows < 0) throw over('rows');
     } else if (e.method === 8) {
       try {
-        await inflateCounting(data, isSheet, budget, over);
+        await inflateCounting(data, merges, budget, over);
       } catch (err) {
         if (err instanceof WorkbookTooLargeError) throw err;
         throw new DamagedWorkbookError(
@@ -172,5 +223,18 @@ export async function checkWorkbookBounds(buf: Buffer, file: string, limits: Xls
         file,
         `part ${e.name} uses zip method ${e.method}, not stored or deflate`,
       );
+    if (merges !== undefined) mergesOf.set(e, merges.ranges);
   }
+  // Each local entry runs to the next one (a data descriptor included), the last to the directory.
+  const starts = [...new Set([...entries.map((e) => e.localOffset), cdOffset])].sort((a, b) => a - b);
+  const next = new Map(starts.map((s, i) => [s, starts[i + 1] ?? s]));
+  return entries.map((e) => {
+    const merges = mergesOf.get(e);
+    return {
+      name: e.name,
+      start: e.localOffset,
+      end: next.get(e.localOffset) ?? e.localOffset,
+      ...(merges === undefined ? {} : { merges }),
+    };
+  });
 }
