@@ -168,7 +168,11 @@ function keepAttributes(a: DirectoryAccount, e: RawEntry, tuning: DirectoryTunin
   const names = tuning.accountAttributes;
   if (names === undefined || names.length === 0) return a;
   const out: Record<string, string[]> = {};
-  for (const n of names) out[n.toLowerCase()] = texts(e, n).filter((v) => v.trim() !== '');
+  for (const n of names) {
+    const kept: string[] = [];
+    for (const v of texts(e, n)) if (v.trim() !== '') kept.push(v);
+    out[n.toLowerCase()] = kept;
+  }
   a.attributes = out;
   return a;
 }
@@ -405,15 +409,23 @@ function pickDefaultPolicy(policies: RawEntry[], referenced: Set<string>): RawEn
 async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   const name = directoryName(dir);
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-  const [users, [policies, groupEntries]] = await Promise.all([
-    dumpUsers(r, dir, tuning, false, (e): Pending & { subentry?: string } => {
+  // The accounts and their DN keys, index for index (`map` runs once per account, in order); the
+  // accounts that name a policy, by the policy's key.
+  const keys: string[] = [];
+  const subentryOf = new Map<string, string[]>();
+  const [accounts, [policies, groupEntries]] = await Promise.all([
+    dumpUsers(r, dir, tuning, false, (e): DirectoryAccount => {
       const key = dnKey(e.dn);
+      keys.push(key);
+      const account = keepAttributes(openLdapAccount(e, bare, key), e, tuning);
       const sub = text(e, 'pwdPolicySubentry');
-      return {
-        account: keepAttributes(openLdapAccount(e, bare, key), e, tuning),
-        key,
-        ...(sub ? { subentry: sub } : {}),
-      };
+      if (sub) {
+        const k = dnKey(sub);
+        const list = subentryOf.get(k);
+        if (list) list.push(account.username);
+        else subentryOf.set(k, [account.username]);
+      }
+      return account;
     }),
     (async () =>
       [
@@ -437,29 +449,24 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
       });
     return key;
   });
+  const adminMembersOf = adminGroupKeys.map((gk) => graph.membersOf(gk));
+  for (const members of adminMembersOf) for (const m of members) adminMembers.add(m);
   const ctx: AccountContext = { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf };
+  // Usernames of the admin groups' members found by DN (few): looked up while attaching memberships.
+  const usernameOfAdmin = new Map<string, string>();
+  accounts.forEach((a, i) => {
+    const key = keys[i] as string;
+    attachMembership(a, key, ctx);
+    if (a.isAdmin && adminMembers.has(key)) usernameOfAdmin.set(key, a.username);
+  });
   const adminGroups: Record<string, string[]> = {};
-  const usernameByKey = new Map<string, string>();
-  for (const u of users) usernameByKey.set(u.key, u.account.username);
-  for (const gk of adminGroupKeys) {
-    const members = graph.membersOf(gk);
-    for (const m of members) adminMembers.add(m);
-    adminGroups[graph.cnOf.get(gk) ?? gk] = [...members]
-      .map((m) => (m.startsWith('uid:') ? m.slice(4) : usernameByKey.get(m)))
+  adminGroupKeys.forEach((gk, i) => {
+    adminGroups[graph.cnOf.get(gk) ?? gk] = [...(adminMembersOf[i] as Set<string>)]
+      .map((m) => (m.startsWith('uid:') ? m.slice(4) : usernameOfAdmin.get(m)))
       .filter((u): u is string => u !== undefined)
       .sort();
-  }
+  });
 
-  for (const u of users) attachMembership(u.account, u.key, ctx);
-
-  const subentryOf = new Map<string, string[]>();
-  for (const u of users) {
-    if (!u.subentry) continue;
-    const k = dnKey(u.subentry);
-    const list = subentryOf.get(k) ?? [];
-    list.push(u.account.username);
-    subentryOf.set(k, list);
-  }
   const def = pickDefaultPolicy(policies, new Set(subentryOf.keys()));
   if (!def)
     throw new DeviceError('E-NOTFOUND', name, `no default ppolicy entry found under ${dir.baseDn}`, {
@@ -476,7 +483,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
   return {
     passwordPolicy: { source: def.dn, ...ppolicy(def), checkModule: ppolicyCheckModule(def) },
     fineGrainedPolicies,
-    accounts: users.map((u) => u.account),
+    accounts,
     computers: [],
     adminGroups,
   };
