@@ -64,7 +64,7 @@ export interface AccountContext {
   /** Normalised DNs of transitive members of the declared admin groups. */
   adminMembers: Set<string>;
   /** OpenLDAP: group CNs each user DN (normalised) or uid belongs to, from the group scan. */
-  groupsOf?: Map<string, string[]>;
+  groupsOf?: Map<string, readonly string[]>;
 }
 
 export function ouContext(dir: Directory): AccountContext['ous'] {
@@ -175,6 +175,12 @@ export const AD_LEAVER_ATTRS = [
 export function adUserFilter(): LdapFilter {
   return and(eq('objectCategory', 'person'), eq('objectClass', 'user'));
 }
+
+/**
+ * The groups of an account in none: one frozen list shared by all of them (the facts are read, never
+ * changed in place; a change would throw rather than reach another account).
+ */
+const NO_GROUPS = Object.freeze([]) as readonly string[] as string[];
 
 /**
  * The fields every account has; the optional ones are added after, in the order the facts have always
@@ -340,7 +346,7 @@ export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.
       : undefined,
     genTimeIso(text(e, 'createTimestamp')),
   );
-  a.groups = [];
+  a.groups = NO_GROUPS;
   a.isAdmin = false;
   // Without the group scan (the leavers' dump), that is all; with it, memberships as attachMembership gives.
   if (ctx.groupsOf !== undefined || ctx.adminMembers.size > 0)
@@ -358,7 +364,8 @@ export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountC
     const byDn = ctx.groupsOf.get(key);
     const byUid = ctx.groupsOf.get(`uid:${a.username}`);
     const groups = byDn && byUid ? [...byDn, ...byUid] : (byDn ?? byUid);
-    if (groups) a.groups = groups.length > 1 ? [...new Set(groups)].sort() : [...groups];
+    // One group: the group's own frozen list, shared (a 40,000-pupil group makes one list, not 40,000).
+    if (groups) a.groups = groups.length > 1 ? [...new Set(groups)].sort() : (groups as string[]);
   }
   a.isAdmin =
     ctx.adminMembers.size > 0 && (ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${a.username}`));
@@ -366,27 +373,26 @@ export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountC
 
 /** Group graph from an OpenLDAP group scan: direct groups per member, and transitive members per group. */
 export function openLdapGroups(entries: RawEntry[]): {
-  groupsOf: Map<string, string[]>;
+  groupsOf: Map<string, readonly string[]>;
   membersOf: (group: string) => Set<string>;
   cnOf: Map<string, string>;
 } {
   const cnOf = new Map<string, string>();
   const direct = new Map<string, string[]>();
-  const groupsOf = new Map<string, string[]>();
+  const groupsOf = new Map<string, readonly string[]>();
   for (const g of entries) {
     const gk = dnKey(g.dn);
     const cn = text(g, 'cn') ?? firstRdnValue(g.dn);
     cnOf.set(gk, cn);
-    // A member's first group is this one array, shared by all its members (a 40,000-pupil group makes
-    // one list, not 40,000); a second group gives the member a list of its own. Nothing here or in
-    // attachMembership changes a list in place.
-    const only = [cn];
+    // A member's first group is this one frozen list, shared by all its members (and by their account
+    // facts); a second group gives the member a list of its own.
+    const only = Object.freeze([cn]);
     const members: string[] = [];
     const add = (m: string) => {
       members.push(m);
       const list = groupsOf.get(m);
       if (list === undefined) groupsOf.set(m, only);
-      else groupsOf.set(m, [...list, cn]);
+      else groupsOf.set(m, Object.freeze([...list, cn]));
     };
     for (const m of texts(g, 'member')) add(dnKey(m));
     for (const m of texts(g, 'uniqueMember')) add(dnKey(m.replace(/#'[01]*'B$/, '')));

@@ -63,6 +63,11 @@ export interface DirectoryTuning {
   accountAttributes?: readonly string[];
   /** Entries per page (default 1000). */
   pageSize?: number;
+  /**
+   * `collectDirectoryAccounts` keeps only the accounts this accepts, dropping the rest as they arrive
+   * (`schoolnet leavers` keeps those that can meet the roster: checks/lib/leavers.ts leaversRelevance).
+   */
+  keep?: (a: DirectoryAccount) => boolean;
 }
 
 const DEFAULTS = { partitions: 1, pageSize: 1000 };
@@ -140,7 +145,10 @@ export async function collectDirectoryAccounts(
       dir,
       t,
       true,
-      (e) => keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t),
+      (e) => {
+        const a = keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t);
+        return t.keep === undefined || t.keep(a) ? a : undefined;
+      },
       true,
     );
   });
@@ -177,13 +185,26 @@ function keepAttributes(a: DirectoryAccount, e: RawEntry, tuning: DirectoryTunin
   return a;
 }
 
+/** The attributes to request: `attrs` and the declared extras, each named once (case-insensitively). */
+function withExtra(attrs: string[], extra: readonly string[] | undefined): string[] {
+  if (extra === undefined || extra.length === 0) return attrs;
+  const seen = new Set(attrs.map((a) => a.toLowerCase()));
+  const out = [...attrs];
+  for (const a of extra)
+    if (!seen.has(a.toLowerCase())) {
+      seen.add(a.toLowerCase());
+      out.push(a);
+    }
+  return out;
+}
+
 /** Every user account, mapped as it arrives; `lean` asks only for what the leavers check needs. */
 function dumpUsers<T>(
   r: DirectoryReader,
   dir: Directory,
   tuning: DirectoryTuning,
   lean: boolean,
-  map: (e: RawEntry) => T,
+  map: (e: RawEntry) => T | undefined,
   exclusive = false,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
@@ -199,7 +220,7 @@ function dumpUsers<T>(
     {
       base: dir.baseDn,
       filter: ad ? adUserFilter() : openLdapUserFilter(),
-      attributes: tuning.accountAttributes?.length ? [...attrs, ...tuning.accountAttributes] : attrs,
+      attributes: withExtra(attrs, tuning.accountAttributes),
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
@@ -409,15 +430,28 @@ function pickDefaultPolicy(policies: RawEntry[], referenced: Set<string>): RawEn
 async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   const name = directoryName(dir);
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-  // The accounts and their DN keys, index for index (`map` runs once per account, in order); the
-  // accounts that name a policy, by the policy's key.
-  const keys: string[] = [];
+  // The group scan (a few entries, on this session) is usually in while the accounts are still arriving
+  // on their own: from then on each account gets its groups and admin flag as it is mapped, and only
+  // those mapped before are gone over again at the end.
+  let groups:
+    | {
+        ctx: AccountContext;
+        graph: ReturnType<typeof openLdapGroups>;
+        adminGroupKeys: string[];
+        adminMembersOf: Set<string>[];
+      }
+    | undefined;
+  const early: DirectoryAccount[] = [];
+  // Usernames of the admin groups' members found by DN (a few), for the adminGroups lists.
+  const usernameOfAdmin = new Map<string, string>();
+  // The accounts that name a policy, by the policy's key.
   const subentryOf = new Map<string, string[]>();
-  const [accounts, [policies, groupEntries]] = await Promise.all([
+  const [accounts, policies] = await Promise.all([
     dumpUsers(r, dir, tuning, false, (e): DirectoryAccount => {
       const key = dnKey(e.dn);
-      keys.push(key);
-      const account = keepAttributes(openLdapAccount(e, bare, key), e, tuning);
+      const account = keepAttributes(openLdapAccount(e, groups?.ctx ?? bare, key), e, tuning);
+      if (groups === undefined) early.push(account);
+      else if (groups.ctx.adminMembers.has(key)) usernameOfAdmin.set(key, account.username);
       const sub = text(e, 'pwdPolicySubentry');
       if (sub) {
         const k = dnKey(sub);
@@ -427,38 +461,46 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
       }
       return account;
     }),
-    (async () =>
-      [
-        await r.search({
-          base: dir.baseDn,
-          filter: eq('objectClass', 'pwdPolicy'),
-          attributes: PPOLICY_ATTRS,
-        }),
-        await r.search({ base: dir.baseDn, filter: openLdapGroupFilter(), attributes: OPENLDAP_GROUP_ATTRS }),
-      ] as const)(),
-  ]);
-  const graph = openLdapGroups(groupEntries);
-  const adminMembers = new Set<string>();
-  const adminGroupKeys = dir.adminGroups.map((g) => {
-    const key = isDn(g)
-      ? dnKey(g)
-      : [...graph.cnOf.entries()].find(([, cn]) => cn.toLowerCase() === g.toLowerCase())?.[0];
-    if (key === undefined || !graph.cnOf.has(key))
-      throw new DeviceError('E-CONFIG', name, `admin group ${g} not found under ${dir.baseDn}`, {
-        hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.',
+    (async () => {
+      const entries = await r.search({
+        base: dir.baseDn,
+        filter: openLdapGroupFilter(),
+        attributes: OPENLDAP_GROUP_ATTRS,
       });
-    return key;
-  });
-  const adminMembersOf = adminGroupKeys.map((gk) => graph.membersOf(gk));
-  for (const members of adminMembersOf) for (const m of members) adminMembers.add(m);
-  const ctx: AccountContext = { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf };
-  // Usernames of the admin groups' members found by DN (few): looked up while attaching memberships.
-  const usernameOfAdmin = new Map<string, string>();
-  accounts.forEach((a, i) => {
-    const key = keys[i] as string;
+      const graph = openLdapGroups(entries);
+      const adminGroupKeys = dir.adminGroups.map((g) => {
+        const key = isDn(g)
+          ? dnKey(g)
+          : [...graph.cnOf.entries()].find(([, cn]) => cn.toLowerCase() === g.toLowerCase())?.[0];
+        if (key === undefined || !graph.cnOf.has(key))
+          throw new DeviceError('E-CONFIG', name, `admin group ${g} not found under ${dir.baseDn}`, {
+            hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.',
+          });
+        return key;
+      });
+      const adminMembersOf = adminGroupKeys.map((gk) => graph.membersOf(gk));
+      const adminMembers = new Set<string>();
+      for (const members of adminMembersOf) for (const m of members) adminMembers.add(m);
+      groups = {
+        ctx: { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf },
+        graph,
+        adminGroupKeys,
+        adminMembersOf,
+      };
+      return r.search({
+        base: dir.baseDn,
+        filter: eq('objectClass', 'pwdPolicy'),
+        attributes: PPOLICY_ATTRS,
+      });
+    })(),
+  ]);
+  if (groups === undefined) throw new Error('unreachable: the group scan ended without its result');
+  const { ctx, graph, adminGroupKeys, adminMembersOf } = groups;
+  for (const a of early) {
+    const key = dnKey(a.dn);
     attachMembership(a, key, ctx);
-    if (a.isAdmin && adminMembers.has(key)) usernameOfAdmin.set(key, a.username);
-  });
+    if (ctx.adminMembers.has(key)) usernameOfAdmin.set(key, a.username);
+  }
   const adminGroups: Record<string, string[]> = {};
   adminGroupKeys.forEach((gk, i) => {
     adminGroups[graph.cnOf.get(gk) ?? gk] = [...(adminMembersOf[i] as Set<string>)]

@@ -88,7 +88,8 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
 export async function dumpEntries<T>(
   reader: DirectoryReader,
   req: DumpRequest,
-  map: (e: RawEntry) => T,
+  /** The entry's `T`, or undefined to drop it. */
+  map: (e: RawEntry) => T | undefined,
   /** The caller runs nothing else on `reader` meanwhile: a single search then uses it rather than a fork,
    * saving a TLS handshake and a bind (the leavers check's only read). */
   exclusive = false,
@@ -111,7 +112,8 @@ export async function dumpEntries<T>(
             if (seen.has(e.dn)) return;
             seen.add(e.dn);
           }
-          out.push(map(e));
+          const t = map(e);
+          if (t !== undefined) out.push(t);
         });
       }),
     );
