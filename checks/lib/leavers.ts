@@ -178,26 +178,35 @@ export function leaversRelevance(
   people: readonly RosterPerson[],
   idAttribute: string,
 ): (a: DirectoryAccount) => boolean {
-  const ids = new Set<string>();
-  const accounts = new Set<string>();
+  // One set for ids and account names alike: an account value that meets either is kept (more than
+  // strictly needed at worst, which changes nothing); names by surname first, the cheap test.
+  const keys = new Set<string>();
+  const surnames = new Set<string>();
   const names = new Set<string>();
   for (const p of people) {
     const id = matchKey(p.id);
-    if (id !== '') ids.add(id);
-    if (p.account !== undefined && p.account.trim() !== '') accounts.add(matchKey(p.account));
+    if (id !== '') keys.add(id);
+    if (p.account !== undefined && p.account.trim() !== '') keys.add(matchKey(p.account));
     for (const key of [nameKey, bareNameKey]) {
       const k = personKey(p.givenName, p.surname, key);
-      if (k !== '') names.add(k);
+      if (k === '') continue;
+      names.add(k);
+      surnames.add(key(p.surname));
     }
   }
+  const meets = (v: string | undefined) => v !== undefined && keys.has(matchKey(v));
   return (a) => {
-    for (const v of attributeValues(a, idAttribute)) if (ids.has(matchKey(v))) return true;
-    for (const k of accountKeys(a)) if (accounts.has(k)) return true;
-    if (ids.size > 0)
-      for (const [, v] of otherIdAttributes(a, idAttribute)) if (ids.has(matchKey(v))) return true;
+    // Every value an id or an account name can sit in: the declared attribute, the typed fields, the
+    // attributes read (attributeValues, accountKeys and otherIdAttributes look nowhere else).
+    if (meets(a.username) || meets(a.mail) || meets(a.upn) || meets(a.employeeId)) return true;
+    if (a.attributes !== undefined)
+      for (const name in a.attributes) for (const v of a.attributes[name] ?? []) if (meets(v)) return true;
     if (a.givenName === undefined || a.surname === undefined) return false;
-    const exact = personKey(a.givenName, a.surname, nameKey);
-    return names.has(exact) || names.has(personKey(a.givenName, a.surname, bareNameKey));
+    if (!surnames.has(nameKey(a.surname)) && !surnames.has(bareNameKey(a.surname))) return false;
+    return (
+      names.has(personKey(a.givenName, a.surname, nameKey)) ||
+      names.has(personKey(a.givenName, a.surname, bareNameKey))
+    );
   };
 }
 
