@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(samba samba-ad-dc samba-ad-provision winbind ldb-tools slapd ldap-utils snmpd snmp snmpsim
   openssh-server openssh-client openssl postgresql freeradius freeradius-ldap eapoltest nftables iputils-ping iproute2 chromium poppler-utils python3-librouteros
-  unbound squid-openssl dnsmasq-base faketime)
+  unbound squid-openssl dnsmasq-base faketime gcc libc6-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -23,7 +23,7 @@ import { NightlyRecords } from '../scripts/schedule/records.ts';
 import { sign } from '../scripts/schedule/webhook.ts';
 import { bindToTestbed, SCHOOLS_DIR, startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
-import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
+import { mailCertificates, parseMessage, smtpSettings, startSmtp } from './support/mail.ts';
 import type { TestSmtp } from './support/mail.ts';
 
 const FAST = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 };
@@ -42,16 +42,6 @@ describe('delivery of a run by email and webhook', () => {
   const withDelivery = (delivery: Delivery): LoadedSchool => ({
     ...school,
     decl: { ...school.decl, delivery },
-  });
-  type Smtp = NonNullable<Delivery['email']>['smtp'];
-  const smtpDecl = (over: Partial<Smtp> = {}): Smtp => ({
-    host: '127.0.0.1',
-    port: smtp.port,
-    secure: false,
-    user: smtp.user,
-    password: 'env:SNTEST_SMTP_PASSWORD' as const,
-    from: 'reports@provider.example.org',
-    ...over,
   });
 
   beforeAll(async () => {
@@ -88,7 +78,7 @@ describe('delivery of a run by email and webhook', () => {
         email: {
           to: ['head', 'provider'],
           when: 'always',
-          smtp: smtpDecl(),
+          smtp: smtpSettings(smtp),
           attachPdf: true,
           includeTechnicalDetail: false,
         },
@@ -146,7 +136,7 @@ describe('delivery of a run by email and webhook', () => {
         email: {
           to: ['dsl'],
           when: 'always',
-          smtp: smtpDecl(),
+          smtp: smtpSettings(smtp),
           attachPdf: false,
           includeTechnicalDetail: false,
         },
@@ -183,7 +173,7 @@ describe('delivery of a run by email and webhook', () => {
         email: {
           to: ['governor'],
           when: 'always',
-          smtp: smtpDecl({ port }),
+          smtp: smtpSettings(smtp, { port }),
           attachPdf: false,
           includeTechnicalDetail: false,
         },
@@ -201,7 +191,7 @@ describe('delivery of a run by email and webhook', () => {
         email: {
           to: ['head'],
           when: 'always',
-          smtp: smtpDecl(),
+          smtp: smtpSettings(smtp),
           attachPdf: false,
           includeTechnicalDetail: false,
         },
@@ -287,7 +277,7 @@ describe('delivery of a run by email and webhook', () => {
         email: {
           to: ['head'],
           when: 'changed',
-          smtp: smtpDecl(),
+          smtp: smtpSettings(smtp),
           attachPdf: false,
           includeTechnicalDetail: false,
         },

@@ -151,8 +151,14 @@ describe('central planner and site agents', () => {
           'fleet-b1',
         ]);
         // Health for the roll-up: each agent's last beat, jobs done, version.
-        const health = db.query<{ site: string; jobs_done: number; version: string }>(
-          'SELECT site, jobs_done, version FROM schoolnet.agents ORDER BY site',
+        // Written after each job (asynchronously) and every few seconds.
+        const health = await eventually(
+          () =>
+            db.query<{ site: string; jobs_done: number; version: string }>(
+              'SELECT site, jobs_done, version FROM schoolnet.agents ORDER BY site',
+            ),
+          (rows) => rows.length === 2 && rows[0]?.jobs_done === 2,
+          15_000,
         );
         expect(health).toEqual([
           { site: 'site-a', jobs_done: 2, version: expect.any(String) },
@@ -273,23 +279,26 @@ describe('faults, each with nothing lost and nothing doubled', () => {
       expect((await plan.exited).code, plan.output()).toBe(0);
       const central = planner(url, opts);
       await central.waitFor(/planner running/);
-      // Each router answers slowly for a while, so audits are in flight when the server goes away.
-      server.setFault({ kind: 'delay', ms: 4000 }, { times: 4 });
-      slow.server.setFault({ kind: 'delay', ms: 4000 }, { times: 2 });
-      const a = agent(url, 'site-a');
+      // Site B's router answers slowly, so its audit is in flight when the server goes away.
+      server.setFault({ kind: 'delay', ms: 4000 }, { times: 2 });
       const b = agent(url, 'site-b');
       await eventually(
         () => jobs(db),
         (js) => js.some((j) => j.state === 'active'),
         90_000,
+        [b],
       );
       await cluster.stop();
+      // Site A's agent starts while the database is down: it waits for it instead of giving up.
+      const a = agent(url, 'site-a');
+      await a.waitFor(/cannot reach the (?:results store|job queue) yet; waiting/);
       await new Promise((r) => setTimeout(r, 2000));
       await cluster.start();
       await eventually(
         () => jobs(db),
         (js) => js.length === 3 && js.every((j) => j.state === 'completed'),
         150_000,
+        [a, b, central],
       );
       expect(runsFor(db)).toEqual(
         SCHOOLS.map((s) => ({ id: nightRunId(s.id, night), school: s.id, night, status: 'complete' })),

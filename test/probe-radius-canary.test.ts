@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirectoryWriter, type DirectoryWriter } from '../devices/ldap/client.ts';
-import { childDn } from '../devices/ldap/dn.ts';
 import { eq } from '../devices/ldap/filter.ts';
 import {
   collectRadiusCanary,
@@ -32,6 +31,7 @@ import { randomSecret } from '../scripts/testbed/secrets.ts';
 import { createCa } from '../scripts/testbed/tls.ts';
 import type { AccountLifecycleInputs } from '../stacks/providers/directory-account-ops.ts';
 import { directoryAccountLifecycleProvider as provider } from '../stacks/providers/directory-account-lifecycle.ts';
+import { addTree, adminConnection, removeTree, scratchTree } from './support/directory-tree.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
@@ -45,13 +45,8 @@ describe.each([
   const d = dirs[kind] as TestbedDirectory;
   if (!d) throw new Error(`testbed ${kind} is not running`);
   const ad = kind === 'ad';
-  const ouType = ad ? 'OU' : 'ou';
-  const root = childDn(ouType, `CanaryTest-${RUN}`, d.baseDn);
-  const ous = {
-    staff: childDn(ouType, 'Staff', root),
-    pupils: childDn(ouType, 'Pupils', root),
-    leavers: childDn(ouType, 'Leavers', root),
-  };
+  const tree = scratchTree(d, `CanaryTest-${RUN}`);
+  const { root, ous } = tree;
   // Passwords that satisfy both directories' policies (12+ characters, three classes).
   const canaries: CanaryCredentials[] = [
     { kind: 'enabled', account: `canary.staff`, password: `Cs-${randomSecret(18)}-7a` },
@@ -64,15 +59,7 @@ describe.each([
   let server: RadiusCanaryServer;
 
   const lifecycle = (c: CanaryCredentials): AccountLifecycleInputs => ({
-    connection: {
-      kind,
-      url: d.admin.url,
-      ca: d.admin.ca as string,
-      ...(d.servername ? { servername: d.servername } : {}),
-      bindDn: d.admin.bindDn,
-      password: d.admin.password,
-      baseDn: d.baseDn,
-    },
+    connection: adminConnection(d),
     ous,
     username: c.account,
     givenName: 'Wi-Fi canary',
@@ -86,8 +73,7 @@ describe.each([
 
   beforeAll(async () => {
     w = await openDirectoryWriter(d.admin);
-    await w.add(root, { objectClass: ['organizationalUnit'] });
-    for (const ou of Object.values(ous)) await w.add(ou, { objectClass: ['organizationalUnit'] });
+    await addTree(w, tree);
     for (const c of canaries) {
       const checked = await provider.check!(undefined as never, lifecycle(c));
       expect(checked.failures).toEqual([]);
@@ -128,8 +114,7 @@ describe.each([
   afterAll(async () => {
     await radius?.stop();
     if (work) await rm(work, { recursive: true, force: true });
-    const all = await w.search({ base: root, attributes: ['1.1'] });
-    for (const e of all.sort((a, b) => b.dn.length - a.dn.length)) await w.remove(e.dn);
+    await removeTree(w, root);
     await w.close();
   });
 

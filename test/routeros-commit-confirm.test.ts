@@ -6,11 +6,15 @@
  * script run once the interval has passed) puts the table back: removed rules re-added with the properties
  * they had at the place they had (`add ... place-before=`), moved rules moved back (`move numbers
  * destination=`). A change that keeps the path is confirmed over a new session and its entry removed.
+ * `pulumi destroy` (the providers' delete) is guarded the same way: removing a bridge VLAN entry the
+ * management VLAN rides on, or the managed input rule that lets the API in, is rolled back; removing what
+ * the path does not need is confirmed.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { DesiredFilterRule, RouterPlan } from '../intent/types.ts';
 import { LockoutPrevented, type RouterConnection } from '../stacks/providers/routeros-ops.ts';
-import { applyPlan } from './support/routeros/apply.ts';
+import { applyPlan, destroyPlan } from './support/routeros/apply.ts';
+import { routerOsObjectProvider } from '../stacks/providers/routeros-object.dynamic.ts';
 import { blankProfile, type RouterOsVersionName } from './support/routeros/profiles.ts';
 import { startRouterOsServer, type RouterOsServer, type RouterUser } from './support/routeros/server.ts';
 import type { RouterConfig, Row } from './support/routeros/types.ts';
@@ -240,4 +244,122 @@ describe.each(['7.20', '6.49'] as const)('commit-confirm on RouterOS %s', (versi
     expect(s.config.menus['/ip/firewall/address-list']).toEqual([]);
     expect(s.model.pathProblem('new')).toBeUndefined();
   }, 30_000);
+  test('destroying the owned bridge VLAN entry the management VLAN rides on is rolled back; a spare one is removed under confirm', async () => {
+    const { s, c } = await router(version, []);
+    const vlan = (id: string, tagged: string) => ({
+      role: `vlan-${id}`,
+      menu: '/interface/bridge/vlan',
+      mode: 'owned' as const,
+      key: { bridge: 'bridge1', 'vlan-ids': id },
+      props: { tagged, comment: `schoolnet:vlan-${id}` },
+      guard: true,
+    });
+    const filtering = {
+      role: 'bridge1',
+      menu: '/interface/bridge',
+      mode: 'existing' as const,
+      key: { name: 'bridge1' },
+      props: { 'vlan-filtering': 'true' },
+      guard: true,
+    };
+    const applied = await applyPlan(
+      plan([], [vlan('99', 'bridge1,ether2'), vlan('30', 'bridge1'), filtering]),
+      c,
+    );
+    expect(s.cut).toEqual([]);
+    expect(s.config.menus['/interface/bridge']?.[0]?.['vlan-filtering']).toBe('true');
+    const entries = () =>
+      (s.config.menus['/interface/bridge/vlan'] ?? []).filter((r) => r.dynamic !== 'true');
+
+    // The spare VLAN goes, under a confirmed scheduler entry.
+    const spare = applied.objects.get('vlan-30')!;
+    const confirmsBefore = s.writes.filter((w) => w.command === '/system/scheduler/remove').length;
+    await routerOsObjectProvider.delete!(spare.id, spare.outs);
+    applied.objects.delete('vlan-30');
+    expect(entries().map((r) => r['vlan-ids'])).toEqual(['99']);
+    expect(s.writes.filter((w) => w.command === '/system/scheduler/remove')).toHaveLength(confirmsBefore + 1);
+    expect(s.model.schedulerRuns).toEqual([]);
+
+    // Destroying the rest would take VLAN 99 off the trunk with filtering on: the router puts it back.
+    const before = entries().map(({ '.id': _id, ...rest }) => rest);
+    const error = await failure(destroyPlan(applied));
+    expect(error?.name).toBe(LockoutPrevented.name);
+    expect(error?.message).toMatch(
+      /core-router: destroy \/interface\/bridge\/vlan .*"vlan-ids":"99".* would have cut the management path/,
+    );
+    expect(s.writes.some((w) => w.command === '/interface/bridge/vlan/remove' && w.ok)).toBe(true);
+    expect(s.cut.length).toBeGreaterThan(0);
+    expect(s.model.schedulerRuns.map((r) => r.error ?? 'reverted')).toEqual(['reverted']);
+    expect(entries().map(({ '.id': _id, ...rest }) => rest)).toEqual(before);
+    expect(s.config.menus['/system/scheduler']).toEqual([]);
+    expect(s.model.pathProblem('new')).toBeUndefined();
+  }, 30_000);
+
+  test('destroying the owned bridge port of the management trunk is rolled back: the port comes back as it was', async () => {
+    const { s, c } = await router(version, []);
+    // An earlier apply made ether2 a bridge port (tagged with schoolnet's comment): schoolnet owns it.
+    s.config.menus['/interface/bridge/port']![0]!.comment = 'schoolnet:port-ether2';
+    const port = {
+      role: 'port-ether2',
+      menu: '/interface/bridge/port',
+      mode: 'owned' as const,
+      key: { interface: 'ether2' },
+      props: { bridge: 'bridge1', comment: 'schoolnet:port-ether2' },
+      guard: true,
+    };
+    const applied = await applyPlan(plan([], [port]), c);
+    expect(applied.objects.get('port-ether2')?.outs.adopted).toBe(false);
+    const ports = () =>
+      (s.config.menus['/interface/bridge/port'] ?? []).map(({ '.id': _id, ...rest }) => rest);
+    const before = ports();
+    const error = await failure(destroyPlan(applied));
+    expect(error?.name).toBe(LockoutPrevented.name);
+    expect(error?.message).toMatch(/core-router: destroy \/interface\/bridge\/port .* would have cut/);
+    expect(s.model.schedulerRuns.map((r) => r.error ?? 'reverted')).toEqual(['reverted']);
+    expect(ports()).toEqual(before);
+    expect(s.model.pathProblem('new')).toBeUndefined();
+  }, 30_000);
+
+  test('destroying the managed rule that lets the API in, above a hand-written drop, is rolled back; with another way in it is confirmed', async () => {
+    const allowApi: DesiredFilterRule = {
+      id: 'in-api-allow',
+      chain: 'input',
+      action: 'accept',
+      props: { protocol: 'tcp', 'dst-port': '8728', 'src-address': '10.99.0.0/24', 'in-interface': 'MGMT' },
+      comment: 'schoolnet:in-api-allow the management VLAN reaches the API',
+    };
+    for (const otherWayIn of [false, true]) {
+      const { s, c } = await router(version, []);
+      const applied = await applyPlan(plan([allowApi]), c);
+      expect(s.cut).toEqual([]);
+      // Afterwards a technician closes the management VLAN below schoolnet's rule (and, in the second
+      // case, lets the API in with a rule of their own above the drop).
+      s.config.menus[FILTER]!.push(...(otherWayIn ? [{ ...ALLOW_API, '.id': '*E0' }] : []), {
+        '.id': '*E1',
+        chain: 'input',
+        action: 'drop',
+        'in-interface': 'MGMT',
+        comment: 'close the rest',
+      });
+      const before = table(s);
+      const error = await failure(destroyPlan(applied));
+      if (otherWayIn) {
+        expect(error).toBeUndefined();
+        expect(s.cut).toEqual([]);
+        expect(s.model.schedulerRuns).toEqual([]);
+        expect(s.writes.filter((w) => w.command === '/system/scheduler/remove').length).toBeGreaterThan(0);
+        expect(table(s).map((r) => r.comment)).toEqual(['allow management API', 'close the rest']);
+      } else {
+        expect(error?.name).toBe(LockoutPrevented.name);
+        expect(error?.message).toMatch(
+          /core-router: removing the managed input rules would have cut the management path/,
+        );
+        expect(s.writes.some((w) => w.command === `${FILTER}/remove` && w.ok)).toBe(true);
+        expect(s.model.schedulerRuns.map((r) => r.error ?? 'reverted')).toEqual(['reverted']);
+        expect(table(s)).toEqual(before);
+        expect(s.model.pathProblem('new')).toBeUndefined();
+      }
+      expect(s.config.menus['/system/scheduler']).toEqual([]);
+    }
+  }, 60_000);
 });

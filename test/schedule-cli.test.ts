@@ -20,7 +20,7 @@ import {
   writeBoundSchool,
 } from './support/bind-testbed.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
-import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
+import { emailDelivery, mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
 import type { TestSmtp } from './support/mail.ts';
 
 describe('schoolnet schedule (CLI)', () => {
@@ -42,22 +42,7 @@ describe('schoolnet schedule (CLI)', () => {
         routers: r.endpoint,
       },
     );
-    bound.loaded.decl.delivery = {
-      email: {
-        to: ['head', 'dsl'],
-        when: 'always',
-        smtp: {
-          host: '127.0.0.1',
-          port: smtp.port,
-          secure: false,
-          user: smtp.user,
-          password: 'env:SNTEST_SMTP_PASSWORD',
-          from: 'reports@provider.example.org',
-        },
-        attachPdf: false,
-        includeTechnicalDetail: false,
-      },
-    };
+    bound.loaded.decl.delivery = emailDelivery(smtp, ['head', 'dsl']);
     await writeBoundSchool(bound, dir);
     env = { ...bound.env, SNTEST_SMTP_PASSWORD: smtp.password };
     secrets = [...bound.secrets, smtp.password];

@@ -36,7 +36,7 @@ import {
   writeBoundSchool,
 } from './support/bind-testbed.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
-import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
+import { emailDelivery, mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
 import type { TestSmtp } from './support/mail.ts';
 
 /** The faketime package's preload library (Debian: libfaketime, installed by scripts/setup.sh). */
@@ -78,22 +78,7 @@ describe('schoolnet schedule across stops and restarts (real processes, faked wa
       { routers: r.endpoint },
     );
     bound.loaded.decl.schedule = { cron: '30 1 * * *', timezone: 'Europe/London' };
-    bound.loaded.decl.delivery = {
-      email: {
-        to: ['head'],
-        when: 'always',
-        smtp: {
-          host: '127.0.0.1',
-          port: smtp.port,
-          secure: false,
-          user: smtp.user,
-          password: 'env:SNTEST_SMTP_PASSWORD',
-          from: 'reports@provider.example.org',
-        },
-        attachPdf: false,
-        includeTechnicalDetail: false,
-      },
-    };
+    bound.loaded.decl.delivery = emailDelivery(smtp, ['head']);
     await writeBoundSchool(bound, dir);
     schoolsDir = join(dir, 'schools');
     env = { ...bound.env, SNTEST_SMTP_PASSWORD: smtp.password };

@@ -23,7 +23,7 @@ import { NightlyRecords } from '../scripts/schedule/records.ts';
 import { Scheduler } from '../scripts/schedule/scheduler.ts';
 import { bindToTestbed, SCHOOLS_DIR, startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
-import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
+import { emailDelivery, mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
 import type { TestSmtp } from './support/mail.ts';
 
 const NIGHT = ['demo', 'croft-prep', 'miskin-primary'] as const;
@@ -71,22 +71,7 @@ describe('schoolnet schedule over a simulated night', () => {
         decl: {
           ...bound.loaded.decl,
           schedule: { cron: CRON[id], timezone: 'Europe/London' },
-          delivery: {
-            email: {
-              to: ['head'],
-              when: 'always',
-              smtp: {
-                host: '127.0.0.1',
-                port: smtp.port,
-                secure: false,
-                user: smtp.user,
-                password: 'env:SNTEST_SMTP_PASSWORD',
-                from: 'reports@provider.example.org',
-              },
-              attachPdf: true,
-              includeTechnicalDetail: false,
-            },
-          },
+          delivery: emailDelivery(smtp, ['head'], { attachPdf: true }),
         },
       });
     }

@@ -14,6 +14,7 @@ import type {
   AccountLifecycleOutputs,
 } from '../stacks/providers/directory-account-ops.ts';
 import { directoryAccountLifecycleProvider as provider } from '../stacks/providers/directory-account-lifecycle.ts';
+import { addTree, adminConnection, removeTree, scratchTree } from './support/directory-tree.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
@@ -27,27 +28,14 @@ describe.each([
   const d = dirs[kind] as TestbedDirectory;
   if (!d) throw new Error(`testbed ${kind} is not running`);
   const ad = kind === 'ad';
-  const ouType = ad ? 'OU' : 'ou';
-  const root = childDn(ouType, `LifecycleTest-${RUN}`, d.baseDn);
-  const ous = {
-    staff: childDn(ouType, 'Staff', root),
-    pupils: childDn(ouType, 'Pupils', root),
-    leavers: childDn(ouType, 'Leavers', root),
-  };
+  const tree = scratchTree(d, `LifecycleTest-${RUN}`);
+  const { root, ous } = tree;
   const group = `LT-Pupils-${RUN}`;
   const groupDn = childDn(ad ? 'CN' : 'cn', group, root);
   let w: DirectoryWriter;
 
   const base: AccountLifecycleInputs = {
-    connection: {
-      kind,
-      url: d.admin.url,
-      ca: d.admin.ca as string,
-      ...(d.servername ? { servername: d.servername } : {}),
-      bindDn: d.admin.bindDn,
-      password: d.admin.password,
-      baseDn: d.baseDn,
-    },
+    connection: adminConnection(d),
     ous,
     username: 'noor.oconnor',
     givenName: 'Noor',
@@ -95,15 +83,13 @@ describe.each([
 
   beforeAll(async () => {
     w = await openDirectoryWriter(d.admin);
-    await w.add(root, { objectClass: ['organizationalUnit'] });
-    for (const ou of Object.values(ous)) await w.add(ou, { objectClass: ['organizationalUnit'] });
+    await addTree(w, tree);
     if (ad) await w.add(groupDn, { objectClass: ['top', 'group'], sAMAccountName: group });
     // groupOfNames must have a member: the OU itself stands in until people join.
     else await w.add(groupDn, { objectClass: ['groupOfNames'], cn: group, member: root });
   });
   afterAll(async () => {
-    const all = await w.search({ base: root, attributes: ['1.1'] });
-    for (const e of all.sort((a, b) => b.dn.length - a.dn.length)) await w.remove(e.dn);
+    await removeTree(w, root);
     await w.close();
   });
 
@@ -194,10 +180,10 @@ describe.each([
     const unknownOu = await provider.check!(undefined as never, {
       ...base,
       username: 'new.person',
-      ous: { ...ous, leavers: childDn(ouType, 'Nope', root) },
+      ous: { ...ous, leavers: childDn(ad ? 'OU' : 'ou', 'Nope', root) },
     });
     expect(unknownOu.failures).toEqual([
-      { property: 'ous.leavers', reason: `${childDn(ouType, 'Nope', root)} does not exist` },
+      { property: 'ous.leavers', reason: `${childDn(ad ? 'OU' : 'ou', 'Nope', root)} does not exist` },
     ]);
     const noGroup = await provider.check!(undefined as never, {
       ...base,

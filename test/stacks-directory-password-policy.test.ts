@@ -15,13 +15,13 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../scripts/testbed/seed-directory.ts';
-import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
 import { directoryPasswordPolicyProvider as provider } from '../stacks/providers/directory-password-policy.ts';
 import {
   changedFields,
   type PasswordPolicyInputs,
   type PasswordPolicyOutputs,
 } from '../stacks/providers/directory-policy-ops.ts';
+import { adminConnection } from './support/directory-tree.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
@@ -36,17 +36,7 @@ function need(d: TestbedDirectory | undefined): TestbedDirectory {
 const ad = need(dirs.ad);
 const ldap = need(dirs.openldap);
 
-function connection(d: TestbedDirectory): DirectoryConnectionInputs {
-  return {
-    kind: d.kind,
-    url: d.admin.url,
-    ca: d.admin.ca as string,
-    ...(d.servername ? { servername: d.servername } : {}),
-    bindDn: d.admin.bindDn,
-    password: d.admin.password,
-    baseDn: d.baseDn,
-  };
-}
+const connection = adminConnection;
 
 const STRICT: PolicyValues = {
   minLength: 14,

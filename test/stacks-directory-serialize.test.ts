@@ -15,21 +15,14 @@ import { testbedDirectories, type TestbedDirectory } from '../scripts/testbed/se
 import { directoryAccountLifecycleProvider } from '../stacks/providers/directory-account-lifecycle.ts';
 import type { DirectoryConnectionInputs } from '../stacks/providers/directory-connection.ts';
 import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-password-policy.ts';
+import { adminConnection } from './support/directory-tree.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
 const dirs = await testbedDirectories(tb);
 const d = (dirs.openldap ?? dirs.ad) as TestbedDirectory;
 
-const connection: DirectoryConnectionInputs = {
-  kind: d.kind,
-  url: d.admin.url,
-  ca: d.admin.ca as string,
-  ...(d.servername ? { servername: d.servername } : {}),
-  bindDn: d.admin.bindDn,
-  password: d.admin.password,
-  baseDn: d.baseDn,
-};
+const connection: DirectoryConnectionInputs = adminConnection(d);
 
 let scratch: string;
 beforeAll(async () => {

@@ -29,6 +29,13 @@ import type { DesiredObject, RouterPlan } from '../intent/types.ts';
 import { routerOsFirewallProvider } from '../stacks/providers/routeros-firewall.dynamic.ts';
 import { routerOsObjectProvider } from '../stacks/providers/routeros-object.dynamic.ts';
 import type { RouterConnection } from '../stacks/providers/routeros-ops.ts';
+import {
+  addTree,
+  adminConnection,
+  removeTree,
+  scratchTree,
+  type ScratchTree,
+} from './support/directory-tree.ts';
 import { DEFAULT_USERS, startRouterOsServer, type RouterOsServer } from './support/routeros/server.ts';
 
 const require = createRequire(import.meta.url);
@@ -259,31 +266,23 @@ describe("the directory providers, serialized, in the SDK's own provider host (s
   let connection: DirectoryConnectionInputs;
   let w: DirectoryWriter;
   let root: string;
+  let ous: ScratchTree['ous'];
   beforeAll(async () => {
     const tb = inject('testbed');
     if (!tb) throw new Error('no testbed was provided: run through vitest with test/support/global-setup.ts');
     const found = (await testbedDirectories(tb)).openldap;
     if (!found) throw new Error('the testbed slapd is not running');
     d = found;
-    connection = {
-      kind: 'openldap',
-      url: d.admin.url,
-      ca: d.admin.ca as string,
-      ...(d.servername ? { servername: d.servername } : {}),
-      bindDn: d.admin.bindDn,
-      password: d.admin.password,
-      baseDn: d.baseDn,
-    };
+    connection = adminConnection(d);
     w = await openDirectoryWriter(d.admin);
-    root = childDn('ou', `ProviderHost-${RUN}`, d.baseDn);
-    await w.add(root, { objectClass: ['organizationalUnit'] });
-    for (const ou of ['Staff', 'Pupils', 'Leavers'])
-      await w.add(childDn('ou', ou, root), { objectClass: ['organizationalUnit'] });
+    const tree = scratchTree(d, `ProviderHost-${RUN}`);
+    root = tree.root;
+    ous = tree.ous;
+    await addTree(w, tree);
   });
   afterAll(async () => {
     if (!w) return;
-    const all = await w.search({ base: root, attributes: ['1.1'] });
-    for (const e of all.sort((a, b) => b.dn.length - a.dn.length)) await w.remove(e.dn);
+    await removeTree(w, root);
     await w.close();
   });
 
@@ -378,11 +377,7 @@ describe("the directory providers, serialized, in the SDK's own provider host (s
       'urn:pulumi:demo::schoolnet::pulumi-nodejs:dynamic/schoolnet:DirectoryAccountLifecycle::demo-directory-account-ivy.host';
     const inputs: AccountLifecycleInputs = {
       connection,
-      ous: {
-        staff: childDn('ou', 'Staff', root),
-        pupils: childDn('ou', 'Pupils', root),
-        leavers: childDn('ou', 'Leavers', root),
-      },
+      ous,
       username: 'ivy.host',
       givenName: 'Ivy',
       surname: 'Host',

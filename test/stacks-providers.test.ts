@@ -351,12 +351,23 @@ describe('RouterOS dynamic providers against the RouterOS API test server', () =
       ...droppedTags.map((t) => `/ip/firewall/filter/remove ${ruleIds.get(t)}`),
     ];
     const all = s.writes.slice(mark).map((w) => `${w.command} ${w.args['.id'] ?? w.args.numbers}`);
-    // Dropping an input-chain rule can cut management: it ran under commit-confirm (added, then confirmed).
-    const confirm = all.filter((w) => w.startsWith('/system/scheduler/'));
-    expect(confirm.map((w) => w.split(' ')[0])).toEqual([
-      '/system/scheduler/add',
-      '/system/scheduler/remove',
+    // Dropping an input-chain rule can cut management, and so can removing a VLAN's bridge entry, interface
+    // and address (the session may ride on them): each ran under commit-confirm (added, then confirmed).
+    const onPath = gone.filter((o) =>
+      ['/interface/bridge/vlan', '/interface/vlan', '/ip/address'].includes(o.menu),
+    );
+    expect(onPath.map((o) => o.role).sort()).toEqual([
+      'vlan-GUEST-address',
+      'vlan-GUEST-bridge',
+      'vlan-GUEST-interface',
     ]);
+    const confirm = all.filter((w) => w.startsWith('/system/scheduler/'));
+    expect(confirm.map((w) => w.split(' ')[0])).toEqual(
+      Array.from({ length: onPath.length + 1 }, () => [
+        '/system/scheduler/add',
+        '/system/scheduler/remove',
+      ]).flat(),
+    );
     const written = all.filter((w) => !w.startsWith('/system/scheduler/'));
     expect(written.sort()).toEqual(expected.sort());
     expect(rows(s, '/interface/vlan').map((r) => r.name)).not.toContain('GUEST');

@@ -22,6 +22,7 @@ import { directoryPasswordPolicyProvider } from '../stacks/providers/directory-p
 import type { PasswordPolicyInputs } from '../stacks/providers/directory-policy-ops.ts';
 import { testbedDirectories } from '../scripts/testbed/seed-directory.ts';
 import type { TestbedInfo } from '../scripts/testbed/types.ts';
+import { adminConnection } from './support/directory-tree.ts';
 import { demoDeclarationText } from './support/testbed.ts';
 
 declare module 'vitest' {
@@ -494,15 +495,7 @@ describe('the Pulumi program and the directory', () => {
     });
     expect(error).toBeUndefined();
     // The same directory, reached on this run's address: only the connection differs from what was declared.
-    const connection: DirectoryConnectionInputs = {
-      kind: 'ad',
-      url: samba.admin.url,
-      ca: samba.admin.ca as string,
-      ...(samba.servername ? { servername: samba.servername } : {}),
-      bindDn: samba.admin.bindDn,
-      password: samba.admin.password,
-      baseDn: samba.baseDn,
-    };
+    const connection: DirectoryConnectionInputs = adminConnection(samba);
     const plain = (r: Registered) => {
       const { connection: _c, __provider: _p, ...rest } = r.inputs;
       return { ...rest, connection };

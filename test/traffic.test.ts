@@ -199,21 +199,25 @@ describe('zone policies proven by real packets in network namespaces', () => {
         expect(applied.hostKey).toBe(lab.hostKeyPin);
         expect(await lab.ruleset()).toContain('table inet schoolnet');
 
-        const send = (pair: Pair, p: Probe) =>
-          lab.probe({
-            from: pair.from,
-            host: pair.to ? pair.to.hostAddr : pair.from.routerAddr,
-            proto: p.proto as 'icmp' | 'tcp' | 'udp',
-            port: p.port,
-          });
+        const send = (pair: Pair, p: Probe, timeoutMs?: number) =>
+          lab.probe(
+            {
+              from: pair.from,
+              host: pair.to ? pair.to.hostAddr : pair.from.routerAddr,
+              proto: p.proto as 'icmp' | 'tcp' | 'udp',
+              port: p.port,
+            },
+            timeoutMs,
+          );
         const jobs = pairs.flatMap((pair) => probes.map((p) => ({ pair, p })));
         const first = await Promise.all(jobs.map(({ pair, p }) => send(pair, p)));
-        // A lost packet on a loaded machine must not look like a drop: ask again before calling it one.
+        // A lost packet on a loaded machine must not look like a drop: ask again, waiting longer (a UDP
+        // echo needs the peer's process to be scheduled, unlike a TCP handshake), before calling it one.
         const results = await Promise.all(
           jobs.map(({ pair, p }, i) =>
             first[i] || verdictFor(scenario.audit, pair.fromZone, pair.toZone, p) === 'deny'
               ? first[i]!
-              : send(pair, p),
+              : send(pair, p, 5000),
           ),
         );
         const mismatches: string[] = [];

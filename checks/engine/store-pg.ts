@@ -17,7 +17,7 @@ import type { AuditRun, RunStatus } from './types.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 import { PgSyncError, SyncPg } from './pg-sync.ts';
 import type { Stmt } from './pg-sync.ts';
-import { assembleRun, childRows, summaryOf } from './store-rows.ts';
+import { assembleRun, childRows, finishedRunColumns, orNull as n, summaryOf } from './store-rows.ts';
 import type { DeviceRow, EvidenceRow, FindingRow, RunRow } from './store-rows.ts';
 import type { ResultsStore, RunStart, RunSummary } from './store.ts';
 import { schemaSql, StoreError } from './store.ts';
@@ -141,8 +141,6 @@ export function openPgStore(
   return new PgStore(where, db);
 }
 
-const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-
 /** `beginRun`'s statement: the `incomplete` row, committed on its own (a complete run is kept). */
 function beginStmts(run: RunStart): Stmt[] {
   return [
@@ -168,7 +166,9 @@ function beginStmts(run: RunStart): Stmt[] {
 /** `finishRun`'s statements, one transaction: the run's children replaced whole, then its row. */
 function finishStmts(run: AuditRun): Stmt[] {
   const rows = childRows(run);
-  const c = run.counts;
+  const cols = finishedRunColumns(run);
+  const k = cols.length;
+  const p = (i: number): string => `$${k + i}`;
   // Two statements (each a round trip; data-modifying CTEs run within one), in one transaction.
   // Idempotent: finishing twice replaces the children rather than duplicating them.
   return [
@@ -184,27 +184,15 @@ function finishStmts(run: AuditRun): Stmt[] {
     },
     {
       // Foreign keys (evidence → findings) are checked at the end of the statement, after every CTE.
-      sql: `WITH f AS (INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, $14::json)),
-              e AS (INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, $15::json)),
-              p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES ($13, $16, $17)),
-              d AS (INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, $18::json))
-            UPDATE runs SET finished = $1, status = $2, score = $3, pass_count = $4, fail_count = $5,
-              error_count = $6, na_count = $7, waived_count = $8, attestations_json = $9,
-              warnings_json = $10, school_json = $11, as_of = $12
-            WHERE id = $13`,
+      sql: `WITH f AS (INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, ${p(2)}::json)),
+              e AS (INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, ${p(3)}::json)),
+              p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json)
+                    VALUES (${p(1)}, ${p(4)}, ${p(5)})),
+              d AS (INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, ${p(6)}::json))
+            UPDATE runs SET ${cols.map(([col], i) => `${col} = $${i + 1}`).join(', ')}
+            WHERE id = ${p(1)}`,
       params: [
-        n(run.finished),
-        run.status,
-        run.score,
-        c.pass,
-        c.fail,
-        c.error,
-        c.not_applicable,
-        c.waived,
-        JSON.stringify(run.attestations),
-        JSON.stringify(run.warnings),
-        JSON.stringify(run.school),
-        run.asOf,
+        ...cols.map(([, v]) => v),
         run.id,
         JSON.stringify(rows.findings),
         JSON.stringify(rows.evidence),

@@ -149,13 +149,38 @@ export function assembleRun(
   };
 }
 
+/** `undefined` as SQL NULL. */
+export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+/**
+ * What `finishRun` writes to the run's own row, column by column in one order, so the SQLite and
+ * PostgreSQL stores set the same columns from the same values (each with its own placeholders).
+ */
+export function finishedRunColumns(run: AuditRun): [column: string, value: string | number | null][] {
+  const c = run.counts;
+  return [
+    ['finished', orNull(run.finished)],
+    ['status', run.status],
+    ['score', run.score],
+    ['pass_count', c.pass],
+    ['fail_count', c.fail],
+    ['error_count', c.error],
+    ['na_count', c.not_applicable],
+    ['waived_count', c.waived],
+    ['attestations_json', JSON.stringify(run.attestations)],
+    ['warnings_json', JSON.stringify(run.warnings)],
+    ['school_json', JSON.stringify(run.school)],
+    ['as_of', run.asOf],
+  ];
+}
+
 /** The child rows of a run as JSON arrays whose keys are the columns (for bulk inserts). */
 export function childRows(run: AuditRun): {
   findings: Record<string, unknown>[];
   evidence: Record<string, unknown>[];
   devices: Record<string, unknown>[];
 } {
-  const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+  const n = orNull;
   const findings: Record<string, unknown>[] = [];
   const evidence: Record<string, unknown>[] = [];
   run.findings.forEach((f, i) => {

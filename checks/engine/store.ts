@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue } from 'node:sqlite';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
-import { assembleRun, childRows, summaryOf } from './store-rows.ts';
+import { assembleRun, childRows, finishedRunColumns, orNull as n, summaryOf } from './store-rows.ts';
 import type { DeviceRow, EvidenceRow, FindingRow, RunRow } from './store-rows.ts';
 import { openPgStore } from './store-pg.ts';
 import type { AuditRun, RunCounts, RunSchool, RunStatus } from './types.ts';
@@ -145,8 +145,6 @@ export function openStore(path: string = defaultStorePath()): ResultsStore {
   return new SqliteStore(path, db);
 }
 
-const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
-
 class SqliteStore implements ResultsStore {
   readonly path: string;
   readonly kind = 'sqlite' as const;
@@ -214,27 +212,11 @@ class SqliteStore implements ResultsStore {
       db.prepare(
         'INSERT INTO effective_policy (run_id, clause_map_version, policy_json) VALUES (?, ?, ?)',
       ).run(run.id, run.effectivePolicy.clauseMap.version, JSON.stringify(run.effectivePolicy));
-      const c = run.counts;
-      const vals: SQLInputValue[] = [
-        n(run.finished),
-        run.status,
-        run.score,
-        c.pass,
-        c.fail,
-        c.error,
-        c.not_applicable,
-        c.waived,
-        JSON.stringify(run.attestations),
-        JSON.stringify(run.warnings),
-        JSON.stringify(run.school),
-        run.asOf,
+      const cols = finishedRunColumns(run);
+      db.prepare(`UPDATE runs SET ${cols.map(([col]) => `${col} = ?`).join(', ')} WHERE id = ?`).run(
+        ...cols.map(([, v]) => v),
         run.id,
-      ];
-      db.prepare(
-        `UPDATE runs SET finished = ?, status = ?, score = ?, pass_count = ?, fail_count = ?, error_count = ?,
-           na_count = ?, waived_count = ?, attestations_json = ?, warnings_json = ?, school_json = ?, as_of = ?
-         WHERE id = ?`,
-      ).run(...vals);
+      );
     });
   }
 

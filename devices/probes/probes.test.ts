@@ -5,7 +5,7 @@ import { HELP } from '../../scripts/commands/probe.ts';
 import { decodeOffer, encodeDiscover } from './dhcp.ts';
 import { decodeAnswer, DnsError, encodeQuery } from './dns.ts';
 import { allProbeKinds } from './registry.ts';
-import { planProbes, ProbePlanError } from './run.ts';
+import { planProbes, ProbePlanError, runProbes } from './run.ts';
 import { MAX_CASES_PER_NETWORK } from './types.ts';
 
 const DEMO = new URL('../../inventory/schools/demo/school.yaml', import.meta.url).pathname;
@@ -118,6 +118,32 @@ describe('planning', () => {
     expect(pupils?.cases.find((c) => c.id === 'youtube@www.youtube.com')?.params['enforced']).toBe(
       'restrict.youtube.com',
     );
+  });
+  it('still yields every planned case of a network without a position, each an error saying why', async () => {
+    const loaded = await loadSchool(DEMO);
+    const at = new Date('2026-11-25T01:30:00Z');
+    const [planned] = planProbes(loaded, { networks: ['PUPILS'] });
+    const facts = await runProbes(loaded, { networks: ['PUPILS'], now: () => at });
+    expect(facts.observations).toHaveLength(planned?.cases.length ?? -1);
+    const want = planned?.cases.find((c) => c.id === 'youtube@www.youtube.com');
+    const seen = facts.observations.find((o) => o.case === 'youtube@www.youtube.com');
+    expect(seen).toEqual({
+      kind: want?.kind,
+      case: want?.id,
+      network: 'PUPILS',
+      scope: 'pupil',
+      target: want?.target,
+      asked: want?.asked,
+      expected: want?.expected,
+      params: want?.params,
+      outcome: 'error',
+      answered: expect.stringMatching(/^could not run: no probe position is declared for network PUPILS/),
+      evidence: {},
+      error: { code: 'E-NO-POSITION', message: expect.stringContaining('probes.positions') },
+      startedAt: at.toISOString(),
+      durationMs: 0,
+    });
+    for (const o of facts.observations) expect(o.outcome).toBe('error');
   });
   it('refuses an unknown network or probe instead of probing less', async () => {
     const loaded = await loadSchool(DEMO);

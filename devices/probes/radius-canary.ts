@@ -6,13 +6,14 @@
  * The server's certificate is verified against the declared CA and name, as a well-configured device
  * does: a sign-in that fails because the server could not be trusted is an `error`, never a refusal.
  * Credentials and the shared secret never leave this module: the supplicant's network block lives in a
- * private (0700) folder as hex strings for the length of one attempt, and what is kept of the tool's
+ * private (0700) folder as hex strings for the length of one attempt, the shared secret reaches
+ * eapol_test through a pipe rather than its command line (secret-arg.ts), and what is kept of the tool's
  * output is only the RADIUS and EAP lines, with any credential scrubbed out.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runWithSecretArg, SECRET_PLACEHOLDER, type ToolResult } from './secret-arg.ts';
 import type { PlanInput, ProbeCase, ProbeContext, ProbeKind, ProbeOutcome } from './types.ts';
 
 /** The EAP methods the canary can use: what a school's RADIUS server supports. */
@@ -161,22 +162,6 @@ export function classify(output: string, exitCode: number): { outcome: CanaryOut
   };
 }
 
-function runTool(
-  cmd: string,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ code: number; output: string; spawnError?: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      if (e && typeof e.code === 'string')
-        resolve({ code: -1, output: '', spawnError: `${cmd}: ${e.code} (${e.message.split('\n')[0]})` });
-      else
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, output: `${stdout}\n${stderr}` });
-    });
-  });
-}
-
 /** One sign-in with one canary. */
 export async function canaryAttempt(
   server: RadiusCanaryServer,
@@ -196,14 +181,20 @@ export async function canaryAttempt(
   try {
     const conf = join(dir, 'network.conf');
     await writeFile(conf, networkBlock(server, who), { mode: 0o600 });
-    // The shared secret is an argument: eapol_test has no other way to take it. The agent's host runs
-    // nothing else, and `ps` shows it only for the length of one sign-in.
-    const args = ['-c', conf, '-a', server.host, '-p', String(server.port), '-s', server.secret];
-    const r = await runTool(
-      opts.eapolTest ?? 'eapol_test',
-      [...args, '-t', String(timeoutSec)],
-      (timeoutSec + 3) * 1000,
-    );
+    // eapol_test takes the shared secret only as `-s <secret>`: it gets a placeholder there, and the
+    // secret through a private pipe that a preloaded shim reads (secret-arg.ts), so `ps` never shows it.
+    const args = ['-c', conf, '-a', server.host, '-p', String(server.port), '-s', SECRET_PLACEHOLDER];
+    let r: ToolResult;
+    try {
+      r = await runWithSecretArg(
+        opts.eapolTest ?? 'eapol_test',
+        [...args, '-t', String(timeoutSec)],
+        server.secret,
+        (timeoutSec + 3) * 1000,
+      );
+    } catch (e) {
+      r = { code: -1, output: '', spawnError: (e as Error).message };
+    }
     const ms = Date.now() - t0;
     if (r.spawnError)
       return {

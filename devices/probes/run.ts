@@ -20,7 +20,7 @@ import type {
 } from './types.ts';
 import { DEFAULT_CASE_TIMEOUT_MS, MAX_CASES_PER_NETWORK } from './types.ts';
 import type { NetworkJob, NetworkJobResult } from './worker.ts';
-import { DHCP_MIN_MS, runNetworkJob } from './worker.ts';
+import { DHCP_MIN_MS, errorOutcome, observationOf, runNetworkJob } from './worker.ts';
 
 export interface ProbeRunOptions {
   /** Only these declared networks (default: every network with a probe position). */
@@ -130,22 +130,7 @@ function runInNetns(netns: string, job: NetworkJob, budgetMs: number): Promise<N
 }
 
 function allErrors(cases: ProbeCase[], code: string, message: string, at: string): ProbeObservation[] {
-  return cases.map((c) => ({
-    kind: c.kind,
-    case: c.id,
-    network: c.network,
-    ...(c.scope === undefined ? {} : { scope: c.scope }),
-    target: c.target,
-    asked: c.asked,
-    expected: c.expected,
-    params: c.params,
-    outcome: 'error',
-    answered: `could not run: ${message}`,
-    evidence: {},
-    error: { code, message },
-    startedAt: at,
-    durationMs: 0,
-  }));
+  return cases.map((c) => observationOf(c, errorOutcome(code, message), at, 0));
 }
 
 export async function runProbes(loaded: LoadedSchool, opts: ProbeRunOptions = {}): Promise<ProbeFacts> {

@@ -39,7 +39,8 @@ export interface NetworkJobResult {
 /** Least time to wait for a DHCP offer. */
 export const DHCP_MIN_MS = 10_000;
 
-function errorOutcome(code: string, message: string): ProbeOutcome {
+/** The outcome of a case that could not run. */
+export function errorOutcome(code: string, message: string): ProbeOutcome {
   return { outcome: 'error', answered: `could not run: ${message}`, evidence: {}, error: { code, message } };
 }
 
@@ -67,6 +68,16 @@ async function runCase(c: ProbeCase, ctx: Omit<ProbeContext, 'signal'>): Promise
       clearTimeout(timer);
     }
   }
+  return observationOf(c, out, started.toISOString(), Math.round(performance.now() - t0));
+}
+
+/** A case's observation: what was asked (from the case) and what came of it. */
+export function observationOf(
+  c: ProbeCase,
+  out: ProbeOutcome,
+  startedAt: string,
+  durationMs: number,
+): ProbeObservation {
   return {
     kind: c.kind,
     case: c.id,
@@ -77,8 +88,8 @@ async function runCase(c: ProbeCase, ctx: Omit<ProbeContext, 'signal'>): Promise
     expected: c.expected,
     params: c.params,
     ...out,
-    startedAt: started.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
+    startedAt,
+    durationMs,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routerOsDefault, withDefaults } from './defaults.ts';
+import { routerOsDefault, withDefaults, withoutDefaults } from './defaults.ts';
 
 // The values are the manual's "Default:" columns (help.mikrotik.com for 7, wiki Manual:* for 6) and the
 // version splits of ansible community.routeros _api_data.py; see defaults.ts for each source.
@@ -42,5 +42,23 @@ describe('RouterOS defaults per version', () => {
     // A menu without a table is returned as it is.
     const other = { address: '10.0.0.1/24' };
     expect(withDefaults('/ip/address', other, [7, 20, 0])).toBe(other);
+  });
+
+  it('takes the defaults back out, keeping what differs and what the table does not know', () => {
+    const printed = { '.id': '*3', bridge: 'bridge1', interface: 'ether2', pvid: '10', comment: 'x' };
+    const v7 = [7, 20, 0];
+    const full = withDefaults('/interface/bridge/port', printed, v7);
+    expect(full).toHaveProperty('unknown-multicast-flood', 'true');
+    expect(withoutDefaults('/interface/bridge/port', full, v7)).toEqual(printed);
+    // RouterOS 6 prints yes/no; its own default (ingress-filtering: no) is taken out, 7's would stay.
+    expect(
+      withoutDefaults('/interface/bridge', { name: 'b', 'ingress-filtering': 'no' }, [6, 49, 0]),
+    ).toEqual({
+      name: 'b',
+    });
+    expect(withoutDefaults('/interface/bridge', { name: 'b', 'ingress-filtering': 'no' }, v7)).toEqual({
+      name: 'b',
+      'ingress-filtering': 'no',
+    });
   });
 });

@@ -10,6 +10,11 @@
  * ansible-collections/community.routeros `plugins/module_utils/_api_data.py` (`KeyInfo(default=...)`,
  * `versioned_fields`). Booleans are written as RouterOS 7's API prints them (`true`/`false`); values are
  * compared through `samePropValue`, which reads `yes`/`no` the same.
+ *
+ * The RouterOS test server keeps its own transcription of the same manual tables
+ * (test/support/routeros/catalog.ts and versions.ts), on purpose: it decides what the server leaves out of
+ * a plain print, so were either read from the other, a wrong default here would be "what the router
+ * printed" by construction. test/unit/routeros-defaults-tables.test.ts holds the two to each other.
  */
 
 /** A default that holds from `since` (inclusive) and/or before `before`. */
@@ -222,4 +227,31 @@ export function withDefaults(
     if (v !== undefined) out[prop] = v;
   }
   return out;
+}
+
+/**
+ * The row without the properties that hold their version's default: what a plain `print` shows, and what
+ * an `add` needs to make the item again (RouterOS gives every property left out its default). An undo
+ * script that re-adds a removed item writes only these, never a default from our table that this
+ * version or board may not even accept.
+ */
+export function withoutDefaults(
+  menu: string,
+  row: Record<string, string>,
+  version: readonly number[],
+): Record<string, string> {
+  const table = ROUTEROS_DEFAULTS[menu];
+  if (table === undefined) return row;
+  return Object.fromEntries(
+    Object.entries(row).filter(([k, v]) => {
+      const d = routerOsDefault(menu, k, version);
+      return d === undefined || !sameDefault(v, d);
+    }),
+  );
+}
+
+/** `yes`/`true` and `no`/`false` are one value (RouterOS 6 prints the first, 7's API the second). */
+function sameDefault(a: string, b: string): boolean {
+  const word = (x: string): string => ({ yes: 'true', no: 'false' })[x] ?? x;
+  return word(a) === word(b);
 }

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { isPostgresStore, openStore, storeTarget } from '../../checks/engine/store.ts';
 import { redactPgUrl } from '../../checks/engine/store-pg.ts';
 import { Agent } from '../fleet/agent.ts';
+import { reachable, untilConnected } from '../fleet/connect.ts';
 import { SITE_PATTERN } from '../fleet/jobs.ts';
 import { DURATION_HELP, durationMs } from './duration.ts';
 
@@ -44,13 +45,50 @@ export async function runAgent(dir: string, o: AgentCliOptions): Promise<number>
     logger.fatal('an agent needs a postgres:// store (--store or SCHOOLNET_STORE)');
     return 3;
   }
+  // Signals are taken first: an agent still waiting for the database stops at once.
+  const waiting = new AbortController();
+  const held: { agent?: Agent } = {};
+  let stopping: Promise<void> | undefined;
+  let closeStore = (): void => undefined;
+  const stopped = new Promise<number>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping !== undefined) return;
+      logger.info({ signal, graceMs: o.grace }, 'stopping: no new jobs, finishing running audits');
+      waiting.abort();
+      stopping = (held.agent?.stop(o.grace) ?? Promise.resolve()).then(() => {
+        closeStore();
+        logger.info(held.agent?.health ?? {}, 'stopped');
+        done(0);
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
   let store;
   try {
-    store = openStore(url);
+    // A site agent is often started before the school's link to the centre is up, or while
+    // PostgreSQL restarts: it waits for the store rather than exit.
+    store = await untilConnected(
+      async () => {
+        await reachable(url, `schoolnet-agent-${o.site}`);
+        return openStore(url);
+      },
+      {
+        signal: waiting.signal,
+        onRetry: (error, attempt, retryInMs) =>
+          logger.warn(
+            { error: error.message, attempt, retryInMs },
+            'cannot reach the results store yet; waiting',
+          ),
+      },
+    );
   } catch (e) {
+    if (stopping !== undefined) return stopped;
     logger.fatal({ error: (e as Error).message }, 'cannot open the results store');
     return 3;
   }
+  const opened = store;
+  closeStore = () => opened.close();
   const agent = new Agent({
     url,
     site: o.site,
@@ -62,25 +100,18 @@ export async function runAgent(dir: string, o: AgentCliOptions): Promise<number>
     ...(o.name === undefined ? {} : { name: o.name }),
     audit: { concurrency: o.deviceConcurrency },
   });
+  held.agent = agent;
+  if (stopping !== undefined) return stopped;
   try {
     await agent.start();
   } catch (e) {
+    if (stopping !== undefined) return stopped;
     logger.fatal({ store: redactPgUrl(url), error: (e as Error).message }, 'cannot start the agent');
+    await agent.stop(0).catch(() => undefined);
     store.close();
     return 2;
   }
-  return new Promise<number>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal, graceMs: o.grace }, 'stopping: no new jobs, finishing running audits');
-      void agent.stop(o.grace).then(() => {
-        store.close();
-        logger.info(agent.health, 'stopped');
-        done(0);
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  return stopped;
 }
 
 export function register(program: Command): void {

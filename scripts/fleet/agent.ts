@@ -10,6 +10,7 @@
  * jobs, let running audits finish within the grace period, then hand the rest back (they are retried).
  */
 import { join } from 'node:path';
+import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Job } from 'pg-boss';
 import type { Logger } from 'pino';
@@ -21,8 +22,10 @@ import pkg from '../../package.json' with { type: 'json' };
 import { DeclarationCache } from './declarations.ts';
 import type { AuditJob, DeliverJob } from './jobs.ts';
 import { auditQueue, DELIVER_QUEUE, deliverJobId, siteOf } from './jobs.ts';
+import { untilConnected } from './connect.ts';
 import { bossOptions } from './planner.ts';
-import { agentHost, FleetRecords } from './records.ts';
+import { pgClientConfig } from '../../checks/engine/store-pg.ts';
+import { agentHost, agentRow, UPSERT_AGENT } from './records.ts';
 import type { AgentHealth } from './records.ts';
 
 export interface AgentOptions {
@@ -48,16 +51,33 @@ export interface AgentOptions {
 export class Agent {
   readonly #o: AgentOptions;
   readonly boss: PgBoss;
-  readonly #records: FleetRecords;
+  /** Health writes: their own connection, asynchronous, so a slow or absent database never holds up audits. */
+  readonly #healthDb: pg.Pool;
+  /** The health write in flight, if any (writes never overlap; a beat during one is folded into the next). */
+  #writing: Promise<void> | undefined;
+  /** A write queued behind the one in flight, not yet started. */
+  #queued: Promise<void> | undefined;
   readonly #health: AgentHealth;
   readonly #declarations = new DeclarationCache();
   #timer: NodeJS.Timeout | undefined;
+  /** Worker ids, one per slot, as registered so far. */
+  readonly #workers: string[] = [];
+  /** Aborted by `stop()`: ends a start still waiting for the database. */
+  readonly #starting = new AbortController();
 
   constructor(o: AgentOptions) {
     this.#o = o;
     this.boss = new PgBoss({ ...bossOptions(o.url, 'agent'), max: (o.concurrency ?? 2) + 3 });
     this.boss.on('error', (e: Error) => o.logger.error({ error: e.message }, 'pg-boss error'));
-    this.#records = new FleetRecords(o.url, `schoolnet-agent-${o.site}`);
+    this.#healthDb = new pg.Pool({
+      ...pgClientConfig(o.url, `schoolnet-agent-${o.site}`),
+      max: 1,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 10_000,
+    });
+    // An idle connection dropped by a restarting server is an error event on the pool: the next write
+    // opens a new one.
+    this.#healthDb.on('error', () => undefined);
     const now = new Date().toISOString();
     this.#health = {
       name: o.name ?? `${o.site}@${agentHost()}:${process.pid}`,
@@ -77,52 +97,90 @@ export class Agent {
     return { ...this.#health };
   }
 
-  #beat(): void {
-    this.#health.lastSeen = new Date().toISOString();
-    try {
-      this.#records.upsertAgent(this.#health);
-    } catch (e) {
-      this.#o.logger.warn({ error: (e as Error).message }, 'could not record health');
-    }
+  /**
+   * Writes health now, without blocking the thread. Writes never overlap: a beat while one is in flight
+   * queues one more (which writes the latest state), and further beats fold into that one.
+   */
+  #beat(): Promise<void> {
+    if (this.#queued !== undefined) return this.#queued;
+    const write = (this.#writing ?? Promise.resolve()).then(async () => {
+      if (this.#queued === write) this.#queued = undefined;
+      this.#health.lastSeen = new Date().toISOString();
+      try {
+        await this.#healthDb.query(UPSERT_AGENT, agentRow(this.#health));
+      } catch (e) {
+        this.#o.logger.warn({ error: (e as Error).message }, 'could not record health');
+      }
+    });
+    this.#queued = write;
+    this.#writing = write;
+    void write.finally(() => {
+      if (this.#writing === write) this.#writing = undefined;
+    });
+    return write;
   }
 
+  /**
+   * Loads the site's declarations, then connects and registers the workers. While the database cannot
+   * be reached (the school's link is down, PostgreSQL is restarting), it waits and retries with backoff
+   * instead of giving up; a refusal waiting cannot fix (wrong password, no such role) fails at once.
+   * `stop()` ends the waiting.
+   */
   async start(): Promise<void> {
     const declared = await this.#declarations.preload(this.#o.dir);
-    await this.boss.start();
-    this.#beat();
-    this.#timer = setInterval(() => this.#beat(), this.#o.healthEveryMs ?? 5000);
+    void this.#beat();
+    this.#timer = setInterval(() => void this.#beat(), this.#o.healthEveryMs ?? 5000);
     this.#timer.unref();
     const queue = auditQueue(this.#o.site);
     const slots = this.#o.concurrency ?? 2;
-    // One pg-boss worker per slot (localConcurrency 1 each), so each slot knows its own worker id: a
-    // slot that has just finished a job wakes itself (`notifyWorker`) and fetches the next one at once,
-    // instead of sleeping out the rest of its polling interval (pg-boss only skips that sleep for a
-    // job that took longer than the interval, and the interval is at least 0.5 s). An idle slot polls
-    // every `pollSeconds`, and NOTIFY wakes it when the planner queues a job.
-    for (let i = 0; i < slots; i++) {
-      const self: { id?: string } = {};
-      self.id = await this.boss.work<AuditJob>(
-        queue,
-        {
-          localConcurrency: 1,
-          pollingIntervalSeconds: this.#o.pollSeconds ?? 1,
-          notifyPollingIntervalSeconds: this.#o.pollSeconds ?? 1,
-          ...(this.#o.siteCap === undefined ? {} : { groupConcurrency: this.#o.siteCap }),
-        },
-        async ([job]: Job<AuditJob>[]) => {
-          try {
-            if (job !== undefined) return await this.#audit(job);
-            return undefined;
-          } finally {
-            if (self.id !== undefined) this.boss.notifyWorker(self.id);
-          }
-        },
-      );
-    }
+    await untilConnected(
+      async () => {
+        await this.boss.start();
+        while (this.#workers.length < slots) this.#workers.push(await this.#work(queue));
+      },
+      {
+        signal: this.#starting.signal,
+        onRetry: (error, attempt, delayMs) =>
+          this.#o.logger.warn(
+            { error: error.message, attempt, retryInMs: delayMs },
+            'cannot reach the job queue yet; waiting',
+          ),
+      },
+    );
     this.#o.logger.info(
       { site: this.#o.site, queue, concurrency: slots, siteCap: this.#o.siteCap, declared },
       'agent running',
     );
+  }
+
+  /**
+   * Registers one pg-boss worker for one slot (localConcurrency 1), so each slot knows its own worker
+   * id: a slot that has just finished a job wakes itself (`notifyWorker`) and fetches the next one at
+   * once, instead of sleeping out the rest of its polling interval (pg-boss only skips that sleep for a
+   * job that took longer than the interval, and the interval is at least 0.5 s). An idle slot polls
+   * every `pollSeconds`, and NOTIFY wakes it when the planner queues a job. A fetch that fails (the
+   * database went away) is retried by pg-boss at the next poll.
+   */
+  async #work(queue: string): Promise<string> {
+    const self: { id?: string } = {};
+    self.id = await this.boss.work<AuditJob>(
+      queue,
+      {
+        localConcurrency: 1,
+        pollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+        notifyPollingIntervalSeconds: this.#o.pollSeconds ?? 1,
+        ...(this.#o.siteCap === undefined ? {} : { groupConcurrency: this.#o.siteCap }),
+      },
+      async ([job]: Job<AuditJob>[]) => {
+        try {
+          if (job !== undefined) return await this.#audit(job);
+          return undefined;
+        } finally {
+          if (self.id !== undefined) this.boss.notifyWorker(self.id);
+        }
+      },
+    );
+    return self.id;
   }
 
   async #audit(job: Job<AuditJob>): Promise<{ runId: string; status: string }> {
@@ -180,20 +238,22 @@ export class Agent {
       log.error({ error: (e as Error).message }, 'audit failed');
       throw e;
     } finally {
-      // Health is written by the timer (every few seconds), not per job: each write is a round trip
-      // that would hold up every slot's audit.
+      // Health after each job as well as every few seconds: the write is asynchronous and folded
+      // into any write already waiting, so it costs the audits nothing.
       this.#health.running--;
+      void this.#beat();
     }
   }
 
   /** Stops taking jobs; waits up to `graceMs` for running audits, then hands the rest back. */
   async stop(graceMs: number): Promise<void> {
     this.#health.state = 'stopping';
-    this.#beat();
+    this.#starting.abort();
+    void this.#beat();
     await this.boss.stop({ graceful: true, timeout: graceMs });
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#health.state = 'stopped';
-    this.#beat();
-    this.#records.close();
+    await this.#beat();
+    await this.#healthDb.end();
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { openStore } from '../../checks/engine/store.ts';
 import { redactPgUrl } from '../../checks/engine/store-pg.ts';
 import type { SchoolsDirResult } from '../../inventory/load.ts';
+import { reachable, untilConnected } from './connect.ts';
 import { Planner } from './planner.ts';
 
 export async function runPlanner(
@@ -23,6 +24,31 @@ export async function runPlanner(
   },
 ): Promise<number> {
   const errorsCode = loaded.errors.length > 0 ? 3 : 0;
+  if (o.planNight === undefined) {
+    // The daemon waits for a database that is restarting or not up yet (as agents do); a one-off
+    // `--plan-night` fails at once instead.
+    const waiting = new AbortController();
+    const cancel = (): void => waiting.abort();
+    process.once('SIGTERM', cancel);
+    process.once('SIGINT', cancel);
+    try {
+      await untilConnected(() => reachable(url, 'schoolnet-planner'), {
+        signal: waiting.signal,
+        onRetry: (error, attempt, retryInMs) =>
+          logger.warn(
+            { error: error.message, attempt, retryInMs },
+            'cannot reach the results store yet; waiting',
+          ),
+      });
+    } catch (e) {
+      if (waiting.signal.aborted) return errorsCode;
+      logger.fatal({ store: redactPgUrl(url), error: (e as Error).message }, 'cannot open the results store');
+      return 3;
+    } finally {
+      process.off('SIGTERM', cancel);
+      process.off('SIGINT', cancel);
+    }
+  }
   let store;
   try {
     store = openStore(url);

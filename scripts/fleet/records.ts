@@ -29,6 +29,28 @@ export interface DeadLetter {
   message: string;
 }
 
+/** One agent's health row: written by the agent itself (async, agent.ts) and read by the roll-up. */
+export const UPSERT_AGENT = `INSERT INTO agents (name, site, version, host, started, last_seen, state, running, jobs_done, jobs_failed)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+   ON CONFLICT (name) DO UPDATE SET site = excluded.site, version = excluded.version, host = excluded.host,
+     started = excluded.started, last_seen = excluded.last_seen, state = excluded.state,
+     running = excluded.running, jobs_done = excluded.jobs_done, jobs_failed = excluded.jobs_failed`;
+
+export function agentRow(a: AgentHealth): (string | number)[] {
+  return [
+    a.name,
+    a.site,
+    a.version,
+    a.host,
+    a.started,
+    a.lastSeen,
+    a.state,
+    a.running,
+    a.jobsDone,
+    a.jobsFailed,
+  ];
+}
+
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 export class FleetRecords {
@@ -53,25 +75,7 @@ export class FleetRecords {
   }
 
   upsertAgent(a: AgentHealth): void {
-    this.#db.query(
-      `INSERT INTO agents (name, site, version, host, started, last_seen, state, running, jobs_done, jobs_failed)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (name) DO UPDATE SET site = excluded.site, version = excluded.version, host = excluded.host,
-         started = excluded.started, last_seen = excluded.last_seen, state = excluded.state,
-         running = excluded.running, jobs_done = excluded.jobs_done, jobs_failed = excluded.jobs_failed`,
-      [
-        a.name,
-        a.site,
-        a.version,
-        a.host,
-        a.started,
-        a.lastSeen,
-        a.state,
-        a.running,
-        a.jobsDone,
-        a.jobsFailed,
-      ],
-    );
+    this.#db.query(UPSERT_AGENT, agentRow(a));
   }
 
   agents(): AgentHealth[] {

@@ -16,7 +16,7 @@ import {
 } from '../../intent/routeros-capabilities.ts';
 import { connectRouterOs, type RouterOsClient, type RouterOsRow } from '../../devices/routeros/client.ts';
 import { MANAGED_TAG, type DesiredFilterRule, type ObjectMode } from '../../intent/types.ts';
-import { withDefaults } from '../../devices/routeros/defaults.ts';
+import { withDefaults, withoutDefaults } from '../../devices/routeros/defaults.ts';
 import {
   includesAll,
   normalise,
@@ -349,6 +349,29 @@ async function setProps(
       });
 }
 
+/**
+ * Removes `row` from `i.menu`: for an `absent` object on apply, and for an owned one on destroy. A removal
+ * that can cut the management path (its address, interface, bridge port, VLAN entry, route, an input
+ * rule or an address list a rule matches) goes under commit-confirm: the undo adds the item back with
+ * every property it had, in its place in an ordered table.
+ */
+async function removeRow(
+  client: RouterOsClient,
+  i: MenuObjectInputs,
+  row: RouterOsRow,
+  version: readonly number[],
+  what: string,
+): Promise<void> {
+  const id = row['.id'] ?? '';
+  if (i.guard !== true && !PATH_MENUS.has(i.menu)) return client.remove(i.menu, id);
+  const next = ORDERED_MENUS.has(i.menu)
+    ? nextId((await client.print(i.menu, { proplist: ['.id', 'dynamic'] })).filter(isConfigRow), id)
+    : undefined;
+  // The add that undoes the removal names what the router printed; the rest comes back at its default.
+  const undo = undoRemove(i.menu, withoutDefaults(i.menu, row, version), next);
+  await commitConfirm(client, i.connection, what, undo, () => client.remove(i.menu, id));
+}
+
 /** Bring the router in line with the inputs; `adopted` carries over from an earlier state. */
 async function converge(
   client: RouterOsClient,
@@ -396,18 +419,7 @@ async function converge(
           throw new Error(
             `${c.device}: the declaration removes the user ${c.user}, which schoolnet logs in as: refused`,
           );
-        const id = row['.id'] ?? '';
-        // A removal that can cut the management path (its address, interface, bridge port, VLAN entry,
-        // route, an input rule or an address list a rule matches) goes under commit-confirm: the undo adds
-        // the item back with every property it had, in its place in an ordered table.
-        if (declared.guard === true || PATH_MENUS.has(i.menu)) {
-          const next = ORDERED_MENUS.has(i.menu)
-            ? nextId((await client.print(i.menu, { proplist: ['.id', 'dynamic'] })).filter(isConfigRow), id)
-            : undefined;
-          await commitConfirm(client, c, what('remove'), undoRemove(i.menu, row, next), () =>
-            client.remove(i.menu, id),
-          );
-        } else await client.remove(i.menu, id);
+        await removeRow(client, declared, row, version, what('remove'));
       }
       return { ...base, routerId: '', present: false };
     case 'existing':
@@ -543,7 +555,15 @@ export async function deleteObject(olds: MenuObjectOutputs): Promise<void> {
     // cannot hold the comment, RouterOS < 7.15 security profiles, cannot tell: the state says it is ours).
     if (olds.props.comment !== undefined && row.comment !== undefined && row.comment !== olds.props.comment)
       return;
-    await c.remove(olds.menu, row['.id'] ?? '');
+    const conn = olds.connection;
+    if (olds.menu === '/user' && row.name === conn.user)
+      throw new Error(
+        `${conn.device}: destroying the user ${conn.user}, which schoolnet logs in as: refused`,
+      );
+    await checkPolicies(c, conn, olds.requires);
+    // `pulumi destroy`, or a declaration that drops the object, is guarded as an `absent` removal is: a
+    // VLAN entry, bridge port or address the management session rides on comes back if it cut the path.
+    await removeRow(c, olds, row, version, `destroy ${olds.menu} ${JSON.stringify(olds.key)}`);
   });
 }
 
@@ -760,11 +780,33 @@ export async function readFirewall(
   return { id, props: { ...olds, rules, unmanaged: unmanagedOf(rows) } };
 }
 
+/**
+ * `pulumi destroy` of the managed rules. Taking an input rule away changes what reaches the router (the
+ * rule that let the API in, with a drop below it that schoolnet did not write), so a removal that touches
+ * the input chain goes under commit-confirm; the undo puts the table back as it was.
+ */
 export async function deleteFirewall(olds: FirewallOutputs): Promise<void> {
   const ours = new Set(olds.rules.map((r) => r.id));
-  await withRouter(olds.connection, async (c) => {
-    const rows = await c.print(FILTER_MENU, { proplist: ['.id', 'comment', 'dynamic'] });
-    const ids = rows.filter((r) => ours.has(tagOf(r.comment) ?? '')).map((r) => r['.id'] ?? '');
-    if (ids.length > 0) await c.remove(FILTER_MENU, ids);
+  const isOurs = (r: RouterOsRow): boolean => ours.has(tagOf(r.comment) ?? '');
+  const conn = olds.connection;
+  await withRouter(conn, async (c) => {
+    const version = await routerVersion(c);
+    const rows = (await c.print(FILTER_MENU))
+      .filter(isConfigRow)
+      .map((r) => withDefaults(FILTER_MENU, r, version));
+    const gone = rows.filter(isOurs);
+    const ids = gone.map((r) => r['.id'] ?? '');
+    if (ids.length === 0) return;
+    await checkPolicies(c, conn, olds.requires);
+    if (!gone.some((r) => r.chain === 'input')) return c.remove(FILTER_MENU, ids);
+    const undo = restoreTable(
+      FILTER_MENU,
+      rows,
+      gone.map((r) => r.comment ?? ''),
+      isOurs,
+    );
+    await commitConfirm(c, conn, 'removing the managed input rules', eachOnItsOwn(undo), () =>
+      c.remove(FILTER_MENU, ids),
+    );
   });
 }

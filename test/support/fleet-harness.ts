@@ -147,13 +147,24 @@ export function jobs(db: SyncPg, queuePrefix = 'schoolnet.audit.'): JobRow[] {
     }));
 }
 
-/** Polls until `test` holds (or throws with the last value after `timeoutMs`). */
-export async function eventually<T>(read: () => T, test: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+/**
+ * Polls until `test` holds (or throws with the last value after `timeoutMs`, and what the processes in
+ * `witnesses` printed, so a failure in CI says why).
+ */
+export async function eventually<T>(
+  read: () => T,
+  test: (v: T) => boolean,
+  timeoutMs = 60_000,
+  witnesses: Proc[] = [],
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let v = read();
   while (!test(v)) {
     if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(v)}`);
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last: ${JSON.stringify(v)}` +
+          witnesses.map((p) => `\n--- ${p.child.spawnargs.slice(2).join(' ')}:\n${p.output()}`).join(''),
+      );
     await new Promise((r) => setTimeout(r, 250));
     v = read();
   }

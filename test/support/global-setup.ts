@@ -5,6 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startTestbed } from '../../scripts/testbed/index.ts';
+import type { Testbed } from '../../scripts/testbed/index.ts';
 import type { TestbedInfo } from '../../scripts/testbed/types.ts';
 
 declare module 'vitest' {
@@ -13,7 +14,27 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Both integration projects (serial and parallel) name this setup; vitest runs it once per project in
+ * this one process, so the testbed is started by the first and shared, and stopped when the last
+ * project tears down.
+ */
+let shared: Promise<Testbed> | undefined;
+let users = 0;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  users++;
+  shared ??= start();
+  const testbed = await shared;
+  project.provide('testbed', testbed.info);
+  return async () => {
+    if (--users > 0) return;
+    shared = undefined;
+    await testbed.stop();
+  };
+}
+
+function start(): Promise<Testbed> {
   // The RouterOS test server's version and board, as `schoolnet testbed up --routeros-version/--routeros-board`.
   const routeros = {
     ...(process.env.SCHOOLNET_TESTBED_ROUTEROS_VERSION
@@ -23,7 +44,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ? { board: process.env.SCHOOLNET_TESTBED_ROUTEROS_BOARD }
       : {}),
   };
-  const testbed = await startTestbed({ mode: 'dynamic', routeros });
-  project.provide('testbed', testbed.info);
-  return () => testbed.stop();
+  return startTestbed({ mode: 'dynamic', routeros });
 }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import type { Delivery } from '../../inventory/types.ts';
 
 export interface MailCa {
   dir: string;
@@ -92,6 +93,41 @@ export interface TestSmtp {
   messages: Received[];
   authFailures: number;
   close(): Promise<void>;
+}
+
+type EmailDelivery = NonNullable<Delivery['email']>;
+
+/**
+ * A school's SMTP settings for this server: STARTTLS on loopback, AUTH as its user, the password read
+ * from SNTEST_SMTP_PASSWORD (the test sets it to the server's password in the env it audits with).
+ */
+export function smtpSettings(
+  smtp: TestSmtp,
+  over: Partial<EmailDelivery['smtp']> = {},
+): EmailDelivery['smtp'] {
+  return {
+    host: '127.0.0.1',
+    port: smtp.port,
+    secure: false,
+    user: smtp.user,
+    password: 'env:SNTEST_SMTP_PASSWORD',
+    from: 'reports@provider.example.org',
+    ...over,
+  };
+}
+
+/** A school's email delivery through this server: always, to `to` (roles or addresses), no PDF. */
+export function emailDelivery(smtp: TestSmtp, to: string[], over: Partial<EmailDelivery> = {}): Delivery {
+  return {
+    email: {
+      to,
+      when: 'always',
+      smtp: smtpSettings(smtp),
+      attachPdf: false,
+      includeTechnicalDetail: false,
+      ...over,
+    },
+  };
 }
 
 export async function startSmtp(

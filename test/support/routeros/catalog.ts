@@ -3,6 +3,10 @@
  * properties, missing required ones, references to things that do not exist, duplicate names) and which
  * menus exist on which router (the wifi menu since 7.13, wifiwave2 before it, wireless with its package).
  * Values follow RouterOS's print: booleans as true/false, empty values not printed.
+ * The defaults are the manual's "Default:" columns (RouterOS 7; RouterOS 6's own are versions.ts
+ * DEFAULT_RULES), written here independently of the client's table (devices/routeros/defaults.ts): the
+ * server's print must not agree with the client by construction. test/unit/routeros-defaults-tables.test.ts
+ * compares the two on every property both hold.
  */
 
 export type MenuKind =
