@@ -392,7 +392,7 @@ describe('the accounts `schoolnet leavers` keeps while the dump streams past (le
               ...(other !== undefined ? { attributes: { extensionattribute1: [other] } } : {}),
             }),
           );
-          const keep = leaversRelevance(people, idAttribute);
+          const keep = leaversRelevance(people);
           const opts = { asOf: AS_OF, idAttribute };
           expect(matchLeavers(people, accounts.filter(keep), opts)).toEqual(
             matchLeavers(people, accounts, opts),
@@ -411,10 +411,6 @@ describe('the accounts `schoolnet leavers` keeps while the dump streams past (le
       account('cat'),
       ...Array.from({ length: 100 }, (_, i) => account(`other${i}`, { givenName: 'Dee', surname: 'Four' })),
     ];
-    expect(accs.filter(leaversRelevance(people, 'employeeNumber')).map((a) => a.username)).toEqual([
-      'ann1',
-      'bea',
-      'cat',
-    ]);
+    expect(accs.filter(leaversRelevance(people)).map((a) => a.username)).toEqual(['ann1', 'bea', 'cat']);
   });
 });

@@ -174,10 +174,7 @@ function accountKeys(a: DirectoryAccount): string[] {
  * (leavers.test.ts holds the two equal), so `schoolnet leavers` keeps only these as the directory dump
  * streams past: a 2,000-row roster against 50,000 accounts keeps a few thousand.
  */
-export function leaversRelevance(
-  people: readonly RosterPerson[],
-  idAttribute: string,
-): (a: DirectoryAccount) => boolean {
+export function leaversRelevance(people: readonly RosterPerson[]): (a: DirectoryAccount) => boolean {
   // One set for ids and account names alike: an account value that meets either is kept (more than
   // strictly needed at worst, which changes nothing); names by surname first, the cheap test.
   const keys = new Set<string>();

@@ -207,7 +207,7 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
       directory,
       { resolveSecret: secretResolver(loaded.dir), timeoutMs, accountAttributes: [idAttribute] },
       // Only the accounts that can meet the roster are kept as the dump streams past.
-      { keep: leaversRelevance(roster.people, idAttribute) },
+      { keep: leaversRelevance(roster.people) },
     );
   } catch (e) {
     if (e instanceof DeviceError)

@@ -339,7 +339,7 @@ function leaversCheck(
     const accounts = await collectDirectoryAccounts(
       dir,
       { ...opts, accountAttributes: [idAttribute] },
-      { keep: leaversRelevance(r.people, idAttribute) },
+      { keep: leaversRelevance(r.people) },
     );
     return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idAttribute });
   };
