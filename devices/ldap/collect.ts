@@ -230,6 +230,19 @@ function dumpUsers<T>(
   );
 }
 
+/**
+ * `read` on a second session of `r`'s, closed afterwards: the reads that run beside the account dump,
+ * which has `r` to itself (and so starts without waiting for a second TLS handshake and bind).
+ */
+async function besideDump<T>(r: DirectoryReader, read: (other: DirectoryReader) => Promise<T>): Promise<T> {
+  const other = await r.fork();
+  try {
+    return await read(other);
+  } finally {
+    await other.close();
+  }
+}
+
 /** Accounts mapped during the dump, memberships attached once the group reads are in. */
 type Pending = { account: DirectoryAccount; key: string };
 
@@ -341,36 +354,52 @@ async function adAdminMembers(
 }
 
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
-  // The account dump runs on its own sessions while this one reads the rest, one search at a time.
+  // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
+  // search at a time (slapd and AD allow one paged search per connection).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
   const [users, [head, psos, computers, recovery]] = await Promise.all([
-    dumpUsers(r, dir, tuning, false, (e): Pending => {
-      const key = dnKey(e.dn);
-      return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
-    }),
-    (async () =>
-      [
-        await r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
-        // No filter on objectClass: an account without read access still sees the PSOs' names, and an
-        // unreadable policy must be reported as such, not as absent.
-        await optional(
-          r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }),
-          undefined,
-        ),
-        await r.search({
-          base: dir.baseDn,
-          filter: eq('objectClass', 'computer'),
-          attributes: AD_COMPUTER_ATTRS,
-        }),
-        await optional(
-          r.search({
+    dumpUsers(
+      r,
+      dir,
+      tuning,
+      false,
+      (e): Pending => {
+        const key = dnKey(e.dn);
+        return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
+      },
+      true,
+    ),
+    besideDump(
+      r,
+      async (r) =>
+        [
+          await r.search({
             base: dir.baseDn,
-            filter: eq('objectClass', 'msFVE-RecoveryInformation'),
-            attributes: ['1.1'],
+            scope: 'base',
+            attributes: AD_DOMAIN_POLICY_ATTRS,
+            pageSize: 0,
           }),
-          undefined,
-        ),
-      ] as const)(),
+          // No filter on objectClass: an account without read access still sees the PSOs' names, and an
+          // unreadable policy must be reported as such, not as absent.
+          await optional(
+            r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }),
+            undefined,
+          ),
+          await r.search({
+            base: dir.baseDn,
+            filter: eq('objectClass', 'computer'),
+            attributes: AD_COMPUTER_ATTRS,
+          }),
+          await optional(
+            r.search({
+              base: dir.baseDn,
+              filter: eq('objectClass', 'msFVE-RecoveryInformation'),
+              attributes: ['1.1'],
+            }),
+            undefined,
+          ),
+        ] as const,
+    ),
   ]);
   const domain = head[0];
   if (!domain)
@@ -447,21 +476,28 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
   // The accounts that name a policy, by the policy's key.
   const subentryOf = new Map<string, string[]>();
   const [accounts, policies] = await Promise.all([
-    dumpUsers(r, dir, tuning, false, (e): DirectoryAccount => {
-      const key = dnKey(e.dn);
-      const account = keepAttributes(openLdapAccount(e, groups?.ctx ?? bare, key), e, tuning);
-      if (groups === undefined) early.push(account);
-      else if (groups.ctx.adminMembers.has(key)) usernameOfAdmin.set(key, account.username);
-      const sub = text(e, 'pwdPolicySubentry');
-      if (sub) {
-        const k = dnKey(sub);
-        const list = subentryOf.get(k);
-        if (list) list.push(account.username);
-        else subentryOf.set(k, [account.username]);
-      }
-      return account;
-    }),
-    (async () => {
+    dumpUsers(
+      r,
+      dir,
+      tuning,
+      false,
+      (e): DirectoryAccount => {
+        const key = dnKey(e.dn);
+        const account = keepAttributes(openLdapAccount(e, groups?.ctx ?? bare, key), e, tuning);
+        if (groups === undefined) early.push(account);
+        else if (groups.ctx.adminMembers.has(key)) usernameOfAdmin.set(key, account.username);
+        const sub = text(e, 'pwdPolicySubentry');
+        if (sub) {
+          const k = dnKey(sub);
+          const list = subentryOf.get(k);
+          if (list) list.push(account.username);
+          else subentryOf.set(k, [account.username]);
+        }
+        return account;
+      },
+      true,
+    ),
+    besideDump(r, async (r) => {
       const entries = await r.search({
         base: dir.baseDn,
         filter: openLdapGroupFilter(),
@@ -492,7 +528,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
         filter: eq('objectClass', 'pwdPolicy'),
         attributes: PPOLICY_ATTRS,
       });
-    })(),
+    }),
   ]);
   if (groups === undefined) throw new Error('unreachable: the group scan ended without its result');
   const { ctx, graph, adminGroupKeys, adminMembersOf } = groups;
