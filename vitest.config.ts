@@ -35,6 +35,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Projects with different worker counts run one after another, in this order.
+          sequence: { groupOrder: 0 },
           include: ['**/*.test.ts'],
           // Pure tests share no state (no mocks, no stubbed env), so the files share one module cache per
           // worker: a third of the time. A test that needs isolation belongs under test/.
@@ -52,6 +54,7 @@ export default defineConfig({
           setupFiles: ['./test/support/secrets-dir.ts'],
           // One file at a time: many of these share the testbed's directories, switches and mailbox.
           maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -62,6 +65,7 @@ export default defineConfig({
           globalSetup: ['./test/support/global-setup.ts'],
           setupFiles: ['./test/support/secrets-dir.ts'],
           maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

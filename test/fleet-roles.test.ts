@@ -85,6 +85,13 @@ beforeAll(async () => {
     {},
   );
   expect((await plan.exited).code, plan.output()).toBe(0);
+  // The planner's login recorded each school-night it queued in the fire ledger.
+  expect(owner.query(`SELECT school, fire_key, state FROM schoolnet.schedule_fires ORDER BY school`)).toEqual(
+    [
+      { school: 'roles-a1', fire_key: '2026-12-04', state: 'queued' },
+      { school: 'roles-b1', fire_key: '2026-12-04', state: 'queued' },
+    ],
+  );
   // One finished run of each site's school, written by the owner.
   const store = openStore(url);
   for (const [id, school] of [
@@ -144,6 +151,40 @@ describe('least-privilege roles', () => {
     }
   });
 
+  it('an agent’s role sees its own site’s school-nights in the fire ledger, and may only start or complete them', () => {
+    const a = new SyncPg({ connectionString: as('agent_a_login', 'agent-a-pw') });
+    try {
+      expect(a.query('SELECT school, state FROM schoolnet.schedule_fires')).toEqual([
+        { school: 'roles-a1', state: 'queued' },
+      ]);
+      // Another site's night is invisible: nothing to update.
+      expect(
+        a.query(
+          `UPDATE schoolnet.schedule_fires SET state = 'started' WHERE school = 'roles-b1' RETURNING school`,
+        ),
+      ).toEqual([]);
+      // Its own, to a state only the planner records: refused by the policy.
+      expect(() =>
+        a.query(`UPDATE schoolnet.schedule_fires SET state = 'delivered' WHERE school = 'roles-a1'`),
+      ).toThrow(denied);
+      expect(() =>
+        a.query(`UPDATE schoolnet.schedule_fires SET fired_at = 'x' WHERE school = 'roles-a1'`),
+      ).toThrow(denied);
+      expect(() =>
+        a.query(
+          `INSERT INTO schoolnet.schedule_fires (school, fire_key, fired_at, state, updated)
+           VALUES ('roles-a1', '2026-12-05', 't', 'started', 't')`,
+        ),
+      ).toThrow(denied);
+      expect(() => a.query(`DELETE FROM schoolnet.schedule_fires`)).toThrow(denied);
+      expect(owner.query(`SELECT state FROM schoolnet.schedule_fires WHERE school = 'roles-a1'`)).toEqual([
+        { state: 'queued' },
+      ]);
+    } finally {
+      a.close();
+    }
+  });
+
   it('the planner’s login created pg-boss’s tables in the schema its role owns, and may create nothing else', () => {
     // Everything in pgboss (tables, queue partitions, sequences, functions) belongs to the planner's role.
     expect(
@@ -175,6 +216,8 @@ describe('least-privilege roles', () => {
       expect(r.query('SELECT id FROM schoolnet.runs ORDER BY id')).toEqual([{ id: 'ra' }, { id: 'rb' }]);
       expect(() => r.query(`UPDATE schoolnet.runs SET score = 1`)).toThrow(denied);
       expect(() => r.query('SELECT * FROM pgboss.job')).toThrow(denied);
+      expect(r.query('SELECT count(*)::int AS n FROM schoolnet.schedule_fires')).toEqual([{ n: 2 }]);
+      expect(() => r.query(`UPDATE schoolnet.schedule_fires SET state = 'missed'`)).toThrow(denied);
     } finally {
       r.close();
     }
@@ -199,6 +242,16 @@ describe('least-privilege roles', () => {
       expect(
         owner.query(`SELECT status FROM schoolnet.runs WHERE school = 'roles-a1' AND night = '2026-12-04'`),
       ).toEqual([{ status: 'complete' }]);
+      // It started and completed its night in the ledger (no planner runs here to deliver it).
+      expect(
+        await eventually(
+          () => owner.query(`SELECT school, state, attempts FROM schoolnet.schedule_fires ORDER BY school`),
+          (rows) => rows[0]?.state === 'completed',
+        ),
+      ).toEqual([
+        { school: 'roles-a1', state: 'completed', attempts: 1 },
+        { school: 'roles-b1', state: 'queued', attempts: 0 },
+      ]);
       expect(a.output()).not.toMatch(/"level":50/);
       await stopCli(a);
     },

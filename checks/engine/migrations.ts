@@ -3,7 +3,7 @@
  * PostgreSQL) inside the transaction that checks the version, so two processes opening the same store
  * never migrate it twice. Portable SQL only.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const MIGRATIONS: readonly { to: number; sql: string }[] = [
   {
@@ -38,5 +38,25 @@ CREATE TABLE IF NOT EXISTS school_sites (
     // limits is judged once per set of limits). NULL for a check no clause cites, and in older runs.
     to: 3,
     sql: `ALTER TABLE findings ADD COLUMN judged_against TEXT;`,
+  },
+  {
+    // The fire ledger (scripts/schedule/fires.ts), also the central planner's account of each
+    // school-night (scripts/fleet/nights.ts): in schema.sql for new stores, created here for stores made
+    // before it; its passes look fires up by state.
+    to: 4,
+    sql: `
+CREATE TABLE IF NOT EXISTS schedule_fires (
+  school TEXT NOT NULL,
+  fire_key TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  run_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated TEXT NOT NULL,
+  message TEXT,
+  PRIMARY KEY (school, fire_key)
+);
+CREATE INDEX IF NOT EXISTS schedule_fires_state ON schedule_fires (state);
+`,
   },
 ];

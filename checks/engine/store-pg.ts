@@ -163,6 +163,14 @@ function beginStmts(run: RunStart): Stmt[] {
   ];
 }
 
+/**
+ * A school-night's run that is already complete is kept as it is: a second attempt finishing late (an
+ * agent whose job was taken over after a lost heartbeat, its link back) changes nothing, so the night
+ * keeps the result the queue settled on rather than whichever attempt wrote last.
+ */
+const KEPT = (id: string) =>
+  `EXISTS (SELECT 1 FROM runs k WHERE k.id = ${id} AND k.night IS NOT NULL AND k.status = 'complete')`;
+
 /** `finishRun`'s statements, one transaction: the run's children replaced whole, then its row. */
 function finishStmts(run: AuditRun): Stmt[] {
   const rows = childRows(run);
@@ -170,27 +178,31 @@ function finishStmts(run: AuditRun): Stmt[] {
   const k = cols.length;
   const p = (i: number): string => `$${k + i}`;
   // Two statements (each a round trip; data-modifying CTEs run within one), in one transaction.
-  // Idempotent: finishing twice replaces the children rather than duplicating them.
+  // Idempotent: finishing twice replaces the children rather than duplicating them (a complete
+  // school-night run is kept whole, see KEPT). Every CTE sees the rows as they were before the
+  // statement, and the first statement holds the run's row lock, so the test cannot race.
   return [
     {
       sql: `WITH target AS (SELECT id FROM runs WHERE id = $1 FOR UPDATE),
-              e AS (DELETE FROM evidence WHERE run_id IN (SELECT id FROM target)),
-              f AS (DELETE FROM findings WHERE run_id IN (SELECT id FROM target)),
-              p AS (DELETE FROM effective_policy WHERE run_id IN (SELECT id FROM target)),
-              d AS (DELETE FROM devices WHERE run_id IN (SELECT id FROM target))
+              live AS (SELECT id FROM target WHERE NOT ${KEPT('target.id')}),
+              e AS (DELETE FROM evidence WHERE run_id IN (SELECT id FROM live)),
+              f AS (DELETE FROM findings WHERE run_id IN (SELECT id FROM live)),
+              p AS (DELETE FROM effective_policy WHERE run_id IN (SELECT id FROM live)),
+              d AS (DELETE FROM devices WHERE run_id IN (SELECT id FROM live))
             SELECT id FROM target`,
       params: [run.id],
       expectRow: true,
     },
     {
       // Foreign keys (evidence → findings) are checked at the end of the statement, after every CTE.
-      sql: `WITH f AS (INSERT INTO findings SELECT * FROM json_populate_recordset(NULL::findings, ${p(2)}::json)),
-              e AS (INSERT INTO evidence SELECT * FROM json_populate_recordset(NULL::evidence, ${p(3)}::json)),
+      sql: `WITH live AS (SELECT NOT ${KEPT(`${p(1)}::text`)} AS ok),
+              f AS (INSERT INTO findings SELECT x.* FROM json_populate_recordset(NULL::findings, ${p(2)}::json) x, live WHERE live.ok),
+              e AS (INSERT INTO evidence SELECT x.* FROM json_populate_recordset(NULL::evidence, ${p(3)}::json) x, live WHERE live.ok),
               p AS (INSERT INTO effective_policy (run_id, clause_map_version, policy_json)
-                    VALUES (${p(1)}, ${p(4)}, ${p(5)})),
-              d AS (INSERT INTO devices SELECT * FROM json_populate_recordset(NULL::devices, ${p(6)}::json))
+                    SELECT ${p(1)}, ${p(4)}, ${p(5)} FROM live WHERE live.ok),
+              d AS (INSERT INTO devices SELECT x.* FROM json_populate_recordset(NULL::devices, ${p(6)}::json) x, live WHERE live.ok)
             UPDATE runs SET ${cols.map(([col], i) => `${col} = $${i + 1}`).join(', ')}
-            WHERE id = ${p(1)}`,
+            WHERE id = ${p(1)} AND (SELECT ok FROM live)`,
       params: [
         ...cols.map(([, v]) => v),
         run.id,

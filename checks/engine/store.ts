@@ -196,8 +196,12 @@ class SqliteStore implements ResultsStore {
   finishRun(run: AuditRun): void {
     const db = this.#db;
     this.#tx(() => {
-      const exists = db.prepare('SELECT id FROM runs WHERE id = ?').get(run.id);
+      const exists = db.prepare('SELECT night, status FROM runs WHERE id = ?').get(run.id) as
+        { night: string | null; status: string } | undefined;
       if (exists === undefined) throw new StoreError(this.path, `run ${run.id} was never begun`);
+      // A school-night's complete run is kept: a second attempt finishing late changes nothing (as
+      // on PostgreSQL, store-pg.ts KEPT).
+      if (exists.night !== null && exists.status === 'complete') return;
       // Idempotent: finishing twice replaces the children rather than duplicating them.
       for (const t of ['evidence', 'findings', 'effective_policy', 'devices'])
         db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(run.id);

@@ -13,7 +13,7 @@ import { openStore, storeHelp, storeTarget } from '../../checks/engine/store.ts'
 import { renderFleetHtml, renderFleetTable } from '../../reports/fleet.ts';
 import type { FleetSection } from '../../reports/fleet.ts';
 import { FleetRecords } from '../fleet/records.ts';
-import { FireLedger, nightText } from '../schedule/fires.ts';
+import { FireLedger, nightText, UNREPORTED } from '../schedule/fires.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { DeclarationError, formatProblem, loadSchoolsDir } from '../../inventory/load.ts';
 import type { DeclaredSchool } from '../../reports/rollup.ts';
@@ -37,22 +37,28 @@ export interface RollupCliOptions {
   reportBase?: string;
 }
 
-/** Nights in the last week (or the stale period, if longer) that the scheduler's ledger says were not reported. */
+/**
+ * Nights in the last week (or the stale period, if longer) that the fire ledger says were not
+ * reported: the single-process scheduler's (SQLite) or the central planner's (PostgreSQL), one rule.
+ */
 function missedNights(store: ResultsStore, o: RollupCliOptions): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  if (store.kind !== 'sqlite') return out;
   const now = o.now ?? new Date();
   const since = new Date(now.getTime() - Math.max(7, o.staleAfterDays) * 86_400_000).toISOString();
-  const fires = new FireLedger(store.path);
+  let records: FleetRecords | undefined;
+  let fires: FireLedger;
+  if (store.kind === 'postgres') {
+    records = new FleetRecords(storeTarget(o.store), 'schoolnet-rollup');
+    fires = records.fireLedger();
+  } else fires = new FireLedger(store.path);
   try {
-    for (const f of fires.list()) {
+    for (const f of fires.inState(UNREPORTED)) {
       if (f.firedAt <= since || f.firedAt > now.toISOString()) continue;
-      if (!['missed', 'failed', 'interrupted', 'not-started', 'completed', 'undelivered'].includes(f.state))
-        continue;
       out.set(f.school, [...(out.get(f.school) ?? []), nightText(f)]);
     }
   } finally {
     fires.close();
+    records?.close();
   }
   return out;
 }

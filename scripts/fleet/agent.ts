@@ -25,7 +25,7 @@ import { auditQueue, DELIVER_QUEUE, deliverJobId, siteOf } from './jobs.ts';
 import { untilConnected } from './connect.ts';
 import { bossOptions } from './planner.ts';
 import { pgClientConfig } from '../../checks/engine/store-pg.ts';
-import { agentHost, agentRow, UPSERT_AGENT } from './records.ts';
+import { agentHost, agentRow, claimNight, nightCompleted, UPSERT_AGENT } from './records.ts';
 import type { AgentHealth } from './records.ts';
 
 export interface AgentOptions {
@@ -53,6 +53,8 @@ export class Agent {
   readonly boss: PgBoss;
   /** Health writes: their own connection, asynchronous, so a slow or absent database never holds up audits. */
   readonly #healthDb: pg.Pool;
+  /** The fire ledger's writes (a claim and a completion per job; never blocking the thread). */
+  readonly #ledgerDb: pg.Pool;
   /** The health write in flight, if any (writes never overlap; a beat during one is folded into the next). */
   #writing: Promise<void> | undefined;
   /** A write queued behind the one in flight, not yet started. */
@@ -78,6 +80,13 @@ export class Agent {
     // An idle connection dropped by a restarting server is an error event on the pool: the next write
     // opens a new one.
     this.#healthDb.on('error', () => undefined);
+    this.#ledgerDb = new pg.Pool({
+      ...pgClientConfig(o.url, `schoolnet-agent-${o.site}`),
+      max: 2,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 10_000,
+    });
+    this.#ledgerDb.on('error', () => undefined);
     const now = new Date().toISOString();
     this.#health = {
       name: o.name ?? `${o.site}@${agentHost()}:${process.pid}`,
@@ -196,7 +205,16 @@ export class Agent {
       // The run's reads and writes go out without blocking this thread (other slots' audits keep
       // their sockets served); the job is settled only once its writes have committed.
       const writes = writeBehind(this.#o.store);
-      const done = await writes.runForNight(school, night);
+      // The night's fire goes to `started` (nights.ts) beside the night check, both without blocking.
+      const [done, claim] = await Promise.all([
+        writes.runForNight(school, night),
+        this.#claim(school, night),
+      ]);
+      if (!claim.claimed) {
+        log.info({ state: claim.state }, 'this school-night is settled in the ledger; not audited');
+        this.#health.jobsDone++;
+        return { runId: done?.id ?? '', status: claim.state ?? 'settled' };
+      }
       if (done?.status === 'complete') {
         log.info({ runId: done.id }, 'this school-night already has a complete run; nothing to do');
         this.#health.jobsDone++;
@@ -216,9 +234,13 @@ export class Agent {
         throw new Error(r.error ?? `run ${r.run?.id ?? r.runId ?? '?'} is ${r.run?.status ?? 'missing'}`);
       }
       const tAudit = performance.now();
+      const completed = nightCompleted(this.#ledgerDb, school, night, r.run.id).catch((e: unknown) =>
+        log.warn({ error: (e as Error).message }, 'could not record the night completed'),
+      );
       await this.boss.send(DELIVER_QUEUE, { school, night, runId: r.run.id } satisfies DeliverJob, {
         id: deliverJobId({ school, night }),
       });
+      await completed;
       this.#health.jobsDone++;
       log.info(
         {
@@ -245,6 +267,19 @@ export class Agent {
     }
   }
 
+  /** Claims the school-night's fire; a ledger that cannot be written never stops an audit. */
+  async #claim(school: string, night: string): Promise<{ claimed: boolean; state?: string }> {
+    try {
+      return await claimNight(this.#ledgerDb, school, night);
+    } catch (e) {
+      this.#o.logger.warn(
+        { school, night, error: (e as Error).message },
+        'could not record the night started',
+      );
+      return { claimed: true };
+    }
+  }
+
   /** Stops taking jobs; waits up to `graceMs` for running audits, then hands the rest back. */
   async stop(graceMs: number): Promise<void> {
     this.#health.state = 'stopping';
@@ -255,5 +290,6 @@ export class Agent {
     this.#health.state = 'stopped';
     await this.#beat();
     await this.#healthDb.end();
+    await this.#ledgerDb.end();
   }
 }

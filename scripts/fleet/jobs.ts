@@ -56,11 +56,9 @@ export const deliverJobId = (j: AuditJob): string => nameUuid(`deliver/${j.schoo
 export const singletonKeyOf = (j: AuditJob): string => `${j.school}/${j.night}`;
 
 /**
- * The audit night a plan job stands for: the local date of the school's latest occurrence at or
- * before `at` (when the job was created). A catch-up sent hours late still names the night it missed,
- * so it never takes tonight's place.
+ * The school's latest occurrence at or before `at`, or undefined when there is none within a year.
  */
-export function nightOf(cron: string, timezone: string, at: Date): string {
+export function occurrenceOf(cron: string, timezone: string, at: Date): Date | undefined {
   for (const days of [2, 9, 40, 370]) {
     const fires = fireTimes(
       cron,
@@ -69,9 +67,27 @@ export function nightOf(cron: string, timezone: string, at: Date): string {
       new Date(at.getTime() + 1),
     );
     const last = fires[fires.length - 1];
-    if (last !== undefined) return localKey(last, timezone).slice(0, 10);
+    if (last !== undefined) return last;
   }
-  return localKey(at, timezone).slice(0, 10);
+  return undefined;
+}
+
+/**
+ * The audit night a plan job stands for: the local date of the school's latest occurrence at or
+ * before `at` (when the job was created). A catch-up sent hours late still names the night it missed,
+ * so it never takes tonight's place.
+ */
+export function nightOf(cron: string, timezone: string, at: Date): string {
+  return localKey(occurrenceOf(cron, timezone, at) ?? at, timezone).slice(0, 10);
+}
+
+/** The school's first occurrence on a night (its local date), if its cron has one that day. */
+export function occurrenceOnNight(cron: string, timezone: string, night: string): Date | undefined {
+  const midnight = Date.parse(`${night}T00:00:00Z`);
+  if (Number.isNaN(midnight)) return undefined;
+  return fireTimes(cron, timezone, new Date(midnight - 86_400_000), new Date(midnight + 2 * 86_400_000)).find(
+    (at) => localKey(at, timezone).startsWith(night),
+  );
 }
 
 export function scheduleOfSchool(s: LoadedSchool): {

@@ -21,6 +21,8 @@ export async function runPlanner(
     retryDelay?: number;
     heartbeat?: number;
     schoolTimeout?: number;
+    /** Milliseconds (the CLI's duration option); see PlannerOptions.catchUpWindowMs. */
+    catchUpWindow?: number;
   },
 ): Promise<number> {
   const errorsCode = loaded.errors.length > 0 ? 3 : 0;
@@ -64,6 +66,7 @@ export async function runPlanner(
       store,
       logger,
       ...(o.tick === undefined ? {} : { tickSeconds: o.tick }),
+      ...(o.catchUpWindow === undefined ? {} : { catchUpWindowMs: o.catchUpWindow }),
       policy: {
         ...(o.retryLimit === undefined ? {} : { retryLimit: o.retryLimit }),
         ...(o.retryDelay === undefined ? {} : { retryDelay: o.retryDelay }),

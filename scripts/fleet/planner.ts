@@ -5,7 +5,9 @@
  * planner turns each plan job into the night's audit job on the school's site queue, with an id and a
  * singleton key derived from school and night, so two planners, a retry or a catch-up can never queue a
  * second audit of the same school-night. It also delivers reports (one delivery job per school-night)
- * and records dead letters for the roll-up.
+ * and records dead letters for the roll-up. Every school-night is accounted for in the fire ledger the
+ * single-process scheduler keeps (nights.ts): queued, started, completed, delivered or undelivered,
+ * failed, missed, not started.
  */
 import { PgBoss } from 'pg-boss';
 import type { Job, JobWithMetadata } from 'pg-boss';
@@ -14,7 +16,10 @@ import type { ResultsStore } from '../../checks/engine/store.ts';
 import type { LoadedSchool } from '../../inventory/types.ts';
 import { deliverRun } from '../schedule/deliver.ts';
 import type { DeliverOptions } from '../schedule/deliver.ts';
+import { deliveryOutcome } from '../schedule/fires.ts';
+import type { FireLedger } from '../schedule/fires.ts';
 import { cronTime } from '../schedule/plan.ts';
+import { DEFAULT_CATCH_UP_WINDOW_MS } from '../schedule/scheduler.ts';
 import type { AuditJob, AuditQueuePolicy, DeliverJob, PlanJob } from './jobs.ts';
 import {
   auditJobId,
@@ -22,12 +27,12 @@ import {
   DEAD_QUEUE,
   DEFAULT_AUDIT_POLICY,
   DELIVER_QUEUE,
-  nightOf,
   PLAN_QUEUE,
   scheduleOfSchool,
   singletonKeyOf,
   siteOf,
 } from './jobs.ts';
+import { PlannerNights } from './nights.ts';
 import { FleetRecords } from './records.ts';
 import { PLANNER_ROLE } from './roles.ts';
 
@@ -43,6 +48,11 @@ export interface PlannerOptions {
   /** Seconds between cron passes and supervision passes (pg-boss defaults: 60 and 60). */
   tickSeconds?: number;
   delivery?: Omit<DeliverOptions, 'store' | 'records' | 'clock' | 'log'>;
+  /**
+   * A night is caught up at most this long after its time, and an audit no agent started this long
+   * after it was queued is recorded as not started (default 12 hours, as the single-process scheduler).
+   */
+  catchUpWindowMs?: number;
 }
 
 /** pg-boss options the planner and the agents share. */
@@ -76,6 +86,9 @@ export class Planner {
   readonly #schools = new Map<string, LoadedSchool>();
   readonly #policy: AuditQueuePolicy;
   readonly #asRole: boolean;
+  readonly fires: FireLedger;
+  readonly #nights: PlannerNights;
+  #sweeps: NodeJS.Timeout | undefined;
 
   constructor(o: PlannerOptions) {
     this.#o = o;
@@ -86,6 +99,19 @@ export class Planner {
       this.#schools.set(s.decl.school.id, s);
     }
     this.records = new FleetRecords(o.url, 'schoolnet-planner');
+    this.fires = this.records.fireLedger();
+    this.#nights = new PlannerNights({
+      fires: this.fires,
+      schools: this.#schools,
+      logger: o.logger,
+      windowMs: o.catchUpWindowMs ?? DEFAULT_CATCH_UP_WINDOW_MS,
+      tickSeconds: o.tickSeconds ?? 60,
+      queue: (job, q) => this.queueAudit(job, q),
+      cancel: async (job) => {
+        const s = this.#schools.get(job.school);
+        if (s !== undefined) await this.boss.cancel(auditQueue(siteOf(s)), auditJobId(job));
+      },
+    });
     // With `db roles`, the planner's login works as `schoolnet_planner`, the owner of pg-boss's schema
     // (made by `db roles`): pg-boss's tables and queue partitions are then that role's, created by the
     // planner itself, and the default privileges `db roles` set give the agents theirs. Without the
@@ -160,6 +186,9 @@ export class Planner {
     for (const sch of await this.boss.getSchedules(PLAN_QUEUE))
       if (!wanted.has(sch.key)) await this.boss.unschedule(PLAN_QUEUE, sch.key);
     if (opts.workers === false) return;
+    // Nights owed from while every planner was down, before pg-boss's own catch-up is worked.
+    this.#nights.planAhead();
+    await this.#nights.sweep({ resume: true });
     await this.boss.work<PlanJob>(
       PLAN_QUEUE,
       { includeMetadata: true, batchSize: 50, pollingIntervalSeconds: 1 },
@@ -169,9 +198,9 @@ export class Planner {
     );
     await this.boss.work<DeliverJob>(
       DELIVER_QUEUE,
-      { localConcurrency: 2, pollingIntervalSeconds: 1 },
+      { localConcurrency: 2, pollingIntervalSeconds: 1, includeMetadata: true },
       async ([job]: Job<DeliverJob>[]) => {
-        if (job !== undefined) await this.#deliver(job.data);
+        if (job !== undefined) await this.#deliverJob(job as JobWithMetadata<DeliverJob>);
       },
     );
     await this.boss.work<AuditJob>(
@@ -181,6 +210,14 @@ export class Planner {
         for (const j of jobs) this.#deadLetter(j as JobWithMetadata<AuditJob>);
       },
     );
+    this.#sweeps = setInterval(
+      () =>
+        void this.#nights
+          .sweep()
+          .catch((e: unknown) => this.#o.logger.error({ error: (e as Error).message }, 'nights pass failed')),
+      (this.#o.tickSeconds ?? 60) * 1000,
+    );
+    this.#sweeps.unref();
     this.#o.logger.info(
       { schools: this.#schools.size, sites: this.sites },
       'planner running: schedules and queues in PostgreSQL',
@@ -193,15 +230,26 @@ export class Planner {
       this.#o.logger.warn({ school: j.data.school }, 'plan job for a school no longer declared; ignored');
       return;
     }
-    const sch = scheduleOfSchool(s);
-    await this.queueAudit({ school: j.data.school, night: nightOf(sch.cron, sch.timezone, j.createdOn) });
+    await this.#nights.planned(j.data.school, this.#nights.occurrence(j.data.school, j.createdOn));
   }
 
-  /** Queues one school-night's audit on its site's queue; false when it was queued before. */
-  async queueAudit(job: AuditJob): Promise<boolean> {
+  /**
+   * Queues one school-night's audit on its site's queue; false when it was queued before, or the night
+   * is settled in the ledger (missed, not started, done). `manual` (`--plan-night`) may queue a night
+   * recorded as missed.
+   */
+  async queueAudit(job: AuditJob, o: { firedAt?: string; manual?: boolean } = {}): Promise<boolean> {
     const s = this.#schools.get(job.school);
     if (s === undefined) throw new Error(`no declaration for school ${job.school}`);
     const site = siteOf(s);
+    if (!this.#nights.beforeQueue(job, { ...o, queue: auditQueue(site) })) {
+      const state = this.fires.get(job.school, job.night)?.state;
+      this.#o.logger.info(
+        { school: job.school, night: job.night, state },
+        'night already settled; not queued',
+      );
+      return false;
+    }
     const id = await this.boss.send(auditQueue(site), job, {
       id: auditJobId(job),
       singletonKey: singletonKeyOf(job),
@@ -228,8 +276,24 @@ export class Planner {
   /** Every declared school's audit for a night (a manual catch-up or backfill). */
   async planNight(night: string): Promise<number> {
     let queued = 0;
-    for (const school of this.#schools.keys()) if (await this.queueAudit({ school, night })) queued++;
+    for (const school of this.#schools.keys())
+      if (await this.queueAudit({ school, night }, { manual: true })) queued++;
     return queued;
+  }
+
+  /** A delivery job; one that failed its last retry leaves its night undelivered. */
+  async #deliverJob(j: JobWithMetadata<DeliverJob>): Promise<void> {
+    try {
+      await this.#deliver(j.data);
+    } catch (e) {
+      if (j.retryCount >= j.retryLimit)
+        this.fires.set(j.data.school, j.data.night, 'undelivered', new Date().toISOString(), {
+          from: ['completed', 'started'],
+          runId: j.data.runId,
+          message: `the delivery failed every retry: ${(e as Error).message}`,
+        });
+      throw e;
+    }
   }
 
   async #deliver(job: DeliverJob): Promise<void> {
@@ -242,11 +306,20 @@ export class Planner {
     const run = this.#o.store.getRun(job.runId);
     if (run === undefined || run.status !== 'complete')
       throw new Error(`run ${job.runId} is not a complete run in the store`);
-    await deliverRun(s, run, {
+    const fire = this.fires.get(job.school, job.night);
+    const records = await deliverRun(s, run, {
       ...this.#o.delivery,
       store: this.#o.store,
       records: this.records,
       log: (level, msg, f) => log[level](f ?? {}, msg),
+      ...(fire === undefined ? {} : { nights: this.fires.nightsOwed(job.school, fire.firedAt) }),
+    });
+    const outcome = deliveryOutcome(records);
+    // From `started` too: the agent's own `completed` may land after this (it is sent beside the job).
+    this.fires.set(job.school, job.night, outcome.state, new Date().toISOString(), {
+      from: ['completed', 'started'],
+      runId: job.runId,
+      ...(outcome.message === undefined ? {} : { message: outcome.message }),
     });
   }
 
@@ -259,10 +332,15 @@ export class Planner {
       outcome: 'dead-letter',
       message: `failed every attempt on ${j.sourceName ?? 'its site queue'}: ${output?.message ?? 'no error recorded'}`,
     });
+    this.fires.set(j.data.school, j.data.night, 'failed', new Date().toISOString(), {
+      from: ['scheduled', 'queued', 'started'],
+      message: `dead letter: failed every attempt: ${output?.message ?? 'no error recorded'}`,
+    });
     this.#o.logger.error({ school: j.data.school, night: j.data.night }, 'audit dead-lettered');
   }
 
   async stop(graceMs = 10_000): Promise<void> {
+    if (this.#sweeps !== undefined) clearInterval(this.#sweeps);
     await this.boss.stop({ graceful: true, timeout: graceMs });
     this.records.close();
   }

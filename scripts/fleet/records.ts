@@ -1,12 +1,15 @@
 /**
  * What the planner and the agents record in the PostgreSQL store besides runs (tables of
  * checks/engine/schema.sql and migrations.ts, schema `schoolnet`): agents' health, each school's site,
- * the nightly records (scheduled_runs: each planned night and each dead letter; deliveries). The same
+ * the nightly records (scheduled_runs: each planned night and each dead letter; deliveries), and the
+ * fire ledger of scripts/schedule/fires.ts keyed by school and night (`schedule_fires`). The same
  * synchronous connection as the store (pg-sync.ts). No secret is ever written here.
  */
 import { hostname } from 'node:os';
 import { SyncPg } from '../../checks/engine/pg-sync.ts';
 import { pgClientConfig } from '../../checks/engine/store-pg.ts';
+import { FireLedger } from '../schedule/fires.ts';
+import type { FireState } from '../schedule/fires.ts';
 import type { DeliveryRecord, ScheduledRunRecord } from '../schedule/records.ts';
 
 export interface AgentHealth {
@@ -52,6 +55,15 @@ export function agentRow(a: AgentHealth): (string | number)[] {
 }
 
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+/** The ledger's `?` placeholders as PostgreSQL's `$1…` (the ledger's SQL has no `?` in a literal). */
+export function pgPlaceholders(sql: string): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+}
+
+/** The states an agent may take a school-night's fire to `started` from (a retry restarts it). */
+const CLAIMABLE: readonly FireState[] = ['scheduled', 'queued', 'started'];
 
 export class FleetRecords {
   readonly #db: SyncPg;
@@ -164,9 +176,64 @@ export class FleetRecords {
       }));
   }
 
+  /**
+   * The fire ledger (scripts/schedule/fires.ts) in this store, on this connection: fire key = the
+   * school-night (yyyy-mm-dd). Closing it leaves the connection open.
+   */
+  fireLedger(): FireLedger {
+    const db = this.#db;
+    return new FireLedger('postgres', {
+      all: (sql, params) => db.query(pgPlaceholders(sql), [...params]),
+      close: () => undefined,
+    });
+  }
+
   close(): void {
     this.#db.close();
   }
 }
 
 export const agentHost = (): string => hostname();
+
+/** What the agent's ledger writes need of a `pg` pool or client. */
+export interface Queryable {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * An agent takes its school-night's fire to `started` (scripts/fleet/nights.ts): `claimed`, or the
+ * state that says it must not run (the planner recorded it not started, or it completed already). A
+ * night with no fire record (queued by an older planner) is `claimed: true`, `state` undefined.
+ */
+export async function claimNight(
+  db: Queryable,
+  school: string,
+  night: string,
+): Promise<{ claimed: boolean; state?: FireState }> {
+  const { rows } = await db.query(
+    `WITH c AS (
+       UPDATE schedule_fires SET state = 'started', attempts = attempts + 1, updated = $3, message = NULL
+       WHERE school = $1 AND fire_key = $2 AND state = ANY($4::text[]) RETURNING school)
+     SELECT (SELECT count(*) FROM c)::int AS claimed,
+            (SELECT state FROM schedule_fires WHERE school = $1 AND fire_key = $2) AS state`,
+    [school, night, new Date().toISOString(), CLAIMABLE],
+  );
+  const row = rows[0] as { claimed: number; state: string | null } | undefined;
+  if (row === undefined) throw new Error('no answer to the claim of a school-night');
+  if (row.claimed === 1) return { claimed: true, state: 'started' };
+  return row.state === null ? { claimed: true } : { claimed: false, state: row.state as FireState };
+}
+
+/** An agent records its school-night's audit completed (its report is owed until delivered). */
+export async function nightCompleted(
+  db: Queryable,
+  school: string,
+  night: string,
+  runId: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE schedule_fires SET state = 'completed', run_id = $3, updated = $4, message = NULL
+     WHERE school = $1 AND fire_key = $2 AND state = 'started'`,
+    [school, night, runId, new Date().toISOString()],
+  );
+}

@@ -5,10 +5,13 @@
  * NOLOGIN group role; give each login (a per-site user, a certificate user) membership of one:
  *
  * - `schoolnet_planner`: owns pg-boss's schema and creates its tables there itself (nothing else), reads
- *   every result, writes the nightly records (scheduled_runs, deliveries) and the school → site map.
+ *   every result, writes the nightly records (scheduled_runs, deliveries, the fire ledger
+ *   schedule_fires) and the school → site map.
  * - `schoolnet_agent_<site>`: takes and settles jobs through pg-boss; in the results store it sees and
  *   writes only runs of its own site's schools (row-level security on `school_sites`), writes its own
- *   site's health rows, and cannot read deliveries, the nightly records or any other site's runs.
+ *   site's health rows, reads its own site's school-nights in the fire ledger and moves them to
+ *   `started` or `completed` only (nothing else, no insert or delete), and cannot read deliveries,
+ *   scheduled_runs or any other site's runs or nights.
  * - `schoolnet_reader`: reads results, agents' health and the nightly records (report, rollup); writes
  *   nothing and cannot see the queue.
  *
@@ -64,14 +67,14 @@ export function rolesSql(sites: readonly string[], bossSchema = 'pgboss'): strin
 END $$`,
     // The planner reads every result.
     `GRANT SELECT ON ${[...RESULT_TABLES, 'agents', 'schema_version'].join(', ')} TO ${PLANNER_ROLE}`,
-    `GRANT SELECT, INSERT, UPDATE ON scheduled_runs, deliveries TO ${PLANNER_ROLE}`,
+    `GRANT SELECT, INSERT, UPDATE ON scheduled_runs, deliveries, schedule_fires TO ${PLANNER_ROLE}`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON school_sites TO ${PLANNER_ROLE}`,
     // The reader: results, health, records; nothing of the queue.
-    `GRANT SELECT ON ${[...RESULT_TABLES, 'agents', 'scheduled_runs', 'deliveries', 'school_sites', 'schema_version'].join(', ')} TO ${READER_ROLE}`,
+    `GRANT SELECT ON ${[...RESULT_TABLES, 'agents', 'scheduled_runs', 'deliveries', 'schedule_fires', 'school_sites', 'schema_version'].join(', ')} TO ${READER_ROLE}`,
   );
   // Row-level security: the owner is exempt; the planner and reader see every row; an agent only
   // its own site's.
-  for (const t of [...RESULT_TABLES, 'agents']) {
+  for (const t of [...RESULT_TABLES, 'agents', 'schedule_fires']) {
     out.push(`ALTER TABLE ${S}.${t} ENABLE ROW LEVEL SECURITY`);
     out.push(`DROP POLICY IF EXISTS everyone_central ON ${S}.${t}`);
     out.push(`CREATE POLICY everyone_central ON ${S}.${t} TO ${PLANNER_ROLE}, ${READER_ROLE} USING (true)`);
@@ -112,6 +115,10 @@ END $$`,
     out.push(
       `DROP POLICY IF EXISTS ${p} ON ${S}.agents`,
       `CREATE POLICY ${p} ON ${S}.agents TO ${role} USING (site = ${lit}) WITH CHECK (site = ${lit})`,
+      // The fire ledger: its own site's school-nights, to `started` (a claim) or `completed` only.
+      `GRANT SELECT, UPDATE (state, run_id, attempts, updated, message) ON ${S}.schedule_fires TO ${role}`,
+      `DROP POLICY IF EXISTS ${p} ON ${S}.schedule_fires`,
+      `CREATE POLICY ${p} ON ${S}.schedule_fires TO ${role} USING (school IN ${ownSchools}) WITH CHECK (school IN ${ownSchools} AND state IN ('started', 'completed'))`,
     );
   }
   return out;

@@ -14,15 +14,24 @@
  * two instants of one autumn wall-clock time. A `completed` fire owes its deliveries: a restart sends
  * what was not sent (see deliver.ts `alreadySent`). Same SQLite file as the results store (its own
  * connection; WAL and a busy timeout), table in `checks/engine/schema.sql`. No secret is written here.
+ *
+ * The central planner (scripts/fleet) keeps the same ledger in the PostgreSQL store (same table, schema
+ * `schoolnet`, keyed by school and night), through the `FireDb` port: one vocabulary of states, one
+ * set of rules for what is owed, missed and undelivered, one renderer for the roll-up and the digest.
+ * Its fires also pass through `queued` (the audit job is on the site's queue) between `scheduled` and
+ * `started`, and a queued fire no agent started in time is `not-started`.
  */
 import { readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { privateFile } from '../../inventory/private-files.ts';
+import type { DeliveryRecord } from './records.ts';
 
 const SCHEMA = readFileSync(new URL('../../checks/engine/schema.sql', import.meta.url), 'utf8');
 
 export type FireState =
   | 'scheduled'
+  /** Central planner: the audit job is on the school's site queue, not yet taken by an agent. */
+  | 'queued'
   | 'started'
   | 'completed'
   | 'delivered'
@@ -35,6 +44,19 @@ export type FireState =
 
 /** States a fire can still be run from (a restart resumes them, or records them as missed). */
 export const RESUMABLE: readonly FireState[] = ['scheduled', 'not-started', 'interrupted'];
+
+/**
+ * States a report owns up to (the roll-up and the digest list them): the night was missed, failed,
+ * was interrupted or never started, or its audit completed without its report delivered.
+ */
+export const UNREPORTED: readonly FireState[] = [
+  'missed',
+  'failed',
+  'interrupted',
+  'not-started',
+  'completed',
+  'undelivered',
+];
 
 /** An interrupted audit is tried again once after a restart; then it is failed. */
 export const MAX_ATTEMPTS = 2;
@@ -78,44 +100,102 @@ const toRecord = (r: FireRow): FireRecord => {
   return out;
 };
 
-export class FireLedger {
-  readonly path: string;
-  readonly #db: DatabaseSync;
+/**
+ * Where a ledger keeps its rows: SQL with `?` placeholders, answered synchronously (node:sqlite here,
+ * PostgreSQL through scripts/fleet/records.ts). Statements that change rows end in `RETURNING`, so
+ * the rows answered are the rows changed on both.
+ */
+export interface FireDb {
+  all(sql: string, params: readonly (string | number | null)[]): Record<string, unknown>[];
+  close(): void;
+}
 
-  constructor(path: string) {
+/** The SQLite file's port. */
+function sqliteFireDb(path: string): FireDb {
+  privateFile(path);
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  db.exec(SCHEMA);
+  return {
+    all: (sql, params) => db.prepare(sql).all(...params) as Record<string, unknown>[],
+    close: () => {
+      if (db.isOpen) db.close();
+    },
+  };
+}
+
+export class FireLedger {
+  /** The SQLite file, or a description of the other store. */
+  readonly path: string;
+  readonly #db: FireDb;
+
+  /** A SQLite file's ledger (the single-process scheduler), or one on another store's port. */
+  constructor(path: string, db?: FireDb) {
     this.path = path;
-    privateFile(path);
-    this.#db = new DatabaseSync(path);
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
-    this.#db.exec(SCHEMA);
+    this.#db = db ?? sqliteFireDb(path);
+  }
+
+  #rows(sql: string, ...params: (string | number | null)[]): FireRow[] {
+    return this.#db.all(sql, params) as unknown as FireRow[];
   }
 
   get(school: string, fireKey: string): FireRecord | undefined {
-    const r = this.#db
-      .prepare('SELECT * FROM schedule_fires WHERE school = ? AND fire_key = ?')
-      .get(school, fireKey) as FireRow | undefined;
+    const r = this.#rows(
+      'SELECT * FROM schedule_fires WHERE school = ? AND fire_key = ?',
+      school,
+      fireKey,
+    )[0];
     return r === undefined ? undefined : toRecord(r);
   }
 
   /** Every fire of a school (or all), oldest first. */
   list(school?: string): FireRecord[] {
-    const rows = (school === undefined
-      ? this.#db.prepare('SELECT * FROM schedule_fires ORDER BY fired_at, school').all()
-      : this.#db
-          .prepare('SELECT * FROM schedule_fires WHERE school = ? ORDER BY fired_at')
-          .all(school)) as unknown as FireRow[];
+    const rows =
+      school === undefined
+        ? this.#rows('SELECT * FROM schedule_fires ORDER BY fired_at, school')
+        : this.#rows('SELECT * FROM schedule_fires WHERE school = ? ORDER BY fired_at', school);
     return rows.map(toRecord);
+  }
+
+  /** Fires in one of these states (all schools), oldest first. */
+  inState(states: readonly FireState[]): FireRecord[] {
+    if (states.length === 0) return [];
+    return this.#rows(
+      `SELECT * FROM schedule_fires WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY fired_at, school`,
+      ...states,
+    ).map(toRecord);
+  }
+
+  /** The latest recorded fire instant of each school. */
+  latest(): Map<string, string> {
+    return new Map(
+      (
+        this.#db.all('SELECT school, max(fired_at) AS at FROM schedule_fires GROUP BY school', []) as {
+          school: string;
+          at: string;
+        }[]
+      ).map((r) => [r.school, r.at]),
+    );
   }
 
   /** Records a fire as scheduled unless it is already recorded (in any state). True when new. */
   plan(school: string, fireKey: string, firedAt: string, now: string): boolean {
-    const r = this.#db
-      .prepare(
+    return this.planMany([{ school, fireKey, firedAt }], now) === 1;
+  }
+
+  /** `plan` for many fires in few statements; how many were new. */
+  planMany(fires: readonly { school: string; fireKey: string; firedAt: string }[], now: string): number {
+    let added = 0;
+    for (let i = 0; i < fires.length; i += 200) {
+      const chunk = fires.slice(i, i + 200);
+      added += this.#db.all(
         `INSERT INTO schedule_fires (school, fire_key, fired_at, state, attempts, updated)
-         VALUES (?, ?, ?, 'scheduled', 0, ?) ON CONFLICT (school, fire_key) DO NOTHING`,
-      )
-      .run(school, fireKey, firedAt, now);
-    return Number(r.changes) === 1;
+         VALUES ${chunk.map(() => "(?, ?, ?, 'scheduled', 0, ?)").join(', ')}
+         ON CONFLICT (school, fire_key) DO NOTHING RETURNING school`,
+        chunk.flatMap((f) => [f.school, f.fireKey, f.firedAt, now]),
+      ).length;
+    }
+    return added;
   }
 
   /**
@@ -124,14 +204,15 @@ export class FireLedger {
    * already run it or settled it.
    */
   claim(school: string, fireKey: string, now: string): boolean {
-    const r = this.#db
-      .prepare(
+    return (
+      this.#db.all(
         `UPDATE schedule_fires SET state = 'started', attempts = attempts + 1, updated = ?, message = NULL
          WHERE school = ? AND fire_key = ?
-           AND (state IN ('scheduled', 'not-started') OR (state = 'interrupted' AND attempts < ?))`,
-      )
-      .run(now, school, fireKey, MAX_ATTEMPTS);
-    return Number(r.changes) === 1;
+           AND (state IN ('scheduled', 'not-started') OR (state = 'interrupted' AND attempts < ?))
+         RETURNING school`,
+        [now, school, fireKey, MAX_ATTEMPTS],
+      ).length === 1
+    );
   }
 
   /**
@@ -147,13 +228,13 @@ export class FireLedger {
   ): boolean {
     const from = o.from ?? [];
     const guard = from.length === 0 ? '' : ` AND state IN (${from.map(() => '?').join(', ')})`;
-    const r = this.#db
-      .prepare(
+    return (
+      this.#db.all(
         `UPDATE schedule_fires SET state = ?, updated = ?, run_id = COALESCE(?, run_id), message = ?
-         WHERE school = ? AND fire_key = ?${guard}`,
-      )
-      .run(state, now, o.runId ?? null, o.message ?? null, school, fireKey, ...from);
-    return Number(r.changes) === 1;
+         WHERE school = ? AND fire_key = ?${guard} RETURNING school`,
+        [state, now, o.runId ?? null, o.message ?? null, school, fireKey, ...from],
+      ).length === 1
+    );
   }
 
   /** Records a fire directly as missed (or moves a resumable one there). */
@@ -172,28 +253,78 @@ export class FireLedger {
       (f) =>
         (afterIso === undefined || f.firedAt > afterIso) &&
         f.firedAt < beforeIso &&
-        f.state !== 'delivered' &&
-        f.state !== 'started' &&
-        f.state !== 'scheduled',
+        UNREPORTED.includes(f.state),
     );
   }
 
-  close(): void {
-    if (this.#db.isOpen) this.#db.close();
+  /** What a school's report should own up to: its unreported nights since its last delivered one. */
+  nightsOwed(school: string, firedAt: string): string[] {
+    const all = this.list(school).filter((f) => f.firedAt < firedAt);
+    const lastDelivered = all.filter((f) => f.state === 'delivered').pop();
+    return this.unreported(school, lastDelivered?.firedAt, firedAt).map(nightText);
   }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/**
+ * What restart (or a planner's pass) does with a school's owed fires (slot passed, never run), oldest
+ * first: the most recent is run once if it is within the window and the school does not say
+ * `missed: skip`; every other one is missed, with the reason. `down` says who was not running
+ * ("the scheduler was not running", "no planner was running").
+ */
+export function settleOwed(
+  owed: readonly FireRecord[],
+  o: { policy: 'once' | 'skip'; windowMs: number; now: Date; down: string },
+): { catchUp?: FireRecord; missed: { fire: FireRecord; message: string }[] } {
+  const latest = owed.at(-1);
+  const out: { catchUp?: FireRecord; missed: { fire: FireRecord; message: string }[] } = { missed: [] };
+  for (const f of owed) {
+    const age = o.now.getTime() - Date.parse(f.firedAt);
+    if (f === latest && o.policy === 'once' && age <= o.windowMs) {
+      out.catchUp = f;
+      continue;
+    }
+    const message =
+      o.policy === 'skip'
+        ? `${o.down} at its time; the school does not catch up (missed: skip)`
+        : f === latest
+          ? `${o.down} at its time, and it is more than ${Math.round(o.windowMs / 60_000)} minutes ago`
+          : `${o.down} at its time; only the most recent missed night is caught up`;
+    out.missed.push({ fire: f, message });
+  }
+  return out;
+}
+
+/** A completed fire's state once its deliveries were attempted: delivered, or undelivered and why. */
+export function deliveryOutcome(records: readonly DeliveryRecord[]): {
+  state: 'delivered' | 'undelivered';
+  message?: string;
+} {
+  const failed = records.filter((r) => r.status === 'failed');
+  if (failed.length === 0) return { state: 'delivered' };
+  return {
+    state: 'undelivered',
+    message: `${failed.length} ${failed.length === 1 ? 'delivery' : 'deliveries'} failed: ${failed
+      .map((r) => `${r.channel} to ${r.recipient}`)
+      .join(', ')}`,
+  };
 }
 
 /** One line for a night that was not reported as usual, for the digest and the roll-up. */
 export function nightText(f: FireRecord): string {
   const what: Record<FireState, string> = {
     scheduled: 'scheduled',
+    queued: 'queued',
     started: 'running',
     completed: 'audited, report not delivered',
     delivered: 'delivered',
     undelivered: 'report not delivered (delivery failed)',
     failed: 'audit failed',
     interrupted: 'audit interrupted',
-    'not-started': 'not started (the scheduler stopped)',
+    'not-started': 'not started',
     missed: 'missed',
   };
   return `${f.fireKey}: ${what[f.state]}${f.message === undefined ? '' : ` (${f.message})`}`;

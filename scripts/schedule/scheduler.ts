@@ -39,7 +39,7 @@ import {
 } from './plan.ts';
 import type { NightlyRecords, ScheduledOutcome } from './records.ts';
 import type { FireLedger } from './fires.ts';
-import { MAX_ATTEMPTS, nightText, RESUMABLE } from './fires.ts';
+import { deliveryOutcome, MAX_ATTEMPTS, RESUMABLE, settleOwed } from './fires.ts';
 import { sentKey } from './deliver.ts';
 
 export interface SchedulerOptions {
@@ -289,13 +289,6 @@ export class Scheduler {
     else next();
   }
 
-  /** The nights since this school's last delivered report that it should own up to. */
-  #nights(school: string, firedAt: string): string[] {
-    const all = this.#o.fires.list(school).filter((f) => f.firedAt < firedAt);
-    const lastDelivered = all.filter((f) => f.state === 'delivered').pop();
-    return this.#o.fires.unreported(school, lastDelivered?.firedAt, firedAt).map(nightText);
-  }
-
   async #runNow(loaded: LoadedSchool, firedAt: Date, key: string, slot: Slot): Promise<void> {
     const school = loaded.decl.school.id;
     const log = this.#o.logger.child({ school });
@@ -367,24 +360,17 @@ export class Scheduler {
       records: this.#o.records,
       clock: this.#clock,
       alreadySent,
-      nights: this.#nights(school, firedAt),
+      nights: this.#o.fires.nightsOwed(school, firedAt),
       log: (level, msg, f) => {
         // The child logger already carries the school.
         const { school: _school, ...rest } = f ?? {};
         log[level](rest, msg);
       },
     });
-    const failed = records.filter((r) => r.status === 'failed').length;
-    this.#o.fires.set(school, key, failed > 0 ? 'undelivered' : 'delivered', this.#now(), {
+    const outcome = deliveryOutcome(records);
+    this.#o.fires.set(school, key, outcome.state, this.#now(), {
       from: ['completed'],
-      ...(failed > 0
-        ? {
-            message: `${failed} ${failed === 1 ? 'delivery' : 'deliveries'} failed: ${records
-              .filter((r) => r.status === 'failed')
-              .map((r) => `${r.channel} to ${r.recipient}`)
-              .join(', ')}`,
-          }
-        : {}),
+      ...(outcome.message === undefined ? {} : { message: outcome.message }),
     });
   }
 
@@ -446,30 +432,27 @@ export class Scheduler {
         .list(school)
         .filter((f) => RESUMABLE.includes(f.state) && Date.parse(f.firedAt) <= now.getTime())
         .filter((f) => f.state !== 'interrupted' || f.attempts < MAX_ATTEMPTS);
-      const latest = owed.at(-1);
       const policy = loaded.decl.schedule?.missed ?? 'once';
-      for (const f of owed) {
-        const age = now.getTime() - Date.parse(f.firedAt);
-        const catchUp = f === latest && policy === 'once' && age <= window;
-        if (catchUp) {
-          actions.push({ school, fireKey: f.fireKey, action: 'catch-up' });
-          log.info({ fireKey: f.fireKey, state: f.state }, 'catching up a fire missed while stopped');
-          track(
-            this.fire(school, new Date(f.firedAt), { spread: false }).catch((e: unknown) =>
-              log.error({ error: (e as Error).message }, 'catch-up run crashed'),
-            ),
-          );
-          continue;
-        }
-        const message =
-          policy === 'skip'
-            ? 'the scheduler was not running at its time; the school does not catch up (missed: skip)'
-            : f === latest
-              ? `the scheduler was not running at its time, and it is more than ${Math.round(window / 60_000)} minutes ago`
-              : 'the scheduler was not running at its time; only the most recent missed night is caught up';
-        this.#o.fires.set(school, f.fireKey, 'missed', nowIso, { from: RESUMABLE, message });
-        actions.push({ school, fireKey: f.fireKey, action: 'missed', message });
-        log.warn({ fireKey: f.fireKey, reason: message }, 'fire missed');
+      const settled = settleOwed(owed, {
+        policy,
+        windowMs: window,
+        now,
+        down: 'the scheduler was not running',
+      });
+      for (const { fire, message } of settled.missed) {
+        this.#o.fires.set(school, fire.fireKey, 'missed', nowIso, { from: RESUMABLE, message });
+        actions.push({ school, fireKey: fire.fireKey, action: 'missed', message });
+        log.warn({ fireKey: fire.fireKey, reason: message }, 'fire missed');
+      }
+      const f = settled.catchUp;
+      if (f !== undefined) {
+        actions.push({ school, fireKey: f.fireKey, action: 'catch-up' });
+        log.info({ fireKey: f.fireKey, state: f.state }, 'catching up a fire missed while stopped');
+        track(
+          this.fire(school, new Date(f.firedAt), { spread: false }).catch((e: unknown) =>
+            log.error({ error: (e as Error).message }, 'catch-up run crashed'),
+          ),
+        );
       }
       // Interrupted fires out of attempts are failed.
       for (const f of this.#o.fires

@@ -58,6 +58,11 @@ export interface ClusterOptions {
   port: number;
   password: string;
   ca: TestCa;
+  /**
+   * Networks (CIDR) whose TLS + SCRAM logins are accepted besides `host` itself: a test's network
+   * namespace on the far end of a veth pair. Default: none.
+   */
+  clients?: string[];
   /** Starts the server (a new daemon each time): the testbed's ctx.spawn, or a plain spawnDaemon. */
   spawn?: (name: string, command: string, args: string[], opts?: Partial<SpawnOptions>) => Daemon;
 }
@@ -172,9 +177,11 @@ log_min_messages = warning
     await copyFile(this.#o.ca.cert, join(d, 'tls', 'ca.pem'));
     await writeFile(join(this.dataDir, 'postgresql.auto.conf'), conf);
     // Only TLS logins with a SCRAM password, from loopback; the local socket for the superuser only.
-    const hba = `local all ${POSTGRES.superuser} scram-sha-256
-hostssl all all ${this.host}/32 scram-sha-256
-`;
+    const hba = [
+      `local all ${POSTGRES.superuser} scram-sha-256`,
+      ...[`${this.host}/32`, ...(this.#o.clients ?? [])].map((c) => `hostssl all all ${c} scram-sha-256`),
+      '',
+    ].join('\n');
     await writeFile(join(this.dataDir, 'pg_hba.conf'), hba);
     await chownTree(d, uid, gid);
     await chmod(join(d, 'tls', 'server.key'), 0o600);

@@ -2,16 +2,21 @@
  * `npm run bench -- agents`: the same schools audited three ways in one run: (1) one process with the
  * SQLite store (`auditFleet`, as `schoolnet audit --all`), (2) one agent process on PostgreSQL, queued by
  * the central planner, (3) two agent processes on two sites. Each school has one router on a RouterOS
- * API test server (the fleet simulators; several servers shared round-robin) and the clause map of an
- * example school. Prints schools per minute, queue latency (job created → started, from pg-boss's own
- * columns), peak RSS per process (VmHWM) and PostgreSQL's commit and row-insert rates. A figure, never
+ * API test server (the fleet simulators; several servers shared round-robin, each a process of its own)
+ * and the clause map of an example school. Prints schools per minute, queue latency (job created →
+ * started, from pg-boss's own columns), peak RSS per process (VmHWM), PostgreSQL's commit and row-insert
+ * rates, and CPU time per school of the auditing processes, the RouterOS servers and PostgreSQL (read
+ * from /proc: on a shared machine the wall-clock figures swing with the load, CPU time much less; the
+ * load average is printed beside each figure). A figure, never
  * a pass/fail. The single process also runs on PostgreSQL (1b): the issue's target compares the agents
  * with the single process on the same store. Size: `npm run bench -- agents --schools=N` (default
  * 1000; or `SCHOOLNET_BENCH_SCHOOLS`), `--parallel=N` (audits at once in total, 8),
  * `--routers=N` (RouterOS servers, 8).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { auditFleet } from '../../checks/engine/fleet.ts';
@@ -19,10 +24,11 @@ import { SyncPg } from '../../checks/engine/pg-sync.ts';
 import { openStore } from '../../checks/engine/store.ts';
 import { loadSchoolsDir } from '../../inventory/load.ts';
 import type { RouterEndpoint } from '../support/bind-testbed.ts';
-import { startSchoolRouter } from '../support/bind-testbed.ts';
+import { REPO } from '../support/bind-testbed.ts';
+import { testCertificates } from '../support/routeros/certs.ts';
+import { DEFAULT_USERS } from '../support/routeros/server.ts';
 import type { FleetSchool, Proc } from '../support/fleet-harness.ts';
 import { eventually, freshDatabase, startCli, stopCli, writeFleetSchools } from '../support/fleet-harness.ts';
-import type { RouterOsServer } from '../support/routeros/server.ts';
 import { Planner } from '../../scripts/fleet/planner.ts';
 import { startTestbed } from '../../scripts/testbed/index.ts';
 
@@ -34,6 +40,103 @@ function hwmMb(pid: number): number {
     return 0;
   }
 }
+
+/** CPU time of a process in ms (user + system), with its reaped children's when `children`. */
+function cpuMsOf(pid: number, children = false): number {
+  try {
+    // /proc/<pid>/stat: fields after the command's closing parenthesis; utime is the 14th field.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const [ut, st, cut, cst] = [f[11], f[12], f[13], f[14]].map((v) => v ?? 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    return (ut + st + (children ? cut + cst : 0)) * 10; // clock ticks of 10 ms (CLK_TCK 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of the PostgreSQL cluster: the postmaster with its reaped backends, plus live backends. */
+function pgCpuMs(dataDir: string): number {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return 0;
+  }
+  let total = cpuMsOf(postmaster, true);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) total += cpuMsOf(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** One RouterOS API test server (the demo fixture, plain API and api-ssl) as a process of its own. */
+async function startRouterProcess(
+  dir: string,
+  i: number,
+  certs: ReturnType<typeof testCertificates>,
+): Promise<{ child: ChildProcess; endpoint: RouterEndpoint }> {
+  const auditor = DEFAULT_USERS.find((u) => u.name === 'auditor');
+  if (auditor === undefined) throw new Error('the RouterOS test server has no auditor');
+  const certFile = join(dir, `router-${i}.pem`);
+  const keyFile = join(dir, `router-${i}.key`);
+  writeFileSync(certFile, certs.cert);
+  writeFileSync(keyFile, certs.key, { mode: 0o600 });
+  const config = join(dir, `router-${i}.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certFile, keyFile, port: 0 },
+      fixture: 'demo',
+      users: DEFAULT_USERS,
+    }),
+    { mode: 0o600 },
+  );
+  const child = spawn(process.execPath, [join(REPO, 'test', 'support', 'routeros', 'serve.ts'), config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('\n')) resolve(out);
+    });
+    child.once('exit', (code) => reject(new Error(`RouterOS test server exited (${code}) before listening`)));
+  });
+  const m = /listening api=(\d+) api-ssl=(\d+)/.exec(line);
+  if (m === null) throw new Error(`RouterOS test server said: ${line}`);
+  return {
+    child,
+    endpoint: {
+      host: '127.0.0.1',
+      port: Number(m[1]),
+      tls: { port: Number(m[2]), caFile: certs.caFile, servername: 'router.school.test' },
+      user: auditor.name,
+      password: auditor.password,
+    },
+  };
+}
+
+const selfCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 interface PgStats {
   commits: number;
@@ -56,24 +159,41 @@ interface AgentResult {
   commitsPerSec: number;
   rowsPerSec: number;
   complete: number;
+  /** CPU ms per school: the agents, the RouterOS servers, PostgreSQL. */
+  cpuMsPerSchool: { agents: number; routers: number; postgres: number };
+  load: number;
+  /** Rows written to the agents' health table over the whole layout (start-up and stop included). */
+  healthWrites: number;
 }
 
 export async function benchAgents(opts: { schools?: number; parallel?: number; routers?: number } = {}) {
   const n = opts.schools ?? 1000;
   const parallel = opts.parallel ?? 8;
+  const began = performance.now();
+  const phase = (what: string) =>
+    console.log(
+      `  [${((performance.now() - began) / 1000).toFixed(1)} s, load ${loadavg()[0]?.toFixed(2)}] ${what}`,
+    );
   const tb = await startTestbed({ mode: 'dynamic', services: ['postgres'] });
   const root = mkdtempSync(join(tmpdir(), 'bench-agents-'));
-  const servers: RouterOsServer[] = [];
+  const routers: ChildProcess[] = [];
+  const routersCpuMs = () => routers.reduce((a, c) => a + cpuMsOf(c.pid ?? 0), 0);
   const procs: Proc[] = [];
   const base = tb.info.services.postgres?.extra?.url ?? '';
+  const dataDir = String(tb.info.services.postgres?.extra?.dataDir ?? '');
+  const perSchool = (ms: number) => Math.round(ms / n);
   const admin = new SyncPg({ connectionString: base });
   try {
+    // The RouterOS servers run in processes of their own, so no layout's audits share a thread with
+    // them (in-process, they would slow the single process's one thread and spare the agents').
+    const certs = testCertificates();
     const endpoints: RouterEndpoint[] = [];
     for (let i = 0; i < (opts.routers ?? 8); i++) {
-      const r = await startSchoolRouter('demo');
-      servers.push(r.server);
+      const r = await startRouterProcess(root, i, certs);
+      routers.push(r.child);
       endpoints.push(r.endpoint);
     }
+    phase('testbed and routers up');
     const one: FleetSchool[] = [];
     const two: FleetSchool[] = [];
     const routerOf: Record<string, RouterEndpoint> = {};
@@ -98,10 +218,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       routerOf,
     );
 
+    phase(`${n} schools written twice (one site, two sites)`);
     // (1) One process, SQLite.
     const loaded = await loadSchoolsDir(join(root, 'one', 'all', 'schools'));
     const sqlite = openStore(join(root, 'results.db'));
     const rssBefore = process.resourceUsage().maxRSS;
+    const cpu0 = [selfCpuMs(), routersCpuMs()];
     const t0 = performance.now();
     const results = await auditFleet(loaded.schools, {
       store: sqlite,
@@ -115,6 +237,11 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       perMinute: Math.round((n / (wall1 / 60_000)) * 10) / 10,
       rssMb: Math.round(Math.max(rssBefore, process.resourceUsage().maxRSS) / 1024),
       complete: results.filter((r) => r.run?.status === 'complete').length,
+      cpuMsPerSchool: {
+        audit: perSchool(selfCpuMs() - (cpu0[0] ?? 0)),
+        routers: perSchool(routersCpuMs() - (cpu0[1] ?? 0)),
+      },
+      load: loadavg()[0] ?? 0,
     };
 
     console.log(
@@ -126,6 +253,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
     const pgStore = openStore(pgUrl);
     const pgDb = new SyncPg({ connectionString: pgUrl });
     const pgBefore = pgStats(pgDb);
+    const [cpu1, pgCpu1, rCpu1] = [selfCpuMs(), pgCpuMs(dataDir), routersCpuMs()];
     const t1 = performance.now();
     const pgResults = await auditFleet(loaded.schools, {
       store: pgStore,
@@ -133,6 +261,11 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       schools: parallel,
     });
     const wall1b = performance.now() - t1;
+    const cpu1b = {
+      audit: perSchool(selfCpuMs() - cpu1),
+      routers: perSchool(routersCpuMs() - rCpu1),
+      postgres: perSchool(pgCpuMs(dataDir) - pgCpu1),
+    };
     const pgAfter = pgStats(pgDb);
     pgStore.close();
     pgDb.close();
@@ -142,6 +275,8 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       commitsPerSec: Math.round((pgAfter.commits - pgBefore.commits) / (wall1b / 1000)),
       rowsPerSec: Math.round((pgAfter.inserted - pgBefore.inserted) / (wall1b / 1000)),
       complete: pgResults.filter((r) => r.run?.status === 'complete').length,
+      cpuMsPerSchool: cpu1b,
+      load: loadavg()[0] ?? 0,
     };
 
     // (2) and (3): agents on PostgreSQL.
@@ -172,11 +307,17 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       );
       procs.push(...agents);
       await Promise.all(agents.map((a) => a.waitFor(/agent running/, 120_000)));
+      phase(`${label}: agents running`);
       // The planner is up before the night is due (as in production); the clock starts when the
       // night's jobs are queued.
       const queuer = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
       await queuer.start({ workers: false });
       const before = pgStats(db);
+      const cpuBefore = {
+        agents: agents.reduce((a, p) => a + cpuMsOf(p.child.pid ?? 0), 0),
+        routers: routersCpuMs(),
+        postgres: pgCpuMs(dataDir),
+      };
       const t = performance.now();
       await queuer.planNight('2026-12-01');
       await queuer.stop(1000);
@@ -189,7 +330,20 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         60 * 60_000,
       );
       const wall = performance.now() - t;
+      const cpuMsPerSchool = {
+        agents: perSchool(agents.reduce((a, p) => a + cpuMsOf(p.child.pid ?? 0), 0) - cpuBefore.agents),
+        routers: perSchool(routersCpuMs() - cpuBefore.routers),
+        postgres: perSchool(pgCpuMs(dataDir) - cpuBefore.postgres),
+      };
+      const load = loadavg()[0] ?? 0;
       const after = pgStats(db);
+      // Statements per school, from PostgreSQL's own counters (flushed within about a second).
+      await new Promise((r) => setTimeout(r, 1500));
+      const healthWrites = Number(
+        db.query<{ n: string }>(
+          `SELECT n_tup_ins + n_tup_upd AS n FROM pg_stat_user_tables WHERE schemaname = 'schoolnet' AND relname = 'agents'`,
+        )[0]?.n ?? 0,
+      );
       const lat = db
         .query<{ ms: number }>(
           `SELECT (EXTRACT(EPOCH FROM (started_on - created_on)) * 1000)::float8 AS ms FROM pgboss.job
@@ -221,6 +375,9 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         commitsPerSec: Math.round((after.commits - before.commits) / (wall / 1000)),
         rowsPerSec: Math.round((after.inserted - before.inserted) / (wall / 1000)),
         complete,
+        cpuMsPerSchool,
+        load,
+        healthWrites,
       };
     };
     console.log(
@@ -233,11 +390,17 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
     const agentTwo = await viaAgents('two agents (2 sites)', 'two', ['site-a', 'site-b']);
     return { schools: n, parallel, single, singlePg, agentOne, agentTwo };
   } finally {
+    phase('measured; stopping');
     await Promise.all(procs.map((p) => stopCli(p, 5000)));
     admin.close();
-    for (const s of servers) await s.close();
+    for (const c of routers) {
+      c.kill('SIGTERM');
+      if (c.exitCode === null) await new Promise((r) => c.once('exit', r));
+    }
     await tb.stop();
+    phase('testbed stopped');
     rmSync(root, { recursive: true, force: true });
+    phase('files removed');
   }
 }
 
@@ -266,11 +429,14 @@ export async function main(): Promise<void> {
   );
   console.log(
     `  (1) one process, SQLite: ${(r.single.wallMs / 1000).toFixed(1)} s, ${r.single.perMinute} schools/min, ` +
-      `peak RSS ${r.single.rssMb} MB (bench process, incl. the RouterOS servers), complete ${r.single.complete}`,
+      `peak RSS ${r.single.rssMb} MB (bench process), complete ${r.single.complete}, ` +
+      `CPU ms/school: ${r.single.cpuMsPerSchool.audit} audits, ${r.single.cpuMsPerSchool.routers} RouterOS servers; load ${r.single.load.toFixed(2)}`,
   );
   console.log(
     `  (1b) one process, PostgreSQL: ${(r.singlePg.wallMs / 1000).toFixed(1)} s, ${r.singlePg.perMinute} schools/min, ` +
-      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}`,
+      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}, ` +
+      `CPU ms/school: ${r.singlePg.cpuMsPerSchool.audit} audits, ${r.singlePg.cpuMsPerSchool.routers} RouterOS servers, ${r.singlePg.cpuMsPerSchool.postgres} PostgreSQL; ` +
+      `load ${r.singlePg.load.toFixed(2)}`,
   );
   const ratio = (wall: number, base: number) => (base > 0 ? wall / base : 0).toFixed(2);
   for (const [k, a] of [
@@ -286,7 +452,9 @@ export async function main(): Promise<void> {
           .map(([p, m]) => `${p} ${m} MB`)
           .join(
             ', ',
-          )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}`,
+          )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}, ` +
+        `CPU ms/school: ${a.cpuMsPerSchool.agents} agents, ${a.cpuMsPerSchool.routers} RouterOS servers, ` +
+        `${a.cpuMsPerSchool.postgres} PostgreSQL; load ${a.load.toFixed(2)}; ${a.healthWrites} health writes`,
     );
 }
 

@@ -48,10 +48,12 @@ export interface RouterEndpoint {
 export async function startSchoolRouter(
   fixture: string,
   faults: FaultRule[] = [],
+  /** The address it listens on (default loopback; a veth address to be reached from a namespace). */
+  host = '127.0.0.1',
 ): Promise<{ server: RouterOsServer; endpoint: RouterEndpoint }> {
   const certs = testCertificates();
   const server = await startRouterOsServer({
-    host: '127.0.0.1',
+    host,
     fixture,
     faults,
     tls: { cert: certs.cert, key: certs.key },
@@ -62,7 +64,7 @@ export async function startSchoolRouter(
   return {
     server,
     endpoint: {
-      host: '127.0.0.1',
+      host,
       port: server.port,
       tls: { port: server.tlsPort, caFile: certs.caFile, servername: 'router.school.test' },
       user: auditor.name,

@@ -86,9 +86,17 @@ export interface Proc {
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts `schoolnet <args>` (the real CLI) in its own process. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [join(REPO, 'scripts', 'cli.ts'), ...args], {
+/**
+ * Starts `schoolnet <args>` (the real CLI) in its own process; with `netns`, inside that network
+ * namespace (`ip netns exec` execs node in place, so the child's pid is node's).
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, netns?: string): Proc {
+  const argv = [join(REPO, 'scripts', 'cli.ts'), ...args];
+  const [command, full] =
+    netns === undefined
+      ? [process.execPath, argv]
+      : ['ip', ['netns', 'exec', netns, process.execPath, ...argv]];
+  const child = spawn(command, full, {
     env: { ...process.env, ...env },
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -166,6 +166,32 @@ export function storeContract(label: string, factory: () => StoreFactory): void 
       expect(store.getRun('r1')?.findings).toHaveLength(3);
     });
 
+    it('keeps a school-night’s complete run when a second attempt of that night finishes late', () => {
+      // Two attempts of one school-night share its run id (an agent whose job was taken over after a
+      // lost heartbeat finishes after the attempt that took over): the first complete result stays.
+      const night = '2025-11-01';
+      const first = { ...sampleRun('n1', 'alpha', '2025-11-01T01:30:00.000Z', 0.4), night };
+      const late = { ...sampleRun('n1', 'alpha', '2025-11-01T01:29:00.000Z', 0), night };
+      late.findings = late.findings.slice(0, 1);
+      store.beginRun(late);
+      store.beginRun(first);
+      store.finishRun(first);
+      store.beginRun(late);
+      store.finishRun(late);
+      store.finishRun({ ...late, status: 'incomplete' });
+      const kept = store.getRun('n1');
+      expect(kept?.status).toBe('complete');
+      expect(kept?.score).toBe(0.4);
+      expect(kept?.started).toBe(first.started);
+      expect(kept?.findings).toHaveLength(3);
+      // A run of no particular night is still replaced by a second finish.
+      const adhoc = sampleRun('a1', 'alpha', '2025-11-02T01:30:00.000Z', 0.4);
+      store.beginRun(adhoc);
+      store.finishRun(adhoc);
+      store.finishRun({ ...adhoc, score: 0.9 });
+      expect(store.getRun('a1')?.score).toBe(0.9);
+    });
+
     it('lists newest first, filters by school, and finds latest and previous complete runs', () => {
       const a1 = sampleRun('a1', 'alpha', '2025-11-01T01:30:00.000Z', 0.4);
       const b1 = sampleRun('b1', 'beta', '2025-11-01T02:30:00.000Z');
