@@ -3,10 +3,17 @@
  * the exact answer per leaver ([line, state, matchedBy, accounts]). The rule under every case: no leaver
  * comes out looking safe unless exactly one account is theirs and it is switched off.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryAccount } from '../../devices/facts.ts';
 import type { RosterPerson } from '../../inventory/facts.ts';
-import { isFailing, type LeaverState, type LeaversReport, matchLeavers } from './leavers.ts';
+import {
+  isFailing,
+  type LeaverState,
+  type LeaversReport,
+  leaversRelevance,
+  matchLeavers,
+} from './leavers.ts';
 import { bareNameKey, nameKey } from './names.ts';
 
 function account(username: string, over: Partial<DirectoryAccount> = {}): DirectoryAccount {
@@ -331,5 +338,79 @@ describe('fail safe', () => {
     });
     expect(g.leavers.find((l) => l.line === 2)?.withinGrace).toBe(true);
     expect(g.leavers.filter(isFailing).map((l) => l.line)).toEqual([6, 7]);
+  });
+});
+
+describe('the accounts `schoolnet leavers` keeps while the dump streams past (leaversRelevance)', () => {
+  // Small pools, so ids, names, usernames and mail collide across the roster and the directory.
+  const given = fc.constantFrom('Ann', 'ann ', 'Zoë', 'Zoe', 'Bea', 'Siân');
+  const surname = fc.constantFrom('One', 'ONE', "D'Arcy", 'D\u2019Arcy', 'Two', 'Núñez');
+  const id = fc.constantFrom('', 'P1', 'p1 ', 'P2', 'P3', '\uff30\uff14');
+  const user = fc.constantFrom('ann', 'bea', 'zoe', 'p1', 'P2', 'x');
+  const person = fc.record({
+    id,
+    account: fc.option(
+      fc.oneof(
+        user,
+        user.map((u) => `${u}@school.test`),
+      ),
+      { nil: undefined },
+    ),
+    givenName: given,
+    surname,
+    leavingDate: fc.option(fc.constantFrom('2026-07-22', '2026-12-01'), { nil: undefined }),
+  });
+  const dirAccount = fc.record({
+    username: user,
+    employeeId: fc.option(id, { nil: undefined }),
+    mail: fc.option(
+      user.map((u) => `${u}@school.test`),
+      { nil: undefined },
+    ),
+    givenName: fc.option(given, { nil: undefined }),
+    surname: fc.option(surname, { nil: undefined }),
+    other: fc.option(id, { nil: undefined }),
+    enabled: fc.boolean(),
+    lastLogon: fc.option(fc.constantFrom('2026-07-01T08:00:00.000Z', '2026-08-01T08:00:00.000Z'), {
+      nil: undefined,
+    }),
+  });
+
+  it('matchLeavers over the kept accounts gives the same report as over them all', () => {
+    fc.assert(
+      fc.property(
+        fc.array(person, { maxLength: 8 }),
+        fc.array(dirAccount, { maxLength: 14 }),
+        fc.constantFrom('employeeNumber', 'employeeID', 'mail', 'extensionAttribute1'),
+        (ps, as, idAttribute) => {
+          const people = ps.map((p, i) => ({ line: i + 2, role: 'Pupil', ...p }) as RosterPerson);
+          const accounts = as.map(({ other, ...a }, i) =>
+            account(`${a.username}${i}`, {
+              ...a,
+              username: a.username,
+              upn: undefined,
+              ...(other !== undefined ? { attributes: { extensionattribute1: [other] } } : {}),
+            }),
+          );
+          const keep = leaversRelevance(people);
+          const opts = { asOf: AS_OF, idAttribute };
+          expect(matchLeavers(people, accounts.filter(keep), opts)).toEqual(
+            matchLeavers(people, accounts, opts),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps the few that meet the roster out of many', () => {
+    const people = [leaver(2, 'P1', 'Ann', 'One'), leaver(3, '', 'Bea', 'Two', { account: 'cat' })];
+    const accs = [
+      account('ann1', { employeeId: 'P1' }),
+      account('bea', { givenName: 'Bea', surname: 'Two' }),
+      account('cat'),
+      ...Array.from({ length: 100 }, (_, i) => account(`other${i}`, { givenName: 'Dee', surname: 'Four' })),
+    ];
+    expect(accs.filter(leaversRelevance(people)).map((a) => a.username)).toEqual(['ann1', 'bea', 'cat']);
   });
 });

@@ -22,10 +22,30 @@ export const UAC = {
 export const PPOLICY_ADMIN_LOCK = '000001010000Z';
 
 /**
- * DN normal form for set membership: the fast path lower-cases DNs without escapes (nearly all of them,
- * and 50,000 of them in a big dump); anything with an escape goes through the full parser.
+ * DN normal form for set membership: the fast path lower-cases DNs that are plain ASCII with no escapes,
+ * quotes, multi-valued RDNs or spaces around separators (nearly all of them, and 50,000 of them in a big
+ * dump), checked in one pass; anything else goes through the full parser.
  */
 export function dnKey(dn: string): string {
+  let plain = true;
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn.charCodeAt(i);
+    // \ " + ; control characters and anything beyond ASCII
+    if (c === 0x5c || c === 0x22 || c === 0x2b || c === 0x3b || c < 0x20 || c > 0x7e) {
+      plain = false;
+      break;
+    }
+    // a space beside , or =
+    if (c === 0x20) {
+      const before = i > 0 ? dn.charCodeAt(i - 1) : 0;
+      const after = i + 1 < dn.length ? dn.charCodeAt(i + 1) : 0;
+      if (before === 0x2c || before === 0x3d || after === 0x2c || after === 0x3d) {
+        plain = false;
+        break;
+      }
+    }
+  }
+  if (plain) return dn.toLowerCase();
   if (!/[\\"+;]/.test(dn)) {
     // eslint-disable-next-line no-control-regex
     const lower = (/^[\u0000-\u007f]*$/.test(dn) ? dn : dn.normalize('NFC')).toLowerCase();
@@ -44,7 +64,7 @@ export interface AccountContext {
   /** Normalised DNs of transitive members of the declared admin groups. */
   adminMembers: Set<string>;
   /** OpenLDAP: group CNs each user DN (normalised) or uid belongs to, from the group scan. */
-  groupsOf?: Map<string, string[]>;
+  groupsOf?: Map<string, readonly string[]>;
 }
 
 export function ouContext(dir: Directory): AccountContext['ous'] {
@@ -83,23 +103,32 @@ function isoOf(d: Date | undefined): string | undefined {
   return d?.toISOString();
 }
 
-/** Generalized time to ISO; the plain `YYYYMMDDHHMMSSZ` form directories send is done by slicing. */
-function genTimeIso(v: string | undefined): string | undefined {
+/** Two decimal digits at `i`, or NaN. */
+function digits2(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48;
+  const b = v.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/**
+ * Generalized time to ISO. The plain forms directories send, `YYYYMMDDHHMMSSZ` (slapd) and
+ * `YYYYMMDDHHMMSS.0Z` (AD), are read digit by digit when obviously valid; anything else is checked in
+ * full. The result is one flat string (a string built by concatenation is a tree of pieces, and 50,000
+ * accounts keep theirs).
+ */
+export function genTimeIso(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (v.length === 15 && v.charCodeAt(14) === 90 /* Z */ && /^\d{14}Z$/.test(v)) {
-    const mo = +v.slice(4, 6);
-    const d = +v.slice(6, 8);
-    // Only obviously valid values take the short cut; anything else is checked in full.
-    if (
-      mo >= 1 &&
-      mo <= 12 &&
-      d >= 1 &&
-      d <= 28 &&
-      +v.slice(8, 10) < 24 &&
-      +v.slice(10, 12) < 60 &&
-      +v.slice(12, 14) < 60
-    )
-      return `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)}T${v.slice(8, 10)}:${v.slice(10, 12)}:${v.slice(12, 14)}.000Z`;
+  const n = v.length;
+  if ((n === 15 && v.charCodeAt(14) === 90) || (n === 17 && v.endsWith('.0Z'))) {
+    const year = digits2(v, 0) * 100 + digits2(v, 2);
+    const mo = digits2(v, 4);
+    const d = digits2(v, 6);
+    const h = digits2(v, 8);
+    const mi = digits2(v, 10);
+    const sec = digits2(v, 12);
+    // NaN fails every comparison; years before 1000 (and Date.UTC's 1900 + two-digit years) go the long way.
+    if (year >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60)
+      return new Date(Date.UTC(year, mo - 1, d, h, mi, sec)).toISOString();
   }
   return isoOf(fromGeneralizedTime(v));
 }
@@ -147,31 +176,83 @@ export function adUserFilter(): LdapFilter {
   return and(eq('objectCategory', 'person'), eq('objectClass', 'user'));
 }
 
+/**
+ * The groups of an account in none: one frozen list shared by all of them (the facts are read, never
+ * changed in place; a change would throw rather than reach another account).
+ */
+const NO_GROUPS = Object.freeze([]) as readonly string[] as string[];
+
+/**
+ * The fields every account has; the optional ones are added after, in the order the facts have always
+ * listed them, and only when present (no `undefined` fields, and no object rebuilt to drop them).
+ */
+type Built = Omit<
+  DirectoryAccount,
+  'ou' | 'enabled' | 'passwordNeverExpires' | 'passwordNotRequired' | 'locked' | 'groups' | 'isAdmin'
+> &
+  Partial<DirectoryAccount>;
+
 export function adAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.dn)): DirectoryAccount {
   const uac = int(e, 'userAccountControl') ?? 0;
   const lockout = bigInt(e, 'lockoutTime') ?? 0n;
-  return compact({
-    dn: e.dn,
-    username: text(e, 'sAMAccountName') ?? firstRdnValue(e.dn),
-    upn: text(e, 'userPrincipalName'),
-    mail: text(e, 'mail'),
-    employeeId: text(e, 'employeeID'),
-    displayName: text(e, 'displayName'),
-    givenName: text(e, 'givenName'),
-    surname: text(e, 'sn'),
-    ou: ouOf(key, ctx.ous),
-    enabled: (uac & UAC.ACCOUNTDISABLE) === 0,
-    passwordNeverExpires: (uac & UAC.DONT_EXPIRE_PASSWORD) !== 0,
-    passwordNotRequired: (uac & UAC.PASSWD_NOTREQD) !== 0,
-    locked: lockout > 0n,
-    lastLogon: isoOf(latest(fromFiletime(text(e, 'lastLogon')), fromFiletime(text(e, 'lastLogonTimestamp')))),
-    passwordLastSet: isoOf(fromFiletime(text(e, 'pwdLastSet'))),
-    accountExpires: isoOf(fromFiletime(text(e, 'accountExpires'))),
-    created: genTimeIso(text(e, 'whenCreated')?.replace(/\.0Z$/, 'Z')),
-    groups: texts(e, 'memberOf').map(firstRdnValue).sort(),
-    isAdmin: ctx.adminMembers.has(key),
-    userAccountControl: uac,
-  });
+  const a: Built = { dn: e.dn, username: text(e, 'sAMAccountName') ?? firstRdnValue(e.dn) };
+  const upn = text(e, 'userPrincipalName');
+  if (upn !== undefined) a.upn = upn;
+  names(
+    a,
+    text(e, 'mail'),
+    text(e, 'employeeID'),
+    text(e, 'displayName'),
+    text(e, 'givenName'),
+    text(e, 'sn'),
+  );
+  a.ou = ouOf(key, ctx.ous);
+  a.enabled = (uac & UAC.ACCOUNTDISABLE) === 0;
+  a.passwordNeverExpires = (uac & UAC.DONT_EXPIRE_PASSWORD) !== 0;
+  a.passwordNotRequired = (uac & UAC.PASSWD_NOTREQD) !== 0;
+  a.locked = lockout > 0n;
+  times(
+    a,
+    isoOf(latest(fromFiletime(text(e, 'lastLogon')), fromFiletime(text(e, 'lastLogonTimestamp')))),
+    isoOf(fromFiletime(text(e, 'pwdLastSet'))),
+    isoOf(fromFiletime(text(e, 'accountExpires'))),
+    genTimeIso(text(e, 'whenCreated')),
+  );
+  const memberOf = texts(e, 'memberOf');
+  a.groups = memberOf.length === 0 ? memberOf : memberOf.map(firstRdnValue).sort();
+  a.isAdmin = ctx.adminMembers.has(key);
+  a.userAccountControl = uac;
+  return a as DirectoryAccount;
+}
+
+/** The optional name fields, in order, where present. */
+function names(
+  a: Built,
+  mail: string | undefined,
+  employeeId: string | undefined,
+  displayName: string | undefined,
+  givenName: string | undefined,
+  surname: string | undefined,
+): void {
+  if (mail !== undefined) a.mail = mail;
+  if (employeeId !== undefined) a.employeeId = employeeId;
+  if (displayName !== undefined) a.displayName = displayName;
+  if (givenName !== undefined) a.givenName = givenName;
+  if (surname !== undefined) a.surname = surname;
+}
+
+/** The optional times, in order, where present. */
+function times(
+  a: Built,
+  lastLogon: string | undefined,
+  passwordLastSet: string | undefined,
+  accountExpires: string | undefined,
+  created: string | undefined,
+): void {
+  if (lastLogon !== undefined) a.lastLogon = lastLogon;
+  if (passwordLastSet !== undefined) a.passwordLastSet = passwordLastSet;
+  if (accountExpires !== undefined) a.accountExpires = accountExpires;
+  if (created !== undefined) a.created = created;
 }
 
 export const AD_COMPUTER_ATTRS = [
@@ -241,31 +322,36 @@ export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.
   const username = text(e, 'uid') ?? firstRdnValue(e.dn);
   const lockedAt = text(e, 'pwdAccountLockedTime');
   const shadowExpire = int(e, 'shadowExpire');
-  const groups = [...(ctx.groupsOf?.get(key) ?? []), ...(ctx.groupsOf?.get(`uid:${username}`) ?? [])];
-  return compact({
-    dn: e.dn,
-    username,
-    mail: text(e, 'mail'),
-    employeeId: text(e, 'employeeNumber'),
-    displayName: text(e, 'displayName') ?? text(e, 'cn'),
-    givenName: text(e, 'givenName'),
-    surname: text(e, 'sn'),
-    ou: ouOf(key, ctx.ous),
-    // Only the administrator's lock disables; a lockout after failed binds expires by itself.
-    enabled: lockedAt !== PPOLICY_ADMIN_LOCK,
-    passwordNeverExpires: false,
-    passwordNotRequired: false,
-    locked: lockedAt !== undefined,
-    lastLogon: genTimeIso(text(e, 'pwdLastSuccess')),
-    passwordLastSet: genTimeIso(text(e, 'pwdChangedTime')),
-    accountExpires:
-      shadowExpire !== undefined && shadowExpire >= 0
-        ? new Date(shadowExpire * 86_400_000).toISOString()
-        : undefined,
-    created: genTimeIso(text(e, 'createTimestamp')),
-    groups: groups.length > 1 ? [...new Set(groups)].sort() : groups,
-    isAdmin: ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${username}`),
-  });
+  const a: Built = { dn: e.dn, username };
+  names(
+    a,
+    text(e, 'mail'),
+    text(e, 'employeeNumber'),
+    text(e, 'displayName') ?? text(e, 'cn'),
+    text(e, 'givenName'),
+    text(e, 'sn'),
+  );
+  a.ou = ouOf(key, ctx.ous);
+  // Only the administrator's lock disables; a lockout after failed binds expires by itself.
+  a.enabled = lockedAt !== PPOLICY_ADMIN_LOCK;
+  a.passwordNeverExpires = false;
+  a.passwordNotRequired = false;
+  a.locked = lockedAt !== undefined;
+  times(
+    a,
+    genTimeIso(text(e, 'pwdLastSuccess')),
+    genTimeIso(text(e, 'pwdChangedTime')),
+    shadowExpire !== undefined && shadowExpire >= 0
+      ? new Date(shadowExpire * 86_400_000).toISOString()
+      : undefined,
+    genTimeIso(text(e, 'createTimestamp')),
+  );
+  a.groups = NO_GROUPS;
+  a.isAdmin = false;
+  // Without the group scan (the leavers' dump), that is all; with it, memberships as attachMembership gives.
+  if (ctx.groupsOf !== undefined || ctx.adminMembers.size > 0)
+    attachMembership(a as DirectoryAccount, key, ctx);
+  return a as DirectoryAccount;
 }
 
 /**
@@ -278,7 +364,8 @@ export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountC
     const byDn = ctx.groupsOf.get(key);
     const byUid = ctx.groupsOf.get(`uid:${a.username}`);
     const groups = byDn && byUid ? [...byDn, ...byUid] : (byDn ?? byUid);
-    if (groups) a.groups = groups.length > 1 ? [...new Set(groups)].sort() : [...groups];
+    // One group: the group's own frozen list, shared (a 40,000-pupil group makes one list, not 40,000).
+    if (groups) a.groups = groups.length > 1 ? [...new Set(groups)].sort() : (groups as string[]);
   }
   a.isAdmin =
     ctx.adminMembers.size > 0 && (ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${a.username}`));
@@ -286,28 +373,31 @@ export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountC
 
 /** Group graph from an OpenLDAP group scan: direct groups per member, and transitive members per group. */
 export function openLdapGroups(entries: RawEntry[]): {
-  groupsOf: Map<string, string[]>;
+  groupsOf: Map<string, readonly string[]>;
   membersOf: (group: string) => Set<string>;
   cnOf: Map<string, string>;
 } {
   const cnOf = new Map<string, string>();
   const direct = new Map<string, string[]>();
-  const groupsOf = new Map<string, string[]>();
+  const groupsOf = new Map<string, readonly string[]>();
   for (const g of entries) {
     const gk = dnKey(g.dn);
     const cn = text(g, 'cn') ?? firstRdnValue(g.dn);
     cnOf.set(gk, cn);
-    const members = [
-      ...texts(g, 'member').map(dnKey),
-      ...texts(g, 'uniqueMember').map((m) => dnKey(m.replace(/#'[01]*'B$/, ''))),
-      ...texts(g, 'memberUid').map((u) => `uid:${u}`),
-    ];
-    direct.set(gk, members);
-    for (const m of members) {
+    // A member's first group is this one frozen list, shared by all its members (and by their account
+    // facts); a second group gives the member a list of its own.
+    const only = Object.freeze([cn]);
+    const members: string[] = [];
+    const add = (m: string) => {
+      members.push(m);
       const list = groupsOf.get(m);
-      if (list) list.push(cn);
-      else groupsOf.set(m, [cn]);
-    }
+      if (list === undefined) groupsOf.set(m, only);
+      else groupsOf.set(m, Object.freeze([...list, cn]));
+    };
+    for (const m of texts(g, 'member')) add(dnKey(m));
+    for (const m of texts(g, 'uniqueMember')) add(dnKey(m.replace(/#'[01]*'B$/, '')));
+    for (const u of texts(g, 'memberUid')) add(`uid:${u}`);
+    direct.set(gk, members);
   }
   const membersOf = (group: string): Set<string> => {
     const out = new Set<string>();

@@ -57,6 +57,11 @@ export interface DirectoryReader {
   search(req: SearchRequest): Promise<RawEntry[]>;
   /** Entries one page at a time, for callers that process as they go. */
   pages(req: SearchRequest): AsyncGenerator<RawEntry[]>;
+  /**
+   * Every entry handed to `each` as it arrives, none kept (the large dumps: an entry is mapped to its
+   * fact while the next ones are still on the wire, and dies young). Resolves when all are handed on.
+   */
+  each(req: SearchRequest, each: (e: RawEntry) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -114,6 +119,12 @@ function tlsOptions(conn: DirectoryConnection, host: string) {
   return opts;
 }
 
+function timedOut(ms: number, device: string, doing: string): DeviceError {
+  return new DeviceError('E-TIMEOUT', device, `no answer within ${ms} ms while ${doing}`, {
+    hint: 'Check the directory is reachable from the audit host and not overloaded.',
+  });
+}
+
 /** Reject after `ms` with E-TIMEOUT, calling `onTimeout` (to drop the socket) first. */
 function deadline<T>(
   p: Promise<T>,
@@ -125,11 +136,7 @@ function deadline<T>(
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       onTimeout();
-      reject(
-        new DeviceError('E-TIMEOUT', device, `no answer within ${ms} ms while ${doing}`, {
-          hint: 'Check the directory is reachable from the audit host and not overloaded.',
-        }),
-      );
+      reject(timedOut(ms, device, doing));
     }, ms);
     p.then(
       (v) => {
@@ -196,6 +203,58 @@ class ReaderSession {
       }
     } finally {
       await it.return(undefined);
+    }
+  }
+
+  async each(req: SearchRequest, each: (e: RawEntry) => void): Promise<void> {
+    const doing = `searching ${req.base}${req.filter ? ` for ${req.filter.text}` : ''}`;
+    const binary = req.binary ?? [];
+    // Entries with a ranged attribute wait for the search to end, then have the rest read.
+    const ranged: RawEntry[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let failed: { err: unknown } | undefined;
+    const s = this.wire.stream(
+      {
+        base: req.base,
+        scope: req.scope ?? 'sub',
+        filter: (req.filter ?? anyEntry).wire,
+        attributes: req.attributes,
+      },
+      req.pageSize ?? DEFAULT_PAGE,
+      { attributes: req.attributes, binary },
+      (e, isRanged) => {
+        if (isRanged) ranged.push(e);
+        else
+          try {
+            each(e);
+          } catch (err) {
+            failed = { err };
+            throw err;
+          }
+      },
+      // Each page gets the full operation budget: a large directory is slow in total, not per page.
+      () => timer?.refresh(),
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => {
+          this.wire.destroy();
+          reject(timedOut(this.timeoutMs, this.name, doing));
+        }, this.timeoutMs);
+        s.done.then(resolve, reject);
+      });
+    } catch (e) {
+      // The caller's own failure comes back as it is; the directory's becomes a DeviceError.
+      throw failed !== undefined && e === failed.err ? e : toDeviceError(e, this.name, doing);
+    } finally {
+      clearTimeout(timer);
+      s.stop();
+    }
+    for (const e of ranged) {
+      await this.run(`${doing}, reading the rest of ${e.dn}`, () =>
+        completeRanges(e, (dn, attribute) => this.one(dn, attribute, binary)),
+      );
+      each(e);
     }
   }
 
@@ -384,6 +443,7 @@ export async function openDirectoryReader(conn: DirectoryConnection): Promise<Di
     fork: () => openDirectoryReader(conn),
     search: (req: SearchRequest) => s.search(req),
     pages: (req: SearchRequest) => s.pages(req),
+    each: (req: SearchRequest, each: (e: RawEntry) => void) => s.each(req, each),
     close: () => s.close(),
   });
 }
@@ -396,6 +456,9 @@ export async function openDirectoryWriter(conn: DirectoryConnection): Promise<Di
     fork: () => openDirectoryReader(conn),
     search: (req: SearchRequest) => s.search(req),
     pages: (req: SearchRequest) => s.pages(req),
+    each: async (req: SearchRequest, each: (e: RawEntry) => void) => {
+      for await (const page of s.pages(req)) for (const e of page) each(e);
+    },
     close: () => s.close(),
     add: (dn: string, a: Record<string, string | string[] | Buffer | Buffer[]>) => s.add(dn, a),
     modify: (dn: string, c: Modification[]) => s.modify(dn, c),

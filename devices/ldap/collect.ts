@@ -63,6 +63,11 @@ export interface DirectoryTuning {
   accountAttributes?: readonly string[];
   /** Entries per page (default 1000). */
   pageSize?: number;
+  /**
+   * `collectDirectoryAccounts` keeps only the accounts this accepts, dropping the rest as they arrive
+   * (`schoolnet leavers` keeps those that can meet the roster: checks/lib/leavers.ts leaversRelevance).
+   */
+  keep?: (a: DirectoryAccount) => boolean;
 }
 
 const DEFAULTS = { partitions: 1, pageSize: 1000 };
@@ -140,7 +145,10 @@ export async function collectDirectoryAccounts(
       dir,
       t,
       true,
-      (e) => keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t),
+      (e) => {
+        const a = keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t);
+        return t.keep === undefined || t.keep(a) ? a : undefined;
+      },
       true,
     );
   });
@@ -168,9 +176,26 @@ function keepAttributes(a: DirectoryAccount, e: RawEntry, tuning: DirectoryTunin
   const names = tuning.accountAttributes;
   if (names === undefined || names.length === 0) return a;
   const out: Record<string, string[]> = {};
-  for (const n of names) out[n.toLowerCase()] = texts(e, n).filter((v) => v.trim() !== '');
+  for (const n of names) {
+    const kept: string[] = [];
+    for (const v of texts(e, n)) if (v.trim() !== '') kept.push(v);
+    out[n.toLowerCase()] = kept;
+  }
   a.attributes = out;
   return a;
+}
+
+/** The attributes to request: `attrs` and the declared extras, each named once (case-insensitively). */
+function withExtra(attrs: string[], extra: readonly string[] | undefined): string[] {
+  if (extra === undefined || extra.length === 0) return attrs;
+  const seen = new Set(attrs.map((a) => a.toLowerCase()));
+  const out = [...attrs];
+  for (const a of extra)
+    if (!seen.has(a.toLowerCase())) {
+      seen.add(a.toLowerCase());
+      out.push(a);
+    }
+  return out;
 }
 
 /** Every user account, mapped as it arrives; `lean` asks only for what the leavers check needs. */
@@ -179,7 +204,7 @@ function dumpUsers<T>(
   dir: Directory,
   tuning: DirectoryTuning,
   lean: boolean,
-  map: (e: RawEntry) => T,
+  map: (e: RawEntry) => T | undefined,
   exclusive = false,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
@@ -195,7 +220,7 @@ function dumpUsers<T>(
     {
       base: dir.baseDn,
       filter: ad ? adUserFilter() : openLdapUserFilter(),
-      attributes: tuning.accountAttributes?.length ? [...attrs, ...tuning.accountAttributes] : attrs,
+      attributes: withExtra(attrs, tuning.accountAttributes),
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
@@ -203,6 +228,19 @@ function dumpUsers<T>(
     map,
     exclusive,
   );
+}
+
+/**
+ * `read` on a second session of `r`'s, closed afterwards: the reads that run beside the account dump,
+ * which has `r` to itself (and so starts without waiting for a second TLS handshake and bind).
+ */
+async function besideDump<T>(r: DirectoryReader, read: (other: DirectoryReader) => Promise<T>): Promise<T> {
+  const other = await r.fork();
+  try {
+    return await read(other);
+  } finally {
+    await other.close();
+  }
 }
 
 /** Accounts mapped during the dump, memberships attached once the group reads are in. */
@@ -316,36 +354,52 @@ async function adAdminMembers(
 }
 
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
-  // The account dump runs on its own sessions while this one reads the rest, one search at a time.
+  // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
+  // search at a time (slapd and AD allow one paged search per connection).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
   const [users, [head, psos, computers, recovery]] = await Promise.all([
-    dumpUsers(r, dir, tuning, false, (e): Pending => {
-      const key = dnKey(e.dn);
-      return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
-    }),
-    (async () =>
-      [
-        await r.search({ base: dir.baseDn, scope: 'base', attributes: AD_DOMAIN_POLICY_ATTRS, pageSize: 0 }),
-        // No filter on objectClass: an account without read access still sees the PSOs' names, and an
-        // unreadable policy must be reported as such, not as absent.
-        await optional(
-          r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }),
-          undefined,
-        ),
-        await r.search({
-          base: dir.baseDn,
-          filter: eq('objectClass', 'computer'),
-          attributes: AD_COMPUTER_ATTRS,
-        }),
-        await optional(
-          r.search({
+    dumpUsers(
+      r,
+      dir,
+      tuning,
+      false,
+      (e): Pending => {
+        const key = dnKey(e.dn);
+        return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
+      },
+      true,
+    ),
+    besideDump(
+      r,
+      async (r) =>
+        [
+          await r.search({
             base: dir.baseDn,
-            filter: eq('objectClass', 'msFVE-RecoveryInformation'),
-            attributes: ['1.1'],
+            scope: 'base',
+            attributes: AD_DOMAIN_POLICY_ATTRS,
+            pageSize: 0,
           }),
-          undefined,
-        ),
-      ] as const)(),
+          // No filter on objectClass: an account without read access still sees the PSOs' names, and an
+          // unreadable policy must be reported as such, not as absent.
+          await optional(
+            r.search({ base: psoContainer(dir.baseDn), scope: 'one', attributes: FGPP_ATTRS }),
+            undefined,
+          ),
+          await r.search({
+            base: dir.baseDn,
+            filter: eq('objectClass', 'computer'),
+            attributes: AD_COMPUTER_ATTRS,
+          }),
+          await optional(
+            r.search({
+              base: dir.baseDn,
+              filter: eq('objectClass', 'msFVE-RecoveryInformation'),
+              attributes: ['1.1'],
+            }),
+            undefined,
+          ),
+        ] as const,
+    ),
   ]);
   const domain = head[0];
   if (!domain)
@@ -405,61 +459,92 @@ function pickDefaultPolicy(policies: RawEntry[], referenced: Set<string>): RawEn
 async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
   const name = directoryName(dir);
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-  const [users, [policies, groupEntries]] = await Promise.all([
-    dumpUsers(r, dir, tuning, false, (e): Pending & { subentry?: string } => {
-      const key = dnKey(e.dn);
-      const sub = text(e, 'pwdPolicySubentry');
-      return {
-        account: keepAttributes(openLdapAccount(e, bare, key), e, tuning),
-        key,
-        ...(sub ? { subentry: sub } : {}),
-      };
-    }),
-    (async () =>
-      [
-        await r.search({
-          base: dir.baseDn,
-          filter: eq('objectClass', 'pwdPolicy'),
-          attributes: PPOLICY_ATTRS,
-        }),
-        await r.search({ base: dir.baseDn, filter: openLdapGroupFilter(), attributes: OPENLDAP_GROUP_ATTRS }),
-      ] as const)(),
-  ]);
-  const graph = openLdapGroups(groupEntries);
-  const adminMembers = new Set<string>();
-  const adminGroupKeys = dir.adminGroups.map((g) => {
-    const key = isDn(g)
-      ? dnKey(g)
-      : [...graph.cnOf.entries()].find(([, cn]) => cn.toLowerCase() === g.toLowerCase())?.[0];
-    if (key === undefined || !graph.cnOf.has(key))
-      throw new DeviceError('E-CONFIG', name, `admin group ${g} not found under ${dir.baseDn}`, {
-        hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.',
+  // The group scan (a few entries, on this session) is usually in while the accounts are still arriving
+  // on their own: from then on each account gets its groups and admin flag as it is mapped, and only
+  // those mapped before are gone over again at the end.
+  let groups:
+    | {
+        ctx: AccountContext;
+        graph: ReturnType<typeof openLdapGroups>;
+        adminGroupKeys: string[];
+        adminMembersOf: Set<string>[];
+      }
+    | undefined;
+  const early: DirectoryAccount[] = [];
+  // Usernames of the admin groups' members found by DN (a few), for the adminGroups lists.
+  const usernameOfAdmin = new Map<string, string>();
+  // The accounts that name a policy, by the policy's key.
+  const subentryOf = new Map<string, string[]>();
+  const [accounts, policies] = await Promise.all([
+    dumpUsers(
+      r,
+      dir,
+      tuning,
+      false,
+      (e): DirectoryAccount => {
+        const key = dnKey(e.dn);
+        const account = keepAttributes(openLdapAccount(e, groups?.ctx ?? bare, key), e, tuning);
+        if (groups === undefined) early.push(account);
+        else if (groups.ctx.adminMembers.has(key)) usernameOfAdmin.set(key, account.username);
+        const sub = text(e, 'pwdPolicySubentry');
+        if (sub) {
+          const k = dnKey(sub);
+          const list = subentryOf.get(k);
+          if (list) list.push(account.username);
+          else subentryOf.set(k, [account.username]);
+        }
+        return account;
+      },
+      true,
+    ),
+    besideDump(r, async (r) => {
+      const entries = await r.search({
+        base: dir.baseDn,
+        filter: openLdapGroupFilter(),
+        attributes: OPENLDAP_GROUP_ATTRS,
       });
-    return key;
-  });
-  const ctx: AccountContext = { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf };
+      const graph = openLdapGroups(entries);
+      const adminGroupKeys = dir.adminGroups.map((g) => {
+        const key = isDn(g)
+          ? dnKey(g)
+          : [...graph.cnOf.entries()].find(([, cn]) => cn.toLowerCase() === g.toLowerCase())?.[0];
+        if (key === undefined || !graph.cnOf.has(key))
+          throw new DeviceError('E-CONFIG', name, `admin group ${g} not found under ${dir.baseDn}`, {
+            hint: 'directory.adminGroups lists group CNs or DNs that exist in the directory.',
+          });
+        return key;
+      });
+      const adminMembersOf = adminGroupKeys.map((gk) => graph.membersOf(gk));
+      const adminMembers = new Set<string>();
+      for (const members of adminMembersOf) for (const m of members) adminMembers.add(m);
+      groups = {
+        ctx: { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf },
+        graph,
+        adminGroupKeys,
+        adminMembersOf,
+      };
+      return r.search({
+        base: dir.baseDn,
+        filter: eq('objectClass', 'pwdPolicy'),
+        attributes: PPOLICY_ATTRS,
+      });
+    }),
+  ]);
+  if (groups === undefined) throw new Error('unreachable: the group scan ended without its result');
+  const { ctx, graph, adminGroupKeys, adminMembersOf } = groups;
+  for (const a of early) {
+    const key = dnKey(a.dn);
+    attachMembership(a, key, ctx);
+    if (ctx.adminMembers.has(key)) usernameOfAdmin.set(key, a.username);
+  }
   const adminGroups: Record<string, string[]> = {};
-  const usernameByKey = new Map<string, string>();
-  for (const u of users) usernameByKey.set(u.key, u.account.username);
-  for (const gk of adminGroupKeys) {
-    const members = graph.membersOf(gk);
-    for (const m of members) adminMembers.add(m);
-    adminGroups[graph.cnOf.get(gk) ?? gk] = [...members]
-      .map((m) => (m.startsWith('uid:') ? m.slice(4) : usernameByKey.get(m)))
+  adminGroupKeys.forEach((gk, i) => {
+    adminGroups[graph.cnOf.get(gk) ?? gk] = [...(adminMembersOf[i] as Set<string>)]
+      .map((m) => (m.startsWith('uid:') ? m.slice(4) : usernameOfAdmin.get(m)))
       .filter((u): u is string => u !== undefined)
       .sort();
-  }
+  });
 
-  for (const u of users) attachMembership(u.account, u.key, ctx);
-
-  const subentryOf = new Map<string, string[]>();
-  for (const u of users) {
-    if (!u.subentry) continue;
-    const k = dnKey(u.subentry);
-    const list = subentryOf.get(k) ?? [];
-    list.push(u.account.username);
-    subentryOf.set(k, list);
-  }
   const def = pickDefaultPolicy(policies, new Set(subentryOf.keys()));
   if (!def)
     throw new DeviceError('E-NOTFOUND', name, `no default ppolicy entry found under ${dir.baseDn}`, {
@@ -476,7 +561,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
   return {
     passwordPolicy: { source: def.dn, ...ppolicy(def), checkModule: ppolicyCheckModule(def) },
     fineGrainedPolicies,
-    accounts: users.map((u) => u.account),
+    accounts,
     computers: [],
     adminGroups,
   };

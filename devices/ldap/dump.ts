@@ -80,15 +80,16 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
 }
 
 /**
- * Every matching entry, each turned into a `T` by `map` as its page arrives (so the raw entries die young
- * instead of piling up for the garbage collector). Each partition runs on its own forked session (slapd
+ * Every matching entry, each turned into a `T` by `map` as it arrives, while the rest are still on the
+ * wire (so the raw entries die young instead of piling up for the garbage collector). Each partition runs on its own forked session (slapd
  * keeps one paged search per connection), closed afterwards, so `reader` stays free for the caller's
  * other searches meanwhile; unless the caller says it has none (`exclusive`) and there is one partition.
  */
 export async function dumpEntries<T>(
   reader: DirectoryReader,
   req: DumpRequest,
-  map: (e: RawEntry) => T,
+  /** The entry's `T`, or undefined to drop it. */
+  map: (e: RawEntry) => T | undefined,
   /** The caller runs nothing else on `reader` meanwhile: a single search then uses it rather than a fork,
    * saving a TLS handshake and a bind (the leavers check's only read). */
   exclusive = false,
@@ -105,15 +106,15 @@ export async function dumpEntries<T>(
           session = await reader.fork();
           forks.push(session);
         }
-        for await (const page of session.pages({ ...req, filter }))
-          for (const e of page) {
-            // Only an entry with several values of the partition attribute can match two partitions.
-            if (seen && Array.isArray(lookup(e, req.partitionBy))) {
-              if (seen.has(e.dn)) continue;
-              seen.add(e.dn);
-            }
-            out.push(map(e));
+        await session.each({ ...req, filter }, (e) => {
+          // Only an entry with several values of the partition attribute can match two partitions.
+          if (seen && Array.isArray(lookup(e, req.partitionBy))) {
+            if (seen.has(e.dn)) return;
+            seen.add(e.dn);
           }
+          const t = map(e);
+          if (t !== undefined) out.push(t);
+        });
       }),
     );
   } finally {

@@ -252,6 +252,49 @@ describe('framing', () => {
     );
   });
 
+  it('the same messages when every chunk is read into one reused buffer (LDAPS read with onread)', () => {
+    const stream = Buffer.concat([
+      entryBytes(2, 'uid=a,dc=s', [['uid', ['a']]]),
+      entryBytes(2, 'uid=b,dc=s', [['member', Array.from({ length: 300 }, (_, i) => `uid=m${i},dc=s`)]]),
+      doneBytes(2, 0, '', Buffer.from('cookie')),
+      entryBytes(3, 'uid=c,dc=s', [['cn', ['Siân']]]),
+    ]);
+    const whole: string[] = [];
+    new MessageFramer().push(stream, (b, s, e) => whole.push(b.subarray(s, e).toString('hex')));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 40 }),
+        (cuts) => {
+          const at = [0, ...cuts.sort((a, b) => a - b), stream.length];
+          const reused = Buffer.alloc(stream.length);
+          const f = new MessageFramer();
+          const got: string[] = [];
+          for (let i = 1; i < at.length; i++) {
+            const n = (at[i] as number) - (at[i - 1] as number);
+            stream.copy(reused, 0, at[i - 1], at[i]);
+            f.push(reused.subarray(0, n), (b, s, e) => got.push(b.subarray(s, e).toString('hex')));
+            reused.fill(0xee); // the socket's next read overwrites it
+          }
+          expect(got).toEqual(whole);
+          expect(f.pending).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('says which entries hold a ranged attribute (the rest is read separately)', () => {
+    const ranged = oursDecode(entryBytes(4, 'cn=big,dc=s', [['member;range=0-1499', ['uid=a,dc=s']]]), {
+      attributes: ['member'],
+      binary: [],
+    });
+    const plainEntry = oursDecode(entryBytes(4, 'cn=small,dc=s', [['member', ['uid=a,dc=s']]]), {
+      attributes: ['member'],
+      binary: [],
+    });
+    expect(ranged.kind === 'entry' && ranged.ranged).toBe(true);
+    expect(plainEntry.kind === 'entry' && plainEntry.ranged).toBe(false);
+  });
+
   it('refuses an indefinite length and a message that is not a SEQUENCE', () => {
     expect(() => elementLength(Buffer.from([0x30, 0x80, 0, 0]))).toThrow(/indefinite/);
     expect(() => new MessageFramer().push(Buffer.from([0x04, 0x00]), () => undefined)).toThrow(/tag 0x4/);

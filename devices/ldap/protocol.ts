@@ -166,54 +166,69 @@ export function elementLength(buf: Buffer, at = 0): number {
 }
 
 /**
- * Cuts a byte stream into whole LDAP messages. A message split across many chunks (a group with 40,000
- * members arrives in 16 KB TLS records) is collected and joined once, not re-copied with each chunk.
+ * Cuts a byte stream into whole LDAP messages. A chunk may be a view of a receive buffer the socket
+ * reuses (./wire.ts reads LDAPS that way): messages wholly inside a chunk are handed on in place, and
+ * only the bytes of a message that runs past the chunk's end are copied, so nothing here keeps a chunk
+ * alive. A message split across many chunks (a group with 40,000 members arrives in 16 KB TLS records)
+ * is collected piece by piece and joined once.
  */
 export class MessageFramer {
-  private rest: Buffer | undefined;
-  private chunks: Buffer[] = [];
+  /** Copies of the bytes received so far of a message that is not yet complete. */
+  private parts: Buffer[] = [];
   private have = 0;
+  /** That message's total length, or -1 while even its header is incomplete. */
   private need = -1;
   /** Every byte received, for the benchmark's wire-size figure. */
   bytes = 0;
 
-  /** Feeds a chunk; calls `each(buf, start, end)` for every complete message, in order. */
+  /**
+   * Feeds a chunk; calls `each(buf, start, end)` for every complete message, in order. `buf` is valid
+   * only during the call: whatever is kept must be copied out of it.
+   */
   push(chunk: Buffer, each: (buf: Buffer, start: number, end: number) => void): void {
     this.bytes += chunk.length;
-    let buf: Buffer;
-    if (this.rest === undefined) buf = chunk;
-    else if (this.need >= 0) {
-      this.chunks.push(chunk);
-      this.have += chunk.length;
-      if (this.have < this.need) return;
-      buf = Buffer.concat(this.chunks, this.have);
-      this.chunks = [];
-      this.rest = undefined;
-    } else {
-      buf = Buffer.concat([this.rest, chunk]);
-      this.rest = undefined;
-    }
     let at = 0;
-    while (at < buf.length) {
-      if (buf[at] !== SEQUENCE) bad(`message starts with tag 0x${(buf[at] as number).toString(16)}`);
-      const len = elementLength(buf, at);
-      if (len < 0 || at + len > buf.length) {
-        this.rest = buf.subarray(at);
-        this.need = len;
-        if (len >= 0) {
-          this.chunks = [this.rest];
-          this.have = this.rest.length;
+    if (this.have > 0) {
+      if (this.need < 0) {
+        // The header was cut: it is at most 6 bytes (tag, 0x84, four length bytes).
+        const head = Buffer.concat([...this.parts, chunk.subarray(0, 6)]);
+        const len = elementLength(head, 0);
+        if (len < 0) {
+          this.parts = [head];
+          this.have = head.length;
+          return;
         }
+        this.need = len;
+        this.parts = [head.subarray(0, this.have)];
+      }
+      const take = Math.min(this.need - this.have, chunk.length);
+      this.parts.push(Buffer.from(chunk.subarray(0, take)));
+      this.have += take;
+      if (this.have < this.need) return;
+      const whole = Buffer.concat(this.parts, this.need);
+      this.parts = [];
+      this.have = 0;
+      this.need = -1;
+      at = take;
+      each(whole, 0, whole.length);
+    }
+    while (at < chunk.length) {
+      if (chunk[at] !== SEQUENCE) bad(`message starts with tag 0x${(chunk[at] as number).toString(16)}`);
+      const len = elementLength(chunk, at);
+      if (len < 0 || at + len > chunk.length) {
+        this.parts = [Buffer.from(chunk.subarray(at))];
+        this.have = chunk.length - at;
+        this.need = len;
         return;
       }
-      each(buf, at, at + len);
+      each(chunk, at, at + len);
       at += len;
     }
   }
 
   /** Bytes of an incomplete message still held. */
   get pending(): number {
-    return this.rest === undefined ? 0 : this.need >= 0 ? this.have : this.rest.length;
+    return this.have;
   }
 }
 
@@ -295,7 +310,7 @@ export interface LdapResult {
 }
 
 export type Response =
-  | { kind: 'entry'; id: number; entry: RawEntry }
+  | { kind: 'entry'; id: number; entry: RawEntry; ranged: boolean }
   | { kind: 'reference'; id: number }
   | { kind: 'done'; id: number; result: LdapResult; cookie?: Buffer }
   | { kind: 'result'; id: number; op: number; result: LdapResult; name?: string }
@@ -317,31 +332,60 @@ export interface EntryShape {
 
 const NO_SHAPE: EntryShape = { attributes: [], binary: [] };
 
+/** An attribute name as received, with what the decoder needs to know about it. */
+interface Name {
+  text: string;
+  raw: Buffer;
+  /** All its values are kept as bytes: named binary by the caller, or a `;binary` option. */
+  bytes: boolean;
+  /** A ranged attribute (`member;range=0-1499`): the rest must be read separately (./ranges.ts). */
+  ranged: boolean;
+  /** Bits of the requested attributes this name is (case-insensitively). */
+  wanted: number;
+}
+
 /**
- * Attribute names repeat in every entry, usually in the same order: keep the last string seen at each
- * position and reuse it when the bytes match, instead of making (and internalising) a new one.
+ * Attribute names repeat in every entry, usually in the same order: keep the last name seen at each
+ * position, and reuse it (its string and what is known about it) when the bytes match, instead of making
+ * (and internalising) a new string and testing it again.
  */
 class NameCache {
-  private names: string[] = [];
-  private raw: Buffer[] = [];
+  private names: Name[] = [];
+  private readonly shape: EntryShape;
+  private readonly wantedLower: string[];
 
-  get(buf: Buffer, start: number, end: number, index: number): string {
-    const raw = this.raw[index];
+  constructor(shape: EntryShape) {
+    this.shape = shape;
+    this.wantedLower = shape.attributes.map((a) => a.toLowerCase());
+  }
+
+  get(buf: Buffer, start: number, end: number, index: number): Name {
+    const known = this.names[index];
     const len = end - start;
-    if (raw !== undefined && raw.length === len) {
+    if (known !== undefined && known.raw.length === len) {
+      const raw = known.raw;
       let same = true;
       for (let i = 0; i < len; i++)
         if (raw[i] !== buf[start + i]) {
           same = false;
           break;
         }
-      if (same) return this.names[index] as string;
+      if (same) return known;
     }
-    const name = buf.toString('utf8', start, end);
-    if (index < 64) {
-      this.names[index] = name;
-      this.raw[index] = Buffer.from(buf.subarray(start, end));
-    }
+    const text = buf.toString('utf8', start, end);
+    const lower = text.toLowerCase();
+    let wanted = 0;
+    this.wantedLower.forEach((w, i) => {
+      if (i < 30 && w === lower && lower !== 'dn') wanted |= 1 << i;
+    });
+    const name: Name = {
+      text,
+      raw: Buffer.from(buf.subarray(start, end)),
+      bytes: this.shape.binary.includes(text) || lower.endsWith(';binary'),
+      ranged: lower.includes(';range='),
+      wanted,
+    };
+    if (index < 64) this.names[index] = name;
     return name;
   }
 }
@@ -365,11 +409,14 @@ function valueText(buf: Buffer, start: number, end: number): string | undefined 
  * search's `EntryShape` and its name cache.
  */
 export class ResponseDecoder {
-  private readonly names = new NameCache();
+  private readonly names: NameCache;
   private readonly shape: EntryShape;
+  /** Whether the last entry decoded holds a ranged attribute. */
+  private ranged = false;
 
   constructor(shape: EntryShape = NO_SHAPE) {
     this.shape = shape;
+    this.names = new NameCache(shape);
   }
 
   /** One whole LDAPMessage occupying `buf[start, end)`. */
@@ -379,7 +426,10 @@ export class ResponseDecoder {
     if (r.p + len !== end) bad('LDAPMessage length');
     const id = r.integer(INTEGER, 'messageID');
     const op = r.tag();
-    if (op === OP.searchEntry) return { kind: 'entry', id, entry: this.entry(r) };
+    if (op === OP.searchEntry) {
+      const entry = this.entry(r);
+      return { kind: 'entry', id, entry, ranged: this.ranged };
+    }
     if (op === OP.searchReference) return { kind: 'reference', id };
     if (op === OP.searchDone) {
       const opEnd = r.enter(op, 'SearchResultDone');
@@ -407,16 +457,20 @@ export class ResponseDecoder {
     const dn = r.text(OCTET_STRING, 'objectName');
     const entry: RawEntry = { dn };
     const attrsEnd = r.enter(SEQUENCE, 'attributes');
-    const { binary } = this.shape;
     let index = 0;
+    let seen = 0;
+    let ranged = false;
     while (r.p < attrsEnd) {
       const attrEnd = r.enter(SEQUENCE, 'PartialAttribute');
       const nameLen = r.header(OCTET_STRING, 'attribute type');
-      const type = this.names.get(buf, r.p, r.p + nameLen, index++);
+      const name = this.names.get(buf, r.p, r.p + nameLen, index++);
+      const type = name.text;
+      seen |= name.wanted;
+      if (name.ranged) ranged = true;
       r.p += nameLen;
       const valsEnd = r.tag() === 0x31 ? r.enter(0x31, 'vals') : r.p;
       const valsStart = r.p;
-      let bytes = (binary.length > 0 && binary.includes(type)) || (type.length > 7 && /;binary$/i.test(type));
+      let bytes = name.bytes;
       let single: string | undefined;
       let many: string[] | undefined;
       while (!bytes && r.p < valsEnd) {
@@ -437,17 +491,21 @@ export class ResponseDecoder {
       } else entry[type] = many ?? single ?? [];
       r.p = attrEnd;
     }
+    this.ranged = ranged;
     // A requested attribute the entry lacks is `[]` (unless present in another case).
-    for (const wanted of this.shape.attributes) {
-      if (entry[wanted] !== undefined) continue;
-      const lower = wanted.toLowerCase();
+    const wanted = this.shape.attributes;
+    for (let i = 0; i < wanted.length; i++) {
+      if (i < 30 && seen & (1 << i)) continue;
+      const w = wanted[i] as string;
+      if (entry[w] !== undefined) continue;
+      const lower = w.toLowerCase();
       let present = false;
       for (const key in entry)
-        if (key !== 'dn' && key.length === wanted.length && key.toLowerCase() === lower) {
+        if (key !== 'dn' && key.length === w.length && key.toLowerCase() === lower) {
           present = true;
           break;
         }
-      if (!present) entry[wanted] = [];
+      if (!present) entry[w] = [];
     }
     return entry;
   }

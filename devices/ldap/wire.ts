@@ -8,7 +8,7 @@
  * page n+1 while the caller maps page n; at most two pages are held. Errors keep what toDeviceError
  * (./errors.ts) reads: a socket error its `code` string, an LDAP result its numeric `code`.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import {
   type EntryShape,
@@ -56,7 +56,26 @@ interface Handler {
   onError(e: Error): void;
 }
 
+/** What a paged search does with what arrives (see `LdapWire.paged`). */
+interface Sink {
+  entry(e: RawEntry, ranged: boolean): void;
+  /** A page is complete: true to ask for the next one now. */
+  page(): boolean;
+}
+
+interface Paging {
+  /** Settles when the search is over. */
+  done: Promise<void>;
+  /** Ask for the next page, held back when `Sink.page` said false. */
+  resume(): void;
+  /** Stop early: abandon the search (the server's paged state released). */
+  stop(): void;
+}
+
 const GENERIC = new ResponseDecoder();
+
+/** Bytes read from the socket at a time for LDAPS (node:tls decrypts into it; it is reused). */
+const RECEIVE_BUFFER = 64 * 1024;
 
 /** The messageID of the LDAPMessage at `buf[start]` (tag and length already validated by the framer). */
 function peekId(buf: Buffer, start: number): number {
@@ -91,8 +110,24 @@ export class LdapWire {
 
   async connect(o: WireOptions): Promise<void> {
     if (o.mode === 'ldaps') {
-      const s = tlsConnect({ ...o.tls, host: o.host, port: o.port });
-      this.attach(s);
+      // node:tls decrypts straight into one reused buffer and calls back (tls.connect's documented
+      // `onread`, missing from its type): no Buffer and no stream event per TLS record, and slapd sends
+      // each entry in a record of its own.
+      const buffer = Buffer.allocUnsafe(RECEIVE_BUFFER);
+      const options: ConnectionOptions & { onread: OnReadOpts } = {
+        ...o.tls,
+        host: o.host,
+        port: o.port,
+        onread: {
+          buffer,
+          callback: (n: number) => {
+            this.onData(buffer.subarray(0, n));
+            return true;
+          },
+        },
+      };
+      const s = tlsConnect(options);
+      this.attach(s, false);
       await once(s, 'secureConnect');
     } else {
       const plain = netConnect({ host: o.host, port: o.port });
@@ -116,75 +151,180 @@ export class LdapWire {
   }
 
   /**
-   * The entries of a search, a page at a time (`pageSize` 0: one unpaged search, one page). Result
-   * references (referrals to other servers) are ignored: the audit reads one directory.
+   * A paged search (`pageSize` 0: one unpaged search, one page), its entries handed to `sink.entry` as
+   * each message is decoded, in the socket's read callback. When a page is complete, `sink.page()` says
+   * whether to ask for the next one now; if not, `resume()` does it later. Result references (referrals
+   * to other servers) are ignored: the audit reads one directory.
    */
-  async *search(
+  private paged(
     params: Omit<SearchParams, 'paged'>,
     pageSize: number,
     shape: EntryShape,
-  ): AsyncGenerator<RawEntry[]> {
+    sink: Sink,
+  ): Paging {
     const decoder = new ResponseDecoder(shape);
-    const ready: RawEntry[][] = [];
-    let entries: RawEntry[] = [];
-    let error: Error | undefined;
-    let finished = false;
     let inFlight: number | undefined;
     let nextCookie: Buffer | undefined;
-    let wake: (() => void) | undefined;
-    const signal = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
+    let settled = false;
+    let resolveDone: () => void = () => {};
+    let rejectDone: (e: Error) => void = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    const finish = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (e) rejectDone(e);
+      else resolveDone();
     };
     const send = (cookie: Buffer) => {
       const id = this.id();
       inFlight = id;
-      const handler: Handler = {
+      this.handlers.set(id, {
         decoder,
         onResponse: (r) => {
-          if (r.kind === 'entry') entries.push(r.entry);
-          else if (r.kind === 'done') {
+          if (settled) return;
+          if (r.kind === 'entry') {
+            try {
+              sink.entry(r.entry, r.ranged);
+            } catch (e) {
+              // The caller's own failure: stop reading, and give it back as it is.
+              stop();
+              finish(e instanceof Error ? e : new Error(String(e)));
+            }
+          } else if (r.kind === 'done') {
             this.handlers.delete(id);
             inFlight = undefined;
-            if (r.result.resultCode !== 0) error = new LdapResultError(r.result, `searching ${params.base}`);
-            else {
-              ready.push(entries);
-              entries = [];
-              if (pageSize > 0 && r.cookie && r.cookie.length > 0) {
-                // Ask for the next page now, unless the caller is already two pages behind.
-                if (ready.length < 2) send(r.cookie);
-                else nextCookie = r.cookie;
-              } else finished = true;
+            if (r.result.resultCode !== 0) finish(new LdapResultError(r.result, `searching ${params.base}`));
+            else if (pageSize > 0 && r.cookie && r.cookie.length > 0) {
+              if (sink.page()) send(r.cookie);
+              else nextCookie = r.cookie;
+            } else {
+              sink.page();
+              finish();
             }
-            signal();
           }
           // SearchResultReference and intermediate responses: nothing to do.
         },
         onError: (e) => {
           this.handlers.delete(id);
           inFlight = undefined;
-          error = e;
-          signal();
+          finish(e);
         },
-      };
-      this.handlers.set(id, handler);
+      });
       this.write(
         encodeSearch(id, { ...params, ...(pageSize > 0 ? { paged: { size: pageSize, cookie } } : {}) }),
       );
     };
-    send(Buffer.alloc(0));
+    /** Abandon what is in flight, and release the server's paged state. */
+    const stop = () => {
+      if (this.closed !== undefined) return;
+      if (inFlight !== undefined) {
+        this.handlers.delete(inFlight);
+        this.write(encodeAbandon(this.id(), inFlight));
+        inFlight = undefined;
+      }
+      if (nextCookie !== undefined) {
+        const id = this.id();
+        this.handlers.set(id, { decoder, onResponse: () => this.handlers.delete(id), onError: () => {} });
+        this.write(encodeSearch(id, { ...params, paged: { size: 0, cookie: nextCookie } }));
+        nextCookie = undefined;
+      }
+    };
+    try {
+      send(Buffer.alloc(0));
+    } catch (e) {
+      finish(e instanceof Error ? e : new Error(String(e)));
+    }
+    return {
+      done,
+      resume: () => {
+        if (nextCookie === undefined || settled) return;
+        const c = nextCookie;
+        nextCookie = undefined;
+        try {
+          send(c);
+        } catch (e) {
+          finish(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+      stop: () => {
+        if (settled) return;
+        settled = true;
+        stop();
+      },
+    };
+  }
+
+  /**
+   * Every entry of a search handed to `each` as it is decoded, while later ones are still arriving: the
+   * next page is asked for as soon as one is complete, and nothing is kept here. `onPage` is told when
+   * each page is complete (the caller's per-page deadline). Resolves when the search is done; rejects
+   * with the first error, including one thrown by `each`.
+   */
+  stream(
+    params: Omit<SearchParams, 'paged'>,
+    pageSize: number,
+    shape: EntryShape,
+    each: (entry: RawEntry, ranged: boolean) => void,
+    onPage: () => void = () => {},
+  ): { done: Promise<void>; stop: () => void } {
+    const p = this.paged(params, pageSize, shape, {
+      entry: each,
+      page: () => {
+        onPage();
+        return true;
+      },
+    });
+    return { done: p.done, stop: p.stop };
+  }
+
+  /**
+   * The entries of a search, a page at a time, for callers that wait on something between pages: the
+   * next page is asked for as soon as the previous one is complete, unless two are already waiting.
+   */
+  async *search(
+    params: Omit<SearchParams, 'paged'>,
+    pageSize: number,
+    shape: EntryShape,
+  ): AsyncGenerator<RawEntry[]> {
+    const ready: RawEntry[][] = [];
+    let entries: RawEntry[] = [];
+    let finished = false;
+    let error: Error | undefined;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const p = this.paged(params, pageSize, shape, {
+      entry: (e) => entries.push(e),
+      page: () => {
+        ready.push(entries);
+        entries = [];
+        signal();
+        return ready.length < 2;
+      },
+    });
+    p.done.then(
+      () => {
+        finished = true;
+        signal();
+      },
+      (e: unknown) => {
+        error = e instanceof Error ? e : new Error(String(e));
+        signal();
+      },
+    );
     try {
       for (;;) {
         while (ready.length === 0 && error === undefined && !finished)
           await new Promise<void>((r) => (wake = r));
         const page = ready.shift();
         if (page !== undefined) {
-          if (nextCookie !== undefined && error === undefined) {
-            const c = nextCookie;
-            nextCookie = undefined;
-            send(c);
-          }
+          p.resume();
           yield page;
           continue;
         }
@@ -193,17 +333,7 @@ export class LdapWire {
       }
     } finally {
       // The caller stopped early: abandon what is in flight, and release the server's paged state.
-      if (!finished && error === undefined && this.closed === undefined) {
-        if (inFlight !== undefined) {
-          this.handlers.delete(inFlight);
-          this.write(encodeAbandon(this.id(), inFlight));
-        }
-        if (nextCookie !== undefined) {
-          const id = this.id();
-          this.handlers.set(id, { decoder, onResponse: () => this.handlers.delete(id), onError: () => {} });
-          this.write(encodeSearch(id, { ...params, paged: { size: 0, cookie: nextCookie } }));
-        }
-      }
+      if (!finished && error === undefined) p.stop();
     }
   }
 
@@ -296,9 +426,10 @@ export class LdapWire {
   private readonly onError = (e: Error) => this.fail(e);
   private readonly onClose = () => this.fail(new Error('Connection closed'));
 
-  private attach(s: Socket | TLSSocket): void {
+  /** `data`: whether what arrives comes as 'data' events (not when read with `onread`). */
+  private attach(s: Socket | TLSSocket, data = true): void {
     this.socket = s;
-    s.on('data', this.onData);
+    if (data) s.on('data', this.onData);
     s.on('error', this.onError);
     s.on('close', this.onClose);
   }

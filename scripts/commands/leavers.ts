@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DeviceError } from '../../devices/errors.ts';
 import { collectDirectoryAccounts } from '../../devices/ldap/collect.ts';
-import { isFailing, type LeaversReport, matchLeavers } from '../../checks/lib/leavers.ts';
+import { isFailing, type LeaversReport, leaversRelevance, matchLeavers } from '../../checks/lib/leavers.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
 import { formatRosterProblem, parseRosterDate, readRoster } from '../../inventory/roster.ts';
 import { rosterIdAttribute } from '../../inventory/roster-id.ts';
@@ -203,11 +203,12 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
   let accounts;
   const idAttribute = rosterIdAttribute(lifecycle, directory);
   try {
-    accounts = await collectDirectoryAccounts(directory, {
-      resolveSecret: secretResolver(loaded.dir),
-      timeoutMs,
-      accountAttributes: [idAttribute],
-    });
+    accounts = await collectDirectoryAccounts(
+      directory,
+      { resolveSecret: secretResolver(loaded.dir), timeoutMs, accountAttributes: [idAttribute] },
+      // Only the accounts that can meet the roster are kept as the dump streams past.
+      { keep: leaversRelevance(roster.people) },
+    );
   } catch (e) {
     if (e instanceof DeviceError)
       return fail(`${e.message} [${e.code}]${e.hint ? `\n  ${e.hint}` : ''}`, EXIT.errors);

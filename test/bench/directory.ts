@@ -5,8 +5,9 @@
  *      policies, every account, groups) against ldapsearch fetching the same entries and attributes;
  *  (b) slapd: the leavers check of a 2,000-row roster (parse, one dump, match), as `schoolnet leavers`
  *      runs it, against ldapsearch of the same account dump;
- *  (c) memory: peak RSS of a fresh process streaming the account dump, then running (a) once, beside
- *      the size of the LDAP responses on the wire (target: peak <= 2x the wire size);
+ *  (c) memory, each figure in a fresh process, beside the size of the LDAP responses it reads: the
+ *      account dump streamed with nothing kept (target: RSS growth <= 2x the dump's wire size), the
+ *      leavers' dump keeping every account, and (a) keeping everything;
  *  (d) Samba AD with 5,000 users (seeded with ldbadd): (a) and (b) again, against AD's searches.
  * Prints wall and CPU time for our process and the ratios (target <= 1.0). A figure, never a pass/fail.
  *
@@ -14,14 +15,15 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { matchLeavers } from '../../checks/lib/leavers.ts';
+import { leaversRelevance, matchLeavers } from '../../checks/lib/leavers.ts';
 import {
   AD_COMPUTER_ATTRS,
   AD_LEAVER_ATTRS,
   AD_USER_ATTRS,
   OPENLDAP_GROUP_ATTRS,
+  OPENLDAP_LEAVER_ATTRS,
   OPENLDAP_USER_ATTRS,
 } from '../../devices/ldap/accounts.ts';
 import { openDirectoryReader } from '../../devices/ldap/client.ts';
@@ -279,13 +281,15 @@ interface Timed {
   ours: number[];
   cpu: number[];
   ldapsearch: number[];
+  /** Load average at the start and the end of the runs. */
+  load: string;
 }
 
 /** RUNS alternating runs of ours and ldapsearch's, after one warm-up of each. */
 async function compare(ours: () => Promise<unknown>, theirs: () => Promise<number>): Promise<Timed> {
   await ours();
   await theirs();
-  const t: Timed = { ours: [], cpu: [], ldapsearch: [] };
+  const t: Timed = { ours: [], cpu: [], ldapsearch: [], load: load() };
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -294,13 +298,19 @@ async function compare(ours: () => Promise<unknown>, theirs: () => Promise<numbe
     t.cpu.push(cpuMs(c0));
     t.ldapsearch.push(await theirs());
   }
+  t.load += ` to ${load()}`;
   return t;
+}
+
+/** The 1-minute load average (the machine is shared: say how busy it was beside each figure). */
+function load(): string {
+  return loadavg()[0]?.toFixed(1) ?? '?';
 }
 
 function line(label: string, t: Timed): number {
   const ratio = median(t.ours) / median(t.ldapsearch);
   console.log(
-    `${label} schoolnet ${fmt(t.ours)}, CPU ${median(t.cpu).toFixed(0)} ms;  ldapsearch ${fmt(t.ldapsearch)};  ratio ${ratio.toFixed(2)} (target <= 1.0)`,
+    `${label} schoolnet ${fmt(t.ours)}, CPU ${median(t.cpu).toFixed(0)} ms;  ldapsearch ${fmt(t.ldapsearch)};  ratio ${ratio.toFixed(2)} (target <= 1.0); load ${t.load}`,
   );
   return ratio;
 }
@@ -326,34 +336,51 @@ function leaversCheck(
   return async () => {
     const r = await readRoster(rosterFile, lifecycle);
     if (r.problems.length > 0) throw new Error(`bench roster has problems: ${r.problems[0]?.message}`);
-    const accounts = await collectDirectoryAccounts(dir, opts);
+    const accounts = await collectDirectoryAccounts(
+      dir,
+      { ...opts, accountAttributes: [idAttribute] },
+      { keep: leaversRelevance(r.people) },
+    );
     return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idAttribute });
   };
 }
 
 interface Memory {
-  accounts: number;
-  dumped: number;
-  dumpPeak: number;
-  peakRss: number;
-  rssBefore: number;
+  what: string;
+  entries: number;
+  peak: number;
+  before: number;
   wireBytes: number;
 }
 
-/** Peak RSS of a fresh process running the facts collection once, and the responses' size on the wire. */
-function memoryFigure(dir: Directory, password: string, ca: string): Promise<Memory> {
+/** Peak RSS of a fresh process reading `what` once, and the size of those LDAP responses on the wire. */
+function memoryFigure(
+  what: 'dump' | 'accounts' | 'facts',
+  dir: Directory,
+  password: string,
+  ca: string,
+  idAttribute: string,
+): Promise<Memory> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      [join(import.meta.dirname, 'directory-rss.ts')],
+      [join(import.meta.dirname, 'directory-rss.ts'), what],
       { maxBuffer: 1 << 20 },
       (err, stdout) => {
         if (err) reject(err);
         else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Memory);
       },
     );
-    child.stdin?.end(JSON.stringify({ dir, password, ca }));
+    child.stdin?.end(JSON.stringify({ dir, password, ca, idAttribute }));
   });
+}
+
+function memoryLine(label: string, m: Memory): string {
+  const growth = m.peak - m.before;
+  return (
+    `    ${label}: ${m.entries} entries, ${mb(m.wireBytes)} of LDAP responses; RSS ${mb(m.before)} before, ` +
+    `peak ${mb(m.peak)} (+${mb(growth)}); growth / wire ${(growth / m.wireBytes).toFixed(2)}, peak / wire ${(m.peak / m.wireBytes).toFixed(2)}`
+  );
 }
 
 export async function benchDirectory(users = 50_000): Promise<{ factsRatio: number; leaversRatio: number }> {
@@ -386,7 +413,6 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
       '(|(|(objectClass=inetOrgPerson)(objectClass=posixAccount))(objectClass=pwdPolicy)(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)))';
     const allAttrs = [...new Set([...OPENLDAP_USER_ATTRS, ...PPOLICY_ATTRS, ...OPENLDAP_GROUP_ATTRS])];
     const userFilter = '(|(objectClass=inetOrgPerson)(objectClass=posixAccount))';
-    const userAttrs = OPENLDAP_USER_ATTRS;
 
     const target: Target = {
       url: s.url,
@@ -416,15 +442,21 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
           `leavers: ${r.leavers.length} leavers on a 2,000-row roster; ${r.failures} still enabled, ${r.counts.unmatched} unmatched, ${r.counts.ambiguous} ambiguous`,
       ),
     );
-    const leanAttrs = userAttrs.filter((x) => x !== 'memberOf');
-    const b = await compare(leavers, () => ldapsearch(target, userFilter, leanAttrs));
+    // The same account dump as ours: the leavers check's attributes and the roster's id attribute.
+    const b = await compare(leavers, () =>
+      ldapsearch(target, userFilter, [...new Set([...OPENLDAP_LEAVER_ATTRS, 'employeeNumber'])]),
+    );
     const factsRatio = line('(a) slapd, directory facts:     ', a);
     const leaversRatio = line('(b) slapd, leavers, 2,000 rows: ', b);
-    const m = await memoryFigure(dir, s.password, await readCa(s.ca));
+    const ca = await readCa(s.ca);
+    const dump = await memoryFigure('dump', dir, s.password, ca, 'employeeNumber');
+    const kept = await memoryFigure('accounts', dir, s.password, ca, 'employeeNumber');
+    const all = await memoryFigure('facts', dir, s.password, ca, 'employeeNumber');
     console.log(
-      `(c) memory, fresh process, ${mb(m.rssBefore)} RSS before reading; LDAP responses on the wire ${mb(m.wireBytes)}:\n` +
-        `    streamed dump of ${m.dumped} accounts: peak RSS ${mb(m.dumpPeak)}, +${mb(m.dumpPeak - m.rssBefore)}; peak / wire ${(m.dumpPeak / m.wireBytes).toFixed(2)}, growth / wire ${((m.dumpPeak - m.rssBefore) / m.wireBytes).toFixed(2)} (target <= 2.0)\n` +
-        `    directory facts (${m.accounts} accounts kept): peak RSS ${mb(m.peakRss)}, +${mb(m.peakRss - m.rssBefore)}; peak / wire ${(m.peakRss / m.wireBytes).toFixed(2)}, growth / wire ${((m.peakRss - m.rssBefore) / m.wireBytes).toFixed(2)}`,
+      `(c) memory, each in a fresh process (target: the dump's growth <= 2.0x its size on the wire); load ${load()}\n` +
+        `${memoryLine('account dump streamed, nothing kept', dump)}\n` +
+        `${memoryLine("leavers' account dump, accounts kept", kept)}\n` +
+        `${memoryLine('directory facts, everything kept', all)}`,
     );
     return { factsRatio, leaversRatio };
   } finally {
@@ -439,8 +471,7 @@ export async function main(): Promise<void> {
     .filter((a) => /^\d+$/.test(a))
     .map(Number);
   console.log(
-    `machine load average at start: ${(await import('node:os'))
-      .loadavg()
+    `machine load average at start: ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
@@ -555,7 +586,9 @@ export async function benchSamba(users = 5_000): Promise<{ factsRatio: number; l
           `samba leavers: ${r.leavers.length} leavers; ${r.failures} still enabled, ${r.counts.unmatched} unmatched, ${r.counts.ambiguous} ambiguous`,
       ),
     );
-    const b = await compare(leavers, () => ldapsearch(target, userFilter, AD_LEAVER_ATTRS));
+    const b = await compare(leavers, () =>
+      ldapsearch(target, userFilter, [...new Set([...AD_LEAVER_ATTRS, 'employeeID'])]),
+    );
     const factsRatio = line(`(d) Samba AD (${users}), directory facts:     `, a);
     const leaversRatio = line(`(d) Samba AD (${users}), leavers, 2,000 rows: `, b);
     return { factsRatio, leaversRatio };
