@@ -16,14 +16,15 @@ import { PostgresCluster } from '../scripts/testbed/postgres.ts';
 import { randomSecret } from '../scripts/testbed/secrets.ts';
 import { createCa } from '../scripts/testbed/tls.ts';
 import type { RouterEndpoint } from './support/bind-testbed.ts';
-import { startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
+import { startSchoolRouter } from './support/bind-testbed.ts';
 import type { FleetSchool, Proc } from './support/fleet-harness.ts';
 import {
   eventually,
+  fleetTestbed,
   freshDatabase,
   jobs,
-  startCli,
   stopCli,
+  trackedCli,
   writeFleetSchools,
 } from './support/fleet-harness.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
@@ -63,12 +64,8 @@ const procs: Proc[] = [];
 let dbCount = 0;
 
 beforeAll(async () => {
-  const info = testbedInfo();
-  const pg = info.services.postgres;
-  if (pg?.extra?.url === undefined) throw new Error('the testbed has no postgres');
-  baseUrl = pg.extra.url;
-  admin = new SyncPg({ connectionString: baseUrl });
-  root = mkdtempSync(join(tmpdir(), 'fleet-agents-'));
+  const { info, ...testbed } = fleetTestbed('fleet-agents');
+  ({ baseUrl, admin, root } = testbed);
   ({ server, endpoint: router } = await startSchoolRouter('demo'));
   slow = await startSchoolRouter('demo');
   envs = await writeFleetSchools(root, info, SCHOOLS, router, { 'fleet-a1': slow.endpoint });
@@ -88,11 +85,7 @@ function database(): { url: string; db: SyncPg } {
   return { url, db };
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const p = startCli(args, env);
-  procs.push(p);
-  return p;
-}
+const cli = trackedCli(procs);
 
 const planner = (url: string, extra: string[] = []) =>
   cli(['schedule', join(root, 'all', 'schools'), '--store', url, ...extra]);

@@ -11,8 +11,7 @@
  * time move back (our ledger's planned night and pg-boss's last cron pass), which is what a real outage
  * leaves in the database; no clock is faked.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { SyncPg } from '../checks/engine/pg-sync.ts';
@@ -20,14 +19,15 @@ import { nightRunId } from '../checks/engine/run.ts';
 import { localKey, nextFire } from '../scripts/schedule/plan.ts';
 import { freePort } from '../scripts/testbed/ports.ts';
 import type { RouterEndpoint } from './support/bind-testbed.ts';
-import { startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
+import { startSchoolRouter } from './support/bind-testbed.ts';
 import type { FleetSchool, Proc } from './support/fleet-harness.ts';
 import {
   eventually,
+  fleetTestbed,
   freshDatabase,
   jobs,
-  startCli,
   stopCli,
+  trackedCli,
   writeFleetSchools,
 } from './support/fleet-harness.ts';
 import { mailCertificates, parseMessage, startSmtp } from './support/mail.ts';
@@ -87,12 +87,8 @@ ${smtpYaml}
 }
 
 beforeAll(async () => {
-  const info = testbedInfo();
-  const pg = info.services.postgres;
-  if (pg?.extra?.url === undefined) throw new Error('the testbed has no postgres');
-  baseUrl = pg.extra.url;
-  admin = new SyncPg({ connectionString: baseUrl });
-  root = mkdtempSync(join(tmpdir(), 'fleet-fires-'));
+  const { info, ...testbed } = fleetTestbed('fleet-fires');
+  ({ baseUrl, admin, root } = testbed);
   ({ server, endpoint: router } = await startSchoolRouter('demo'));
   smtp = await startSmtp();
   deadPort = await freePort('127.0.0.1'); // nothing listens there: every attempt is refused
@@ -127,11 +123,7 @@ function database(): { url: string; db: SyncPg } {
   return { url, db: new SyncPg({ connectionString: url }) };
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const p = startCli(args, env);
-  procs.push(p);
-  return p;
-}
+const cli = trackedCli(procs);
 
 const planner = (url: string, extra: string[] = []) =>
   cli(

@@ -5,21 +5,21 @@
  * SQL all the while. The same agents without the cap are the control: the sampler must see two or more
  * audits at once there, or it proves nothing about the capped night.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncPg } from '../checks/engine/pg-sync.ts';
 import { nightRunId } from '../checks/engine/run.ts';
 import type { RouterEndpoint } from './support/bind-testbed.ts';
-import { startSchoolRouter, testbedInfo } from './support/bind-testbed.ts';
+import { startSchoolRouter } from './support/bind-testbed.ts';
 import type { FleetSchool, Proc } from './support/fleet-harness.ts';
 import {
   eventually,
+  fleetTestbed,
   freshDatabase,
   jobs,
-  startCli,
   stopCli,
+  trackedCli,
   writeFleetSchools,
 } from './support/fleet-harness.ts';
 import type { RouterOsServer } from './support/routeros/server.ts';
@@ -38,12 +38,8 @@ let envs: Record<string, NodeJS.ProcessEnv>;
 const procs: Proc[] = [];
 
 beforeAll(async () => {
-  const info = testbedInfo();
-  const pg = info.services.postgres;
-  if (pg?.extra?.url === undefined) throw new Error('the testbed has no postgres');
-  baseUrl = pg.extra.url;
-  admin = new SyncPg({ connectionString: baseUrl });
-  root = mkdtempSync(join(tmpdir(), 'fleet-cap-'));
+  const { info, ...testbed } = fleetTestbed('fleet-cap');
+  ({ baseUrl, admin, root } = testbed);
   router = await startSchoolRouter('demo', [{ fault: { kind: 'delay', ms: SLOW_MS }, command: '/login' }]);
   envs = await writeFleetSchools(root, info, SCHOOLS, router.endpoint);
 }, 60_000);
@@ -55,11 +51,7 @@ afterAll(async () => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const p = startCli(args, env);
-  procs.push(p);
-  return p;
-}
+const cli = trackedCli(procs);
 
 /** Samples how many of the site's audit jobs pg-boss holds active, until `stop()`. */
 function sampler(db: SyncPg): { stop: () => Promise<{ max: number; samples: number }> } {

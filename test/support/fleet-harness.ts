@@ -6,14 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SyncPg } from '../../checks/engine/pg-sync.ts';
 import { loadSchool } from '../../inventory/load.ts';
 import type { TestbedInfo } from '../../scripts/testbed/types.ts';
 import type { RouterEndpoint } from './bind-testbed.ts';
-import { bindToTestbed, REPO, SCHOOLS_DIR, writeBoundSchool } from './bind-testbed.ts';
+import { bindToTestbed, REPO, SCHOOLS_DIR, testbedInfo, writeBoundSchool } from './bind-testbed.ts';
 
 export interface FleetSchool {
   id: string;
@@ -186,4 +187,34 @@ export function freshDatabase(admin: SyncPg, baseUrl: string, name: string): str
   const u = new URL(baseUrl);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/**
+ * What every fleet test starts from: the testbed, a superuser connection to its PostgreSQL (for fresh
+ * databases and our own SQL) and a scratch folder named `<prefix>-…`.
+ */
+export function fleetTestbed(prefix: string): {
+  info: TestbedInfo;
+  baseUrl: string;
+  admin: SyncPg;
+  root: string;
+} {
+  const info = testbedInfo();
+  const url = info.services.postgres?.extra?.url;
+  if (url === undefined) throw new Error('the testbed has no postgres');
+  return {
+    info,
+    baseUrl: url,
+    admin: new SyncPg({ connectionString: url }),
+    root: mkdtempSync(join(tmpdir(), `${prefix}-`)),
+  };
+}
+
+/** `startCli`, remembering each process in `procs` so the file's afterAll can stop them all. */
+export function trackedCli(procs: Proc[]): (args: string[], env?: NodeJS.ProcessEnv) => Proc {
+  return (args, env = {}) => {
+    const p = startCli(args, env);
+    procs.push(p);
+    return p;
+  };
 }
