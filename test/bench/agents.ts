@@ -192,11 +192,15 @@ class StatementLog {
     }
     const shapes = new Map<string, number>();
     let total = 0;
-    for (const line of buf.toString('utf8').split('\n')) {
+    const lines = buf.toString('utf8').split('\n');
+    for (const [i, line] of lines.entries()) {
       const m = /\bLOG:\s+(?:statement|execute [^:]*):\s*(.*)$/.exec(line);
       if (m === null) continue;
       total++;
-      const shape = (m[1] ?? '').replace(/\s+/g, ' ').slice(0, 70);
+      // A statement whose text starts on the next line (pg-boss's) is named by its first words there.
+      let text = m[1] ?? '';
+      for (let k = i + 1; text.trim() === '' && k < Math.min(lines.length, i + 6); k++) text = lines[k] ?? '';
+      const shape = text.replace(/\s+/g, ' ').trim().slice(0, 70);
       shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
     }
     return { total, shapes: [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 15) };
