@@ -28,6 +28,21 @@ if [ "$major" -lt 24 ] && [ ! -x "$HOME/.node24/bin/node" ]; then
 fi
 export PATH="$HOME/.node24/bin:$PATH"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A worktree whose node_modules links to a shared install is left alone: `npm ci` would empty the
+# shared folder through the link.
+if [ -L node_modules ]; then
+  echo "node_modules links to $(readlink node_modules): not reinstalled here"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+fi
+
+# The Pulumi engine at the version package.json pins: an installed `pulumi` of that version, else built
+# from the Go module proxy into ~/.cache/schoolnet/pulumi/<version>/ (scripts/pulumi/engine.sh; the first
+# build takes minutes, later runs return at once, a new pinned version builds again). The Node.js
+# language host is refused by the proxy: scripts/pulumi/language-host.ts stands in (see that file).
+if engine_dir=$(bash scripts/pulumi/engine.sh --ensure); then
+  echo "pulumi $("$engine_dir/pulumi" version) in $engine_dir"
+else
+  echo "setup: the Pulumi engine could not be had (above); install Pulumi the normal way or Go 1.25+ (docs/pulumi.md)" >&2
+  exit 1
 fi
