@@ -243,7 +243,7 @@ describe('a new school onboarded as data only (#15)', () => {
       weak = policy;
     });
 
-    it('is refused by validate naming both places, and the audit contacts nothing and stores nothing', async () => {
+    it('is refused by validate at the value (line, column, field) naming both places, and the audit contacts nothing and stores nothing', async () => {
       const text = readFileSync(weak, 'utf8').split('\n');
       const clauseLine = text.findIndex((l) => l.includes('minLength: 8')) + 1;
       const declLine =
@@ -256,7 +256,7 @@ describe('a new school onboarded as data only (#15)', () => {
       expect(v.code).not.toBe(0);
       expect(v.stdout + v.stderr).toMatch(
         new RegExp(
-          `policy\\.yaml:${clauseLine}(:\\d+)?: .*${ID}:3\\.2-passwords.*minLength.* 8.*weaker than 10.*school\\.yaml:${declLine}`,
+          `policy\\.yaml:${clauseLine}:\\d+: /clauses/0/params/directory-password-min-length/minLength: clause ${ID}:3\\.2-passwords sets directory-password-min-length\\.minLength to 8, weaker than 10 declared at .*school\\.yaml:${declLine}`,
         ),
       );
       const before = server.writes.length;
