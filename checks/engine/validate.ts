@@ -33,7 +33,7 @@ import { allChecks } from '../registry.ts';
 import { loadPolicy, resolvePolicy } from './clause-map.ts';
 import { parseAttestations } from '../../inventory/attestations.ts';
 import { contradictionMessage, declaredParams, findContradictions } from './declared-params.ts';
-import { refuseUnattestedDenyList } from './inputs.ts';
+import { refuseUnattestedDenyList, refuseUnstatedNumbers } from './inputs.ts';
 import { ConfigError } from './select.ts';
 
 export type FileKind = 'school' | 'policy' | 'waivers' | 'attestations' | 'roster' | 'register';
@@ -287,11 +287,23 @@ async function againstDeclaration(
     const message = contradictionMessage(c).slice(`${c.clauseAt.file}:${c.clauseAt.line}: `.length);
     return { file: shown, line, column, pointer, message };
   });
-  try {
-    refuseUnattestedDenyList(school, map);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    problems.push(...e.problems.map((p) => configProblem(p, school, shown, declShown)));
+  for (const refuse of [refuseUnattestedDenyList, refuseUnstatedNumbers]) {
+    try {
+      refuse(school, map);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      for (const p of e.problems.map((x) => configProblem(x, school, shown, declShown))) {
+        // "clause <id> cites <control>": at that control in the clause's list.
+        const m = /^clause (\S+) cites ([A-Z0-9-]+)/.exec(p.message);
+        const i = map.clauses.findIndex((c) => c.id === m?.[1]);
+        const j = i < 0 ? -1 : (map.clauses[i]?.controls.indexOf(m?.[2] ?? '') ?? -1);
+        if (j >= 0) {
+          p.pointer = `/clauses/${i}/controls/${j}`;
+          ({ line: p.line, column: p.column } = inMap.locate(p.pointer));
+        }
+        problems.push(p);
+      }
+    }
   }
   return problems;
 }
