@@ -5,7 +5,7 @@
  * routeros-librouteros.test.ts; the recordings per profile are routeros-contract.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,7 @@ import {
 import { startRouterOsServer, type RouterOsServer, type RouterUser } from './support/routeros/server.ts';
 import { routerOsProfileOption } from '../scripts/testbed/routeros.ts';
 import { testbedInfo } from './support/testbed.ts';
+import type { TestbedInfo } from '../scripts/testbed/types.ts';
 
 const FULL: RouterUser = { name: 'provisioner', password: 'provisioner-test-password', group: 'full' };
 const WRITER: RouterUser = { name: 'writer', password: 'writer-test-password', group: 'write' };
@@ -277,6 +278,15 @@ describe('choosing a profile', () => {
         /does not run RouterOS 6.49|unknown RouterOS version "7.25": .*newer than 7.24/,
       );
     }
+    // The demo checks the same options before it starts anything: a configuration error, exit 3.
+    const demo = await run(process.execPath, ['scripts/cli.ts', 'demo', '--routeros-version', '6.48.6'], {
+      cwd: root,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(demo.code).toBe(3);
+    expect(demo.stderr).toMatch(/unknown RouterOS version "6.48.6": RouterOS 6.48.6 is older than 6.49/);
   }, 60_000);
 
   it('the testbed runs the default profile: a current hAP ax^3 with /interface/wifi for the demo', async () => {
@@ -296,4 +306,47 @@ describe('choosing a profile', () => {
       await c.close();
     }
   });
+
+  it('`schoolnet testbed up --routeros-version 7.18.2` runs that release (any in range); asking a running testbed for another is refused; `down` stops it', async () => {
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['scripts/cli.ts', 'testbed', ...args], {
+        cwd: resolve(import.meta.dirname, '..'),
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+    const dir = join(mkdtempSync(join(tmpdir(), 'schoolnet-ros-between-')), 'tb');
+    const base = ['--dir', dir, '--ports', 'dynamic', '--services', 'routeros'];
+    expect(
+      (await run(['up', ...base, '--routeros-version', '7.18.2', '--routeros-board', 'hap-ac2'])).code,
+    ).toBe(0);
+    try {
+      const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as TestbedInfo;
+      const ros = info.services.routeros!;
+      expect(ros.extra).toMatchObject({ routerosVersion: '7.18.2', routerosBoard: 'hap-ac2' });
+      const c = await connectRouterOs({
+        device: 'core-router',
+        host: ros.host,
+        port: ros.port,
+        user: ros.user!,
+        password: ros.password!,
+      });
+      try {
+        expect((await c.print('/system/resource'))[0]?.version).toBe('7.18.2 (stable)');
+        // hAP ac^2 on 7.13+: wifi-qcom-ac under /interface/wifi; before 7.19 no connection rows.
+        expect((await c.print('/interface/wifi')).length).toBeGreaterThan(0);
+        expect((await c.print('/ip/service')).filter((r) => r.connection === 'true')).toEqual([]);
+      } finally {
+        await c.close();
+      }
+      const other = await run(['up', ...base, '--routeros-version', '7.20']);
+      expect(other.code).not.toBe(0);
+      expect(other.stderr).toMatch(
+        /runs RouterOS 7.18.2 on a hap-ac2, not 7.20 on a hap-ax3: run `schoolnet testbed down` first/,
+      );
+    } finally {
+      expect((await run(['down', '--dir', dir])).code).toBe(0);
+    }
+    expect(existsSync(dir)).toBe(false);
+  }, 90_000);
 });
