@@ -156,3 +156,78 @@ describe.each([...allProfiles(), ...BETWEEN].map((p) => [`${p.board} on ${p.vers
     });
   },
 );
+
+// A declaration without routeros: { version, board } is planned for a current router with 802.11ax radios.
+// On a router that is not one, the providers check what the plan assumes before the first write and refuse
+// the whole plan, naming the router's version and board and what it lacks: nothing is written (no bridge,
+// no address, then a failure at the first Wi-Fi write), and no SSID is put in a VLAN its radio ignores.
+describe('a plan made for another router is refused whole before anything is written', () => {
+  test.each([
+    [
+      { version: '7.12.1', board: 'hap-ax3' },
+      /needs \/interface\/wifi\/security \(no such menu\) and \/interface\/wifi \(no such menu\), which this router \(RouterOS 7\.12\.1 \(stable\), hAP ax\^3\)/,
+    ],
+    [
+      { version: '6.49.7', board: 'hap-ac2' },
+      /\/interface\/wifi \(no such menu\).*RouterOS 6\.49\.7 \(long-term\), hAP ac\^2/,
+    ],
+    [
+      { version: '7.19', board: 'rb5009' },
+      /\/interface\/wifi \(no such menu\).*RouterOS 7\.19 \(stable\), RB5009UG\+S\+/,
+    ],
+    [
+      { version: '7.16.2', board: 'hap-ac2' },
+      /needs datapath\.vlan-id \(its wifi-qcom-ac radios have no datapath VLAN\).*RouterOS 7\.16\.2 \(stable\), hAP ac\^2/,
+    ],
+  ] as const)('%o', async (p, why) => {
+    const { decl } = await loadSchool(`${ROOT}inventory/schools/miskin-primary/school.yaml`);
+    const device = routerDevices(decl)[0]!;
+    expect(device.routeros).toBeUndefined();
+    const plan = planRouter(decl, device);
+    const s = await startRouterOsServer({ fixture: blankProfile(p), users: [FULL] });
+    try {
+      const before = structuredClone(s.config.menus);
+      const c: RouterConnection = {
+        device: device.name,
+        host: '127.0.0.1',
+        port: s.port,
+        user: FULL.name,
+        password: FULL.password,
+        timeoutMs: 5000,
+      };
+      await expect(applyPlan(plan, c)).rejects.toThrow(why);
+      await expect(applyPlan(plan, c)).rejects.toThrow(
+        /nothing written. Declare routeros: \{ version, board \}/,
+      );
+      expect(s.writes).toEqual([]);
+      expect(s.config.menus).toEqual(before);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the same school declared for that router applies (the check passes where the plan fits)', async () => {
+    const { decl } = await loadSchool(`${ROOT}inventory/schools/miskin-primary/school.yaml`);
+    const device = routerDevices(decl)[0]!;
+    device.routeros = { version: '7.16.2', board: 'hap-ac2' };
+    const plan = planRouter(decl, device);
+    expect(plan.assumes).toEqual(['menu:/interface/wifi/security', 'menu:/interface/wifi']);
+    const s = await startRouterOsServer({
+      fixture: blankProfile({ version: '7.16.2', board: 'hap-ac2' }),
+      users: [FULL],
+    });
+    try {
+      await applyPlan(plan, {
+        device: device.name,
+        host: '127.0.0.1',
+        port: s.port,
+        user: FULL.name,
+        password: FULL.password,
+        timeoutMs: 5000,
+      });
+      expect(s.writes.filter((w) => !w.ok)).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
