@@ -518,7 +518,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
       const adminMembers = new Set<string>();
       for (const members of adminMembersOf) for (const m of members) adminMembers.add(m);
       groups = {
-        ctx: { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf },
+        ctx: { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf, byUid: graph.byUid },
         graph,
         adminGroupKeys,
         adminMembersOf,
