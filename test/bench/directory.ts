@@ -3,8 +3,9 @@
  * `ldapsearch -E pr=1000/noprompt` over the same LDAPS settings, alternating, medians of RUNS:
  *  (a) slapd with 50,000 users (slapadd): the directory audit's collection (`collectDirectoryFacts`:
  *      policies, every account, groups) against ldapsearch fetching the same entries and attributes;
- *  (b) slapd: the leavers check of a 2,000-row roster (the roster parsed while the session connects and binds, one dump, match), as `schoolnet leavers`
- *      runs it, against ldapsearch of the same account dump;
+ *  (b) slapd: the leavers check of a 2,000-row roster (the roster parsed while the session connects
+ *      and binds, one dump, match), as `schoolnet leavers` runs it, against ldapsearch of the same
+ *      account dump;
  *  (c) memory, each figure in a fresh process, beside the size of the LDAP responses it reads: the
  *      account dump streamed with nothing kept (target: RSS growth <= 2x the dump's wire size), the
  *      leavers' dump keeping every account, and (a) keeping everything;
