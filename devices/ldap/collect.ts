@@ -48,7 +48,7 @@ import {
   ppolicyCheckModule,
   psoContainer,
 } from './policy.ts';
-import { type RawEntry, text, texts } from './values.ts';
+import { lookup, type RawEntry, text, texts } from './values.ts';
 
 export interface DirectoryTuning {
   /**
@@ -206,15 +206,28 @@ function withAccountAttributes(tuning: DirectoryTuning, opts: CollectOptions): D
   return opts.accountAttributes?.length ? { ...tuning, accountAttributes: opts.accountAttributes } : tuning;
 }
 
+/** The declared extra attributes' lower-case names, made once per list (not once per account). */
+let lowerOf: { names: readonly string[]; lower: string[] } | undefined;
+
+/** A value's non-blank text, added to `out`. */
+function keepText(v: string | Buffer, out: string[]): void {
+  const t = typeof v === 'string' ? v : v.toString('utf8');
+  if (t.trim() !== '') out.push(t);
+}
+
 /** The declared extra attributes, by lower-case name (an attribute the entry lacks: no values). */
 function keepAttributes(a: DirectoryAccount, e: RawEntry, tuning: DirectoryTuning): DirectoryAccount {
   const names = tuning.accountAttributes;
   if (names === undefined || names.length === 0) return a;
+  if (lowerOf?.names !== names) lowerOf = { names, lower: names.map((n) => n.toLowerCase()) };
+  const lower = lowerOf.lower;
   const out: Record<string, string[]> = {};
-  for (const n of names) {
+  for (let i = 0; i < names.length; i++) {
     const kept: string[] = [];
-    for (const v of texts(e, n)) if (v.trim() !== '') kept.push(v);
-    out[n.toLowerCase()] = kept;
+    const v = lookup(e, names[i] as string);
+    if (Array.isArray(v)) for (const x of v) keepText(x, kept);
+    else if (v !== undefined) keepText(v, kept);
+    out[lower[i] as string] = kept;
   }
   a.attributes = out;
   return a;
