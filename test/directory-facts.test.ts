@@ -207,4 +207,35 @@ describe.each([
     expect(key(many)).toEqual(key(one));
     expect(one.length).toBe(facts.accounts.length);
   });
+
+  it('an admin group that is not there is a configuration error naming it, even though it is looked for during the dump', async () => {
+    const dir = { ...declared(d, 'auditor'), adminGroups: ['No Such Group'] };
+    await expect(collectDirectoryFacts(dir, opts(d, 'auditor'))).rejects.toMatchObject({
+      code: 'E-CONFIG',
+      message: expect.stringContaining('admin group No Such Group not found'),
+    });
+  });
+
+  it('the accounts are read only once what they are kept by is known, and not at all when it fails', async () => {
+    let decided = false;
+    const keep = new Promise<(a: DirectoryAccount) => boolean>((resolve) =>
+      setTimeout(() => {
+        decided = true;
+        resolve((a) => a.ou === 'staff');
+      }, 200),
+    );
+    const staff = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { keep });
+    expect(decided).toBe(true);
+    expect(staff.map((a) => a.dn).sort()).toEqual(
+      facts.accounts
+        .filter((a) => a.ou === 'staff')
+        .map((a) => a.dn)
+        .sort(),
+    );
+    expect(staff.length).toBeGreaterThan(0);
+    const refused = new Error('the roster cannot be read');
+    await expect(
+      collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { keep: Promise.reject(refused) }),
+    ).rejects.toBe(refused);
+  });
 });

@@ -10,6 +10,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -397,7 +398,7 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
     expect(out.problems).toHaveLength(3);
   });
 
-  it('exits 2 before touching the directory when a mapped column is missing', async () => {
+  it("exits 2 naming the missing column, not the directory's error, when a mapped column is missing", async () => {
     const decl = await declarationFor(d, 'no-column', { url: 'ldaps://127.0.0.1:1' });
     const roster = join(scratch, 'no-column.csv');
     await writeFile(
@@ -409,8 +410,26 @@ describe('schoolnet leavers output formats and errors (one directory is enough)'
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/nothing was checked/);
     expect(run.stderr).toContain('column "Adno" (lifecycle.roster.columns.misId) is not in the header');
-    // The directory URL is unreachable: had it been contacted, the error would have been E-REFUSED.
+    // The directory URL is unreachable (the session connects while the roster is read): the roster's
+    // problem is the answer, not E-REFUSED.
     expect(run.stderr).not.toMatch(/E-REFUSED/);
+  });
+
+  it('stops at once on an unreadable roster while the directory is still connecting, however long its timeout', async () => {
+    // A directory that accepts the connection and never answers: waiting for it would outlast cli()'s
+    // 60 s limit (the CLI's own budget is 10 minutes), and the run would end with no exit code.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const decl = await declarationFor(d, 'silent', { url: `ldaps://127.0.0.1:${port}` });
+      const run = await cli([decl, '--roster', join(scratch, 'no-such-roster.csv'), '--timeout', '10m'], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/the roster cannot be read; nothing was checked/);
+      expect(run.stderr).not.toMatch(/E-TIMEOUT/);
+    } finally {
+      silent.close();
+    }
   });
 
   it('exits 3 naming the field when the declaration still uses the old id/idKind mapping', async () => {

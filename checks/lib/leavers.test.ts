@@ -14,7 +14,7 @@ import {
   leaversRelevance,
   matchLeavers,
 } from './leavers.ts';
-import { bareNameKey, nameKey } from './names.ts';
+import { bareKeyOf, bareNameKey, nameKey } from './names.ts';
 
 function account(username: string, over: Partial<DirectoryAccount> = {}): DirectoryAccount {
   return {
@@ -71,6 +71,27 @@ describe('names compare as people write them', () => {
       [account('liam', { givenName: 'Liam', surname: directory })],
     );
     expect(table(r)).toEqual([[2, 'enabled', 'name', ['liam']]]);
+  });
+
+  it('the weaker key made from the exact one is the weaker key of the name, for any text', () => {
+    const names = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 16 }),
+      fc.string({ unit: 'binary', maxLength: 16 }),
+      fc.constantFrom(
+        'Maëlle',
+        'Ma\u0065\u0308lle',
+        'Ｎúñez',
+        'STRASSE',
+        'Straße',
+        ' van\u00a0der BERG ',
+        'D\u2019Arcy',
+      ),
+    );
+    fc.assert(
+      fc.property(names, (s) => {
+        expect(bareKeyOf(nameKey(s))).toBe(bareNameKey(s));
+      }),
+    );
   });
 
   it('accents typed on one side only still match, as a weaker key, with a warning', () => {

@@ -14,7 +14,7 @@
  */
 import type { DirectoryAccount } from '../../devices/facts.ts';
 import type { RosterPerson } from '../../inventory/facts.ts';
-import { bareNameKey, nameKey, personKey } from './names.ts';
+import { bareKeyOf, bareNameKey, nameKey, personKey } from './names.ts';
 
 export type LeaverState =
   'unmatched' | 'ambiguous' | 'enabled' | 'enabled-in-leavers-ou' | 'logged-on-after-leaving' | 'disabled';
@@ -199,7 +199,11 @@ export function leaversRelevance(people: readonly RosterPerson[]): (a: Directory
     if (a.attributes !== undefined)
       for (const name in a.attributes) for (const v of a.attributes[name] ?? []) if (meets(v)) return true;
     if (a.givenName === undefined || a.surname === undefined) return false;
-    if (!surnames.has(nameKey(a.surname)) && !surnames.has(bareNameKey(a.surname))) return false;
+    const surname = nameKey(a.surname);
+    if (!surnames.has(surname)) {
+      const bare = bareKeyOf(surname);
+      if (bare === surname || !surnames.has(bare)) return false;
+    }
     return (
       names.has(personKey(a.givenName, a.surname, nameKey)) ||
       names.has(personKey(a.givenName, a.surname, bareNameKey))

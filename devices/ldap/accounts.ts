@@ -65,6 +65,8 @@ export interface AccountContext {
   adminMembers: Set<string>;
   /** OpenLDAP: group CNs each user DN (normalised) or uid belongs to, from the group scan. */
   groupsOf?: Map<string, readonly string[]>;
+  /** OpenLDAP: false when no group names a member by uid (memberUid), so no `uid:` key is looked up. */
+  byUid?: boolean;
 }
 
 export function ouContext(dir: Directory): AccountContext['ous'] {
@@ -110,14 +112,26 @@ function digits2(v: string, i: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
 }
 
+/** Days in a month (1-12) of a Gregorian year. */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** The last generalized time converted, and its ISO form: accounts made by one import share a time. */
+let lastGenTime = '';
+let lastGenIso = '';
+
 /**
  * Generalized time to ISO. The plain forms directories send, `YYYYMMDDHHMMSSZ` (slapd) and
- * `YYYYMMDDHHMMSS.0Z` (AD), are read digit by digit when obviously valid; anything else is checked in
- * full. The result is one flat string (a string built by concatenation is a tree of pieces, and 50,000
- * accounts keep theirs).
+ * `YYYYMMDDHHMMSS.0Z` (AD), are checked digit by digit and rearranged into the ISO form directly, with
+ * no Date in between; anything else is read in full. The result is one flat string (a string built by
+ * concatenation is a tree of pieces, and 50,000 accounts keep theirs), and the same time as the previous
+ * call gives the same string.
  */
 export function genTimeIso(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
+  if (v === lastGenTime) return lastGenIso;
   const n = v.length;
   if ((n === 15 && v.charCodeAt(14) === 90) || (n === 17 && v.endsWith('.0Z'))) {
     const year = digits2(v, 0) * 100 + digits2(v, 2);
@@ -126,9 +140,27 @@ export function genTimeIso(v: string | undefined): string | undefined {
     const h = digits2(v, 8);
     const mi = digits2(v, 10);
     const sec = digits2(v, 12);
-    // NaN fails every comparison; years before 1000 (and Date.UTC's 1900 + two-digit years) go the long way.
-    if (year >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60)
-      return new Date(Date.UTC(year, mo - 1, d, h, mi, sec)).toISOString();
+    // NaN fails every comparison; years before 1000 go the long way.
+    if (
+      year >= 1000 &&
+      mo >= 1 &&
+      mo <= 12 &&
+      d >= 1 &&
+      h < 24 &&
+      mi < 60 &&
+      sec < 60 &&
+      d <= daysIn(year, mo)
+    ) {
+      const c = (i: number) => v.charCodeAt(i);
+      // YYYY-MM-DDTHH:MM:SS.000Z
+      const iso = String.fromCharCode(
+        c(0), c(1), c(2), c(3), 45, c(4), c(5), 45, c(6), c(7), 84, c(8), c(9), 58, c(10), c(11), 58,
+        c(12), c(13), 46, 48, 48, 48, 90,
+      ); // prettier-ignore
+      lastGenTime = v;
+      lastGenIso = iso;
+      return iso;
+    }
   }
   return isoOf(fromGeneralizedTime(v));
 }
@@ -359,16 +391,19 @@ export function openLdapAccount(e: RawEntry, ctx: AccountContext, key = dnKey(e.
  * is in: `key` is the account's dnKey.
  */
 export function attachMembership(a: DirectoryAccount, key: string, ctx: AccountContext): void {
-  // Called 50,000 times on a big directory: no copies unless there is something to merge.
+  // Called 50,000 times on a big directory: no copies unless there is something to merge, and no
+  // `uid:` key made when no group names members by uid.
+  const uidKey = ctx.byUid === false ? undefined : `uid:${a.username}`;
   if (ctx.groupsOf && ctx.groupsOf.size > 0) {
     const byDn = ctx.groupsOf.get(key);
-    const byUid = ctx.groupsOf.get(`uid:${a.username}`);
+    const byUid = uidKey === undefined ? undefined : ctx.groupsOf.get(uidKey);
     const groups = byDn && byUid ? [...byDn, ...byUid] : (byDn ?? byUid);
     // One group: the group's own frozen list, shared (a 40,000-pupil group makes one list, not 40,000).
     if (groups) a.groups = groups.length > 1 ? [...new Set(groups)].sort() : (groups as string[]);
   }
   a.isAdmin =
-    ctx.adminMembers.size > 0 && (ctx.adminMembers.has(key) || ctx.adminMembers.has(`uid:${a.username}`));
+    ctx.adminMembers.size > 0 &&
+    (ctx.adminMembers.has(key) || (uidKey !== undefined && ctx.adminMembers.has(uidKey)));
 }
 
 /** Group graph from an OpenLDAP group scan: direct groups per member, and transitive members per group. */
@@ -376,7 +411,10 @@ export function openLdapGroups(entries: RawEntry[]): {
   groupsOf: Map<string, readonly string[]>;
   membersOf: (group: string) => Set<string>;
   cnOf: Map<string, string>;
+  /** Whether any group names a member by uid (memberUid). */
+  byUid: boolean;
 } {
+  let byUid = false;
   const cnOf = new Map<string, string>();
   const direct = new Map<string, string[]>();
   const groupsOf = new Map<string, readonly string[]>();
@@ -396,7 +434,10 @@ export function openLdapGroups(entries: RawEntry[]): {
     };
     for (const m of texts(g, 'member')) add(dnKey(m));
     for (const m of texts(g, 'uniqueMember')) add(dnKey(m.replace(/#'[01]*'B$/, '')));
-    for (const u of texts(g, 'memberUid')) add(`uid:${u}`);
+    for (const u of texts(g, 'memberUid')) {
+      byUid = true;
+      add(`uid:${u}`);
+    }
     direct.set(gk, members);
   }
   const membersOf = (group: string): Set<string> => {
@@ -413,5 +454,5 @@ export function openLdapGroups(entries: RawEntry[]): {
     walk(group);
     return out;
   };
-  return { groupsOf, membersOf, cnOf };
+  return { groupsOf, membersOf, cnOf, byUid };
 }

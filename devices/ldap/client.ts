@@ -384,7 +384,7 @@ class WriterSession {
   }
 }
 
-async function connectReader(conn: DirectoryConnection): Promise<ReaderSession> {
+async function connectReader(conn: DirectoryConnection, signal?: AbortSignal): Promise<ReaderSession> {
   const u = parseUrl(conn);
   // A simple bind with an empty password is an anonymous bind that succeeds (RFC 4513 5.1.2): the audit
   // would then read what anonymous may see and report a shorter directory as if it were the whole.
@@ -395,6 +395,11 @@ async function connectReader(conn: DirectoryConnection): Promise<ReaderSession> 
   const host = hostOf(u);
   const wire = new LdapWire(conn.name);
   const session = new ReaderSession(wire, conn);
+  // The caller gave up (its own deadline, or what it waited on beside the connection failed): drop the
+  // socket now rather than at the connection's own deadline.
+  const abort = () => wire.destroy();
+  signal?.throwIfAborted();
+  signal?.addEventListener('abort', abort, { once: true });
   try {
     await session.run(u.protocol === 'ldap:' ? 'starting TLS' : 'connecting', () =>
       wire.connect({
@@ -405,9 +410,12 @@ async function connectReader(conn: DirectoryConnection): Promise<ReaderSession> 
       }),
     );
     await session.run(`binding as ${conn.bindDn}`, () => wire.bind(conn.bindDn, conn.password));
+    signal?.throwIfAborted();
   } catch (e) {
     wire.destroy();
-    throw e;
+    throw signal?.aborted ? signal.reason : e;
+  } finally {
+    signal?.removeEventListener('abort', abort);
   }
   return session;
 }
@@ -435,9 +443,15 @@ async function connect(conn: DirectoryConnection): Promise<WriterSession> {
   return session;
 }
 
-/** A read-only session: search and close, nothing else. */
-export async function openDirectoryReader(conn: DirectoryConnection): Promise<DirectoryReader> {
-  const s = await connectReader(conn);
+/**
+ * A read-only session: search and close, nothing else. `signal` abandons connecting and binding (the
+ * promise rejects with its reason, the socket dropped); once open, the session is the caller's to close.
+ */
+export async function openDirectoryReader(
+  conn: DirectoryConnection,
+  signal?: AbortSignal,
+): Promise<DirectoryReader> {
+  const s = await connectReader(conn, signal);
   return Object.freeze({
     name: s.name,
     fork: () => openDirectoryReader(conn),

@@ -48,7 +48,7 @@ import {
   ppolicyCheckModule,
   psoContainer,
 } from './policy.ts';
-import { type RawEntry, text, texts } from './values.ts';
+import { lookup, type RawEntry, text, texts } from './values.ts';
 
 export interface DirectoryTuning {
   /**
@@ -66,9 +66,13 @@ export interface DirectoryTuning {
   /**
    * `collectDirectoryAccounts` keeps only the accounts this accepts, dropping the rest as they arrive
    * (`schoolnet leavers` keeps those that can meet the roster: checks/lib/leavers.ts leaversRelevance).
+   * A promise of it lets the caller work it out (parse the roster) while the session connects and
+   * binds: the dump starts once it settles, and if it rejects nothing is read and that is the error.
    */
-  keep?: (a: DirectoryAccount) => boolean;
+  keep?: Keep | Promise<Keep>;
 }
+
+type Keep = (a: DirectoryAccount) => boolean;
 
 const DEFAULTS = { partitions: 1, pageSize: 1000 };
 
@@ -80,38 +84,62 @@ function hostOf(url: string): string {
   }
 }
 
-/** Run `fn` with a read-only session, the whole of it within `timeoutMs`. */
+/**
+ * Run `fn` with a read-only session, the whole of it within `timeoutMs`. `abandonOn`, when given, is
+ * something the caller works out meanwhile: if it rejects first, so does this, with its error, and the
+ * session is dropped (even while still connecting) and `fn` never runs.
+ */
 export async function withDirectoryReader<T>(
   dir: Directory,
   opts: CollectOptions,
   fn: (r: DirectoryReader) => Promise<T>,
+  abandonOn?: Promise<unknown>,
 ): Promise<T> {
   const name = directoryName(dir);
   let reader: DirectoryReader | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const stop = new AbortController();
+  const give = (e: unknown) => {
+    stop.abort(e);
+    void reader?.close();
+  };
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      void reader?.close();
-      reject(
-        new DeviceError(
-          'E-TIMEOUT',
-          name,
-          `directory collection did not finish within ${opts.timeoutMs} ms`,
-          {
-            hint: 'The directory is slow or unreachable; raise the timeout for large directories.',
-          },
-        ),
+      const e = new DeviceError(
+        'E-TIMEOUT',
+        name,
+        `directory collection did not finish within ${opts.timeoutMs} ms`,
+        {
+          hint: 'The directory is slow or unreachable; raise the timeout for large directories.',
+        },
       );
+      give(e);
+      reject(e);
     }, opts.timeoutMs);
   });
   expired.catch(() => undefined);
+  const abandoned = abandonOn?.then(
+    () => new Promise<never>(() => {}),
+    (e: unknown) => {
+      give(e);
+      throw e;
+    },
+  );
+  abandoned?.catch(() => undefined);
   try {
     const work = (async () => {
       const conn = await directoryConnection(dir, opts.resolveSecret, opts.timeoutMs);
-      reader = await openDirectoryReader(conn);
-      return fn(reader);
+      const opened = await openDirectoryReader(conn, stop.signal);
+      if (stop.signal.aborted) {
+        await opened.close();
+        throw stop.signal.reason;
+      }
+      reader = opened;
+      return fn(opened);
     })();
-    return await Promise.race([work, expired]);
+    // Settled after the race was decided elsewhere: nothing waits for it.
+    work.catch(() => undefined);
+    return await Promise.race(abandoned ? [work, expired, abandoned] : [work, expired]);
   } finally {
     clearTimeout(timer);
     await reader?.close();
@@ -137,21 +165,28 @@ export async function collectDirectoryAccounts(
   opts: CollectOptions,
   tuning: DirectoryTuning = {},
 ): Promise<DirectoryAccount[]> {
-  return withDirectoryReader(dir, opts, (r) => {
-    const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-    const t = withAccountAttributes(tuning, opts);
-    return dumpUsers(
-      r,
-      dir,
-      t,
-      true,
-      (e) => {
-        const a = keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t);
-        return t.keep === undefined || t.keep(a) ? a : undefined;
-      },
-      true,
-    );
-  });
+  const keepLater = tuning.keep instanceof Promise ? tuning.keep : undefined;
+  return withDirectoryReader(
+    dir,
+    opts,
+    async (r) => {
+      const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
+      const t = withAccountAttributes(tuning, opts);
+      const keep = await t.keep;
+      return dumpUsers(
+        r,
+        dir,
+        t,
+        true,
+        (e) => {
+          const a = keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t);
+          return keep === undefined || keep(a) ? a : undefined;
+        },
+        true,
+      );
+    },
+    keepLater,
+  );
 }
 
 export async function readDirectoryFacts(
@@ -171,15 +206,28 @@ function withAccountAttributes(tuning: DirectoryTuning, opts: CollectOptions): D
   return opts.accountAttributes?.length ? { ...tuning, accountAttributes: opts.accountAttributes } : tuning;
 }
 
+/** The declared extra attributes' lower-case names, made once per list (not once per account). */
+let lowerOf: { names: readonly string[]; lower: string[] } | undefined;
+
+/** A value's non-blank text, added to `out`. */
+function keepText(v: string | Buffer, out: string[]): void {
+  const t = typeof v === 'string' ? v : v.toString('utf8');
+  if (t.trim() !== '') out.push(t);
+}
+
 /** The declared extra attributes, by lower-case name (an attribute the entry lacks: no values). */
 function keepAttributes(a: DirectoryAccount, e: RawEntry, tuning: DirectoryTuning): DirectoryAccount {
   const names = tuning.accountAttributes;
   if (names === undefined || names.length === 0) return a;
+  if (lowerOf?.names !== names) lowerOf = { names, lower: names.map((n) => n.toLowerCase()) };
+  const lower = lowerOf.lower;
   const out: Record<string, string[]> = {};
-  for (const n of names) {
+  for (let i = 0; i < names.length; i++) {
     const kept: string[] = [];
-    for (const v of texts(e, n)) if (v.trim() !== '') kept.push(v);
-    out[n.toLowerCase()] = kept;
+    const v = lookup(e, names[i] as string);
+    if (Array.isArray(v)) for (const x of v) keepText(x, kept);
+    else if (v !== undefined) keepText(v, kept);
+    out[lower[i] as string] = kept;
   }
   a.attributes = out;
   return a;
@@ -267,25 +315,20 @@ async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
   }
 }
 
+/** A declared admin group found, and its direct `member` values. */
+interface AdminGroupHead {
+  dn: string;
+  member: string[];
+}
+
 /**
- * The transitive members of each declared admin group, expanded here from the groups' `member` values.
- *
- * AD can answer this itself with the in-chain matching rule (`memberOf:1.2.840.113556.1.4.1941:=`), but
- * the server then walks every person under the base: on Samba AD with 5,000 users that one search took
- * 550 ms idle and 4 s loaded, against 3 ms to read a group's `member` (test/bench/directory.ts). So: read
- * each group's members (ranged past 1,500 values), name the ones the account dump already holds, read
- * anything else once (a nested group is followed, cycles once; a contact counts as a person as it does
- * for the in-chain rule; computers and foreign principals do not). test/directory-admin-nesting.test.ts
- * holds the result equal to the server's own in-chain answer.
+ * Each declared admin group found (a CN looked up under the base) with its direct members: the round
+ * trips that wait on the DC, read beside the account dump; what the members are is settled after it
+ * (`adAdminMembers`).
  */
-async function adAdminMembers(
-  r: DirectoryReader,
-  dir: Directory,
-  known: ReadonlyMap<string, string>,
-): Promise<{ members: Set<string>; byGroup: Record<string, string[]> }> {
-  const members = new Set<string>();
-  const byGroup: Record<string, string[]> = {};
-  // One after the other: these share the caller's connection, where slapd allows one paged search.
+async function adAdminGroupHeads(r: DirectoryReader, dir: Directory): Promise<AdminGroupHead[]> {
+  const heads: AdminGroupHead[] = [];
+  // One after the other: these share one connection, where a DC allows one paged search.
   for (const g of dir.adminGroups) {
     let groupDn = g;
     if (!isDn(g)) {
@@ -306,18 +349,51 @@ async function adAdminMembers(
         );
       groupDn = found[0].dn;
     }
+    heads.push({ dn: groupDn, member: await groupMembers(r, dir, groupDn) });
+  }
+  return heads;
+}
+
+/** A group's direct `member` values (ranged past 1,500 values: the reader reads the rest). */
+async function groupMembers(r: DirectoryReader, dir: Directory, gdn: string): Promise<string[]> {
+  const [entry] = await r.search({ base: gdn, scope: 'base', attributes: ['member'], pageSize: 0 });
+  if (!entry)
+    throw new DeviceError('E-NOTFOUND', directoryName(dir), `admin group ${gdn} cannot be read`, {
+      hint: 'The audit account needs read access to the admin groups and their members.',
+    });
+  return texts(entry, 'member');
+}
+
+/**
+ * The transitive members of each declared admin group, expanded here from the groups' `member` values.
+ *
+ * AD can answer this itself with the in-chain matching rule (`memberOf:1.2.840.113556.1.4.1941:=`), but
+ * the server then walks every person under the base: on Samba AD with 5,000 users that one search took
+ * 550 ms idle and 4 s loaded, against 3 ms to read a group's `member` (test/bench/directory.ts). So: read
+ * each group's members (ranged past 1,500 values; the declared groups' own were read beside the dump,
+ * `heads`), name the ones the account dump already holds, read anything else once (a nested group is
+ * followed, cycles once; a contact counts as a person as it does for the in-chain rule; computers and
+ * foreign principals do not). test/directory-admin-nesting.test.ts holds the result equal to the
+ * server's own in-chain answer.
+ */
+async function adAdminMembers(
+  r: DirectoryReader,
+  dir: Directory,
+  heads: readonly AdminGroupHead[],
+  known: ReadonlyMap<string, string>,
+): Promise<{ members: Set<string>; byGroup: Record<string, string[]> }> {
+  const members = new Set<string>();
+  const byGroup: Record<string, string[]> = {};
+  for (const head of heads) {
+    const groupDn = head.dn;
     const names = new Map<string, string>();
     const groups = new Set<string>([dnKey(groupDn)]);
     let level = [groupDn];
     while (level.length > 0) {
       const next: string[] = [];
       for (const gdn of level) {
-        const [entry] = await r.search({ base: gdn, scope: 'base', attributes: ['member'], pageSize: 0 });
-        if (!entry)
-          throw new DeviceError('E-NOTFOUND', directoryName(dir), `admin group ${gdn} cannot be read`, {
-            hint: 'The audit account needs read access to the admin groups and their members.',
-          });
-        for (const m of texts(entry, 'member')) {
+        const member = gdn === groupDn ? head.member : await groupMembers(r, dir, gdn);
+        for (const m of member) {
           const key = dnKey(m);
           if (names.has(key) || groups.has(key)) continue;
           const user = known.get(key);
@@ -357,7 +433,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
   // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
   // search at a time (slapd and AD allow one paged search per connection).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
-  const [users, [head, psos, computers, recovery]] = await Promise.all([
+  const [users, [head, psos, computers, recovery, adminHeads]] = await Promise.all([
     dumpUsers(
       r,
       dir,
@@ -398,6 +474,8 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
             }),
             undefined,
           ),
+          // The admin groups and their direct members, while the dump still runs.
+          await adAdminGroupHeads(r, dir),
         ] as const,
     ),
   ]);
@@ -425,7 +503,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
     .sort((a, b) => (a.precedence ?? 0) - (b.precedence ?? 0));
   const known = new Map<string, string>();
   for (const u of users) known.set(u.key, u.account.username);
-  const admins = await adAdminMembers(r, dir, known);
+  const admins = await adAdminMembers(r, dir, adminHeads, known);
   const ctx: AccountContext = { ous: bare.ous, adminMembers: admins.members };
   for (const u of users) attachMembership(u.account, u.key, ctx);
   // A BitLocker recovery object sits under its computer: its parent DN is the computer's.
@@ -518,7 +596,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
       const adminMembers = new Set<string>();
       for (const members of adminMembersOf) for (const m of members) adminMembers.add(m);
       groups = {
-        ctx: { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf },
+        ctx: { ous: bare.ous, adminMembers, groupsOf: graph.groupsOf, byUid: graph.byUid },
         graph,
         adminGroupKeys,
         adminMembersOf,

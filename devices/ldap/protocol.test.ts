@@ -171,6 +171,14 @@ describe('the search-response decoder agrees with ldapts', () => {
       { attributes: ['memberOf', 'SN'], binary: [] },
     ],
     [
+      'the same beside an attribute nobody asked for',
+      [
+        ['objectClass', ['top']],
+        ['MemberOf', ['cn=a']],
+      ],
+      { attributes: ['memberOf', 'SN'], binary: [] },
+    ],
+    [
       ';binary attribute options',
       [['userCertificate;binary', [Buffer.from('0\x82')]]],
       { attributes: [], binary: [] },

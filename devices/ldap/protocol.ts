@@ -460,12 +460,15 @@ export class ResponseDecoder {
     let index = 0;
     let seen = 0;
     let ranged = false;
+    /** A name that is none of the requested ones (then a requested one may be there in another case). */
+    let stray = false;
     while (r.p < attrsEnd) {
       const attrEnd = r.enter(SEQUENCE, 'PartialAttribute');
       const nameLen = r.header(OCTET_STRING, 'attribute type');
       const name = this.names.get(buf, r.p, r.p + nameLen, index++);
       const type = name.text;
       seen |= name.wanted;
+      if (name.wanted === 0) stray = true;
       if (name.ranged) ranged = true;
       r.p += nameLen;
       const valsEnd = r.tag() === 0x31 ? r.enter(0x31, 'vals') : r.p;
@@ -498,6 +501,10 @@ export class ResponseDecoder {
       if (i < 30 && seen & (1 << i)) continue;
       const w = wanted[i] as string;
       if (entry[w] !== undefined) continue;
+      if (!stray && i < 30) {
+        entry[w] = [];
+        continue;
+      }
       const lower = w.toLowerCase();
       let present = false;
       for (const key in entry)

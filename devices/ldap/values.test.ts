@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { genTimeIso } from './accounts.ts';
 import { escapeDnValue, isUnder, normalizeDn, parentDn, parseDn, sameDn } from './dn.ts';
 import {
   adDomainPolicy,
@@ -72,6 +73,35 @@ describe('LDAP generalized time', () => {
     expect(fromGeneralizedTime('20261324120000Z')).toBeUndefined();
     expect(fromGeneralizedTime('2026-11-24')).toBeUndefined();
     expect(fromGeneralizedTime('20261124143333')).toBeUndefined();
+  });
+
+  it('gives the facts the ISO form the full parser gives, on every day of every month, leap years and the edges', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    let compared = 0;
+    const wrong: string[] = [];
+    for (const year of [999, 1900, 2000, 2024, 2100])
+      for (let month = 0; month <= 13; month++)
+        for (let day = 0; day <= 32; day++)
+          for (const [h, m, s] of [
+            [0, 0, 0],
+            [23, 59, 59],
+            [12, 30, 60],
+            [24, 0, 0],
+          ] as const)
+            for (const tail of ['Z', '.0Z', '.5Z', '+0100']) {
+              const v = `${pad(year, 4)}${pad(month)}${pad(day)}${pad(h)}${pad(m)}${pad(s)}${tail}`;
+              // Twice: the second answer is the remembered one.
+              const want = fromGeneralizedTime(v)?.toISOString();
+              const got = [genTimeIso(v), genTimeIso(v)];
+              if (got[0] !== want || got[1] !== want) wrong.push(`${v}: ${got.join(' ')}, not ${want}`);
+              compared++;
+            }
+    expect(wrong).toEqual([]);
+    expect(compared).toBe(5 * 14 * 33 * 4 * 4);
+    expect(genTimeIso('20240229120000Z')).toBe('2024-02-29T12:00:00.000Z');
+    expect(genTimeIso('21000229120000Z')).toBeUndefined();
+    expect(genTimeIso('2026112414333xZ')).toBeUndefined();
+    expect(genTimeIso(undefined)).toBeUndefined();
   });
 });
 

@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { DeviceError } from '../../devices/errors.ts';
+import { type CollectOptions, DeviceError } from '../../devices/errors.ts';
+import type { DirectoryAccount } from '../../devices/facts.ts';
 import { collectDirectoryAccounts } from '../../devices/ldap/collect.ts';
 import { isFailing, type LeaversReport, leaversRelevance, matchLeavers } from '../../checks/lib/leavers.ts';
 import { DeclarationError, formatProblem, loadSchool } from '../../inventory/load.ts';
@@ -14,7 +15,7 @@ import { formatRosterProblem, parseRosterDate, readRoster } from '../../inventor
 import { rosterIdAttribute } from '../../inventory/roster-id.ts';
 import { escapeControls, safeJson, toCsv } from '../../inventory/csv.ts';
 import { secretResolver } from '../../inventory/secrets.ts';
-import type { LoadedSchool } from '../../inventory/types.ts';
+import type { Directory, Lifecycle, LoadedSchool } from '../../inventory/types.ts';
 import { DURATION_HELP, durationMs } from './duration.ts';
 
 const EXIT = { ok: 0, failures: 1, errors: 2, usage: 3 } as const;
@@ -168,6 +169,38 @@ export function renderCsv(r: LeaversReport): string {
   ]);
 }
 
+/** A roster nothing can be read from (no file, a missing column): it checks nobody. */
+function unreadable(roster: { problems: { line: number }[] }): boolean {
+  return roster.problems.some((p) => p.line <= 1);
+}
+
+/**
+ * The roster, and the directory's accounts that can meet it (with `opts.accountAttributes`). The roster is
+ * parsed while the directory session connects and binds; the dump starts once it is in, keeping only
+ * the accounts it can match. An unreadable roster drops the session at once: no accounts.
+ */
+export async function rosterAndAccounts(
+  directory: Directory,
+  rosterFile: string,
+  roster: Lifecycle['roster'],
+  opts: CollectOptions & { accountAttributes: string[] },
+): Promise<{ roster: Awaited<ReturnType<typeof readRoster>>; accounts?: DirectoryAccount[] }> {
+  const read = readRoster(rosterFile, roster);
+  const keep = read.then((r) => {
+    if (unreadable(r)) throw new Error('the roster cannot be read');
+    return leaversRelevance(r.people);
+  });
+  const accounts = collectDirectoryAccounts(directory, opts, { keep });
+  // Awaited below, after the roster: a directory failing meanwhile is not an unhandled rejection.
+  accounts.catch(() => undefined);
+  const r = await read;
+  if (unreadable(r)) {
+    // The session is dropped as soon as `keep` rejects; whatever the directory said does not matter.
+    return { roster: r };
+  }
+  return { roster: r, accounts: await accounts };
+}
+
 export async function runLeavers(file: string, opts: Options): Promise<number> {
   if (!['table', 'json', 'csv'].includes(opts.format))
     return fail(`--format must be table, json or csv (got ${opts.format})`, EXIT.usage);
@@ -191,29 +224,27 @@ export async function runLeavers(file: string, opts: Options): Promise<number> {
   if (!directory) return fail(`${file} declares no directory`, EXIT.usage);
   if (!lifecycle) return fail(`${file} declares no lifecycle.roster (the column mapping)`, EXIT.usage);
 
-  const roster = await readRoster(opts.roster, lifecycle.roster);
-  const problems = roster.problems.map(formatRosterProblem);
-  // A roster nothing can be read from (no file, a missing column) checks nobody: stop here.
-  if (roster.problems.some((p) => p.line <= 1))
-    return fail(
-      `the roster cannot be read; nothing was checked:\n${escapeControls(problems.join('\n'))}`,
-      EXIT.errors,
-    );
-
-  let accounts;
   const idAttribute = rosterIdAttribute(lifecycle, directory);
+  let roster;
+  let accounts;
   try {
-    accounts = await collectDirectoryAccounts(
-      directory,
-      { resolveSecret: secretResolver(loaded.dir), timeoutMs, accountAttributes: [idAttribute] },
-      // Only the accounts that can meet the roster are kept as the dump streams past.
-      { keep: leaversRelevance(roster.people) },
-    );
+    ({ roster, accounts } = await rosterAndAccounts(directory, opts.roster, lifecycle.roster, {
+      resolveSecret: secretResolver(loaded.dir),
+      timeoutMs,
+      accountAttributes: [idAttribute],
+    }));
   } catch (e) {
     if (e instanceof DeviceError)
       return fail(`${e.message} [${e.code}]${e.hint ? `\n  ${e.hint}` : ''}`, EXIT.errors);
     throw e;
   }
+  const problems = roster.problems.map(formatRosterProblem);
+  // A roster nothing can be read from (no file, a missing column) checks nobody: stop here.
+  if (accounts === undefined)
+    return fail(
+      `the roster cannot be read; nothing was checked:\n${escapeControls(problems.join('\n'))}`,
+      EXIT.errors,
+    );
   const report = matchLeavers(roster.people, accounts, {
     asOf,
     idAttribute,

@@ -3,8 +3,9 @@
  * `ldapsearch -E pr=1000/noprompt` over the same LDAPS settings, alternating, medians of RUNS:
  *  (a) slapd with 50,000 users (slapadd): the directory audit's collection (`collectDirectoryFacts`:
  *      policies, every account, groups) against ldapsearch fetching the same entries and attributes;
- *  (b) slapd: the leavers check of a 2,000-row roster (parse, one dump, match), as `schoolnet leavers`
- *      runs it, against ldapsearch of the same account dump;
+ *  (b) slapd: the leavers check of a 2,000-row roster (the roster parsed while the session connects
+ *      and binds, one dump, match), as `schoolnet leavers` runs it, against ldapsearch of the same
+ *      account dump;
  *  (c) memory, each figure in a fresh process, beside the size of the LDAP responses it reads: the
  *      account dump streamed with nothing kept (target: RSS growth <= 2x the dump's wire size), the
  *      leavers' dump keeping every account, and (a) keeping everything;
@@ -17,7 +18,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { leaversRelevance, matchLeavers } from '../../checks/lib/leavers.ts';
+import { matchLeavers } from '../../checks/lib/leavers.ts';
 import {
   AD_COMPUTER_ATTRS,
   AD_LEAVER_ATTRS,
@@ -29,7 +30,7 @@ import {
 import { openDirectoryReader } from '../../devices/ldap/client.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../../devices/ldap/collect.ts';
 import { AD_DOMAIN_POLICY_ATTRS, FGPP_ATTRS, PPOLICY_ATTRS } from '../../devices/ldap/policy.ts';
-import { readRoster } from '../../inventory/roster.ts';
+import { rosterAndAccounts } from '../../scripts/commands/leavers.ts';
 import type { Directory, Lifecycle } from '../../inventory/types.ts';
 import { startTestbed } from '../../scripts/testbed/index.ts';
 import { freePort } from '../../scripts/testbed/ports.ts';
@@ -325,7 +326,7 @@ const ROSTER_COLUMNS: Lifecycle['roster']['columns'] = {
   aupSigned: 'AUP Signed',
 };
 
-/** The leavers check as `schoolnet leavers` runs it: parse the roster, dump the accounts, match. */
+/** The leavers check as `schoolnet leavers` runs it: the roster parsed while connecting, one dump, match. */
 function leaversCheck(
   dir: Directory,
   opts: Parameters<typeof collectDirectoryAccounts>[1],
@@ -334,14 +335,13 @@ function leaversCheck(
 ) {
   const lifecycle: Lifecycle['roster'] = { file: rosterFile, columns: ROSTER_COLUMNS, dateFormat: 'auto' };
   return async () => {
-    const r = await readRoster(rosterFile, lifecycle);
-    if (r.problems.length > 0) throw new Error(`bench roster has problems: ${r.problems[0]?.message}`);
-    const accounts = await collectDirectoryAccounts(
-      dir,
-      { ...opts, accountAttributes: [idAttribute] },
-      { keep: leaversRelevance(r.people) },
-    );
-    return matchLeavers(r.people, accounts, { asOf: '2026-09-01', idAttribute });
+    const { roster, accounts } = await rosterAndAccounts(dir, rosterFile, lifecycle, {
+      ...opts,
+      accountAttributes: [idAttribute],
+    });
+    if (roster.problems.length > 0 || accounts === undefined)
+      throw new Error(`bench roster has problems: ${roster.problems[0]?.message}`);
+    return matchLeavers(roster.people, accounts, { asOf: '2026-09-01', idAttribute });
   };
 }
 
