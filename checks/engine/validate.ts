@@ -16,8 +16,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { confinedFile } from '../../inventory/confine.ts';
+import { streamCsv } from '../../inventory/csv-stream.ts';
 import { LIMITS, readBounded } from '../../inventory/limits.ts';
 import { analyseSchoolText, compareProblems, validateSchoolFile } from '../../inventory/load.ts';
 import type { Problem } from '../../inventory/load.ts';
@@ -165,15 +165,22 @@ export function waiverProblems(text: string, file: string): Problem[] {
   }
 }
 
-/** The 1-based column of each header of a CSV file's first row (for problems that name a column). */
+/**
+ * The 1-based column of each header of a CSV file's first row (for problems that name a column): only
+ * that first record is read (a stream stopped after it), never the whole file.
+ */
 async function headerColumns(path: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (extname(path).toLowerCase() !== '.csv') return out;
   try {
-    const text = await readBounded(path, LIMITS.rosterBytes, 'the file');
-    const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
-    const [row] = parseCsv(first, { relax_column_count: true, relax_quotes: true }) as string[][];
-    row?.forEach((h, i) => out.set(h.trim().toLowerCase(), i + 1));
+    await streamCsv(path, {
+      limit: LIMITS.rosterBytes,
+      what: 'the file',
+      onRecord: (r) => {
+        r.record.forEach((h, i) => out.set(h.trim().toLowerCase(), i + 1));
+        return false;
+      },
+    });
   } catch {
     // no header positions: problems fall back to column 1
   }
