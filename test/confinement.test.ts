@@ -11,6 +11,7 @@ import { loadSchool, validateSchoolFile, formatProblem } from '../inventory/load
 import { rosterFacts, RosterError } from '../inventory/roster.ts';
 import { resolveSecret, SecretError } from '../inventory/secrets.ts';
 import { loadEngineInputs } from '../checks/engine/inputs.ts';
+import { schoolRefusal, validatePaths } from '../checks/engine/validate.ts';
 
 const SCHOOL = 'croft-prep';
 let root: string;
@@ -91,6 +92,33 @@ describe('declared paths stay inside the school folder', () => {
       await declare((t) => t.replace('policy: { file: policy.yaml', 'policy: { file: linked-policy.yaml')),
     );
     await expect(loadEngineInputs(withPolicy)).rejects.toThrow(/policy\.file: .*symbolic link.*outside/);
+  });
+});
+
+describe('validation follows links', () => {
+  it('a file: secret that is a link out of the folder is a validation problem naming the field, file and folder', async () => {
+    await symlink(outside, join(dir, 'linked-password'));
+    const file = await declare((t) =>
+      t.replace('password: env:CROFT_ROUTER_PASSWORD', 'password: file:linked-password'),
+    );
+    // Lexically the path is inside the folder: only following the link shows where it leads.
+    expect(await validateSchoolFile(file)).toEqual([]);
+    for (const target of [file, dir]) {
+      const results = await validatePaths([target]);
+      const problems = results.flatMap((r) => r.problems);
+      expect(problems).toEqual([
+        expect.objectContaining({
+          pointer: '/devices/0/credentials/password',
+          message: expect.stringMatching(
+            /^devices\.0\.credentials\.password: .*linked-password leads \(by a symbolic link\) to .*shadow, outside the school's folder/,
+          ),
+        }),
+      ]);
+      expect(problems[0]?.line).toBeGreaterThan(1);
+      expect(JSON.stringify(results)).not.toContain('not-a-real-hash');
+    }
+    const loaded = await loadSchool(file);
+    expect((await schoolRefusal(loaded)).map((p) => p.pointer)).toEqual(['/devices/0/credentials/password']);
   });
 });
 

@@ -16,7 +16,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { confinedFile } from '../../inventory/confine.ts';
+import { ConfinementError, confinedFile, declaredPaths, secretsDirs } from '../../inventory/confine.ts';
 import { streamCsv } from '../../inventory/csv-stream.ts';
 import { LIMITS, readBounded } from '../../inventory/limits.ts';
 import { analyseSchoolText, compareProblems, validateSchoolFile } from '../../inventory/load.ts';
@@ -384,6 +384,8 @@ export async function validateSchoolFiles(
     }
   }
 
+  declProblems.push(...(await linkedSecretProblems(school.dir, decl, declShown, (p) => locateIn(school, p))));
+
   const inv = decl.inventory;
   if (inv !== undefined) {
     const problems = await registerProblems(school, shownDir);
@@ -404,6 +406,30 @@ export async function validateSchoolFiles(
   }
   positions.delete(school);
   if (declProblems.length > 0) out.unshift(result(declShown, 'school', declProblems));
+  return out;
+}
+
+/**
+ * `file:` secrets and CA certificates, links followed: a link inside the school's folder (or a secrets
+ * directory) that leads elsewhere is a problem of its field at validation, not only where it is opened.
+ */
+async function linkedSecretProblems(
+  dir: string,
+  decl: unknown,
+  shown: string,
+  locate: (pointer: string) => { line: number; column: number },
+): Promise<Problem[]> {
+  const roots = [dir, ...secretsDirs()];
+  const out: Problem[] = [];
+  for (const f of declaredPaths(decl)) {
+    if (!f.secret || f.value === '') continue;
+    try {
+      await confinedFile(resolve(dir, f.value), roots, f.pointer.slice(1).replace(/\//g, '.'));
+    } catch (e) {
+      if (!(e instanceof ConfinementError)) throw e;
+      out.push({ file: shown, ...locate(f.pointer), pointer: f.pointer, message: e.message });
+    }
+  }
   return out;
 }
 
@@ -499,7 +525,10 @@ async function validateYaml(file: string): Promise<FileResult> {
   if (kind === 'policy') return result(file, kind, policyProblems(text, file));
   if (kind === 'waivers') return result(file, kind, waiverProblems(text, file));
   if (kind === 'attestations') return result(file, kind, parseAttestations(text, file).problems);
-  return result(file, 'school', analyseSchoolText(text, file).problems);
+  const school = analyseSchoolText(text, file);
+  if (school.problems.length > 0) return result(file, 'school', school.problems);
+  const dir = dirname(resolve(file));
+  return result(file, 'school', await linkedSecretProblems(dir, school.data, file, (p) => parsed.locate(p)));
 }
 
 /** Is `dir` a school's folder (holds school.yaml) or a folder of schools? */
