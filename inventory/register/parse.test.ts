@@ -309,4 +309,18 @@ describe('exporting', () => {
     // And our own import undoes exactly that apostrophe: the register is unchanged by the round trip.
     expect((await readRegisterFile(out, 'assets')).records).toEqual(read.records);
   });
+
+  it('a register path naming a file that is not a register: no line of it in any problem or warning', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'register-wrong-'));
+    const file = join(dir, 'passwords.csv');
+    await writeFile(file, 'hunter2-not-a-register,admin:s3cret-value\nsecond,line-of-it\n');
+    for (const name of ['assets', 'software', 'licences', 'installs'] as const) {
+      const r = await readRegisterFile(file, name);
+      expect(r.records).toEqual([]);
+      expect(r.problems.length).toBeGreaterThan(0);
+      const text = JSON.stringify([r.problems.map(formatRegisterProblem), r.warnings]);
+      expect(text).toMatch(/does not look like the \w+ register \(its content is not shown\)/);
+      for (const secret of ['hunter2', 's3cret', 'line-of-it']) expect(text).not.toContain(secret);
+    }
+  });
 });

@@ -205,24 +205,30 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
   }
   // A title merged across the columns repeats one value (exceljs gives each merged cell the master's).
   const titleLike = new Set(table.header.filter((h) => h !== '')).size <= 1;
+  // The header is shown only when the file is recognisably this register (some column matched): a path
+  // to the wrong file (a password list saved as CSV) must never put its first line into an error.
+  const recognised = index.size > 0;
+  const header = recognised
+    ? `the header has: ${table.header.join(', ')}`
+    : `no column of row ${table.headerRow} is a column of the ${name} register: this does not look like the ${name} register (its content is not shown)`;
   for (const field of REQUIRED_COLUMNS[name]) {
     if (index.has(field) || problems.some((p) => p.message.startsWith(`mapped to ${field},`))) continue;
     const spec = specs.find((s) => s.field === field);
     problems.push({
       ...at,
       column: spec?.header ?? field,
-      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>${titleLike ? '; the first row looks like a title: name the header row with --header-row N' : ''}`,
+      message: `required column is missing (${header}); map it with ${field}=<your header>${titleLike ? '; the first row looks like a title: name the header row with --header-row N' : ''}`,
     });
   }
   if (name === 'installs' && !index.has('installs') && !index.has('device'))
     problems.push({
       ...at,
       column: 'Installs',
-      message: `needs an install count column (Installs, Device count) or one row per device (Device); the header has: ${table.header.join(', ')}`,
+      message: `needs an install count column (Installs, Device count) or one row per device (Device); ${header}`,
     });
   const used = new Set(index.values());
   const unmapped = table.header.map((h, i) => ({ h, i })).filter(({ h, i }) => !used.has(i) && h !== '');
-  const warnings = unmapped.map(
+  const warnings = (recognised ? unmapped : []).map(
     ({ h }) =>
       `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
   );
