@@ -156,4 +156,20 @@ describe('errors never echo a file of the wrong kind', () => {
     expect(text).not.toContain('not-a-real-hash');
     expect(text).not.toContain('root');
   });
+
+  it('a clause map or waivers path naming a file of another kind: one problem each, none of its keys or values', async () => {
+    for (const f of ['creds.yaml', 'creds2.yaml'])
+      await writeFile(join(dir, f), `admin_password: '${SHADOW_LINE}'\nnotes: [a, b]\n`);
+    const file = await declare((t) =>
+      t
+        .replace('policy: { file: policy.yaml', 'policy: { file: creds.yaml')
+        .replace('waivers: waivers.yaml', 'waivers: creds2.yaml'),
+    );
+    const problems = (await validatePaths([dir])).flatMap((r) => r.problems);
+    const text = JSON.stringify(problems);
+    expect(text).toContain('this does not look like a clause map');
+    expect(text).toContain('this does not look like a waivers file');
+    for (const leak of ['admin_password', 'not-a-real-hash', 'notes']) expect(text).not.toContain(leak);
+    await expect(loadEngineInputs(await loadSchool(file))).rejects.toThrow(/does not look like/);
+  });
 });
