@@ -13,6 +13,16 @@ export function routerDevices(decl: SchoolDeclaration): Device[] {
   return decl.devices.filter((d) => d.kind === 'router' && d.driver === 'routeros');
 }
 
+/** Menus that exist on some RouterOS versions and boards only (the Wi-Fi stacks). */
+const VERSIONED_MENUS = new Set([
+  '/interface/wifi',
+  '/interface/wifi/security',
+  '/interface/wifiwave2',
+  '/interface/wifiwave2/security',
+  '/interface/wireless',
+  '/interface/wireless/security-profiles',
+]);
+
 export function planRouter(decl: SchoolDeclaration, device: Device): RouterPlan {
   if (device.driver !== 'routeros') throw new PlanError(`device ${device.name} is not a RouterOS router`);
   const wifi = planWifi(decl, device);
@@ -61,5 +71,9 @@ export function planRouter(decl: SchoolDeclaration, device: Device): RouterPlan 
     (s, i, all) => all.findIndex((t) => t.ref === s.ref) === i,
   );
   const requires = neededPolicies(objects.some((o) => o.menu === '/user' || o.menu === '/user/group'));
-  return { device: device.name, objects, firewall, firewallDependsOn, secrets, requires };
+  const assumes = [
+    ...new Set(objects.filter((o) => VERSIONED_MENUS.has(o.menu)).map((o) => `menu:${o.menu}`)),
+    ...(objects.some((o) => o.props['datapath.vlan-id'] !== undefined) ? ['datapath-vlan'] : []),
+  ];
+  return { device: device.name, objects, firewall, firewallDependsOn, secrets, requires, assumes };
 }

@@ -47,9 +47,49 @@ export function boardPorts(board: RouterOsBoard): string[] {
   return board === 'rb5009' ? [...ether(8), 'sfp-sfpplus1'] : ether(5);
 }
 
-/** Boards that only run RouterOS 7 (hAP ax^3 and RB5009 shipped with 7). */
+/**
+ * The earliest RouterOS each board runs. RB5009 shipped with RouterOS 7 (product page: "RouterOS v7"),
+ * whose first general release was 7.1. The hAP ax^3's 802.11ax radios need a driver RouterOS 7.1 did not
+ * have (manual: WifiWave2, "as of the release of RouterOS 7.1" it drives four 802.11ac devices, no 802.11ax
+ * one); the board came out in 2023 with 7.10 (inferred from its release date; not from a MikroTik page).
+ */
 export function minimumVersion(board: RouterOsBoard): string {
-  return board === 'hap-ax3' || board === 'rb5009' ? '7.1' : '6.0';
+  return board === 'hap-ax3' ? '7.10' : board === 'rb5009' ? '7.1' : '6.0';
+}
+
+/**
+ * The RouterOS releases the project supports (and its test server models): the 6.49 line (the last of
+ * RouterOS 6) and RouterOS 7 from 7.1 (its first general release; 7.0 was beta only) to 7.24, the newest
+ * whose changes are in the version tables. Any patch release of those (7.18.2, 6.49.18) is supported;
+ * behaviour follows the version by range (7.13 wifi, 7.15 security-profile comments, 7.19 connection rows
+ * in /ip/service, 7.24 available-from), never by a list of named releases.
+ */
+export const ROUTEROS_OLDEST_V6 = '6.49';
+export const ROUTEROS_OLDEST_V7 = '7.1';
+export const ROUTEROS_NEWEST = '7.24';
+
+/** Why `v` is not a supported RouterOS release, or undefined when it is. */
+export function unsupportedRouterOsVersion(v: string): string | undefined {
+  const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$/.exec(v);
+  const range = `supported: ${ROUTEROS_OLDEST_V6}.x and ${ROUTEROS_OLDEST_V7} to ${ROUTEROS_NEWEST}.x`;
+  if (!m)
+    return `${JSON.stringify(v)} is not a RouterOS version (x.y or x.y.z, e.g. 7.20 or 7.18.2); ${range}`;
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const newest = Number(ROUTEROS_NEWEST.split('.')[1]);
+  const newer = `RouterOS ${v} is newer than ${ROUTEROS_NEWEST}, the newest whose menus and properties are modelled; ${range}`;
+  if (major === 6) {
+    if (minor > 49) return `there is no RouterOS ${v}: RouterOS 6 ended with the 6.49 line; ${range}`;
+    if (minor < 49)
+      return `RouterOS ${v} is older than ${ROUTEROS_OLDEST_V6}, the oldest supported (the last RouterOS 6 line); ${range}`;
+    return undefined;
+  }
+  if (major === 7) {
+    if (minor === 0)
+      return `RouterOS ${v} was never a general release (RouterOS 7 starts at ${ROUTEROS_OLDEST_V7}); ${range}`;
+    return minor > newest ? newer : undefined;
+  }
+  return major > 7 ? newer : `RouterOS ${v} is older than ${ROUTEROS_OLDEST_V6}; ${range}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   boardPorts,
   minimumVersion,
   parseRouterOsVersion,
+  unsupportedRouterOsVersion,
   wifiStack,
   type RouterOsBoard,
   type WifiStack,
@@ -37,6 +38,11 @@ export function routerTarget(device: Device): RouterTarget {
       .filter((x) => x !== undefined)
       .join(', ') || 'RouterOS version not declared'
   })`;
+  const outside = declared === undefined ? undefined : unsupportedRouterOsVersion(declared);
+  if (outside !== undefined)
+    throw new PlanError(
+      `devices[${device.name}].routeros.version: router ${label}: ${outside} (leave the version out to plan for a current router; the providers read the router's own version at run time)`,
+    );
   if (board !== undefined && version !== undefined && !atLeast(version, minimumVersion(board)))
     throw new PlanError(
       `router ${label}: the ${board} does not run RouterOS ${declared}; it needs ${minimumVersion(board)} or later`,

@@ -72,6 +72,14 @@ export interface RouterPlan {
   secrets: SecretNeed[];
   /** Policies the provisioner's RouterOS group needs for this plan (checked before anything is written). */
   requires: string[];
+  /**
+   * What the plan takes the router to have where versions and boards differ, checked on the router before
+   * anything is written (so a plan made for another router is refused whole, never applied in part):
+   * `menu:<path>` (the Wi-Fi menus: /interface/wifi from 7.13, /interface/wifiwave2 before, legacy
+   * /interface/wireless) and `datapath-vlan` (SSIDs put in VLANs by `datapath.vlan-id`, which wifi-qcom-ac
+   * does not have).
+   */
+  assumes: string[];
 }
 
 /** The tag every managed firewall rule's comment starts with. */

@@ -82,7 +82,15 @@ async function router(
 }
 
 function plan(firewall: DesiredFilterRule[], objects: RouterPlan['objects'] = []): RouterPlan {
-  return { device: 'core-router', objects, firewall, firewallDependsOn: [], secrets: [], requires: [] };
+  return {
+    device: 'core-router',
+    objects,
+    firewall,
+    firewallDependsOn: [],
+    secrets: [],
+    requires: [],
+    assumes: [],
+  };
 }
 
 /** The table without ids and counters: what the router does with packets, in order. */

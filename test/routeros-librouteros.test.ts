@@ -6,7 +6,7 @@ import { parseRouterOsVersion } from '../intent/routeros-capabilities.ts';
 import { routerOsDefault, withDefaults } from '../devices/routeros/defaults.ts';
 import { normalise } from '../intent/values.ts';
 import { testCertificates } from './support/routeros/certs.ts';
-import { allProfiles, printedVersion } from './support/routeros/profiles.ts';
+import { allProfiles, BETWEEN_PROFILES, printedVersion } from './support/routeros/profiles.ts';
 import { DEFAULT_USERS, startRouterOsServer, type RouterOsServer } from './support/routeros/server.ts';
 
 // The test server's protocol, judged by a client nobody here wrote: Debian's python3-librouteros, run with
@@ -75,9 +75,17 @@ describe('python3-librouteros against the RouterOS API test server', () => {
   });
 });
 
+/** Every profile of the matrix, and releases between them where a threshold falls (profiles.ts). */
+const PROFILES = [
+  ...allProfiles(),
+  ...BETWEEN_PROFILES.filter(
+    (p) => ['6.49.7', '7.13', '7.18.2', '7.19', '7.24.1'].includes(p.version) && p.legacyWireless !== true,
+  ),
+];
+
 // The same client against every RouterOS version and board the test server models (profiles.ts): the
 // good router as each would hold it. One python run per profile (about a third of a second each).
-describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as const))(
+describe.each(PROFILES.map((p) => [`${p.board} on ${p.version}`, p] as const))(
   'python3-librouteros against the %s profile',
   (_, profile) => {
     let server: RouterOsServer;
@@ -107,7 +115,7 @@ describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as cons
 // "protocol-mode (Default: rstp)"; SNMP community "addresses (Default: ::/0)", 6: 0.0.0.0/0), and the
 // table the providers and collectors fill absent properties from (devices/routeros/defaults.ts) must give
 // exactly what `detail` shows for every property the plain print left out.
-describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as const))(
+describe.each(PROFILES.map((p) => [`${p.board} on ${p.version}`, p] as const))(
   'print leaves out defaults on the %s profile (python3-librouteros)',
   (_, profile) => {
     let server: RouterOsServer;
@@ -120,7 +128,7 @@ describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as cons
       const seen = (await probe('--port', String(server.port), '--defaults')) as {
         defaults: Record<string, Record<'plain' | 'detail' | 'proplist', Record<string, unknown>>>;
       };
-      const v7 = profile.version !== '6.49';
+      const v7 = !profile.version.startsWith('6.');
       const version = parseRouterOsVersion(profile.version);
       const { bridge, community } = seen.defaults as Record<
         'bridge' | 'community',

@@ -5,7 +5,7 @@
  * routeros-librouteros.test.ts; the recordings per profile are routeros-contract.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRouterOs, type RouterOsClient } from '../devices/routeros/client.ts';
 import {
   allProfiles,
+  BETWEEN_PROFILES,
   blankProfile,
   parseProfile,
   printedVersion,
@@ -23,6 +24,7 @@ import {
 import { startRouterOsServer, type RouterOsServer, type RouterUser } from './support/routeros/server.ts';
 import { routerOsProfileOption } from '../scripts/testbed/routeros.ts';
 import { testbedInfo } from './support/testbed.ts';
+import type { TestbedInfo } from '../scripts/testbed/types.ts';
 
 const FULL: RouterUser = { name: 'provisioner', password: 'provisioner-test-password', group: 'full' };
 const WRITER: RouterUser = { name: 'writer', password: 'writer-test-password', group: 'write' };
@@ -51,7 +53,9 @@ async function trapOf(p: Promise<unknown>): Promise<string> {
   }
 }
 
-describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as const))('%s', (_, p) => {
+const label = (p: RouterProfile) => `${p.board} on ${p.version}${p.legacyWireless ? ' (wireless)' : ''}`;
+
+describe.each([...allProfiles(), ...BETWEEN_PROFILES].map((p) => [label(p), p] as const))('%s', (_, p) => {
   let s: RouterOsServer;
   let c: RouterOsClient;
   beforeAll(async () => {
@@ -66,6 +70,12 @@ describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as cons
   it('reports its version and board; /system/routerboard exists only on RouterBOARDs', async () => {
     const [resource] = await c.print('/system/resource');
     expect(resource?.version).toBe(printedVersion(p));
+    // A release given as x.y.z is the one printed; x.y prints a patch release of that line.
+    expect(resource?.version?.split(' ')[0]).toMatch(
+      p.version.split('.').length === 3
+        ? new RegExp(`^${p.version}$`)
+        : new RegExp(`^${p.version}(\\.\\d+)?$`),
+    );
     if (p.board === 'chr') {
       expect(resource?.['board-name']).toBe('CHR');
       expect(await trapOf(c.print('/system/routerboard'))).toBe('no such command prefix');
@@ -90,6 +100,27 @@ describe.each(allProfiles().map((p) => [`${p.board} on ${p.version}`, p] as cons
       if (present) expect(got, menu).toEqual(stack === 'wireless' ? ['wlan1', 'wlan2'] : ['wifi1', 'wifi2']);
       else expect(got, menu).toBe('no such command prefix');
     }
+  });
+
+  it('has the Wi-Fi menu the manual gives its board and version (wifiwave2 to 7.12, wifi from 7.13)', async () => {
+    // Written out by hand, not from the server's own wifiStack: hAP ax^3 runs wifiwave2 until 7.12 and
+    // wifi-qcom from 7.13; hAP ac^2 runs legacy wireless until 7.12 and wifi-qcom-ac from 7.13 (unless its
+    // owner installed wireless); RB5009 and CHR have no radio (manual: WiFi, WifiWave2, Wireless).
+    const v13 = at(p, '7.13');
+    const expected =
+      p.board === 'hap-ax3'
+        ? v13
+          ? '/interface/wifi'
+          : '/interface/wifiwave2'
+        : p.board === 'hap-ac2'
+          ? v13 && p.legacyWireless !== true
+            ? '/interface/wifi'
+            : '/interface/wireless'
+          : undefined;
+    const present: string[] = [];
+    for (const menu of ['/interface/wifi', '/interface/wifiwave2', '/interface/wireless'])
+      if ((await trapOf(c.print(menu))) === 'no trap') present.push(menu);
+    expect(present).toEqual(expected === undefined ? [] : [expected]);
   });
 
   it('/ip/service: address before 7.24, available-from from 7.24; connection rows from 7.19', async () => {
@@ -192,11 +223,33 @@ describe('bridge VLAN table', () => {
 });
 
 describe('choosing a profile', () => {
-  it('refuses unknown versions and boards, and boards that do not run a version', () => {
-    expect(parseProfile('7.20.1', 'chr')).toEqual({ version: '7.20', board: 'chr' });
-    expect(() => parseProfile('7.99', 'chr')).toThrow(ProfileError);
-    expect(() => parseProfile('7.20', 'rb4011')).toThrow(/unknown RouterOS board "rb4011"/);
-    expect(() => parseProfile('6.49', 'hap-ax3')).toThrow(/does not run RouterOS 6.49/);
+  it('takes any release in the supported range as given; refuses unknown versions and boards, and boards that do not run a version', () => {
+    expect(parseProfile('7.20.1', 'chr')).toEqual({ version: '7.20.1', board: 'chr' });
+    for (const v of ['7.15.3', '7.18.2', '7.19', '7.22.1', '7.1', '6.49.7', '7.24.1'])
+      expect(parseProfile(v, 'chr')).toEqual({ version: v, board: 'chr' });
+    const refuses: [string, string, RegExp][] = [
+      ['7.25', 'chr', /unknown RouterOS version "7.25": RouterOS 7.25 is newer than 7.24/],
+      ['7.99', 'chr', /newer than 7.24/],
+      ['8.0', 'chr', /newer than 7.24/],
+      ['6.48.6', 'hap-ac2', /unknown RouterOS version "6.48.6": RouterOS 6.48.6 is older than 6.49/],
+      ['6.50', 'chr', /there is no RouterOS 6.50/],
+      ['7.0', 'rb5009', /7.0 was never a general release/],
+      ['5.26', 'chr', /older than 6.49/],
+      ['7.18.x', 'chr', /is not a RouterOS version/],
+      ['07.18', 'chr', /is not a RouterOS version/],
+      ['7.19rc2', 'chr', /is not a RouterOS version/],
+      ['7.20', 'rb4011', /unknown RouterOS board "rb4011"/],
+      ['6.49', 'hap-ax3', /does not run RouterOS 6.49/],
+      ['7.1', 'hap-ax3', /does not run RouterOS 7.1: it needs 7.10/],
+      ['7.9.2', 'hap-ax3', /does not run RouterOS 7.9.2/],
+    ];
+    for (const [v, b, why] of refuses) {
+      expect(() => parseProfile(v, b), `${v} ${b}`).toThrow(ProfileError);
+      expect(() => parseProfile(v, b), `${v} ${b}`).toThrow(why);
+      // The testbed's own check (production code) gives the same answer.
+      expect(() => routerOsProfileOption(v, b), `${v} ${b}`).toThrow(why);
+    }
+    expect(parseProfile('7.10', 'hap-ax3')).toEqual({ version: '7.10', board: 'hap-ax3' });
     expect(allProfiles()).toHaveLength(18);
   });
 
@@ -205,11 +258,15 @@ describe('choosing a profile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'schoolnet-ros-usage-'));
     const root = resolve(import.meta.dirname, '..');
     // The same check the CLI runs, for each way the options can be wrong; then the CLI itself once.
-    expect(routerOsProfileOption('7.20.3', 'hap-ac2')).toEqual({ version: '7.20', board: 'hap-ac2' });
+    expect(routerOsProfileOption('7.20.3', 'hap-ac2')).toEqual({ version: '7.20.3', board: 'hap-ac2' });
+    expect(routerOsProfileOption('7.18.2', 'rb5009')).toEqual({ version: '7.18.2', board: 'rb5009' });
     expect(() => routerOsProfileOption('7.99')).toThrow(/unknown RouterOS version "7.99"/);
     expect(() => routerOsProfileOption(undefined, 'rb4011')).toThrow(/unknown RouterOS board "rb4011"/);
     expect(() => routerOsProfileOption('6.49', 'rb5009')).toThrow(/does not run RouterOS 6.49/);
-    for (const args of [['--routeros-version', '6.49', '--routeros-board', 'rb5009']]) {
+    for (const args of [
+      ['--routeros-version', '6.49', '--routeros-board', 'rb5009'],
+      ['--routeros-version', '7.25'],
+    ]) {
       const result = await run(process.execPath, ['scripts/cli.ts', 'testbed', 'up', ...args, '--dir', dir], {
         cwd: root,
       }).then(
@@ -217,8 +274,19 @@ describe('choosing a profile', () => {
         (e: { code: number; stderr: string }) => e,
       );
       expect(result.code, args.join(' ')).toBe(3);
-      expect(result.stderr).toMatch(/unknown RouterOS (version|board)|does not run RouterOS 6.49/);
+      expect(result.stderr).toMatch(
+        /does not run RouterOS 6.49|unknown RouterOS version "7.25": .*newer than 7.24/,
+      );
     }
+    // The demo checks the same options before it starts anything: a configuration error, exit 3.
+    const demo = await run(process.execPath, ['scripts/cli.ts', 'demo', '--routeros-version', '6.48.6'], {
+      cwd: root,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(demo.code).toBe(3);
+    expect(demo.stderr).toMatch(/unknown RouterOS version "6.48.6": RouterOS 6.48.6 is older than 6.49/);
   }, 60_000);
 
   it('the testbed runs the default profile: a current hAP ax^3 with /interface/wifi for the demo', async () => {
@@ -238,4 +306,47 @@ describe('choosing a profile', () => {
       await c.close();
     }
   });
+
+  it('`schoolnet testbed up --routeros-version 7.18.2` runs that release (any in range); asking a running testbed for another is refused; `down` stops it', async () => {
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['scripts/cli.ts', 'testbed', ...args], {
+        cwd: resolve(import.meta.dirname, '..'),
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+    const dir = join(mkdtempSync(join(tmpdir(), 'schoolnet-ros-between-')), 'tb');
+    const base = ['--dir', dir, '--ports', 'dynamic', '--services', 'routeros'];
+    expect(
+      (await run(['up', ...base, '--routeros-version', '7.18.2', '--routeros-board', 'hap-ac2'])).code,
+    ).toBe(0);
+    try {
+      const info = JSON.parse(readFileSync(join(dir, 'info.json'), 'utf8')) as TestbedInfo;
+      const ros = info.services.routeros!;
+      expect(ros.extra).toMatchObject({ routerosVersion: '7.18.2', routerosBoard: 'hap-ac2' });
+      const c = await connectRouterOs({
+        device: 'core-router',
+        host: ros.host,
+        port: ros.port,
+        user: ros.user!,
+        password: ros.password!,
+      });
+      try {
+        expect((await c.print('/system/resource'))[0]?.version).toBe('7.18.2 (stable)');
+        // hAP ac^2 on 7.13+: wifi-qcom-ac under /interface/wifi; before 7.19 no connection rows.
+        expect((await c.print('/interface/wifi')).length).toBeGreaterThan(0);
+        expect((await c.print('/ip/service')).filter((r) => r.connection === 'true')).toEqual([]);
+      } finally {
+        await c.close();
+      }
+      const other = await run(['up', ...base, '--routeros-version', '7.20']);
+      expect(other.code).not.toBe(0);
+      expect(other.stderr).toMatch(
+        /runs RouterOS 7.18.2 on a hap-ac2, not 7.20 on a hap-ax3: run `schoolnet testbed down` first/,
+      );
+    } finally {
+      expect((await run(['down', '--dir', dir])).code).toBe(0);
+    }
+    expect(existsSync(dir)).toBe(false);
+  }, 90_000);
 });

@@ -19,6 +19,7 @@ import { connectRouterOs } from '../../devices/routeros/client.ts';
 import { loadSchool } from '../../inventory/load.ts';
 import { renderRun } from '../../reports/index.ts';
 import { bodyOf, digest, subjectOf } from '../schedule/digest.ts';
+import { routerOsProfileOption } from '../testbed/routeros.ts';
 import type { TestbedInfo } from '../testbed/types.ts';
 
 const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -87,6 +88,13 @@ export async function runDemo(
   opts: { now?: Date; routeros?: { version?: string; board?: string } } = {},
 ): Promise<number> {
   const err = (t: string) => process.stderr.write(`${t}\n`);
+  try {
+    // An unknown RouterOS version or board is a configuration error (3), before anything starts.
+    routerOsProfileOption(opts.routeros?.version, opts.routeros?.board);
+  } catch (e) {
+    err(`schoolnet demo: ${(e as Error).message}`);
+    return 3;
+  }
   try {
     err('schoolnet demo: starting the local testbed (first start provisions Samba: up to a minute)...');
     await testbedUp(opts.routeros);
@@ -181,8 +189,8 @@ export function register(program: Command): void {
         'not found or the fix between the two audits was not seen), 3 configuration error.',
     )
     .option(
-      '--routeros-version <x.y>',
-      'RouterOS version of the test router (default 7.20, with /interface/wifi)',
+      '--routeros-version <x.y[.z]>',
+      'RouterOS release of the test router: 6.49.x or 7.1 to 7.24.x (default 7.20, with /interface/wifi)',
     )
     .option('--routeros-board <board>', 'its board: hap-ax3 (default), hap-ac2, rb5009 or chr')
     .action(async (o: { routerosVersion?: string; routerosBoard?: string }) => {

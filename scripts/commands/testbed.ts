@@ -101,6 +101,16 @@ async function up(opts: UpOptions): Promise<void> {
     const report = await health(existing);
     if (!existing.info || Object.values(report).some((r) => !r.up))
       throw new Error(`a testbed in ${dir} is running but not healthy: run \`schoolnet testbed down\` first`);
+    // Asked for a router the running testbed does not have: say so, never hand back another version.
+    const running = existing.info.services.routeros?.extra;
+    if (
+      running !== undefined &&
+      (opts.routerosVersion !== undefined || opts.routerosBoard !== undefined) &&
+      (running.routerosVersion !== routeros.version || running.routerosBoard !== routeros.board)
+    )
+      throw new Error(
+        `the testbed in ${dir} runs RouterOS ${running.routerosVersion} on a ${running.routerosBoard}, not ${routeros.version} on a ${routeros.board}: run \`schoolnet testbed down\` first`,
+      );
     process.stderr.write(`testbed already up in ${dir} (since ${existing.startedAt})\n`);
     printInfo(existing.info, opts.json);
     return;
@@ -256,8 +266,8 @@ export function register(program: Command): void {
       'fixed (the well-known ports) or dynamic (free ports, for a second testbed); default $SCHOOLNET_TESTBED_PORTS or fixed',
     )
     .option(
-      '--routeros-version <x.y>',
-      'RouterOS version the test router runs: 6.49, 7.12, 7.16, 7.20 (default) or 7.24',
+      '--routeros-version <x.y[.z]>',
+      'RouterOS release the test router runs: 6.49.x or 7.1 to 7.24.x, e.g. 7.18.2 (default 7.20); CI tests 6.49, 7.12, 7.16, 7.20, 7.24',
     )
     .option('--routeros-board <board>', 'its board: hap-ax3 (default), hap-ac2, rb5009 or chr')
     .option(...dirOption)

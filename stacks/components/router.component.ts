@@ -125,6 +125,7 @@ export class Router extends pulumi.ComponentResource {
           ...(o.atLeast ? { atLeast: o.atLeast } : {}),
           ...(o.guard ? { guard: true } : {}),
           requires: plan.requires,
+          ...(plan.assumes.length > 0 ? { assumes: plan.assumes } : {}),
         },
         {
           parent: parentOf(o),
@@ -136,7 +137,12 @@ export class Router extends pulumi.ComponentResource {
     }
     const firewall = new RouterOsFirewallRules(
       `${name}-firewall`,
-      { connection, rules: plan.firewall, requires: plan.requires },
+      {
+        connection,
+        rules: plan.firewall,
+        requires: plan.requires,
+        ...(plan.assumes.length > 0 ? { assumes: plan.assumes } : {}),
+      },
       {
         parent: this,
         dependsOn: plan.firewallDependsOn.map((d) => byRole.get(d)!).filter((r) => r !== undefined),

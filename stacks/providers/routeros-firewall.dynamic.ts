@@ -49,6 +49,8 @@ export interface RouterOsFirewallRulesArgs {
   readonly rules: pulumi.Input<DesiredFilterRule[]>;
   /** Policies the login's group needs for the whole plan, checked before the rules are written. */
   readonly requires?: pulumi.Input<string[]>;
+  /** What the whole plan takes the router to have, checked before the rules are written. */
+  readonly assumes?: pulumi.Input<string[]>;
 }
 
 export class RouterOsFirewallRules extends pulumi.dynamic.Resource {

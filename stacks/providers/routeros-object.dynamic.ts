@@ -68,6 +68,8 @@ export interface RouterOsObjectArgs {
   readonly guard?: pulumi.Input<boolean>;
   /** Policies the login's group needs for the whole plan, checked before this object writes. */
   readonly requires?: pulumi.Input<string[]>;
+  /** What the whole plan takes the router to have (versioned menus, datapath VLANs), checked before this object writes. */
+  readonly assumes?: pulumi.Input<string[]>;
 }
 
 export class RouterOsObject extends pulumi.dynamic.Resource {

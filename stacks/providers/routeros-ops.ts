@@ -75,6 +75,8 @@ export interface MenuObjectInputs {
   guard?: boolean;
   /** Policies the provisioner's group needs for the whole plan: checked before this object writes. */
   requires?: string[];
+  /** What the whole plan takes the router to have (RouterPlan.assumes): checked before this object writes. */
+  assumes?: string[];
 }
 
 export interface MenuObjectOutputs extends MenuObjectInputs {
@@ -91,6 +93,8 @@ export interface FirewallInputs {
   rules: DesiredFilterRule[];
   /** Policies the provisioner's group needs for the whole plan: checked before the rules are written. */
   requires?: string[];
+  /** What the whole plan takes the router to have (RouterPlan.assumes): checked before the rules are written. */
+  assumes?: string[];
 }
 
 /** A rule schoolnet did not write: reported, never removed. */
@@ -218,6 +222,47 @@ export function forVersion(i: MenuObjectInputs, version: readonly number[]): Men
 }
 
 // ---------------------------------------------------------------- the provisioner's policies
+
+/**
+ * Checks that the router has what the plan was made for (RouterPlan.assumes), before anything is written:
+ * a plan made for another version or board (none declared, or a wrong one) is refused whole, naming the
+ * router's version and board and what it lacks, instead of failing at the first Wi-Fi write with the
+ * bridge and addresses already changed, or putting SSIDs in a VLAN wifi-qcom-ac ignores.
+ */
+export async function checkAssumptions(
+  client: RouterOsClient,
+  c: RouterConnection,
+  assumes: readonly string[] | undefined,
+): Promise<void> {
+  if (assumes === undefined || assumes.length === 0) return;
+  const lacks: string[] = [];
+  for (const a of assumes) {
+    if (a.startsWith('menu:')) {
+      const menu = a.slice('menu:'.length);
+      const missing = await client.print(menu, { proplist: ['.id'] }).then(
+        () => false,
+        (e: { detail?: { message?: string } }) => {
+          if (/no such command/.test(String(e.detail?.message))) return true;
+          throw e;
+        },
+      );
+      if (missing) lacks.push(`${menu} (no such menu)`);
+    } else if (a === 'datapath-vlan') {
+      const qcomAc = await client.print('/system/package', {
+        where: { name: 'wifi-qcom-ac' },
+        proplist: ['name', 'available', 'disabled'],
+      });
+      if (qcomAc.some((p) => p.available !== 'true' && p.disabled !== 'true'))
+        lacks.push('datapath.vlan-id (its wifi-qcom-ac radios have no datapath VLAN)');
+    }
+  }
+  if (lacks.length === 0) return;
+  const r = (await client.print('/system/resource', { proplist: ['version', 'board-name'] }))[0];
+  throw new Error(
+    `${c.device}: the plan needs ${lacks.join(' and ')}, which this router (RouterOS ${r?.version ?? '?'}, ${r?.['board-name'] ?? '?'}) does not have: nothing written. ` +
+      `Declare routeros: { version, board } on the device so the plan is made for this router.`,
+  );
+}
 
 /**
  * Checks that the login's group has every policy the plan needs, before anything is written (manual:
@@ -390,7 +435,10 @@ async function converge(
   const c = declared.connection;
   let checked = false;
   const before = async (): Promise<void> => {
-    if (!checked) await checkPolicies(client, c, declared.requires);
+    if (!checked) {
+      await checkPolicies(client, c, declared.requires);
+      await checkAssumptions(client, c, declared.assumes);
+    }
     checked = true;
   };
   const what = (verb: string) => `${verb} ${i.menu} ${JSON.stringify(i.key)}`;
@@ -747,6 +795,7 @@ async function applyGuarded(client: RouterOsClient, i: FirewallInputs): Promise<
     .map((r) => withDefaults(FILTER_MENU, r, version));
   if (inSync(rows, i.rules)) return applyRules(client, i.rules, version);
   await checkPolicies(client, c, i.requires);
+  await checkAssumptions(client, c, i.assumes);
   if (!inputChainChanges(rows, i.rules)) return applyRules(client, i.rules, version);
   const ours = (r: RouterOsRow): boolean => tagOf(r.comment) !== undefined;
   const comments = [...rows.filter(ours).map((r) => r.comment ?? ''), ...i.rules.map((d) => d.comment)];

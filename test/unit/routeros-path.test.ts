@@ -47,8 +47,10 @@ describe('the management-path model decides each filter matcher or says maybe', 
   it('reads interface lists, bridge ports, address lists and address types', () => {
     expect(problem([{ ...dropAll, 'in-interface-list': 'all' }])).toBeDefined();
     expect(problem([{ ...dropAll, 'in-interface-list': 'none' }])).toBeUndefined();
-    // Members of other lists are not modelled: may match, so the drop counts.
+    // A list the router does not have: the model cannot tell, so the drop counts.
     expect(problem([{ ...dropAll, 'in-interface-list': 'WAN' }])).toMatch(/may drop/);
+    expect(problem([{ ...dropAll, 'in-interface-list': 'static' }])).toBeDefined();
+    expect(problem([{ ...dropAll, 'in-interface-list': 'dynamic' }])).toBeUndefined();
     expect(problem([{ ...dropAll, 'in-bridge-port': 'ether2' }])).toBeDefined();
     expect(problem([{ ...dropAll, 'in-bridge-port': 'ether3' }])).toBeUndefined();
     const lists = [{ list: 'admins', address: '10.99.0.0/28' }];
@@ -57,6 +59,67 @@ describe('the management-path model decides each filter matcher or says maybe', 
     expect(problem([{ ...dropAll, 'dst-address-list': 'admins' }], 'new', lists)).toBeDefined();
     expect(problem([{ ...dropAll, 'dst-address-type': 'local' }])).toBeDefined();
     expect(problem([{ ...dropAll, 'dst-address-type': 'broadcast' }])).toBeUndefined();
+  });
+
+  it('reads interface list members, include and exclude (the defconf "drop all not coming from LAN")', () => {
+    const withLists = (filter: Row[], members: Row[], lists: Row[] = [{ name: 'LAN' }, { name: 'WAN' }]) => {
+      const config = router(filter);
+      config.menus['/interface/list'] = lists;
+      config.menus['/interface/list/member'] = members;
+      return pathProblem(config, PATH, {
+        state: 'new',
+        service: 'api',
+        apiPort: 8728,
+        serviceKey: 'address',
+      });
+    };
+    const defconf: Row = {
+      ...dropAll,
+      'in-interface-list': '!LAN',
+      comment: 'defconf: drop all not coming from LAN',
+    };
+    // The management VLAN interface is in LAN: the drop does not match.
+    expect(withLists([defconf], [{ list: 'LAN', interface: 'MGMT' }])).toBeUndefined();
+    // Only the bridge is in LAN (the address is on MGMT, a VLAN interface on it): cut.
+    expect(withLists([defconf], [{ list: 'LAN', interface: 'bridge1' }])).toMatch(
+      /defconf: drop all not coming from LAN\) drops new API packets/,
+    );
+    // A disabled member does not count.
+    expect(withLists([defconf], [{ list: 'LAN', interface: 'MGMT', disabled: 'true' }])).toBeDefined();
+    // Through another list LAN includes, less one it excludes.
+    const lists: Row[] = [
+      { name: 'LAN', include: 'MGMT-LIST' },
+      { name: 'MGMT-LIST' },
+      { name: 'X', include: 'LAN', exclude: 'MGMT-LIST' },
+    ];
+    expect(withLists([defconf], [{ list: 'MGMT-LIST', interface: 'MGMT' }], lists)).toBeUndefined();
+    expect(
+      withLists(
+        [{ ...dropAll, 'in-interface-list': 'X' }],
+        [{ list: 'MGMT-LIST', interface: 'MGMT' }],
+        lists,
+      ),
+    ).toBeUndefined();
+    expect(
+      withLists(
+        [{ ...dropAll, 'in-interface-list': 'LAN' }],
+        [{ list: 'MGMT-LIST', interface: 'MGMT' }],
+        lists,
+      ),
+    ).toBeDefined();
+    // An accept on the list lets the API through before a drop-all.
+    expect(
+      withLists(
+        [{ chain: 'input', action: 'accept', 'in-interface-list': 'LAN' }, dropAll],
+        [{ list: 'LAN', interface: 'MGMT' }],
+      ),
+    ).toBeUndefined();
+    expect(
+      withLists(
+        [{ chain: 'input', action: 'accept', 'in-interface-list': 'WAN' }, dropAll],
+        [{ list: 'LAN', interface: 'MGMT' }],
+      ),
+    ).toMatch(/drop all/);
   });
 
   it('knows input packets have no out-interface and the API connection no NAT or helper', () => {

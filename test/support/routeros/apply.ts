@@ -36,6 +36,7 @@ export function objectInputs(
     ...(o.atLeast ? { atLeast: o.atLeast } : {}),
     ...(o.guard ? { guard: true } : {}),
     requires: plan.requires,
+    ...(plan.assumes.length > 0 ? { assumes: plan.assumes } : {}),
   };
 }
 
@@ -54,7 +55,12 @@ export async function applyPlan(plan: RouterPlan, connection: RouterConnection):
     const created = await objects.create(checked.inputs!);
     applied.objects.set(o.role, { id: created.id, outs: created.outs!, inputs: checked.inputs! });
   }
-  const fwInputs: FirewallInputs = { connection, rules: plan.firewall, requires: plan.requires };
+  const fwInputs: FirewallInputs = {
+    connection,
+    rules: plan.firewall,
+    requires: plan.requires,
+    ...(plan.assumes.length > 0 ? { assumes: plan.assumes } : {}),
+  };
   const fw = await firewall.create(fwInputs);
   applied.firewall = { id: fw.id, outs: fw.outs!, inputs: fwInputs };
   return applied;

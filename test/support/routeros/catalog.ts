@@ -323,6 +323,23 @@ export const CATALOG: Record<string, MenuSpec> = {
     integers: { 'vlan-id': [1, 4094] },
     refs: { interface: 'interface' },
   },
+  '/interface/list': {
+    kind: 'list',
+    required: ['name'],
+    unique: 'name',
+    defaults: { include: '', exclude: '', builtin: 'false', dynamic: 'false' },
+    props: ['comment'],
+    booleans: ['builtin', 'dynamic'],
+    refs: { include: '/interface/list', exclude: '/interface/list' },
+  },
+  '/interface/list/member': {
+    kind: 'list',
+    required: ['list', 'interface'],
+    defaults: { disabled: 'false', dynamic: 'false' },
+    props: ['comment'],
+    booleans: ['disabled', 'dynamic'],
+    refs: { list: '/interface/list', interface: 'interface' },
+  },
   '/interface/wifi': { ...WIFI('/interface/wifi/security'), present: hasWifiPackage },
   '/interface/wifi/security': { ...WIFI_SECURITY, present: hasWifiPackage },
   '/interface/wifiwave2': {

@@ -16,7 +16,7 @@
  * 4. the API service (`api` or `api-ssl`) is enabled and its `address`/`available-from` allows the client.
  *
  * Every matcher a filter rule has is answered yes, no or "maybe" (matcherMatches): the addresses and
- * address lists, protocol and ports, interfaces and interface lists, bridge ports, connection state and
+ * address lists, protocol and ports, interfaces and interface lists (members, include/exclude, built-ins), bridge ports, connection state and
  * NAT state are decided; what needs traffic the model does not have (rates, limits, content, time, marks)
  * and any matcher it does not know are "maybe", which counts as matching for a drop and as not matching
  * for an accept. So an unknown rule can make the path look cut, never open: a provider that changes the
@@ -189,6 +189,8 @@ export function pathProblem(
     apiPort: opts.apiPort,
     routerAddresses: (m['/ip/address'] ?? []).map((a) => (a.address ?? '').split('/')[0] ?? ''),
     lists: m['/ip/firewall/address-list'] ?? [],
+    interfaceLists: m['/interface/list'] ?? [],
+    interfaceListMembers: m['/interface/list/member'] ?? [],
   });
   if (cut !== undefined) return cut;
 
@@ -209,6 +211,40 @@ interface Packet extends ManagementPath {
   apiPort: number;
   routerAddresses: string[];
   lists: Row[];
+  /** /interface/list (name, include, exclude) and /interface/list/member (list, interface). */
+  interfaceLists: Row[];
+  interfaceListMembers: Row[];
+}
+
+/**
+ * Whether interface list `name` holds `iface` (manual: Interface Lists). The built-in lists: `all` holds
+ * every interface, `none` none, `static` every configured one (the management address's interface is one),
+ * `dynamic` those made at run time (PPP, VPN). A list holds its members, and the members of the lists it
+ * `include`s, less those of the lists it `exclude`s. A list the router does not have cannot be named by a
+ * rule on a real router: the model cannot tell.
+ */
+function interfaceListHas(pkt: Packet, name: string, iface: string, depth: number): Match {
+  if (name === 'all' || name === 'static') return 'yes';
+  if (name === 'none' || name === 'dynamic') return 'no';
+  const list = pkt.interfaceLists.find((l) => l.name === name);
+  if (list === undefined || depth > 8) return 'maybe';
+  const names = (v: string | undefined) => (v ?? '').split(',').filter((x) => x !== '');
+  const member = pkt.interfaceListMembers.some(
+    (r) => r.list === name && r.interface === iface && !truthy(r.disabled),
+  );
+  let held: Match = member ? 'yes' : 'no';
+  for (const inc of names(list.include)) {
+    if (held === 'yes') break;
+    const m = interfaceListHas(pkt, inc, iface, depth + 1);
+    if (m !== 'no') held = m;
+  }
+  if (held === 'no') return 'no';
+  for (const exc of names(list.exclude)) {
+    const m = interfaceListHas(pkt, exc, iface, depth + 1);
+    if (m === 'yes') return 'no';
+    if (m === 'maybe') held = 'maybe';
+  }
+  return held;
 }
 
 /** A matcher's answer: the packet matches, does not, or the model cannot tell. */
@@ -285,9 +321,7 @@ export function matcherMatches(key: string, value: string, pkt: Packet): Match {
     case 'in-interface':
       return tri(value === pkt.inInterface || value === 'all');
     case 'in-interface-list':
-      // The built-in lists (manual: Interface Lists): `all` holds every interface, `none` none; the
-      // members of other lists are not modelled.
-      return value === 'all' ? 'yes' : value === 'none' ? 'no' : 'maybe';
+      return interfaceListHas(pkt, value, pkt.inInterface, 0);
     case 'out-interface':
     case 'out-interface-list':
     case 'out-bridge-port':

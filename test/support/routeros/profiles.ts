@@ -11,11 +11,18 @@
  * no RouterBOARD menu and no radio.
  */
 import type { RouterConfig, Row } from './types.ts';
+import { unsupportedRouterOsVersion } from '../../../intent/routeros-capabilities.ts';
 import { defaultGroups, versionAtLeast, type Version } from './versions.ts';
 
+/**
+ * The versions every profile test runs on (CI's matrix). The server takes any supported release, not just
+ * these (`7.18.2`, `7.13`, `6.49.7`): its behaviour follows the version by range (versions.ts), and the
+ * supported range is intent/routeros-capabilities.ts's `unsupportedRouterOsVersion`.
+ */
 export const ROUTEROS_VERSIONS = ['6.49', '7.12', '7.16', '7.20', '7.24'] as const;
 export const ROUTEROS_BOARDS = ['hap-ax3', 'hap-ac2', 'rb5009', 'chr'] as const;
-export type RouterOsVersionName = (typeof ROUTEROS_VERSIONS)[number];
+/** A RouterOS release as given: `7.20`, `7.18.2`. */
+export type RouterOsVersionName = string;
 export type RouterOsBoard = (typeof ROUTEROS_BOARDS)[number];
 
 export interface RouterProfile {
@@ -31,8 +38,8 @@ export const DEFAULT_PROFILE: RouterProfile = { version: '7.20', board: 'hap-ax3
 /** Which Wi-Fi stack a profile runs. */
 export type WifiStack = 'wifi-qcom' | 'wifi-qcom-ac' | 'wifiwave2' | 'wireless' | 'none';
 
-/** What RouterOS prints as its version for each supported release. */
-const PRINTED: Record<RouterOsVersionName, string> = {
+/** What RouterOS prints for the matrix's releases (a patch release of each); others print as given. */
+const PRINTED: Record<string, string> = {
   '6.49': '6.49.18 (long-term)',
   '7.12': '7.12.1 (stable)',
   '7.16': '7.16.2 (stable)',
@@ -60,7 +67,8 @@ const BOARDS: Record<RouterOsBoard, Board> = {
     cpu: 'ARM64',
     ports: ['ether1', 'ether2', 'ether3', 'ether4', 'ether5'],
     radios: 2,
-    minVersion: '7.0',
+    // intent/routeros-capabilities.ts minimumVersion: no 802.11ax driver before 2023's 7.10.
+    minVersion: '7.10',
     firmwareType: 'ipq6000',
   },
   'hap-ac2': {
@@ -80,7 +88,7 @@ const BOARDS: Record<RouterOsBoard, Board> = {
     cpu: 'ARM64',
     ports: ['ether1', 'ether2', 'ether3', 'ether4', 'ether5', 'ether6', 'ether7', 'ether8', 'sfp-sfpplus1'],
     radios: 0,
-    minVersion: '7.0',
+    minVersion: '7.1',
     firmwareType: '88f7040',
   },
   chr: {
@@ -99,21 +107,21 @@ export function versionOf(p: RouterProfile): Version {
   return p.version.split('.').map(Number);
 }
 
-/** Parses user input (`7.20`, `7.20.1`, `hap-ax3`); unknown or unsupported combinations throw ProfileError. */
+/**
+ * Parses user input (`7.20`, `7.18.2`, `hap-ax3`): any release in the supported range, kept as given (so
+ * `/system/resource` prints it); unknown versions, boards, or a board that does not run the version throw
+ * ProfileError.
+ */
 export function parseProfile(version: string | undefined, board: string | undefined): RouterProfile {
   const v = version ?? DEFAULT_PROFILE.version;
   const b = board ?? DEFAULT_PROFILE.board;
-  const family = /^(\d+\.\d+)(\.\d+)?$/.exec(v)?.[1];
-  const name = ROUTEROS_VERSIONS.find((x) => x === family);
-  if (name === undefined)
-    throw new ProfileError(
-      `unknown RouterOS version ${JSON.stringify(v)}: supported ${ROUTEROS_VERSIONS.join(', ')}`,
-    );
+  const range = unsupportedRouterOsVersion(v);
+  if (range !== undefined) throw new ProfileError(`unknown RouterOS version ${JSON.stringify(v)}: ${range}`);
   if (!(ROUTEROS_BOARDS as readonly string[]).includes(b))
     throw new ProfileError(
       `unknown RouterOS board ${JSON.stringify(b)}: supported ${ROUTEROS_BOARDS.join(', ')}`,
     );
-  const profile: RouterProfile = { version: name, board: b as RouterOsBoard };
+  const profile: RouterProfile = { version: v, board: b as RouterOsBoard };
   const why = unsupported(profile);
   if (why !== undefined) throw new ProfileError(why);
   return profile;
@@ -126,6 +134,28 @@ export function unsupported(p: RouterProfile): string | undefined {
     return `${p.board} (${board.boardName}) does not run RouterOS ${p.version}: it needs ${board.minVersion} or later`;
   return undefined;
 }
+
+/**
+ * Releases between and around the matrix's, on the boards where a threshold falls (wifiwave2 until 7.12,
+ * wifi from 7.13, security-profile comments from 7.15, !empty from 7.18, /ip/service connection rows from
+ * 7.19, available-from from 7.24, the hAP ax^3's first release 7.10, RouterOS 7's first 7.1): the profile
+ * tests run on these too, so behaviour is proven to follow the version by range, not by name.
+ */
+export const BETWEEN_PROFILES: readonly RouterProfile[] = [
+  { version: '6.49.7', board: 'hap-ac2' },
+  { version: '7.1', board: 'rb5009' },
+  { version: '7.10', board: 'hap-ax3' },
+  { version: '7.12.1', board: 'hap-ac2' },
+  { version: '7.13', board: 'hap-ax3' },
+  { version: '7.13', board: 'hap-ac2' },
+  { version: '7.14.3', board: 'hap-ac2', legacyWireless: true },
+  { version: '7.15.3', board: 'hap-ac2', legacyWireless: true },
+  { version: '7.18.2', board: 'hap-ax3' },
+  { version: '7.19', board: 'chr' },
+  { version: '7.22.1', board: 'rb5009' },
+  { version: '7.23.1', board: 'hap-ax3' },
+  { version: '7.24.1', board: 'hap-ac2' },
+];
 
 /** Every supported version x board. */
 export function allProfiles(): RouterProfile[] {
@@ -154,12 +184,12 @@ export function wifiMenu(stack: WifiStack): string | undefined {
 }
 
 export function printedVersion(p: RouterProfile): string {
-  return PRINTED[p.version];
+  return PRINTED[p.version] ?? `${p.version} (${p.version.startsWith('6.') ? 'long-term' : 'stable'})`;
 }
 
 function packages(p: RouterProfile): Row[] {
   const v = versionOf(p);
-  const printed = PRINTED[p.version].split(' ')[0] as string;
+  const printed = printedVersion(p).split(' ')[0] as string;
   const stack = wifiStack(p);
   const row = (name: string, extra: Row = {}): Row => ({
     name,
@@ -301,7 +331,7 @@ export function applyProfile(config: RouterConfig, p: RouterProfile): RouterConf
   const m = config.menus;
   const v = versionOf(p);
   const board = BOARDS[p.board];
-  const printed = PRINTED[p.version];
+  const printed = printedVersion(p);
   const old = m['/system/resource']?.[0] ?? {};
   m['/system/resource'] = [
     {

@@ -62,6 +62,8 @@ export const MENU_SOURCES: Record<string, string> = {
   '/interface/bridge/vlan':
     'manual: Bridge VLAN Table (dynamic entries for PVIDs, "can not change dynamic"); mikrotik-manager#151',
   '/interface/vlan': 'manual: VLAN',
+  '/interface/list': 'manual: Interface Lists (built-in all, none, dynamic, static; include, exclude)',
+  '/interface/list/member': 'manual: Interface Lists',
   '/interface/wifi': 'manual: WiFi (7.13+; wifi-qcom-ac "lost features": no datapath.vlan-id)',
   '/interface/wifi/security': 'manual: WiFi, security properties',
   '/interface/wifiwave2': 'manual: WifiWave2 (7.1-7.12)',
