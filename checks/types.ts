@@ -4,7 +4,7 @@
  * `evaluate(facts, params, ctx)` that returns findings. Checks import fact types only.
  */
 import type { SchoolFacts } from '../devices/facts.ts';
-import type { SchoolDeclaration } from '../inventory/types.ts';
+import type { FrameworkId, SchoolDeclaration } from '../inventory/types.ts';
 
 export type Status = 'pass' | 'fail' | 'error' | 'not_applicable' | 'waived';
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
@@ -61,6 +61,13 @@ export interface CheckMeta {
     required?: string[];
   };
   defaults: Record<string, unknown>;
+  /**
+   * Set on a check that judges a framework's own number (Cyber Essentials' 12 characters), not the
+   * school's: its findings count for that framework's requirements and for no clause of the school,
+   * which is judged by its own numbers. A clause that binds this check's params opts in, and is judged
+   * by them.
+   */
+  framework?: FrameworkId;
 }
 
 export interface CheckContext {

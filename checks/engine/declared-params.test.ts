@@ -23,7 +23,10 @@ describe('declared parameters', () => {
     expect(layer['directory-password-lockout']).toEqual({ maxThreshold: 8 });
     expect(layer['directory-password-lockout-duration']).toEqual({ minMinutes: 30 });
     expect(layer['directory-password-history']).toEqual({ minHistory: 10 });
-    expect(layer['directory-account-leavers-disabled']).toEqual({ graceDays: 14 });
+    expect(layer['directory-account-leavers-disabled']).toEqual({
+      graceDays: 14,
+      action: 'disable-and-move',
+    });
     expect(layer['directory-account-stale']).toEqual({ staleAfterDays: 120 });
     // No guest or BYOD network declared: nothing to say about internet-only roles.
     expect(layer['routeros-zone-internet-only']).toBeUndefined();
@@ -41,6 +44,12 @@ describe('declared parameters', () => {
     [false, true, 'true', false],
     [['guests', 'byod'], ['guests'], 'superset', true],
     [['guests'], ['guests', 'byod'], 'superset', false],
+    // Leavers: calendar days are stricter than working days; moving asks more than disabling.
+    ['days', 'working-days', { rank: ['working-days', 'days'] }, true],
+    ['working-days', 'days', { rank: ['working-days', 'days'] }, false],
+    ['disable', 'disable-and-move', { rank: ['disable', 'disable-and-move'] }, false],
+    ['disable-and-move', 'disable', { rank: ['disable', 'disable-and-move'] }, true],
+    ['weeks', 'days', { rank: ['working-days', 'days'] }, false],
   ])('%j against declared %j (%s) is at least as strict: %s', (clause, declared, s, ok) => {
     expect(atLeastAsStrict(clause, declared, s)).toBe(ok);
   });

@@ -20,7 +20,9 @@ export type Strictness =
   /** A list demands more when it holds every member of the other. */
   | 'superset'
   /** Not a threshold but a name (the hold group): the clause must name the same. */
-  | 'equal';
+  | 'equal'
+  /** One of a few values, from the weakest demand to the strictest (leavers: disable, then disable-and-move). */
+  | { rank: readonly unknown[] };
 
 export interface DeclaredParam {
   checkId: string;
@@ -57,13 +59,15 @@ export function declaredParams(decl: SchoolDeclaration): DeclaredParam[] {
   }
   const lc = decl.lifecycle;
   if (lc !== undefined) {
-    add(
-      'directory-account-leavers-disabled',
-      'graceDays',
-      lc.leavers.graceDays,
-      '/lifecycle/leavers/graceDays',
-      'lower',
-    );
+    const leavers = 'directory-account-leavers-disabled';
+    add(leavers, 'graceDays', lc.leavers.graceDays, '/lifecycle/leavers/graceDays', 'lower');
+    // Working days allow more time than calendar days; moving to the leavers OU asks more than disabling.
+    add(leavers, 'graceUnit', lc.leavers.graceUnit, '/lifecycle/leavers/graceUnit', {
+      rank: ['working-days', 'days'],
+    });
+    add(leavers, 'action', lc.leavers.action, '/lifecycle/leavers/action', {
+      rank: ['disable', 'disable-and-move'],
+    });
     add('directory-account-stale', 'staleAfterDays', lc.staleAfterDays, '/lifecycle/staleAfterDays', 'lower');
     const removed = 'directory-account-leavers-removed';
     const at = '/lifecycle/leavers';
@@ -99,6 +103,11 @@ export function declaredParams(decl: SchoolDeclaration): DeclaredParam[] {
 
 /** True when `clause` demands at least what `declared` does. */
 export function atLeastAsStrict(clause: unknown, declared: unknown, s: Strictness): boolean {
+  if (typeof s === 'object') {
+    const c = s.rank.indexOf(clause);
+    const d = s.rank.indexOf(declared);
+    return c >= 0 && d >= 0 && c >= d;
+  }
   switch (s) {
     case 'higher':
       return typeof clause === 'number' && typeof declared === 'number' && clause >= declared;

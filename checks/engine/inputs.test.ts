@@ -110,4 +110,27 @@ describe('one source for each number', () => {
       what: 'The banned-password list is on',
     });
   });
+
+  it('refuses a clause citing leaver deletion with the period stated nowhere, and takes it from the clause or the declaration', async () => {
+    // croft-prep declares no removeAfterDays: the audit would say "not applicable" every night.
+    const CITES = '    controls: [PW-LENGTH, PW-LOCKOUT, ACC-UNIQUE, ACC-LEAVERS]\n';
+    const bare = await croftWith((t) =>
+      t.replace(CITES, CITES.replace('ACC-LEAVERS]', 'ACC-LEAVERS, ACC-LEAVERS-REMOVED]')),
+    );
+    const err = await loadEngineInputs(await loadSchool(join(bare, 'school.yaml'))).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.join('\n')).toMatch(
+      /policy\.yaml:\d+: clause croft-prep:password-security cites ACC-LEAVERS-REMOVED, but no period after which leavers' accounts are deleted is stated: declare lifecycle\.leavers\.removeAfterDays/,
+    );
+    const stated = await croftWith((t) =>
+      t.replace(
+        CITES,
+        `${CITES.replace('ACC-LEAVERS]', 'ACC-LEAVERS, ACC-LEAVERS-REMOVED]')}    params:\n      directory-account-leavers-removed: { afterDays: 90 }\n`,
+      ),
+    );
+    const inputs = await loadEngineInputs(await loadSchool(join(stated, 'school.yaml')));
+    expect(inputs.clauseMap.clauses.find((c) => c.id === 'croft-prep:password-security')?.params).toEqual({
+      'directory-account-leavers-removed': { afterDays: 90 },
+    });
+  });
 });

@@ -157,6 +157,30 @@ export function refuseUnattestedDenyList(loaded: LoadedSchool, policy: PolicyMap
     throw new ConfigError(`clause map ${policy.file} asks for what no check can see`, problems);
 }
 
+/**
+ * A clause citing a control whose number only the school can state, with the number stated nowhere
+ * (neither the declaration nor the clause): the audit would say "not applicable" every night for a
+ * clause the school wrote. Refused, naming the clause and where the number belongs.
+ */
+export function refuseUnstatedNumbers(loaded: LoadedSchool, policy: PolicyMap): void {
+  const removed = 'directory-account-leavers-removed';
+  const declared = loaded.decl.lifecycle?.leavers.removeAfterDays;
+  const problems = policy.clauses
+    .filter(
+      (c) =>
+        c.controls.includes('ACC-LEAVERS-REMOVED') &&
+        c.attestation === undefined &&
+        declared === undefined &&
+        c.params[removed]?.['afterDays'] === undefined,
+    )
+    .map(
+      (c) =>
+        `${policy.file}:${c.line}: clause ${c.id} cites ACC-LEAVERS-REMOVED, but no period after which leavers' accounts are deleted is stated: declare lifecycle.leavers.removeAfterDays in ${loaded.file} (pulumi up and the audit share it), or set params: { ${removed}: { afterDays: N } } on the clause`,
+    );
+  if (problems.length > 0)
+    throw new ConfigError(`clause map ${policy.file} cites a number it never states`, problems);
+}
+
 /** Loads what a school's audit is judged against; any problem here is a configuration error (exit 3). */
 export async function loadEngineInputs(
   loaded: LoadedSchool,
@@ -167,6 +191,7 @@ export async function loadEngineInputs(
   const policy = await loadPolicy(await schoolFile(loaded, decl.policy.file, 'policy.file'));
   await refuseContradictions(loaded, policy);
   refuseUnattestedDenyList(loaded, policy);
+  refuseUnstatedNumbers(loaded, policy);
   // The declaration may name its waivers file; otherwise a waivers.yaml beside it is used when present.
   const named = decl.waivers !== undefined ? await schoolFile(loaded, decl.waivers, 'waivers') : undefined;
   const beside = resolve(loaded.dir, 'waivers.yaml');

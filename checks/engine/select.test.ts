@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SchoolFacts } from '../../devices/facts.ts';
 import type { SchoolDeclaration } from '../../inventory/types.ts';
+import realCeLength from '../passwords/directory-password-length-cyber-essentials.check.ts';
+import realMinLength from '../passwords/directory-password-min-length.check.ts';
 import type { Check, CheckResult } from '../types.ts';
 import { evaluateChecks } from './evaluate.ts';
 import type { CatalogueView } from './evaluate.ts';
@@ -328,6 +330,68 @@ describe('evaluating checks', () => {
     expect(out.map((f) => f.key)).toEqual([
       'policy-review-date|declaration|policy',
       'policy-review-date|declaration|policy#2',
+    ]);
+  });
+});
+
+describe("a framework's own number judges no clause of the school", () => {
+  // The real checks: the school's minimum length, and Cyber Essentials' 12 (meta.framework).
+  const ceFacts = (minLength: number): SchoolFacts =>
+    ({
+      school: 'oak',
+      collectedAt: '2026-12-01T00:00:00Z',
+      routers: [],
+      switches: [],
+      directory: {
+        ok: true,
+        facts: {
+          kind: 'openldap',
+          passwordPolicy: { source: 'cn=default', minLength },
+          fineGrainedPolicies: [],
+        },
+      },
+    }) as unknown as SchoolFacts;
+  const oakCtx = {
+    decl: {
+      school: { id: 'oak', standards: ['cyber-essentials'] },
+      directory: { kind: 'openldap' },
+    } as unknown as SchoolDeclaration,
+    now: '2026-12-01T00:00:00.000Z',
+  };
+  const cat: CatalogueView = { severityOf: () => 'high', referencesOf: () => [] };
+  const ten: EffectiveClause = {
+    id: 'oak:passwords',
+    section: '3.2',
+    text: 'Passwords are at least ten characters.',
+    controls: ['PW-LENGTH'],
+  };
+
+  it('a clause asking for 10 is met by a directory of 10, and Cyber Essentials still shows its gap on no clause', () => {
+    const s = selectChecks([realMinLength, realCeLength], [ten], () => false, 'policy.yaml', {
+      'directory-password-min-length': { minLength: 10 },
+    });
+    const out = evaluateChecks(s, ceFacts(10), [], oakCtx, cat);
+    const own = out.filter((f) => f.checkId === 'directory-password-min-length');
+    const ce = out.filter((f) => f.checkId === 'directory-password-length-cyber-essentials');
+    expect(own.map((f) => [f.status, f.clauses, f.judgedAgainst, f.params])).toEqual([
+      ['pass', ['oak:passwords'], 'oak:passwords', { minLength: 10 }],
+    ]);
+    // The gap is kept, with its control (the Cyber Essentials requirement), but claims no clause.
+    expect(ce.map((f) => [f.status, f.clauses, f.judgedAgainst, f.controls])).toEqual([
+      ['fail', [], undefined, ['PW-LENGTH']],
+    ]);
+  });
+
+  it('a clause that binds the framework check opts in and is judged by it', () => {
+    const mfa: EffectiveClause = {
+      ...ten,
+      params: { 'directory-password-length-cyber-essentials': { denyListOrMfa: true } },
+    };
+    const s = selectChecks([realMinLength, realCeLength], [mfa], () => false, 'policy.yaml');
+    const out = evaluateChecks(s, ceFacts(10), [], oakCtx, cat);
+    const ce = out.filter((f) => f.checkId === 'directory-password-length-cyber-essentials');
+    expect(ce.map((f) => [f.status, f.clauses, f.judgedAgainst])).toEqual([
+      ['pass', ['oak:passwords'], 'oak:passwords'],
     ]);
   });
 });

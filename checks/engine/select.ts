@@ -69,8 +69,15 @@ export function selectChecks(
   }
   const out: SelectedCheck[] = [];
   for (const check of checks) {
-    const mapped = clauses.filter((cl) => check.meta.controls.some((k) => cl.controls.includes(k)));
-    if (mapped.length === 0 && !isAlwaysOn(check)) continue;
+    const citing = clauses.filter((cl) => check.meta.controls.some((k) => cl.controls.includes(k)));
+    if (citing.length === 0 && !isAlwaysOn(check)) continue;
+    // A framework's own number (check.meta.framework) judges no clause of the school unless the clause
+    // binds it: the clause's findings stay judged by the school's numbers, the framework's requirement
+    // shows the gap.
+    const mapped =
+      check.meta.framework === undefined
+        ? citing
+        : citing.filter((cl) => cl.params?.[check.meta.id] !== undefined);
     const base = declaredFor(check, declared[check.meta.id]);
     if (mapped.length === 0) {
       const resolved = resolveParams(check, base);

@@ -27,12 +27,13 @@ import type { RegisterProblem } from '../../inventory/register/index.ts';
 import { readRoster } from '../../inventory/roster.ts';
 import type { LoadedSchool, SchoolDeclaration } from '../../inventory/types.ts';
 import { parseWaivers, WaiverFileError } from '../../inventory/waivers.ts';
-import { parseYaml } from '../../inventory/yaml-positions.ts';
+import { escapePointerSegment, parseYaml } from '../../inventory/yaml-positions.ts';
 import { loadCatalog } from '../catalog/catalog.ts';
 import { allChecks } from '../registry.ts';
 import { loadPolicy, resolvePolicy } from './clause-map.ts';
 import { parseAttestations } from '../../inventory/attestations.ts';
-import { refuseContradictions, refuseUnattestedDenyList } from './inputs.ts';
+import { contradictionMessage, declaredParams, findContradictions } from './declared-params.ts';
+import { refuseUnattestedDenyList, refuseUnstatedNumbers } from './inputs.ts';
 import { ConfigError } from './select.ts';
 
 export type FileKind = 'school' | 'policy' | 'waivers' | 'attestations' | 'roster' | 'register';
@@ -277,14 +278,41 @@ async function againstDeclaration(
   declShown: string,
 ): Promise<Problem[]> {
   const map = resolvePolicy(parsePolicyFile(text, shown), loadCatalog());
-  try {
-    await refuseContradictions(school, map);
-    refuseUnattestedDenyList(school, map);
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map((p) => configProblem(p, school, shown, declShown));
-    throw e;
+  // The same contradictions the audit refuses (inputs.ts refuseContradictions), each at the clause's
+  // value itself: line, column and pointer, with the declaration's place in the message.
+  const inMap = parseYaml(text);
+  const declPos = positions.get(school);
+  const problems: Problem[] = findContradictions(
+    map.clauses,
+    declaredParams(school.decl),
+    { clauseMap: shown, declaration: declShown },
+    (pointer) => declPos?.locate(pointer).line ?? 1,
+  ).map((c) => {
+    const i = map.clauses.findIndex((x) => x.id === c.clause);
+    const pointer = `/clauses/${i}/params/${escapePointerSegment(c.checkId)}/${escapePointerSegment(c.param)}`;
+    const { line, column } = inMap.locate(pointer);
+    const message = contradictionMessage(c).slice(`${c.clauseAt.file}:${c.clauseAt.line}: `.length);
+    return { file: shown, line, column, pointer, message };
+  });
+  for (const refuse of [refuseUnattestedDenyList, refuseUnstatedNumbers]) {
+    try {
+      refuse(school, map);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      for (const p of e.problems.map((x) => configProblem(x, school, shown, declShown))) {
+        // "clause <id> cites <control>": at that control in the clause's list.
+        const m = /^clause (\S+) cites ([A-Z0-9-]+)/.exec(p.message);
+        const i = map.clauses.findIndex((c) => c.id === m?.[1]);
+        const j = i < 0 ? -1 : (map.clauses[i]?.controls.indexOf(m?.[2] ?? '') ?? -1);
+        if (j >= 0) {
+          p.pointer = `/clauses/${i}/controls/${j}`;
+          ({ line: p.line, column: p.column } = inMap.locate(p.pointer));
+        }
+        problems.push(p);
+      }
+    }
   }
+  return problems;
 }
 
 // ---------------------------------------------------------------- a school's folder

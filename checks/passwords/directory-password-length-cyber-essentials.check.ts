@@ -9,7 +9,8 @@ type Params = { length: number; reducedLength: number; denyListOrMfa: boolean };
  * For schools judged against Cyber Essentials: 12 characters, or 8 with a common-password block-list
  * or multi-factor sign-in. Neither is visible to the audit, so the clause says whether the school has
  * one (`denyListOrMfa`). A school whose own policy asks for 8 passes its clause and fails this: the
- * gap the cross-walk asks to be shown.
+ * gap the cross-walk asks to be shown, on the Cyber Essentials requirement (meta.framework) and on
+ * no clause of the school, unless a clause binds this check's params.
  */
 const check: Check<Params> = {
   meta: {
@@ -32,6 +33,9 @@ const check: Check<Params> = {
       additionalProperties: false,
     },
     defaults: { length: 12, reducedLength: 8, denyListOrMfa: false },
+    // Cyber Essentials' number, not the school's: a clause asking for 10 is judged by 10 (min-length),
+    // and this finding shows the gap on the Cyber Essentials requirement, on no clause.
+    framework: 'cyber-essentials',
   },
   evaluate(facts, params, ctx) {
     if (!ctx.decl.school.standards.includes('cyber-essentials')) {

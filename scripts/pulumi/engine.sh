@@ -18,6 +18,9 @@
 #   go list -m -versions .../pulumi-language-nodejs/v3  -> reading .../@v/list: 403 Forbidden
 #   go get .../pulumi-language-nodejs/v3@v3.248.0       -> reading .../@v/v3.248.0.info: 403 Forbidden
 #   (server response both times: "This module version is not available.")
+# Again at 10:05 and 10:21 UTC the same day, for `@latest` (reading .../@v/list: 403 Forbidden), the list
+# (`-versions`) and the release commit's pseudo-version v3.0.0-20260624120734-a88168d865b7 (.info: 403),
+# each with the same server response.
 #
 # The environment: no update check and no plugin downloads (PULUMI_SKIP_UPDATE_CHECK,
 # PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION); on PATH, the engine, the dynamic-provider host
