@@ -199,7 +199,9 @@ describe('faults, each with nothing lost and nothing doubled', () => {
           90_000,
         );
         expect(done.find((j) => j.school === 'fleet-a1')?.retryCount).toBeGreaterThanOrEqual(1);
-        expect(rescuer.output()).toMatch(/"school":"fleet-a1".*audit finished/);
+        // The job's completion is seen through the database, the agent's log through a pipe this
+        // process reads when it gets to it: the line is waited for, not assumed read already.
+        await rescuer.waitFor(/"school":"fleet-a1".*audit finished/, 10_000);
         // The killed attempt's run row was taken over: one run for the school-night, complete.
         expect(runsFor(db).filter((r) => r.school === 'fleet-a1')).toEqual([
           { id: nightRunId('fleet-a1', night), school: 'fleet-a1', night, status: 'complete' },

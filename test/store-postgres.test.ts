@@ -144,4 +144,36 @@ describe('PostgreSQL store connection', () => {
       store.close();
     }
   });
+
+  it("commits the caller's statements in finishRun's own transaction: all of it or none of it", async () => {
+    const url = freshDatabase();
+    const store = openStore(url);
+    const db = new SyncPg({ connectionString: url });
+    try {
+      db.query('CREATE TABLE public.marks (run_id TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n > 0))');
+      const mark = (n: number) => (run: { id: string }) => [
+        { sql: 'INSERT INTO public.marks VALUES ($1, $2)', params: [run.id, n] },
+      ];
+      const run = sampleRun('tx-ok', 'school-t', '2025-11-03T01:30:00.000Z');
+      const ok = writeBehind(store, { alsoOnFinish: mark(1) });
+      ok.store.beginRun(run);
+      ok.store.finishRun(run);
+      await ok.settle();
+      expect(store.getRun('tx-ok')).toEqual(run);
+      expect(db.query('SELECT run_id, n FROM public.marks')).toEqual([{ run_id: 'tx-ok', n: 1 }]);
+      // A statement that fails (the CHECK) rolls the run's finish back with it: the run stays as
+      // begun (incomplete, no findings), and settle reports the failure.
+      const bad = sampleRun('tx-bad', 'school-u', '2025-11-04T01:30:00.000Z');
+      const failing = writeBehind(store, { alsoOnFinish: mark(0) });
+      failing.store.beginRun(bad);
+      failing.store.finishRun(bad);
+      await expect(failing.settle()).rejects.toThrow(/marks_n_check/);
+      expect(store.getRun('tx-bad')?.status).toBe('incomplete');
+      expect(store.getRun('tx-bad')?.findings).toEqual([]);
+      expect(db.query('SELECT count(*)::int AS c FROM public.marks')).toEqual([{ c: 1 }]);
+    } finally {
+      db.close();
+      store.close();
+    }
+  });
 });

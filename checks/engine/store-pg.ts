@@ -255,8 +255,9 @@ class PgStore implements ResultsStore {
     });
   }
 
-  async finishRunAsync(run: AuditRun): Promise<void> {
-    const out = await this.#db.batchAsync(finishStmts(run), true).catch((e: unknown) => {
+  /** `also`: statements committed in the same transaction (after the run's own). */
+  async finishRunAsync(run: AuditRun, also: Stmt[] = []): Promise<void> {
+    const out = await this.#db.batchAsync([...finishStmts(run), ...also], true).catch((e: unknown) => {
       throw new StoreError(this.path, (e as Error).message, { cause: e });
     });
     if (!Array.isArray(out)) throw new StoreError(this.path, `run ${run.id} was never begun`);
@@ -351,18 +352,31 @@ class PgStore implements ResultsStore {
  * The caller must `settle()` before it reports the run written (the agent completes its job only
  * then), so the crash guarantees are the store's own. Other stores are returned as they are.
  */
-export function writeBehind(store: ResultsStore): {
+export function writeBehind(
+  store: ResultsStore,
+  opts: {
+    /**
+     * Statements to commit in `finishRun`'s own transaction (PostgreSQL only): an agent records its
+     * night completed and queues the delivery job there, so either all of it commits or none does, in
+     * one commit instead of three.
+     */
+    alsoOnFinish?: (run: AuditRun) => Stmt[];
+  } = {},
+): {
   store: ResultsStore;
   settle: () => Promise<void>;
   /** `runForNight` without blocking. */
   runForNight: (school: string, night: string) => Promise<RunSummary | undefined>;
 } {
-  if (!(store instanceof PgStore))
+  if (!(store instanceof PgStore)) {
+    if (opts.alsoOnFinish !== undefined)
+      throw new Error('statements in the finishing transaction need a PostgreSQL store');
     return {
       store,
       settle: () => Promise.resolve(),
       runForNight: (school, night) => Promise.resolve(store.runForNight(school, night)),
     };
+  }
   const pending: Promise<void>[] = [];
   // A write made after `settle()` (an audit that outran its budget finishing late) is never awaited;
   // its failure must not surface as an unhandled rejection.
@@ -376,7 +390,10 @@ export function writeBehind(store: ResultsStore): {
     kind: store.kind,
     // One run's writes in order (they may go out on different connections): each after the last.
     beginRun: (run) => void pending.push(observed(after().then(() => store.beginRunAsync(run)))),
-    finishRun: (run) => void pending.push(observed(after().then(() => store.finishRunAsync(run)))),
+    finishRun: (run) =>
+      void pending.push(
+        observed(after().then(() => store.finishRunAsync(run, opts.alsoOnFinish?.(run) ?? []))),
+      ),
     getRun: (id) => store.getRun(id),
     listRuns: (opts) => store.listRuns(opts),
     latestRun: (school) => store.latestRun(school),

@@ -12,12 +12,14 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import type { Job } from 'pg-boss';
+import type { Db, Job, SendOptions } from 'pg-boss';
 import type { Logger } from 'pino';
 import { auditWithin } from '../../checks/engine/fleet.ts';
 import type { FleetOptions } from '../../checks/engine/fleet.ts';
 import type { ResultsStore } from '../../checks/engine/store.ts';
 import { writeBehind } from '../../checks/engine/store-pg.ts';
+import type { Stmt } from '../../checks/engine/pg-sync.ts';
+import { nightRunId } from '../../checks/engine/run.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { DeclarationCache } from './declarations.ts';
 import type { AuditJob, DeliverJob } from './jobs.ts';
@@ -25,8 +27,8 @@ import { auditQueue, DELIVER_QUEUE, deliverJobId, siteOf } from './jobs.ts';
 import { untilConnected } from './connect.ts';
 import { bossOptions } from './planner.ts';
 import { pgClientConfig } from '../../checks/engine/store-pg.ts';
-import { agentHost, agentRow, claimNight, nightCompleted, UPSERT_AGENT } from './records.ts';
-import type { AgentHealth } from './records.ts';
+import { agentHost, agentRow, claimNight, nightCompletedStmt, UPSERT_AGENT } from './records.ts';
+import type { AgentHealth, NightClaim } from './records.ts';
 
 export interface AgentOptions {
   url: string;
@@ -53,7 +55,7 @@ export class Agent {
   readonly boss: PgBoss;
   /** Health writes: their own connection, asynchronous, so a slow or absent database never holds up audits. */
   readonly #healthDb: pg.Pool;
-  /** The fire ledger's writes (a claim and a completion per job; never blocking the thread). */
+  /** The fire ledger's claim (with the night check, one statement per job; never blocking the thread). */
   readonly #ledgerDb: pg.Pool;
   /** The health write in flight, if any (writes never overlap; a beat during one is folded into the next). */
   #writing: Promise<void> | undefined;
@@ -217,14 +219,9 @@ export class Agent {
       // Defence in depth: the queue is the site's, and the declaration must say so too.
       if (siteOf(loaded) !== this.#o.site)
         throw new Error(`school ${school} belongs to site ${siteOf(loaded)}, not ${this.#o.site}`);
-      // The run's reads and writes go out without blocking this thread (other slots' audits keep
-      // their sockets served); the job is settled only once its writes have committed.
-      const writes = writeBehind(this.#o.store);
-      // The night's fire goes to `started` (nights.ts) beside the night check, both without blocking.
-      const [done, claim] = await Promise.all([
-        writes.runForNight(school, night),
-        this.#claim(school, night),
-      ]);
+      // The night's fire goes to `started` (nights.ts) and the night's run is read, in one statement.
+      const claim = await this.#claim(school, night);
+      const done = claim.run;
       if (!claim.claimed) {
         log.info({ state: claim.state }, 'this school-night is settled in the ledger; not audited');
         this.#health.jobsDone++;
@@ -235,6 +232,21 @@ export class Agent {
         this.#health.jobsDone++;
         return { runId: done.id, status: 'complete' };
       }
+      // A complete run commits, in its own `finishRun` transaction, the night `completed` in the
+      // ledger and its delivery job (one job per school-night: its id is the night's): all or nothing,
+      // one commit. The run id is the night's (`nightRunId`), so the delivery job is prepared now.
+      const runId = nightRunId(school, night);
+      const deliver = await this.#sendStmt(DELIVER_QUEUE, { school, night, runId } satisfies DeliverJob, {
+        id: deliverJobId({ school, night }),
+      });
+      // The run's reads and writes go out without blocking this thread (other slots' audits keep
+      // their sockets served); the job is settled only once its writes have committed.
+      const writes = writeBehind(this.#o.store, {
+        alsoOnFinish: (run) =>
+          run.status === 'complete' && run.id === runId
+            ? [nightCompletedStmt(school, night, run.id), deliver]
+            : [],
+      });
       const tLoad = performance.now();
       log.info('audit starting');
       const r = await auditWithin(loaded, {
@@ -248,24 +260,17 @@ export class Agent {
         // A retry may do better (the device may be back); after the last one the job is dead-lettered.
         throw new Error(r.error ?? `run ${r.run?.id ?? r.runId ?? '?'} is ${r.run?.status ?? 'missing'}`);
       }
+      if (r.run.id !== runId) throw new Error(`run ${r.run.id} is not the night's run ${runId}`);
       const tAudit = performance.now();
-      const completed = nightCompleted(this.#ledgerDb, school, night, r.run.id).catch((e: unknown) =>
-        log.warn({ error: (e as Error).message }, 'could not record the night completed'),
-      );
-      await this.boss.send(DELIVER_QUEUE, { school, night, runId: r.run.id } satisfies DeliverJob, {
-        id: deliverJobId({ school, night }),
-      });
-      await completed;
       this.#health.jobsDone++;
       log.info(
         {
           runId: r.run.id,
           score: r.run.score,
           ms: r.ms,
-          // Where the job's time went: declaration and night check, the audit, queueing delivery.
+          // Where the job's time went: declaration and night check, the audit with its writes.
           prepMs: Math.round(tLoad - t0),
           auditMs: Math.round(tAudit - tLoad),
-          sendMs: Math.round(performance.now() - tAudit),
         },
         'audit finished',
       );
@@ -282,8 +287,11 @@ export class Agent {
     }
   }
 
-  /** Claims the school-night's fire; a ledger that cannot be written never stops an audit. */
-  async #claim(school: string, night: string): Promise<{ claimed: boolean; state?: string }> {
+  /**
+   * Claims the school-night's fire and reads its run. A claim that fails (the ledger could not be
+   * written) never stops an audit: the night check is then made on its own.
+   */
+  async #claim(school: string, night: string): Promise<NightClaim> {
     try {
       return await claimNight(this.#ledgerDb, school, night);
     } catch (e) {
@@ -291,8 +299,29 @@ export class Agent {
         { school, night, error: (e as Error).message },
         'could not record the night started',
       );
-      return { claimed: true };
+      const run = await writeBehind(this.#o.store).runForNight(school, night);
+      return { claimed: true, ...(run === undefined ? {} : { run: { id: run.id, status: run.status } }) };
     }
+  }
+
+  /**
+   * pg-boss's own statement for a send, to be committed in our transaction rather than on its pool:
+   * pg-boss runs a send as one statement on the `db` it is given (its `db` option), and this `db`
+   * records that statement instead of running it. The job's id is ours (`options.id`), so the answer
+   * pg-boss reads back is known. The statement is run by `finishRun`'s transaction (writeBehind).
+   */
+  async #sendStmt(queue: string, data: object, options: SendOptions & { id: string }): Promise<Stmt> {
+    let stmt: Stmt | undefined;
+    const recorder: Db = {
+      executeSql: (sql: string, values?: unknown[]) => {
+        if (stmt !== undefined) throw new Error('pg-boss sent more than one statement for a job');
+        stmt = { sql, params: values ?? [] };
+        return Promise.resolve({ rows: [{ id: options.id }] });
+      },
+    };
+    await this.boss.send(queue, data, { ...options, db: recorder });
+    if (stmt === undefined) throw new Error(`pg-boss prepared no statement for a job on ${queue}`);
+    return stmt;
   }
 
   /** Stops taking jobs; waits up to `graceMs` for running audits, then hands the rest back. */

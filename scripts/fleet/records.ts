@@ -200,40 +200,55 @@ export interface Queryable {
   query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
+/** What an agent learns when it claims a school-night (`claimNight`). */
+export interface NightClaim {
+  claimed: boolean;
+  state?: FireState;
+  /** The school-night's run, if one exists already (a retry, or a night audited before). */
+  run?: { id: string; status: string };
+}
+
 /**
  * An agent takes its school-night's fire to `started` (scripts/fleet/nights.ts): `claimed`, or the
  * state that says it must not run (the planner recorded it not started, or it completed already). A
- * night with no fire record (queued by an older planner) is `claimed: true`, `state` undefined.
+ * night with no fire record (queued by an older planner) is `claimed: true`, `state` undefined. The
+ * same statement reads the night's run (the night check: a complete run needs no audit), so a job
+ * starts with one round trip and one commit instead of two.
  */
-export async function claimNight(
-  db: Queryable,
-  school: string,
-  night: string,
-): Promise<{ claimed: boolean; state?: FireState }> {
+export async function claimNight(db: Queryable, school: string, night: string): Promise<NightClaim> {
   const { rows } = await db.query(
     `WITH c AS (
        UPDATE schedule_fires SET state = 'started', attempts = attempts + 1, updated = $3, message = NULL
-       WHERE school = $1 AND fire_key = $2 AND state = ANY($4::text[]) RETURNING school)
+       WHERE school = $1 AND fire_key = $2 AND state = ANY($4::text[]) RETURNING school),
+     r AS (SELECT id, status FROM runs WHERE school = $1 AND night = $2)
      SELECT (SELECT count(*) FROM c)::int AS claimed,
-            (SELECT state FROM schedule_fires WHERE school = $1 AND fire_key = $2) AS state`,
+            (SELECT state FROM schedule_fires WHERE school = $1 AND fire_key = $2) AS state,
+            (SELECT id FROM r) AS run_id, (SELECT status FROM r) AS run_status`,
     [school, night, new Date().toISOString(), CLAIMABLE],
   );
-  const row = rows[0] as { claimed: number; state: string | null } | undefined;
+  const row = rows[0] as
+    { claimed: number; state: string | null; run_id: string | null; run_status: string | null } | undefined;
   if (row === undefined) throw new Error('no answer to the claim of a school-night');
-  if (row.claimed === 1) return { claimed: true, state: 'started' };
-  return row.state === null ? { claimed: true } : { claimed: false, state: row.state as FireState };
+  const run = row.run_id === null ? {} : { run: { id: row.run_id, status: String(row.run_status ?? '') } };
+  if (row.claimed === 1) return { claimed: true, state: 'started', ...run };
+  return row.state === null
+    ? { claimed: true, ...run }
+    : { claimed: false, state: row.state as FireState, ...run };
 }
 
-/** An agent records its school-night's audit completed (its report is owed until delivered). */
-export async function nightCompleted(
-  db: Queryable,
+/**
+ * The statement by which an agent records its school-night's audit completed (its report is owed until
+ * delivered): sent in the run's own `finishRun` transaction (store-pg.ts `writeBehind`), so the night is
+ * `completed` exactly when its complete run has committed.
+ */
+export function nightCompletedStmt(
   school: string,
   night: string,
   runId: string,
-): Promise<void> {
-  await db.query(
-    `UPDATE schedule_fires SET state = 'completed', run_id = $3, updated = $4, message = NULL
-     WHERE school = $1 AND fire_key = $2 AND state = 'started'`,
-    [school, night, runId, new Date().toISOString()],
-  );
+): { sql: string; params: unknown[] } {
+  return {
+    sql: `UPDATE schedule_fires SET state = 'completed', run_id = $3, updated = $4, message = NULL
+          WHERE school = $1 AND fire_key = $2 AND state = 'started'`,
+    params: [school, night, runId, new Date().toISOString()],
+  };
 }

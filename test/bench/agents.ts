@@ -15,9 +15,19 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { auditFleet } from '../../checks/engine/fleet.ts';
 import { SyncPg } from '../../checks/engine/pg-sync.ts';
@@ -150,6 +160,53 @@ function pgStats(db: SyncPg): PgStats {
   return { commits: Number(r?.c ?? 0), inserted: Number(r?.i ?? 0) };
 }
 
+/**
+ * Round trips to PostgreSQL, counted by the server itself: with `--statements`, each measured database
+ * logs every statement it runs (`log_statement = 'all'`, set on the database before anyone connects),
+ * and the lines the cluster's log gained over the timed window are counted. A parameterised query
+ * (parse, bind, execute, sync sent together) is one `execute` line and one round trip; a simple query
+ * (BEGIN, COMMIT, several statements in one string) one `statement` line. Logging costs the server CPU,
+ * so a run with `--statements` is for counting, not for timing.
+ */
+class StatementLog {
+  readonly #file: string;
+  #offset = 0;
+  constructor(dataDir: string) {
+    this.#file = join(dirname(dataDir), 'postgres.log');
+  }
+  static enable(admin: SyncPg, database: string): void {
+    admin.query(`ALTER DATABASE ${database} SET log_statement = 'all'`);
+  }
+  mark(): void {
+    this.#offset = statSync(this.#file).size;
+  }
+  /** Statements logged since `mark()`, and the most frequent shapes (first words of each). */
+  count(): { total: number; shapes: [string, number][] } {
+    const end = statSync(this.#file).size;
+    const buf = Buffer.alloc(end - this.#offset);
+    const fd = openSync(this.#file, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, this.#offset);
+    } finally {
+      closeSync(fd);
+    }
+    const shapes = new Map<string, number>();
+    let total = 0;
+    const lines = buf.toString('utf8').split('\n');
+    for (const [i, line] of lines.entries()) {
+      const m = /\bLOG:\s+(?:statement|execute [^:]*):\s*(.*)$/.exec(line);
+      if (m === null) continue;
+      total++;
+      // A statement whose text starts on the next line (pg-boss's) is named by its first words there.
+      let text = m[1] ?? '';
+      for (let k = i + 1; text.trim() === '' && k < Math.min(lines.length, i + 6); k++) text = lines[k] ?? '';
+      const shape = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+      shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+    }
+    return { total, shapes: [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 15) };
+  }
+}
+
 interface AgentResult {
   label: string;
   wallMs: number;
@@ -164,9 +221,15 @@ interface AgentResult {
   load: number;
   /** Rows written to the agents' health table over the whole layout (start-up and stop included). */
   healthWrites: number;
+  /** PostgreSQL commits per school over the timed window (pg_stat_database.xact_commit). */
+  commitsPerSchool: number;
+  /** With `--statements`: statements (round trips) per school, and the most frequent. */
+  statements?: { perSchool: number; shapes: [string, number][] };
 }
 
-export async function benchAgents(opts: { schools?: number; parallel?: number; routers?: number } = {}) {
+export async function benchAgents(
+  opts: { schools?: number; parallel?: number; routers?: number; statements?: boolean } = {},
+) {
   const n = opts.schools ?? 1000;
   const parallel = opts.parallel ?? 8;
   const began = performance.now();
@@ -183,6 +246,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
   const dataDir = String(tb.info.services.postgres?.extra?.dataDir ?? '');
   const perSchool = (ms: number) => Math.round(ms / n);
   const admin = new SyncPg({ connectionString: base });
+  const stmtLog = new StatementLog(dataDir);
+  const counted = (): { perSchool: number; shapes: [string, number][] } | undefined => {
+    if (opts.statements !== true) return undefined;
+    const c = stmtLog.count();
+    return { perSchool: Math.round((c.total / n) * 10) / 10, shapes: c.shapes };
+  };
   try {
     // The RouterOS servers run in processes of their own, so no layout's audits share a thread with
     // them (in-process, they would slow the single process's one thread and spare the agents').
@@ -250,10 +319,12 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
 
     // (1b) One process, PostgreSQL (`audit --all --store postgres://…`): the same store as the agents.
     const pgUrl = freshDatabase(admin, base, 'bench_single');
+    if (opts.statements === true) StatementLog.enable(admin, 'bench_single');
     const pgStore = openStore(pgUrl);
     const pgDb = new SyncPg({ connectionString: pgUrl });
     const pgBefore = pgStats(pgDb);
     const [cpu1, pgCpu1, rCpu1] = [selfCpuMs(), pgCpuMs(dataDir), routersCpuMs()];
+    if (opts.statements === true) stmtLog.mark();
     const t1 = performance.now();
     const pgResults = await auditFleet(loaded.schools, {
       store: pgStore,
@@ -267,12 +338,15 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       postgres: perSchool(pgCpuMs(dataDir) - pgCpu1),
     };
     const pgAfter = pgStats(pgDb);
+    const singleStatements = counted();
     pgStore.close();
     pgDb.close();
     const singlePg = {
       wallMs: Math.round(wall1b),
       perMinute: Math.round((n / (wall1b / 60_000)) * 10) / 10,
       commitsPerSec: Math.round((pgAfter.commits - pgBefore.commits) / (wall1b / 1000)),
+      commitsPerSchool: Math.round(((pgAfter.commits - pgBefore.commits) / n) * 10) / 10,
+      ...(singleStatements === undefined ? {} : { statements: singleStatements }),
       rowsPerSec: Math.round((pgAfter.inserted - pgBefore.inserted) / (wall1b / 1000)),
       complete: pgResults.filter((r) => r.run?.status === 'complete').length,
       cpuMsPerSchool: cpu1b,
@@ -282,6 +356,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
     // (2) and (3): agents on PostgreSQL.
     const viaAgents = async (label: string, layout: 'one' | 'two', sites: string[]): Promise<AgentResult> => {
       const url = freshDatabase(admin, base, `bench_${layout}`);
+      if (opts.statements === true) StatementLog.enable(admin, `bench_${layout}`);
       const db = new SyncPg({ connectionString: url });
       const planned = await loadSchoolsDir(join(root, layout, 'all', 'schools'));
       const store = openStore(url);
@@ -318,6 +393,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         routers: routersCpuMs(),
         postgres: pgCpuMs(dataDir),
       };
+      if (opts.statements === true) stmtLog.mark();
       const t = performance.now();
       await queuer.planNight('2026-12-01');
       await queuer.stop(1000);
@@ -337,6 +413,7 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
       };
       const load = loadavg()[0] ?? 0;
       const after = pgStats(db);
+      const statements = counted();
       // Statements per school, from PostgreSQL's own counters (flushed within about a second).
       await new Promise((r) => setTimeout(r, 1500));
       const healthWrites = Number(
@@ -373,6 +450,8 @@ export async function benchAgents(opts: { schools?: number; parallel?: number; r
         },
         rssMb,
         commitsPerSec: Math.round((after.commits - before.commits) / (wall / 1000)),
+        commitsPerSchool: Math.round(((after.commits - before.commits) / n) * 10) / 10,
+        ...(statements === undefined ? {} : { statements }),
         rowsPerSec: Math.round((after.inserted - before.inserted) / (wall / 1000)),
         complete,
         cpuMsPerSchool,
@@ -423,6 +502,7 @@ export async function main(): Promise<void> {
     ...(schools === undefined ? {} : { schools }),
     ...(parallel === undefined ? {} : { parallel }),
     ...(routers === undefined ? {} : { routers }),
+    statements: process.argv.includes('--statements'),
   });
   console.log(
     `agents: ${r.schools} schools (one router each on RouterOS test servers), ${r.parallel} audits at once in total`,
@@ -434,7 +514,7 @@ export async function main(): Promise<void> {
   );
   console.log(
     `  (1b) one process, PostgreSQL: ${(r.singlePg.wallMs / 1000).toFixed(1)} s, ${r.singlePg.perMinute} schools/min, ` +
-      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}, ` +
+      `PostgreSQL ${r.singlePg.commitsPerSec} commits/s (${r.singlePg.commitsPerSchool} per school) ${r.singlePg.rowsPerSec} rows inserted/s, complete ${r.singlePg.complete}, ` +
       `CPU ms/school: ${r.singlePg.cpuMsPerSchool.audit} audits, ${r.singlePg.cpuMsPerSchool.routers} RouterOS servers, ${r.singlePg.cpuMsPerSchool.postgres} PostgreSQL; ` +
       `load ${r.singlePg.load.toFixed(2)}`,
   );
@@ -452,10 +532,19 @@ export async function main(): Promise<void> {
           .map(([p, m]) => `${p} ${m} MB`)
           .join(
             ', ',
-          )}, PostgreSQL ${a.commitsPerSec} commits/s ${a.rowsPerSec} rows inserted/s, complete ${a.complete}, ` +
+          )}, PostgreSQL ${a.commitsPerSec} commits/s (${a.commitsPerSchool} per school) ${a.rowsPerSec} rows inserted/s, complete ${a.complete}, ` +
         `CPU ms/school: ${a.cpuMsPerSchool.agents} agents, ${a.cpuMsPerSchool.routers} RouterOS servers, ` +
         `${a.cpuMsPerSchool.postgres} PostgreSQL; load ${a.load.toFixed(2)}; ${a.healthWrites} health writes`,
     );
+  for (const [k, st] of [
+    ['(1b)', r.singlePg.statements],
+    ['(2)', r.agentOne.statements],
+    ['(3)', r.agentTwo.statements],
+  ] as const) {
+    if (st === undefined) continue;
+    console.log(`  ${k} statements (round trips) to PostgreSQL per school: ${st.perSchool}; most frequent:`);
+    for (const [shape, c] of st.shapes) console.log(`      ${c}  ${shape}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
