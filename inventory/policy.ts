@@ -146,6 +146,18 @@ export function parsePolicyFile(text: string, file: string): PolicyFile {
       { file, line: 1, column: 1, pointer: '', message: 'the file is empty' },
     ]);
   }
+  // Not recognisably a clause map (no top-level `clauses`): one problem, and none of its keys or values
+  // shown (the path may name a file of another kind).
+  if (typeof data !== 'object' || Array.isArray(data) || !('clauses' in data))
+    throw new PolicyFileError(file, [
+      {
+        file,
+        line: 1,
+        column: 1,
+        pointer: '',
+        message: 'this does not look like a clause map (no "clauses:" list; its content is not shown)',
+      },
+    ]);
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
       const m = schemaMessage(e);

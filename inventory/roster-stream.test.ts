@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LIMITS } from './limits.ts';
 import { parseRoster, readRoster } from './roster.ts';
 import type { Lifecycle } from './types.ts';
 
@@ -123,5 +124,19 @@ describe('readRoster streams the file', () => {
     expect(r.problems).toEqual([
       { file: join(dir, 'nope.csv'), line: 0, message: 'cannot read the roster: ENOENT' },
     ]);
+  });
+
+  it('a roster of bad rows keeps the first problems and counts the rest on the first line left out', async () => {
+    const bad = new Set(Array.from({ length: 600 }, (_, i) => i + 1));
+    const file = write('bad.csv', rows(600, bad).join('\n'));
+    const r = await readRoster(file, roster);
+    expect(r.people).toEqual([]);
+    expect(r.problems).toHaveLength(LIMITS.problems + 1);
+    expect(r.problems[0]).toMatchObject({ line: 2, column: 'Date of Leaving' });
+    expect(r.problems.at(-1)).toEqual({
+      file,
+      line: LIMITS.problems + 2,
+      message: `and ${600 - LIMITS.problems} more problems on this and later lines, not listed (the first ${LIMITS.problems} are)`,
+    });
   });
 });

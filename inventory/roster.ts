@@ -140,6 +140,9 @@ class RosterBuilder {
   /** The last line of the last record read (where a broken record starts after). */
   lastLine = 0;
   rows = 0;
+  /** Row problems past LIMITS.problems: counted, not kept (a 500,000-row file of bad rows stays small). */
+  #more = 0;
+  #moreFrom = 0;
 
   constructor(o: RosterOptions) {
     this.#o = o;
@@ -191,24 +194,25 @@ class RosterBuilder {
     const { file, columns, dateFormat } = this.#o;
     const header = this.#header ?? [];
     const index = this.#index;
-    const problems = this.problems;
+    const problems: RosterProblem[] = [];
     // info.lines is the record's last line; a quoted field may span several, and `raw` also carries
     // the empty lines skipped before the record.
     const inner = rec.raw.replace(/^\n+/, '').replace(/\n$/, '');
     const line = rec.info.lines - (inner.match(/\n/g)?.length ?? 0);
     if (rec.record.length !== header.length) {
-      problems.push({
-        file,
-        line,
-        message: `expected ${header.length} fields as in the header, found ${rec.record.length}`,
-      });
+      this.#problems([
+        {
+          file,
+          line,
+          message: `expected ${header.length} fields as in the header, found ${rec.record.length}`,
+        },
+      ]);
       return;
     }
     const cell = (f: Field) => {
       const i = index.get(f);
       return i === undefined ? '' : (rec.record[i] ?? '').trim().normalize('NFC');
     };
-    const before = problems.length;
     const person: RosterPerson = {
       line,
       id: cell('misId'),
@@ -258,7 +262,28 @@ class RosterBuilder {
         });
       else this.#seen.set(key, line);
     }
-    if (problems.length === before) this.people.push(person);
+    if (problems.length === 0) this.people.push(person);
+    else this.#problems(problems);
+  }
+
+  #problems(ps: RosterProblem[]): void {
+    for (const p of ps) {
+      if (this.problems.length < LIMITS.problems) this.problems.push(p);
+      else if (this.#more++ === 0) this.#moreFrom = p.line;
+    }
+  }
+
+  /** The problems kept, and one more counting the rest (on the first line left out). */
+  #listed(): RosterProblem[] {
+    if (this.#more === 0) return this.problems;
+    return [
+      ...this.problems,
+      {
+        file: this.#o.file,
+        line: this.#moreFrom,
+        message: `and ${this.#more} more problem${this.#more === 1 ? '' : 's'} on this and later lines, not listed (the first ${LIMITS.problems} are)`,
+      },
+    ];
   }
 
   finish(broken?: RosterProblem): RosterParse {
@@ -267,7 +292,8 @@ class RosterBuilder {
         people: [],
         problems: [broken ?? { file: this.#o.file, line: 1, message: 'the roster is empty (no header row)' }],
       };
-    return { people: this.people, problems: broken ? [...this.problems, broken] : this.problems };
+    const listed = this.#listed();
+    return { people: this.people, problems: broken ? [...listed, broken] : listed };
   }
 }
 

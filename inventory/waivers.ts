@@ -99,6 +99,12 @@ export function parseWaivers(text: string, file: string): Waiver[] {
     throw new WaiverFileError(file, [
       `${file}:1:1: /: the file is empty; write "apiVersion: schoolnet/v1" and "waivers: []"`,
     ]);
+  // Not recognisably a waivers file (no top-level `waivers`): one problem, and none of its keys or
+  // values shown (the path may name a file of another kind, such as a list of passwords).
+  if (typeof data !== 'object' || Array.isArray(data) || !('waivers' in data))
+    throw new WaiverFileError(file, [
+      `${file}:1:1: /: this does not look like a waivers file (no "waivers:" list; its content is not shown)`,
+    ]);
   const problems: string[] = [];
   const at = (pointer: string, message: string) => {
     const { line, column } = parsed.locate(pointer, { key: /unknown key/.test(message) });

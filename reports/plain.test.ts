@@ -66,3 +66,40 @@ describe("the head's page sentence of every check", () => {
     expect(plainEnglishProblems('set /ip/firewall/filter action=accept')).not.toEqual([]);
   });
 });
+
+describe('probe findings on the head’s page', () => {
+  it('a segmentation failure reads as what a device could do, without the service it was tried on', () => {
+    const sentence = (reason: string) =>
+      plainSentence({ checkId: 'probe-segmentation-policy', status: 'fail', reason, evidence: [] });
+    expect(
+      sentence(
+        "A visitor's device on the guest network could open a connection to the staff network (tcp/22), which the school's network policy forbids.",
+      ),
+    ).toBe(
+      "A visitor's device on the guest network could open a connection to the staff network, which the school's network policy forbids.",
+    );
+    expect(
+      sentence(
+        "A pupil's device could open a connection to the school’s servers (udp/5353 (a port the policy does not name)), which the school's network policy forbids.",
+      ),
+    ).toBe(
+      "A pupil's device could open a connection to the school’s servers, which the school's network policy forbids.",
+    );
+    expect(
+      sentence(
+        "Devices on the staff network could not reach the school’s servers on tcp/443, although the school's network policy allows it (refused).",
+      ),
+    ).toBe(
+      "Devices on the staff network could not reach the school’s servers, although the school's network policy allows it (refused).",
+    );
+    // A filtering verdict is already plain: used as it is.
+    expect(
+      plainSentence({
+        checkId: 'probe-filter-web-category',
+        status: 'fail',
+        reason: "A pupil's laptop could reach a proxy test page that the filter should block.",
+        evidence: [],
+      }),
+    ).toBe("A pupil's laptop could reach a proxy test page that the filter should block.");
+  });
+});

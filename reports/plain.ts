@@ -96,6 +96,9 @@ export const FAIL_SENTENCES: Readonly<Record<string, Template>> = {
   },
 };
 
+/** A service named in a probe's sentence: ` (tcp/22)`, ` on udp/53 (a port the policy does not name)`. */
+const SERVICE = /\s*\((?:tcp|udp)\/\d+(?: \([^)]*\))?\)|\s+on (?:tcp|udp)\/\d+(?: \([^)]*\))?/gi;
+
 /** The head's sentence for one finding (never the technical reason, never ids or port lists). */
 export function plainSentence(f: PlainInput): string {
   const title = f.control?.title ?? 'A control of this policy';
@@ -107,8 +110,11 @@ export function plainSentence(f: PlainInput): string {
   if (specific !== undefined) return specific;
   // Probe verdicts are written for the head ("A pupil's laptop could reach a proxy test page that the
   // filter should block."), their evidence kept apart: used as they are while they meet the rule below.
-  if (f.checkId.startsWith('probe-') && f.reason.trim() !== '' && plainEnglishProblems(f.reason).length === 0)
-    return f.reason;
+  // A segmentation verdict names the service it tried ("(tcp/22)", "on udp/53"): the head reads it
+  // without, the technician's section keeps it with the packets.
+  if (f.checkId.startsWith('probe-'))
+    for (const s of [f.reason, f.reason.replace(SERVICE, '')])
+      if (s.trim() !== '' && plainEnglishProblems(s).length === 0) return s;
   const statement = f.control?.statement;
   return statement === undefined
     ? `${title} is not as the school's policy requires.`

@@ -11,6 +11,7 @@ import { loadSchool, validateSchoolFile, formatProblem } from '../inventory/load
 import { rosterFacts, RosterError } from '../inventory/roster.ts';
 import { resolveSecret, SecretError } from '../inventory/secrets.ts';
 import { loadEngineInputs } from '../checks/engine/inputs.ts';
+import { schoolRefusal, validatePaths } from '../checks/engine/validate.ts';
 
 const SCHOOL = 'croft-prep';
 let root: string;
@@ -94,6 +95,33 @@ describe('declared paths stay inside the school folder', () => {
   });
 });
 
+describe('validation follows links', () => {
+  it('a file: secret that is a link out of the folder is a validation problem naming the field, file and folder', async () => {
+    await symlink(outside, join(dir, 'linked-password'));
+    const file = await declare((t) =>
+      t.replace('password: env:CROFT_ROUTER_PASSWORD', 'password: file:linked-password'),
+    );
+    // Lexically the path is inside the folder: only following the link shows where it leads.
+    expect(await validateSchoolFile(file)).toEqual([]);
+    for (const target of [file, dir]) {
+      const results = await validatePaths([target]);
+      const problems = results.flatMap((r) => r.problems);
+      expect(problems).toEqual([
+        expect.objectContaining({
+          pointer: '/devices/0/credentials/password',
+          message: expect.stringMatching(
+            /^devices\.0\.credentials\.password: .*linked-password leads \(by a symbolic link\) to .*shadow, outside the school's folder/,
+          ),
+        }),
+      ]);
+      expect(problems[0]?.line).toBeGreaterThan(1);
+      expect(JSON.stringify(results)).not.toContain('not-a-real-hash');
+    }
+    const loaded = await loadSchool(file);
+    expect((await schoolRefusal(loaded)).map((p) => p.pointer)).toEqual(['/devices/0/credentials/password']);
+  });
+});
+
 describe('secret file modes', () => {
   it('a group- or world-readable secret file is warned about, and refused under strict modes', async () => {
     const secret = join(dir, 'loose-secret');
@@ -127,5 +155,21 @@ describe('errors never echo a file of the wrong kind', () => {
     expect(text).toMatch(/does not look like the roster export/);
     expect(text).not.toContain('not-a-real-hash');
     expect(text).not.toContain('root');
+  });
+
+  it('a clause map or waivers path naming a file of another kind: one problem each, none of its keys or values', async () => {
+    for (const f of ['creds.yaml', 'creds2.yaml'])
+      await writeFile(join(dir, f), `admin_password: '${SHADOW_LINE}'\nnotes: [a, b]\n`);
+    const file = await declare((t) =>
+      t
+        .replace('policy: { file: policy.yaml', 'policy: { file: creds.yaml')
+        .replace('waivers: waivers.yaml', 'waivers: creds2.yaml'),
+    );
+    const problems = (await validatePaths([dir])).flatMap((r) => r.problems);
+    const text = JSON.stringify(problems);
+    expect(text).toContain('this does not look like a clause map');
+    expect(text).toContain('this does not look like a waivers file');
+    for (const leak of ['admin_password', 'not-a-real-hash', 'notes']) expect(text).not.toContain(leak);
+    await expect(loadEngineInputs(await loadSchool(file))).rejects.toThrow(/does not look like/);
   });
 });

@@ -7,7 +7,8 @@
  * eapol_test must be seen (so the watch was not blind), and the RADIUS server must still get requests
  * signed with the secret: the Message-Authenticator (RFC 3579, HMAC-MD5 keyed with the shared secret)
  * of each Access-Request is checked here, by a UDP listener that never answers, so that eapol_test keeps
- * running for its whole timeout.
+ * running for its whole timeout. The testbed's own readiness check (scripts/testbed/probes.ts `peapLogin`)
+ * is watched the same way: it is the canary's sign-in, not a copy.
  */
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -17,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryAttempt } from '../devices/probes/radius-canary.ts';
 import { SECRET_PLACEHOLDER } from '../devices/probes/secret-arg.ts';
+import { peapLogin } from '../scripts/testbed/probes.ts';
 import { randomSecret } from '../scripts/testbed/secrets.ts';
 
 /** Whether an Access-Request's Message-Authenticator (type 80) is HMAC-MD5 of the packet under `secret`. */
@@ -55,9 +57,13 @@ describe('the canary keeps the RADIUS secret off the command line', () => {
   });
   afterAll(() => udp.close());
 
-  it('no process list shows the secret while eapol_test runs; the server gets requests signed with it', async () => {
-    const secret = `rad-${randomSecret(24)}`;
-    const port = (udp.address() as AddressInfo).port;
+  /**
+   * Runs `sign` while watching every process's command line, as this process and as another user;
+   * asserts eapol_test was seen with the placeholder only, never the secret, and that the server got
+   * requests signed with the secret.
+   */
+  async function watched(secret: string, sign: () => Promise<unknown>): Promise<void> {
+    requests.length = 0;
     // Another user's view, for as long as the sign-in may last.
     const asOther =
       process.getuid?.() === 0
@@ -86,25 +92,14 @@ describe('the canary keeps the RADIUS secret off the command line', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    const attempt = await canaryAttempt(
-      {
-        name: 'radius1',
-        host: '127.0.0.1',
-        port,
-        secret,
-        eap: 'ttls-pap',
-        ca: '/nonexistent/ca.pem',
-        servername: 'radius.school.test',
-      },
-      { kind: 'enabled', account: 'canary.staff', password: `Cs-${randomSecret(18)}` },
-      { timeoutSec: 2 },
-    );
-    running = false;
-    await watch;
-    asOther?.kill();
-    await otherDone;
-
-    expect(attempt.outcome).toBe('no-answer');
+    try {
+      await sign();
+    } finally {
+      running = false;
+      await watch;
+      asOther?.kill();
+      await otherDone;
+    }
     const eapol = seen.filter((l) => l.includes('eapol_test'));
     expect(eapol.length).toBeGreaterThan(0);
     for (const l of eapol) expect(l).toContain(`-s ${SECRET_PLACEHOLDER}`);
@@ -119,6 +114,55 @@ describe('the canary keeps the RADIUS secret off the command line', () => {
       expect(signedWith(r, secret)).toBe(true);
       expect(signedWith(r, SECRET_PLACEHOLDER)).toBe(false);
     }
+  }
+
+  it('no process list shows the secret while eapol_test runs; the server gets requests signed with it', async () => {
+    const secret = `rad-${randomSecret(24)}`;
+    const port = (udp.address() as AddressInfo).port;
+    let attempt: Awaited<ReturnType<typeof canaryAttempt>> | undefined;
+    await watched(secret, async () => {
+      attempt = await canaryAttempt(
+        {
+          name: 'radius1',
+          host: '127.0.0.1',
+          port,
+          secret,
+          eap: 'ttls-pap',
+          ca: '/nonexistent/ca.pem',
+          servername: 'radius.school.test',
+        },
+        { kind: 'enabled', account: 'canary.staff', password: `Cs-${randomSecret(18)}` },
+        { timeoutSec: 2 },
+      );
+    });
+    expect(attempt?.outcome).toBe('no-answer');
     expect(JSON.stringify(attempt)).not.toContain(secret);
+  }, 30_000);
+
+  it("the testbed's FreeRADIUS readiness check (peapLogin) keeps its secret off the command line too", async () => {
+    const secret = `tb-${randomSecret(24)}`;
+    const port = (udp.address() as AddressInfo).port;
+    let failure: unknown;
+    await watched(secret, async () => {
+      failure = await peapLogin(
+        {
+          host: '127.0.0.1',
+          port,
+          secret,
+          user: 'radius.test',
+          password: `Tp-${randomSecret(18)}`,
+          ca: '/nonexistent/ca.pem',
+          domain: 'radius.school.test',
+        },
+        2,
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    });
+    // Nobody answered: the readiness check fails (never passes), and its message holds no secret.
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/no-answer/);
+    expect((failure as Error).message).not.toContain(secret);
   }, 30_000);
 });

@@ -16,8 +16,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { confinedFile } from '../../inventory/confine.ts';
+import { ConfinementError, confinedFile, declaredPaths, secretsDirs } from '../../inventory/confine.ts';
+import { streamCsv } from '../../inventory/csv-stream.ts';
 import { LIMITS, readBounded } from '../../inventory/limits.ts';
 import { analyseSchoolText, compareProblems, validateSchoolFile } from '../../inventory/load.ts';
 import type { Problem } from '../../inventory/load.ts';
@@ -166,15 +166,22 @@ export function waiverProblems(text: string, file: string): Problem[] {
   }
 }
 
-/** The 1-based column of each header of a CSV file's first row (for problems that name a column). */
+/**
+ * The 1-based column of each header of a CSV file's first row (for problems that name a column): only
+ * that first record is read (a stream stopped after it), never the whole file.
+ */
 async function headerColumns(path: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (extname(path).toLowerCase() !== '.csv') return out;
   try {
-    const text = await readBounded(path, LIMITS.rosterBytes, 'the file');
-    const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
-    const [row] = parseCsv(first, { relax_column_count: true, relax_quotes: true }) as string[][];
-    row?.forEach((h, i) => out.set(h.trim().toLowerCase(), i + 1));
+    await streamCsv(path, {
+      limit: LIMITS.rosterBytes,
+      what: 'the file',
+      onRecord: (r) => {
+        r.record.forEach((h, i) => out.set(h.trim().toLowerCase(), i + 1));
+        return false;
+      },
+    });
   } catch {
     // no header positions: problems fall back to column 1
   }
@@ -405,6 +412,8 @@ export async function validateSchoolFiles(
     }
   }
 
+  declProblems.push(...(await linkedSecretProblems(school.dir, decl, declShown, (p) => locateIn(school, p))));
+
   const inv = decl.inventory;
   if (inv !== undefined) {
     const problems = await registerProblems(school, shownDir);
@@ -425,6 +434,30 @@ export async function validateSchoolFiles(
   }
   positions.delete(school);
   if (declProblems.length > 0) out.unshift(result(declShown, 'school', declProblems));
+  return out;
+}
+
+/**
+ * `file:` secrets and CA certificates, links followed: a link inside the school's folder (or a secrets
+ * directory) that leads elsewhere is a problem of its field at validation, not only where it is opened.
+ */
+async function linkedSecretProblems(
+  dir: string,
+  decl: unknown,
+  shown: string,
+  locate: (pointer: string) => { line: number; column: number },
+): Promise<Problem[]> {
+  const roots = [dir, ...secretsDirs()];
+  const out: Problem[] = [];
+  for (const f of declaredPaths(decl)) {
+    if (!f.secret || f.value === '') continue;
+    try {
+      await confinedFile(resolve(dir, f.value), roots, f.pointer.slice(1).replace(/\//g, '.'));
+    } catch (e) {
+      if (!(e instanceof ConfinementError)) throw e;
+      out.push({ file: shown, ...locate(f.pointer), pointer: f.pointer, message: e.message });
+    }
+  }
   return out;
 }
 
@@ -520,7 +553,10 @@ async function validateYaml(file: string): Promise<FileResult> {
   if (kind === 'policy') return result(file, kind, policyProblems(text, file));
   if (kind === 'waivers') return result(file, kind, waiverProblems(text, file));
   if (kind === 'attestations') return result(file, kind, parseAttestations(text, file).problems);
-  return result(file, 'school', analyseSchoolText(text, file).problems);
+  const school = analyseSchoolText(text, file);
+  if (school.problems.length > 0) return result(file, 'school', school.problems);
+  const dir = dirname(resolve(file));
+  return result(file, 'school', await linkedSecretProblems(dir, school.data, file, (p) => parsed.locate(p)));
 }
 
 /** Is `dir` a school's folder (holds school.yaml) or a folder of schools? */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeObservation, SchoolFacts } from '../../devices/facts.ts';
 import { loadSchool } from '../../inventory/load.ts';
 import { clausesFor, loadPolicy } from '../engine/clause-map.ts';
+import { allChecks } from '../registry.ts';
 import type { CheckContext } from '../types.ts';
 import { judgeLeaverCanary, type CanaryAttempt } from './leaver-canary-judge.ts';
 import { judgeSegmentation, type SegmentationFact } from './segmentation-judge.ts';
@@ -265,6 +266,28 @@ describe('clause mapping in the example schools', () => {
         expect(leavers).toEqual(['demo:accounts-leavers']);
         expect(isolation).toEqual(['demo:network-separation']);
       }
+    },
+  );
+});
+
+describe('filtering clauses in the example schools', () => {
+  const schools = readdirSync(SCHOOLS, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  const probeChecks = allChecks.filter((c) => c.meta.id.startsWith('probe-filter-'));
+  const PROBED = ['FLT-CATEGORIES', 'FLT-SAFESEARCH', 'FLT-EXECUTABLES', 'FLT-TESTED', 'FLT-BYPASS'];
+  it.each(schools)(
+    '%s: a clause citing what the probes prove is probe-backed; the log review stays attested',
+    async (school) => {
+      const map = await loadPolicy(join(SCHOOLS, school, 'policy.yaml'));
+      const backed = new Set(probeChecks.flatMap((c) => clausesFor(map, c.meta.controls)));
+      const probed = map.clauses.filter((c) => c.controls.some((id) => PROBED.includes(id))).map((c) => c.id);
+      expect(probed.filter((id) => !backed.has(id))).toEqual([]);
+      // Who reviews the filtering logs and approves changes is a person's act: no check evidences it.
+      const people = map.clauses.filter((c) => c.controls.every((id) => id === 'FLT-CHANGE-CONTROL'));
+      const checked = new Set(allChecks.flatMap((c) => clausesFor(map, c.meta.controls)));
+      expect(people.filter((c) => checked.has(c.id)).map((c) => c.id)).toEqual([]);
+      if (school === 'demo') expect(probed).toEqual(['demo:filtering', 'demo:filtering-blocks']);
     },
   );
 });

@@ -14,6 +14,7 @@ import { InputTooLargeError, LIMITS } from '../limits.ts';
 import { checkWorkbookBounds, WorkbookTooLargeError } from './zip-guard.ts';
 import type { XlsxLimits } from './zip-guard.ts';
 import { streamXlsxSheet } from './xlsx-stream.ts';
+import type { TableSource } from './parse.ts';
 
 export interface RawRow {
   /** 1-based: the CSV line or the worksheet row number. */
@@ -41,6 +42,8 @@ export interface RawTable {
   lines?: RawRow[];
   /** Rows that could not be split into fields (CSV only): row and reason. */
   broken: { row: number; message: string }[];
+  /** A CSV table, headed by its first record (which may be blank, and then is not in `lines`). */
+  csv?: true;
 }
 
 export class SpreadsheetError extends Error {
@@ -88,6 +91,7 @@ class CsvTableBuilder {
     if (this.#table === undefined) {
       this.#table = {
         file: this.#file,
+        csv: true,
         header: rec.record.map((h) => h.trim()),
         headerRow: row.row,
         rows: [],
@@ -278,19 +282,25 @@ export async function readXlsxTable(
       throw new SpreadsheetError(file, e.message.slice(file.length + 2));
     throw e;
   }
+  const rows: { row: number; cells: string[]; bareNumbers: number[] }[] = [];
   let streamed;
   try {
-    streamed = await streamXlsxSheet(bytes, parts, sheet, shownCell);
+    streamed = await streamXlsxSheet(bytes, parts, sheet, shownCell, () => {
+      rows.length = 0;
+      return (r) => void rows.push(r);
+    });
   } catch (e) {
     throw new SpreadsheetError(file, `not readable as an Excel workbook: ${(e as Error).message}`);
   }
   if (streamed.kind === 'refused') throw new SpreadsheetError(file, `${streamed.message}: refused`);
   if (streamed.kind === 'missing') throw missingSheet(file, sheet, streamed.names);
-  const { sheet: name, rows } =
-    streamed.kind === 'rows' ? streamed : await readXlsxWithDom(bytes, file, sheet);
-  const out: RawRow[] = rows.map((r) => ({
+  const read =
+    streamed.kind === 'rows' ? { sheet: streamed.sheet, rows } : await readXlsxWithDom(bytes, file, sheet);
+  const name = read.sheet;
+  const width = Math.max(0, ...read.rows.map((r) => r.cells.length));
+  const out: RawRow[] = read.rows.map((r) => ({
     row: r.row,
-    cells: r.cells,
+    cells: Array.from({ length: width }, (_, c) => r.cells[c] ?? ''),
     ...(r.bareNumbers.length === 0 ? {} : { bareNumbers: r.bareNumbers }),
   }));
   if (out[0] === undefined) throw new SpreadsheetError(file, `worksheet ${name} is empty (no header row)`);
@@ -392,4 +402,105 @@ export async function readTable(
   const limits = opts.limits ?? DEFAULT_READ_LIMITS;
   if (kindOf(path) === 'xlsx') return readXlsxTable(path, file, opts.sheet, limits);
   return streamCsvTable(path, file, limits);
+}
+
+/** Receives a table's non-empty rows, at full width and in file order (parse.ts `TableReader`). */
+export interface LineSink {
+  line(row: RawRow): void;
+}
+
+/**
+ * Streams a CSV or XLSX register file's rows into the sink `begin` makes, keeping none of them: memory
+ * holds what the sink keeps (the records), never the file's rows. The same limits as `readTable` (file
+ * size before and while reading, row count, XLSX decompressed size and merged ranges through the zip
+ * guard) refuse the whole file with a SpreadsheetError. An XLSX the stream cannot read as the DOM
+ * reader does is read again by the DOM reader, into a new sink (`begin` is called again).
+ */
+export async function streamTableLines(
+  path: string,
+  opts: { file?: string; sheet?: string; limits?: ReadLimits },
+  begin: (src: TableSource) => LineSink,
+): Promise<void> {
+  const file = opts.file ?? basename(path);
+  const limits = opts.limits ?? DEFAULT_READ_LIMITS;
+  if (kindOf(path) === 'xlsx') return streamXlsxLines(path, file, opts.sheet, limits, begin);
+  let sink: LineSink | undefined;
+  let count = 0;
+  let over: number | undefined;
+  try {
+    await streamCsv(path, {
+      limit: limits.fileBytes,
+      what: 'the register file',
+      onRecord: (rec) => {
+        if (++count > limits.rows + 1) {
+          over = firstLine(rec);
+          return false;
+        }
+        const row = firstLine(rec);
+        const blank = rec.record.every((c) => c.trim() === '');
+        if (sink === undefined)
+          sink = begin({ file, csvHeader: { row, cells: rec.record.map((h) => h.trim()) } });
+        // readCell undoes the apostrophe our own export put before a formula-like value.
+        if (!blank) sink.line({ row, cells: rec.record.map((c) => readCell(c.trim())) });
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof InputTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(`the register file ${path} `.length));
+    if (typeof (e as NodeJS.ErrnoException).errno === 'number')
+      throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
+    throw csvError(file, e);
+  }
+  if (over !== undefined)
+    throw new SpreadsheetError(
+      file,
+      `has more than ${limits.rows} rows (the register limit; row ${over} was not read): refused`,
+    );
+  if (sink === undefined) throw new SpreadsheetError(file, 'the file is empty (no header row)');
+}
+
+async function streamXlsxLines(
+  path: string,
+  file: string,
+  sheet: string | undefined,
+  limits: ReadLimits,
+  begin: (src: TableSource) => LineSink,
+): Promise<void> {
+  const bytes = await readWorkbookBytes(path, file, limits.fileBytes);
+  let parts;
+  try {
+    parts = await checkWorkbookBounds(bytes, file, limits);
+  } catch (e) {
+    if (e instanceof WorkbookTooLargeError)
+      throw new SpreadsheetError(file, e.message.slice(file.length + 2));
+    throw e;
+  }
+  const toRaw = (r: { row: number; cells: string[]; bareNumbers: number[] }): RawRow => ({
+    row: r.row,
+    cells: r.cells,
+    ...(r.bareNumbers.length === 0 ? {} : { bareNumbers: r.bareNumbers }),
+  });
+  let streamed;
+  try {
+    streamed = await streamXlsxSheet(bytes, parts, sheet, shownCell, (name) => {
+      const sink = begin({ file, sheet: name });
+      return (r) => sink.line(toRaw(r));
+    });
+  } catch (e) {
+    throw new SpreadsheetError(file, `not readable as an Excel workbook: ${(e as Error).message}`);
+  }
+  if (streamed.kind === 'refused') throw new SpreadsheetError(file, `${streamed.message}: refused`);
+  if (streamed.kind === 'missing') throw missingSheet(file, sheet, streamed.names);
+  if (streamed.kind === 'rows') {
+    if (streamed.count === 0)
+      throw new SpreadsheetError(file, `worksheet ${streamed.sheet} is empty (no header row)`);
+    return;
+  }
+  // The few workbooks the stream cannot read as the DOM reader does: the whole workbook, as before.
+  const dom = await readXlsxWithDom(bytes, file, sheet);
+  if (dom.rows.length === 0)
+    throw new SpreadsheetError(file, `worksheet ${dom.sheet} is empty (no header row)`);
+  const sink = begin({ file, sheet: dom.sheet });
+  for (const r of dom.rows) sink.line(toRaw(r));
 }

@@ -45,7 +45,7 @@ describe('finding the header row', () => {
     const title = await readRegisterFile(path, 'assets', { headerRow: 1 });
     expect(title.records).toEqual([]);
     expect(title.problems.map(formatRegisterProblem)[0]).toBe(
-      'register.xlsx:Asset Register:row 1: column "Asset Tag": required column is missing (the header has: Example Primary School - ICT Asset Register 2026/27, Example Primary School - ICT Asset Register 2026/27, Example Primary School - ICT Asset Register 2026/27, Example Primary School - ICT Asset Register 2026/27, Example Primary School - ICT Asset Register 2026/27, Example Primary School - ICT Asset Register 2026/27); map it with assetTag=<your header>; the first row looks like a title: name the header row with --header-row N',
+      'register.xlsx:Asset Register:row 1: column "Asset Tag": required column is missing (no column of row 1 is a column of the assets register: this does not look like the assets register (its content is not shown)); map it with assetTag=<your header>; the first row looks like a title: name the header row with --header-row N',
     );
     const past = await readRegisterFile(path, 'assets', { headerRow: 40 });
     expect(past.problems.map(formatRegisterProblem)).toEqual([

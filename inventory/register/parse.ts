@@ -10,8 +10,8 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { AssetRecord, InstallCount, LicenceRecord, SoftwareTitle } from '../facts.ts';
 import { parseRosterDate } from '../roster.ts';
 import schema from '../schema/register.schema.json' with { type: 'json' };
-import { headedAt } from './cells.ts';
-import type { RawTable } from './cells.ts';
+import { LIMITS } from '../limits.ts';
+import type { RawRow, RawTable } from './cells.ts';
 import { normHeader, REQUIRED_COLUMNS, TABLES } from './columns.ts';
 import type { ColumnMapping, ColumnSpec, TableName } from './columns.ts';
 
@@ -205,24 +205,30 @@ function resolveColumns(table: RawTable, name: TableName, mapping: ColumnMapping
   }
   // A title merged across the columns repeats one value (exceljs gives each merged cell the master's).
   const titleLike = new Set(table.header.filter((h) => h !== '')).size <= 1;
+  // The header is shown only when the file is recognisably this register (some column matched): a path
+  // to the wrong file (a password list saved as CSV) must never put its first line into an error.
+  const recognised = index.size > 0;
+  const header = recognised
+    ? `the header has: ${table.header.join(', ')}`
+    : `no column of row ${table.headerRow} is a column of the ${name} register: this does not look like the ${name} register (its content is not shown)`;
   for (const field of REQUIRED_COLUMNS[name]) {
     if (index.has(field) || problems.some((p) => p.message.startsWith(`mapped to ${field},`))) continue;
     const spec = specs.find((s) => s.field === field);
     problems.push({
       ...at,
       column: spec?.header ?? field,
-      message: `required column is missing (the header has: ${table.header.join(', ')}); map it with ${field}=<your header>${titleLike ? '; the first row looks like a title: name the header row with --header-row N' : ''}`,
+      message: `required column is missing (${header}); map it with ${field}=<your header>${titleLike ? '; the first row looks like a title: name the header row with --header-row N' : ''}`,
     });
   }
   if (name === 'installs' && !index.has('installs') && !index.has('device'))
     problems.push({
       ...at,
       column: 'Installs',
-      message: `needs an install count column (Installs, Device count) or one row per device (Device); the header has: ${table.header.join(', ')}`,
+      message: `needs an install count column (Installs, Device count) or one row per device (Device); ${header}`,
     });
   const used = new Set(index.values());
   const unmapped = table.header.map((h, i) => ({ h, i })).filter(({ h, i }) => !used.has(i) && h !== '');
-  const warnings = unmapped.map(
+  const warnings = (recognised ? unmapped : []).map(
     ({ h }) =>
       `${table.file}${table.sheet === undefined ? '' : `:${table.sheet}`}: column "${h}" is not part of the ${name} register and was not imported`,
   );
@@ -326,82 +332,205 @@ const IDENTIFIERS: Record<TableName, string[]> = {
 /** Rows searched for the header when no `--header-row` is given. */
 const HEADER_SEARCH_ROWS = 30;
 
-/**
- * The table with its header on the right row: the given one, or the first row that maps to every
- * required column of the table (a merged title above it is left out, with a warning naming its rows).
- * When no row does, the first row stays the header, so the problems list what it has.
- */
-function findHeader(
-  input: RawTable,
-  name: TableName,
-  mapping: ColumnMapping,
-  headerRow: number | undefined,
-): { table: RawTable; problem?: RegisterProblem; warnings: string[] } {
-  const sheet = input.sheet === undefined ? {} : { sheet: input.sheet };
-  let table: RawTable | undefined;
-  if (headerRow !== undefined) {
-    table = headerRow === input.headerRow ? input : headedAt(input, headerRow);
-    if (table === undefined)
-      return {
-        table: input,
-        problem: {
-          file: input.file,
-          ...sheet,
-          row: headerRow,
-          message: `--header-row ${headerRow}: the row is empty or past the end of the sheet`,
-        },
-        warnings: [],
-      };
-  } else {
-    for (const line of (input.lines ?? []).slice(0, HEADER_SEARCH_ROWS)) {
-      const t = line.row === input.headerRow ? input : headedAt(input, line.row);
-      if (t !== undefined && resolveColumns(t, name, mapping).problems.length === 0) {
-        table = t;
-        break;
-      }
-    }
-    table ??= input;
-  }
-  const above = (input.lines ?? []).filter((l) => l.row < table.headerRow).map((l) => l.row);
-  const warnings =
-    above.length === 0
-      ? []
-      : [
-          `${input.file}${input.sheet === undefined ? '' : `:${input.sheet}`}: the header is on row ${table.headerRow}; row${above.length === 1 ? '' : 's'} ${above.join(', ')} above it ${above.length === 1 ? 'was' : 'were'} read as a title and not imported`,
-        ];
-  return { table, warnings };
+/** Where a table's rows come from, told to the reader before the first row. */
+export interface TableSource {
+  /** The file name used in problems. */
+  file: string;
+  sheet?: string;
+  /**
+   * A CSV file's first record (even when blank): its row and header cells (trimmed). A CSV table headed
+   * by it keeps CSV rules: a row with another number of fields than the header is broken.
+   */
+  csvHeader?: { row: number; cells: string[] };
 }
 
-export function parseTable<N extends TableName>(
-  input: RawTable,
-  name: N,
-  opts: ParseOptions = {},
-): TableParse<RecordOf<N>> {
-  const mapping = opts.columns ?? {};
-  const disposal = opts.disposal ?? 'reject';
-  const found = findHeader(input, name, mapping, opts.headerRow);
-  if (found.problem !== undefined) return { records: [], rows: [], problems: [found.problem], warnings: [] };
-  const table = found.table;
-  const cols = resolveColumns(table, name, mapping);
-  const keepExtra = opts.extraColumns === 'keep' && name !== 'installs';
-  const out: TableParse<RecordOf<N>> = {
-    records: [],
-    rows: [],
-    problems: [...cols.problems],
-    warnings: [...found.warnings, ...(keepExtra ? [] : cols.warnings)],
-  };
-  const where = (row: number) => ({
-    file: table.file,
-    row,
-    ...(table.sheet === undefined ? {} : { sheet: table.sheet }),
-  });
-  for (const b of table.broken) out.problems.push({ ...where(b.row), message: b.message });
-  if (cols.problems.length > 0) return out;
-  const header = (field: string) => headerOf(name, field, mapping, table, cols);
-  const validate = validatorFor(name);
-  const firstRow = new Map<string, number>();
+/** The header a table is read under: a CSV first record (CSV rules), or a sheet row (`headedAt` rules). */
+interface ChosenHeader {
+  row: number;
+  cells: string[];
+  csv: boolean;
+}
 
-  for (const raw of table.rows) {
+/**
+ * A register table read one row at a time (issue #22: memory bounded by what is kept, never by the
+ * file): each non-empty row (full width, in file order) goes to `line`, is read against the header and
+ * validated at once, and only its record is kept. The header is the given `--header-row`, or the first
+ * of the first 30 rows that maps every required column (those rows are held until it is found), or
+ * else the first row. `finish` gives the same parse as `parseTable` of the whole table. Problems and
+ * warnings are capped (LIMITS.problems each) with a count of the rest; the caller applies nothing
+ * unless `problems` is empty.
+ */
+export class TableReader<N extends TableName> {
+  readonly #name: N;
+  readonly #opts: ParseOptions;
+  readonly #src: TableSource;
+  readonly #mapping: ColumnMapping;
+  readonly #disposal: 'reject' | 'keep';
+  readonly #keepExtra: boolean;
+  readonly #validate: ValidateFunction;
+  readonly #firstRow = new Map<string, number>();
+  /** Rows held while the header is searched for. */
+  #held: RawRow[] = [];
+  /** Row numbers above a `--header-row` (titles). */
+  #above: number[] = [];
+  #header: ChosenHeader | undefined;
+  #table: RawTable | undefined;
+  #cols: Columns | undefined;
+  #headerProblem: RegisterProblem | undefined;
+  #width = 0;
+  readonly #records: RecordOf<N>[] = [];
+  readonly #rows: number[] = [];
+  readonly #broken: RegisterProblem[] = [];
+  readonly #problems: RegisterProblem[] = [];
+  readonly #warnings: string[] = [];
+  #moreBroken = 0;
+  #moreProblems = 0;
+  #moreWarnings = 0;
+
+  constructor(name: N, src: TableSource, opts: ParseOptions = {}) {
+    this.#name = name;
+    this.#opts = opts;
+    this.#src = src;
+    this.#mapping = opts.columns ?? {};
+    this.#disposal = opts.disposal ?? 'reject';
+    this.#keepExtra = opts.extraColumns === 'keep' && name !== 'installs';
+    this.#validate = validatorFor(name);
+  }
+
+  #where(row: number): { file: string; row: number; sheet?: string } {
+    return {
+      file: this.#src.file,
+      row,
+      ...(this.#src.sheet === undefined ? {} : { sheet: this.#src.sheet }),
+    };
+  }
+
+  /** The table as the header `h` makes it, without rows: what resolveColumns and headerOf read. */
+  #tableOf(h: ChosenHeader): RawTable {
+    let width = h.cells.length;
+    if (!h.csv) while (width > 0 && h.cells[width - 1] === '') width--;
+    return {
+      file: this.#src.file,
+      ...(this.#src.sheet === undefined ? {} : { sheet: this.#src.sheet }),
+      header: h.csv ? h.cells : h.cells.slice(0, width).map((c) => c.trim()),
+      headerRow: h.row,
+      rows: [],
+      broken: [],
+    };
+  }
+
+  #candidate(line: RawRow): ChosenHeader {
+    const csv = this.#src.csvHeader;
+    return csv !== undefined && csv.row === line.row
+      ? { row: csv.row, cells: csv.cells, csv: true }
+      : { row: line.row, cells: line.cells, csv: false };
+  }
+
+  /** The header is chosen: rows held after it are read now, the rest as they come. */
+  #choose(h: ChosenHeader, above: number[]): void {
+    this.#header = h;
+    this.#table = this.#tableOf(h);
+    this.#width = this.#table.header.length;
+    const cols = resolveColumns(this.#table, this.#name, this.#mapping);
+    this.#cols = cols;
+    if (above.length > 0)
+      this.#warn(
+        `${this.#src.file}${this.#src.sheet === undefined ? '' : `:${this.#src.sheet}`}: the header is on row ${h.row}; row${above.length === 1 ? '' : 's'} ${above.join(', ')} above it ${above.length === 1 ? 'was' : 'were'} read as a title and not imported`,
+      );
+    if (!this.#keepExtra) for (const w of cols.warnings) this.#warn(w);
+    const held = this.#held;
+    this.#held = [];
+    for (const l of held) if (l.row > h.row) this.#read(l);
+  }
+
+  #warn(w: string): void {
+    if (this.#warnings.length < LIMITS.problems) this.#warnings.push(w);
+    else this.#moreWarnings++;
+  }
+
+  #problem(p: RegisterProblem): void {
+    if (this.#problems.length < LIMITS.problems) this.#problems.push(p);
+    else this.#moreProblems++;
+  }
+
+  /** One non-empty row of the file, at full width, in file order. */
+  line(line: RawRow): void {
+    if (this.#headerProblem !== undefined) return;
+    if (this.#header !== undefined) {
+      this.#read(line);
+      return;
+    }
+    const wanted = this.#opts.headerRow;
+    if (wanted !== undefined) {
+      if (line.row < wanted) this.#above.push(line.row);
+      else if (line.row === wanted) this.#choose(this.#candidate(line), this.#above);
+      else
+        this.#headerProblem = {
+          ...this.#where(wanted),
+          message: `--header-row ${wanted}: the row is empty or past the end of the sheet`,
+        };
+      return;
+    }
+    this.#held.push(line);
+    const h = this.#candidate(line);
+    if (resolveColumns(this.#tableOf(h), this.#name, this.#mapping).problems.length === 0) {
+      this.#choose(
+        h,
+        this.#held.filter((l) => l.row < h.row).map((l) => l.row),
+      );
+      return;
+    }
+    if (this.#held.length >= HEADER_SEARCH_ROWS) this.#chooseFirst();
+  }
+
+  /** No row within the search maps every column: the first row is the header, so problems list it. */
+  #chooseFirst(): void {
+    const csv = this.#src.csvHeader;
+    const first = this.#held[0];
+    if (csv !== undefined) this.#choose({ row: csv.row, cells: csv.cells, csv: true }, []);
+    else if (first !== undefined) this.#choose(this.#candidate(first), []);
+  }
+
+  #read(raw: RawRow): void {
+    const h = this.#header;
+    const cols = this.#cols;
+    if (h === undefined || cols === undefined) return;
+    let row: RawRow;
+    if (h.csv) {
+      if (raw.cells.length !== h.cells.length) {
+        this.#brokenRow({
+          ...this.#where(raw.row),
+          message: `expected ${h.cells.length} fields as in the header, found ${raw.cells.length}`,
+        });
+        return;
+      }
+      row = raw;
+    } else {
+      const w = this.#width;
+      if (raw.cells.slice(w).some((c) => c !== ''))
+        this.#brokenRow({ ...this.#where(raw.row), message: 'a value in a column with no header' });
+      const cells = raw.cells.slice(0, w);
+      if (!cells.some((c) => c !== '')) return;
+      row = {
+        row: raw.row,
+        cells,
+        ...(raw.bareNumbers === undefined ? {} : { bareNumbers: raw.bareNumbers.filter((c) => c < w) }),
+      };
+    }
+    if (cols.problems.length === 0) this.#record(row);
+  }
+
+  #brokenRow(p: RegisterProblem): void {
+    if (this.#broken.length < LIMITS.problems) this.#broken.push(p);
+    else this.#moreBroken++;
+  }
+
+  #record(raw: RawRow): void {
+    const name = this.#name;
+    const table = this.#table as RawTable;
+    const cols = this.#cols as Columns;
+    const header = (field: string) => headerOf(name, field, this.#mapping, table, cols);
+    const where = (row: number) => this.#where(row);
     const problems: RegisterProblem[] = [];
     const rec: Record<string, unknown> = {};
     const disp: Record<string, unknown> = {};
@@ -446,7 +575,7 @@ export function parseTable<N extends TableName>(
     for (const field of IDENTIFIERS[name]) {
       const i = cols.index.get(field);
       if (i === undefined || !(raw.bareNumbers ?? []).includes(i)) continue;
-      out.warnings.push(
+      this.#warn(
         `${formatRegisterProblem({ ...where(raw.row), column: header(field), message: '' })}${raw.cells[i] ?? ''} was stored as a number, so any leading zeros are lost: check it, and format the column as Text (or 00000000) in the spreadsheet`,
       );
     }
@@ -457,40 +586,108 @@ export function parseTable<N extends TableName>(
       if (rec.installs === undefined && typeof device === 'string') rec.installs = 1;
       if (typeof device === 'string') rec.devices = [device];
     }
+    const validate = this.#validate;
     if (problems.length === 0 && !validate(rec))
-      for (const p of schemaProblems(validate.errors ?? [], name, rec, header, disposal))
+      for (const p of schemaProblems(validate.errors ?? [], name, rec, header, this.#disposal))
         problems.push({ ...where(raw.row), ...p });
     if (problems.length === 0 && name === 'assets') {
       for (const key of ['assetTag', 'serial'] as const) {
         const k = `${key}:${String(rec[key]).toLowerCase()}`;
-        const first = firstRow.get(k);
+        const first = this.#firstRow.get(k);
         if (first !== undefined)
           problems.push({
             ...where(raw.row),
             column: header(key),
             message: `"${String(rec[key])}" is already on row ${first}`,
           });
-        else firstRow.set(k, raw.row);
+        else this.#firstRow.set(k, raw.row);
       }
     }
     if (problems.length > 0) {
-      out.problems.push(...problems);
-      continue;
+      for (const p of problems) this.#problem(p);
+      return;
     }
-    if (name === 'assets' && rec.status === 'disposed' && disposal === 'keep') {
+    if (name === 'assets' && rec.status === 'disposed' && this.#disposal === 'keep') {
       const d = (rec.disposal ?? {}) as Record<string, unknown>;
       rec.disposal = { date: '', company: '', certificate: '', weeeRef: '', ...d };
     }
-    if (keepExtra) {
+    if (this.#keepExtra) {
       const extra: Record<string, string> = {};
       for (const { i, h } of cols.unmapped) if ((raw.cells[i] ?? '') !== '') extra[h] = raw.cells[i] ?? '';
       if (Object.keys(extra).length > 0) rec.extra = extra;
     }
-    out.records.push(rec as unknown as RecordOf<N>);
-    out.rows.push(raw.row);
+    this.#records.push(rec as unknown as RecordOf<N>);
+    this.#rows.push(raw.row);
   }
-  if (name === 'installs') mergeInstalls(out as TableParse<InstallCount>);
-  return out;
+
+  /** The parse: every record, or (when `problems` is not empty) records that must not be applied. */
+  finish(): TableParse<RecordOf<N>> {
+    if (this.#headerProblem === undefined && this.#header === undefined) {
+      if (this.#opts.headerRow !== undefined)
+        this.#headerProblem = {
+          ...this.#where(this.#opts.headerRow),
+          message: `--header-row ${this.#opts.headerRow}: the row is empty or past the end of the sheet`,
+        };
+      else this.#chooseFirst();
+    }
+    if (this.#headerProblem !== undefined)
+      return { records: [], rows: [], problems: [this.#headerProblem], warnings: [] };
+    const more = (n: number, what: string): RegisterProblem[] =>
+      n === 0
+        ? []
+        : [
+            {
+              file: this.#src.file,
+              ...(this.#src.sheet === undefined ? {} : { sheet: this.#src.sheet }),
+              row: 0,
+              message: `and ${n} more ${what} not listed (the first ${LIMITS.problems} are)`,
+            },
+          ];
+    const out: TableParse<RecordOf<N>> = {
+      records: this.#records,
+      rows: this.#rows,
+      problems: [
+        ...(this.#cols?.problems ?? []),
+        ...this.#broken,
+        ...more(this.#moreBroken, 'broken rows'),
+        ...this.#problems,
+        ...more(this.#moreProblems, 'problems'),
+      ],
+      warnings: [
+        ...this.#warnings,
+        ...(this.#moreWarnings === 0
+          ? []
+          : [`${this.#src.file}: and ${this.#moreWarnings} more warnings not listed`]),
+      ],
+    };
+    if (this.#cols !== undefined && this.#cols.problems.length > 0) {
+      out.records = [];
+      out.rows = [];
+    }
+    if (this.#name === 'installs') mergeInstalls(out as TableParse<InstallCount>);
+    return out;
+  }
+}
+
+/** A whole table (cells.ts) read as `TableReader` reads a stream. */
+export function parseTable<N extends TableName>(
+  input: RawTable,
+  name: N,
+  opts: ParseOptions = {},
+): TableParse<RecordOf<N>> {
+  const reader = new TableReader(name, tableSource(input), opts);
+  for (const line of input.lines ?? [{ row: input.headerRow, cells: input.header }, ...input.rows])
+    reader.line(line);
+  return reader.finish();
+}
+
+/** What a whole table says about its source: a CSV table keeps its first record as `csvHeader`. */
+function tableSource(t: RawTable): TableSource {
+  return {
+    file: t.file,
+    ...(t.sheet === undefined ? {} : { sheet: t.sheet }),
+    ...(t.csv === true ? { csvHeader: { row: t.headerRow, cells: t.header } } : {}),
+  };
 }
 
 /** One count per title: an export lists each version (or each device) on its own row. */

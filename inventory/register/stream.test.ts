@@ -8,8 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_READ_LIMITS, parseCsvTable, readTable } from './cells.ts';
+import { LIMITS } from '../limits.ts';
+import { DEFAULT_READ_LIMITS, parseCsvTable, readTable, streamTableLines } from './cells.ts';
+import type { RawRow } from './cells.ts';
 import { readRegisterFile } from './index.ts';
+import { parseTable } from './parse.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'register-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,5 +62,48 @@ describe('streamed CSV register', () => {
     const file = join(dir, 'quote.csv');
     writeFileSync(file, 'Asset Tag,Serial\nA1,"open\nA2,S2\n');
     await expect(readTable(file)).rejects.toThrow(/not readable as CSV near row \d+/);
+  });
+
+  it('the register is parsed row by row as it is read, to the same records as the whole table', async () => {
+    const text = assets(20_000);
+    const file = join(dir, 'rows.csv');
+    writeFileSync(file, text);
+    const whole = parseTable(parseCsvTable(text, 'rows.csv'), 'assets', { extraColumns: 'keep' });
+    const streamed = await readRegisterFile(file, 'assets', { extraColumns: 'keep' });
+    expect(streamed).toEqual(whole);
+    expect(streamed.records).toHaveLength(20_000);
+
+    // Rows reach the consumer while the file is still being read: with a quote left open near the end,
+    // every row before it has been handed on (and none kept by the reader) when the CSV error comes.
+    const lines = text.split('\r\n');
+    lines[19_000] = `${lines[19_000]},"open`;
+    const broken = join(dir, 'late-quote.csv');
+    writeFileSync(broken, lines.join('\r\n'));
+    const seen: RawRow[] = [];
+    let begun = 0;
+    await expect(
+      streamTableLines(broken, {}, () => {
+        begun++;
+        return { line: (r) => void (seen.length < 5 ? seen.push(r) : seen.splice(4, 1, r)) };
+      }),
+    ).rejects.toThrow(/not readable as CSV/);
+    expect(begun).toBe(1);
+    expect(seen[0]?.cells[0]).toBe('Asset Tag');
+    expect(seen[1]?.cells[0]).toBe('A000001');
+    expect(Number(seen.at(-1)?.cells[0]?.slice(1))).toBeGreaterThan(18_000);
+  });
+
+  it('a file of bad rows keeps the first problems and counts the rest; nothing is imported', async () => {
+    const out = ['Asset Tag,Serial,Model,Kind,Status'];
+    for (let i = 1; i <= 1000; i++) out.push(`A${i},S${i},M,laptop,lost`);
+    const file = join(dir, 'bad.csv');
+    writeFileSync(file, out.join('\n'));
+    const r = await readRegisterFile(file, 'assets', { file: 'bad.csv' });
+    expect(r.records).toEqual([]);
+    expect(r.problems).toHaveLength(LIMITS.problems + 1);
+    expect(r.problems[0]).toMatchObject({ file: 'bad.csv', row: 2, column: 'Status' });
+    expect(r.problems.at(-1)?.message).toBe(
+      `and ${1000 - LIMITS.problems} more problems not listed (the first ${LIMITS.problems} are)`,
+    );
   });
 });

@@ -12,6 +12,8 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { readTable, readXlsxWithDom } from './cells.ts';
+import { readRegisterFile } from './index.ts';
+import { parseTable } from './parse.ts';
 
 /**
  * The archive's parts rewritten in the order `first` ranks them, deflated; `edit` may change a part's
@@ -177,5 +179,27 @@ describe('the streaming XLSX reader', () => {
     );
     const { streamed } = await both(path);
     expect(streamed.lines?.[3]?.cells[6]).toBe('#N/A');
+    // Read row by row into the register's parser, the rows handed on before the error formula (row 4)
+    // are dropped with their reader and the DOM reader's rows parsed afresh: nothing counted twice.
+    const parsed = await readRegisterFile(path, 'assets', { extraColumns: 'keep' });
+    expect(parsed).toEqual(parseTable(streamed, 'assets', { extraColumns: 'keep' }));
+  });
+
+  it('rows stored out of order (which Excel never writes) are read by the DOM reader, in row order', async () => {
+    const path = await write(
+      'order.xlsx',
+      await reorder(await register(), excelOrder, (name, text) => {
+        if (name !== 'xl/worksheets/sheet2.xml') return text;
+        const row = (n: number) => new RegExp(`<row r="${n}"[^>]*>.*?</row>`).exec(text)?.[0] ?? '';
+        const [r4, r5] = [row(4), row(5)];
+        return text.replace(r4, '@@4@@').replace(r5, r4).replace('@@4@@', r5);
+      }),
+    );
+    const { streamed, dom } = await both(path);
+    // The DOM reader puts them in row order; the stream, which would hand them on as stored, gives way.
+    expect(dom.rows.map((r) => r.row)).toEqual([1, 2, 3, 4, 5]);
+    expect(streamed.lines?.map((l) => l.row)).toEqual([1, 2, 3, 4, 5]);
+    const parsed = await readRegisterFile(path, 'assets', { extraColumns: 'keep' });
+    expect(parsed).toEqual(parseTable(streamed, 'assets', { extraColumns: 'keep' }));
   });
 });

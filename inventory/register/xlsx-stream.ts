@@ -9,8 +9,8 @@
  * needs them (each local zip entry is self-contained; the zip guard gave us where each one lies):
  * first the workbook and its relationships, to find the worksheet, then those again with the styles,
  * the shared strings and that one worksheet. Merged ranges, which the streaming reader skips, come
- * from the zip guard's scan and are filled in after the rows, as the DOM reader shows them (every cell
- * of a merge shows its first cell's value).
+ * from the zip guard's scan and are filled in as the rows pass, as the DOM reader shows them (every cell
+ * of a merge shows its first cell's value); each row is handed on and not kept.
  *
  * `dom` (use exceljs's whole-workbook reader) for the workbooks the stream cannot read as the DOM
  * reader does: no workbook part or relationships, a worksheet stored under another name than
@@ -31,7 +31,7 @@ export interface StreamedRow {
 }
 
 export type StreamedSheet =
-  | { kind: 'rows'; sheet: string; rows: StreamedRow[] }
+  | { kind: 'rows'; sheet: string; count: number }
   | { kind: 'missing'; names: string[] }
   | { kind: 'refused'; message: string }
   | { kind: 'dom'; why: string };
@@ -94,45 +94,87 @@ function decodeRange(ref: string): { r1: number; c1: number; r2: number; c2: num
 /** Cells that merged ranges may fill: far past any register, short of a hostile file's overlaps. */
 const MERGED_CELLS = 5_000_000;
 
-/**
- * Every cell of each merged range shows the range's first cell, as in the DOM reader; a range is
- * clipped to the sheet's last row and widest row (a merged title wider than the table adds nothing).
- * A merge whose first cell is empty adds nothing either. Undefined past MERGED_CELLS.
- */
-function fillMerges(
-  rows: Map<number, StreamedRow>,
-  merges: string[],
-  width: number,
-  last: number,
-): number | undefined {
-  let budget = MERGED_CELLS;
-  for (const ref of merges) {
-    const m = decodeRange(ref);
-    if (m === undefined) continue;
-    const text = rows.get(m.r1)?.cells[m.c1 - 1] ?? '';
-    if (text === '') continue;
-    const c2 = Math.min(m.c2, Math.max(width, m.c1));
-    for (let r = m.r1; r <= Math.min(m.r2, last); r++) {
-      budget -= c2 - m.c1 + 1;
-      if (budget < 0) return undefined;
-      let row = rows.get(r);
-      if (row === undefined) rows.set(r, (row = { row: r, cells: [], bareNumbers: [] }));
-      for (let c = m.c1; c <= c2; c++) if (r !== m.r1 || c !== m.c1) row.cells[c - 1] = text;
-      width = Math.max(width, row.cells.length);
-    }
-  }
-  return width;
+interface Merge {
+  r1: number;
+  c1: number;
+  r2: number;
+  c2: number;
+  /** The first cell's text, once its row has been read. */
+  text?: string;
 }
 
 /**
- * Reads one worksheet (`sheet`, or the workbook's first) row by row. `show` turns a cell into its text
- * (and whether it is a bare number), as for the DOM reader's cells.
+ * Fills merged ranges row by row as the rows stream past (every cell of a range shows its first cell,
+ * as in the DOM reader), so no row is kept once it has been handed on. A range is clipped to the widest
+ * row read so far and to the last row with values (a merged title wider than the table adds nothing);
+ * a range whose first cell is empty adds nothing either. Rows with no values of their own that a range
+ * covers are made. Only the ranges that reach the current row are held.
+ */
+class MergeFiller {
+  readonly #pending: Merge[];
+  #active: Merge[] = [];
+  #budget = MERGED_CELLS;
+  width = 0;
+
+  constructor(refs: readonly string[]) {
+    this.#pending = refs
+      .map(decodeRange)
+      .filter((m): m is Merge => m !== undefined)
+      .sort((a, b) => b.r1 - a.r1); // popped from the end: lowest first row first
+  }
+
+  /** The rows that ranges make before row `r` (which has values), after row `prev`. */
+  *gap(prev: number, r: number): Generator<StreamedRow> {
+    for (let at = prev + 1; at < r; at++) {
+      this.#admit(at);
+      if (!this.#active.some((m) => m.text !== undefined && m.text !== '' && m.r2 >= at && m.r1 < at))
+        continue;
+      const row: StreamedRow = { row: at, cells: [], bareNumbers: [] };
+      if (!this.fill(row)) throw new MergeBudget();
+      if (row.cells.length > 0) yield row;
+    }
+  }
+
+  #admit(r: number): void {
+    this.#active = this.#active.filter((m) => m.r2 >= r);
+    while (this.#pending.length > 0 && (this.#pending.at(-1)?.r1 ?? Infinity) <= r) {
+      const m = this.#pending.pop() as Merge;
+      if (m.r2 >= r) this.#active.push(m);
+    }
+  }
+
+  /** Fills `row` (its own cells read) in place; false past the budget. */
+  fill(row: StreamedRow): boolean {
+    this.#admit(row.row);
+    this.width = Math.max(this.width, row.cells.length);
+    for (const m of this.#active) {
+      if (m.r1 === row.row) m.text = row.cells[m.c1 - 1] ?? '';
+      if (m.text === undefined || m.text === '') continue;
+      const c2 = Math.min(m.c2, Math.max(this.width, m.c1));
+      this.#budget -= c2 - m.c1 + 1;
+      if (this.#budget < 0) return false;
+      for (let c = m.c1; c <= c2; c++) if (row.row !== m.r1 || c !== m.c1) row.cells[c - 1] = m.text;
+      for (let c = 0; c < row.cells.length; c++) row.cells[c] ??= '';
+      this.width = Math.max(this.width, row.cells.length);
+    }
+    return true;
+  }
+}
+
+class MergeBudget extends Error {}
+
+/**
+ * Reads one worksheet (`sheet`, or the workbook's first) row by row, handing each row with values (and
+ * each row a merged range fills) to the consumer `begin` returns once the sheet is known; nothing is
+ * kept. `show` turns a cell into its text (and whether it is a bare number), as for the DOM reader's
+ * cells. A `dom` result may come after rows were handed on: the caller starts its consumer again.
  */
 export async function streamXlsxSheet(
   bytes: Buffer,
   parts: WorkbookPart[],
   sheet: string | undefined,
   show: (value: ExcelJS.CellValue, numFmt: string | undefined) => { text: string; bare: boolean },
+  begin: (sheet: string) => (row: StreamedRow) => void,
 ): Promise<StreamedSheet> {
   const byName = new Map(parts.map((p) => [p.name, p]));
   const slice = (name: string): Buffer | undefined => {
@@ -164,12 +206,19 @@ export async function streamXlsxSheet(
     true,
   );
   const date1904 = (): boolean => (second as unknown as ReaderState).properties?.model?.date1904 === true;
-  const rows = new Map<number, StreamedRow>();
-  let width = 0;
+  const merges = new MergeFiller(part.merges ?? []);
+  const refused = {
+    kind: 'refused',
+    message: `its merged ranges cover more than ${MERGED_CELLS} cells`,
+  } as const;
+  const emit = begin(target.name);
   let last = 0;
+  let count = 0;
   for await (const ws of second) {
     for await (const r of ws) {
       if (!r.hasValues) continue;
+      // Excel writes rows in ascending order; a file that does not is read by the DOM reader.
+      if (r.number <= last) return { kind: 'dom', why: `row ${r.number} comes after row ${last}` };
       const cells: string[] = [];
       const bare: number[] = [];
       for (let c = 1; c <= r.cellCount; c++) {
@@ -187,16 +236,21 @@ export async function streamXlsxSheet(
         cells.push(shown.text);
         if (shown.bare) bare.push(c - 1);
       }
-      width = Math.max(width, cells.length);
-      last = Math.max(last, r.number);
-      rows.set(r.number, { row: r.number, cells, bareNumbers: bare });
+      try {
+        for (const made of merges.gap(last, r.number)) {
+          emit(made);
+          count++;
+        }
+      } catch (e) {
+        if (e instanceof MergeBudget) return refused;
+        throw e;
+      }
+      const row: StreamedRow = { row: r.number, cells, bareNumbers: bare };
+      if (!merges.fill(row)) return refused;
+      emit(row);
+      count++;
+      last = r.number;
     }
   }
-  const filled = fillMerges(rows, part.merges ?? [], width, last);
-  if (filled === undefined)
-    return { kind: 'refused', message: `its merged ranges cover more than ${MERGED_CELLS} cells` };
-  width = filled;
-  const out = [...rows.values()].sort((a, b) => a.row - b.row);
-  for (const r of out) for (let c = 0; c < width; c++) r.cells[c] ??= '';
-  return { kind: 'rows', sheet: target.name, rows: out };
+  return { kind: 'rows', sheet: target.name, count };
 }

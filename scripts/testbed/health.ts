@@ -2,7 +2,6 @@
  * Is each recorded service still answering? One real client exchange per service (the same probes the
  * start-up waits on), for `schoolnet testbed status`.
  */
-import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { ldapBind, peapLogin, snmpGet, tcpBanner, tcpOpen } from './probes.ts';
 import type { ServiceInfo, TestbedService } from './types.ts';
@@ -53,7 +52,6 @@ export async function probeService(service: TestbedService, info: ServiceInfo): 
         password: need(info, 'testPassword'),
         ca: info.ca,
         domain: need(info, 'servername'),
-        workDir: tmpdir(),
       });
       return;
     case 'postgres': {

@@ -3,12 +3,10 @@
  * Each one does what a client does: an LDAP bind over verified TLS, an SNMP get, an SSH banner, a PEAP login.
  */
 import { readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { Client } from 'ldapts';
 import snmp from 'net-snmp';
-import { run } from './process.ts';
+import { canaryAttempt } from '../../devices/probes/radius-canary.ts';
 
 export interface LdapProbe {
   url: string;
@@ -129,32 +127,32 @@ export interface PeapProbe {
   ca: string;
   /** The RADIUS server certificate's name, checked by the supplicant. */
   domain: string;
-  /** Where to write the eapol_test network block. */
-  workDir: string;
 }
 
 /**
  * A PEAP/MSCHAPv2 login with eapol_test, verifying the server certificate against the CA and name.
- * Resolves on SUCCESS, rejects with the tool's last lines otherwise.
+ * Resolves when the server accepts, rejects with the outcome and the RADIUS/EAP lines otherwise.
+ *
+ * It is the production canary's own sign-in (devices/probes/radius-canary.ts `canaryAttempt`), so the
+ * testbed's shared secret reaches eapol_test the same way: a placeholder for `-s` and the secret through
+ * a pipe the preloaded shim reads (secret-arg.ts), never on a command line `ps` shows.
  */
 export async function peapLogin(p: PeapProbe, timeoutSec = 5): Promise<void> {
-  const conf = join(p.workDir, `peap-${process.pid}-${Date.now()}.conf`);
-  await writeFile(
-    conf,
-    'network={\n key_mgmt=WPA-EAP\n eap=PEAP\n' +
-      ` identity="${p.user}"\n anonymous_identity="anonymous"\n password="${p.password}"\n` +
-      ` phase2="auth=MSCHAPV2"\n ca_cert="${p.ca}"\n domain_match="${p.domain}"\n}\n`,
-    { mode: 0o600 },
+  const attempt = await canaryAttempt(
+    {
+      name: 'testbed',
+      host: p.host,
+      port: p.port,
+      secret: p.secret,
+      eap: 'peap-mschapv2',
+      ca: p.ca,
+      servername: p.domain,
+    },
+    { kind: 'enabled', account: p.user, password: p.password },
+    { timeoutSec },
   );
-  try {
-    const { stdout } = await run(
-      'eapol_test',
-      ['-c', conf, '-a', p.host, '-p', String(p.port), '-s', p.secret, '-t', String(timeoutSec)],
-      { timeoutMs: (timeoutSec + 2) * 1000 },
+  if (attempt.outcome !== 'accepted')
+    throw new Error(
+      `eapol_test: ${attempt.outcome}${attempt.detail === undefined ? '' : ` (${attempt.detail})`}; ${attempt.packets.slice(-3).join(' | ')}`,
     );
-    if (stdout.trimEnd().split('\n').at(-1) !== 'SUCCESS')
-      throw new Error('eapol_test did not report SUCCESS');
-  } finally {
-    await rm(conf, { force: true });
-  }
 }

@@ -104,7 +104,6 @@ export async function start(ctx: ServiceContext): Promise<StartedService> {
     password,
     ca: ctx.ca.cert,
     domain: RADIUS.servername,
-    workDir: d,
   };
   await waitUntil(() => peapLogin(probe, 2), {
     what: `FreeRADIUS PEAP login on ${host}:${authPort}/udp`,
