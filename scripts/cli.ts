@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.main) {
   privateUmask(); // everything the CLI and its children create: 0600 files, 0700 folders
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

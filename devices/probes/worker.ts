@@ -147,7 +147,7 @@ export async function runNetworkJob(job: NetworkJob): Promise<NetworkJobResult> 
   return { resolvers, ...(error ? { error } : {}), ...(dhcp ? { dhcp } : {}), observations };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.main) {
   const chunks: Buffer[] = [];
   process.stdin.on('data', (c: Buffer) => chunks.push(c));
   process.stdin.on('end', () => {

@@ -312,4 +312,4 @@ export async function main(): Promise<void> {
   console.log(`  ratio audit / raw fetch: ${r.ratio} (target <= 1.5; median of ${r.runs} runs)`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.main) await main();

@@ -479,7 +479,7 @@ export async function main(): Promise<void> {
   await benchSamba(sizes[1] ?? 5_000);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.main) await main();
 
 /** The bench's OUs in Samba, under their own OU (the testbed's domain has its own Staff and Pupils). */
 function sambaOus(base: string): Record<keyof typeof OUS, string> {
