@@ -467,6 +467,20 @@ describe('schema rules', () => {
     ]);
   });
 
+  it.each([
+    ['scotland', true],
+    ['northern-ireland', true],
+    ['independent', true],
+    ['ireland', false],
+  ])('a school in jurisdiction %s accepted: %s', async (jurisdiction, ok) => {
+    // The demo's urn is England's identifier; the other nations' schools may omit it.
+    const problems = await demoWith([
+      ['/school/jurisdiction', jurisdiction],
+      ['/school/urn', DELETE],
+    ]);
+    expect(problems.length === 0).toBe(ok);
+  });
+
   it('a zone rule may name one zone or a list, each checked', async () => {
     expect(await demoWith([['/zones/rules/1/to', ['internet', 'staff']]])).toEqual([]);
     expect(await demoWith([['/zones/rules/1/to', ['internet', 'everyone']]])).toEqual([

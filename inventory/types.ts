@@ -9,7 +9,7 @@
  * (relative paths resolve against the declaration's folder). */
 export type SecretRef = `env:${string}` | `file:${string}`;
 
-export type Jurisdiction = 'england' | 'wales' | 'independent';
+export type Jurisdiction = 'england' | 'wales' | 'scotland' | 'northern-ireland' | 'independent';
 /** External frameworks a school is judged against; ids match `checks/catalog/frameworks/<id>.json`. */
 export type FrameworkId = 'dfe' | 'cyber-essentials' | 'kcsie' | 'uksic' | 'wales-kls';
 export type NetworkRole = 'pupils' | 'staff' | 'guests' | 'byod' | 'servers' | 'management';

@@ -33,6 +33,8 @@ describe('UK bank holidays (GOV.UK divisions)', () => {
     expect(ni.has('2026-07-13')).toBe(true); // 12 July 2026 is a Sunday
     expect(divisionFor('wales')).toBe('england-and-wales');
     expect(divisionFor('independent', 'scotland')).toBe('scotland');
+    expect(divisionFor('scotland')).toBe('scotland');
+    expect(divisionFor('northern-ireland')).toBe('northern-ireland');
   });
 });
 
