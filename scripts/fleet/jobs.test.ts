@@ -1,6 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import { describe, expect, it } from 'vitest';
-import { auditJobId, nameUuid, nightOf } from './jobs.ts';
+import { auditJobId, nameUuid, nightOf, occurrenceOnNight } from './jobs.ts';
 
 describe('the audit night of a schedule occurrence', () => {
   // pg-boss previews the schedule exactly as its cron pass evaluates it (no database needed).
@@ -45,5 +45,25 @@ describe('the audit night of a schedule occurrence', () => {
     expect(a).not.toBe(auditJobId({ school: 'demo', night: '2026-12-06' }));
     expect(a).not.toBe(auditJobId({ school: 'demo2', night: '2026-12-05' }));
     expect(nameUuid('x')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe("a school's occurrence on a night, remembered per schedule", () => {
+  it('gives each zone and night its own answer, the same on every ask', () => {
+    const london = () => occurrenceOnNight('30 1 * * *', 'Europe/London', '2026-07-01')?.toISOString();
+    expect(london()).toBe('2026-07-01T00:30:00.000Z'); // BST
+    expect(london()).toBe('2026-07-01T00:30:00.000Z');
+    expect(occurrenceOnNight('30 1 * * *', 'Europe/London', '2026-12-01')?.toISOString()).toBe(
+      '2026-12-01T01:30:00.000Z', // GMT
+    );
+    expect(occurrenceOnNight('30 1 * * *', 'UTC', '2026-07-01')?.toISOString()).toBe(
+      '2026-07-01T01:30:00.000Z',
+    );
+    expect(occurrenceOnNight('30 1 * * 1', 'UTC', '2026-07-01')).toBeUndefined(); // a Wednesday
+  });
+  it("hands out a copy: changing one school's date changes no other", () => {
+    const first = occurrenceOnNight('0 2 * * *', 'Europe/London', '2026-03-29');
+    first?.setTime(0);
+    expect(occurrenceOnNight('0 2 * * *', 'Europe/London', '2026-03-29')?.getTime()).not.toBe(0);
   });
 });

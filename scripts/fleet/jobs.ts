@@ -81,8 +81,27 @@ export function nightOf(cron: string, timezone: string, at: Date): string {
   return localKey(occurrenceOf(cron, timezone, at) ?? at, timezone).slice(0, 10);
 }
 
+/**
+ * Occurrences already worked out, by cron, time zone and night: a night's plan asks the same question
+ * for every school on the same schedule, and enumerating a cron's times in a zone costs about 10 ms.
+ * Bounded: cleared when full.
+ */
+const occurrences = new Map<string, number | undefined>();
+const OCCURRENCES_KEPT = 4096;
+
 /** The school's first occurrence on a night (its local date), if its cron has one that day. */
 export function occurrenceOnNight(cron: string, timezone: string, night: string): Date | undefined {
+  const key = `${cron}\u0000${timezone}\u0000${night}`;
+  if (!occurrences.has(key)) {
+    if (occurrences.size >= OCCURRENCES_KEPT) occurrences.clear();
+    occurrences.set(key, firstOnNight(cron, timezone, night)?.getTime());
+  }
+  const at = occurrences.get(key);
+  // A new Date each time: a caller changing its copy changes no other school's.
+  return at === undefined ? undefined : new Date(at);
+}
+
+function firstOnNight(cron: string, timezone: string, night: string): Date | undefined {
   const midnight = Date.parse(`${night}T00:00:00Z`);
   if (Number.isNaN(midnight)) return undefined;
   return fireTimes(cron, timezone, new Date(midnight - 86_400_000), new Date(midnight + 2 * 86_400_000)).find(

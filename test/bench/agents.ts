@@ -395,7 +395,13 @@ export async function benchAgents(
       };
       if (opts.statements === true) stmtLog.mark();
       const t = performance.now();
+      const cpuQ = process.cpuUsage();
       await queuer.planNight('2026-12-01');
+      const queuedMs = performance.now() - t;
+      const queueCpu = process.cpuUsage(cpuQ);
+      phase(
+        `${label}: ${n} jobs queued in ${(queuedMs / 1000).toFixed(1)} s (planner CPU ${Math.round((queueCpu.user + queueCpu.system) / 1000 / n)} ms/school)`,
+      );
       await queuer.stop(1000);
       await eventually(
         () =>
