@@ -433,6 +433,13 @@ export async function benchAgents(
            WHERE starts_with(name, 'schoolnet.audit.') ORDER BY 1`,
         )
         .map((r) => r.ms);
+      // How long a job held its slot (pg-boss: started -> completed), to set beside the single process's
+      // wall time per school and slot.
+      const held = db.query<{ ms: number }>(
+        `SELECT avg(EXTRACT(EPOCH FROM (completed_on - started_on)) * 1000)::float8 AS ms FROM pgboss.job
+         WHERE starts_with(name, 'schoolnet.audit.') AND state = 'completed'`,
+      )[0]?.ms;
+      phase(`${label}: a job held its slot ${Math.round(held ?? 0)} ms on average`);
       const rssMb = Object.fromEntries(sites.map((s, i) => [`agent ${s}`, hwmMb(agents[i]?.child.pid ?? 0)]));
       const complete = Number(
         db.query<{ n: number }>(`SELECT count(*)::int AS n FROM schoolnet.runs WHERE status = 'complete'`)[0]
