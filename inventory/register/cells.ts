@@ -151,6 +151,21 @@ export function parseCsvTable(text: string, file: string): RawTable {
  */
 export async function streamCsvTable(path: string, file: string, limits: ReadLimits): Promise<RawTable> {
   const b = new CsvTableBuilder(file);
+  await streamCsvRecords(path, file, limits, (rec) => b.add(rec));
+  return b.finish();
+}
+
+/**
+ * Every record of a CSV register file, in order, to `onRecord`, with the register's limits: the byte
+ * limit on the open file and while reading, the row limit as rows come (past it the whole file is
+ * refused), and each failure as a SpreadsheetError naming the file.
+ */
+async function streamCsvRecords(
+  path: string,
+  file: string,
+  limits: ReadLimits,
+  onRecord: (rec: Parameters<CsvTableBuilder['add']>[0]) => void,
+): Promise<void> {
   let count = 0;
   let over: number | undefined;
   try {
@@ -162,7 +177,7 @@ export async function streamCsvTable(path: string, file: string, limits: ReadLim
           over = firstLine(rec);
           return false;
         }
-        b.add(rec);
+        onRecord(rec);
         return true;
       },
     });
@@ -178,7 +193,6 @@ export async function streamCsvTable(path: string, file: string, limits: ReadLim
       file,
       `has more than ${limits.rows} rows (the register limit; row ${over} was not read): refused`,
     );
-  return b.finish();
 }
 
 function isoDate(d: Date): string {
@@ -425,38 +439,14 @@ export async function streamTableLines(
   const limits = opts.limits ?? DEFAULT_READ_LIMITS;
   if (kindOf(path) === 'xlsx') return streamXlsxLines(path, file, opts.sheet, limits, begin);
   let sink: LineSink | undefined;
-  let count = 0;
-  let over: number | undefined;
-  try {
-    await streamCsv(path, {
-      limit: limits.fileBytes,
-      what: 'the register file',
-      onRecord: (rec) => {
-        if (++count > limits.rows + 1) {
-          over = firstLine(rec);
-          return false;
-        }
-        const row = firstLine(rec);
-        const blank = rec.record.every((c) => c.trim() === '');
-        if (sink === undefined)
-          sink = begin({ file, csvHeader: { row, cells: rec.record.map((h) => h.trim()) } });
-        // readCell undoes the apostrophe our own export put before a formula-like value.
-        if (!blank) sink.line({ row, cells: rec.record.map((c) => readCell(c.trim())) });
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof InputTooLargeError)
-      throw new SpreadsheetError(file, e.message.slice(`the register file ${path} `.length));
-    if (typeof (e as NodeJS.ErrnoException).errno === 'number')
-      throw new SpreadsheetError(file, `cannot be read: ${(e as Error).message}`);
-    throw csvError(file, e);
-  }
-  if (over !== undefined)
-    throw new SpreadsheetError(
-      file,
-      `has more than ${limits.rows} rows (the register limit; row ${over} was not read): refused`,
-    );
+  await streamCsvRecords(path, file, limits, (rec) => {
+    const row = firstLine(rec);
+    const blank = rec.record.every((c) => c.trim() === '');
+    if (sink === undefined)
+      sink = begin({ file, csvHeader: { row, cells: rec.record.map((h) => h.trim()) } });
+    // readCell undoes the apostrophe our own export put before a formula-like value.
+    if (!blank) sink.line({ row, cells: rec.record.map((c) => readCell(c.trim())) });
+  });
   if (sink === undefined) throw new SpreadsheetError(file, 'the file is empty (no header row)');
 }
 
