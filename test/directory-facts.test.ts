@@ -4,10 +4,12 @@
  * dataset, not from the collector, so a decoding mistake cannot agree with itself. Times the servers
  * set (creation, password set) are checked to be from this run; last logons the seed wrote are exact.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryAccount, DirectoryFacts } from '../devices/facts.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../devices/ldap/collect.ts';
 import { sameDn } from '../devices/ldap/dn.ts';
+import { LDAP_OPERATIONS_CHANNEL, type LdapOperationMessage } from '../devices/ldap/observe.ts';
 import { secretResolver } from '../inventory/secrets.ts';
 import type { Directory } from '../inventory/types.ts';
 import {
@@ -216,23 +218,44 @@ describe.each([
     });
   });
 
-  it('the accounts are read only once what they are kept by is known, and not at all when it fails', async () => {
+  it('the dump starts before what the accounts are kept by is known; the same accounts, in the same order, either way, and none when it fails', async () => {
+    const all = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'));
+    const isStaff = (a: DirectoryAccount) => a.ou === 'staff';
+    const expected = all.filter(isStaff).map((a) => a.dn);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(all.length);
+    // Known only after the whole dump has arrived (every account held, then sifted).
     let decided = false;
-    const keep = new Promise<(a: DirectoryAccount) => boolean>((resolve) =>
+    let asked = 0;
+    const late = new Promise<(a: DirectoryAccount) => boolean>((resolve) =>
       setTimeout(() => {
         decided = true;
-        resolve((a) => a.ou === 'staff');
+        resolve((a) => {
+          asked++;
+          return isStaff(a);
+        });
       }, 200),
     );
-    const staff = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { keep });
+    // The search goes out while `keep` is still unknown (watched on the operations channel).
+    const searchedBeforeDecided: boolean[] = [];
+    const watch = (m: unknown) => {
+      if ((m as LdapOperationMessage).operation === 'search') searchedBeforeDecided.push(!decided);
+    };
+    subscribe(LDAP_OPERATIONS_CHANNEL, watch);
+    const t0 = Date.now();
+    const staff = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+      keep: late,
+    }).finally(() => unsubscribe(LDAP_OPERATIONS_CHANNEL, watch));
+    expect(searchedBeforeDecided[0]).toBe(true);
     expect(decided).toBe(true);
-    expect(staff.map((a) => a.dn).sort()).toEqual(
-      facts.accounts
-        .filter((a) => a.ou === 'staff')
-        .map((a) => a.dn)
-        .sort(),
-    );
-    expect(staff.length).toBeGreaterThan(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(staff.map((a) => a.dn)).toEqual(expected);
+    expect(asked).toBe(all.length);
+    // Known at once: nothing held.
+    const soon = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+      keep: Promise.resolve(isStaff),
+    });
+    expect(soon.map((a) => a.dn)).toEqual(expected);
     const refused = new Error('the roster cannot be read');
     await expect(
       collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { keep: Promise.reject(refused) }),

@@ -172,18 +172,38 @@ export async function collectDirectoryAccounts(
     async (r) => {
       const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
       const t = withAccountAttributes(tuning, opts);
-      const keep = await t.keep;
-      return dumpUsers(
+      // The dump starts as soon as the session is bound, even while `keep` is still being worked out
+      // (the roster parsed): the accounts mapped meanwhile are held, and sifted once it settles. If it
+      // rejects, withDirectoryReader drops the session and this never returns.
+      let keep: Keep | undefined = keepLater === undefined ? (t.keep as Keep | undefined) : undefined;
+      let known = keepLater === undefined;
+      keepLater?.then(
+        (k) => {
+          keep = k;
+          known = true;
+        },
+        () => undefined,
+      );
+      const held: DirectoryAccount[] = [];
+      const later = await dumpUsers(
         r,
         dir,
         t,
         true,
         (e) => {
           const a = keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t);
+          if (!known) {
+            held.push(a);
+            return undefined;
+          }
           return keep === undefined || keep(a) ? a : undefined;
         },
         true,
       );
+      if (held.length === 0) return later;
+      const k = await keepLater;
+      // In the order the directory sent them: the held ones came first.
+      return [...(k === undefined ? held : held.filter(k)), ...later];
     },
     keepLater,
   );
