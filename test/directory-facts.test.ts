@@ -5,6 +5,9 @@
  * set (creation, password set) are checked to be from this run; last logons the seed wrote are exact.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryAccount, DirectoryFacts } from '../devices/facts.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../devices/ldap/collect.ts';
@@ -24,6 +27,7 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../scripts/testbed/seed-directory.ts';
+import { ldapSearchPaged } from './support/ldap-cli.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
@@ -208,6 +212,46 @@ describe.each([
     const key = (l: DirectoryAccount[]) => l.map((a) => a.dn).sort();
     expect(key(many)).toEqual(key(one));
     expect(one.length).toBe(facts.accounts.length);
+  });
+
+  it('a page size the server refuses is asked again at 1000, with the same accounts (slapd limits the auditor to size.pr=1000; AD answers in pages of its MaxPageSize)', async () => {
+    const searches = async (pageSize: number) => {
+      let n = 0;
+      const count = (m: unknown) => {
+        if ((m as LdapOperationMessage).operation === 'search') n++;
+      };
+      subscribe(LDAP_OPERATIONS_CHANNEL, count);
+      try {
+        const accounts = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+          pageSize,
+        });
+        return { accounts: accounts.map((a) => a.dn), n };
+      } finally {
+        unsubscribe(LDAP_OPERATIONS_CHANNEL, count);
+      }
+    };
+    const small = await searches(1000);
+    const big = await searches(5000);
+    expect(big.accounts).toEqual(small.accounts);
+    expect(small.accounts.length).toBe(facts.accounts.length);
+    expect(small.n).toBe(1);
+    if (kind === 'openldap') {
+      // The limit is the server's own: OpenLDAP's ldapsearch is refused the same way.
+      const dir = await mkdtemp(join(tmpdir(), 'schoolnet-pr-'));
+      try {
+        const passwordFile = join(dir, 'pw');
+        await writeFile(passwordFile, d.auditor.password, { mode: 0o600 });
+        const cli = { url: d.auditor.url, ca: d.caPath, bindDn: d.auditor.bindDn, passwordFile };
+        const refused = ldapSearchPaged(cli, d.baseDn, '(objectClass=inetOrgPerson)', 5000);
+        expect(refused.status).toBe(11);
+        expect(refused.stderr).toMatch(/illegal pagedResults page size/);
+        expect(ldapSearchPaged(cli, d.baseDn, '(objectClass=inetOrgPerson)', 1000).status).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      // Refused once, then read at 1000.
+      expect(big.n).toBe(2);
+    } else expect(big.n).toBe(1);
   });
 
   it('an admin group that is not there is a configuration error naming it, even though it is looked for during the dump', async () => {

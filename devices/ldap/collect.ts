@@ -61,7 +61,12 @@ export interface DirectoryTuning {
   /** Extra account attributes to read and keep in `DirectoryAccount.attributes` (the roster's MIS id
    * attribute); set from `CollectOptions.accountAttributes`. */
   accountAttributes?: readonly string[];
-  /** Entries per page (default 1000). */
+  /**
+   * Entries per page of the account dump (default 5000). Each page costs a round trip and the server's
+   * setting up of the next page, during which nothing arrives: fewer, larger pages keep the stream
+   * going (test/bench/directory.ts). Active Directory returns at most its MaxPageSize (1000) whatever is
+   * asked; a server that refuses the size (slapd's `size.pr` limit) is asked again with 1000 (./wire.ts).
+   */
   pageSize?: number;
   /**
    * `collectDirectoryAccounts` keeps only the accounts this accepts, dropping the rest as they arrive
@@ -74,7 +79,7 @@ export interface DirectoryTuning {
 
 type Keep = (a: DirectoryAccount) => boolean;
 
-const DEFAULTS = { partitions: 1, pageSize: 1000 };
+const DEFAULTS = { partitions: 1, pageSize: 5000 };
 
 function hostOf(url: string): string {
   try {
