@@ -5,12 +5,14 @@
  * set (creation, password set) are checked to be from this run; last logons the seed wrote are exact.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryAccount, DirectoryFacts } from '../devices/facts.ts';
+import { openDirectoryReader } from '../devices/ldap/client.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../devices/ldap/collect.ts';
+import { servesUnpaged } from '../devices/ldap/dump.ts';
 import { sameDn } from '../devices/ldap/dn.ts';
 import { LDAP_OPERATIONS_CHANNEL, type LdapOperationMessage } from '../devices/ldap/observe.ts';
 import { secretResolver } from '../inventory/secrets.ts';
@@ -222,8 +224,10 @@ describe.each([
       };
       subscribe(LDAP_OPERATIONS_CHANNEL, count);
       try {
+        // Paged (a Samba DC would otherwise be read unpaged).
         const accounts = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
           pageSize,
+          unpaged: false,
         });
         return { accounts: accounts.map((a) => a.dn), n };
       } finally {
@@ -252,6 +256,27 @@ describe.each([
       // Refused once, then read at 1000.
       expect(big.n).toBe(2);
     } else expect(big.n).toBe(1);
+  });
+
+  it('a Samba DC is known by its root DSE and read unpaged (slapd is not), and either way gives the same accounts', async () => {
+    const reader = await openDirectoryReader({
+      ...d.auditor,
+      ca: await readFile(d.caPath, 'utf8'),
+      ...(d.servername ? { servername: d.servername } : {}),
+      timeoutMs: 10_000,
+    });
+    try {
+      expect(await servesUnpaged(reader)).toBe(kind === 'ad');
+    } finally {
+      await reader.close();
+    }
+    const read = (unpaged: boolean) =>
+      collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { unpaged }).then((l) =>
+        l.map((a) => a.dn),
+      );
+    const [unpaged, paged] = [await read(true), await read(false)];
+    expect(unpaged.length).toBe(facts.accounts.length);
+    expect([...unpaged].sort()).toEqual([...paged].sort());
   });
 
   it('an admin group that is not there is a configuration error naming it, even though it is looked for during the dump', async () => {

@@ -3,8 +3,9 @@
  * OpenLDAP with ppolicy: the effective password policy and fine-grained ones, every user account with its
  * state, the members of the declared admin groups, and (AD) computer objects.
  *
- * Everything is read over one verified-TLS connection with a read-only session; the account dump runs as
- * concurrent paged searches (./dump.ts). The whole collection is bounded by `opts.timeoutMs`.
+ * Everything is read over verified-TLS connections with read-only sessions; the account dump is one
+ * search (./dump.ts) in pages of 5000, or unpaged from a Samba DC, whose paged searches cost it several
+ * times as much. The whole collection is bounded by `opts.timeoutMs`.
  */
 import type { Directory } from '../../inventory/types.ts';
 import { type CollectOptions, DeviceError } from '../errors.ts';
@@ -36,7 +37,7 @@ import {
 import { type DirectoryReader, openDirectoryReader } from './client.ts';
 import { directoryConnection, directoryName } from './connection.ts';
 import { firstRdnValue } from './dn.ts';
-import { dumpEntries } from './dump.ts';
+import { dumpEntries, servesUnpaged } from './dump.ts';
 import { and, eq } from './filter.ts';
 import {
   AD_DOMAIN_POLICY_ATTRS,
@@ -58,6 +59,11 @@ export interface DirectoryTuning {
    * on uid), so measured on slapd with 50,000 users, 1 was fastest (test/bench/directory.ts).
    */
   partitions?: number;
+  /**
+   * Read the accounts in one unpaged search (paging only if the server stops it at a limit). Default: for
+   * a Samba AD DC, whose paged searches cost it several times an unpaged one (./dump.ts servesUnpaged).
+   */
+  unpaged?: boolean;
   /** Extra account attributes to read and keep in `DirectoryAccount.attributes` (the roster's MIS id
    * attribute); set from `CollectOptions.accountAttributes`. */
   accountAttributes?: readonly string[];
@@ -190,6 +196,7 @@ export async function collectDirectoryAccounts(
         () => undefined,
       );
       const held: DirectoryAccount[] = [];
+      const unpaged = tuning.unpaged ?? (dir.kind === 'ad' && (await servesUnpaged(r)));
       const later = await dumpUsers(
         r,
         dir,
@@ -204,6 +211,7 @@ export async function collectDirectoryAccounts(
           return keep === undefined || keep(a) ? a : undefined;
         },
         true,
+        unpaged,
       );
       if (held.length === 0) return later;
       const k = await keepLater;
@@ -279,6 +287,7 @@ function dumpUsers<T>(
   lean: boolean,
   map: (e: RawEntry) => T | undefined,
   exclusive = false,
+  unpaged = false,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
   const attrs = ad
@@ -297,6 +306,7 @@ function dumpUsers<T>(
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
+      unpaged: tuning.unpaged ?? unpaged,
     },
     map,
     exclusive,
@@ -458,6 +468,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
   // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
   // search at a time (slapd and AD allow one paged search per connection).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
+  const unpaged = tuning.unpaged ?? (await servesUnpaged(r));
   const [users, [head, psos, computers, recovery, adminHeads]] = await Promise.all([
     dumpUsers(
       r,
@@ -469,6 +480,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
         return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
       },
       true,
+      unpaged,
     ),
     besideDump(
       r,
