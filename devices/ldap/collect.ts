@@ -286,8 +286,8 @@ function dumpUsers<T>(
   tuning: DirectoryTuning,
   lean: boolean,
   map: (e: RawEntry) => T | undefined,
-  exclusive = false,
-  unpaged = false,
+  exclusive: boolean,
+  unpaged: boolean,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
   const attrs = ad
@@ -306,7 +306,7 @@ function dumpUsers<T>(
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
-      unpaged: tuning.unpaged ?? unpaged,
+      unpaged,
     },
     map,
     exclusive,
@@ -611,6 +611,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
         return account;
       },
       true,
+      tuning.unpaged ?? false,
     ),
     besideDump(r, async (r) => {
       const entries = await r.search({
