@@ -315,9 +315,16 @@ function dumpUsers<T>(
 
 /**
  * `read` on a second session of `r`'s, closed afterwards: the reads that run beside the account dump,
- * which has `r` to itself (and so starts without waiting for a second TLS handshake and bind).
+ * which has `r` to itself (and so starts without waiting for a second TLS handshake and bind). A dump
+ * read unpaged leaves `r`'s one paged search free (slapd keeps one per connection): then `read` shares
+ * `r`, and the directory is spared a second connection and bind (`share`).
  */
-async function besideDump<T>(r: DirectoryReader, read: (other: DirectoryReader) => Promise<T>): Promise<T> {
+async function besideDump<T>(
+  r: DirectoryReader,
+  read: (other: DirectoryReader) => Promise<T>,
+  share = false,
+): Promise<T> {
+  if (share) return read(r);
   const other = await r.fork();
   try {
     return await read(other);
@@ -465,8 +472,8 @@ async function adAdminMembers(
 }
 
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
-  // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
-  // search at a time (slapd and AD allow one paged search per connection).
+  // The account dump starts at once on this session; the rest is read meanwhile, one search at a time,
+  // on a second one, or on this one when the dump is unpaged (besideDump).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
   const unpaged = tuning.unpaged ?? (await servesUnpaged(r));
   const [users, [head, psos, computers, recovery, adminHeads]] = await Promise.all([
@@ -514,6 +521,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
           // The admin groups and their direct members, while the dump still runs.
           await adAdminGroupHeads(r, dir),
         ] as const,
+      unpaged,
     ),
   ]);
   const domain = head[0];
