@@ -71,7 +71,8 @@ export interface DirectoryTuning {
    * Entries per page of the account dump (default 5000). Each page costs a round trip and the server's
    * setting up of the next page, during which nothing arrives: fewer, larger pages keep the stream
    * going (test/bench/directory.ts). Active Directory returns at most its MaxPageSize (1000) whatever is
-   * asked; a server that refuses the size (slapd's `size.pr` limit) is asked again with 1000 (./wire.ts).
+   * asked ("Any value over 1000 will be ignored", learn.microsoft.com/previous-versions/ms180880); a
+   * server that refuses the size (slapd's `size.pr` limit) is asked again with 1000 (./wire.ts).
    */
   pageSize?: number;
   /**
