@@ -377,7 +377,13 @@ export async function benchAgents(
             '--concurrency',
             String(per),
           ],
-          (layout === 'one' ? envOne : envTwo)[site] ?? {},
+          {
+            ...((layout === 'one' ? envOne : envTwo)[site] ?? {}),
+            // Diagnostics: Node options for the agents only (e.g. `--cpu-prof --cpu-prof-dir=…`).
+            ...(process.env.SCHOOLNET_BENCH_AGENT_NODE_OPTIONS === undefined
+              ? {}
+              : { NODE_OPTIONS: process.env.SCHOOLNET_BENCH_AGENT_NODE_OPTIONS }),
+          },
         ),
       );
       procs.push(...agents);
