@@ -224,7 +224,8 @@ export class Agent {
         try {
           if (job === undefined) return undefined;
           const t0 = performance.now();
-          if (!(await this.#slot())) return await this.#handBack(queue, job, 'the agent is stopping');
+          const slot = await this.#slot();
+          if (slot === false) return await this.#handBack(queue, job, 'the agent is stopping');
           try {
             const waitedMs = performance.now() - t0;
             const budgetMs = (job.expireInSeconds - 5) * 1000;
@@ -232,7 +233,7 @@ export class Agent {
             // fresh one rather than audited in what is left.
             if (waitedMs > budgetMs / 2)
               return await this.#handBack(queue, job, `it waited ${Math.round(waitedMs)} ms for a slot`);
-            return await this.#audit(job, Math.max(1000, budgetMs - waitedMs));
+            return await this.#audit(job, Math.max(1000, budgetMs - waitedMs), slot === 'waited');
           } finally {
             this.#release();
           }
@@ -245,13 +246,13 @@ export class Agent {
   }
 
   /** Takes an audit slot, waiting for one if need be: false when the agent stops meanwhile. */
-  #slot(): Promise<boolean> {
+  #slot(): Promise<'free' | 'waited' | false> {
     if (this.#stopping) return Promise.resolve(false);
     if (this.#free > 0) {
       this.#free--;
-      return Promise.resolve(true);
+      return Promise.resolve('free');
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve) => this.#waiting.push((slot) => resolve(slot && 'waited')));
   }
 
   /** Frees a slot: straight to a job waiting for one, if any. */
@@ -289,7 +290,16 @@ export class Agent {
     return undefined;
   }
 
-  async #audit(job: Job<AuditJob>, budgetMs: number): Promise<{ runId: string; status: string }> {
+  /**
+   * Audits a job's school-night. `waited`: the job waited for its slot (fetched ahead), so the agent
+   * may have lost it meanwhile (its heartbeat could not reach the database, and pg-boss gave it to
+   * another agent): it is audited only once the ledger's claim confirms the night is still to run.
+   */
+  async #audit(
+    job: Job<AuditJob>,
+    budgetMs: number,
+    waited: boolean,
+  ): Promise<{ runId: string; status: string }> {
     const { school, night } = job.data;
     const log = this.#o.logger.child({ school, night, job: job.id, attempt: job.retryCount });
     this.#health.running++;
@@ -300,7 +310,7 @@ export class Agent {
       if (siteOf(loaded) !== this.#o.site)
         throw new Error(`school ${school} belongs to site ${siteOf(loaded)}, not ${this.#o.site}`);
       // The night's fire goes to `started` (nights.ts) and the night's run is read, in one statement.
-      const claim = await this.#claim(school, night);
+      const claim = await this.#claim(school, night, waited);
       const done = claim.run;
       if (!claim.claimed) {
         log.info({ state: claim.state }, 'this school-night is settled in the ledger; not audited');
@@ -369,12 +379,18 @@ export class Agent {
 
   /**
    * Claims the school-night's fire and reads its run. A claim that fails (the ledger could not be
-   * written) never stops an audit: the night check is then made on its own.
+   * written) never stops an audit of a job just fetched: the night check is then made on its own. A
+   * job that waited for its slot is not audited without the claim (`#audit`).
    */
-  async #claim(school: string, night: string): Promise<NightClaim> {
+  async #claim(school: string, night: string, required: boolean): Promise<NightClaim> {
     try {
       return await claimNight(this.#ledgerDb, school, night);
     } catch (e) {
+      if (required)
+        throw new Error(
+          `could not confirm the night is still to run after the job waited for a slot: ${(e as Error).message}`,
+          { cause: e },
+        );
       this.#o.logger.warn(
         { school, night, error: (e as Error).message },
         'could not record the night started',
