@@ -273,7 +273,11 @@ export class Agent {
     const db: Db = { executeSql: (sql: string, values?: unknown[]) => client.query(sql, values) };
     try {
       await client.query('BEGIN');
-      await this.boss.cancel(queue, job.id, { db });
+      // The cancel is fenced to this attempt: a job no longer ours (another agent's now) is left as it is,
+      // and resume only takes a cancelled job back to the queue. (A job the planner cancelled as not
+      // started in the same instant would be resumed too; the ledger, which says not started, keeps any
+      // agent from auditing it.)
+      await this.boss.cancel(queue, { id: job.id, retryCount: job.retryCount }, { db });
       await this.boss.resume(queue, job.id, { db });
       await client.query('COMMIT');
       this.#o.logger.info(
