@@ -4,10 +4,17 @@
  * dataset, not from the collector, so a decoding mistake cannot agree with itself. Times the servers
  * set (creation, password set) are checked to be from this run; last logons the seed wrote are exact.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryAccount, DirectoryFacts } from '../devices/facts.ts';
+import { openDirectoryReader } from '../devices/ldap/client.ts';
 import { collectDirectoryAccounts, collectDirectoryFacts } from '../devices/ldap/collect.ts';
+import { servesUnpaged } from '../devices/ldap/dump.ts';
 import { sameDn } from '../devices/ldap/dn.ts';
+import { LDAP_OPERATIONS_CHANNEL, type LdapOperationMessage } from '../devices/ldap/observe.ts';
 import { secretResolver } from '../inventory/secrets.ts';
 import type { Directory } from '../inventory/types.ts';
 import {
@@ -22,6 +29,7 @@ import {
   testbedDirectories,
   type TestbedDirectory,
 } from '../scripts/testbed/seed-directory.ts';
+import { ldapSearchPaged } from './support/ldap-cli.ts';
 import { testbedInfo } from './support/testbed.ts';
 
 const tb = testbedInfo();
@@ -208,6 +216,69 @@ describe.each([
     expect(one.length).toBe(facts.accounts.length);
   });
 
+  it('a page size the server refuses is asked again at 1000, with the same accounts (slapd limits the auditor to size.pr=1000; AD answers in pages of its MaxPageSize)', async () => {
+    const searches = async (pageSize: number) => {
+      let n = 0;
+      const count = (m: unknown) => {
+        if ((m as LdapOperationMessage).operation === 'search') n++;
+      };
+      subscribe(LDAP_OPERATIONS_CHANNEL, count);
+      try {
+        // Paged (a Samba DC would otherwise be read unpaged).
+        const accounts = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+          pageSize,
+          unpaged: false,
+        });
+        return { accounts: accounts.map((a) => a.dn), n };
+      } finally {
+        unsubscribe(LDAP_OPERATIONS_CHANNEL, count);
+      }
+    };
+    const small = await searches(1000);
+    const big = await searches(5000);
+    expect(big.accounts).toEqual(small.accounts);
+    expect(small.accounts.length).toBe(facts.accounts.length);
+    expect(small.n).toBe(1);
+    if (kind === 'openldap') {
+      // The limit is the server's own: OpenLDAP's ldapsearch is refused the same way.
+      const dir = await mkdtemp(join(tmpdir(), 'schoolnet-pr-'));
+      try {
+        const passwordFile = join(dir, 'pw');
+        await writeFile(passwordFile, d.auditor.password, { mode: 0o600 });
+        const cli = { url: d.auditor.url, ca: d.caPath, bindDn: d.auditor.bindDn, passwordFile };
+        const refused = ldapSearchPaged(cli, d.baseDn, '(objectClass=inetOrgPerson)', 5000);
+        expect(refused.status).toBe(11);
+        expect(refused.stderr).toMatch(/illegal pagedResults page size/);
+        expect(ldapSearchPaged(cli, d.baseDn, '(objectClass=inetOrgPerson)', 1000).status).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      // Refused once, then read at 1000.
+      expect(big.n).toBe(2);
+    } else expect(big.n).toBe(1);
+  });
+
+  it('a Samba DC is known by its root DSE and read unpaged (slapd is not), and either way gives the same accounts', async () => {
+    const reader = await openDirectoryReader({
+      ...d.auditor,
+      ca: await readFile(d.caPath, 'utf8'),
+      ...(d.servername ? { servername: d.servername } : {}),
+      timeoutMs: 10_000,
+    });
+    try {
+      expect(await servesUnpaged(reader)).toBe(kind === 'ad');
+    } finally {
+      await reader.close();
+    }
+    const read = (unpaged: boolean) =>
+      collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { unpaged }).then((l) =>
+        l.map((a) => a.dn),
+      );
+    const [unpaged, paged] = [await read(true), await read(false)];
+    expect(unpaged.length).toBe(facts.accounts.length);
+    expect([...unpaged].sort()).toEqual([...paged].sort());
+  });
+
   it('an admin group that is not there is a configuration error naming it, even though it is looked for during the dump', async () => {
     const dir = { ...declared(d, 'auditor'), adminGroups: ['No Such Group'] };
     await expect(collectDirectoryFacts(dir, opts(d, 'auditor'))).rejects.toMatchObject({
@@ -216,23 +287,44 @@ describe.each([
     });
   });
 
-  it('the accounts are read only once what they are kept by is known, and not at all when it fails', async () => {
+  it('the dump starts before what the accounts are kept by is known; the same accounts, in the same order, either way, and none when it fails', async () => {
+    const all = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'));
+    const isStaff = (a: DirectoryAccount) => a.ou === 'staff';
+    const expected = all.filter(isStaff).map((a) => a.dn);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(all.length);
+    // Known only after the whole dump has arrived (every account held, then sifted).
     let decided = false;
-    const keep = new Promise<(a: DirectoryAccount) => boolean>((resolve) =>
+    let asked = 0;
+    const late = new Promise<(a: DirectoryAccount) => boolean>((resolve) =>
       setTimeout(() => {
         decided = true;
-        resolve((a) => a.ou === 'staff');
+        resolve((a) => {
+          asked++;
+          return isStaff(a);
+        });
       }, 200),
     );
-    const staff = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { keep });
+    // The search goes out while `keep` is still unknown (watched on the operations channel).
+    const searchedBeforeDecided: boolean[] = [];
+    const watch = (m: unknown) => {
+      if ((m as LdapOperationMessage).operation === 'search') searchedBeforeDecided.push(!decided);
+    };
+    subscribe(LDAP_OPERATIONS_CHANNEL, watch);
+    const t0 = Date.now();
+    const staff = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+      keep: late,
+    }).finally(() => unsubscribe(LDAP_OPERATIONS_CHANNEL, watch));
+    expect(searchedBeforeDecided[0]).toBe(true);
     expect(decided).toBe(true);
-    expect(staff.map((a) => a.dn).sort()).toEqual(
-      facts.accounts
-        .filter((a) => a.ou === 'staff')
-        .map((a) => a.dn)
-        .sort(),
-    );
-    expect(staff.length).toBeGreaterThan(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(staff.map((a) => a.dn)).toEqual(expected);
+    expect(asked).toBe(all.length);
+    // Known at once: nothing held.
+    const soon = await collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), {
+      keep: Promise.resolve(isStaff),
+    });
+    expect(soon.map((a) => a.dn)).toEqual(expected);
     const refused = new Error('the roster cannot be read');
     await expect(
       collectDirectoryAccounts(declared(d, 'auditor'), opts(d, 'auditor'), { keep: Promise.reject(refused) }),

@@ -213,6 +213,7 @@ class ReaderSession {
     const ranged: RawEntry[] = [];
     let timer: NodeJS.Timeout | undefined;
     let failed: { err: unknown } | undefined;
+    let received = 0;
     const s = this.wire.stream(
       {
         base: req.base,
@@ -223,6 +224,8 @@ class ReaderSession {
       req.pageSize ?? DEFAULT_PAGE,
       { attributes: req.attributes, binary },
       (e, isRanged) => {
+        // An unpaged search is one long page: its budget, like a page's, is per 1000 entries.
+        if (++received % 1000 === 0) timer?.refresh();
         if (isRanged) ranged.push(e);
         else
           try {

@@ -3,8 +3,9 @@
  * OpenLDAP with ppolicy: the effective password policy and fine-grained ones, every user account with its
  * state, the members of the declared admin groups, and (AD) computer objects.
  *
- * Everything is read over one verified-TLS connection with a read-only session; the account dump runs as
- * concurrent paged searches (./dump.ts). The whole collection is bounded by `opts.timeoutMs`.
+ * Everything is read over verified-TLS connections with read-only sessions; the account dump is one
+ * search (./dump.ts) in pages of 5000, or unpaged from a Samba DC, whose paged searches cost it several
+ * times as much. The whole collection is bounded by `opts.timeoutMs`.
  */
 import type { Directory } from '../../inventory/types.ts';
 import { type CollectOptions, DeviceError } from '../errors.ts';
@@ -36,7 +37,7 @@ import {
 import { type DirectoryReader, openDirectoryReader } from './client.ts';
 import { directoryConnection, directoryName } from './connection.ts';
 import { firstRdnValue } from './dn.ts';
-import { dumpEntries } from './dump.ts';
+import { dumpEntries, servesUnpaged } from './dump.ts';
 import { and, eq } from './filter.ts';
 import {
   AD_DOMAIN_POLICY_ATTRS,
@@ -58,10 +59,20 @@ export interface DirectoryTuning {
    * on uid), so measured on slapd with 50,000 users, 1 was fastest (test/bench/directory.ts).
    */
   partitions?: number;
+  /**
+   * Read the accounts in one unpaged search (paging only if the server stops it at a limit). Default: for
+   * a Samba AD DC, whose paged searches cost it several times an unpaged one (./dump.ts servesUnpaged).
+   */
+  unpaged?: boolean;
   /** Extra account attributes to read and keep in `DirectoryAccount.attributes` (the roster's MIS id
    * attribute); set from `CollectOptions.accountAttributes`. */
   accountAttributes?: readonly string[];
-  /** Entries per page (default 1000). */
+  /**
+   * Entries per page of the account dump (default 5000). Each page costs a round trip and the server's
+   * setting up of the next page, during which nothing arrives: fewer, larger pages keep the stream
+   * going (test/bench/directory.ts). Active Directory returns at most its MaxPageSize (1000) whatever is
+   * asked; a server that refuses the size (slapd's `size.pr` limit) is asked again with 1000 (./wire.ts).
+   */
   pageSize?: number;
   /**
    * `collectDirectoryAccounts` keeps only the accounts this accepts, dropping the rest as they arrive
@@ -74,7 +85,7 @@ export interface DirectoryTuning {
 
 type Keep = (a: DirectoryAccount) => boolean;
 
-const DEFAULTS = { partitions: 1, pageSize: 1000 };
+const DEFAULTS = { partitions: 1, pageSize: 5000 };
 
 function hostOf(url: string): string {
   try {
@@ -172,18 +183,40 @@ export async function collectDirectoryAccounts(
     async (r) => {
       const ctx: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
       const t = withAccountAttributes(tuning, opts);
-      const keep = await t.keep;
-      return dumpUsers(
+      // The dump starts as soon as the session is bound, even while `keep` is still being worked out
+      // (the roster parsed): the accounts mapped meanwhile are held, and sifted once it settles. If it
+      // rejects, withDirectoryReader drops the session and this never returns.
+      let keep: Keep | undefined = keepLater === undefined ? (t.keep as Keep | undefined) : undefined;
+      let known = keepLater === undefined;
+      keepLater?.then(
+        (k) => {
+          keep = k;
+          known = true;
+        },
+        () => undefined,
+      );
+      const held: DirectoryAccount[] = [];
+      const unpaged = tuning.unpaged ?? (dir.kind === 'ad' && (await servesUnpaged(r)));
+      const later = await dumpUsers(
         r,
         dir,
         t,
         true,
         (e) => {
           const a = keepAttributes(dir.kind === 'ad' ? adAccount(e, ctx) : openLdapAccount(e, ctx), e, t);
+          if (!known) {
+            held.push(a);
+            return undefined;
+          }
           return keep === undefined || keep(a) ? a : undefined;
         },
         true,
+        unpaged,
       );
+      if (held.length === 0) return later;
+      const k = await keepLater;
+      // In the order the directory sent them: the held ones came first.
+      return [...(k === undefined ? held : held.filter(k)), ...later];
     },
     keepLater,
   );
@@ -254,6 +287,7 @@ function dumpUsers<T>(
   lean: boolean,
   map: (e: RawEntry) => T | undefined,
   exclusive = false,
+  unpaged = false,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
   const attrs = ad
@@ -272,6 +306,7 @@ function dumpUsers<T>(
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
+      unpaged: tuning.unpaged ?? unpaged,
     },
     map,
     exclusive,
@@ -433,6 +468,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
   // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
   // search at a time (slapd and AD allow one paged search per connection).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
+  const unpaged = tuning.unpaged ?? (await servesUnpaged(r));
   const [users, [head, psos, computers, recovery, adminHeads]] = await Promise.all([
     dumpUsers(
       r,
@@ -444,6 +480,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
         return { account: keepAttributes(adAccount(e, bare, key), e, tuning), key };
       },
       true,
+      unpaged,
     ),
     besideDump(
       r,

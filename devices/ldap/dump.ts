@@ -8,6 +8,7 @@
  * punctuation or accents, entries without the attribute), and entries matched twice (a multi-valued
  * uid) are kept once.
  */
+import { DeviceError } from '../errors.ts';
 import type { DirectoryReader, SearchRequest } from './client.ts';
 import { and, type LdapFilter, not, or, startsWith } from './filter.ts';
 import { lookup, type RawEntry } from './values.ts';
@@ -77,6 +78,35 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
   partitionBy: string;
   /** Number of concurrent partitions; 1 = a single search. */
   partitions: number;
+  /**
+   * Ask for everything in one unpaged search first (`servesUnpaged`: a Samba DC), and page only if the
+   * server ends it at a size limit; entries already handed on are not handed on again.
+   */
+  unpaged?: boolean;
+}
+
+/**
+ * Whether the directory is a Samba AD DC, from the root DSE's `vendorName` (Windows AD publishes none).
+ * Samba answers a paged search by re-reading every entry of each page through its whole module stack,
+ * and it does not cap an unpaged search at MaxPageSize as Windows AD does: one unpaged search of 5,043
+ * users cost Samba 4.17 a quarter to a fifth of the CPU time of the same search paged by 1000 or 5000,
+ * with every entry returned and result 0 (ldapsearch, test/bench/directory.ts). A root DSE that cannot
+ * be read counts as "no" (paged, as for everyone else).
+ */
+export async function servesUnpaged(reader: DirectoryReader): Promise<boolean> {
+  try {
+    const [dse] = await reader.search({ base: '', scope: 'base', attributes: ['vendorName'], pageSize: 0 });
+    const vendor = dse ? lookup(dse, 'vendorName') : undefined;
+    return typeof vendor === 'string' && /^Samba\b/i.test(vendor);
+  } catch {
+    return false;
+  }
+}
+
+/** An unpaged search the server ended at a size or administrative limit (RFC 4511 results 4 and 11). */
+function limited(e: unknown): boolean {
+  const code = e instanceof DeviceError ? e.detail?.ldapResultCode : undefined;
+  return code === 4 || code === 11;
 }
 
 /**
@@ -106,7 +136,7 @@ export async function dumpEntries<T>(
           session = await reader.fork();
           forks.push(session);
         }
-        await session.each({ ...req, filter }, (e) => {
+        const take = (e: RawEntry) => {
           // Only an entry with several values of the partition attribute can match two partitions.
           if (seen && Array.isArray(lookup(e, req.partitionBy))) {
             if (seen.has(e.dn)) return;
@@ -114,7 +144,24 @@ export async function dumpEntries<T>(
           }
           const t = map(e);
           if (t !== undefined) out.push(t);
-        });
+        };
+        if (!req.unpaged) {
+          await session.each({ ...req, filter }, take);
+          return;
+        }
+        // Unpaged first; should the server stop it at a limit, the paged search skips what was handed on.
+        const given = new Set<string>();
+        try {
+          await session.each({ ...req, filter, pageSize: 0 }, (e) => {
+            given.add(e.dn);
+            take(e);
+          });
+        } catch (e) {
+          if (!limited(e)) throw e;
+          await session.each({ ...req, filter }, (e) => {
+            if (!given.has(e.dn)) take(e);
+          });
+        }
       }),
     );
   } finally {

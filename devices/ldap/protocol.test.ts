@@ -307,6 +307,19 @@ describe('framing', () => {
     expect(() => elementLength(Buffer.from([0x30, 0x80, 0, 0]))).toThrow(/indefinite/);
     expect(() => new MessageFramer().push(Buffer.from([0x04, 0x00]), () => undefined)).toThrow(/tag 0x4/);
   });
+
+  it('refuses a message announcing more than 64 MiB before allocating for it, header cut or not', () => {
+    // 0x30 0x84 then a four-byte length of 256 MiB, and a few bytes of content.
+    const huge = Buffer.from([0x30, 0x84, 0x10, 0x00, 0x00, 0x00, 0x02, 0x01, 0x02]);
+    expect(() => new MessageFramer().push(huge, () => undefined)).toThrow(/268435462 bytes/);
+    const f = new MessageFramer();
+    f.push(huge.subarray(0, 3), () => undefined);
+    expect(() => f.push(huge.subarray(3), () => undefined)).toThrow(/more than 67108864/);
+    // Just under the limit is collected as it arrives.
+    const g = new MessageFramer();
+    g.push(Buffer.from([0x30, 0x84, 0x03, 0xff, 0xff, 0xf0, 0x02]), () => undefined);
+    expect(g.pending).toBe(7);
+  });
 });
 
 describe('requests as ldapts encodes them', () => {

@@ -170,11 +170,23 @@ export function elementLength(buf: Buffer, at = 0): number {
  * reuses (./wire.ts reads LDAPS that way): messages wholly inside a chunk are handed on in place, and
  * only the bytes of a message that runs past the chunk's end are copied, so nothing here keeps a chunk
  * alive. A message split across many chunks (a group with 40,000 members arrives in 16 KB TLS records)
- * is collected piece by piece and joined once.
+ * is copied into one buffer of its announced length as the pieces arrive (one copy, no joining). A
+ * message announcing more than MAX_MESSAGE bytes is refused before anything is allocated for it.
  */
+/** The largest LDAP message accepted (a group's 100,000 member DNs are about 6 MB). */
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/** A buffer for a message of `len` bytes, once its length is known. */
+function messageBuffer(len: number): Buffer {
+  if (len > MAX_MESSAGE) bad(`a message of ${len} bytes (more than ${MAX_MESSAGE})`);
+  return Buffer.allocUnsafe(len);
+}
+
 export class MessageFramer {
-  /** Copies of the bytes received so far of a message that is not yet complete. */
+  /** Copies of the bytes received so far of a message whose header is not yet complete. */
   private parts: Buffer[] = [];
+  /** The message being collected once its length is known: allocated whole, filled as chunks arrive. */
+  private whole: Buffer | undefined;
   private have = 0;
   /** That message's total length, or -1 while even its header is incomplete. */
   private need = -1;
@@ -199,14 +211,17 @@ export class MessageFramer {
           return;
         }
         this.need = len;
-        this.parts = [head.subarray(0, this.have)];
+        this.whole = messageBuffer(len);
+        let filled = 0;
+        for (const p of this.parts) filled += p.copy(this.whole, filled);
+        this.parts = [];
       }
+      const whole = this.whole as Buffer;
       const take = Math.min(this.need - this.have, chunk.length);
-      this.parts.push(Buffer.from(chunk.subarray(0, take)));
+      chunk.copy(whole, this.have, 0, take);
       this.have += take;
       if (this.have < this.need) return;
-      const whole = Buffer.concat(this.parts, this.need);
-      this.parts = [];
+      this.whole = undefined;
       this.have = 0;
       this.need = -1;
       at = take;
@@ -216,8 +231,13 @@ export class MessageFramer {
       if (chunk[at] !== SEQUENCE) bad(`message starts with tag 0x${(chunk[at] as number).toString(16)}`);
       const len = elementLength(chunk, at);
       if (len < 0 || at + len > chunk.length) {
-        this.parts = [Buffer.from(chunk.subarray(at))];
-        this.have = chunk.length - at;
+        const rest = chunk.length - at;
+        if (len < 0) this.parts = [Buffer.from(chunk.subarray(at))];
+        else {
+          this.whole = messageBuffer(len);
+          chunk.copy(this.whole, 0, at);
+        }
+        this.have = rest;
         this.need = len;
         return;
       }
@@ -237,12 +257,20 @@ export class MessageFramer {
 /** A cursor over one message; `p` moves forward as elements are read. */
 class Reader {
   p: number;
-  readonly buf: Buffer;
-  readonly end: number;
+  buf: Buffer;
+  end: number;
   constructor(buf: Buffer, start: number, end: number) {
     this.buf = buf;
     this.p = start;
     this.end = end;
+  }
+
+  /** Points the cursor at another message (a decoder reuses one cursor: one object less per entry). */
+  reset(buf: Buffer, start: number, end: number): this {
+    this.buf = buf;
+    this.p = start;
+    this.end = end;
+    return this;
   }
 
   /** Reads a tag and length; returns the content length, leaving `p` at the content. */
@@ -332,6 +360,13 @@ export interface EntryShape {
 
 const NO_SHAPE: EntryShape = { attributes: [], binary: [] };
 
+/**
+ * The value of a requested attribute the entry lacks: one frozen empty list shared by every entry (a
+ * 50,000-entry dump would otherwise make a few hundred thousand empty arrays for the collector). Entries
+ * are read, never changed in place; a change would throw rather than reach another entry.
+ */
+const ABSENT = Object.freeze([]) as readonly string[] as string[];
+
 /** An attribute name as received, with what the decoder needs to know about it. */
 interface Name {
   text: string;
@@ -413,6 +448,8 @@ export class ResponseDecoder {
   private readonly shape: EntryShape;
   /** Whether the last entry decoded holds a ranged attribute. */
   private ranged = false;
+  /** The cursor, reused for every message (decoding is synchronous: one message at a time). */
+  private readonly reader = new Reader(Buffer.alloc(0), 0, 0);
 
   constructor(shape: EntryShape = NO_SHAPE) {
     this.shape = shape;
@@ -421,7 +458,7 @@ export class ResponseDecoder {
 
   /** One whole LDAPMessage occupying `buf[start, end)`. */
   decode(buf: Buffer, start: number, end: number): Response {
-    const r = new Reader(buf, start, end);
+    const r = this.reader.reset(buf, start, end);
     const len = r.header(SEQUENCE, 'LDAPMessage');
     if (r.p + len !== end) bad('LDAPMessage length');
     const id = r.integer(INTEGER, 'messageID');
@@ -502,7 +539,7 @@ export class ResponseDecoder {
       const w = wanted[i] as string;
       if (entry[w] !== undefined) continue;
       if (!stray && i < 30) {
-        entry[w] = [];
+        entry[w] = ABSENT;
         continue;
       }
       const lower = w.toLowerCase();
@@ -512,7 +549,7 @@ export class ResponseDecoder {
           present = true;
           break;
         }
-      if (!present) entry[w] = [];
+      if (!present) entry[w] = ABSENT;
     }
     return entry;
   }

@@ -74,6 +74,15 @@ interface Paging {
 
 const GENERIC = new ResponseDecoder();
 
+/** RFC 4511 adminLimitExceeded. */
+const ADMIN_LIMIT_EXCEEDED = 11;
+
+/**
+ * The page size a server that refuses a larger one is asked for instead: Active Directory's default
+ * MaxPageSize, and what directory tools ask for (ldapsearch's `-E pr=1000`).
+ */
+export const COMMON_PAGE = 1000;
+
 /** Bytes read from the socket at a time for LDAPS (node:tls decrypts into it; it is reused). */
 const RECEIVE_BUFFER = 64 * 1024;
 
@@ -163,6 +172,10 @@ export class LdapWire {
     sink: Sink,
   ): Paging {
     const decoder = new ResponseDecoder(shape);
+    // The page size asked for; a server that refuses it before sending anything is asked again with
+    // the common one (slapd's `limits ... size.pr=N`: adminLimitExceeded, "illegal pagedResults page size").
+    let size = pageSize;
+    let anything = false;
     let inFlight: number | undefined;
     let nextCookie: Buffer | undefined;
     let settled = false;
@@ -186,6 +199,7 @@ export class LdapWire {
         onResponse: (r) => {
           if (settled) return;
           if (r.kind === 'entry') {
+            anything = true;
             try {
               sink.entry(r.entry, r.ranged);
             } catch (e) {
@@ -196,7 +210,16 @@ export class LdapWire {
           } else if (r.kind === 'done') {
             this.handlers.delete(id);
             inFlight = undefined;
-            if (r.result.resultCode !== 0) finish(new LdapResultError(r.result, `searching ${params.base}`));
+            if (
+              r.result.resultCode === ADMIN_LIMIT_EXCEEDED &&
+              !anything &&
+              cookie.length === 0 &&
+              size > COMMON_PAGE
+            ) {
+              size = COMMON_PAGE;
+              send(cookie);
+            } else if (r.result.resultCode !== 0)
+              finish(new LdapResultError(r.result, `searching ${params.base}`));
             else if (pageSize > 0 && r.cookie && r.cookie.length > 0) {
               if (sink.page()) send(r.cookie);
               else nextCookie = r.cookie;
@@ -213,9 +236,7 @@ export class LdapWire {
           finish(e);
         },
       });
-      this.write(
-        encodeSearch(id, { ...params, ...(pageSize > 0 ? { paged: { size: pageSize, cookie } } : {}) }),
-      );
+      this.write(encodeSearch(id, { ...params, ...(pageSize > 0 ? { paged: { size, cookie } } : {}) }));
     };
     /** Abandon what is in flight, and release the server's paged state. */
     const stop = () => {

@@ -64,6 +64,9 @@ lastbind on
 index     objectClass eq
 index     uid,cn eq
 index     pwdAccountLockedTime pres
+# The auditor may read every entry, in pages of at most 1000 (a per-page limit many sites set): a
+# larger page is refused with adminLimitExceeded, as a real school's slapd may refuse it.
+limits    dn.exact="${auditDn}" size=unlimited size.pr=1000 size.prtotal=unlimited
 overlay   ppolicy
 ppolicy_default "${policyDn}"
 ppolicy_use_lockout

@@ -1,6 +1,7 @@
 /**
  * Directory benchmark (`npm run bench -- directory`), each comparison in the same run as OpenLDAP's
- * `ldapsearch -E pr=1000/noprompt` over the same LDAPS settings, alternating, medians of RUNS:
+ * `ldapsearch -E pr=1000/noprompt` over the same LDAPS settings, alternating, medians of RUNS (and, for
+ * comparison, ldapsearch asking for pages as large as our dump's, `-E pr=5000`):
  *  (a) slapd with 50,000 users (slapadd): the directory audit's collection (`collectDirectoryFacts`:
  *      policies, every account, groups) against ldapsearch fetching the same entries and attributes;
  *  (b) slapd: the leavers check of a 2,000-row roster (the roster parsed while the session connects
@@ -41,7 +42,7 @@ import { sshaHash } from '../../scripts/testbed/slapd.ts';
 import { createCa } from '../../scripts/testbed/tls.ts';
 import { waitUntil } from '../../scripts/testbed/wait.ts';
 
-const RUNS = 5;
+const RUNS = 9;
 const BASE = 'dc=school,dc=test';
 const ADMIN = `cn=admin,${BASE}`;
 const OUS = { staff: `ou=Staff,${BASE}`, pupils: `ou=Pupils,${BASE}`, leavers: `ou=Leavers,${BASE}` };
@@ -112,7 +113,7 @@ function ldif(list: Person[], password: string): string {
 }
 
 /** A 2,000-row MIS export: half leavers (most with accounts), half current, mixed date formats. */
-function roster(list: Person[], wanted = 2000): string {
+export function roster(list: Person[], wanted = 2000): string {
   const rows = Math.min(wanted, list.length);
   const lines = ['School Email,Legal Forename,Legal Surname,Role,Date of Leaving,Start Date,AUP Signed'];
   const step = Math.max(1, Math.floor(list.length / rows));
@@ -234,7 +235,7 @@ interface Target {
 }
 
 /** `ldapsearch` to /dev/null, timed from spawn to exit (the password goes by file, never argv). */
-async function ldapsearch(t: Target, filter: string, attributes: string[]): Promise<number> {
+async function ldapsearch(t: Target, filter: string, attributes: string[], pageSize = 1000): Promise<number> {
   const pwFile = join(t.dir, 'pw');
   await writeFile(pwFile, t.password, { mode: 0o600 });
   const args = [
@@ -248,8 +249,7 @@ async function ldapsearch(t: Target, filter: string, attributes: string[]): Prom
     pwFile,
     '-b',
     t.base,
-    '-E',
-    'pr=1000/noprompt',
+    ...(pageSize > 0 ? ['-E', `pr=${pageSize}/noprompt`] : []),
     filter,
     ...attributes,
   ];
@@ -282,22 +282,38 @@ interface Timed {
   ours: number[];
   cpu: number[];
   ldapsearch: number[];
+  /** ldapsearch read as ours is (`alt`), beside the usual `-E pr=1000`. */
+  samePages: number[];
+  /** How that second ldapsearch pages: DUMP_PAGE (slapd), or 0 for one unpaged search (Samba). */
+  alt: number;
   /** Load average at the start and the end of the runs. */
   load: string;
 }
 
-/** RUNS alternating runs of ours and ldapsearch's, after one warm-up of each. */
-async function compare(ours: () => Promise<unknown>, theirs: () => Promise<number>): Promise<Timed> {
+/** The account dump's page size (devices/ldap/collect.ts DirectoryTuning.pageSize's default). */
+const DUMP_PAGE = 5000;
+
+/**
+ * RUNS rounds, after one warm-up of each: ours, ldapsearch with `-E pr=1000`, and ldapsearch reading the
+ * way ours does (`alt`: pages of DUMP_PAGE, or 0: unpaged, as ours reads a Samba DC), so the figures show
+ * what that is worth to either client.
+ */
+async function compare(
+  ours: () => Promise<unknown>,
+  theirs: (pageSize: number) => Promise<number>,
+  alt = DUMP_PAGE,
+): Promise<Timed> {
   await ours();
-  await theirs();
-  const t: Timed = { ours: [], cpu: [], ldapsearch: [], load: load() };
+  await theirs(1000);
+  const t: Timed = { ours: [], cpu: [], ldapsearch: [], samePages: [], alt, load: load() };
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     await ours();
     t.ours.push(performance.now() - t0);
     t.cpu.push(cpuMs(c0));
-    t.ldapsearch.push(await theirs());
+    t.ldapsearch.push(await theirs(1000));
+    t.samePages.push(await theirs(alt));
   }
   t.load += ` to ${load()}`;
   return t;
@@ -311,7 +327,8 @@ function load(): string {
 function line(label: string, t: Timed): number {
   const ratio = median(t.ours) / median(t.ldapsearch);
   console.log(
-    `${label} schoolnet ${fmt(t.ours)}, CPU ${median(t.cpu).toFixed(0)} ms;  ldapsearch ${fmt(t.ldapsearch)};  ratio ${ratio.toFixed(2)} (target <= 1.0); load ${t.load}`,
+    `${label} schoolnet ${fmt(t.ours)}, CPU ${median(t.cpu).toFixed(0)} ms;  ldapsearch ${fmt(t.ldapsearch)};  ratio ${ratio.toFixed(2)} (target <= 1.0); load ${t.load}\n` +
+      `${' '.repeat(label.length)} (ldapsearch ${t.alt > 0 ? `-E pr=${t.alt}, pages as large as ours` : 'unpaged, as ours reads Samba'}: ${fmt(t.samePages)}; ratio to it ${(median(t.ours) / median(t.samePages)).toFixed(2)})`,
   );
   return ratio;
 }
@@ -327,7 +344,7 @@ const ROSTER_COLUMNS: Lifecycle['roster']['columns'] = {
 };
 
 /** The leavers check as `schoolnet leavers` runs it: the roster parsed while connecting, one dump, match. */
-function leaversCheck(
+export function leaversCheck(
   dir: Directory,
   opts: Parameters<typeof collectDirectoryAccounts>[1],
   rosterFile: string,
@@ -430,7 +447,7 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
     // Nothing is kept between runs (a big retained heap slows every later run).
     const a = await compare(
       () => collectDirectoryFacts(dir, opts),
-      () => ldapsearch(target, allFilter, allAttrs),
+      (ps) => ldapsearch(target, allFilter, allAttrs, ps),
     );
 
     const rosterFile = join(s.dir, 'roster.csv');
@@ -443,8 +460,8 @@ export async function benchDirectory(users = 50_000): Promise<{ factsRatio: numb
       ),
     );
     // The same account dump as ours: the leavers check's attributes and the roster's id attribute.
-    const b = await compare(leavers, () =>
-      ldapsearch(target, userFilter, [...new Set([...OPENLDAP_LEAVER_ATTRS, 'employeeNumber'])]),
+    const b = await compare(leavers, (ps) =>
+      ldapsearch(target, userFilter, [...new Set([...OPENLDAP_LEAVER_ATTRS, 'employeeNumber'])], ps),
     );
     const factsRatio = line('(a) slapd, directory facts:     ', a);
     const leaversRatio = line('(b) slapd, leavers, 2,000 rows: ', b);
@@ -482,7 +499,7 @@ export async function main(): Promise<void> {
 if (import.meta.main) await main();
 
 /** The bench's OUs in Samba, under their own OU (the testbed's domain has its own Staff and Pupils). */
-function sambaOus(base: string): Record<keyof typeof OUS, string> {
+export function sambaOus(base: string): Record<keyof typeof OUS, string> {
   return {
     staff: `OU=Staff,OU=Bench,${base}`,
     pupils: `OU=Pupils,OU=Bench,${base}`,
@@ -495,7 +512,12 @@ function sambaOus(base: string): Record<keyof typeof OUS, string> {
  * modules, which fill in objectCategory, SIDs and the rest as an LDAP add would); over LDAP, Samba takes
  * about 0.1 s per add on this machine.
  */
-async function seedSamba(smbConf: string, base: string, list: Person[], scratch: string): Promise<void> {
+export async function seedSamba(
+  smbConf: string,
+  base: string,
+  list: Person[],
+  scratch: string,
+): Promise<void> {
   const ous = sambaOus(base);
   const parts = [`dn: OU=Bench,${base}\nobjectClass: organizationalUnit\n`];
   for (const dn of Object.values(ous)) parts.push(`dn: ${dn}\nobjectClass: organizationalUnit\n`);
@@ -575,7 +597,8 @@ export async function benchSamba(users = 5_000): Promise<{ factsRatio: number; l
     );
     const a = await compare(
       () => collectDirectoryFacts(dir, opts),
-      () => ldapsearch(target, allFilter, allAttrs),
+      (ps) => ldapsearch(target, allFilter, allAttrs, ps),
+      0,
     );
     const rosterFile = join(scratch, 'roster.csv');
     await writeFile(rosterFile, roster(list));
@@ -586,8 +609,10 @@ export async function benchSamba(users = 5_000): Promise<{ factsRatio: number; l
           `samba leavers: ${r.leavers.length} leavers; ${r.failures} still enabled, ${r.counts.unmatched} unmatched, ${r.counts.ambiguous} ambiguous`,
       ),
     );
-    const b = await compare(leavers, () =>
-      ldapsearch(target, userFilter, [...new Set([...AD_LEAVER_ATTRS, 'employeeID'])]),
+    const b = await compare(
+      leavers,
+      (ps) => ldapsearch(target, userFilter, [...new Set([...AD_LEAVER_ATTRS, 'employeeID'])], ps),
+      0,
     );
     const factsRatio = line(`(d) Samba AD (${users}), directory facts:     `, a);
     const leaversRatio = line(`(d) Samba AD (${users}), leavers, 2,000 rows: `, b);

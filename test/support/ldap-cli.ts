@@ -3,7 +3,7 @@
  * what our code wrote to a directory with a client we did not write. TLS is verified against the given
  * CA; the password is read from a file (`-y`), never passed on the command line.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 export interface LdapCliAccess {
   url: string;
@@ -63,4 +63,19 @@ export function ldapModify(a: LdapCliAccess, ldif: string): void {
     input: ldif,
     encoding: 'utf8',
   });
+}
+
+/** A paged `ldapsearch -E pr=<size>/noprompt`: its exit status (the LDAP result code) and what it printed. */
+export function ldapSearchPaged(
+  a: LdapCliAccess,
+  base: string,
+  filter: string,
+  pageSize: number,
+): { status: number | null; stdout: string; stderr: string } {
+  // prettier-ignore
+  const r = spawnSync('ldapsearch', [
+    '-LLL', '-x', '-o', 'ldif-wrap=no', '-H', a.url, '-D', a.bindDn, '-y', a.passwordFile,
+    '-b', base, '-E', `pr=${pageSize}/noprompt`, filter, '1.1',
+  ], { env: env(a), encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
