@@ -226,6 +226,11 @@ export class Agent {
           const t0 = performance.now();
           const slot = await this.#slot();
           if (slot === false) return await this.#handBack(queue, job, 'the agent is stopping');
+          let held = true;
+          const release = () => {
+            if (held) this.#release();
+            held = false;
+          };
           try {
             const waitedMs = performance.now() - t0;
             const budgetMs = (job.expireInSeconds - 5) * 1000;
@@ -233,9 +238,9 @@ export class Agent {
             // fresh one rather than audited in what is left.
             if (waitedMs > budgetMs / 2)
               return await this.#handBack(queue, job, `it waited ${Math.round(waitedMs)} ms for a slot`);
-            return await this.#audit(job, Math.max(1000, budgetMs - waitedMs), slot === 'waited');
+            return await this.#audit(job, Math.max(1000, budgetMs - waitedMs), slot === 'waited', release);
           } finally {
-            this.#release();
+            release();
           }
         } finally {
           if (self.id !== undefined) this.boss.notifyWorker(self.id);
@@ -298,11 +303,13 @@ export class Agent {
    * Audits a job's school-night. `waited`: the job waited for its slot (fetched ahead), so the agent
    * may have lost it meanwhile (its heartbeat could not reach the database, and pg-boss gave it to
    * another agent): it is audited only once the ledger's claim confirms the night is still to run.
+   * `audited` is called once the audit is done with the school's devices, before its writes commit.
    */
   async #audit(
     job: Job<AuditJob>,
     budgetMs: number,
     waited: boolean,
+    audited: () => void,
   ): Promise<{ runId: string; status: string }> {
     const { school, night } = job.data;
     const log = this.#o.logger.child({ school, night, job: job.id, attempt: job.retryCount });
@@ -349,6 +356,10 @@ export class Agent {
         store: writes.store,
         night,
       });
+      // The school's devices are done with: the slot goes to the next audit while this one's writes
+      // commit (the job is settled only once they have; pg-boss's worker stays with it till then, so the
+      // jobs held stay within the workers, one more than the slots).
+      audited();
       await writes.settle();
       if (r.run === undefined || r.run.status !== 'complete') {
         // A retry may do better (the device may be back); after the last one the job is dead-lettered.
