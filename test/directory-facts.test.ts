@@ -277,6 +277,18 @@ describe.each([
     const [unpaged, paged] = [await read(true), await read(false)];
     expect(unpaged.length).toBe(facts.accounts.length);
     expect([...unpaged].sort()).toEqual([...paged].sort());
+    // An unpaged dump leaves its session free for the other reads: one connection and bind, not two.
+    let binds = 0;
+    const count = (m: unknown) => {
+      if ((m as LdapOperationMessage).operation === 'bind') binds++;
+    };
+    subscribe(LDAP_OPERATIONS_CHANNEL, count);
+    try {
+      await collectDirectoryFacts(declared(d, 'auditor'), opts(d, 'auditor'));
+    } finally {
+      unsubscribe(LDAP_OPERATIONS_CHANNEL, count);
+    }
+    expect(binds).toBe(kind === 'ad' ? 1 : 2);
   });
 
   it('an admin group that is not there is a configuration error naming it, even though it is looked for during the dump', async () => {

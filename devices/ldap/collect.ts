@@ -71,7 +71,8 @@ export interface DirectoryTuning {
    * Entries per page of the account dump (default 5000). Each page costs a round trip and the server's
    * setting up of the next page, during which nothing arrives: fewer, larger pages keep the stream
    * going (test/bench/directory.ts). Active Directory returns at most its MaxPageSize (1000) whatever is
-   * asked; a server that refuses the size (slapd's `size.pr` limit) is asked again with 1000 (./wire.ts).
+   * asked ("Any value over 1000 will be ignored", learn.microsoft.com/previous-versions/ms180880); a
+   * server that refuses the size (slapd's `size.pr` limit) is asked again with 1000 (./wire.ts).
    */
   pageSize?: number;
   /**
@@ -286,8 +287,8 @@ function dumpUsers<T>(
   tuning: DirectoryTuning,
   lean: boolean,
   map: (e: RawEntry) => T | undefined,
-  exclusive = false,
-  unpaged = false,
+  exclusive: boolean,
+  unpaged: boolean,
 ): Promise<T[]> {
   const ad = dir.kind === 'ad';
   const attrs = ad
@@ -306,7 +307,7 @@ function dumpUsers<T>(
       partitionBy: ad ? 'sAMAccountName' : 'uid',
       partitions: tuning.partitions ?? DEFAULTS.partitions,
       pageSize: tuning.pageSize ?? DEFAULTS.pageSize,
-      unpaged: tuning.unpaged ?? unpaged,
+      unpaged,
     },
     map,
     exclusive,
@@ -315,9 +316,16 @@ function dumpUsers<T>(
 
 /**
  * `read` on a second session of `r`'s, closed afterwards: the reads that run beside the account dump,
- * which has `r` to itself (and so starts without waiting for a second TLS handshake and bind).
+ * which has `r` to itself (and so starts without waiting for a second TLS handshake and bind). A dump
+ * read unpaged leaves `r`'s one paged search free (slapd keeps one per connection): then `read` shares
+ * `r`, and the directory is spared a second connection and bind (`share`).
  */
-async function besideDump<T>(r: DirectoryReader, read: (other: DirectoryReader) => Promise<T>): Promise<T> {
+async function besideDump<T>(
+  r: DirectoryReader,
+  read: (other: DirectoryReader) => Promise<T>,
+  share = false,
+): Promise<T> {
+  if (share) return read(r);
   const other = await r.fork();
   try {
     return await read(other);
@@ -465,8 +473,8 @@ async function adAdminMembers(
 }
 
 async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTuning): Promise<Body> {
-  // The account dump starts at once on this session; the rest is read meanwhile on a second one, one
-  // search at a time (slapd and AD allow one paged search per connection).
+  // The account dump starts at once on this session; the rest is read meanwhile, one search at a time,
+  // on a second one, or on this one when the dump is unpaged (besideDump).
   const bare: AccountContext = { ous: ouContext(dir), adminMembers: new Set() };
   const unpaged = tuning.unpaged ?? (await servesUnpaged(r));
   const [users, [head, psos, computers, recovery, adminHeads]] = await Promise.all([
@@ -514,6 +522,7 @@ async function readAd(r: DirectoryReader, dir: Directory, tuning: DirectoryTunin
           // The admin groups and their direct members, while the dump still runs.
           await adAdminGroupHeads(r, dir),
         ] as const,
+      unpaged,
     ),
   ]);
   const domain = head[0];
@@ -611,6 +620,7 @@ async function readOpenLdap(r: DirectoryReader, dir: Directory, tuning: Director
         return account;
       },
       true,
+      tuning.unpaged ?? false,
     ),
     besideDump(r, async (r) => {
       const entries = await r.search({

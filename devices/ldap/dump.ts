@@ -86,7 +86,9 @@ export interface DumpRequest extends Omit<SearchRequest, 'filter'> {
 }
 
 /**
- * Whether the directory is a Samba AD DC, from the root DSE's `vendorName` (Windows AD publishes none).
+ * Whether the directory is a Samba AD DC, from the root DSE's `vendorName` (Windows AD publishes none,
+ * and returns at most the first 1000 entries of an unpaged search: "Retrieving Large Results Sets",
+ * learn.microsoft.com/windows/win32/adsi/retrieving-large-results-sets; so it is always read paged).
  * Samba answers a paged search by re-reading every entry of each page through its whole module stack,
  * and it does not cap an unpaged search at MaxPageSize as Windows AD does: one unpaged search of 5,043
  * users cost Samba 4.17 a quarter to a fifth of the CPU time of the same search paged by 1000 or 5000,

@@ -81,7 +81,7 @@ const ADMIN_LIMIT_EXCEEDED = 11;
  * The page size a server that refuses a larger one is asked for instead: Active Directory's default
  * MaxPageSize, and what directory tools ask for (ldapsearch's `-E pr=1000`).
  */
-export const COMMON_PAGE = 1000;
+const COMMON_PAGE = 1000;
 
 /** Bytes read from the socket at a time for LDAPS (node:tls decrypts into it; it is reused). */
 const RECEIVE_BUFFER = 64 * 1024;
