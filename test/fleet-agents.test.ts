@@ -215,6 +215,69 @@ describe('faults, each with nothing lost and nothing doubled', () => {
   );
 
   it(
+    'SIGTERM with a job fetched ahead: the running audit finishes, the waiting job is handed back at once and audited by another agent',
+    { timeout: 240_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const night = '2026-12-05';
+        const plan = planner(url, ['--plan-night', night]);
+        expect((await plan.exited).code, plan.output()).toBe(0);
+        // Both site-A schools' routers hold their next answer 8 s: whichever audit takes the one slot is
+        // still running when the agent is told to stop, and the other job (fetched ahead) waits for it.
+        slow.server.setFault({ kind: 'delay', ms: 8000 }, { times: 1 });
+        server.setFault({ kind: 'delay', ms: 8000 }, { times: 1 });
+        const first = agent(url, 'site-a', ['--concurrency', '1', '--name', 'first']);
+        await first.waitFor(/audit starting/, 60_000);
+        // Two site-A jobs active in pg-boss, one audit started: the other is the job fetched ahead.
+        await eventually(
+          () => jobs(db).filter((j) => j.name === 'schoolnet.audit.site-a'),
+          (js) => js.every((j) => j.state === 'active'),
+          30_000,
+        );
+        const running = /"school":"(fleet-a[12])".*audit starting/.exec(first.output())?.[1];
+        const waiting = running === 'fleet-a1' ? 'fleet-a2' : 'fleet-a1';
+        expect(running).toBeDefined();
+        first.child.kill('SIGTERM');
+        // Handed back while the running audit is still held up by its router: back in the queue, not
+        // audited here.
+        const handed = await eventually(
+          () => jobs(db).filter((j) => j.name === 'schoolnet.audit.site-a'),
+          (js) => js.find((j) => j.school === waiting)?.state === 'created',
+          5000,
+        );
+        expect(handed.find((j) => j.school === running)?.state).toBe('active');
+        // The running audit finishes within the grace period; the agent then stops.
+        expect((await first.exited).code).toBe(0);
+        expect(first.output()).toMatch(
+          new RegExp(`"school":"${waiting}".*job handed back before its audit started`),
+        );
+        expect(first.output()).not.toMatch(new RegExp(`"school":"${waiting}".*audit starting`));
+        expect(jobs(db).find((j) => j.school === running)?.state).toBe('completed');
+        // Another agent takes the job handed back.
+        const second = agent(url, 'site-a', ['--name', 'second']);
+        await eventually(
+          () => jobs(db).filter((j) => j.name === 'schoolnet.audit.site-a'),
+          (js) => js.every((j) => j.state === 'completed'),
+          60_000,
+        );
+        await second.waitFor(new RegExp(`"school":"${waiting}".*audit finished`), 10_000);
+        expect(runsFor(db).filter((r) => r.school !== 'fleet-b1')).toEqual(
+          ['fleet-a1', 'fleet-a2'].map((s) => ({
+            id: nightRunId(s, night),
+            school: s,
+            night,
+            status: 'complete',
+          })),
+        );
+        await stopCli(second);
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  it(
     'an audit that fails every retry goes to the dead-letter queue, and the roll-up reports it',
     { timeout: 240_000 },
     async () => {

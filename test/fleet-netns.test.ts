@@ -215,7 +215,16 @@ describe('an agent cut off from the database longer than its heartbeat', () => {
       const after = jobs(db);
       expect(after.map((j) => j.state)).toEqual(['completed', 'completed']);
       expect(after.find((j) => j.school === victim)?.retryCount).toBe(1);
-      expect(after.find((j) => j.school === control)?.retryCount).toBe(0);
+      // The cut-off agent (one slot) had fetched the control school's job ahead: it waited for the slot
+      // and went silent with the link, so pg-boss gave it to the rescuer as a second attempt. The
+      // cut-off agent never audited it: when its slot freed (the link back), the ledger's claim found
+      // the night completed.
+      expect(after.find((j) => j.school === control)?.retryCount).toBe(1);
+      await cutOff.waitFor(
+        new RegExp(`"school":"${control}"[^\\n]*settled in the ledger; not audited`),
+        10_000,
+      );
+      expect(cutOff.output()).not.toMatch(new RegExp(`"school":"${control}"[^\\n]*audit starting`));
       await Promise.all([stopCli(cutOff), stopCli(rescuer), stopCli(central)]);
     },
   );

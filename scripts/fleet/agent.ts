@@ -70,6 +70,10 @@ export class Agent {
   readonly #workers: string[] = [];
   /** Aborted by `stop()`: ends a start still waiting for the database. */
   readonly #starting = new AbortController();
+  /** Audit slots free (of `concurrency`), and jobs fetched ahead waiting for one (see `#work`). */
+  #free = 0;
+  readonly #waiting: ((slot: boolean) => void)[] = [];
+  #stopping = false;
 
   constructor(o: AgentOptions) {
     this.#o = o;
@@ -159,10 +163,15 @@ export class Agent {
     this.#timer.unref();
     const queue = auditQueue(this.#o.site);
     const slots = this.#o.concurrency ?? 2;
+    this.#free = slots;
+    // One job fetched ahead (a worker more than the slots), except under a site cap: pg-boss counts a
+    // job fetched ahead as active in the site's group, so it would hold a share of the cap that another
+    // agent's free slot could be auditing with.
+    const workers = slots + (this.#o.siteCap === undefined ? 1 : 0);
     await untilConnected(
       async () => {
         await this.boss.start();
-        while (this.#workers.length < slots) this.#workers.push(await this.#work(queue));
+        while (this.#workers.length < workers) this.#workers.push(await this.#work(queue));
       },
       {
         signal: this.#starting.signal,
@@ -174,18 +183,32 @@ export class Agent {
       },
     );
     this.#o.logger.info(
-      { site: this.#o.site, queue, concurrency: slots, siteCap: this.#o.siteCap, declared },
+      {
+        site: this.#o.site,
+        queue,
+        concurrency: slots,
+        fetchAhead: workers - slots,
+        siteCap: this.#o.siteCap,
+        declared,
+      },
       'agent running',
     );
   }
 
   /**
-   * Registers one pg-boss worker for one slot (localConcurrency 1), so each slot knows its own worker
-   * id: a slot that has just finished a job wakes itself (`notifyWorker`) and fetches the next one at
-   * once, instead of sleeping out the rest of its polling interval (pg-boss only skips that sleep for a
-   * job that took longer than the interval, and the interval is at least 0.5 s). An idle slot polls
-   * every `pollSeconds`, and NOTIFY wakes it when the planner queues a job. A fetch that fails (the
-   * database went away) is retried by pg-boss at the next poll.
+   * Registers one pg-boss worker (localConcurrency 1), so each knows its own worker id: a worker that
+   * has just finished a job wakes itself (`notifyWorker`) and fetches the next one at once, instead of
+   * sleeping out the rest of its polling interval (pg-boss only skips that sleep for a job that took
+   * longer than the interval, and the interval is at least 0.5 s). An idle worker polls every
+   * `pollSeconds`, and NOTIFY wakes it when the planner queues a job. A fetch that fails (the database
+   * went away) is retried by pg-boss at the next poll.
+   *
+   * There is one worker more than there are audit slots (without a site cap): its job waits for the
+   * first slot to free, so a slot goes from one audit to the next without waiting for pg-boss to
+   * complete the job and fetch another (two round trips to the database, under load a good part of an
+   * audit's time). At most `concurrency` audits run at once; the job waiting is kept alive by pg-boss's
+   * heartbeat like a running one, its audit's budget is what is left of the job's after the wait, and
+   * on stop it is handed back at once rather than audited (`#slot`, `stop`).
    */
   async #work(queue: string): Promise<string> {
     const self: { id?: string } = {};
@@ -199,8 +222,26 @@ export class Agent {
       },
       async ([job]: Job<AuditJob>[]) => {
         try {
-          if (job !== undefined) return await this.#audit(job);
-          return undefined;
+          if (job === undefined) return undefined;
+          const t0 = performance.now();
+          const slot = await this.#slot();
+          if (slot === false) return await this.#handBack(queue, job, 'the agent is stopping');
+          let held = true;
+          const release = () => {
+            if (held) this.#release();
+            held = false;
+          };
+          try {
+            const waitedMs = performance.now() - t0;
+            const budgetMs = (job.expireInSeconds - 5) * 1000;
+            // A job that waited for most of its budget (the slots' audits ran long) is handed back for a
+            // fresh one rather than audited in what is left.
+            if (waitedMs > budgetMs / 2)
+              return await this.#handBack(queue, job, `it waited ${Math.round(waitedMs)} ms for a slot`);
+            return await this.#audit(job, Math.max(1000, budgetMs - waitedMs), slot === 'waited', release);
+          } finally {
+            release();
+          }
         } finally {
           if (self.id !== undefined) this.boss.notifyWorker(self.id);
         }
@@ -209,7 +250,67 @@ export class Agent {
     return self.id;
   }
 
-  async #audit(job: Job<AuditJob>): Promise<{ runId: string; status: string }> {
+  /** Takes an audit slot, waiting for one if need be: false when the agent stops meanwhile. */
+  #slot(): Promise<'free' | 'waited' | false> {
+    if (this.#stopping) return Promise.resolve(false);
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve('free');
+    }
+    return new Promise((resolve) => this.#waiting.push((slot) => resolve(slot && 'waited')));
+  }
+
+  /** Frees a slot: straight to a job waiting for one, if any. */
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) next(true);
+    else this.#free++;
+  }
+
+  /**
+   * Gives a job fetched but not started back to the queue, at once and in one transaction (pg-boss's
+   * cancel, then resume, on one connection of ours): any agent of the site may take it now. pg-boss's
+   * own completion after the handler then finds it no longer active and leaves it be. Its next claim
+   * counts as an attempt (pg-boss counts a claim of a job that was started before).
+   */
+  async #handBack(queue: string, job: Job<AuditJob>, why: string): Promise<undefined> {
+    const client = await this.#ledgerDb.connect();
+    const db: Db = { executeSql: (sql: string, values?: unknown[]) => client.query(sql, values) };
+    try {
+      await client.query('BEGIN');
+      // The cancel is fenced to this attempt: a job no longer ours (another agent's now) is left as it is,
+      // and resume only takes a cancelled job back to the queue. (A job the planner cancelled as not
+      // started in the same instant would be resumed too; the ledger, which says not started, keeps any
+      // agent from auditing it.)
+      await this.boss.cancel(queue, { id: job.id, retryCount: job.retryCount }, { db });
+      await this.boss.resume(queue, job.id, { db });
+      await client.query('COMMIT');
+      this.#o.logger.info(
+        { school: job.data.school, night: job.data.night, job: job.id, why },
+        'job handed back before its audit started',
+      );
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // Not handed back: failing the job lets pg-boss retry it (its retry delay applies).
+      throw new Error(`could not hand the job back (${why}): ${(e as Error).message}`, { cause: e });
+    } finally {
+      client.release();
+    }
+    return undefined;
+  }
+
+  /**
+   * Audits a job's school-night. `waited`: the job waited for its slot (fetched ahead), so the agent
+   * may have lost it meanwhile (its heartbeat could not reach the database, and pg-boss gave it to
+   * another agent): it is audited only once the ledger's claim confirms the night is still to run.
+   * `audited` is called once the audit is done with the school's devices, before its writes commit.
+   */
+  async #audit(
+    job: Job<AuditJob>,
+    budgetMs: number,
+    waited: boolean,
+    audited: () => void,
+  ): Promise<{ runId: string; status: string }> {
     const { school, night } = job.data;
     const log = this.#o.logger.child({ school, night, job: job.id, attempt: job.retryCount });
     this.#health.running++;
@@ -220,7 +321,7 @@ export class Agent {
       if (siteOf(loaded) !== this.#o.site)
         throw new Error(`school ${school} belongs to site ${siteOf(loaded)}, not ${this.#o.site}`);
       // The night's fire goes to `started` (nights.ts) and the night's run is read, in one statement.
-      const claim = await this.#claim(school, night);
+      const claim = await this.#claim(school, night, waited);
       const done = claim.run;
       if (!claim.claimed) {
         log.info({ state: claim.state }, 'this school-night is settled in the ledger; not audited');
@@ -251,10 +352,14 @@ export class Agent {
       log.info('audit starting');
       const r = await auditWithin(loaded, {
         ...this.#o.audit,
-        schoolTimeoutMs: Math.max(1000, (job.expireInSeconds - 5) * 1000),
+        schoolTimeoutMs: budgetMs,
         store: writes.store,
         night,
       });
+      // The school's devices are done with: the slot goes to the next audit while this one's writes
+      // commit (the job is settled only once they have; pg-boss's worker stays with it till then, so the
+      // jobs held stay within the workers, one more than the slots).
+      audited();
       await writes.settle();
       if (r.run === undefined || r.run.status !== 'complete') {
         // A retry may do better (the device may be back); after the last one the job is dead-lettered.
@@ -289,12 +394,18 @@ export class Agent {
 
   /**
    * Claims the school-night's fire and reads its run. A claim that fails (the ledger could not be
-   * written) never stops an audit: the night check is then made on its own.
+   * written) never stops an audit of a job just fetched: the night check is then made on its own. A
+   * job that waited for its slot is not audited without the claim (`#audit`).
    */
-  async #claim(school: string, night: string): Promise<NightClaim> {
+  async #claim(school: string, night: string, required: boolean): Promise<NightClaim> {
     try {
       return await claimNight(this.#ledgerDb, school, night);
     } catch (e) {
+      if (required)
+        throw new Error(
+          `could not confirm the night is still to run after the job waited for a slot: ${(e as Error).message}`,
+          { cause: e },
+        );
       this.#o.logger.warn(
         { school, night, error: (e as Error).message },
         'could not record the night started',
@@ -328,6 +439,9 @@ export class Agent {
   async stop(graceMs: number): Promise<void> {
     this.#health.state = 'stopping';
     this.#starting.abort();
+    // Jobs fetched ahead and waiting for a slot are handed back now, not audited after the stop.
+    this.#stopping = true;
+    for (const waiter of this.#waiting.splice(0)) waiter(false);
     void this.#beat();
     await this.boss.stop({ graceful: true, timeout: graceMs });
     if (this.#timer !== undefined) clearInterval(this.#timer);

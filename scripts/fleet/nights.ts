@@ -86,20 +86,21 @@ export class PlannerNights {
   }
 
   /**
-   * Before a night's audit job is sent: records it (if new) and takes it to `queued`. False when the
-   * night is settled otherwise (missed, not started, running or done): it must not be queued.
+   * Before a night's audit job is sent, the planner records it (if new) and takes it to `queued`
+   * (records.ts `queueFires`, many nights in one statement) from these states: a manual queueing
+   * (`--plan-night`) also takes a night recorded missed. A night in none of them is settled otherwise
+   * (missed, not started, running or done) and must not be queued, unless it is `queued` already (a
+   * second planner, a retried plan job): sending again is then refused by the job id.
    */
-  beforeQueue(job: AuditJob, o: { firedAt?: string; manual?: boolean; queue: string }): boolean {
-    const { school, night } = job;
-    const now = new Date().toISOString();
-    const sch = this.#schedule(school);
-    const firedAt = o.firedAt ?? occurrenceOnNight(sch.cron, sch.timezone, night)?.toISOString() ?? now;
-    const f = this.#o.fires;
-    f.plan(school, night, firedAt, now);
-    const from: FireState[] = o.manual === true ? ['scheduled', 'missed'] : ['scheduled'];
-    if (f.set(school, night, 'queued', now, { from, message: `queued on ${o.queue} at ${now}` })) return true;
-    // Queued already (a second planner, a retried plan job): sending again is refused by the job id.
-    return f.get(school, night)?.state === 'queued';
+  queueableFrom(manual: boolean): FireState[] {
+    return manual ? ['scheduled', 'missed'] : ['scheduled'];
+  }
+
+  /** The instant a school-night's occurrence is recorded at: given, else its cron time that night. */
+  firedAt(job: AuditJob, given: string | undefined, now: string): string {
+    if (given !== undefined) return given;
+    const sch = this.#schedule(job.school);
+    return occurrenceOnNight(sch.cron, sch.timezone, job.night)?.toISOString() ?? now;
   }
 
   /** A plan job's night: queued if within the window, else recorded missed. */

@@ -34,7 +34,11 @@ import {
 } from './jobs.ts';
 import { PlannerNights } from './nights.ts';
 import { FleetRecords } from './records.ts';
+import type { ScheduledRunRecord } from '../schedule/records.ts';
 import { PLANNER_ROLE } from './roles.ts';
+
+/** School-nights queued per round of `planNight` (three statements each, whatever the size). */
+const PLAN_CHUNK = 200;
 
 /** pg-boss's schema (its default). */
 export const BOSS_SCHEMA = 'pgboss';
@@ -239,45 +243,101 @@ export class Planner {
    * recorded as missed.
    */
   async queueAudit(job: AuditJob, o: { firedAt?: string; manual?: boolean } = {}): Promise<boolean> {
-    const s = this.#schools.get(job.school);
-    if (s === undefined) throw new Error(`no declaration for school ${job.school}`);
-    const site = siteOf(s);
-    if (!this.#nights.beforeQueue(job, { ...o, queue: auditQueue(site) })) {
-      const state = this.fires.get(job.school, job.night)?.state;
-      this.#o.logger.info(
-        { school: job.school, night: job.night, state },
-        'night already settled; not queued',
-      );
-      return false;
-    }
-    const id = await this.boss.send(auditQueue(site), job, {
-      id: auditJobId(job),
-      singletonKey: singletonKeyOf(job),
-      // The group the agents' `--site-cap` (pg-boss groupConcurrency) counts: jobs without a group
-      // are not capped at all.
-      group: { id: site },
-    });
-    const log = this.#o.logger.child({ school: job.school, night: job.night, site });
-    if (id === null) {
-      log.info('audit already queued for this school-night');
-      return false;
-    }
-    this.records.scheduled({
-      school: job.school,
-      fireKey: job.night,
-      firedAt: new Date().toISOString(),
-      outcome: 'queued',
-      message: `queued on ${auditQueue(site)} as job ${id}`,
-    });
-    log.info({ job: id }, 'audit queued');
-    return true;
+    return (await this.queueAudits([job], o))[0] === true;
   }
 
-  /** Every declared school's audit for a night (a manual catch-up or backfill). */
+  /**
+   * Queues school-nights' audits, each as `queueAudit` would, in three statements however many there
+   * are: the ledger takes them to `queued` (records.ts `queueFires`), pg-boss inserts the jobs of each
+   * site's queue (one insert per queue, each job with its own id, singleton key and group; a job whose id
+   * is taken already is not inserted), and the jobs inserted are recorded (`scheduledMany`). One
+   * answer per job, in order: whether it was queued now.
+   */
+  async queueAudits(
+    jobs: readonly AuditJob[],
+    o: { firedAt?: string; manual?: boolean } = {},
+  ): Promise<boolean[]> {
+    const now = new Date().toISOString();
+    const key = (j: AuditJob) => `${j.school}\u0000${j.night}`;
+    const seen = new Set<string>();
+    const items: { job: AuditJob; i: number; site: string; queue: string }[] = [];
+    for (const [i, job] of jobs.entries()) {
+      const s = this.#schools.get(job.school);
+      if (s === undefined) throw new Error(`no declaration for school ${job.school}`);
+      if (seen.has(key(job))) continue; // the same school-night twice: queued once
+      seen.add(key(job));
+      const site = siteOf(s);
+      items.push({ job, i, site, queue: auditQueue(site) });
+    }
+    const ledger = this.records.queueFires(
+      items.map(({ job, queue }) => ({
+        school: job.school,
+        night: job.night,
+        firedAt: this.#nights.firedAt(job, o.firedAt, now),
+        message: `queued on ${queue} at ${now}`,
+      })),
+      this.#nights.queueableFrom(o.manual === true),
+      now,
+    );
+    const byQueue = new Map<string, typeof items>();
+    for (const item of items) {
+      const l = ledger.get(key(item.job));
+      if (l === undefined || (!l.moved && l.state !== 'queued')) {
+        this.#o.logger.info(
+          { school: item.job.school, night: item.job.night, state: l?.state },
+          'night already settled; not queued',
+        );
+        continue;
+      }
+      byQueue.set(item.queue, [...(byQueue.get(item.queue) ?? []), item]);
+    }
+    const queued = jobs.map(() => false);
+    const records: ScheduledRunRecord[] = [];
+    const firedAt = new Date().toISOString();
+    for (const [queue, batch] of byQueue) {
+      const ids = await this.boss.insert(
+        queue,
+        batch.map(({ job, site }) => ({
+          id: auditJobId(job),
+          data: job,
+          singletonKey: singletonKeyOf(job),
+          // The group the agents' `--site-cap` (pg-boss groupConcurrency) counts: jobs without a group
+          // are not capped at all.
+          group: { id: site },
+        })),
+        { returnId: true },
+      );
+      const inserted = new Set(ids ?? []);
+      for (const { job, i, site } of batch) {
+        const id = auditJobId(job);
+        const log = this.#o.logger.child({ school: job.school, night: job.night, site });
+        if (!inserted.has(id)) {
+          log.info('audit already queued for this school-night');
+          continue;
+        }
+        queued[i] = true;
+        records.push({
+          school: job.school,
+          fireKey: job.night,
+          firedAt,
+          outcome: 'queued',
+          message: `queued on ${queue} as job ${id}`,
+        });
+        log.info({ job: id }, 'audit queued');
+      }
+    }
+    this.records.scheduledMany(records);
+    return queued;
+  }
+
+  /** Every declared school's audit for a night (a manual catch-up or backfill), a few hundred at a time. */
   async planNight(night: string): Promise<number> {
+    const schools = [...this.#schools.keys()];
     let queued = 0;
-    for (const school of this.#schools.keys())
-      if (await this.queueAudit({ school, night }, { manual: true })) queued++;
+    for (let i = 0; i < schools.length; i += PLAN_CHUNK) {
+      const chunk = schools.slice(i, i + PLAN_CHUNK).map((school) => ({ school, night }));
+      queued += (await this.queueAudits(chunk, { manual: true })).filter(Boolean).length;
+    }
     return queued;
   }
 

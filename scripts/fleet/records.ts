@@ -162,6 +162,81 @@ export class FleetRecords {
     );
   }
 
+  /**
+   * Records school-nights scheduled (if new) and takes them to `queued`, as the ledger's `plan` then
+   * `set(…, 'queued', { from })` would, for many in one statement: a new night is written `queued`
+   * directly, a recorded one moves if its state is one of `from`. For each: whether it moved, and the
+   * state it was in before (a night not moved is still in it).
+   */
+  queueFires(
+    fires: readonly { school: string; night: string; firedAt: string; message: string }[],
+    from: readonly FireState[],
+    now: string,
+  ): Map<string, { moved: boolean; state: FireState | undefined }> {
+    const rows = this.#db.query<{ school: string; fire_key: string; moved: boolean; state: string | null }>(
+      `WITH input AS (
+         SELECT * FROM json_to_recordset($1::json) AS x(school text, fire_key text, fired_at text, message text)),
+       before AS (
+         SELECT f.school, f.fire_key, f.state FROM schedule_fires f JOIN input i USING (school, fire_key)),
+       moved AS (
+         INSERT INTO schedule_fires (school, fire_key, fired_at, state, attempts, updated, message)
+         SELECT school, fire_key, fired_at, 'queued', 0, $2, message FROM input
+         ON CONFLICT (school, fire_key) DO UPDATE
+           SET state = 'queued', updated = excluded.updated, message = excluded.message
+           WHERE schedule_fires.state = ANY($3::text[])
+         RETURNING school, fire_key)
+       SELECT i.school, i.fire_key, m.school IS NOT NULL AS moved, b.state
+       FROM input i LEFT JOIN moved m USING (school, fire_key) LEFT JOIN before b USING (school, fire_key)`,
+      [
+        JSON.stringify(
+          fires.map((f) => ({
+            school: f.school,
+            fire_key: f.night,
+            fired_at: f.firedAt,
+            message: f.message,
+          })),
+        ),
+        now,
+        [...from],
+      ],
+    );
+    return new Map(
+      rows.map((r) => [
+        `${r.school}\u0000${r.fire_key}`,
+        { moved: r.moved, state: r.state === null ? undefined : (r.state as FireState) },
+      ]),
+    );
+  }
+
+  /** `scheduled` for many records in one statement. */
+  scheduledMany(records: readonly ScheduledRunRecord[]): void {
+    if (records.length === 0) return;
+    this.#db.query(
+      `INSERT INTO scheduled_runs (school, fire_key, fired_at, run_id, started, finished, outcome, exit_code, message)
+       SELECT school, fire_key, fired_at, run_id, started, finished, outcome, exit_code, message
+       FROM json_to_recordset($1::json) AS x(school text, fire_key text, fired_at text, run_id text,
+         started text, finished text, outcome text, exit_code integer, message text)
+       ON CONFLICT (school, fire_key, fired_at) DO UPDATE SET run_id = COALESCE(excluded.run_id, scheduled_runs.run_id),
+         started = COALESCE(excluded.started, scheduled_runs.started), finished = excluded.finished,
+         outcome = excluded.outcome, exit_code = excluded.exit_code, message = excluded.message`,
+      [
+        JSON.stringify(
+          records.map((r) => ({
+            school: r.school,
+            fire_key: r.fireKey,
+            fired_at: r.firedAt,
+            run_id: n(r.runId),
+            started: n(r.started),
+            finished: n(r.finished),
+            outcome: r.outcome,
+            exit_code: n(r.exitCode),
+            message: n(r.message),
+          })),
+        ),
+      ],
+    );
+  }
+
   deadLetters(): DeadLetter[] {
     return this.#db
       .query<Record<string, string>>(

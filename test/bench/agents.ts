@@ -72,6 +72,35 @@ function cpuMsOf(pid: number, children = false): number {
   }
 }
 
+/**
+ * CPU time of a process's threads in ms, by thread name (`/proc/<pid>/task/<tid>/comm`: Node's main
+ * thread is `node`, V8's compiler and GC helpers `V8Worker` and the like, libuv's pool `libuv-worker`,
+ * worker threads by their name).
+ */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      out.set(name, (out.get(name) ?? 0) + ((f[11] ?? 0) + (f[12] ?? 0)) * 10);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 /** CPU time of the PostgreSQL cluster: the postmaster with its reaped backends, plus live backends. */
 function pgCpuMs(dataDir: string): number {
   let postmaster: number;
@@ -324,6 +353,7 @@ export async function benchAgents(
     const pgDb = new SyncPg({ connectionString: pgUrl });
     const pgBefore = pgStats(pgDb);
     const [cpu1, pgCpu1, rCpu1] = [selfCpuMs(), pgCpuMs(dataDir), routersCpuMs()];
+    const threads1 = threadCpuMs(process.pid);
     if (opts.statements === true) stmtLog.mark();
     const t1 = performance.now();
     const pgResults = await auditFleet(loaded.schools, {
@@ -339,6 +369,14 @@ export async function benchAgents(
     };
     const pgAfter = pgStats(pgDb);
     const singleStatements = counted();
+    phase(
+      `(1b) the single process's CPU ms/school by thread: ${[...threadCpuMs(process.pid)]
+        .map(([name, ms]) => [name, ms - (threads1.get(name) ?? 0)] as const)
+        .filter(([, ms]) => ms > 0)
+        .sort((x, y) => y[1] - x[1])
+        .map(([name, ms]) => `${name} ${(ms / n).toFixed(1)}`)
+        .join(', ')}`,
+    );
     pgStore.close();
     pgDb.close();
     const singlePg = {
@@ -377,7 +415,13 @@ export async function benchAgents(
             '--concurrency',
             String(per),
           ],
-          (layout === 'one' ? envOne : envTwo)[site] ?? {},
+          {
+            ...((layout === 'one' ? envOne : envTwo)[site] ?? {}),
+            // Diagnostics: Node options for the agents only (e.g. `--cpu-prof --cpu-prof-dir=…`).
+            ...(process.env.SCHOOLNET_BENCH_AGENT_NODE_OPTIONS === undefined
+              ? {}
+              : { NODE_OPTIONS: process.env.SCHOOLNET_BENCH_AGENT_NODE_OPTIONS }),
+          },
         ),
       );
       procs.push(...agents);
@@ -388,6 +432,7 @@ export async function benchAgents(
       const queuer = new Planner({ url, schools: planned.schools, store, logger: pino({ level: 'warn' }) });
       await queuer.start({ workers: false });
       const before = pgStats(db);
+      const threadsBefore = agents.map((a) => threadCpuMs(a.child.pid ?? 0));
       const cpuBefore = {
         agents: agents.reduce((a, p) => a + cpuMsOf(p.child.pid ?? 0), 0),
         routers: routersCpuMs(),
@@ -439,7 +484,29 @@ export async function benchAgents(
         `SELECT avg(EXTRACT(EPOCH FROM (completed_on - started_on)) * 1000)::float8 AS ms FROM pgboss.job
          WHERE starts_with(name, 'schoolnet.audit.') AND state = 'completed'`,
       )[0]?.ms;
-      phase(`${label}: a job held its slot ${Math.round(held ?? 0)} ms on average`);
+      // With a job fetched ahead, pg-boss's span also holds its wait for a slot; the slot's own time is
+      // what each agent logs with "audit finished": `prepMs` (declaration, ledger claim) + `auditMs` (the
+      // audit with its writes committed).
+      const inSlot = agents.flatMap((a) =>
+        [...a.output().matchAll(/"prepMs":(\d+),"auditMs":(\d+),"msg":"audit finished"/g)].map(
+          (m) => Number(m[1]) + Number(m[2]),
+        ),
+      );
+      const meanInSlot = inSlot.reduce((a, b) => a + b, 0) / Math.max(1, inSlot.length);
+      phase(
+        `${label}: a job held pg-boss's claim ${Math.round(held ?? 0)} ms on average (a wait for a slot included); ` +
+          `its slot ${Math.round(meanInSlot)} ms (${inSlot.length} audits logged)`,
+      );
+      // Diagnostics: where each agent's CPU went over the timed window, by thread (ms per school).
+      for (const [i, a] of agents.entries()) {
+        const before = threadsBefore[i] ?? new Map<string, number>();
+        const parts = [...threadCpuMs(a.child.pid ?? 0)]
+          .map(([name, ms]) => [name, ms - (before.get(name) ?? 0)] as const)
+          .filter(([, ms]) => ms > 0)
+          .sort((x, y) => y[1] - x[1])
+          .map(([name, ms]) => `${name} ${(ms / n).toFixed(1)}`);
+        phase(`${label}: agent ${sites[i]} CPU ms/school by thread: ${parts.join(', ')}`);
+      }
       const rssMb = Object.fromEntries(sites.map((s, i) => [`agent ${s}`, hwmMb(agents[i]?.child.pid ?? 0)]));
       const complete = Number(
         db.query<{ n: number }>(`SELECT count(*)::int AS n FROM schoolnet.runs WHERE status = 'complete'`)[0]
