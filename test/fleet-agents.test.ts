@@ -278,6 +278,53 @@ describe('faults, each with nothing lost and nothing doubled', () => {
   );
 
   it(
+    'a job fetched ahead that waits more than half its budget for a slot is handed back, then audited with a budget of its own',
+    { timeout: 240_000 },
+    async () => {
+      const { url, db } = database();
+      try {
+        const night = '2026-12-06';
+        // 20 s per job: a budget of 15 s, so a wait of more than 7.5 s for a slot hands the job back.
+        const plan = planner(url, ['--school-timeout', '20', '--plan-night', night]);
+        expect((await plan.exited).code, plan.output()).toBe(0);
+        // Both site-A routers hold their next answer 9 s: the audit in the one slot takes at least that
+        // long, within its budget, so the job fetched ahead waits for the slot longer than half of it.
+        slow.server.setFault({ kind: 'delay', ms: 9000 }, { times: 1 });
+        server.setFault({ kind: 'delay', ms: 9000 }, { times: 1 });
+        const only = agent(url, 'site-a', ['--concurrency', '1', '--name', 'only']);
+        await eventually(
+          () => jobs(db).filter((j) => j.name === 'schoolnet.audit.site-a'),
+          (js) => js.length === 2 && js.every((j) => j.state === 'completed'),
+          90_000,
+        );
+        const first = /"school":"(fleet-a[12])".*audit starting/.exec(only.output())?.[1];
+        const second = first === 'fleet-a1' ? 'fleet-a2' : 'fleet-a1';
+        expect(first).toBeDefined();
+        await only.waitFor(new RegExp(`"school":"${second}".*audit finished`), 10_000);
+        // The job that waited was handed back, not audited in what was left of its budget, and its next
+        // claim (by the same agent, once the slot was free) audited it.
+        expect(only.output()).toMatch(
+          new RegExp(
+            `"school":"${second}".*"why":"it waited \\d+ ms for a slot".*job handed back before its audit started`,
+          ),
+        );
+        expect(jobs(db).find((j) => j.school === second)?.retryCount).toBeGreaterThanOrEqual(1);
+        expect(runsFor(db).filter((r) => r.school !== 'fleet-b1')).toEqual(
+          ['fleet-a1', 'fleet-a2'].map((s) => ({
+            id: nightRunId(s, night),
+            school: s,
+            night,
+            status: 'complete',
+          })),
+        );
+        await stopCli(only);
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  it(
     'an audit that fails every retry goes to the dead-letter queue, and the roll-up reports it',
     { timeout: 240_000 },
     async () => {
